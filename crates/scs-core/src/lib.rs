@@ -1,0 +1,34 @@
+//! The pure core of the SCS ★ credential registry.
+//!
+//! Everything here is a function of its inputs: no file or network I/O, no clock, no random
+//! numbers. Callers pass the current time and any randomness in. That keeps every rule of the
+//! scheme testable with data alone and lets the issuer, verifier, registry and CLI share one
+//! implementation of the wire formats.
+//!
+//! Module map:
+//! - [`jcs`]: RFC 8785 canonical JSON bytes.
+//! - [`multibase`]: base58btc multibase and Multikey (did:key) encodings of Ed25519 keys.
+//! - [`keys`]: key newtypes; secret keys never print.
+//! - [`proof`]: the `eddsa-jcs-2022` Data Integrity cryptosuite.
+//! - [`vcdm`]: VC Data Model 2.0 structural checks.
+//! - [`ids`]: 法人番号 (corporate number) and LEI check digits, credential ids.
+//! - [`timestamp`]: the one date-time type used in every rule.
+//! - [`credential`]: the ★ attainment credential profile.
+//! - [`trust_list`]: the operator's signed list of designated issuers and its policy.
+//! - [`status_list`]: W3C Bitstring Status List encoding.
+//! - [`report`]: the verification report that the CLI, the registry and the web pages show.
+//! - [`context`]: the SCS JSON-LD context document and well-known URLs.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod context;
+pub mod credential;
+pub mod ids;
+pub mod jcs;
+pub mod keys;
+pub mod multibase;
+pub mod proof;
+pub mod report;
+pub mod status_list;
+pub mod timestamp;
+pub mod trust_list;
+pub mod vcdm;

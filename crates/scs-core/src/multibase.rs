@@ -1,0 +1,129 @@
+//! Multibase (base58btc, prefix `z`) and the Multikey encodings of Ed25519 keys.
+//!
+//! Only the two multicodec headers this scheme uses are accepted: `0xed 0x01` (ed25519-pub) and
+//! `0x80 0x26` (ed25519-priv). Any other header is refused rather than guessed at.
+
+use thiserror::Error;
+
+/// Multicodec varint header of an Ed25519 public key (0xed).
+pub const ED25519_PUB_HEADER: [u8; 2] = [0xed, 0x01];
+/// Multicodec varint header of an Ed25519 secret key seed (0x1300).
+pub const ED25519_PRIV_HEADER: [u8; 2] = [0x80, 0x26];
+
+/// Why a multibase or Multikey string was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MultibaseError {
+    /// The string does not start with `z`, the base58btc multibase prefix.
+    #[error("multibase value must start with 'z' (base58btc)")]
+    NotBase58btc,
+    /// A character outside the base58btc alphabet.
+    #[error("multibase value is not valid base58btc")]
+    InvalidBase58,
+    /// The decoded bytes start with a multicodec header other than the expected one.
+    #[error("wrong multicodec header: expected {expected}, found {found}")]
+    WrongHeader {
+        /// What the caller expected, e.g. `ed25519-pub (0xed01)`.
+        expected: &'static str,
+        /// The first two bytes found, in hex.
+        found: String,
+    },
+    /// The key material is not 32 bytes.
+    #[error("wrong key length: expected 32 bytes, found {0}")]
+    WrongLength(usize),
+}
+
+/// Longest multibase string accepted, so hostile input cannot make decoding quadratic.
+const MAX_ENCODED_LEN: usize = 256;
+
+/// `z` + base58btc of `bytes`.
+pub fn encode_base58btc(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 138 / 100 + 2);
+    out.push('z');
+    out.push_str(&bs58::encode(bytes).into_string());
+    out
+}
+
+/// Decodes a `z`-prefixed base58btc multibase string.
+pub fn decode_base58btc(text: &str) -> Result<Vec<u8>, MultibaseError> {
+    let body = text.strip_prefix('z').ok_or(MultibaseError::NotBase58btc)?;
+    if body.len() > MAX_ENCODED_LEN {
+        return Err(MultibaseError::InvalidBase58);
+    }
+    bs58::decode(body)
+        .into_vec()
+        .map_err(|_| MultibaseError::InvalidBase58)
+}
+
+/// Encodes 32 key bytes behind a multicodec header.
+pub fn encode_key(header: [u8; 2], key: &[u8; 32]) -> String {
+    let mut bytes = Vec::with_capacity(34);
+    bytes.extend_from_slice(&header);
+    bytes.extend_from_slice(key);
+    encode_base58btc(&bytes)
+}
+
+/// Decodes a Multikey string, insisting on `header` and 32 bytes of key.
+pub fn decode_key(
+    text: &str,
+    header: [u8; 2],
+    expected: &'static str,
+) -> Result<[u8; 32], MultibaseError> {
+    let bytes = decode_base58btc(text)?;
+    let (found, key) = bytes
+        .split_at_checked(2)
+        .ok_or(MultibaseError::WrongHeader {
+            expected,
+            found: hex(&bytes),
+        })?;
+    if found != header {
+        return Err(MultibaseError::WrongHeader {
+            expected,
+            found: hex(found),
+        });
+    }
+    key.try_into()
+        .map_err(|_| MultibaseError::WrongLength(key.len()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_keys() {
+        let key = [7u8; 32];
+        let text = encode_key(ED25519_PUB_HEADER, &key);
+        assert!(text.starts_with("z6Mk"));
+        assert_eq!(decode_key(&text, ED25519_PUB_HEADER, "pub").unwrap(), key);
+    }
+
+    #[test]
+    fn refuses_other_prefixes_and_lengths() {
+        let secp = encode_base58btc(&[0xe7, 0x01, 1, 2, 3]);
+        assert!(matches!(
+            decode_key(&secp, ED25519_PUB_HEADER, "pub"),
+            Err(MultibaseError::WrongHeader { .. })
+        ));
+        let short = encode_base58btc(&[0xed, 0x01, 1, 2, 3]);
+        assert_eq!(
+            decode_key(&short, ED25519_PUB_HEADER, "pub"),
+            Err(MultibaseError::WrongLength(3))
+        );
+        assert_eq!(decode_base58btc("u6Mk"), Err(MultibaseError::NotBase58btc));
+        assert_eq!(
+            decode_base58btc("z0OIl"),
+            Err(MultibaseError::InvalidBase58)
+        );
+        assert_eq!(
+            decode_key("z", ED25519_PUB_HEADER, "pub")
+                .unwrap_err()
+                .to_string(),
+            "wrong multicodec header: expected pub, found "
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The verification report: what `scs verify --json`, `POST /v1/verify` and the web pages show.
+//!
+//! `derive(Serialize)` here is a compatibility promise (SPEC §8): `verdict`, `checks` with
+//! `name`/`ok`/`detail`, and `credential`. Each check's detail is given in English (`detail`) and
+//! Japanese (`detailJa`); a check that could not be decided carries `"undecided": true`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::credential::CredentialFacts;
+
+/// The answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every check asked for passed.
+    Valid,
+    /// At least one check failed.
+    Invalid,
+    /// None failed, but at least one could not be decided (e.g. status with no list at hand).
+    Unknown,
+}
+
+impl Verdict {
+    /// 有効 · 無効 · 判定不能
+    pub fn ja(self) -> &'static str {
+        match self {
+            Self::Valid => "有効",
+            Self::Invalid => "無効",
+            Self::Unknown => "判定不能",
+        }
+    }
+
+    /// Valid · Invalid · Unknown
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Valid => "Valid",
+            Self::Invalid => "Invalid",
+            Self::Unknown => "Unknown",
+        }
+    }
+}
+
+/// The checks, in the order they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckName {
+    /// The eddsa-jcs-2022 proof.
+    Signature,
+    /// The signer is designated in the trust list for this level at signing time.
+    Issuer,
+    /// Inside validFrom..validUntil and the policy's longest validity.
+    Validity,
+    /// Not revoked, not suspended.
+    Status,
+    /// The company asked about.
+    Subject,
+    /// At least the ★ asked for.
+    Level,
+}
+
+impl CheckName {
+    /// 署名 · 発行者 · 有効期間 · 失効状況 · 対象企業 · ★段階
+    pub fn ja(self) -> &'static str {
+        match self {
+            Self::Signature => "署名",
+            Self::Issuer => "発行者",
+            Self::Validity => "有効期間",
+            Self::Status => "失効状況",
+            Self::Subject => "対象企業",
+            Self::Level => "★段階",
+        }
+    }
+
+    /// Signature · Issuer · Validity · Status · Subject · Level
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Signature => "Signature",
+            Self::Issuer => "Issuer",
+            Self::Validity => "Validity",
+            Self::Status => "Status",
+            Self::Subject => "Subject",
+            Self::Level => "Level",
+        }
+    }
+}
+
+/// A message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// 日本語
+    pub ja: String,
+    /// English
+    pub en: String,
+}
+
+impl Message {
+    /// Both texts.
+    pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// Passed.
+    pub ok: bool,
+    /// The reason, in English.
+    pub detail: String,
+    /// The reason, in Japanese.
+    pub detail_ja: String,
+    /// Asked for but could not be decided; `ok` is then false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undecided: bool,
+}
+
+impl Check {
+    /// A passed check.
+    pub fn pass(name: CheckName, why: Message) -> Self {
+        Self::new(name, true, false, why)
+    }
+
+    /// A failed check.
+    pub fn fail(name: CheckName, why: Message) -> Self {
+        Self::new(name, false, false, why)
+    }
+
+    /// A check that was asked for but could not be decided.
+    pub fn undecided(name: CheckName, why: Message) -> Self {
+        Self::new(name, false, true, why)
+    }
+
+    fn new(name: CheckName, ok: bool, undecided: bool, why: Message) -> Self {
+        Self {
+            name,
+            ok,
+            detail: why.en,
+            detail_ja: why.ja,
+            undecided,
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The answer.
+    pub verdict: Verdict,
+    /// Every check that was asked for, in [`CheckName`] order.
+    pub checks: Vec<Check>,
+    /// The facts read from the credential, when it could be read at all.
+    pub credential: Option<CredentialFacts>,
+}
+
+impl Report {
+    /// Builds a report; the verdict follows from the checks.
+    pub fn new(mut checks: Vec<Check>, credential: Option<CredentialFacts>) -> Self {
+        checks.sort_by_key(|c| c.name);
+        let verdict = if checks.iter().any(|c| !c.ok && !c.undecided) {
+            Verdict::Invalid
+        } else if checks.iter().any(|c| c.undecided) || checks.is_empty() {
+            Verdict::Unknown
+        } else {
+            Verdict::Valid
+        };
+        Self {
+            verdict,
+            checks,
+            credential,
+        }
+    }
+
+    /// The check of that name, if it was made.
+    pub fn check(&self, name: CheckName) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m() -> Message {
+        Message::new("理由", "reason")
+    }
+
+    #[test]
+    fn verdict_follows_the_checks() {
+        let pass = Check::pass(CheckName::Signature, m());
+        let fail = Check::fail(CheckName::Issuer, m());
+        let open = Check::undecided(CheckName::Status, m());
+        assert_eq!(
+            Report::new(vec![pass.clone()], None).verdict,
+            Verdict::Valid
+        );
+        assert_eq!(
+            Report::new(vec![pass.clone(), open.clone()], None).verdict,
+            Verdict::Unknown
+        );
+        assert_eq!(
+            Report::new(vec![open, fail, pass], None).verdict,
+            Verdict::Invalid
+        );
+        assert_eq!(Report::new(vec![], None).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn json_shape_matches_the_spec() {
+        let report = Report::new(
+            vec![
+                Check::undecided(CheckName::Status, m()),
+                Check::pass(CheckName::Signature, m()),
+            ],
+            None,
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["verdict"], "unknown");
+        assert_eq!(json["checks"][0]["name"], "signature");
+        assert_eq!(json["checks"][0]["ok"], true);
+        assert_eq!(json["checks"][0]["detail"], "reason");
+        assert!(json["checks"][0].get("undecided").is_none());
+        assert_eq!(json["checks"][1]["undecided"], true);
+    }
+}

@@ -1,0 +1,222 @@
+//! Date-times as the scheme uses them: UTC instants with one-second precision, written as
+//! `YYYY-MM-DDThh:mm:ssZ`, and calendar dates for `assessedOn`.
+//!
+//! Parsing accepts any XML Schema `dateTimeStamp` (an explicit offset is required, fractional
+//! seconds are allowed), because credentials from other implementations may carry them.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// A date-time that could not be read.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("not a date-time with a time zone (e.g. 2027-04-01T00:00:00Z): {0}")]
+pub struct TimestampError(String);
+
+/// A UTC instant.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    /// Parses an RFC 3339 / XSD dateTimeStamp.
+    pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        // RFC 3339 allows a lower-case `t`/`z` and a space; XSD does not. Be strict.
+        let strict = text.len() <= 40 && text.get(10..11) == Some("T") && !text.contains('z');
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .filter(|_| strict)
+            .map(|t| Self(t.to_offset(UtcOffset::UTC)))
+            .ok_or_else(|| TimestampError(crate::keys::truncate(text)))
+    }
+
+    /// Parses a date-time, or a bare date `YYYY-MM-DD` taken as 00:00:00Z that day (for
+    /// command-line convenience).
+    pub fn parse_lenient(text: &str) -> Result<Self, TimestampError> {
+        match CalendarDate::parse(text) {
+            Ok(date) => Ok(date.start_of_day()),
+            Err(_) => Self::parse(text),
+        }
+    }
+
+    /// From seconds since the Unix epoch.
+    pub fn from_unix(seconds: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
+    /// Seconds since the Unix epoch (fractions dropped).
+    pub fn unix(&self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// This instant truncated to whole seconds, as the scheme writes them.
+    pub fn whole_seconds(&self) -> Self {
+        Self::from_unix(self.unix()).unwrap_or(*self)
+    }
+
+    /// `days` whole days later, or `None` past year 9999.
+    pub fn plus_days(&self, days: i64) -> Option<Self> {
+        self.0
+            .checked_add(time::Duration::days(days))
+            .filter(|t| t.year() <= 9999)
+            .map(Self)
+    }
+
+    /// Whole and partial days from `self` to `later`, rounded up.
+    pub fn days_until(&self, later: &Timestamp) -> i64 {
+        let seconds = later.unix() - self.unix();
+        seconds.div_euclid(86_400) + i64::from(seconds.rem_euclid(86_400) != 0)
+    }
+
+    /// The UTC calendar date.
+    pub fn date(&self) -> CalendarDate {
+        CalendarDate(self.0.date())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A calendar date `YYYY-MM-DD`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarDate(Date);
+
+/// A date that could not be read.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("not a date YYYY-MM-DD: {0}")]
+pub struct DateError(String);
+
+impl CalendarDate {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<Self, DateError> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        (text.len() == 10)
+            .then(|| Date::parse(text, &format).ok())
+            .flatten()
+            .map(Self)
+            .ok_or_else(|| DateError(crate::keys::truncate(text)))
+    }
+
+    /// 00:00:00Z on this date.
+    pub fn start_of_day(&self) -> Timestamp {
+        Timestamp(self.0.midnight().assume_utc())
+    }
+
+    /// Days since 1970-01-01 (negative before), the compact form used in the QR payload.
+    pub fn days_since_epoch(&self) -> i64 {
+        self.start_of_day().unix().div_euclid(86_400)
+    }
+}
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+}
+
+impl fmt::Debug for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for CalendarDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CalendarDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_xsd_forms_and_normalises_to_utc() {
+        let t = Timestamp::parse("2027-04-01T09:00:00+09:00").unwrap();
+        assert_eq!(t.to_string(), "2027-04-01T00:00:00Z");
+        let ms = Timestamp::parse("2027-04-01T00:00:00.123Z").unwrap();
+        assert_eq!(ms.whole_seconds().to_string(), "2027-04-01T00:00:00Z");
+        for bad in [
+            "2027-04-01",
+            "2027-04-01T00:00:00",
+            "2027-04-01 00:00:00Z",
+            "yesterday",
+            "",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_days_rounding_up() {
+        let a = Timestamp::parse("2027-04-01T00:00:00Z").unwrap();
+        let b = Timestamp::parse("2028-03-31T23:59:59Z").unwrap();
+        assert_eq!(a.days_until(&b), 366);
+        assert_eq!(a.days_until(&a.plus_days(366).unwrap()), 366);
+    }
+
+    #[test]
+    fn dates() {
+        let d = CalendarDate::parse("2027-03-15").unwrap();
+        assert_eq!(d.to_string(), "2027-03-15");
+        assert_eq!(
+            CalendarDate::parse("1970-01-02")
+                .unwrap()
+                .days_since_epoch(),
+            1
+        );
+        assert!(CalendarDate::parse("2027-02-30").is_err());
+        assert!(CalendarDate::parse("2027-3-15").is_err());
+        assert_eq!(
+            Timestamp::parse_lenient("2027-03-15").unwrap().to_string(),
+            "2027-03-15T00:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,507 @@
+//! The operator's trust list (SPEC §4): designated issuers, the registry's keys, and policy.
+//!
+//! The list is itself a credential (`SCSTrustListCredential`) signed by the operator key that
+//! every verifier pins. [`TrustList::authorise`] answers the question that matters for a ★
+//! credential: *was this key designated for this level when it signed?*
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::context::{SCS_V1, VC_V2};
+use crate::credential::{AssessmentMethod, Level};
+use crate::keys::{DidKey, KeyError};
+use crate::proof::{self, ProofError, ProofPurpose};
+use crate::report::Message;
+use crate::timestamp::Timestamp;
+
+/// The credential type of a trust list.
+pub const TRUST_LIST_TYPE: &str = "SCSTrustListCredential";
+
+/// Why a trust list was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustListError {
+    /// The proof is missing or wrong.
+    #[error("trust list signature: {0}")]
+    Proof(#[from] ProofError),
+    /// Signed by a key other than the pinned operator key.
+    #[error("trust list is signed by {found}, not by the pinned operator key {expected}")]
+    NotOperator {
+        /// The pinned key.
+        expected: String,
+        /// The signer.
+        found: String,
+    },
+    /// The JSON does not have the trust list's shape.
+    #[error("not a trust list: {0}")]
+    Shape(String),
+    /// A key in the list is not a valid Ed25519 did:key or multikey.
+    #[error("trust list key {0}")]
+    Key(#[from] KeyError),
+    /// An edition not newer than the one already held.
+    #[error("trust list sequence {found} is not newer than {current}")]
+    Stale {
+        /// The edition held.
+        current: u64,
+        /// The edition offered.
+        found: u64,
+    },
+}
+
+/// What a designated issuer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// 評価機関: third-party evaluation for ★4 and up.
+    EvaluationBody,
+    /// 確認者: confirms ★3 self-assessments.
+    ConfirmingExpertOrganization,
+}
+
+/// `active`, `suspended` or `withdrawn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignationState {
+    /// May issue.
+    Active,
+    /// May not issue from `since`; earlier credentials stand.
+    Suspended,
+    /// Designation ended at `since`; earlier credentials stand unless compromised.
+    Withdrawn,
+}
+
+/// An issuer's designation status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DesignationStatus {
+    /// The state.
+    pub state: DesignationState,
+    /// When the state began (required for suspended and withdrawn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+    /// The key is compromised: everything it signed from this time is void.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised_since: Option<Timestamp>,
+}
+
+/// A designated issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DesignatedIssuer {
+    /// The issuer's did:key.
+    pub id: String,
+    /// 名称.
+    pub name: String,
+    /// English name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// Evaluation body and/or confirming expert organisation.
+    pub roles: Vec<Role>,
+    /// The ★ levels it may sign.
+    pub levels: Vec<Level>,
+    /// Designation start.
+    pub valid_from: Timestamp,
+    /// Designation end, if fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    /// Current status.
+    pub status: DesignationStatus,
+}
+
+/// The registry's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryInfo {
+    /// Base URL; status list and credential URLs are built from it.
+    pub base_url: String,
+    /// Signs status list credentials.
+    pub status_key: String,
+    /// Signs log checkpoints.
+    pub log_key: String,
+}
+
+/// The rule for one level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LevelRule {
+    /// Which ★.
+    pub level: Level,
+    /// Longest `validUntil − validFrom`, in days.
+    pub max_validity_days: u32,
+    /// The method this level requires.
+    pub assessment_method: AssessmentMethod,
+}
+
+/// Policy that the operator can change without a software release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Policy {
+    /// One rule per level that may be issued.
+    pub level_rules: Vec<LevelRule>,
+}
+
+impl Default for Policy {
+    /// ★3: 366 days, self-assessment with expert confirmation; ★4: 1096 days, third-party.
+    fn default() -> Self {
+        Self {
+            level_rules: vec![
+                LevelRule {
+                    level: Level::STAR3,
+                    max_validity_days: 366,
+                    assessment_method: AssessmentMethod::SelfAssessmentWithExpertConfirmation,
+                },
+                LevelRule {
+                    level: Level::STAR4,
+                    max_validity_days: 1096,
+                    assessment_method: AssessmentMethod::ThirdPartyEvaluation,
+                },
+            ],
+        }
+    }
+}
+
+impl Policy {
+    /// The rule for `level`, if that level may be issued at all.
+    pub fn rule(&self, level: Level) -> Option<&LevelRule> {
+        self.level_rules.iter().find(|r| r.level == level)
+    }
+}
+
+/// The trust list's subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrustList {
+    /// Always `SCSTrustList`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Edition number; strictly increasing.
+    pub sequence: u64,
+    /// Designated issuers.
+    pub issuers: Vec<DesignatedIssuer>,
+    /// The registry.
+    pub registry: RegistryInfo,
+    /// Policy.
+    pub policy: Policy,
+}
+
+/// Why an issuer does not count for a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAuthorised {
+    /// The key is not in the trust list.
+    NotListed,
+    /// Listed, but not for this level.
+    LevelNotGranted(Level),
+    /// The proof has no `created`, so designation at signing time cannot be checked.
+    NoCreated,
+    /// Signed before the designation began.
+    BeforeDesignation(Timestamp),
+    /// Signed after the designation ended.
+    AfterDesignation(Timestamp),
+    /// Signed while suspended.
+    Suspended(Timestamp),
+    /// Signed after withdrawal.
+    Withdrawn(Timestamp),
+    /// Signed after the key was declared compromised.
+    Compromised(Timestamp),
+}
+
+impl NotAuthorised {
+    /// A plain reason in both languages.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::NotListed => Message::new(
+                "署名した鍵は指定機関一覧にありません",
+                "the signing key is not a designated issuer in the trust list",
+            ),
+            Self::LevelNotGranted(level) => Message::new(
+                format!("発行者は★{level}の発行を指定されていません"),
+                format!("the issuer is not designated for ★{level}"),
+            ),
+            Self::NoCreated => Message::new(
+                "署名日時（proof.created）がないため指定状況を確認できません",
+                "the proof has no created time, so the designation cannot be checked",
+            ),
+            Self::BeforeDesignation(t) => Message::new(
+                format!("署名時点で発行者はまだ指定されていません（指定開始 {t}）"),
+                format!("signed before the issuer's designation began ({t})"),
+            ),
+            Self::AfterDesignation(t) => Message::new(
+                format!("署名時点で発行者の指定期間は終了しています（{t}）"),
+                format!("signed after the issuer's designation ended ({t})"),
+            ),
+            Self::Suspended(t) => Message::new(
+                format!("署名時点で発行者の指定は一時停止中でした（{t}から）"),
+                format!("signed while the issuer's designation was suspended (since {t})"),
+            ),
+            Self::Withdrawn(t) => Message::new(
+                format!("署名時点で発行者の指定は取り消されていました（{t}）"),
+                format!("signed after the issuer's designation was withdrawn ({t})"),
+            ),
+            Self::Compromised(t) => Message::new(
+                format!("発行者の鍵は{t}以降漏えいしたとされ、それ以降の署名は無効です"),
+                format!("the issuer's key is declared compromised from {t}; signatures since then are void"),
+            ),
+        }
+    }
+}
+
+impl TrustList {
+    /// Verifies a signed trust list credential against the pinned operator key and reads it.
+    pub fn from_signed(document: Value, operator: &DidKey) -> Result<Self, TrustListError> {
+        let (unsecured, info) = proof::verify(document, ProofPurpose::AssertionMethod)?;
+        if &info.signer != operator {
+            return Err(TrustListError::NotOperator {
+                expected: operator.to_string(),
+                found: info.signer.to_string(),
+            });
+        }
+        if unsecured["issuer"] != operator.to_string().as_str() {
+            return Err(TrustListError::Shape(
+                "issuer must be the operator's did:key".into(),
+            ));
+        }
+        let types = unsecured["type"].as_array().cloned().unwrap_or_default();
+        if !types.iter().any(|t| t == TRUST_LIST_TYPE) {
+            return Err(TrustListError::Shape(format!(
+                "type must include {TRUST_LIST_TYPE}"
+            )));
+        }
+        let list = Self::deserialize(&unsecured["credentialSubject"])
+            .map_err(|e| TrustListError::Shape(e.to_string()))?;
+        list.check()?;
+        Ok(list)
+    }
+
+    /// Consistency rules beyond the shape: keys parse, states carry their dates.
+    pub fn check(&self) -> Result<(), TrustListError> {
+        if self.kind != "SCSTrustList" {
+            return Err(TrustListError::Shape(
+                "credentialSubject.type must be SCSTrustList".into(),
+            ));
+        }
+        for issuer in &self.issuers {
+            DidKey::parse(&issuer.id)?;
+            if issuer.status.state != DesignationState::Active && issuer.status.since.is_none() {
+                return Err(TrustListError::Shape(format!(
+                    "issuer {} is {:?} but has no status.since",
+                    issuer.id, issuer.status.state
+                )));
+            }
+        }
+        self.status_key()?;
+        self.log_key()?;
+        Ok(())
+    }
+
+    /// The unsigned trust list credential, ready for the operator to sign.
+    pub fn to_credential(&self, operator: &DidKey, valid_from: Timestamp) -> Value {
+        json!({
+            "@context": [VC_V2, SCS_V1],
+            "type": ["VerifiableCredential", TRUST_LIST_TYPE],
+            "issuer": operator.to_string(),
+            "validFrom": valid_from.to_string(),
+            "credentialSubject": self,
+        })
+    }
+
+    /// The registry's status list key.
+    pub fn status_key(&self) -> Result<DidKey, KeyError> {
+        DidKey::parse_did_or_multikey(&self.registry.status_key)
+    }
+
+    /// The registry's log key.
+    pub fn log_key(&self) -> Result<DidKey, KeyError> {
+        DidKey::parse_did_or_multikey(&self.registry.log_key)
+    }
+
+    /// The entry for a key, if listed.
+    pub fn issuer(&self, key: &DidKey) -> Option<&DesignatedIssuer> {
+        let did = key.to_string();
+        self.issuers.iter().find(|i| i.id == did)
+    }
+
+    /// Was `signer` designated for `level` when it signed at `created`?
+    pub fn authorise(
+        &self,
+        signer: &DidKey,
+        level: Level,
+        created: Option<Timestamp>,
+    ) -> Result<&DesignatedIssuer, NotAuthorised> {
+        let issuer = self.issuer(signer).ok_or(NotAuthorised::NotListed)?;
+        if !issuer.levels.contains(&level) {
+            return Err(NotAuthorised::LevelNotGranted(level));
+        }
+        let created = created.ok_or(NotAuthorised::NoCreated)?;
+        if created < issuer.valid_from {
+            return Err(NotAuthorised::BeforeDesignation(issuer.valid_from));
+        }
+        if let Some(until) = issuer.valid_until.filter(|u| created > *u) {
+            return Err(NotAuthorised::AfterDesignation(until));
+        }
+        let status = &issuer.status;
+        if let Some(compromised) = status.compromised_since.filter(|c| created >= *c) {
+            return Err(NotAuthorised::Compromised(compromised));
+        }
+        match (status.state, status.since) {
+            (DesignationState::Suspended, Some(since)) if created >= since => {
+                Err(NotAuthorised::Suspended(since))
+            }
+            (DesignationState::Withdrawn, Some(since)) if created >= since => {
+                Err(NotAuthorised::Withdrawn(since))
+            }
+            _ => Ok(issuer),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    pub(crate) fn t(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    fn key(n: u8) -> DidKey {
+        SecretKey::from_seed(&[n; 32]).public().did_key()
+    }
+
+    pub(crate) fn sample(issuer: &DidKey, status: DesignationStatus) -> TrustList {
+        TrustList {
+            kind: "SCSTrustList".into(),
+            sequence: 1,
+            issuers: vec![DesignatedIssuer {
+                id: issuer.to_string(),
+                name: "評価機関".into(),
+                name_en: None,
+                roles: vec![Role::EvaluationBody],
+                levels: vec![Level::STAR3, Level::STAR4],
+                valid_from: t("2027-01-01T00:00:00Z"),
+                valid_until: Some(t("2031-12-31T23:59:59Z")),
+                status,
+            }],
+            registry: RegistryInfo {
+                base_url: "https://registry.example".into(),
+                status_key: key(8).to_string(),
+                log_key: key(9).public_key().to_multikey(),
+            },
+            policy: Policy::default(),
+        }
+    }
+
+    fn active() -> DesignationStatus {
+        DesignationStatus {
+            state: DesignationState::Active,
+            since: None,
+            compromised_since: None,
+        }
+    }
+
+    #[test]
+    fn signed_list_round_trips_and_pins_the_operator() {
+        let operator = SecretKey::from_seed(&[1; 32]);
+        let list = sample(&key(2), active());
+        let doc = list.to_credential(&operator.public().did_key(), t("2027-01-01T00:00:00Z"));
+        let signed = proof::sign(
+            doc,
+            &operator,
+            t("2027-01-01T00:00:00Z"),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            TrustList::from_signed(signed.clone(), &operator.public().did_key()).unwrap(),
+            list
+        );
+        assert!(matches!(
+            TrustList::from_signed(signed.clone(), &key(3)),
+            Err(TrustListError::NotOperator { .. })
+        ));
+        let mut tampered = signed;
+        tampered["credentialSubject"]["issuers"][0]["levels"] = json!([3, 4, 5]);
+        assert!(matches!(
+            TrustList::from_signed(tampered, &operator.public().did_key()),
+            Err(TrustListError::Proof(ProofError::BadSignature))
+        ));
+    }
+
+    #[test]
+    fn designation_at_signing_time_decides() {
+        let issuer = key(2);
+        let list = sample(&issuer, active());
+        let at = |s| list.authorise(&issuer, Level::STAR4, Some(t(s)));
+        assert!(at("2028-01-01T00:00:00Z").is_ok());
+        assert_eq!(
+            at("2026-12-31T00:00:00Z"),
+            Err(NotAuthorised::BeforeDesignation(t("2027-01-01T00:00:00Z")))
+        );
+        assert!(matches!(
+            at("2032-01-01T00:00:00Z"),
+            Err(NotAuthorised::AfterDesignation(_))
+        ));
+        assert_eq!(
+            list.authorise(&issuer, Level::STAR5, Some(t("2028-01-01T00:00:00Z"))),
+            Err(NotAuthorised::LevelNotGranted(Level::STAR5))
+        );
+        assert_eq!(
+            list.authorise(&key(3), Level::STAR4, Some(t("2028-01-01T00:00:00Z"))),
+            Err(NotAuthorised::NotListed)
+        );
+        assert_eq!(
+            list.authorise(&issuer, Level::STAR4, None),
+            Err(NotAuthorised::NoCreated)
+        );
+    }
+
+    #[test]
+    fn withdrawal_keeps_earlier_credentials_unless_compromised() {
+        let issuer = key(2);
+        let withdrawn = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Withdrawn,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        assert!(withdrawn
+            .authorise(&issuer, Level::STAR4, Some(t("2028-06-01T00:00:00Z")))
+            .is_ok());
+        assert!(matches!(
+            withdrawn.authorise(&issuer, Level::STAR4, Some(t("2029-02-01T00:00:00Z"))),
+            Err(NotAuthorised::Withdrawn(_))
+        ));
+        let compromised = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Withdrawn,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: Some(t("2028-03-01T00:00:00Z")),
+            },
+        );
+        assert!(compromised
+            .authorise(&issuer, Level::STAR4, Some(t("2028-02-01T00:00:00Z")))
+            .is_ok());
+        assert!(matches!(
+            compromised.authorise(&issuer, Level::STAR4, Some(t("2028-06-01T00:00:00Z"))),
+            Err(NotAuthorised::Compromised(_))
+        ));
+        let suspended = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Suspended,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        assert!(suspended
+            .authorise(&issuer, Level::STAR4, Some(t("2028-06-01T00:00:00Z")))
+            .is_ok());
+        assert!(matches!(
+            suspended.authorise(&issuer, Level::STAR4, Some(t("2029-06-01T00:00:00Z"))),
+            Err(NotAuthorised::Suspended(_))
+        ));
+    }
+}
