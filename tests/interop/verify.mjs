@@ -63,8 +63,12 @@ function fail(stage, errors, extra = {}) {
       message: e.message || String(e),
       ...(e.details ? {details: e.details} : {})
     }));
-  process.stdout.write(
-    JSON.stringify({verified: false, stage, ...extra, errors: list}) + '\n');
+  // nested Error objects (e.g. details.cause) would serialize as {}
+  const replacer = (k, v) => v instanceof Error ?
+    {name: v.name, message: v.message, ...(v.details ?
+      {details: v.details} : {})} : v;
+  process.stdout.write(JSON.stringify(
+    {verified: false, stage, ...extra, errors: list}, replacer) + '\n');
   process.exit(1);
 }
 

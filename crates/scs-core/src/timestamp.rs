@@ -64,6 +64,20 @@ impl Timestamp {
             .map(Self)
     }
 
+    /// The same date and time `years` calendar years later; 29 February becomes 1 March.
+    pub fn plus_years(&self, years: i32) -> Option<Self> {
+        let date = self.0.date();
+        let year = date
+            .year()
+            .checked_add(years)
+            .filter(|y| (0..=9999).contains(y))?;
+        let moved = date
+            .replace_year(year)
+            .ok()
+            .or_else(|| time::Date::from_calendar_date(year, time::Month::March, 1).ok())?;
+        Some(Self(self.0.replace_date(moved)))
+    }
+
     /// Whole and partial days from `self` to `later`, rounded up.
     pub fn days_until(&self, later: &Timestamp) -> i64 {
         let seconds = later.unix() - self.unix();
@@ -200,6 +214,18 @@ mod tests {
         let b = Timestamp::parse("2028-03-31T23:59:59Z").unwrap();
         assert_eq!(a.days_until(&b), 366);
         assert_eq!(a.days_until(&a.plus_days(366).unwrap()), 366);
+    }
+
+    #[test]
+    fn adds_calendar_years() {
+        let a = Timestamp::parse("2027-04-01T00:00:00Z").unwrap();
+        assert_eq!(a.plus_years(3).unwrap().to_string(), "2030-04-01T00:00:00Z");
+        let leap = Timestamp::parse("2028-02-29T12:00:00Z").unwrap();
+        assert_eq!(
+            leap.plus_years(1).unwrap().to_string(),
+            "2029-03-01T12:00:00Z"
+        );
+        assert_eq!(a.plus_years(8000), None);
     }
 
     #[test]

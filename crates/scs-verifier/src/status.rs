@@ -1,0 +1,137 @@
+//! Where revocation and suspension answers come from.
+
+use std::collections::HashMap;
+
+use scs_core::credential::StatusEntry;
+use scs_core::proof::{self, ProofError, ProofPurpose};
+use scs_core::report::Message;
+use scs_core::status_list::{StatusList, StatusListError};
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::TrustList;
+use serde_json::Value;
+use thiserror::Error;
+
+/// The answer for one status entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusAnswer {
+    /// The bit is clear.
+    Clear,
+    /// The bit is set; a registry can say why.
+    Set {
+        /// The reason code in both languages, when known.
+        reason: Option<Message>,
+    },
+    /// The entry is wrong (e.g. its index lies outside the list): the credential fails.
+    Invalid(Message),
+    /// No trustworthy answer is at hand: the status check is undecided.
+    Unavailable(Message),
+}
+
+/// Answers status questions. Implemented offline by [`OfflineStatusLists`] and online by a
+/// registry client.
+pub trait StatusSource {
+    /// The status of `entry` at `at`, using `trust_list` to authenticate what it reads.
+    fn lookup(
+        &self,
+        entry: &StatusEntry,
+        trust_list: Option<&TrustList>,
+        at: Timestamp,
+    ) -> StatusAnswer;
+}
+
+/// A status list file that could not be used.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusListLoadError {
+    /// Not JSON.
+    #[error("status list is not JSON: {0}")]
+    NotJson(String),
+    /// Its proof does not verify.
+    #[error("status list signature: {0}")]
+    Proof(#[from] ProofError),
+    /// Signed by a key other than the registry status key in the trust list.
+    #[error("status list is signed by {0}, not by the registry status key in the trust list")]
+    WrongSigner(String),
+    /// No trust list, so the signer cannot be checked.
+    #[error("a trust list is needed to check who signed a status list")]
+    NoTrustList,
+    /// The credential is not a readable status list.
+    #[error(transparent)]
+    Content(#[from] StatusListError),
+}
+
+/// Status lists given as signed files, each checked against the registry status key.
+#[derive(Debug, Default, Clone)]
+pub struct OfflineStatusLists {
+    by_url: HashMap<String, StatusList>,
+}
+
+impl OfflineStatusLists {
+    /// No lists: every lookup is unavailable.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Verifies a signed status list credential and adds it.
+    pub fn add_signed(
+        &mut self,
+        bytes: &[u8],
+        trust_list: Option<&TrustList>,
+    ) -> Result<&StatusList, StatusListLoadError> {
+        let trust_list = trust_list.ok_or(StatusListLoadError::NoTrustList)?;
+        let document: Value = serde_json::from_slice(bytes)
+            .map_err(|e| StatusListLoadError::NotJson(e.to_string()))?;
+        let (unsecured, info) = proof::verify(document, ProofPurpose::AssertionMethod)?;
+        let status_key = trust_list
+            .status_key()
+            .map_err(|_| StatusListLoadError::WrongSigner(info.signer.to_string()))?;
+        if info.signer != status_key {
+            return Err(StatusListLoadError::WrongSigner(info.signer.to_string()));
+        }
+        let list = StatusList::from_json(&unsecured)?;
+        let url = list.url.clone();
+        Ok(self.by_url.entry(url).insert_entry(list).into_mut())
+    }
+}
+
+impl StatusSource for OfflineStatusLists {
+    fn lookup(
+        &self,
+        entry: &StatusEntry,
+        _trust_list: Option<&TrustList>,
+        at: Timestamp,
+    ) -> StatusAnswer {
+        let Some(list) = self.by_url.get(&entry.list_url) else {
+            return StatusAnswer::Unavailable(Message::new(
+                format!(
+                    "失効リスト {} がありません（--registry か --status-list を指定してください）",
+                    entry.list_url
+                ),
+                format!(
+                    "status list {} not available (give --registry or --status-list)",
+                    entry.list_url
+                ),
+            ));
+        };
+        if list.purpose != entry.purpose {
+            return StatusAnswer::Invalid(Message::new(
+                "失効リストの種類（取消・一時停止）が証明書と一致しません",
+                "the status list's purpose does not match the credential's entry",
+            ));
+        }
+        if list.valid_until.is_some_and(|until| at > until) {
+            return StatusAnswer::Unavailable(Message::new(
+                "失効リストの有効期限が切れています。新しいものを取得してください",
+                "the status list has expired; fetch a fresh one",
+            ));
+        }
+        match list.bits.get(entry.index as usize) {
+            Some(false) => StatusAnswer::Clear,
+            Some(true) => StatusAnswer::Set { reason: None },
+            None => StatusAnswer::Invalid(Message::new(
+                format!("失効リストの番号 {} がリストの範囲外です", entry.index),
+                format!("status index {} is outside the list", entry.index),
+            )),
+        }
+    }
+}

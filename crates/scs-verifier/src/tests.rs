@@ -1,0 +1,371 @@
+use super::*;
+use scs_core::credential::{StatusEntry, StatusPurpose};
+use scs_core::keys::SecretKey;
+use scs_core::report::Verdict;
+use scs_core::status_list::{Bitstring, StatusList};
+use scs_core::trust_list::{
+    DesignatedIssuer, DesignationState, DesignationStatus, Policy, RegistryInfo, Role,
+};
+use scs_issuer::{IssueParams, SubjectInput};
+
+fn t(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+struct World {
+    issuer: SecretKey,
+    status_key: SecretKey,
+    trust_list: TrustList,
+}
+
+fn world() -> World {
+    let issuer = SecretKey::from_seed(&[4; 32]);
+    let status_key = SecretKey::from_seed(&[5; 32]);
+    let trust_list = TrustList {
+        kind: "SCSTrustList".into(),
+        sequence: 1,
+        issuers: vec![DesignatedIssuer {
+            id: issuer.public().did_key().to_string(),
+            name: "デモ評価機関".into(),
+            name_en: Some("Demo Evaluation Body".into()),
+            roles: vec![Role::EvaluationBody],
+            levels: vec![Level::STAR3, Level::STAR4],
+            valid_from: t("2026-01-01T00:00:00Z"),
+            valid_until: None,
+            status: DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: None,
+            },
+        }],
+        registry: RegistryInfo {
+            base_url: "https://registry.example".into(),
+            status_key: status_key.public().did_key().to_string(),
+            log_key: SecretKey::from_seed(&[6; 32])
+                .public()
+                .did_key()
+                .to_string(),
+        },
+        policy: Policy::default(),
+    };
+    World {
+        issuer,
+        status_key,
+        trust_list,
+    }
+}
+
+const LIST_URL: &str = "https://registry.example/v1/status/revocation/0";
+
+fn issue(w: &World, level: Level, status: Vec<StatusEntry>) -> Value {
+    let subject = SubjectInput::parse_many(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
+    )
+    .unwrap()
+    .remove(0);
+    let params = IssueParams {
+        issuer_name: "デモ評価機関".into(),
+        level,
+        method: None,
+        criteria_version: "2026-03-27".into(),
+        assessed_on: None,
+        valid_from: t("2027-04-01T00:00:00Z"),
+        valid_for: None,
+        status,
+        policy: Policy::default(),
+    };
+    scs_issuer::issue(&subject, &params, &w.issuer, t("2027-03-31T00:00:00Z")).unwrap()
+}
+
+fn revocation_entry(index: u32) -> StatusEntry {
+    StatusEntry {
+        purpose: StatusPurpose::Revocation,
+        list_url: LIST_URL.into(),
+        index,
+    }
+}
+
+fn signed_list(w: &World, set: &[usize], signer: &SecretKey) -> Vec<u8> {
+    let mut bits = Bitstring::new(0);
+    for &i in set {
+        bits.set(i, true);
+    }
+    let list = StatusList {
+        url: LIST_URL.into(),
+        purpose: StatusPurpose::Revocation,
+        bits,
+        valid_from: t("2027-04-01T00:00:00Z"),
+        valid_until: None,
+        ttl_ms: Some(300_000),
+    };
+    let doc = list.to_json(&w.status_key.public().did_key());
+    let signed = proof::sign(
+        doc,
+        signer,
+        t("2027-04-01T00:00:00Z"),
+        ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .unwrap();
+    serde_json::to_vec(&signed).unwrap()
+}
+
+fn ask() -> Question {
+    Question::at(t("2028-01-01T00:00:00Z"))
+}
+
+fn names_failing(report: &Report) -> Vec<CheckName> {
+    report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.name)
+        .collect()
+}
+
+#[test]
+fn offline_credential_is_valid_with_a_trust_list() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let report =
+        Verifier::new(Some(&w.trust_list), &none).verify(issue(&w, Level::STAR4, vec![]), &ask());
+    assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
+    let names: Vec<_> = report.checks.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            CheckName::Signature,
+            CheckName::Issuer,
+            CheckName::Validity,
+            CheckName::Status
+        ]
+    );
+    assert_eq!(
+        report.credential.unwrap().corporate_number.as_deref(),
+        Some("7000012050002")
+    );
+}
+
+#[test]
+fn without_a_trust_list_the_signature_is_still_reported() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let report = Verifier::new(None, &none).verify(issue(&w, Level::STAR4, vec![]), &ask());
+    assert_eq!(report.verdict, Verdict::Invalid);
+    assert!(report.check(CheckName::Signature).unwrap().ok);
+    assert_eq!(names_failing(&report), [CheckName::Issuer]);
+}
+
+#[test]
+fn tampering_any_claim_fails_the_signature() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&w.trust_list), &none);
+    let mut credential = issue(&w, Level::STAR3, vec![]);
+    credential["credentialSubject"]["achievement"]["level"] = 4.into();
+    let report = verifier.verify(credential, &ask());
+    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(names_failing(&report), [CheckName::Signature]);
+    assert!(report.checks[0].detail.contains("altered"));
+}
+
+#[test]
+fn validity_window_and_levels_and_subject() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&w.trust_list), &none);
+    let credential = issue(&w, Level::STAR3, vec![]);
+    let early = verifier.verify(credential.clone(), &Question::at(t("2027-03-31T23:59:59Z")));
+    assert_eq!(names_failing(&early), [CheckName::Validity]);
+    assert!(early
+        .check(CheckName::Validity)
+        .unwrap()
+        .detail
+        .contains("not yet valid"));
+    let late = verifier.verify(credential.clone(), &Question::at(t("2028-04-01T00:00:00Z")));
+    assert!(late
+        .check(CheckName::Validity)
+        .unwrap()
+        .detail
+        .contains("expired"));
+
+    let mut question = ask();
+    question.min_level = Some(Level::STAR4);
+    question.corporate_number = Some(CorporateNumber::parse("1180301018771").unwrap());
+    let report = verifier.verify(credential, &question);
+    assert_eq!(
+        names_failing(&report),
+        [CheckName::Subject, CheckName::Level]
+    );
+
+    question.min_level = Some(Level::STAR3);
+    question.corporate_number = Some(CorporateNumber::parse("7000012050002").unwrap());
+    let star4 = verifier.verify(issue(&w, Level::STAR4, vec![]), &question);
+    assert_eq!(
+        star4.verdict,
+        Verdict::Valid,
+        "a higher ★ satisfies a lower ask"
+    );
+}
+
+#[test]
+fn issuer_must_be_designated_for_the_level_at_signing_time() {
+    let mut w = world();
+    w.trust_list.issuers[0].levels = vec![Level::STAR3];
+    let none = OfflineStatusLists::none();
+    let report =
+        Verifier::new(Some(&w.trust_list), &none).verify(issue(&w, Level::STAR4, vec![]), &ask());
+    assert_eq!(names_failing(&report), [CheckName::Issuer]);
+    assert!(report.checks[1].detail.contains("not designated for ★4"));
+
+    let mut w = world();
+    w.trust_list.issuers[0].status = DesignationStatus {
+        state: DesignationState::Withdrawn,
+        since: Some(t("2027-06-01T00:00:00Z")),
+        compromised_since: Some(t("2027-01-01T00:00:00Z")),
+    };
+    let report =
+        Verifier::new(Some(&w.trust_list), &none).verify(issue(&w, Level::STAR4, vec![]), &ask());
+    assert!(report.checks[1].detail.contains("compromised"));
+}
+
+#[test]
+fn status_lists_decide_revocation_and_unknown_without_them() {
+    let w = world();
+    let credential = issue(&w, Level::STAR4, vec![revocation_entry(42)]);
+
+    let none = OfflineStatusLists::none();
+    let unknown = Verifier::new(Some(&w.trust_list), &none).verify(credential.clone(), &ask());
+    assert_eq!(unknown.verdict, Verdict::Unknown);
+    assert!(unknown.check(CheckName::Status).unwrap().undecided);
+
+    let mut clear = OfflineStatusLists::none();
+    clear
+        .add_signed(
+            &signed_list(&w, &[41, 43], &w.status_key),
+            Some(&w.trust_list),
+        )
+        .unwrap();
+    let valid = Verifier::new(Some(&w.trust_list), &clear).verify(credential.clone(), &ask());
+    assert_eq!(valid.verdict, Verdict::Valid, "{valid:#?}");
+
+    let mut revoked = OfflineStatusLists::none();
+    revoked
+        .add_signed(&signed_list(&w, &[42], &w.status_key), Some(&w.trust_list))
+        .unwrap();
+    let report = Verifier::new(Some(&w.trust_list), &revoked).verify(credential, &ask());
+    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(report.check(CheckName::Status).unwrap().detail, "revoked");
+}
+
+#[test]
+fn status_list_must_be_signed_by_the_registry_status_key() {
+    let w = world();
+    let mut lists = OfflineStatusLists::none();
+    assert!(matches!(
+        lists.add_signed(&signed_list(&w, &[], &w.issuer), Some(&w.trust_list)),
+        Err(StatusListLoadError::WrongSigner(_))
+    ));
+    assert!(matches!(
+        lists.add_signed(&signed_list(&w, &[], &w.status_key), None),
+        Err(StatusListLoadError::NoTrustList)
+    ));
+}
+
+#[test]
+fn batch_gives_the_same_reports_as_one_by_one() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&w.trust_list), &none);
+    let mut credentials: Vec<Value> = (0..20).map(|_| issue(&w, Level::STAR4, vec![])).collect();
+    credentials[7]["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    credentials[13]["proof"]["proofValue"] = "zzz".into();
+    let single: Vec<Report> = credentials
+        .iter()
+        .map(|c| verifier.verify(c.clone(), &ask()))
+        .collect();
+    let batch = verifier.verify_batch(credentials, &ask());
+    assert_eq!(batch, single);
+    let invalid: Vec<usize> = (0..20)
+        .filter(|&i| batch[i].verdict != Verdict::Valid)
+        .collect();
+    assert_eq!(invalid, [7, 13]);
+}
+
+#[test]
+fn unreadable_input_is_an_input_error() {
+    assert!(matches!(
+        parse_credential(b"not json"),
+        Err(InputError::NotJson(_))
+    ));
+    assert!(matches!(
+        parse_credential(b"[1]"),
+        Err(InputError::DataModel(_))
+    ));
+    let deep = "[".repeat(10_000);
+    assert!(matches!(
+        parse_credential(deep.as_bytes()),
+        Err(InputError::NotJson(_))
+    ));
+    let huge = vec![b' '; MAX_CREDENTIAL_BYTES + 1];
+    assert_eq!(parse_credential(&huge), Err(InputError::TooLarge));
+}
+
+mod mutation {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mutate(value: &mut Value, path: &[usize], replacement: &Value) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                let i = path.first().copied().unwrap_or(0) % map.len();
+                let key = map.keys().nth(i).cloned().unwrap();
+                if path.len() <= 1 {
+                    map.insert(key, replacement.clone());
+                } else {
+                    mutate(map.get_mut(&key).unwrap(), &path[1..], replacement);
+                }
+            }
+            Value::Array(items) if !items.is_empty() => {
+                let i = path.first().copied().unwrap_or(0) % items.len();
+                if path.len() <= 1 {
+                    items[i] = replacement.clone();
+                } else {
+                    mutate(&mut items[i], &path[1..], replacement);
+                }
+            }
+            other => *other = replacement.clone(),
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9:#/ 株式会社]{0,12}".prop_map(Value::from),
+            Just(serde_json::json!({})),
+            Just(serde_json::json!([])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// No random change to a signed credential verifies, and none panics.
+        #[test]
+        fn no_mutation_verifies(path in prop::collection::vec(0usize..16, 1..5), replacement in any_json()) {
+            let w = world();
+            let none = OfflineStatusLists::none();
+            let verifier = Verifier::new(Some(&w.trust_list), &none);
+            let original = issue(&w, Level::STAR4, vec![]);
+            let mut mutated = original.clone();
+            mutate(&mut mutated, &path, &replacement);
+            prop_assume!(mutated != original);
+            let bytes = serde_json::to_vec(&mutated).unwrap();
+            match verifier.verify_bytes(&bytes, &ask()) {
+                Err(_) => {}
+                Ok(report) => prop_assert_ne!(report.verdict, Verdict::Valid, "{}", serde_json::to_string(&mutated).unwrap()),
+            }
+        }
+    }
+}
