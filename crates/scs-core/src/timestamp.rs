@@ -21,6 +21,9 @@ pub struct TimestampError(String);
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(OffsetDateTime::UNIX_EPOCH);
+
     /// Parses an RFC 3339 / XSD dateTimeStamp.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
         // RFC 3339 allows a lower-case `t`/`z` and a space; XSD does not. Be strict.

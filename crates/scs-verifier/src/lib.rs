@@ -174,8 +174,8 @@ impl<'a> Verifier<'a> {
                 checks.push(Check::fail(
                     CheckName::Issuer,
                     Message::new(
-                        format!("★取得証明書として読めません: {error}"),
-                        format!("not a ★ attainment credential: {error}"),
+                        format!("★取得証明書として読めません（{error}）"),
+                        error.to_string(),
                     ),
                 ));
                 return Report::new(checks, None);

@@ -1,0 +1,165 @@
+//! Raw command-line flags. Resolution (reading keys, parsing numbers into newtypes) happens in
+//! each command's module, so that every bad value gets the same one-line error and exit 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// SCS ★ credential registry — issue and verify Supply Chain Security (SCS評価制度) ★ credentials.
+#[derive(Debug, Parser)]
+#[command(name = "scs", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an Ed25519 key pair: OUT.key (mode 0600) and OUT.pub (did:key).
+    Keygen(KeygenArgs),
+    /// Operator: trust list editions.
+    TrustList {
+        /// What to do with the trust list.
+        #[command(subcommand)]
+        command: TrustListCommand,
+    },
+    /// Issuer: sign a ★ attainment credential.
+    Issue(IssueArgs),
+    /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
+    Verify(VerifyArgs),
+    /// Run the registry (arrives in the next release).
+    Serve(ServeArgs),
+}
+
+/// `scs keygen`
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Path without suffix: writes OUT.key and OUT.pub.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Mark the key as a demo/test key (the registry refuses such keys without --demo).
+    #[arg(long, hide = true)]
+    pub demo_mark: bool,
+}
+
+/// `scs trust-list …`
+#[derive(Debug, Subcommand)]
+pub enum TrustListCommand {
+    /// Sign a trust list edition with the operator key.
+    Sign(TrustListSignArgs),
+}
+
+/// `scs trust-list sign`
+#[derive(Debug, Args)]
+pub struct TrustListSignArgs {
+    /// The operator's secret key file.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The edition to sign: the trust list subject (type, sequence, issuers, registry, policy).
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// Where to write the signed trust list credential.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A signed earlier edition: the new sequence must be greater.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+}
+
+/// `scs issue`
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// The issuer's secret key file.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// credentialSubject fields other than achievement: corporateNumber (or lei), legalName,
+    /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
+    #[arg(long)]
+    pub subject: PathBuf,
+    /// ★ level: 3, 4 or 5.
+    #[arg(long)]
+    pub level: u64,
+    /// Validity: `1y`, `3y`, `365d` (default ★3 1y, ★4 3y; capped by the trust list policy).
+    #[arg(long)]
+    pub valid_for: Option<String>,
+    /// Start of validity (date or date-time; default now).
+    #[arg(long)]
+    pub valid_from: Option<String>,
+    /// Assessment method (default: the one the policy requires for the level).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Criteria set version.
+    #[arg(long, default_value = scs_issuer::CURRENT_CRITERIA_VERSION)]
+    pub criteria_version: String,
+    /// Date the assessment concluded (YYYY-MM-DD; default the start of validity).
+    #[arg(long)]
+    pub assessed_on: Option<String>,
+    /// The issuer's name as shown in the credential (default: its name in --trust-list).
+    #[arg(long)]
+    pub issuer_name: Option<String>,
+    /// The signed trust list: gives the issuer name and policy, and confirms designation.
+    #[arg(long)]
+    pub trust_list: Option<PathBuf>,
+    /// The pinned operator key (file or did:key) that signed --trust-list.
+    #[arg(long)]
+    pub operator_key: Option<String>,
+    /// Registry URL: reserve status entries and register (arrives with the registry).
+    #[arg(long)]
+    pub registry: Option<String>,
+    /// Output file (or folder, for a subject array).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `scs verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The credential JSON file.
+    pub file: Option<PathBuf>,
+    /// The QR text instead of a file (arrives with the QR release).
+    #[arg(long)]
+    pub qr_text: Option<String>,
+    /// Require at least this ★ (a higher ★ satisfies a lower ask).
+    #[arg(long)]
+    pub min_level: Option<u64>,
+    /// Require this 法人番号.
+    #[arg(long)]
+    pub corporate_number: Option<String>,
+    /// Judge validity at this time (date or date-time; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Registry URL for trust list and online status (arrives with the registry).
+    #[arg(long, conflicts_with = "offline")]
+    pub registry: Option<String>,
+    /// Do not contact any registry; use --trust-list and --status-list files.
+    #[arg(long)]
+    pub offline: bool,
+    /// The signed trust list file.
+    #[arg(long)]
+    pub trust_list: Option<PathBuf>,
+    /// Signed status list credential files.
+    #[arg(long, num_args = 1..)]
+    pub status_list: Vec<PathBuf>,
+    /// The pinned operator key (file or did:key); default: the key this build pins.
+    #[arg(long)]
+    pub operator_key: Option<String>,
+    /// Print the machine-readable report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scs serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Data folder.
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// Run with the demo keys and demo data.
+    #[arg(long)]
+    pub demo: bool,
+}

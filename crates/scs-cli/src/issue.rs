@@ -1,0 +1,124 @@
+//! `scs issue`: sign ★ attainment credentials.
+
+use anyhow::{anyhow, bail, Context, Result};
+use scs_core::credential::{AssessmentMethod, Level};
+use scs_core::timestamp::{CalendarDate, Timestamp};
+use scs_core::trust_list::Policy;
+use scs_issuer::{IssueParams, SubjectInput, ValidFor};
+use serde_json::Value;
+
+use crate::args::IssueArgs;
+use crate::keys::{load_secret, operator_key, read_bounded};
+use crate::trust::{self, write_json};
+use crate::{now, Outcome};
+
+/// Largest subject file accepted (a batch of a few thousand companies).
+const MAX_SUBJECT_BYTES: usize = 16 * 1024 * 1024;
+
+/// `scs issue --key K --subject S --level N --out F`
+pub fn run(args: &IssueArgs) -> Result<Outcome> {
+    if args.registry.is_some() {
+        bail!("--registry arrives with the registry release; issue offline (without --registry) for now");
+    }
+    let level = parse_level(args.level)?;
+    let key = load_secret(&args.key)?.key;
+    let now = now();
+    let trust_list = match &args.trust_list {
+        Some(path) => Some(trust::load(
+            path,
+            &operator_key(args.operator_key.as_deref())?.0,
+        )?),
+        None => None,
+    };
+    let designated_name = match &trust_list {
+        Some(list) => {
+            let issuer = list
+                .authorise(&key.public().did_key(), level, Some(now))
+                .map_err(|why| anyhow!("{}", why.message().en))?;
+            Some(issuer.name.clone())
+        }
+        None => None,
+    };
+    let issuer_name = args
+        .issuer_name
+        .clone()
+        .or(designated_name)
+        .ok_or_else(|| anyhow!("give --issuer-name, or --trust-list to take the name from it"))?;
+    let params = IssueParams {
+        issuer_name,
+        level,
+        method: args.method.as_deref().map(parse_method).transpose()?,
+        criteria_version: args.criteria_version.clone(),
+        assessed_on: args
+            .assessed_on
+            .as_deref()
+            .map(CalendarDate::parse)
+            .transpose()?,
+        valid_from: match &args.valid_from {
+            Some(text) => Timestamp::parse_lenient(text)?,
+            None => now,
+        },
+        valid_for: args
+            .valid_for
+            .as_deref()
+            .map(|t| {
+                ValidFor::parse(t)
+                    .ok_or_else(|| anyhow!("--valid-for must look like 1y, 3y or 365d: {t}"))
+            })
+            .transpose()?,
+        status: Vec::new(),
+        policy: trust_list.map(|t| t.policy).unwrap_or_else(Policy::default),
+    };
+    let text = read_bounded(&args.subject, MAX_SUBJECT_BYTES)?;
+    let text = std::str::from_utf8(&text).context("subject file is not UTF-8")?;
+    let subjects = SubjectInput::parse_many(text)?;
+    let batch = text.trim_start().starts_with('[');
+    if batch {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create folder {}", args.out.display()))?;
+    }
+    // Sign everything before writing anything, so a bad entry leaves no partial batch.
+    let signed: Vec<Value> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, subject)| {
+            scs_issuer::issue(subject, &params, &key, now)
+                .with_context(|| format!("subject entry {i}"))
+        })
+        .collect::<Result<_>>()?;
+    for (subject, credential) in subjects.iter().zip(&signed) {
+        let path = if batch {
+            let name = subject
+                .corporate_number
+                .map(|c| c.to_string())
+                .or_else(|| subject.lei.clone())
+                .unwrap_or_else(|| "credential".into());
+            let id = credential["id"].as_str().unwrap_or_default();
+            let short = id.rsplit('-').next().unwrap_or(id);
+            args.out.join(format!("{name}-{short}.json"))
+        } else {
+            args.out.clone()
+        };
+        write_json(&path, credential)?;
+        crate::say!(
+            "★{} {} → {}",
+            level,
+            credential["credentialSubject"]["legalName"]
+                .as_str()
+                .unwrap_or_default(),
+            path.display()
+        );
+    }
+    Ok(Outcome::Yes)
+}
+
+/// 3, 4 or 5.
+pub fn parse_level(n: u64) -> Result<Level> {
+    Level::new(n).ok_or_else(|| anyhow!("★ level must be 3, 4 or 5, not {n}"))
+}
+
+fn parse_method(text: &str) -> Result<AssessmentMethod> {
+    serde_json::from_value(Value::String(text.to_owned())).map_err(|_| {
+        anyhow!("--method must be SelfAssessmentWithExpertConfirmation or ThirdPartyEvaluation")
+    })
+}

@@ -1,0 +1,76 @@
+//! `scs`: a thin layer over the library crates.
+//!
+//! Exit codes (SPEC §8): 0 when the answer is yes, 1 when a verification says no (verdict
+//! `invalid` or `unknown`), 2 for bad input or usage — always with a one-line reason on stderr.
+
+mod args;
+mod issue;
+mod keys;
+mod render;
+mod trust;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, TrustListCommand};
+
+/// What a command concluded, when it ran to the end.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Exit 0.
+    Yes,
+    /// Exit 1: a verification said no.
+    No,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(a) => keys::keygen(&a),
+        Command::TrustList {
+            command: TrustListCommand::Sign(a),
+        } => trust::sign(&a),
+        Command::Issue(a) => issue::run(&a),
+        Command::Verify(a) => verify::run(&a),
+        Command::Serve(_) => Err(anyhow::anyhow!(
+            "the registry server arrives in the next release (see README: 'What works today')"
+        )),
+    };
+    match result {
+        Ok(Outcome::Yes) => ExitCode::SUCCESS,
+        Ok(Outcome::No) => ExitCode::from(1),
+        Err(error) => {
+            // One line: the chain of causes joined with ": ".
+            let line = format!("{error:#}").replace('\n', " ");
+            eprintln!("error: {line}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes to stdout. A closed pipe (`scs verify … | head`) is not an error worth a panic.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes one line to stdout.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::emit(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// The current time, whole seconds.
+pub fn now() -> scs_core::timestamp::Timestamp {
+    use scs_core::timestamp::Timestamp;
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Timestamp::from_unix)
+        .unwrap_or(Timestamp::EPOCH)
+}

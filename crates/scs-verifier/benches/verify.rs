@@ -1,0 +1,184 @@
+//! Credential verification against a raw Ed25519 baseline, measured side by side in one group.
+//!
+//! ```text
+//! cargo bench -p scs-verifier --bench verify -- --warm-up-time 1 --measurement-time 5
+//! ```
+//!
+//! - `raw_ed25519_verify_strict`: `VerifyingKey::verify_strict` on 64 bytes, the baseline.
+//! - `verify_one_credential`: `Verifier::verify_bytes` on one ★4 credential's bytes, with every
+//!   check asked for (trust list, validity, status, subject, level).
+//! - `verify_batch_64_per_credential`: `parse_credential` of 64 credentials followed by
+//!   `Verifier::verify_batch`; throughput is 64 elements, so criterion's elem/s gives the
+//!   per-credential rate (time per iteration ÷ 64 is the per-credential time).
+//! - `jcs_canonicalize_credential`, `parse_credential`, `proof_prepare`: where the time goes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ed25519_dalek::{Signer, SigningKey};
+use scs_core::credential::Level;
+use scs_core::ids::CorporateNumber;
+use scs_core::keys::SecretKey;
+use scs_core::proof::{self, ProofPurpose};
+use scs_core::report::Verdict;
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::{
+    DesignatedIssuer, DesignationState, DesignationStatus, Policy, RegistryInfo, Role, TrustList,
+};
+use scs_issuer::{IssueParams, SubjectInput};
+use scs_verifier::{parse_credential, OfflineStatusLists, Question, Verifier};
+use serde_json::Value;
+
+const BATCH: usize = 64;
+/// Issuer keys used for the batch; the single credential is signed by the first.
+const ISSUER_SEEDS: [u8; 4] = [4, 7, 8, 9];
+
+fn t(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+fn issuer_key(seed: u8) -> SecretKey {
+    SecretKey::from_seed(&[seed; 32])
+}
+
+/// A trust list naming every bench issuer as designated for ★3 and ★4.
+fn trust_list() -> TrustList {
+    let issuers = ISSUER_SEEDS
+        .iter()
+        .enumerate()
+        .map(|(n, &seed)| DesignatedIssuer {
+            id: issuer_key(seed).public().did_key().to_string(),
+            name: format!("デモ評価機関{n}"),
+            name_en: Some(format!("Demo Evaluation Body {n}")),
+            roles: vec![Role::EvaluationBody],
+            levels: vec![Level::STAR3, Level::STAR4],
+            valid_from: t("2026-01-01T00:00:00Z"),
+            valid_until: None,
+            status: DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: None,
+            },
+        })
+        .collect();
+    TrustList {
+        kind: "SCSTrustList".into(),
+        sequence: 1,
+        issuers,
+        registry: RegistryInfo {
+            base_url: "https://registry.example".into(),
+            status_key: issuer_key(5).public().did_key().to_string(),
+            log_key: issuer_key(6).public().did_key().to_string(),
+        },
+        policy: Policy::default(),
+    }
+}
+
+/// A ★4 credential issued offline (no status entries), as bytes on the wire.
+fn credential_bytes(key: &SecretKey) -> Vec<u8> {
+    let subject = SubjectInput::parse_many(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
+    )
+    .unwrap()
+    .remove(0);
+    let params = IssueParams {
+        issuer_name: "デモ評価機関".into(),
+        level: Level::STAR4,
+        method: None,
+        criteria_version: "2026-03-27".into(),
+        assessed_on: None,
+        valid_from: t("2027-04-01T00:00:00Z"),
+        valid_for: None,
+        status: vec![],
+        policy: Policy::default(),
+    };
+    let signed = scs_issuer::issue(&subject, &params, key, t("2027-03-31T00:00:00Z")).unwrap();
+    serde_json::to_vec(&signed).unwrap()
+}
+
+fn question() -> Question {
+    Question {
+        at: t("2028-01-01T00:00:00Z"),
+        min_level: Some(Level::STAR4),
+        corporate_number: Some(CorporateNumber::parse("7000012050002").unwrap()),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let trust_list = trust_list();
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&trust_list), &none);
+    let question = question();
+
+    let single = credential_bytes(&issuer_key(ISSUER_SEEDS[0]));
+    let report = verifier.verify_bytes(&single, &question).unwrap();
+    assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
+    assert_eq!(report.checks.len(), 6, "every check runs: {report:#?}");
+
+    let batch: Vec<Vec<u8>> = (0..BATCH)
+        .map(|i| credential_bytes(&issuer_key(ISSUER_SEEDS[i % ISSUER_SEEDS.len()])))
+        .collect();
+    let parsed: Vec<Value> = batch.iter().map(|b| parse_credential(b).unwrap()).collect();
+    let reports = verifier.verify_batch(parsed, &question);
+    assert!(reports
+        .iter()
+        .all(|r| r.verdict == Verdict::Valid && r.checks.len() == 6));
+
+    // The baseline: the one Ed25519 check inside a credential verification, on a 64-byte
+    // message (the size of eddsa-jcs-2022's hashData), with an already decoded key.
+    let signing = SigningKey::from_bytes(&[4; 32]);
+    let verifying = signing.verifying_key();
+    let message = [0x5a_u8; 64];
+    let signature = signing.sign(&message);
+
+    let unsecured = {
+        let mut doc = parse_credential(&single).unwrap();
+        doc.as_object_mut().unwrap().remove("proof");
+        doc
+    };
+
+    let mut group = c.benchmark_group("verify");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("raw_ed25519_verify_strict", |b| {
+        b.iter(|| {
+            black_box(&verifying)
+                .verify_strict(black_box(&message), black_box(&signature))
+                .unwrap()
+        })
+    });
+    group.bench_function("verify_one_credential", |b| {
+        b.iter(|| {
+            verifier
+                .verify_bytes(black_box(&single), black_box(&question))
+                .unwrap()
+        })
+    });
+    group.bench_function("jcs_canonicalize_credential", |b| {
+        b.iter(|| scs_core::jcs::canonicalize(black_box(&unsecured)))
+    });
+    group.bench_function("parse_credential", |b| {
+        b.iter(|| parse_credential(black_box(&single)).unwrap())
+    });
+    group.bench_function("proof_prepare", |b| {
+        b.iter_batched(
+            || parse_credential(&single).unwrap(),
+            |doc| proof::prepare(doc, ProofPurpose::AssertionMethod).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("verify_batch_64_per_credential", |b| {
+        b.iter(|| {
+            let parsed: Vec<Value> = black_box(&batch)
+                .iter()
+                .map(|bytes| parse_credential(bytes).unwrap())
+                .collect();
+            verifier.verify_batch(parsed, black_box(&question))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
