@@ -191,14 +191,20 @@ mod tests {
     fn refuses_a_secret_others_can_read() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let (secret, _, _) = generate(&dir.path().join("k"), true).unwrap();
+        let (secret, _, _) = generate(&dir.path().join("k"), false).unwrap();
         fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(
             load_secret(&secret),
             Err(KeyFileError::TooOpen(_, 0o644))
         ));
-        fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(load_secret(&secret).unwrap().is_demo);
+        // A demo key checked out by git at 0644 is tightened instead.
+        let (demo, _, _) = generate(&dir.path().join("demo"), true).unwrap();
+        fs::set_permissions(&demo, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(load_secret(&demo).unwrap().is_demo);
+        assert_eq!(
+            fs::metadata(&demo).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! Helpers for tests that run the real `scs` binary in a temporary folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `keys/demo/NAME`.
+pub fn demo(name: &str) -> PathBuf {
+    repo().join("keys/demo").join(name)
+}
+
+/// What a run of `scs` gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Self {
+        let run = Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            !run.stderr.contains("panicked"),
+            "scs panicked:\n{}",
+            run.stderr
+        );
+        run
+    }
+
+    /// The one `error:` line of a refused input.
+    pub fn error_line(&self) -> &str {
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "exactly one error line:\n{}", self.stderr);
+        errors[0]
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+/// Runs `scs ARGS` in `dir`.
+pub fn scs(dir: &Path, args: &[&str]) -> Run {
+    Run::from(
+        Command::new(env!("CARGO_BIN_EXE_scs"))
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run scs"),
+    )
+}
+
+/// A subject file for 国税庁's 法人番号.
+pub fn write_subject(dir: &Path) -> PathBuf {
+    let path = dir.join("subject.json");
+    std::fs::write(
+        &path,
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル製作所", "legalNameEn": "Sample Manufacturing Co., Ltd."}"#,
+    )
+    .unwrap();
+    path
+}
+
+/// Issues a ★`level` credential with the demo ★4 evaluation body into `dir/name`.
+pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
+    let subject = write_subject(dir);
+    let run = scs(
+        dir,
+        &[
+            "issue",
+            "--key",
+            demo("issuer-star4.key").to_str().unwrap(),
+            "--subject",
+            subject.to_str().unwrap(),
+            "--level",
+            level,
+            "--trust-list",
+            demo("trust-list.json").to_str().unwrap(),
+            "--valid-from",
+            "2026-04-01",
+            "--out",
+            name,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    dir.join(name)
+}

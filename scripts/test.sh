@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it and .ci/run calls it. Installs what the tests need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Node.js runs the third-party (Digital Bazaar) interoperability harness.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
+node --test tests/interop/harness.test.mjs
