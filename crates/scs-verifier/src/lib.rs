@@ -158,37 +158,42 @@ impl<'a> Verifier<'a> {
         let PreparedProof {
             unsecured, info, ..
         } = prepared;
-        let mut checks = vec![Check::pass(
-            CheckName::Signature,
-            Message::new(
-                format!("署名は正しく、改ざんはありません（署名者 {}）", info.signer),
-                format!(
-                    "signature verified; the document is unaltered (signed by {})",
-                    info.signer
-                ),
-            ),
-        )];
-        let credential = match AttainmentCredential::from_json(&unsecured) {
-            Ok(credential) => credential,
-            Err(error) => {
-                checks.push(Check::fail(
-                    CheckName::Issuer,
-                    Message::new(
-                        format!("★取得証明書として読めません（{error}）"),
-                        error.to_string(),
+        match AttainmentCredential::from_json(&unsecured) {
+            Ok(credential) => self.verify_signed_claims(&credential, &info, question),
+            Err(error) => Report::new(
+                vec![
+                    signature_pass(&info),
+                    Check::fail(
+                        CheckName::Issuer,
+                        Message::new(
+                            format!("★取得証明書として読めません（{error}）"),
+                            error.to_string(),
+                        ),
                     ),
-                ));
-                return Report::new(checks, None);
-            }
-        };
-        checks.push(self.issuer_check(&credential, &info));
-        checks.push(self.validity_check(&credential, question.at));
-        checks.push(self.status_check(&credential, question.at));
+                ],
+                None,
+            ),
+        }
+    }
+
+    /// The checks after the signature, for a credential whose signature the caller has already
+    /// verified — from its JSON proof here, or from the COSE signature of its QR form — so both
+    /// forms reach the same verdict with the same facts.
+    pub fn verify_signed_claims(
+        &self,
+        credential: &AttainmentCredential,
+        info: &ProofInfo,
+        question: &Question,
+    ) -> Report {
+        let mut checks = vec![signature_pass(info)];
+        checks.push(self.issuer_check(credential, info));
+        checks.push(self.validity_check(credential, question.at));
+        checks.push(self.status_check(credential, question.at));
         if let Some(wanted) = question.corporate_number {
-            checks.push(subject_check(&credential, wanted));
+            checks.push(subject_check(credential, wanted));
         }
         if let Some(min) = question.min_level {
-            checks.push(level_check(&credential, min));
+            checks.push(level_check(credential, min));
         }
         Report::new(checks, Some(credential.facts()))
     }
@@ -339,6 +344,19 @@ impl<'a> Verifier<'a> {
             ),
         }
     }
+}
+
+fn signature_pass(info: &ProofInfo) -> Check {
+    Check::pass(
+        CheckName::Signature,
+        Message::new(
+            format!("署名は正しく、改ざんはありません（署名者 {}）", info.signer),
+            format!(
+                "signature verified; the document is unaltered (signed by {})",
+                info.signer
+            ),
+        ),
+    )
 }
 
 fn signature_failure(error: &ProofError) -> Message {
