@@ -72,7 +72,7 @@ pub fn decode_key(
     let bytes = decode_base58btc(text)?;
     let (found, key) = bytes
         .split_at_checked(2)
-        .ok_or(MultibaseError::WrongHeader {
+        .ok_or_else(|| MultibaseError::WrongHeader {
             expected,
             found: hex(&bytes),
         })?;

@@ -183,6 +183,18 @@ pub fn sign(
 /// Checks everything but the signature and computes `hashData`; takes the document by value so
 /// that the proof can be split off without copying the rest.
 pub fn prepare(secured: Value, purpose: ProofPurpose) -> Result<PreparedProof, ProofError> {
+    prepare_with(secured, purpose, DidKey::from_verification_method)
+}
+
+/// [`prepare`], reading `verificationMethod` with `signer` instead of
+/// [`DidKey::from_verification_method`], so that a caller checking many proofs can decode (and
+/// decompress) each distinct key once. `signer` must give the same answer as
+/// [`DidKey::from_verification_method`] for the same text.
+pub fn prepare_with(
+    secured: Value,
+    purpose: ProofPurpose,
+    signer: impl FnOnce(&str) -> Result<DidKey, KeyError>,
+) -> Result<PreparedProof, ProofError> {
     let Value::Object(mut document) = secured else {
         return Err(ProofError::NotAnObject);
     };
@@ -221,8 +233,7 @@ pub fn prepare(secured: Value, purpose: ProofPurpose) -> Result<PreparedProof, P
         Some(Value::String(s)) => Some(Timestamp::parse(s).map_err(|_| ProofError::BadCreated)?),
         Some(_) => return Err(ProofError::BadCreated),
     };
-    let signer =
-        DidKey::from_verification_method(text("verificationMethod")?).map_err(ProofError::Key)?;
+    let signer = signer(text("verificationMethod")?).map_err(ProofError::Key)?;
     let signature_bytes: [u8; 64] = multibase::decode_base58btc(text("proofValue")?)
         .ok()
         .and_then(|b| b.try_into().ok())

@@ -12,8 +12,11 @@
 
 mod status;
 
+use std::collections::HashMap;
+
 use scs_core::credential::{AttainmentCredential, Level};
 use scs_core::ids::CorporateNumber;
+use scs_core::keys::DidKey;
 use scs_core::proof::{self, PreparedProof, ProofError, ProofInfo, ProofPurpose};
 use scs_core::report::{Check, CheckName, Message, Report};
 use scs_core::timestamp::Timestamp;
@@ -115,9 +118,21 @@ impl<'a> Verifier<'a> {
     /// the way `verify_strict` does. Only the key holder can make such a signature, so it
     /// never lets a forgery through.
     pub fn verify_batch(&self, credentials: Vec<Value>, question: &Question) -> Vec<Report> {
+        // A batch usually comes from a handful of designated issuers: decode and decompress each
+        // distinct verification method once rather than once per credential.
+        let mut signers: HashMap<String, DidKey> = HashMap::new();
         let prepared: Vec<Result<PreparedProof, ProofError>> = credentials
             .into_iter()
-            .map(|c| proof::prepare(c, ProofPurpose::AssertionMethod))
+            .map(|c| {
+                proof::prepare_with(c, ProofPurpose::AssertionMethod, |method| {
+                    if let Some(key) = signers.get(method) {
+                        return Ok(key.clone());
+                    }
+                    let key = DidKey::from_verification_method(method)?;
+                    signers.insert(method.to_owned(), key.clone());
+                    Ok(key)
+                })
+            })
             .collect();
         let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
         let messages: Vec<&[u8]> = ready.iter().map(|p| p.message.as_slice()).collect();

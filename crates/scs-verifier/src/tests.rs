@@ -280,6 +280,17 @@ fn batch_gives_the_same_reports_as_one_by_one() {
     let mut credentials: Vec<Value> = (0..20).map(|_| issue(&w, Level::STAR4, vec![])).collect();
     credentials[7]["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
     credentials[13]["proof"]["proofValue"] = "zzz".into();
+    // Another signer in the same batch, and an unreadable key seen twice: each key is decoded
+    // once per batch, which must not change any report.
+    let other = World {
+        issuer: SecretKey::from_seed(&[9; 32]),
+        ..world()
+    };
+    credentials[3] = issue(&other, Level::STAR4, vec![]);
+    credentials[16] = issue(&other, Level::STAR4, vec![]);
+    for i in [17, 18] {
+        credentials[i]["proof"]["verificationMethod"] = "did:key:z6MkBad#z6MkBad".into();
+    }
     let single: Vec<Report> = credentials
         .iter()
         .map(|c| verifier.verify(c.clone(), &ask()))
@@ -289,7 +300,9 @@ fn batch_gives_the_same_reports_as_one_by_one() {
     let invalid: Vec<usize> = (0..20)
         .filter(|&i| batch[i].verdict != Verdict::Valid)
         .collect();
-    assert_eq!(invalid, [7, 13]);
+    assert_eq!(invalid, [3, 7, 13, 16, 17, 18]);
+    assert_eq!(names_failing(&batch[3]), [CheckName::Issuer]);
+    assert_eq!(names_failing(&batch[17]), [CheckName::Signature]);
 }
 
 #[test]
