@@ -16,10 +16,12 @@
 //! - [`credential`]: the ★ attainment credential profile.
 //! - [`trust_list`]: the operator's signed list of designated issuers and its policy.
 //! - [`status_list`]: W3C Bitstring Status List encoding.
+//! - [`compact`]: the compact QR form (`SCS1:` + Base45 of a COSE_Sign1 over a CBOR claim map).
 //! - [`report`]: the verification report that the CLI, the registry and the web pages show.
 //! - [`context`]: the SCS JSON-LD context document and well-known URLs.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod compact;
 pub mod context;
 pub mod credential;
 pub mod ids;
