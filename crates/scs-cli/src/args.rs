@@ -29,8 +29,22 @@ pub enum Command {
     Issue(IssueArgs),
     /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
     Verify(VerifyArgs),
-    /// Run the registry (arrives in the next release).
+    /// Run the registry (with its web pages); sled in --data is the embedded store.
     Serve(ServeArgs),
+    /// Revoke a registered credential (final).
+    Revoke(StatusChangeArgs),
+    /// Suspend a registered credential (can be lifted).
+    Suspend(StatusChangeArgs),
+    /// Lift a suspension.
+    Reinstate(StatusChangeArgs),
+    /// Look a company up by 法人番号: its credentials and highest ★ valid now.
+    Lookup(LookupArgs),
+    /// The transparency log (台帳).
+    Log {
+        /// What to do with the log.
+        #[command(subcommand)]
+        command: LogCommand,
+    },
 }
 
 /// `scs keygen`
@@ -105,7 +119,7 @@ pub struct IssueArgs {
     /// The pinned operator key (file or did:key) that signed --trust-list.
     #[arg(long)]
     pub operator_key: Option<String>,
-    /// Registry URL: reserve status entries and register (arrives with the registry).
+    /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
     #[arg(long)]
     pub registry: Option<String>,
     /// Output file (or folder, for a subject array).
@@ -130,9 +144,13 @@ pub struct VerifyArgs {
     /// Judge validity at this time (date or date-time; default now).
     #[arg(long)]
     pub at: Option<String>,
-    /// Registry URL for trust list and online status (arrives with the registry).
+    /// Registry URL: trust list (checked against the pinned operator key) and online status.
     #[arg(long, conflicts_with = "offline")]
     pub registry: Option<String>,
+    /// A registration receipt (OUT.receipt.json of `scs issue --registry`): checks the
+    /// credential's inclusion in the ledger offline. Default: FILE.receipt.json when present.
+    #[arg(long)]
+    pub receipt: Option<PathBuf>,
     /// Do not contact any registry; use --trust-list and --status-list files.
     #[arg(long)]
     pub offline: bool,
@@ -162,4 +180,73 @@ pub struct ServeArgs {
     /// Run with the demo keys and demo data.
     #[arg(long)]
     pub demo: bool,
+    /// The signed trust list (required without --demo).
+    #[arg(long)]
+    pub trust_list: Option<PathBuf>,
+    /// The operator's public key file (required without --demo).
+    #[arg(long)]
+    pub operator_key: Option<PathBuf>,
+    /// The registry's status list secret key (required without --demo).
+    #[arg(long)]
+    pub status_key: Option<PathBuf>,
+    /// The registry's log secret key (required without --demo).
+    #[arg(long)]
+    pub log_key: Option<PathBuf>,
+}
+
+/// `scs revoke|suspend|reinstate`
+#[derive(Debug, Args)]
+pub struct StatusChangeArgs {
+    /// The credential id (urn:uuid:…).
+    pub id: String,
+    /// Reason code: superseded, scope-change, nonconformity, fraud, issuer-error,
+    /// organization-dissolved, holder-request, issuer-withdrawn.
+    #[arg(long)]
+    pub reason: String,
+    /// The issuer's (or operator's) secret key file.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Registry URL.
+    #[arg(long)]
+    pub registry: String,
+    /// Print the registry's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scs lookup`
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// 法人番号 (13 digits).
+    pub corporate_number: String,
+    /// Registry URL.
+    #[arg(long)]
+    pub registry: String,
+    /// Print the registry's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scs log …`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the registry's checkpoint, and that it is consistent with one saved earlier.
+    Audit(AuditArgs),
+}
+
+/// `scs log audit`
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Registry URL.
+    #[arg(long)]
+    pub registry: String,
+    /// A checkpoint saved earlier (the body of GET /v1/log/checkpoint).
+    #[arg(long)]
+    pub since: Option<PathBuf>,
+    /// Save the new checkpoint here after a successful audit.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// The pinned operator key (file or did:key); default: the key this build pins.
+    #[arg(long)]
+    pub operator_key: Option<String>,
 }

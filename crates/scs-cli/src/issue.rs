@@ -1,7 +1,8 @@
 //! `scs issue`: sign ★ attainment credentials.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use scs_core::credential::{AssessmentMethod, Level};
+use scs_core::lifecycle::RequestBody;
 use scs_core::timestamp::{CalendarDate, Timestamp};
 use scs_core::trust_list::Policy;
 use scs_issuer::{IssueParams, SubjectInput, ValidFor};
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::args::IssueArgs;
 use crate::keys::{load_secret, operator_key, read_bounded};
+use crate::client::Registry;
 use crate::trust::{self, write_json};
 use crate::{now, Outcome};
 
@@ -17,18 +19,15 @@ const MAX_SUBJECT_BYTES: usize = 16 * 1024 * 1024;
 
 /// `scs issue --key K --subject S --level N --out F`
 pub fn run(args: &IssueArgs) -> Result<Outcome> {
-    if args.registry.is_some() {
-        bail!("--registry arrives with the registry release; issue offline (without --registry) for now");
-    }
     let level = parse_level(args.level)?;
     let key = load_secret(&args.key)?.key;
     let now = now();
-    let trust_list = match &args.trust_list {
-        Some(path) => Some(trust::load(
-            path,
-            &operator_key(args.operator_key.as_deref())?.0,
-        )?),
-        None => None,
+    let registry = args.registry.as_deref().map(Registry::new).transpose()?;
+    let operator = operator_key(args.operator_key.as_deref())?.0;
+    let trust_list = match (&args.trust_list, &registry) {
+        (Some(path), _) => Some(trust::load(path, &operator)?),
+        (None, Some(registry)) => Some(registry.trust_list(&operator)?),
+        (None, None) => None,
     };
     let designated_name = match &trust_list {
         Some(list) => {
@@ -77,16 +76,37 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("cannot create folder {}", args.out.display()))?;
     }
-    // Sign everything before writing anything, so a bad entry leaves no partial batch.
-    let signed: Vec<Value> = subjects
-        .iter()
-        .enumerate()
-        .map(|(i, subject)| {
-            scs_issuer::issue(subject, &params, &key, now)
-                .with_context(|| format!("subject entry {i}"))
-        })
-        .collect::<Result<_>>()?;
-    for (subject, credential) in subjects.iter().zip(&signed) {
+    // Check every subject before signing or registering any, so a bad entry leaves no partial
+    // batch.
+    for (i, subject) in subjects.iter().enumerate() {
+        scs_issuer::build(subject, &params, &key, scs_issuer::random_credential_id())
+            .with_context(|| format!("subject entry {i}"))?;
+    }
+    let mut signed = Vec::with_capacity(subjects.len());
+    let mut receipts = Vec::with_capacity(subjects.len());
+    for (i, subject) in subjects.iter().enumerate() {
+        let mut params = params.clone();
+        if let Some(registry) = &registry {
+            let reserved =
+                registry.signed("/v1/status-allocations", &RequestBody::AllocateStatus, &key)?;
+            params.status = serde_json::from_value(reserved["credentialStatus"].clone())
+                .context("the registry's status allocation")?;
+        }
+        let credential = scs_issuer::issue(subject, &params, &key, now)
+            .with_context(|| format!("subject entry {i}"))?;
+        let receipt = match &registry {
+            Some(registry) => {
+                let body = RequestBody::Register {
+                    credential: credential.clone(),
+                };
+                Some(registry.signed("/v1/credentials", &body, &key)?)
+            }
+            None => None,
+        };
+        signed.push(credential);
+        receipts.push(receipt);
+    }
+    for ((subject, credential), receipt) in subjects.iter().zip(&signed).zip(receipts) {
         let path = if batch {
             let name = subject
                 .corporate_number
@@ -100,6 +120,15 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
             args.out.clone()
         };
         write_json(&path, credential)?;
+        if let Some(mut receipt) = receipt {
+            let index = receipt["logIndex"].clone();
+            if let Some(map) = receipt.as_object_mut() {
+                map.remove("id");
+            }
+            let receipt_path = path.with_extension("receipt.json");
+            write_json(&receipt_path, &receipt)?;
+            crate::say!("registered / 登録済み: 台帳 ledger #{index}, receipt {}", receipt_path.display());
+        }
         crate::say!(
             "★{} {} → {}",
             level,

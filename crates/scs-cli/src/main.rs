@@ -4,9 +4,12 @@
 //! `invalid` or `unknown`), 2 for bad input or usage — always with a one-line reason on stderr.
 
 mod args;
+mod client;
 mod issue;
 mod keys;
+mod registry_cmds;
 mod render;
+mod serve;
 mod trust;
 mod verify;
 
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, TrustListCommand};
+use args::{Cli, Command, LogCommand, TrustListCommand};
 
 /// What a command concluded, when it ran to the end.
 #[derive(Debug)]
@@ -34,9 +37,14 @@ fn main() -> ExitCode {
         } => trust::sign(&a),
         Command::Issue(a) => issue::run(&a),
         Command::Verify(a) => verify::run(&a),
-        Command::Serve(_) => Err(anyhow::anyhow!(
-            "the registry server arrives in the next release (see README: 'What works today')"
-        )),
+        Command::Serve(a) => serve::run(&a),
+        Command::Revoke(a) => registry_cmds::change_status(registry_cmds::Change::Revoke, &a),
+        Command::Suspend(a) => registry_cmds::change_status(registry_cmds::Change::Suspend, &a),
+        Command::Reinstate(a) => registry_cmds::change_status(registry_cmds::Change::Reinstate, &a),
+        Command::Lookup(a) => registry_cmds::lookup(&a),
+        Command::Log {
+            command: LogCommand::Audit(a),
+        } => registry_cmds::audit(&a),
     };
     match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,

@@ -39,6 +39,9 @@ pub enum IdError {
 pub struct CorporateNumber([u8; 13]);
 
 impl CorporateNumber {
+    /// The smallest valid number, `9000000000000` (body 0).
+    pub const FIRST: CorporateNumber = CorporateNumber(*b"9000000000000");
+
     /// Parses and validates the check digit. Surrounding whitespace and full-width digits (as
     /// typed on Japanese keyboards) are accepted; hyphens and other characters are not.
     pub fn parse(text: &str) -> Result<Self, IdError> {

@@ -16,7 +16,10 @@
 //! - [`credential`]: the ★ attainment credential profile.
 //! - [`trust_list`]: the operator's signed list of designated issuers and its policy.
 //! - [`status_list`]: W3C Bitstring Status List encoding.
+//! - [`tlog`]: the transparency log (台帳): RFC 9162 Merkle proofs, C2SP tiles, checkpoints and
+//!   signed notes.
 //! - [`compact`]: the compact QR form (`SCS1:` + Base45 of a COSE_Sign1 over a CBOR claim map).
+//! - [`lifecycle`]: credential states, reason codes, and signed registry requests.
 //! - [`report`]: the verification report that the CLI, the registry and the web pages show.
 //! - [`context`]: the SCS JSON-LD context document and well-known URLs.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -27,10 +30,12 @@ pub mod credential;
 pub mod ids;
 pub mod jcs;
 pub mod keys;
+pub mod lifecycle;
 pub mod multibase;
 pub mod proof;
 pub mod report;
 pub mod status_list;
 pub mod timestamp;
+pub mod tlog;
 pub mod trust_list;
 pub mod vcdm;

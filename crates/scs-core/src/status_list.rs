@@ -64,6 +64,18 @@ impl Bitstring {
         Self(vec![0; bits.max(MIN_BITS).div_ceil(8)])
     }
 
+    /// From raw bytes (bit 0 = high bit of byte 0); `None` unless the length is allowed.
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<Self> {
+        (MIN_BITS..=MAX_BITS)
+            .contains(&(bytes.len() * 8))
+            .then_some(Self(bytes))
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.0.len() * 8

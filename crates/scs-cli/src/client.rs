@@ -1,0 +1,198 @@
+//! Talking to a registry over HTTP (SPEC §7). Every answer is bounded in size; a problem+json
+//! refusal becomes a one-line error naming its `type`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rand_core::{OsRng, RngCore};
+use scs_core::credential::StatusEntry;
+use scs_core::keys::{DidKey, SecretKey};
+use scs_core::lifecycle::{sign_request, RequestBody};
+use scs_core::report::Message;
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::TrustList;
+use scs_verifier::{OfflineStatusLists, StatusAnswer, StatusSource};
+use serde_json::Value;
+use ureq::Agent;
+
+/// Largest answer read from a registry.
+const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A registry at a base URL.
+pub struct Registry {
+    base: String,
+    agent: Agent,
+}
+
+impl Registry {
+    /// `url` without a trailing slash.
+    pub fn new(url: &str) -> Result<Self> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("--registry must be an http:// or https:// URL: {url}");
+        }
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            agent,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn read(&self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Result<(u16, Vec<u8>)> {
+        let mut response = response.map_err(|e| anyhow!("cannot reach the registry at {} ({what}): {e}", self.base))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .with_context(|| format!("reading the registry's answer to {what}"))?;
+        Ok((status, bytes))
+    }
+
+    fn check(status: u16, bytes: &[u8], what: &str) -> Result<()> {
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let problem: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        let slug = problem["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("");
+        bail!(
+            "registry refused {what} ({status} {slug}): {}{}",
+            problem["title"].as_str().unwrap_or("error"),
+            problem["detail"].as_str().map(|d| format!(": {d}")).unwrap_or_default()
+        )
+    }
+
+    /// GET a path; the raw bytes.
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let url = format!("{}{path}", self.base);
+        let (status, bytes) = self.read(self.agent.get(&url).call(), path)?;
+        Self::check(status, &bytes, path)?;
+        Ok(bytes)
+    }
+
+    /// GET a path; JSON.
+    pub fn get_json(&self, path: &str) -> Result<Value> {
+        serde_json::from_slice(&self.get_bytes(path)?).with_context(|| format!("{path}: the registry answered with something other than JSON"))
+    }
+
+    /// GET a path; `None` on 404.
+    pub fn get_json_optional(&self, path: &str) -> Result<Option<Value>> {
+        let url = format!("{}{path}", self.base);
+        let (status, bytes) = self.read(self.agent.get(&url).call(), path)?;
+        if status == 404 {
+            return Ok(None);
+        }
+        Self::check(status, &bytes, path)?;
+        Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))?))
+    }
+
+    /// POST a JSON body.
+    pub fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let text = serde_json::to_vec(body)?;
+        let (status, bytes) = self.read(
+            self.agent.post(&url).header("Content-Type", "application/json").send(&text[..]),
+            path,
+        )?;
+        Self::check(status, &bytes, path)?;
+        serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))
+    }
+
+    /// Signs `body` with `key` and POSTs it.
+    pub fn signed(&self, path: &str, body: &RequestBody, key: &SecretKey) -> Result<Value> {
+        let document = sign_request(body, key, crate::now(), &nonce())?;
+        self.post_json(path, &document)
+    }
+
+    /// The trust list, verified against the pinned operator key.
+    pub fn trust_list(&self, operator: &DidKey) -> Result<TrustList> {
+        let document = self.get_json("/v1/trust-list")?;
+        TrustList::from_signed(document, operator).context("the registry's trust list")
+    }
+}
+
+/// 16 random bytes, hex.
+pub fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Status from a registry: signed status lists fetched once each and checked against the
+/// status key in the trust list, plus the reason from the credential's record when a bit is set.
+pub struct OnlineStatus {
+    registry: Registry,
+    trust_base: String,
+    lists: RefCell<OfflineStatusLists>,
+    fetched: RefCell<HashMap<String, Option<String>>>,
+    credential_id: Option<String>,
+}
+
+impl OnlineStatus {
+    /// Fetches lists from `registry`; entries naming the trust list's base URL are fetched from
+    /// `registry` instead, so a registry reached under another address still answers.
+    /// `credential_id` lets a set bit be explained with the reason the registry recorded.
+    pub fn new(registry: Registry, trust_list: &TrustList, credential_id: Option<String>) -> Self {
+        Self {
+            registry,
+            trust_base: trust_list.registry.base_url.trim_end_matches('/').to_owned(),
+            lists: RefCell::new(OfflineStatusLists::none()),
+            fetched: RefCell::new(HashMap::new()),
+            credential_id,
+        }
+    }
+
+    fn path(&self, url: &str) -> Option<String> {
+        url.strip_prefix(&self.trust_base)
+            .or_else(|| url.strip_prefix(self.registry.base()))
+            .map(str::to_owned)
+    }
+}
+
+impl StatusSource for OnlineStatus {
+    fn lookup(&self, entry: &StatusEntry, trust_list: Option<&TrustList>, at: Timestamp) -> StatusAnswer {
+        let Some(path) = self.path(&entry.list_url) else {
+            return StatusAnswer::Unavailable(Message::new(
+                format!("失効リスト {} はこの登録機関のものではありません", entry.list_url),
+                format!("status list {} is not at this registry", entry.list_url),
+            ));
+        };
+        if !self.fetched.borrow().contains_key(&entry.list_url) {
+            let error = match self.registry.get_bytes(&path) {
+                Ok(bytes) => self.lists.borrow_mut().add_signed(&bytes, trust_list).err().map(|e| e.to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            self.fetched.borrow_mut().insert(entry.list_url.clone(), error);
+        }
+        if let Some(Some(error)) = self.fetched.borrow().get(&entry.list_url) {
+            return StatusAnswer::Unavailable(Message::new(
+                format!("失効リストを取得できません: {error}"),
+                format!("status list unavailable: {error}"),
+            ));
+        }
+        match self.lists.borrow().lookup(entry, trust_list, at) {
+            StatusAnswer::Set { reason: None } => StatusAnswer::Set {
+                reason: self.credential_id.as_deref().and_then(|id| reason_of(&self.registry, id)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The reason code of a credential's last status change, from its registry record.
+pub fn reason_of(registry: &Registry, id: &str) -> Option<Message> {
+    let record = registry.get_json_optional(&format!("/v1/credentials/{id}")).ok()??;
+    let code = record["status"]["reason"].as_str()?;
+    scs_core::lifecycle::Reason::parse(code).map(|r| r.message())
+}

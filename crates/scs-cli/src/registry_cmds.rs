@@ -1,0 +1,157 @@
+//! Commands that talk to a registry: status changes, lookups, the log audit.
+
+use std::fmt::Write as _;
+
+use anyhow::{anyhow, Context, Result};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::lifecycle::{Reason, RequestBody};
+use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
+
+use crate::args::{AuditArgs, LookupArgs, StatusChangeArgs};
+use crate::client::Registry;
+use crate::keys::{load_secret, operator_key, read_bounded};
+use crate::{emit, say, Outcome};
+
+/// Which status change.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    /// `scs revoke`
+    Revoke,
+    /// `scs suspend`
+    Suspend,
+    /// `scs reinstate`
+    Reinstate,
+}
+
+/// `scs revoke|suspend|reinstate ID --reason R --key K --registry URL`
+pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome> {
+    let target = CredentialId::parse(&args.id)?;
+    let reason = Reason::parse(&args.reason).ok_or_else(|| {
+        anyhow!(
+            "--reason must be one of: {}",
+            Reason::ALL.map(|r| r.code()).join(", ")
+        )
+    })?;
+    let key = load_secret(&args.key)?.key;
+    let registry = Registry::new(&args.registry)?;
+    let body = match change {
+        Change::Revoke => RequestBody::Revoke { target, reason },
+        Change::Suspend => RequestBody::Suspend { target, reason },
+        Change::Reinstate => RequestBody::Reinstate { target, reason },
+    };
+    let answer = registry.signed(&format!("/v1/credentials/{target}/status"), &body, &key)?;
+    if args.json {
+        say!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        let state = answer["state"].as_str().unwrap_or("?");
+        say!(
+            "{target}: {state} ({} / {}) — 台帳 ledger index {}",
+            reason.ja(),
+            reason.code(),
+            answer["logIndex"]
+        );
+    }
+    Ok(Outcome::Yes)
+}
+
+/// `scs lookup N --registry URL`: exit 0 when the company holds a ★ valid now.
+pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
+    let number = CorporateNumber::parse(&args.corporate_number)?;
+    let registry = Registry::new(&args.registry)?;
+    let Some(answer) = registry.get_json_optional(&format!("/v1/organizations/{number}"))? else {
+        if args.json {
+            say!("{}", serde_json::json!({"corporateNumber": number.as_str(), "highestLevel": null, "credentials": []}));
+        } else {
+            say!("✗ 法人番号 {number}: 登録された証明書はありません / no credentials registered");
+        }
+        return Ok(Outcome::No);
+    };
+    let highest = answer["highestLevel"].as_u64();
+    if args.json {
+        say!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        let mut out = String::new();
+        let name = answer["legalName"].as_str().unwrap_or("");
+        let _ = match highest {
+            Some(level) => writeln!(out, "✓ {name} (法人番号 {number}): ★{level} 有効 / valid now"),
+            None => writeln!(out, "✗ {name} (法人番号 {number}): 有効な★はありません / no ★ valid now"),
+        };
+        for c in answer["credentials"].as_array().into_iter().flatten() {
+            let reason = c["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  ★{} {} {}{reason} {} 〜 {} — {} [台帳 ledger #{}]",
+                c["level"],
+                c["stateJa"].as_str().unwrap_or(""),
+                c["state"].as_str().unwrap_or(""),
+                c["validFrom"].as_str().unwrap_or(""),
+                c["validUntil"].as_str().unwrap_or(""),
+                c["id"].as_str().unwrap_or(""),
+                c["logIndex"],
+            );
+        }
+        emit(&out);
+    }
+    Ok(if highest.is_some() { Outcome::Yes } else { Outcome::No })
+}
+
+/// A checkpoint note verified with `verifier`.
+fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
+    let body = verifier.verify(note.as_bytes())?;
+    Ok(Checkpoint::parse(body)?)
+}
+
+/// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.
+pub fn audit(args: &AuditArgs) -> Result<Outcome> {
+    let registry = Registry::new(&args.registry)?;
+    let (operator, _) = operator_key(args.operator_key.as_deref())?;
+    let trust = registry.trust_list(&operator)?;
+    let log_key = *trust.log_key()?.public_key();
+    let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?).context("checkpoint is not UTF-8")?;
+    let origin = note.lines().next().unwrap_or_default().to_owned();
+    let verifier = NoteVerifier::new(&origin, log_key)?;
+    let new = open_checkpoint(&note, &verifier)
+        .context("the registry's checkpoint is not signed by the log key in the trust list")?;
+    say!(
+        "✓ チェックポイントの署名を確認 / checkpoint signed by the log key: {origin}, size {}",
+        new.size()
+    );
+    if let Some(path) = &args.since {
+        let old_note = String::from_utf8(read_bounded(path, 64 * 1024)?).context("saved checkpoint is not UTF-8")?;
+        let old = open_checkpoint(&old_note, &verifier)
+            .with_context(|| format!("{}: not a checkpoint of this log signed by its key", path.display()))?;
+        if old.size() > new.size() {
+            say!("✗ 台帳が縮んでいます / the log shrank: {} → {}", old.size(), new.size());
+            return Ok(Outcome::No);
+        }
+        let answer = registry.get_json(&format!("/v1/log/proof/consistency?from={}&to={}", old.size(), new.size()))?;
+        let proof = answer["proof"]
+            .as_array()
+            .ok_or_else(|| anyhow!("consistency proof missing"))?
+            .iter()
+            .map(|h| h.as_str().and_then(|s| STANDARD.decode(s).ok()).and_then(|b| Hash::from_slice(&b)))
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| anyhow!("consistency proof is malformed"))?;
+        if let Err(error) = verify_consistency(old.size(), new.size(), old.root(), new.root(), &proof) {
+            say!(
+                "✗ 台帳が整合しません / the log is NOT consistent with the saved checkpoint: {error}"
+            );
+            return Ok(Outcome::No);
+        }
+        say!(
+            "✓ 台帳は整合しています / consistent: size {} → {} (append-only)",
+            old.size(),
+            new.size()
+        );
+    }
+    if let Some(path) = &args.save {
+        std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?;
+        say!("saved the checkpoint to {}", path.display());
+    }
+    if args.since.is_none() && args.save.is_none() {
+        say!("tip: save it (--save cp.txt) and audit later with --since cp.txt");
+    }
+    Ok(Outcome::Yes)
+}

@@ -1,0 +1,44 @@
+//! `scs serve`: the registry.
+
+use anyhow::{Context, Result};
+use scs_registry::serve::{serve, ServeConfig};
+
+use crate::args::ServeArgs;
+use crate::keys::PINNED_OPERATOR_KEY;
+use crate::Outcome;
+
+/// Runs the registry until SIGINT or SIGTERM.
+pub fn run(args: &ServeArgs) -> Result<Outcome> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn,sled=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = ServeConfig {
+        listen: args.listen.parse().with_context(|| {
+            format!(
+                "--listen {} is not an address like 127.0.0.1:8080",
+                args.listen
+            )
+        })?,
+        data: args.data.clone(),
+        demo: args.demo,
+        trust_list: args.trust_list.clone(),
+        operator_key: args.operator_key.clone(),
+        status_key: args.status_key.clone(),
+        log_key: args.log_key.clone(),
+        demo_operator: PINNED_OPERATOR_KEY
+            .lines()
+            .find(|l| l.starts_with("did:key:"))
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(serve(config))?;
+    Ok(Outcome::Yes)
+}

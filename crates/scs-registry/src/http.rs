@@ -1,0 +1,756 @@
+//! The HTTP API of SPEC §7. Handlers are short: parse, call the ledger, shape the answer.
+//! [`ApiError`] is the only way an error leaves a handler.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use scs_core::credential::{StatusEntry, StatusPurpose};
+use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::lifecycle::{CredentialState, RequestBody};
+use scs_core::report::Message;
+use scs_core::timestamp::Timestamp;
+use scs_core::tlog::{EntryBundle, Hash, Tile};
+use scs_core::trust_list::TrustList;
+use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::ledger::{Committed, Ledger, STATUS_TTL_SECONDS};
+use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
+
+/// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How far `proof.created` of a request may be from the registry's clock.
+pub const FRESHNESS_SECONDS: i64 = 300;
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The ledger.
+    pub ledger: Arc<Ledger>,
+    /// `--demo`: enables `POST /credentials/issue` with the demo ★4 key.
+    pub demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
+}
+
+/// The router.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/trust-list", get(get_trust_list).put(put_trust_list))
+        .route("/v1/status-allocations", post(allocate))
+        .route("/v1/credentials", post(register))
+        .route("/v1/credentials/{id}", get(get_credential))
+        .route("/v1/credentials/{id}/status", post(change_status))
+        .route("/v1/organizations", get(search_organizations))
+        .route("/v1/organizations/{number}", get(get_organization))
+        .route("/v1/status/{purpose}/{list}", get(get_status_list))
+        .route("/v1/verify", post(verify))
+        .route("/v1/log/checkpoint", get(checkpoint))
+        .route("/v1/log/tile/{*path}", get(tile))
+        .route("/v1/log/entries/{index}", get(log_entry))
+        .route("/v1/log/proof/inclusion", get(inclusion_proof))
+        .route("/v1/log/proof/consistency", get(consistency_proof))
+        .route("/ns/scs/v1", get(context))
+        .route("/credentials/verify", post(vc_api_verify));
+    if state.demo_issuer.is_some() {
+        router = router.route("/credentials/issue", post(vc_api_issue));
+    }
+    router
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// A JSON body whose every failure is an [`ApiError`].
+#[derive(Debug)]
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v == "application/json" || v == "application/ld+json" || v.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadJson(e.body_text())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::BadJson(e.to_string()))
+    }
+}
+
+fn now() -> Timestamp {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Timestamp::from_unix)
+        .unwrap_or(Timestamp::EPOCH)
+}
+
+fn b64(hashes: &[Hash]) -> Vec<String> {
+    hashes.iter().map(|h| STANDARD.encode(h.0)).collect()
+}
+
+async fn health(State(app): State<AppState>) -> Json<Value> {
+    let (size, _) = app.ledger.checkpoint();
+    Json(json!({"status": "ok", "logSize": size}))
+}
+
+async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let body = app
+        .ledger
+        .trust_list_document()
+        .ok_or(ApiError::Unavailable)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Verifies a write's signatures (and, for requests, its freshness).
+fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiError> {
+    let entry = state::verify_entry(document.clone(), &app.ledger.identity().operator)?;
+    if let VerifiedEntry::Request { request, .. } = &entry {
+        let skew = (request.created.unix() - now().unix()).abs();
+        if skew > FRESHNESS_SECONDS {
+            return Err(ApiError::Stale(format!(
+                "proof.created {} is {skew} s from the registry's clock (allowed: {FRESHNESS_SECONDS} s)",
+                request.created
+            )));
+        }
+    }
+    Ok(entry)
+}
+
+fn committed_json(committed: &Committed) -> Value {
+    json!({
+        "logIndex": committed.index,
+        "treeSize": committed.tree_size,
+        "inclusionProof": b64(&committed.inclusion_proof),
+        "checkpoint": committed.checkpoint.as_str(),
+    })
+}
+
+async fn put_trust_list(
+    State(app): State<AppState>,
+    JsonBody(document): JsonBody,
+) -> Result<Response, ApiError> {
+    let entry = open_write(&app, &document)?;
+    if !matches!(entry, VerifiedEntry::TrustList(_)) {
+        return Err(ApiError::BadJson(
+            "the body must be a signed SCSTrustListCredential".into(),
+        ));
+    }
+    let committed = app.ledger.submit(entry, &document).await?;
+    let mut body = committed_json(&committed);
+    if let Effect::TrustList(list) = &committed.effect {
+        body["sequence"] = list.sequence.into();
+    }
+    Ok(Json(body).into_response())
+}
+
+async fn allocate(
+    State(app): State<AppState>,
+    JsonBody(document): JsonBody,
+) -> Result<Response, ApiError> {
+    let entry = open_write(&app, &document)?;
+    if !matches!(&entry, VerifiedEntry::Request { request, .. } if request.body == RequestBody::AllocateStatus)
+    {
+        return Err(ApiError::BadJson(
+            "the body must be a signed allocate-status request".into(),
+        ));
+    }
+    let committed = app.ledger.submit(entry, &document).await?;
+    let mut body = committed_json(&committed);
+    if let Effect::Allocated(entries) = &committed.effect {
+        body["credentialStatus"] = serde_json::to_value(entries).unwrap_or_default();
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn register(
+    State(app): State<AppState>,
+    JsonBody(document): JsonBody,
+) -> Result<Response, ApiError> {
+    let entry = open_write(&app, &document)?;
+    let VerifiedEntry::Request {
+        request,
+        credential: Some(pair),
+    } = &entry
+    else {
+        return Err(ApiError::BadJson(
+            "the body must be a signed register request".into(),
+        ));
+    };
+    let id = pair.0.id;
+    // Idempotent: the same credential again gets the first registration's answer.
+    if let Some(existing) = app.ledger.credential(&id) {
+        let RequestBody::Register { credential } = &request.body else {
+            return Err(ApiError::Unavailable);
+        };
+        if &existing.credential != credential {
+            return Err(ApiError::Conflict(format!(
+                "{id} is registered with different content"
+            )));
+        }
+        let (size, checkpoint) = app.ledger.checkpoint();
+        let proof = app
+            .ledger
+            .tree()
+            .inclusion_proof(existing.log_index, size)
+            .unwrap_or_default();
+        let logged = app
+            .ledger
+            .entry(existing.log_index)
+            .map_err(|_| ApiError::Unavailable)?;
+        return Ok(Json(json!({
+            "id": id.to_string(),
+            "entry": String::from_utf8_lossy(&logged),
+            "logIndex": existing.log_index,
+            "treeSize": size,
+            "inclusionProof": b64(&proof),
+            "checkpoint": checkpoint.as_str(),
+        }))
+        .into_response());
+    }
+    let committed = app.ledger.submit(entry, &document).await?;
+    let mut body = committed_json(&committed);
+    body["id"] = id.to_string().into();
+    // The exact bytes logged, so the issuer can keep a receipt that proves inclusion offline.
+    body["entry"] = serde_json::to_string(&document).unwrap_or_default().into();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
+    let full = if text.starts_with("urn:uuid:") {
+        text.to_owned()
+    } else {
+        format!("urn:uuid:{text}")
+    };
+    CredentialId::parse(&full).map_err(|e| ApiError::BadParameter(e.to_string()))
+}
+
+/// The public view of a credential record at `now`.
+pub fn record_view(record: &CredentialRecord, now: Timestamp) -> Value {
+    let typed = record.typed();
+    let state = typed
+        .as_ref()
+        .map_or(record.lifecycle, |t| record.state_at(t, now));
+    json!({
+        "credential": record.credential,
+        "status": {
+            "state": state,
+            "stateJa": state.ja(),
+            "stateEn": state.en(),
+            "reason": record.reason,
+            "reasonJa": record.reason.map(|r| r.ja()),
+        },
+        "history": record.history,
+        "logIndex": record.log_index,
+    })
+}
+
+async fn get_credential(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let record = app
+        .ledger
+        .credential(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
+    Ok(Json(record_view(&record, now())))
+}
+
+async fn change_status(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(document): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let entry = open_write(&app, &document)?;
+    let target = match &entry {
+        VerifiedEntry::Request { request, .. } => match &request.body {
+            RequestBody::Revoke { target, .. }
+            | RequestBody::Suspend { target, .. }
+            | RequestBody::Reinstate { target, .. } => *target,
+            _ => {
+                return Err(ApiError::BadJson(
+                    "the body must be a signed revoke, suspend or reinstate request".into(),
+                ))
+            }
+        },
+        VerifiedEntry::TrustList(_) => {
+            return Err(ApiError::BadJson(
+                "the body must be a signed revoke, suspend or reinstate request".into(),
+            ))
+        }
+    };
+    if target != id {
+        return Err(ApiError::BadParameter(
+            "the request's target is not the credential in the path".into(),
+        ));
+    }
+    let committed = app.ledger.submit(entry, &document).await?;
+    let mut body = committed_json(&committed);
+    if let Effect::StatusChanged { state, .. } = committed.effect {
+        body["id"] = id.to_string().into();
+        body["state"] = serde_json::to_value(state).unwrap_or_default();
+    }
+    Ok(Json(body))
+}
+
+/// One organisation's credentials and its highest ★ valid now.
+pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timestamp) -> Value {
+    let mut credentials = Vec::new();
+    let mut highest: Option<u8> = None;
+    let mut legal_name = None;
+    for id in ledger.organization(number.as_str()) {
+        let Some(record) = ledger.credential(&id) else {
+            continue;
+        };
+        let Some(typed) = record.typed() else {
+            continue;
+        };
+        let state = record.state_at(&typed, now);
+        let level = typed.credential_subject.achievement.level.get();
+        if state == CredentialState::Active {
+            highest = highest.max(Some(level));
+        }
+        legal_name.get_or_insert_with(|| typed.credential_subject.legal_name.clone());
+        credentials.push(json!({
+            "id": typed.id.to_string(),
+            "level": level,
+            "issuer": typed.issuer,
+            "validFrom": typed.valid_from,
+            "validUntil": typed.valid_until,
+            "state": state,
+            "stateJa": state.ja(),
+            "reason": record.reason,
+            "history": record.history,
+            "logIndex": record.log_index,
+        }));
+    }
+    json!({
+        "corporateNumber": number.as_str(),
+        "legalName": legal_name,
+        "highestLevel": highest,
+        "credentials": credentials,
+    })
+}
+
+async fn get_organization(
+    State(app): State<AppState>,
+    Path(number): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let number = CorporateNumber::parse(&number)
+        .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?;
+    let view = organization_view(&app.ledger, &number, now());
+    if view["credentials"].as_array().is_none_or(Vec::is_empty) {
+        return Err(ApiError::NotFound(format!(
+            "no credentials for corporate number {}",
+            number.as_str()
+        )));
+    }
+    Ok(Json(view))
+}
+
+#[derive(Deserialize)]
+struct NameQuery {
+    name: Option<String>,
+}
+
+async fn search_organizations(
+    State(app): State<AppState>,
+    Query(q): Query<NameQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let name = q
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::BadParameter("give ?name=".into()))?;
+    if name.chars().count() > 100 {
+        return Err(ApiError::BadParameter(
+            "name is longer than 100 characters".into(),
+        ));
+    }
+    let results: Vec<Value> = app
+        .ledger
+        .search_names(&name, 50)
+        .into_iter()
+        .map(|n| json!({"corporateNumber": n.corporate_number, "legalName": n.legal_name}))
+        .collect();
+    Ok(Json(json!({"query": name, "results": results})))
+}
+
+async fn get_status_list(
+    State(app): State<AppState>,
+    Path((purpose, list)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let purpose = StatusPurpose::parse(&purpose)
+        .ok_or_else(|| ApiError::BadParameter("purpose must be revocation or suspension".into()))?;
+    let list: u32 = list
+        .parse()
+        .map_err(|_| ApiError::BadParameter("list number".into()))?;
+    let signed = app
+        .ledger
+        .status_list(purpose, list)
+        .ok_or_else(|| ApiError::NotFound(format!("no {} list {list}", purpose.as_str())))?;
+    let etag = HeaderValue::from_str(&signed.etag).map_err(|_| ApiError::Unavailable)?;
+    let cache = HeaderValue::from_str(&format!("public, max-age={STATUS_TTL_SECONDS}"))
+        .map_err(|_| ApiError::Unavailable)?;
+    if headers.get(header::IF_NONE_MATCH) == Some(&etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vc+ld+json"),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
+        signed.body.clone(),
+    )
+        .into_response())
+}
+
+/// Status answers read straight from the registry's own indexes, with reasons.
+#[derive(Debug)]
+pub struct RegistryStatus<'a>(pub &'a Ledger);
+
+impl StatusSource for RegistryStatus<'_> {
+    fn lookup(&self, entry: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
+        let ledger = self.0;
+        let Some((purpose, list)) =
+            state::parse_list_url(&entry.list_url, &ledger.identity().base_url)
+        else {
+            return StatusAnswer::Unavailable(Message::new(
+                format!("この登録機関の失効リストではありません: {}", entry.list_url),
+                format!("not a status list of this registry: {}", entry.list_url),
+            ));
+        };
+        let Ok(bits) = state::read_bits(ledger.store(), purpose, list) else {
+            return StatusAnswer::Unavailable(Message::new(
+                "失効リストを読めません",
+                "status list unreadable",
+            ));
+        };
+        match bits.get(entry.index as usize) {
+            None => StatusAnswer::Invalid(Message::new(
+                "失効リストの番号が範囲外です",
+                "status index outside the list",
+            )),
+            Some(false) => StatusAnswer::Clear,
+            Some(true) => {
+                let reason = ledger
+                    .store()
+                    .get(&keys::allocation(purpose, list, entry.index))
+                    .ok()
+                    .flatten()
+                    .and_then(|b| serde_json::from_slice::<Allocation>(&b).ok())
+                    .and_then(|a| a.used_by)
+                    .and_then(|id| CredentialId::parse(&id).ok())
+                    .and_then(|id| ledger.credential(&id))
+                    .and_then(|r| r.reason);
+                StatusAnswer::Set {
+                    reason: reason.map(|r| r.message()),
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyOptions {
+    min_level: Option<u64>,
+    corporate_number: Option<String>,
+    at: Option<String>,
+}
+
+fn question(options: &VerifyOptions) -> Result<Question, ApiError> {
+    Ok(Question {
+        at: match &options.at {
+            Some(at) => {
+                Timestamp::parse_lenient(at).map_err(|e| ApiError::BadParameter(e.to_string()))?
+            }
+            None => now(),
+        },
+        min_level: options
+            .min_level
+            .map(|l| {
+                scs_core::credential::Level::new(l)
+                    .ok_or_else(|| ApiError::BadParameter("minLevel must be 3, 4 or 5".into()))
+            })
+            .transpose()?,
+        corporate_number: options
+            .corporate_number
+            .as_deref()
+            .map(CorporateNumber::parse)
+            .transpose()
+            .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?,
+    })
+}
+
+/// `POST /v1/verify`: `{"credential": {…}, "minLevel"?, "corporateNumber"?, "at"?}` or a bare
+/// credential → the report of `scs verify --json`.
+async fn verify(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let (credential, options) = match body.get("credential") {
+        Some(credential) => (
+            credential.clone(),
+            serde_json::from_value(body.clone()).unwrap_or(VerifyOptions {
+                min_level: None,
+                corporate_number: None,
+                at: None,
+            }),
+        ),
+        None => (
+            body,
+            VerifyOptions {
+                min_level: None,
+                corporate_number: None,
+                at: None,
+            },
+        ),
+    };
+    let question = question(&options)?;
+    let report = verify_value(&app.ledger, credential, &question)?;
+    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}
+
+/// Verifies a credential against the registry's trust list and live status.
+pub fn verify_value(
+    ledger: &Ledger,
+    credential: Value,
+    question: &Question,
+) -> Result<scs_core::report::Report, ApiError> {
+    scs_core::vcdm::check_data_model(&credential)
+        .map_err(|e| ApiError::BadJson(format!("not a VC 2.0 credential: {e}")))?;
+    let (trust, _) = ledger.trust_list();
+    let status = RegistryStatus(ledger);
+    Ok(Verifier::new(Some(&trust), &status).verify(credential, question))
+}
+
+/// `POST /credentials/verify` (W3C CCG VC API).
+async fn vc_api_verify(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let credential = body
+        .get("verifiableCredential")
+        .cloned()
+        .ok_or_else(|| ApiError::BadJson("verifiableCredential is required".into()))?;
+    if !credential.is_object() {
+        return Err(ApiError::BadJson(
+            "verifiableCredential must be an object".into(),
+        ));
+    }
+    // The interoperability suites send credentials of every shape: a data-model failure is a
+    // 400, anything that is a credential gets its checks.
+    scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
+    let (trust, _) = app.ledger.trust_list();
+    let status = RegistryStatus(&app.ledger);
+    let report = Verifier::new(Some(&trust), &status).verify(credential, &Question::at(now()));
+    let signature_ok = report.checks.first().is_some_and(|c| c.ok);
+    if !signature_ok {
+        return Err(ApiError::BadSignature(
+            report
+                .checks
+                .first()
+                .map(|c| c.detail.clone())
+                .unwrap_or_default(),
+        ));
+    }
+    Ok(Json(json!({
+        "verified": true,
+        "checks": ["proof"],
+        "errors": [],
+        "warnings": report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name.en(), c.detail)).collect::<Vec<_>>(),
+    })))
+}
+
+/// `POST /credentials/issue` (W3C CCG VC API, `--demo` only): signs with the demo ★4 key.
+async fn vc_api_issue(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let key = app
+        .demo_issuer
+        .clone()
+        .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    let mut credential = body
+        .get("credential")
+        .cloned()
+        .filter(Value::is_object)
+        .ok_or_else(|| ApiError::BadJson("credential must be an object".into()))?;
+    if credential.get("issuer").is_none() {
+        credential["issuer"] = key.public().did_key().to_string().into();
+    }
+    scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
+    let signed = scs_core::proof::sign(
+        credential,
+        &key,
+        now(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .map_err(|e| ApiError::BadJson(e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"verifiableCredential": signed})),
+    )
+        .into_response())
+}
+
+async fn checkpoint(State(app): State<AppState>) -> Response {
+    let (_, note) = app.ledger.checkpoint();
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        note.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<Response, ApiError> {
+    let full = format!("tile/{path}");
+    let bytes = if full.starts_with("tile/entries/") {
+        let bundle =
+            EntryBundle::parse_path(&full).map_err(|e| ApiError::BadParameter(e.to_string()))?;
+        let range = bundle.entry_indexes();
+        if range.end > app.ledger.tree().size() {
+            return Err(ApiError::NotFound("entry bundle not yet complete".into()));
+        }
+        let entries = range
+            .map(|i| app.ledger.entry(i).map_err(|_| ApiError::Unavailable))
+            .collect::<Result<Vec<_>, _>>()?;
+        bundle.encode(&entries).map_err(|_| ApiError::Unavailable)?
+    } else {
+        let tile = Tile::parse_path(&full).map_err(|e| ApiError::BadParameter(e.to_string()))?;
+        app.ledger
+            .tree()
+            .tile(&tile)
+            .ok_or_else(|| ApiError::NotFound("tile not yet complete".into()))?
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn log_entry(
+    State(app): State<AppState>,
+    Path(index): Path<String>,
+) -> Result<Response, ApiError> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| ApiError::BadParameter("entry index".into()))?;
+    let bytes = app
+        .ledger
+        .entry(index)
+        .map_err(|_| ApiError::OutOfRange(format!("no entry {index}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+async fn inclusion_proof(
+    State(app): State<AppState>,
+    query: Result<Query<InclusionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadParameter(e.body_text()))?;
+    let (current, _) = app.ledger.checkpoint();
+    let size = q.size.unwrap_or(current);
+    let proof = app
+        .ledger
+        .tree()
+        .inclusion_proof(q.index, size)
+        .filter(|_| size <= current)
+        .ok_or_else(|| ApiError::OutOfRange(format!("no entry {} in a tree of {size}", q.index)))?;
+    let leaf = app
+        .ledger
+        .entry(q.index)
+        .map(|e| scs_core::tlog::leaf_hash(&e))
+        .map_err(|_| ApiError::Unavailable)?;
+    Ok(Json(
+        json!({"index": q.index, "treeSize": size, "leafHash": STANDARD.encode(leaf.0), "proof": b64(&proof)}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+async fn consistency_proof(
+    State(app): State<AppState>,
+    query: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadParameter(e.body_text()))?;
+    let (current, _) = app.ledger.checkpoint();
+    let to = q.to.unwrap_or(current);
+    let proof = app
+        .ledger
+        .tree()
+        .consistency_proof(q.from, to)
+        .filter(|_| to <= current)
+        .ok_or_else(|| {
+            ApiError::OutOfRange(format!("no consistency proof from {} to {to}", q.from))
+        })?;
+    Ok(Json(
+        json!({"from": q.from, "to": to, "proof": b64(&proof)}),
+    ))
+}
+
+async fn context() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ld+json"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        scs_core::context::SCS_V1_DOCUMENT,
+    )
+        .into_response()
+}

@@ -1,0 +1,699 @@
+//! The ledger: the log, the indexes built from it, and the single writer that extends both.
+//!
+//! # Write order (one batch; see also `log_files`)
+//!
+//! 1. Handlers verify signatures in parallel ([`state::verify_entry`]) and queue the entry.
+//! 2. The writer thread takes up to [`MAX_BATCH`] queued entries and runs [`state::transition`]
+//!    on each in order, against the indexes plus the writes staged earlier in the batch.
+//!    Refused entries are answered at once and never reach the log.
+//! 3. The accepted entries are appended to the log files and fsynced (group commit).
+//! 4. Each entry's index writes, with the applied-size marker, are applied atomically.
+//! 5. The in-memory tree is extended, a checkpoint is signed and written, and the status lists
+//!    touched are re-signed.
+//! 6. Only then are the requests answered.
+//!
+//! # Recovery (start-up)
+//!
+//! The log files recover first (torn tails cut). The indexes then replay, through the same
+//! `verify_entry` + `transition`, every entry past their applied-size marker. A checkpoint is
+//! never signed for a tree that does not extend the last one written: if the log is shorter
+//! than the last checkpoint, or its root at that size differs, the registry refuses to start.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use scs_core::credential::StatusPurpose;
+use scs_core::keys::SecretKey;
+use scs_core::status_list::StatusList;
+use scs_core::timestamp::Timestamp;
+use scs_core::tlog::{self, Checkpoint, Hash};
+use scs_core::trust_list::TrustList;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ApiError;
+use crate::log_files::{LogFileError, LogFiles};
+use crate::state::{self, keys, read_bits, Effect, Overlay, RegistryIdentity, VerifiedEntry};
+use crate::store::IndexStore;
+use crate::tree::Tree;
+
+/// Most entries committed with one fsync.
+pub const MAX_BATCH: usize = 512;
+/// Status list `ttl` and `Cache-Control: max-age`, in seconds.
+pub const STATUS_TTL_SECONDS: u64 = 300;
+
+/// Why the ledger could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The log files.
+    #[error(transparent)]
+    Log(#[from] LogFileError),
+    /// The index store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// An entry in the log no longer passes its checks, or a checkpoint is not extended.
+    #[error("ledger is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// The registry's signing keys.
+#[derive(Debug)]
+pub struct RegistryKeys {
+    /// Signs status list credentials.
+    pub status: SecretKey,
+    /// Signs checkpoints.
+    pub log: SecretKey,
+}
+
+/// A signed status list, ready to serve.
+#[derive(Debug)]
+pub struct SignedList {
+    /// The credential JSON.
+    pub body: Vec<u8>,
+    /// Strong ETag.
+    pub etag: String,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+}
+
+/// A committed write, as answered to its requester.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// Its log index.
+    pub index: u64,
+    /// What it did.
+    pub effect: Effect,
+    /// Proof of inclusion in the tree of `checkpoint`.
+    pub inclusion_proof: Vec<Hash>,
+    /// The signed checkpoint covering it.
+    pub checkpoint: Arc<String>,
+    /// That checkpoint's tree size.
+    pub tree_size: u64,
+}
+
+struct Job {
+    entry: VerifiedEntry,
+    bytes: Vec<u8>,
+    reply: oneshot::Sender<Result<Committed, ApiError>>,
+}
+
+/// One company name, for search.
+#[derive(Debug, Clone)]
+pub struct NameEntry {
+    /// Normalised for matching (NFKC-like width folding, lower case).
+    pub folded: String,
+    /// 法人番号.
+    pub corporate_number: String,
+    /// As registered.
+    pub legal_name: String,
+}
+
+/// The ledger, shared by every handler.
+pub struct Ledger {
+    store: Arc<dyn IndexStore>,
+    identity: RegistryIdentity,
+    keys: RegistryKeys,
+    origin: String,
+    dir: PathBuf,
+    log: RwLock<LogFiles>,
+    tree: RwLock<Tree>,
+    trust: RwLock<(Arc<TrustList>, u64)>,
+    checkpoint: RwLock<(u64, Arc<String>)>,
+    lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
+    names: RwLock<Vec<NameEntry>>,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now() -> Timestamp {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Timestamp::from_unix)
+        .unwrap_or(Timestamp::EPOCH)
+}
+
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Folds full-width ASCII and ideographic spaces to half-width and lower-cases, so that
+/// "ＡＢＣ　株式会社" and "abc 株式会社" match.
+pub fn fold_name(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{3000}' => Some(' '),
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+            c => Some(c),
+        })
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+impl Ledger {
+    /// Opens the ledger in `dir`: recovers the log, replays lagging indexes, checks the last
+    /// checkpoint, and writes `genesis` as entry 0 of a new log.
+    pub fn open(
+        dir: &Path,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: &Value,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let (mut log, hashes) = LogFiles::open(&dir.join("log"))?;
+        let mut tree = Tree::from_leaves(hashes);
+        if log.size() == 0 {
+            state::verify_entry(genesis.clone(), &operator)
+                .map_err(|e| LedgerError::Inconsistent(format!("genesis trust list: {e}")))?;
+            let bytes = serde_json::to_vec(genesis).unwrap_or_default();
+            for hash in log.append(&[bytes])? {
+                tree.append(hash);
+            }
+        }
+        let first_list = Self::trust_list_at(&log, &operator, 0)?;
+        let identity = RegistryIdentity {
+            operator,
+            base_url: first_list
+                .registry
+                .base_url
+                .trim_end_matches('/')
+                .to_owned(),
+        };
+        let origin = identity
+            .base_url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&identity.base_url)
+            .to_owned()
+            + "/v1/log";
+        let ledger = Self {
+            store,
+            identity,
+            keys,
+            origin,
+            dir: dir.to_owned(),
+            log: RwLock::new(log),
+            tree: RwLock::new(tree),
+            trust: RwLock::new((Arc::new(first_list), 0)),
+            checkpoint: RwLock::new((0, Arc::new(String::new()))),
+            lists: RwLock::new(HashMap::new()),
+            names: RwLock::new(Vec::new()),
+            queue: Mutex::new(None),
+        };
+        ledger.replay()?;
+        ledger.check_and_sign_checkpoint()?;
+        Ok(Arc::new(ledger))
+    }
+
+    fn trust_list_at(
+        log: &LogFiles,
+        operator: &scs_core::keys::DidKey,
+        index: u64,
+    ) -> Result<TrustList, LedgerError> {
+        let bytes = log.read(index)?;
+        let doc: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
+        match state::verify_entry(doc, operator) {
+            Ok(VerifiedEntry::TrustList(list)) => Ok(*list),
+            _ => Err(LedgerError::Inconsistent(format!(
+                "entry {index} is not a trust list"
+            ))),
+        }
+    }
+
+    /// Brings the indexes up to the log through the live code path.
+    fn replay(&self) -> Result<(), LedgerError> {
+        let applied = self
+            .store
+            .get(keys::APPLIED)?
+            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0);
+        let log = read_lock(&self.log);
+        if applied > log.size() {
+            return Err(LedgerError::Inconsistent(format!(
+                "indexes reflect {applied} entries but the log has {}",
+                log.size()
+            )));
+        }
+        if let Some(index) = self
+            .store
+            .get(keys::TRUST_LIST)?
+            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
+        {
+            *write_lock(&self.trust) = (
+                Arc::new(Self::trust_list_at(&log, &self.identity.operator, index)?),
+                index,
+            );
+        }
+        let mut trust: Option<Arc<TrustList>> =
+            (applied > 0).then(|| read_lock(&self.trust).0.clone());
+        for index in applied..log.size() {
+            let bytes = log.read(index)?;
+            let doc: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
+            let entry = state::verify_entry(doc, &self.identity.operator)
+                .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
+            let overlay = Overlay::new(self.store.as_ref());
+            let transition = state::transition(
+                &overlay,
+                index,
+                &entry,
+                &bytes,
+                trust.as_deref(),
+                &self.identity,
+            )
+            .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
+            if let Effect::TrustList(list) = &transition.effect {
+                trust = Some(Arc::new((**list).clone()));
+                *write_lock(&self.trust) = (Arc::new((**list).clone()), index);
+            }
+            let mut writes = transition.writes;
+            writes.push((
+                keys::APPLIED.to_vec(),
+                Some((index + 1).to_be_bytes().to_vec()),
+            ));
+            self.store.apply(writes)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint_path(&self) -> PathBuf {
+        self.dir.join("log").join("checkpoint")
+    }
+
+    /// Refuses to go on if the tree does not extend the last checkpoint written; then signs one
+    /// for the current size.
+    fn check_and_sign_checkpoint(&self) -> Result<(), LedgerError> {
+        if let Ok(text) = std::fs::read_to_string(self.checkpoint_path()) {
+            let last = tlog::NoteVerifier::new(&self.origin, self.keys.log.public())
+                .and_then(|v| v.verify(text.as_bytes()).map(str::to_owned))
+                .map_err(|e| e.to_string())
+                .and_then(|body| Checkpoint::parse(&body).map_err(|e| e.to_string()))
+                .map_err(|e| LedgerError::Inconsistent(format!("last checkpoint: {e}")))?;
+            let tree = read_lock(&self.tree);
+            if tree.root(last.size()) != Some(*last.root()) {
+                return Err(LedgerError::Inconsistent(format!(
+                    "the log does not extend the last checkpoint (size {})",
+                    last.size()
+                )));
+            }
+        }
+        self.sign_checkpoint()
+            .map_err(|e| LedgerError::Inconsistent(e.to_string()))
+    }
+
+    fn sign_checkpoint(&self) -> Result<(), std::io::Error> {
+        let tree = read_lock(&self.tree);
+        let size = tree.size();
+        let root = tree.root(size).unwrap_or(tlog::EMPTY_ROOT);
+        drop(tree);
+        let note = Checkpoint::new(&self.origin, size, root)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
+            })
+            .map_err(std::io::Error::other)?;
+        // Atomic replace; not fsynced: an older checkpoint file after a crash is still one
+        // this log extends.
+        let tmp = self.checkpoint_path().with_extension("tmp");
+        std::fs::write(&tmp, &note)?;
+        std::fs::rename(&tmp, self.checkpoint_path())?;
+        *write_lock(&self.checkpoint) = (size, Arc::new(note));
+        Ok(())
+    }
+
+    /// Starts the writer thread. Call once.
+    pub fn start_writer(self: &Arc<Self>) {
+        let (sender, mut receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
+        if let Ok(mut queue) = self.queue.lock() {
+            *queue = Some(sender);
+        }
+        let ledger = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("ledger-writer".into())
+            .spawn(move || {
+                while let Some(first) = receiver.blocking_recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    ledger.commit(batch);
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|e| tracing::error!("cannot start the ledger writer: {e}"));
+    }
+
+    /// Stops taking writes; the writer finishes its queue and ends.
+    pub fn stop_writer(&self) {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.take();
+        }
+    }
+
+    /// Queues a verified entry and waits until it is durable (or refused).
+    pub async fn submit(
+        &self,
+        entry: VerifiedEntry,
+        document: &Value,
+    ) -> Result<Committed, ApiError> {
+        let bytes = serde_json::to_vec(document).map_err(|_| ApiError::Unavailable)?;
+        let (reply, answer) = oneshot::channel();
+        let sender = self
+            .queue
+            .lock()
+            .ok()
+            .and_then(|q| q.clone())
+            .ok_or(ApiError::Unavailable)?;
+        sender
+            .send(Job {
+                entry,
+                bytes,
+                reply,
+            })
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
+        answer.await.map_err(|_| ApiError::Unavailable)?
+    }
+
+    fn commit(&self, batch: Vec<Job>) {
+        let mut trust = Some(read_lock(&self.trust).0.clone());
+        let mut overlay = Overlay::new(self.store.as_ref());
+        let mut next = read_lock(&self.log).size();
+        let mut accepted = Vec::new();
+        for job in batch {
+            match state::transition(
+                &overlay,
+                next,
+                &job.entry,
+                &job.bytes,
+                trust.as_deref(),
+                &self.identity,
+            ) {
+                Ok(transition) => {
+                    overlay.stage(&transition.writes);
+                    if let Effect::TrustList(list) = &transition.effect {
+                        trust = Some(Arc::new((**list).clone()));
+                    }
+                    accepted.push((job, transition, next));
+                    next += 1;
+                }
+                Err(error) => {
+                    let _ = job.reply.send(Err(error));
+                }
+            }
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let entries: Vec<Vec<u8>> = accepted
+            .iter()
+            .map(|(job, _, _)| job.bytes.clone())
+            .collect();
+        let hashes = match write_lock(&self.log).append(&entries) {
+            Ok(hashes) => hashes,
+            Err(error) => {
+                tracing::error!("log append failed, refusing writes: {error}");
+                self.stop_writer();
+                for (job, _, _) in accepted {
+                    let _ = job.reply.send(Err(ApiError::Unavailable));
+                }
+                return;
+            }
+        };
+        let mut touched = Vec::new();
+        for (_, transition, index) in &accepted {
+            let mut writes = transition.writes.clone();
+            writes.push((
+                keys::APPLIED.to_vec(),
+                Some((index + 1).to_be_bytes().to_vec()),
+            ));
+            if let Err(error) = self.store.apply(writes) {
+                // The log holds the entry; a restart replays it into the indexes.
+                tracing::error!(
+                    "index update failed after the log append; restart to replay: {error}"
+                );
+                self.stop_writer();
+            }
+            match &transition.effect {
+                Effect::TrustList(list) => {
+                    *write_lock(&self.trust) = (Arc::new((**list).clone()), *index)
+                }
+                Effect::StatusChanged { list, .. } => touched.push(*list),
+                Effect::Registered(id) => self.index_name(id),
+                Effect::Allocated(_) => {}
+            }
+        }
+        {
+            let mut tree = write_lock(&self.tree);
+            for hash in hashes {
+                tree.append(hash);
+            }
+        }
+        touched.sort();
+        touched.dedup();
+        for (purpose, list) in touched {
+            self.resign_list(purpose, list);
+        }
+        if let Err(error) = self.sign_checkpoint() {
+            tracing::error!("cannot write the checkpoint: {error}");
+        }
+        let (tree_size, checkpoint) = self.checkpoint();
+        let tree = read_lock(&self.tree);
+        for (job, transition, index) in accepted {
+            let _ = job.reply.send(Ok(Committed {
+                index,
+                effect: transition.effect,
+                inclusion_proof: tree.inclusion_proof(index, tree_size).unwrap_or_default(),
+                checkpoint: checkpoint.clone(),
+                tree_size,
+            }));
+        }
+    }
+
+    fn index_name(&self, id: &scs_core::ids::CredentialId) {
+        let Some(record) = self.credential(id) else {
+            return;
+        };
+        let Some(typed) = record.typed() else { return };
+        let Some(number) = typed.credential_subject.corporate_number else {
+            return;
+        };
+        let mut names = write_lock(&self.names);
+        let folded = fold_name(&typed.credential_subject.legal_name)
+            + &typed
+                .credential_subject
+                .legal_name_en
+                .as_deref()
+                .map(fold_name)
+                .unwrap_or_default();
+        if !names
+            .iter()
+            .any(|n| n.corporate_number == number.as_str() && n.folded == folded)
+        {
+            names.push(NameEntry {
+                folded,
+                corporate_number: number.to_string(),
+                legal_name: typed.credential_subject.legal_name.clone(),
+            });
+        }
+    }
+
+    /// Loads the name index from the credential records (run in the background at start-up).
+    pub fn load_names(&self) {
+        let records = self
+            .store
+            .scan_prefix(keys::CREDENTIAL_PREFIX, usize::MAX)
+            .unwrap_or_default();
+        for (key, _) in records {
+            if let Some(id) = key.get(2..18).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
+                self.index_name(&scs_core::ids::CredentialId::from_bytes(id));
+            }
+        }
+    }
+
+    fn resign_list(&self, purpose: StatusPurpose, list: u32) {
+        let bits = match read_bits(self.store.as_ref(), purpose, list) {
+            Ok(bits) => bits,
+            Err(error) => {
+                tracing::error!("cannot read status list {purpose:?}/{list}: {error}");
+                return;
+            }
+        };
+        let signed_at = now();
+        let content = StatusList {
+            url: state::list_url(&self.identity.base_url, purpose, list),
+            purpose,
+            bits,
+            valid_from: signed_at,
+            valid_until: signed_at.plus_days(7),
+            ttl_ms: Some(STATUS_TTL_SECONDS * 1000),
+        };
+        let document = content.to_json(&self.keys.status.public().did_key());
+        let Ok(signed) = scs_core::proof::sign(
+            document,
+            &self.keys.status,
+            signed_at,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        ) else {
+            return;
+        };
+        let body = serde_json::to_vec(&signed).unwrap_or_default();
+        let digest = sha2::Sha256::digest(&body);
+        let etag = format!(
+            "\"{}\"",
+            digest
+                .iter()
+                .take(12)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        write_lock(&self.lists).insert(
+            (purpose, list),
+            Arc::new(SignedList {
+                body,
+                etag,
+                signed_at,
+            }),
+        );
+    }
+
+    /// The signed status list, re-signed when a day old so that its `validUntil` never lapses.
+    pub fn status_list(&self, purpose: StatusPurpose, list: u32) -> Option<Arc<SignedList>> {
+        let open = self.store.get(&keys::open_list(purpose)).ok().flatten();
+        let open: u32 = open
+            .and_then(|b| serde_json::from_slice::<state::OpenList>(&b).ok())
+            .map_or(0, |o| o.list);
+        if list > open {
+            return None;
+        }
+        let fresh = |l: &SignedList| l.signed_at.plus_days(1).is_some_and(|t| t > now());
+        if let Some(cached) = read_lock(&self.lists)
+            .get(&(purpose, list))
+            .filter(|l| fresh(l))
+        {
+            return Some(cached.clone());
+        }
+        self.resign_list(purpose, list);
+        read_lock(&self.lists).get(&(purpose, list)).cloned()
+    }
+
+    /// The current checkpoint: tree size and signed note.
+    pub fn checkpoint(&self) -> (u64, Arc<String>) {
+        let guard = read_lock(&self.checkpoint);
+        (guard.0, guard.1.clone())
+    }
+
+    /// The trust list in force and its log index.
+    pub fn trust_list(&self) -> (Arc<TrustList>, u64) {
+        read_lock(&self.trust).clone()
+    }
+
+    /// The signed trust list document in force.
+    pub fn trust_list_document(&self) -> Option<Vec<u8>> {
+        let index = self.trust_list().1;
+        read_lock(&self.log).read(index).ok()
+    }
+
+    /// The registry's identity.
+    pub fn identity(&self) -> &RegistryIdentity {
+        &self.identity
+    }
+
+    /// The log origin (checkpoint and note key name).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The log public key.
+    pub fn log_key(&self) -> scs_core::keys::PublicKey {
+        self.keys.log.public()
+    }
+
+    /// A credential record.
+    pub fn credential(&self, id: &scs_core::ids::CredentialId) -> Option<state::CredentialRecord> {
+        let bytes = self.store.get(&keys::credential(id)).ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Raw credential record bytes (for the hot lookup path).
+    pub fn credential_bytes(&self, id: &scs_core::ids::CredentialId) -> Option<Vec<u8>> {
+        self.store.get(&keys::credential(id)).ok()?
+    }
+
+    /// Credential ids of an organisation (bounded).
+    pub fn organization(&self, corporate_number: &str) -> Vec<scs_core::ids::CredentialId> {
+        self.store
+            .scan_prefix(&keys::organization_prefix(corporate_number), 1000)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, _)| {
+                let tail = k.get(k.len().checked_sub(16)?..)?;
+                Some(scs_core::ids::CredentialId::from_bytes(
+                    tail.try_into().ok()?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Organisations whose name contains `query` (folded), at most `limit`.
+    pub fn search_names(&self, query: &str, limit: usize) -> Vec<NameEntry> {
+        let folded = fold_name(query);
+        if folded.is_empty() {
+            return Vec::new();
+        }
+        let names = read_lock(&self.names);
+        let mut found: Vec<NameEntry> = Vec::new();
+        for entry in names.iter().filter(|n| n.folded.contains(&folded)) {
+            if !found
+                .iter()
+                .any(|f| f.corporate_number == entry.corporate_number)
+            {
+                found.push(entry.clone());
+                if found.len() >= limit {
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    /// Tree size, root at a size, proofs and tiles.
+    pub fn tree(&self) -> std::sync::RwLockReadGuard<'_, Tree> {
+        read_lock(&self.tree)
+    }
+
+    /// A log entry.
+    pub fn entry(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
+        read_lock(&self.log).read(index)
+    }
+
+    /// The index store (for read paths).
+    pub fn store(&self) -> &dyn IndexStore {
+        self.store.as_ref()
+    }
+}
+
+use sha2::Digest;

@@ -1,0 +1,20 @@
+//! The SCS ★ registry (SPEC §4, §5, §7): an axum server over a durable append-only
+//! transparency log, with lookup indexes in an [`store::IndexStore`] (sled by default).
+//!
+//! - [`log_files`]: the log on disk, the source of truth (write order and recovery).
+//! - [`tree`]: the log's Merkle tree in memory.
+//! - [`state`]: the registry's state as a function of the log (`verify_entry` + `transition`).
+//! - [`ledger`]: the single writer with group commit, checkpoints, status list signing.
+//! - [`store`]: the index store trait, sled and in-memory implementations.
+//! - [`http`]: the router, handlers, and the one error type mapped to problem+json.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ledger;
+pub mod log_files;
+pub mod serve;
+pub mod state;
+pub mod store;
+pub mod tree;

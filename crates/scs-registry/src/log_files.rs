@@ -1,0 +1,238 @@
+//! The log on disk: the registry's source of truth.
+//!
+//! Two append-only files in `<data>/log/`:
+//!
+//! - `entries.bin`: the entries (signed documents), back to back.
+//! - `leaves.bin`: one fixed-size record per entry: RFC 6962 leaf hash (32 bytes) ‖ offset in
+//!   `entries.bin` (u64 BE) ‖ length (u32 BE).
+//!
+//! # Write order
+//!
+//! 1. append the entries to `entries.bin`, `fsync`;
+//! 2. append their leaf records to `leaves.bin`, `fsync`;
+//! 3. only then does [`LogFiles::append`] return, and the caller may acknowledge.
+//!
+//! # Recovery (on open)
+//!
+//! A leaf record exists only if its entry was durable first, so `leaves.bin` decides the size:
+//! a torn last record (not a whole 44 bytes) is cut off; the newest records are re-hashed against
+//! their entries and any that do not match (zero-filled after a crash) are cut off too; bytes of
+//! `entries.bin` past the last recorded entry (written, never acknowledged) are truncated.
+//! Nothing acknowledged is ever cut: acknowledgement happens after step 2.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use scs_core::tlog::{leaf_hash, Hash};
+use thiserror::Error;
+
+const RECORD: usize = 44;
+/// How many of the newest records are re-hashed on open.
+const RECHECK: u64 = 64;
+/// Largest entry accepted: C2SP entry bundles prefix each entry with a 16-bit length (a
+/// registration carrying a credential is a few KiB).
+pub const MAX_ENTRY_BYTES: usize = scs_core::tlog::MAX_ENTRY_SIZE;
+
+/// The log files failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LogFileError {
+    /// Reading or writing failed.
+    #[error("log I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The files contradict each other beyond what a crash can explain.
+    #[error("log files are corrupt: {0}")]
+    Corrupt(String),
+    /// No entry at that index.
+    #[error("no log entry {0}")]
+    NotFound(u64),
+}
+
+/// Where an entry lives.
+#[derive(Debug, Clone, Copy)]
+struct Location {
+    offset: u64,
+    len: u32,
+}
+
+/// The open log files.
+#[derive(Debug)]
+pub struct LogFiles {
+    entries: File,
+    leaves: File,
+    locations: Vec<Location>,
+    entries_len: u64,
+}
+
+impl LogFiles {
+    /// Opens or creates the log in `dir`, recovering from a crash; returns the files and every
+    /// leaf hash in order.
+    pub fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
+        fs::create_dir_all(dir)?;
+        let open = |name: &str| {
+            OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(dir.join(name))
+        };
+        let entries = open("entries.bin")?;
+        let leaves = open("leaves.bin")?;
+        let raw = fs::read(dir.join("leaves.bin"))?;
+        let entries_file_len = entries.metadata()?.len();
+        let mut hashes = Vec::with_capacity(raw.len() / RECORD);
+        let mut locations = Vec::with_capacity(raw.len() / RECORD);
+        for record in raw.chunks_exact(RECORD) {
+            let (hash, rest) = record.split_at(32);
+            let (offset, len) = rest.split_at(8);
+            let offset = u64::from_be_bytes(offset.try_into().unwrap_or_default());
+            let len = u32::from_be_bytes(len.try_into().unwrap_or_default());
+            if offset + u64::from(len) > entries_file_len {
+                break;
+            }
+            hashes.push(Hash(hash.try_into().unwrap_or_default()));
+            locations.push(Location { offset, len });
+        }
+        let mut files = Self {
+            entries,
+            leaves,
+            locations,
+            entries_len: 0,
+        };
+        // Re-hash the newest records; cut back to the last one that matches its entry.
+        let size = files.locations.len() as u64;
+        let mut good = size;
+        for index in size.saturating_sub(RECHECK)..size {
+            let matches = files
+                .read(index)
+                .map(|data| Some(&leaf_hash(&data)) == hashes.get(index as usize))
+                .unwrap_or(false);
+            if !matches {
+                good = index;
+                break;
+            }
+        }
+        if size - good > RECHECK {
+            return Err(LogFileError::Corrupt(
+                "leaf hashes do not match entries".into(),
+            ));
+        }
+        files.locations.truncate(good as usize);
+        hashes.truncate(good as usize);
+        files.entries_len = files
+            .locations
+            .last()
+            .map_or(0, |l| l.offset + u64::from(l.len));
+        // Cut what was written but never acknowledged.
+        files.leaves.set_len(good * RECORD as u64)?;
+        files.entries.set_len(files.entries_len)?;
+        files.leaves.sync_all()?;
+        files.entries.sync_all()?;
+        Ok((files, hashes))
+    }
+
+    /// Number of entries.
+    pub fn size(&self) -> u64 {
+        self.locations.len() as u64
+    }
+
+    /// Appends entries durably (see the write order above); returns their leaf hashes.
+    pub fn append(&mut self, entries: &[Vec<u8>]) -> Result<Vec<Hash>, LogFileError> {
+        let mut data = Vec::new();
+        let mut records = Vec::with_capacity(entries.len() * RECORD);
+        let mut hashes = Vec::with_capacity(entries.len());
+        let mut offset = self.entries_len;
+        let mut new_locations = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let len = u32::try_from(entry.len())
+                .ok()
+                .filter(|&l| l as usize <= MAX_ENTRY_BYTES)
+                .ok_or_else(|| LogFileError::Corrupt("entry too large".into()))?;
+            let hash = leaf_hash(entry);
+            records.extend_from_slice(&hash.0);
+            records.extend_from_slice(&offset.to_be_bytes());
+            records.extend_from_slice(&len.to_be_bytes());
+            data.extend_from_slice(entry);
+            new_locations.push(Location { offset, len });
+            hashes.push(hash);
+            offset += u64::from(len);
+        }
+        self.entries.write_all(&data)?;
+        self.entries.sync_data()?;
+        self.leaves.write_all(&records)?;
+        self.leaves.sync_data()?;
+        self.entries_len = offset;
+        self.locations.extend(new_locations);
+        Ok(hashes)
+    }
+
+    /// The entry at `index`.
+    pub fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
+        let location = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.locations.get(i))
+            .ok_or(LogFileError::NotFound(index))?;
+        let mut data = vec![0; location.len as usize];
+        self.entries.read_exact_at(&mut data, location.offset)?;
+        Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_reads_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, hashes) = LogFiles::open(dir.path()).unwrap();
+        assert!(hashes.is_empty());
+        let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
+        log.append(&[b"three".to_vec()]).unwrap();
+        assert_eq!(log.read(1).unwrap(), b"two");
+        assert!(matches!(log.read(3), Err(LogFileError::NotFound(3))));
+        drop(log);
+        let (log, hashes) = LogFiles::open(dir.path()).unwrap();
+        assert_eq!(log.size(), 3);
+        assert_eq!(hashes[..2], appended[..]);
+        assert_eq!(log.read(2).unwrap(), b"three");
+    }
+
+    #[test]
+    fn recovers_from_torn_and_unacknowledged_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        log.append(&[b"kept".to_vec(), b"kept too".to_vec()])
+            .unwrap();
+        drop(log);
+        // A crash mid-write: entry bytes without a leaf record, and half a leaf record.
+        let mut entries = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("entries.bin"))
+            .unwrap();
+        entries.write_all(b"never acknowledged").unwrap();
+        let mut leaves = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("leaves.bin"))
+            .unwrap();
+        leaves.write_all(&[7; 20]).unwrap();
+        let (mut log, hashes) = LogFiles::open(dir.path()).unwrap();
+        assert_eq!(hashes.len(), 2);
+        log.append(&[b"next".to_vec()]).unwrap();
+        assert_eq!(log.read(2).unwrap(), b"next");
+        assert_eq!(log.read(1).unwrap(), b"kept too");
+
+        // A whole zero-filled record (file extended, data never written) is cut as well.
+        drop(log);
+        let mut leaves = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("leaves.bin"))
+            .unwrap();
+        leaves.write_all(&[0; RECORD]).unwrap();
+        let (log, hashes) = LogFiles::open(dir.path()).unwrap();
+        assert_eq!(hashes.len(), 3);
+        assert_eq!(log.size(), 3);
+    }
+}

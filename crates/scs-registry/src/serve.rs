@@ -1,0 +1,211 @@
+//! Starting the registry: keys and trust list, the ledger, the HTTP server, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use scs_core::keys::DidKey;
+use scs_issuer::keyfile;
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::http::{app, AppState};
+use crate::ledger::{Ledger, LedgerError, RegistryKeys};
+use crate::store::SledStore;
+
+/// Where the demo key set lives, relative to the working directory (SPEC §2).
+pub const DEMO_KEYS: &str = "keys/demo";
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Data folder: `log/` (source of truth) and `index/` (sled).
+    pub data: PathBuf,
+    /// Demo mode: demo keys, demo data, `/credentials/issue`.
+    pub demo: bool,
+    /// The signed trust list (not in demo mode).
+    pub trust_list: Option<PathBuf>,
+    /// The operator's public key (not in demo mode).
+    pub operator_key: Option<PathBuf>,
+    /// The status list secret key (not in demo mode).
+    pub status_key: Option<PathBuf>,
+    /// The log secret key (not in demo mode).
+    pub log_key: Option<PathBuf>,
+    /// The demo operator's did:key, which a production registry refuses.
+    pub demo_operator: String,
+}
+
+/// Why the registry could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// A flag is missing or contradicts another.
+    #[error("{0}")]
+    Usage(String),
+    /// A key file.
+    #[error(transparent)]
+    Key(#[from] keyfile::KeyFileError),
+    /// The ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The index store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Listening or serving.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+    /// The trust list file.
+    #[error("trust list {0}")]
+    TrustList(String),
+}
+
+/// Keys and trust list resolved from the configuration.
+struct Resolved {
+    operator: DidKey,
+    keys: RegistryKeys,
+    trust_list: Value,
+    demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
+}
+
+fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
+    let demo = PathBuf::from(DEMO_KEYS);
+    let pick =
+        |given: &Option<PathBuf>, demo_name: &str, flag: &str| -> Result<PathBuf, ServeError> {
+            match (given, config.demo) {
+                (Some(path), _) => Ok(path.clone()),
+                (None, true) => Ok(demo.join(demo_name)),
+                (None, false) => Err(ServeError::Usage(format!(
+                    "{flag} is required without --demo (see README: running a registry)"
+                ))),
+            }
+        };
+    let status = keyfile::load_secret(&pick(
+        &config.status_key,
+        "registry-status.key",
+        "--status-key",
+    )?)?;
+    let log = keyfile::load_secret(&pick(&config.log_key, "registry-log.key", "--log-key")?)?;
+    let operator = keyfile::load_public(&pick(
+        &config.operator_key,
+        "operator.pub",
+        "--operator-key",
+    )?)?;
+    if !config.demo {
+        if status.is_demo || log.is_demo || operator.to_string() == config.demo_operator {
+            return Err(ServeError::Usage(
+                "refusing to run on DEMO keys without --demo (デモ用の鍵は --demo なしでは使えません)".into(),
+            ));
+        }
+    }
+    let path = pick(&config.trust_list, "trust-list.json", "--trust-list")?;
+    let text = std::fs::read(&path)
+        .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
+    let trust_list: Value = serde_json::from_slice(&text)
+        .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
+    let list = scs_core::trust_list::TrustList::from_signed(trust_list.clone(), &operator)
+        .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
+    if list.status_key().ok() != Some(status.key.public().did_key())
+        || list.log_key().ok() != Some(log.key.public().did_key())
+    {
+        return Err(ServeError::Usage(
+            "the trust list names other registry keys than --status-key and --log-key".into(),
+        ));
+    }
+    let demo_issuer = if config.demo {
+        Some(Arc::new(
+            keyfile::load_secret(&demo.join("issuer-star4.key"))?.key,
+        ))
+    } else {
+        None
+    };
+    Ok(Resolved {
+        operator,
+        keys: RegistryKeys {
+            status: status.key,
+            log: log.key,
+        },
+        trust_list,
+        demo_issuer,
+    })
+}
+
+/// Opens the ledger (recovering and replaying as needed) without serving.
+pub fn open(
+    config: &ServeConfig,
+) -> Result<(Arc<Ledger>, Option<Arc<scs_core::keys::SecretKey>>), ServeError> {
+    let resolved = resolve(config)?;
+    std::fs::create_dir_all(&config.data)?;
+    let store = Arc::new(SledStore::open(&config.data.join("index"))?);
+    let ledger = Ledger::open(
+        &config.data,
+        store,
+        resolved.operator,
+        resolved.keys,
+        &resolved.trust_list,
+    )?;
+    Ok((ledger, resolved.demo_issuer))
+}
+
+/// Runs the registry until SIGINT or SIGTERM.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let started = std::time::Instant::now();
+    let (ledger, demo_issuer) = open(&config)?;
+    ledger.start_writer();
+    let names = Arc::clone(&ledger);
+    tokio::task::spawn_blocking(move || names.load_names());
+    let newer = ledger.trust_list().0.sequence;
+    tracing::info!(
+        log_size = ledger.checkpoint().0,
+        trust_list_sequence = newer,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ledger open"
+    );
+    if config.demo {
+        crate::demo::seed(&ledger, &config.data).await;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening");
+    if config.demo {
+        crate::demo::print_guide(&ledger, address, &config.data);
+    } else {
+        println!(
+            "SCS registry listening on http://{address}/  (log size {})",
+            ledger.checkpoint().0
+        );
+    }
+    let router = app(AppState {
+        ledger: Arc::clone(&ledger),
+        demo_issuer,
+    })
+    .layer(tower_http::trace::TraceLayer::new_for_http());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    ledger.stop_writer();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

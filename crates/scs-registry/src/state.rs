@@ -1,0 +1,649 @@
+//! The registry's state as a deterministic function of its log.
+//!
+//! [`verify_entry`] checks an entry's signatures (expensive, state-free: run in parallel by the
+//! HTTP handlers, and again when the log is replayed). [`transition`] checks it against the
+//! current state and trust list and returns the index writes it causes (cheap: run by the single
+//! writer). Live writes and start-up replay both go through these two functions, so the indexes
+//! after a replay are exactly those the live path built.
+
+use std::collections::BTreeMap;
+
+use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
+use scs_core::ids::CredentialId;
+use scs_core::keys::DidKey;
+use scs_core::lifecycle::{open_request, CredentialState, OpenedRequest, Reason, RequestBody};
+use scs_core::proof::{self, ProofInfo, ProofPurpose};
+use scs_core::status_list::{Bitstring, MIN_BITS};
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::{TrustList, TRUST_LIST_TYPE};
+use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::store::{IndexStore, StoreError, Write};
+
+/// A list is "full" for new allocations at three quarters, so random probing stays quick.
+pub const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
+/// Most status changes kept per credential.
+pub const MAX_HISTORY: usize = 256;
+
+/// Index keys. One letter of prefix per kind, then fixed-width binary parts.
+pub mod keys {
+    use super::*;
+
+    /// Number of log entries the indexes reflect.
+    pub const APPLIED: &[u8] = b"m/applied";
+    /// Log index of the trust list in force.
+    pub const TRUST_LIST: &[u8] = b"m/trust-list";
+
+    /// A credential record.
+    pub fn credential(id: &CredentialId) -> Vec<u8> {
+        [b"c/".as_slice(), id.as_bytes()].concat()
+    }
+    /// Prefix of an organisation's credentials.
+    pub fn organization_prefix(corporate_number: &str) -> Vec<u8> {
+        [b"o/".as_slice(), corporate_number.as_bytes(), b"/"].concat()
+    }
+    /// One credential of an organisation.
+    pub fn organization(corporate_number: &str, id: &CredentialId) -> Vec<u8> {
+        [
+            organization_prefix(corporate_number).as_slice(),
+            id.as_bytes(),
+        ]
+        .concat()
+    }
+    /// An allocated status entry.
+    pub fn allocation(purpose: StatusPurpose, list: u32, index: u32) -> Vec<u8> {
+        [
+            b"a/".as_slice(),
+            purpose_tag(purpose),
+            &list.to_be_bytes(),
+            &index.to_be_bytes(),
+        ]
+        .concat()
+    }
+    /// A status list's bits.
+    pub fn bits(purpose: StatusPurpose, list: u32) -> Vec<u8> {
+        [b"s/".as_slice(), purpose_tag(purpose), &list.to_be_bytes()].concat()
+    }
+    /// The list currently taking allocations, and how many it holds.
+    pub fn open_list(purpose: StatusPurpose) -> Vec<u8> {
+        [b"l/".as_slice(), purpose_tag(purpose)].concat()
+    }
+    /// A used nonce.
+    pub fn nonce(signer: &DidKey, nonce: &str) -> Vec<u8> {
+        let digest = Sha256::new()
+            .chain_update(signer.to_string())
+            .chain_update([0])
+            .chain_update(nonce)
+            .finalize();
+        [b"x/".as_slice(), digest.as_slice()].concat()
+    }
+    /// Prefix of every credential record.
+    pub const CREDENTIAL_PREFIX: &[u8] = b"c/";
+
+    fn purpose_tag(purpose: StatusPurpose) -> &'static [u8] {
+        match purpose {
+            StatusPurpose::Revocation => b"r",
+            StatusPurpose::Suspension => b"s",
+        }
+    }
+}
+
+/// One event in a credential's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEvent {
+    /// `registered`, `revoked`, `suspended` or `reinstated`.
+    pub event: String,
+    /// Reason code, for status changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// When, as signed by the requester.
+    pub at: Timestamp,
+    /// Who signed the request.
+    pub by: String,
+    /// Where it is in the ledger.
+    pub log_index: u64,
+}
+
+/// What the registry keeps about a credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRecord {
+    /// The signed credential, as registered.
+    pub credential: Value,
+    /// Log index of its registration.
+    pub log_index: u64,
+    /// Active, suspended, revoked or superseded (time-based states are derived when read).
+    pub lifecycle: CredentialState,
+    /// Reason of the last status change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Every event, oldest first.
+    pub history: Vec<HistoryEvent>,
+}
+
+impl CredentialRecord {
+    /// The typed credential (it was checked when registered).
+    pub fn typed(&self) -> Option<AttainmentCredential> {
+        let mut unsecured = self.credential.clone();
+        unsecured.as_object_mut()?.remove("proof");
+        AttainmentCredential::from_json(&unsecured).ok()
+    }
+
+    /// The state a person should see at `now`.
+    pub fn state_at(&self, credential: &AttainmentCredential, now: Timestamp) -> CredentialState {
+        match self.lifecycle {
+            CredentialState::Active if now < credential.valid_from => CredentialState::NotYetValid,
+            CredentialState::Active if now > credential.valid_until => CredentialState::Expired,
+            other => other,
+        }
+    }
+}
+
+/// An allocated status entry: who may use it, and whether a credential does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Allocation {
+    /// The issuer it was reserved for.
+    pub issuer: String,
+    /// The credential using it, once registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<String>,
+}
+
+/// The list currently taking allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenList {
+    /// List number.
+    pub list: u32,
+    /// Entries allocated in it.
+    pub allocated: u32,
+}
+
+/// A log entry whose signatures are good.
+#[derive(Debug, Clone)]
+pub enum VerifiedEntry {
+    /// A trust list edition, signed by the operator.
+    TrustList(Box<TrustList>),
+    /// A request from an issuer or the operator.
+    Request {
+        /// The request.
+        request: Box<OpenedRequest>,
+        /// For a registration: the credential and its proof.
+        credential: Option<Box<(AttainmentCredential, ProofInfo)>>,
+    },
+}
+
+/// Checks an entry's signatures and shape.
+pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry, ApiError> {
+    let is_trust_list = document["type"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t == TRUST_LIST_TYPE));
+    if is_trust_list {
+        let list = TrustList::from_signed(document, operator)
+            .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+        return Ok(VerifiedEntry::TrustList(Box::new(list)));
+    }
+    let request = open_request(document).map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let credential = match &request.body {
+        RequestBody::Register { credential } => {
+            scs_core::vcdm::check_data_model(credential)
+                .map_err(|e| ApiError::InvalidCredential(e.to_string()))?;
+            let (unsecured, info) =
+                proof::verify(credential.clone(), ProofPurpose::AssertionMethod).map_err(|e| {
+                    ApiError::InvalidCredential(format!("credential signature: {e}"))
+                })?;
+            let typed = AttainmentCredential::from_json(&unsecured).map_err(|e| match e {
+                scs_core::credential::ProfileError::Shape(s) if s.contains("法人番号") => {
+                    ApiError::InvalidCorporateNumber(s)
+                }
+                other => ApiError::InvalidCredential(other.to_string()),
+            })?;
+            Some(Box::new((typed, info)))
+        }
+        _ => None,
+    };
+    Ok(VerifiedEntry::Request {
+        request: Box::new(request),
+        credential,
+    })
+}
+
+/// Reads state, seeing the writes staged earlier in the same batch.
+pub struct Overlay<'a> {
+    store: &'a dyn IndexStore,
+    staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Overlay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Overlay({} staged)", self.staged.len())
+    }
+}
+
+impl<'a> Overlay<'a> {
+    /// Nothing staged.
+    pub fn new(store: &'a dyn IndexStore) -> Self {
+        Self {
+            store,
+            staged: BTreeMap::new(),
+        }
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.staged.get(key) {
+            Some(value) => Ok(value.clone()),
+            None => self.store.get(key),
+        }
+    }
+
+    /// Stages writes.
+    pub fn stage(&mut self, writes: &[Write]) {
+        for (key, value) in writes {
+            self.staged.insert(key.clone(), value.clone());
+        }
+    }
+
+    fn get_json<T: for<'de> Deserialize<'de>>(&self, key: &[u8]) -> Result<Option<T>, ApiError> {
+        match self.get(key).map_err(|_| ApiError::Unavailable)? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| ApiError::Unavailable),
+            None => Ok(None),
+        }
+    }
+}
+
+/// What an accepted entry did, for the reply and the caches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A new trust list is in force.
+    TrustList(Box<TrustList>),
+    /// Status entries were reserved.
+    Allocated(Vec<StatusEntry>),
+    /// A credential was registered.
+    Registered(CredentialId),
+    /// A status changed; the listed status list changed.
+    StatusChanged {
+        /// The credential.
+        id: CredentialId,
+        /// Its new lifecycle state.
+        state: CredentialState,
+        /// The list whose bit changed.
+        list: (StatusPurpose, u32),
+    },
+}
+
+/// An accepted entry: the writes it causes and what it did.
+#[derive(Debug)]
+pub struct Transition {
+    /// Index writes (not yet including the applied marker).
+    pub writes: Vec<Write>,
+    /// What it did.
+    pub effect: Effect,
+}
+
+/// The registry's own identity, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct RegistryIdentity {
+    /// The operator key that signs trust lists.
+    pub operator: DidKey,
+    /// Base URL, from the trust list in force at start-up.
+    pub base_url: String,
+}
+
+fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Checks `entry` against the state and the trust list in force, and computes its writes.
+pub fn transition(
+    view: &Overlay<'_>,
+    index: u64,
+    entry: &VerifiedEntry,
+    entry_bytes: &[u8],
+    trust: Option<&TrustList>,
+    identity: &RegistryIdentity,
+) -> Result<Transition, ApiError> {
+    let (request, credential) = match entry {
+        VerifiedEntry::TrustList(list) => {
+            if let Some(current) = trust {
+                if list.sequence <= current.sequence {
+                    return Err(ApiError::Conflict(format!(
+                        "trust list sequence {} is not newer than {}",
+                        list.sequence, current.sequence
+                    )));
+                }
+                if list.registry.status_key != current.registry.status_key
+                    || list.registry.log_key != current.registry.log_key
+                {
+                    return Err(ApiError::Conflict(
+                        "a new edition may not change the registry's keys while it runs".into(),
+                    ));
+                }
+            }
+            return Ok(Transition {
+                writes: vec![(
+                    keys::TRUST_LIST.to_vec(),
+                    Some(index.to_be_bytes().to_vec()),
+                )],
+                effect: Effect::TrustList(list.clone()),
+            });
+        }
+        VerifiedEntry::Request {
+            request,
+            credential,
+        } => (request, credential),
+    };
+    let trust = trust.ok_or(ApiError::Unavailable)?;
+    let signer = &request.info.signer;
+    let nonce_key = keys::nonce(signer, &request.nonce);
+    if view
+        .get(&nonce_key)
+        .map_err(|_| ApiError::Unavailable)?
+        .is_some()
+    {
+        return Err(ApiError::Replayed);
+    }
+    let is_operator = signer == &identity.operator;
+    let designated = trust.issuer(signer).is_some();
+    let mut writes: Vec<Write> = vec![(nonce_key, Some(index.to_be_bytes().to_vec()))];
+    let effect = match &request.body {
+        RequestBody::AllocateStatus => {
+            if !designated {
+                return Err(ApiError::Forbidden(
+                    "only designated issuers reserve status entries".into(),
+                ));
+            }
+            let mut entries = Vec::new();
+            for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+                let (entry, mut more) = allocate(view, purpose, entry_bytes, signer, identity)?;
+                writes.append(&mut more);
+                entries.push(entry);
+            }
+            Effect::Allocated(entries)
+        }
+        RequestBody::Register { .. } => {
+            let Some(pair) = credential else {
+                return Err(ApiError::InvalidCredential("no credential".into()));
+            };
+            let (typed, info) = (&pair.0, &pair.1);
+            if &info.signer != signer {
+                return Err(ApiError::Forbidden(
+                    "an issuer may register only credentials it signed".into(),
+                ));
+            }
+            check_issuance(typed, info, trust)?;
+            let key = keys::credential(&typed.id);
+            if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "{} is already registered",
+                    typed.id
+                )));
+            }
+            let mut purposes: Vec<StatusPurpose> =
+                typed.credential_status.iter().map(|e| e.purpose).collect();
+            purposes.sort();
+            if purposes != [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+                return Err(ApiError::InvalidCredential(
+                    "a registered credential carries one revocation and one suspension entry, reserved with POST /v1/status-allocations".into(),
+                ));
+            }
+            for entry in &typed.credential_status {
+                let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
+                    .filter(|(p, _)| *p == entry.purpose)
+                    .ok_or_else(|| {
+                        ApiError::InvalidCredential(format!(
+                            "status list URL {} is not this registry's",
+                            entry.list_url
+                        ))
+                    })?;
+                let akey = keys::allocation(purpose, list, entry.index);
+                let allocation: Allocation = view.get_json(&akey)?.ok_or_else(|| {
+                    ApiError::InvalidCredential(format!(
+                        "status entry {}#{} was never reserved",
+                        entry.list_url, entry.index
+                    ))
+                })?;
+                if allocation.issuer != signer.to_string() {
+                    return Err(ApiError::InvalidCredential(format!(
+                        "status entry {}#{} was reserved by another issuer",
+                        entry.list_url, entry.index
+                    )));
+                }
+                if allocation.used_by.is_some() {
+                    return Err(ApiError::InvalidCredential(format!(
+                        "status entry {}#{} is already used",
+                        entry.list_url, entry.index
+                    )));
+                }
+                let used = Allocation {
+                    issuer: allocation.issuer,
+                    used_by: Some(typed.id.to_string()),
+                };
+                writes.push((akey, Some(json_bytes(&used))));
+            }
+            let credential_json = match &request.body {
+                RequestBody::Register { credential } => credential.clone(),
+                _ => Value::Null,
+            };
+            let record = CredentialRecord {
+                credential: credential_json,
+                log_index: index,
+                lifecycle: CredentialState::Active,
+                reason: None,
+                history: vec![HistoryEvent {
+                    event: "registered".into(),
+                    reason: None,
+                    at: request.created,
+                    by: signer.to_string(),
+                    log_index: index,
+                }],
+            };
+            writes.push((key, Some(json_bytes(&record))));
+            if let Some(number) = typed.credential_subject.corporate_number {
+                writes.push((
+                    keys::organization(number.as_str(), &typed.id),
+                    Some(Vec::new()),
+                ));
+            }
+            Effect::Registered(typed.id)
+        }
+        RequestBody::Revoke { target, reason }
+        | RequestBody::Suspend { target, reason }
+        | RequestBody::Reinstate { target, reason } => {
+            let key = keys::credential(target);
+            let mut record: CredentialRecord = view
+                .get_json(&key)?
+                .ok_or_else(|| ApiError::NotFound(format!("{target} is not registered")))?;
+            let typed = record.typed().ok_or(ApiError::Unavailable)?;
+            if !is_operator && typed.issuer.id != signer.to_string() {
+                return Err(ApiError::Forbidden(
+                    "only the credential's issuer or the operator may change its status".into(),
+                ));
+            }
+            let (purpose, set, event, state) = match (&request.body, record.lifecycle) {
+                (_, CredentialState::Revoked | CredentialState::Superseded) => {
+                    return Err(ApiError::Conflict(
+                        "the credential is revoked; revocation is final".into(),
+                    ))
+                }
+                (RequestBody::Revoke { .. }, _) => {
+                    let state = if *reason == Reason::Superseded {
+                        CredentialState::Superseded
+                    } else {
+                        CredentialState::Revoked
+                    };
+                    (StatusPurpose::Revocation, true, "revoked", state)
+                }
+                (RequestBody::Suspend { .. }, CredentialState::Suspended) => {
+                    return Err(ApiError::Conflict(
+                        "the credential is already suspended".into(),
+                    ))
+                }
+                (RequestBody::Suspend { .. }, _) => (
+                    StatusPurpose::Suspension,
+                    true,
+                    "suspended",
+                    CredentialState::Suspended,
+                ),
+                (RequestBody::Reinstate { .. }, CredentialState::Suspended) => (
+                    StatusPurpose::Suspension,
+                    false,
+                    "reinstated",
+                    CredentialState::Active,
+                ),
+                (_, _) => return Err(ApiError::Conflict("the credential is not suspended".into())),
+            };
+            if record.history.len() >= MAX_HISTORY {
+                return Err(ApiError::Conflict(
+                    "too many status changes for one credential".into(),
+                ));
+            }
+            let entry = typed
+                .credential_status
+                .iter()
+                .find(|e| e.purpose == purpose)
+                .ok_or(ApiError::Unavailable)?;
+            let (_, list) =
+                parse_list_url(&entry.list_url, &identity.base_url).ok_or(ApiError::Unavailable)?;
+            let bits_key = keys::bits(purpose, list);
+            let mut bits = view
+                .get(&bits_key)
+                .map_err(|_| ApiError::Unavailable)?
+                .and_then(Bitstring::from_bytes)
+                .unwrap_or_else(|| Bitstring::new(0));
+            if !bits.set(entry.index as usize, set) {
+                return Err(ApiError::Unavailable);
+            }
+            writes.push((bits_key, Some(bits.as_bytes().to_vec())));
+            record.lifecycle = state;
+            record.reason = Some(*reason);
+            record.history.push(HistoryEvent {
+                event: event.into(),
+                reason: Some(*reason),
+                at: request.created,
+                by: signer.to_string(),
+                log_index: index,
+            });
+            writes.push((key, Some(json_bytes(&record))));
+            Effect::StatusChanged {
+                id: *target,
+                state,
+                list: (purpose, list),
+            }
+        }
+    };
+    Ok(Transition { writes, effect })
+}
+
+/// Designation at signing time and policy, by the verifier's own checks.
+fn check_issuance(
+    credential: &AttainmentCredential,
+    info: &ProofInfo,
+    trust: &TrustList,
+) -> Result<(), ApiError> {
+    struct Unregistered;
+    impl StatusSource for Unregistered {
+        fn lookup(&self, _: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
+            StatusAnswer::Clear
+        }
+    }
+    // Judged at validFrom: a registry may record credentials that have since expired.
+    let report = Verifier::new(Some(trust), &Unregistered).verify_signed_claims(
+        credential,
+        info,
+        &Question::at(credential.valid_from),
+    );
+    match report.checks.iter().find(|c| !c.ok) {
+        Some(failed) => Err(ApiError::InvalidCredential(format!(
+            "{}: {}",
+            failed.name.en(),
+            failed.detail
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `<base>/v1/status/<purpose>/<n>` → (purpose, n).
+pub fn parse_list_url(url: &str, base_url: &str) -> Option<(StatusPurpose, u32)> {
+    let rest = url.strip_prefix(base_url)?.strip_prefix("/v1/status/")?;
+    let (purpose, n) = rest.split_once('/')?;
+    let n: u32 = n.parse().ok().filter(|v: &u32| v.to_string() == n)?;
+    Some((StatusPurpose::parse(purpose)?, n))
+}
+
+/// The URL of a status list.
+pub fn list_url(base_url: &str, purpose: StatusPurpose, list: u32) -> String {
+    format!("{base_url}/v1/status/{}/{list}", purpose.as_str())
+}
+
+/// Reserves one entry at a pseudo-random free index derived from the request bytes, so that a
+/// replay of the log reserves the same index.
+fn allocate(
+    view: &Overlay<'_>,
+    purpose: StatusPurpose,
+    entry_bytes: &[u8],
+    issuer: &DidKey,
+    identity: &RegistryIdentity,
+) -> Result<(StatusEntry, Vec<Write>), ApiError> {
+    let open_key = keys::open_list(purpose);
+    let mut open: OpenList = view.get_json(&open_key)?.unwrap_or(OpenList {
+        list: 0,
+        allocated: 0,
+    });
+    if open.allocated >= LIST_FILL_LIMIT {
+        open = OpenList {
+            list: open.list + 1,
+            allocated: 0,
+        };
+    }
+    let seed = Sha256::new()
+        .chain_update(entry_bytes)
+        .chain_update(purpose.as_str())
+        .finalize();
+    let start = u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]) % MIN_BITS as u32;
+    // Under the fill limit at least a quarter of the list is free, so this ends quickly.
+    let mut index = start;
+    loop {
+        let key = keys::allocation(purpose, open.list, index);
+        if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_none() {
+            open.allocated += 1;
+            let allocation = Allocation {
+                issuer: issuer.to_string(),
+                used_by: None,
+            };
+            let writes = vec![
+                (key, Some(json_bytes(&allocation))),
+                (open_key, Some(json_bytes(&open))),
+            ];
+            let entry = StatusEntry {
+                purpose,
+                list_url: list_url(&identity.base_url, purpose, open.list),
+                index,
+            };
+            return Ok((entry, writes));
+        }
+        index = (index + 1) % MIN_BITS as u32;
+        if index == start {
+            return Err(ApiError::Unavailable);
+        }
+    }
+}
+
+/// A status list's bits as stored (all clear if never changed).
+pub fn read_bits(
+    store: &dyn IndexStore,
+    purpose: StatusPurpose,
+    list: u32,
+) -> Result<Bitstring, StoreError> {
+    Ok(store
+        .get(&keys::bits(purpose, list))?
+        .and_then(Bitstring::from_bytes)
+        .unwrap_or_else(|| Bitstring::new(0)))
+}

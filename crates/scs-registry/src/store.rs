@@ -1,0 +1,179 @@
+//! The index store: a narrow key-value interface over which the registry keeps its lookup
+//! indexes. sled is the embedded default ([`SledStore`]); [`MemoryStore`] serves tests; a server
+//! database can implement the same trait without touching the handlers.
+//!
+//! # Contract
+//!
+//! - [`IndexStore::apply`] is **atomic**: after a crash either every write of a batch is visible
+//!   or none is. It is **not** required to be durable on return: the transparency log is the
+//!   source of truth and is fsynced before any write is acknowledged; indexes that lag after a
+//!   crash are brought up to date by replaying the log (see `docs/ARCHITECTURE.md`, "Write
+//!   order"). That is why sled's `flush` (which is not a power-loss barrier on Linux, sled
+//!   issue #1452) is never relied upon.
+//! - Implementations are safe for concurrent use: reads may run alongside the single writer.
+//! - "Not found" is `Ok(None)`, never an error. Errors mean the store itself failed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::RwLock;
+
+use thiserror::Error;
+
+/// The store failed (I/O, corruption). Never used for "not found".
+#[derive(Debug, Error)]
+#[error("index store: {0}")]
+pub struct StoreError(String);
+
+/// One write of a batch: a value to set, or `None` to delete.
+pub type Write = (Vec<u8>, Option<Vec<u8>>);
+
+/// The registry's index storage. See the module documentation for the contract.
+pub trait IndexStore: Send + Sync + 'static {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Up to `limit` entries whose keys start with `prefix`, in key order.
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Applies all writes atomically.
+    fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}
+
+/// sled, in `<data>/index`.
+#[derive(Debug)]
+pub struct SledStore {
+    tree: sled::Db,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let tree = sled::Config::new()
+            .path(path)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(Self { tree })
+    }
+
+    /// Bytes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.tree.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl IndexStore for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.tree
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.tree
+            .scan_prefix(prefix)
+            .take(limit)
+            .map(|kv| {
+                kv.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(|e| StoreError(e.to_string()))
+            })
+            .collect()
+    }
+
+    fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (key, value) in writes {
+            match value {
+                Some(value) => batch.insert(key, value),
+                None => batch.remove(key),
+            }
+        }
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+/// An in-memory store for tests and for checking a replay of the log.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl MemoryStore {
+    /// Every entry, for comparing two stores.
+    pub fn dump(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        self.map.read().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError("memory store lock poisoned".into())
+}
+
+impl IndexStore for MemoryStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.map.read().map_err(poisoned)?.get(key).cloned())
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let map = self.map.read().map_err(poisoned)?;
+        Ok(map
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut map = self.map.write().map_err(poisoned)?;
+        for (key, value) in writes {
+            match value {
+                Some(value) => map.insert(key, value),
+                None => map.remove(&key),
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(store: &dyn IndexStore) {
+        store
+            .apply(vec![
+                (b"a/1".to_vec(), Some(b"one".to_vec())),
+                (b"a/2".to_vec(), Some(b"two".to_vec())),
+                (b"b/1".to_vec(), Some(b"other".to_vec())),
+            ])
+            .unwrap();
+        assert_eq!(store.get(b"a/1").unwrap().as_deref(), Some(&b"one"[..]));
+        assert_eq!(store.get(b"a/9").unwrap(), None);
+        let scanned = store.scan_prefix(b"a/", 10).unwrap();
+        assert_eq!(scanned.len(), 2);
+        assert_eq!(store.scan_prefix(b"a/", 1).unwrap().len(), 1);
+        store.apply(vec![(b"a/1".to_vec(), None)]).unwrap();
+        assert_eq!(store.get(b"a/1").unwrap(), None);
+    }
+
+    #[test]
+    fn memory_and_sled_honour_the_same_contract() {
+        exercise(&MemoryStore::default());
+        let dir = tempfile::tempdir().unwrap();
+        exercise(&SledStore::open(&dir.path().join("index")).unwrap());
+    }
+}

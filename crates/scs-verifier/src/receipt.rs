@@ -1,0 +1,95 @@
+//! Registration receipts: offline proof that a credential is in the registry's ledger.
+//!
+//! A receipt is the registry's answer to `POST /v1/credentials`: the exact log entry (the signed
+//! registration request, which carries the credential), its index, an inclusion proof, and the
+//! checkpoint signed by the log key that the proof leads to.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use scs_core::report::Message;
+use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash, NoteVerifier};
+use scs_core::trust_list::TrustList;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The receipt as the registry returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// The log entry, byte for byte.
+    pub entry: String,
+    /// Its index.
+    pub log_index: u64,
+    /// The tree size the proof is for.
+    pub tree_size: u64,
+    /// Inclusion proof hashes, base64.
+    pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note).
+    pub checkpoint: String,
+}
+
+/// Where the credential sits in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Included {
+    /// Log index.
+    pub index: u64,
+    /// Checkpoint tree size.
+    pub tree_size: u64,
+}
+
+fn fail(ja: &str, en: &str) -> Message {
+    Message::new(ja, en)
+}
+
+/// Checks that `credential` is the one registered by the receipt's entry, that the entry is in
+/// the tree of the checkpoint, and that the trust list's log key signed the checkpoint.
+pub fn check(credential: &Value, receipt: &Receipt, trust: &TrustList) -> Result<Included, Message> {
+    let log_key = trust
+        .log_key()
+        .map_err(|_| fail("指定機関一覧の台帳鍵が読めません", "the trust list's log key is unreadable"))?;
+    let origin = receipt.checkpoint.lines().next().unwrap_or_default();
+    let body = NoteVerifier::new(origin, *log_key.public_key())
+        .and_then(|v| v.verify(receipt.checkpoint.as_bytes()).map(str::to_owned))
+        .map_err(|e| {
+            Message::new(
+                format!("チェックポイントの署名が台帳鍵と一致しません（{e}）"),
+                format!("the checkpoint is not signed by the registry's log key ({e})"),
+            )
+        })?;
+    let checkpoint = Checkpoint::parse(&body)
+        .map_err(|e| Message::new(format!("チェックポイントが読めません（{e}）"), format!("unreadable checkpoint ({e})")))?;
+    if checkpoint.size() != receipt.tree_size {
+        return Err(fail("受領証の木のサイズがチェックポイントと異なります", "the receipt's tree size is not the checkpoint's"));
+    }
+    let entry: Value = serde_json::from_str(&receipt.entry)
+        .map_err(|_| fail("受領証の台帳エントリが読めません", "the receipt's log entry is not JSON"))?;
+    if entry["action"] != "register" || &entry["credential"] != credential {
+        return Err(fail(
+            "受領証の台帳エントリはこの証明書の登録ではありません",
+            "the receipt's log entry does not register this credential",
+        ));
+    }
+    let proof = receipt
+        .inclusion_proof
+        .iter()
+        .map(|h| STANDARD.decode(h).ok().and_then(|b| Hash::from_slice(&b)))
+        .collect::<Option<Vec<Hash>>>()
+        .ok_or_else(|| fail("包含証明が読めません", "unreadable inclusion proof"))?;
+    verify_inclusion(
+        &leaf_hash(receipt.entry.as_bytes()),
+        receipt.log_index,
+        receipt.tree_size,
+        &proof,
+        checkpoint.root(),
+    )
+    .map_err(|e| {
+        Message::new(
+            format!("台帳への包含を証明できません（{e}）"),
+            format!("inclusion in the ledger does not verify ({e})"),
+        )
+    })?;
+    Ok(Included {
+        index: receipt.log_index,
+        tree_size: receipt.tree_size,
+    })
+}
