@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod receipt;
+mod compact;
 mod status;
 
 use std::collections::HashMap;
@@ -44,6 +45,9 @@ pub enum InputError {
     /// JSON, but not a VC Data Model 2.0 credential.
     #[error("not a VC 2.0 credential: {0}")]
     DataModel(#[from] DataModelError),
+    /// Not a well-formed compact (QR) credential.
+    #[error("QR code: {0}")]
+    Compact(#[from] scs_core::compact::CompactError),
 }
 
 /// What the verifier is asked, beyond "is it genuine".
@@ -98,6 +102,11 @@ impl<'a> Verifier<'a> {
     /// A verifier trusting `trust_list` (if any) and asking `status` about status entries.
     pub fn new(trust_list: Option<&'a TrustList>, status: &'a dyn StatusSource) -> Self {
         Self { trust_list, status }
+    }
+
+    /// The trust list this verifier trusts, if any.
+    pub(crate) fn trust_list(&self) -> Option<&'a TrustList> {
+        self.trust_list
     }
 
     /// Verifies credential bytes.
