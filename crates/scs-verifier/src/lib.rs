@@ -10,8 +10,8 @@
 //! the CLI exits 2 for it and 1 for a report that says no.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod receipt;
 mod compact;
+pub mod receipt;
 mod status;
 
 use std::collections::HashMap;
