@@ -205,6 +205,11 @@ async fn register(
         ));
     };
     let id = pair.0.id;
+    if request.info.signer != pair.1.signer {
+        return Err(ApiError::Forbidden(
+            "an issuer may register only credentials it signed".into(),
+        ));
+    }
     // Idempotent: the same credential again gets the first registration's answer.
     if let Some(existing) = app.ledger.credential(&id) {
         let RequestBody::Register { credential } = &request.body else {

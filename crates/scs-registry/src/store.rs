@@ -62,6 +62,17 @@ impl SledStore {
     pub fn size_on_disk(&self) -> u64 {
         self.tree.size_on_disk().unwrap_or(0)
     }
+
+    /// Every entry, for comparing the indexes with a replay of the log.
+    pub fn dump(&self) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
+        self.tree
+            .iter()
+            .map(|kv| {
+                kv.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(|e| StoreError(e.to_string()))
+            })
+            .collect()
+    }
 }
 
 impl IndexStore for SledStore {

@@ -1,0 +1,423 @@
+//! The real `scs serve` on a free port: the newcomer's walk-through, and a crash test that kills
+//! the server with SIGKILL in the middle of sustained writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{demo, repo, scs, write_subject};
+use scs_core::credential::{Level, StatusEntry};
+use scs_core::keys::SecretKey;
+use scs_core::lifecycle::{sign_request, Reason, RequestBody};
+use scs_core::timestamp::Timestamp;
+use scs_issuer::{keyfile, IssueParams, SubjectInput};
+use serde_json::Value;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(data: &Path, port: u16) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_scs"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data",
+            ])
+            .arg(data)
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while get(&format!("{url}/v1/health")).0 != 200 {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, url }
+    }
+
+    fn terminate(mut self) -> i32 {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn get(url: &str) -> (u16, Value) {
+    match agent().get(url).call() {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
+
+fn post(url: &str, body: &Value) -> (u16, Value) {
+    match agent()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+    {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
+
+#[test]
+fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(&d.join("data"), free_port());
+    let url = server.url.clone();
+    write_subject(d);
+    let key = demo("issuer-star4.key");
+    let run = scs(
+        d,
+        &[
+            "issue",
+            "--key",
+            key.to_str().unwrap(),
+            "--subject",
+            "subject.json",
+            "--level",
+            "4",
+            "--registry",
+            &url,
+            "--out",
+            "cred.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(d.join("cred.receipt.json").exists());
+    let run = scs(d, &["verify", "cred.json", "--registry", &url]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("✓ 台帳 Ledger"), "{}", run.stdout);
+    let run = scs(d, &["log", "audit", "--registry", &url, "--save", "cp.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let credential: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("cred.json")).unwrap()).unwrap();
+    let id = credential["id"].as_str().unwrap();
+    let run = scs(
+        d,
+        &[
+            "revoke",
+            id,
+            "--reason",
+            "fraud",
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            &url,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    assert_eq!(run.code, 1);
+    let report = run.json();
+    assert_eq!(report["verdict"], "invalid");
+    assert_eq!(report["checks"][3]["detail"], "revoked (reason: fraud)");
+
+    let run = scs(
+        d,
+        &[
+            "revoke",
+            id,
+            "--reason",
+            "fraud",
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            &url,
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.error_line().contains("conflict"), "{}", run.stderr);
+    let run = scs(
+        d,
+        &[
+            "revoke",
+            id,
+            "--reason",
+            "because",
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            &url,
+        ],
+    );
+    assert_eq!(run.code, 2);
+
+    let run = scs(d, &["lookup", "7000012050002", "--registry", &url]);
+    assert_eq!(run.code, 1, "no ★ valid now: {}", run.stdout);
+    assert!(run.stdout.contains("fraud"));
+    let run = scs(d, &["lookup", "7000012050003", "--registry", &url]);
+    assert_eq!(run.code, 2);
+    let demo_company = scs_registry::demo::demo_corporate_number(0);
+    let run = scs(d, &["lookup", demo_company.as_str(), "--registry", &url]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("★4"));
+
+    let run = scs(
+        d,
+        &["log", "audit", "--registry", &url, "--since", "cp.txt"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("consistent"));
+
+    // The demo files verify as the guide says: revoked with its reason.
+    let revoked = d.join("data/demo/revoked.json");
+    let run = scs(
+        d,
+        &["verify", revoked.to_str().unwrap(), "--registry", &url],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("revoked (reason: fraud)"),
+        "{}",
+        run.stdout
+    );
+
+    assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
+}
+
+fn now() -> Timestamp {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Timestamp::from_unix(s as i64).unwrap()
+}
+
+fn nonce() -> String {
+    scs_issuer::random_credential_id()
+        .to_string()
+        .replace("urn:uuid:", "")
+}
+
+/// One client's sustained work: register a credential, then suspend, reinstate and revoke it,
+/// recording every acknowledged write.
+fn client(
+    url: &str,
+    issuer: &SecretKey,
+    stop: &AtomicBool,
+    acked: &Mutex<Vec<(String, &'static str, u64)>>,
+) {
+    let subject = SubjectInput::parse_many(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社クラッシュ試験"}"#,
+    )
+    .unwrap()
+    .remove(0);
+    while !stop.load(Ordering::Relaxed) {
+        let request = |body: &RequestBody| sign_request(body, issuer, now(), &nonce()).unwrap();
+        let (status, allocated) = post(
+            &format!("{url}/v1/status-allocations"),
+            &request(&RequestBody::AllocateStatus),
+        );
+        if status != 201 {
+            return;
+        }
+        let entries: Vec<StatusEntry> =
+            serde_json::from_value(allocated["credentialStatus"].clone()).unwrap();
+        let params = IssueParams {
+            issuer_name: "デモ評価機関（デモ用）".into(),
+            level: Level::STAR4,
+            method: None,
+            criteria_version: "2026-03-27".into(),
+            assessed_on: None,
+            valid_from: now(),
+            valid_for: None,
+            status: entries,
+            policy: Default::default(),
+        };
+        let credential = scs_issuer::issue(&subject, &params, issuer, now()).unwrap();
+        let id = credential["id"].as_str().unwrap().to_owned();
+        let (status, answer) = post(
+            &format!("{url}/v1/credentials"),
+            &request(&RequestBody::Register { credential }),
+        );
+        if status != 201 {
+            return;
+        }
+        acked.lock().unwrap().push((
+            id.clone(),
+            "registered",
+            answer["logIndex"].as_u64().unwrap(),
+        ));
+        let target = scs_core::ids::CredentialId::parse(&id).unwrap();
+        for (body, event) in [
+            (
+                RequestBody::Suspend {
+                    target,
+                    reason: Reason::Nonconformity,
+                },
+                "suspended",
+            ),
+            (
+                RequestBody::Reinstate {
+                    target,
+                    reason: Reason::Nonconformity,
+                },
+                "reinstated",
+            ),
+            (
+                RequestBody::Revoke {
+                    target,
+                    reason: Reason::Superseded,
+                },
+                "revoked",
+            ),
+        ] {
+            let (status, answer) = post(
+                &format!("{url}/v1/credentials/{id}/status"),
+                &request(&body),
+            );
+            if status != 200 {
+                return;
+            }
+            acked
+                .lock()
+                .unwrap()
+                .push((id.clone(), event, answer["logIndex"].as_u64().unwrap()));
+        }
+    }
+}
+
+#[test]
+fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let server = Server::start(&data, port);
+    let url = server.url.clone();
+    let issuer = Arc::new(keyfile::load_secret(&demo("issuer-star4.key")).unwrap().key);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, issuer, stop, acked) =
+                (url.clone(), issuer.clone(), stop.clone(), acked.clone());
+            std::thread::spawn(move || client(&url, &issuer, &stop, &acked))
+        })
+        .collect();
+    // Keep the last checkpoint seen before the crash.
+    let mut last_checkpoint = String::new();
+    let deadline = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < deadline {
+        if let Ok(mut r) = agent().get(&format!("{url}/v1/log/checkpoint")).call() {
+            last_checkpoint = r.body_mut().read_to_string().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill();
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > 50,
+        "sustained writes before the kill: only {} acknowledged",
+        acked.len()
+    );
+    std::fs::write(dir.path().join("before.txt"), &last_checkpoint).unwrap();
+
+    let server = Server::start(&data, port);
+    // Every acknowledged write is there, at its log index.
+    for (id, event, index) in &acked {
+        let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
+        assert_eq!(status, 200, "acknowledged {id} lost");
+        let history = record["history"].as_array().unwrap();
+        assert!(
+            history
+                .iter()
+                .any(|e| e["event"] == *event && e["logIndex"] == *index),
+            "acknowledged {event} of {id} at {index} lost: {record}"
+        );
+    }
+    // The new checkpoint extends the last one seen before the kill.
+    let run = scs(
+        dir.path(),
+        &["log", "audit", "--registry", &url, "--since", "before.txt"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(server.terminate(), 0);
+
+    // The sled indexes equal a fresh replay of the log into memory.
+    let sled = scs_registry::store::SledStore::open(&data.join("index")).unwrap();
+    let indexed = sled.dump().unwrap();
+    drop(sled);
+    let memory = Arc::new(scs_registry::store::MemoryStore::default());
+    let replay = tempfile::tempdir().unwrap();
+    copy_dir(&data.join("log"), &replay.path().join("log"));
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+    scs_registry::ledger::Ledger::open(
+        replay.path(),
+        memory.clone(),
+        keyfile::load_public(&demo("operator.pub")).unwrap(),
+        scs_registry::ledger::RegistryKeys {
+            status: keyfile::load_secret(&demo("registry-status.key"))
+                .unwrap()
+                .key,
+            log: keyfile::load_secret(&demo("registry-log.key")).unwrap().key,
+        },
+        &genesis,
+    )
+    .unwrap();
+    let replayed = memory.dump();
+    assert_eq!(indexed.len(), replayed.len());
+    assert!(
+        indexed == replayed,
+        "sled indexes differ from a replay of the log"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}

@@ -1,0 +1,734 @@
+//! Router tests through `oneshot`: every endpoint's happy path and every refusal of issue #3
+//! item 8, each a 4xx problem+json with a stable `type`, and nothing stored changed by a
+//! refused request.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use scs_core::credential::{Level, StatusEntry};
+use scs_core::keys::SecretKey;
+use scs_core::lifecycle::{sign_request, Reason, RequestBody};
+use scs_core::timestamp::Timestamp;
+use scs_issuer::{keyfile, IssueParams, SubjectInput};
+use scs_registry::http::{app, AppState};
+use scs_registry::ledger::{Ledger, RegistryKeys};
+use scs_registry::store::MemoryStore;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn demo(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../keys/demo")
+        .join(name)
+}
+
+fn key(name: &str) -> SecretKey {
+    keyfile::load_secret(&demo(name)).unwrap().key
+}
+
+fn now() -> Timestamp {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Timestamp::from_unix(s as i64).unwrap()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    ledger: Arc<Ledger>,
+    router: Router,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+    let ledger = Ledger::open(
+        dir.path(),
+        Arc::new(MemoryStore::default()),
+        keyfile::load_public(&demo("operator.pub")).unwrap(),
+        RegistryKeys {
+            status: key("registry-status.key"),
+            log: key("registry-log.key"),
+        },
+        &genesis,
+    )
+    .unwrap();
+    ledger.start_writer();
+    let router = app(AppState {
+        ledger: Arc::clone(&ledger),
+        demo_issuer: None,
+    });
+    World {
+        _dir: dir,
+        ledger,
+        router,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    json: Value,
+}
+
+impl World {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            json,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    fn size(&self) -> u64 {
+        self.ledger.checkpoint().0
+    }
+
+    async fn signed(&self, path: &str, body: &RequestBody, key: &SecretKey) -> Answer {
+        self.post(path, &sign_request(body, key, now(), &nonce()).unwrap())
+            .await
+    }
+
+    /// Allocate → sign → register with the demo ★4 evaluation body.
+    async fn register(&self, level: Level) -> (Value, Answer) {
+        let issuer = key("issuer-star4.key");
+        let allocated = self
+            .signed(
+                "/v1/status-allocations",
+                &RequestBody::AllocateStatus,
+                &issuer,
+            )
+            .await;
+        assert_eq!(allocated.status, StatusCode::CREATED, "{}", allocated.json);
+        let status: Vec<StatusEntry> =
+            serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
+        let credential = issue(&issuer, level, status);
+        let answer = self
+            .signed(
+                "/v1/credentials",
+                &RequestBody::Register {
+                    credential: credential.clone(),
+                },
+                &issuer,
+            )
+            .await;
+        (credential, answer)
+    }
+}
+
+fn nonce() -> String {
+    format!("{:032x}", rand_nonce())
+}
+
+fn rand_nonce() -> u128 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    (u128::from(std::process::id()) << 96) | (u128::from(now().unix() as u64) << 32) | u128::from(n)
+}
+
+fn issue(issuer: &SecretKey, level: Level, status: Vec<StatusEntry>) -> Value {
+    let subject = SubjectInput::parse_many(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
+    )
+    .unwrap()
+    .remove(0);
+    let params = IssueParams {
+        issuer_name: "デモ評価機関（デモ用）".into(),
+        level,
+        method: None,
+        criteria_version: "2026-03-27".into(),
+        assessed_on: None,
+        valid_from: now(),
+        valid_for: None,
+        status,
+        policy: Default::default(),
+    };
+    scs_issuer::issue(&subject, &params, issuer, now()).unwrap()
+}
+
+fn assert_problem(answer: &Answer, status: StatusCode, slug: &str) {
+    assert_eq!(answer.status, status, "{}", answer.json);
+    assert_eq!(answer.content_type, "application/problem+json");
+    assert_eq!(
+        answer.json["type"],
+        format!("https://w3id.org/scs/problems/{slug}"),
+        "{}",
+        answer.json
+    );
+    assert_eq!(answer.json["status"], status.as_u16());
+}
+
+#[tokio::test]
+async fn a_credential_goes_through_its_whole_life() {
+    let w = world();
+    assert_eq!(w.get("/v1/health").await.json["logSize"], 1);
+    let (credential, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+    assert_eq!(registered.json["logIndex"], 2);
+    assert!(registered.json["checkpoint"]
+        .as_str()
+        .unwrap()
+        .contains("\n3\n"));
+    let id = credential["id"].as_str().unwrap().to_owned();
+
+    // Idempotent: the same credential again, in a fresh request, gets the same answer.
+    let issuer = key("issuer-star4.key");
+    let again = w
+        .signed(
+            "/v1/credentials",
+            &RequestBody::Register {
+                credential: credential.clone(),
+            },
+            &issuer,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json["logIndex"], 2);
+    assert_eq!(w.size(), 3);
+
+    let record = w.get(&format!("/v1/credentials/{id}")).await;
+    assert_eq!(record.json["status"]["state"], "active");
+    let org = w.get("/v1/organizations/7000012050002").await;
+    assert_eq!(org.json["highestLevel"], 4);
+    let found = w
+        .get("/v1/organizations?name=%EF%BD%BB%E3%83%B3%E3%83%97%E3%83%AB")
+        .await; // ｻンプル (half-width サ)
+    assert_eq!(
+        found.json["results"].as_array().map(Vec::len),
+        Some(0),
+        "half-width katakana is not folded"
+    );
+    let found = w
+        .get("/v1/organizations?name=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB")
+        .await;
+    assert_eq!(found.json["results"][0]["corporateNumber"], "7000012050002");
+
+    let verified = w
+        .post(
+            "/v1/verify",
+            &json!({"credential": credential, "minLevel": 4}),
+        )
+        .await;
+    assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+
+    let suspended = w
+        .signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Suspend {
+                target: id.parse_id(),
+                reason: Reason::Nonconformity,
+            },
+            &issuer,
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.json);
+    assert_eq!(suspended.json["state"], "suspended");
+    let verified = w.post("/v1/verify", &credential).await;
+    assert_eq!(verified.json["verdict"], "invalid");
+    assert!(verified.json["checks"][3]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("nonconformity"));
+
+    let reinstated = w
+        .signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Reinstate {
+                target: id.parse_id(),
+                reason: Reason::Nonconformity,
+            },
+            &issuer,
+        )
+        .await;
+    assert_eq!(reinstated.json["state"], "active");
+
+    // The operator revokes on its own authority; revocation is final.
+    let operator = key("operator.key");
+    let revoked = w
+        .signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Revoke {
+                target: id.parse_id(),
+                reason: Reason::Fraud,
+            },
+            &operator,
+        )
+        .await;
+    assert_eq!(revoked.json["state"], "revoked", "{}", revoked.json);
+    let again = w
+        .signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Reinstate {
+                target: id.parse_id(),
+                reason: Reason::IssuerError,
+            },
+            &operator,
+        )
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, "conflict");
+    let record = w.get(&format!("/v1/credentials/{id}")).await;
+    let events: Vec<&str> = record.json["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["registered", "suspended", "reinstated", "revoked"]);
+    assert_eq!(
+        w.get("/v1/organizations/7000012050002").await.json["highestLevel"],
+        Value::Null
+    );
+
+    // The served status list carries the bit, signed by the registry status key.
+    let entry: StatusEntry =
+        serde_json::from_value(credential["credentialStatus"][0].clone()).unwrap();
+    let path = entry
+        .list_url
+        .strip_prefix("http://127.0.0.1:8080")
+        .unwrap()
+        .to_owned();
+    let response = w
+        .router
+        .clone()
+        .oneshot(Request::get(&path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(response.headers().get(header::ETAG).is_some());
+    assert!(response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let (unsecured, info) = scs_core::proof::verify(
+        serde_json::from_slice(&bytes).unwrap(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+    )
+    .unwrap();
+    assert_eq!(info.signer, key("registry-status.key").public().did_key());
+    let list = scs_core::status_list::StatusList::from_json(&unsecured).unwrap();
+    assert_eq!(list.bits.get(entry.index as usize), Some(true));
+    assert_eq!(list.bits.count_set(), 1);
+}
+
+trait ParseId {
+    fn parse_id(&self) -> scs_core::ids::CredentialId;
+}
+
+impl ParseId for String {
+    fn parse_id(&self) -> scs_core::ids::CredentialId {
+        scs_core::ids::CredentialId::parse(self).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_stable_problem_and_changes_nothing() {
+    let w = world();
+    let (credential, _) = w.register(Level::STAR4).await;
+    let id = credential["id"].as_str().unwrap().to_owned();
+    let size = w.size();
+    let issuer = key("issuer-star4.key");
+
+    let wrong_type = w
+        .send(
+            Request::post("/v1/credentials")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(
+        &wrong_type,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    );
+    let no_type = w
+        .send(
+            Request::post("/v1/credentials")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(
+        &no_type,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    );
+
+    let malformed = w
+        .send(
+            Request::post("/v1/credentials")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"a\":"))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&malformed, StatusCode::BAD_REQUEST, "bad-json");
+
+    let huge = format!("{{\"a\": \"{}\"}}", "x".repeat(200 * 1024));
+    let too_large = w
+        .send(
+            Request::post("/v1/credentials")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+
+    let deep = "[".repeat(5000) + &"]".repeat(5000);
+    let deep = w
+        .send(
+            Request::post("/v1/verify")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(deep))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&deep, StatusCode::BAD_REQUEST, "bad-json");
+
+    assert_problem(
+        &w.get("/v1/credentials/urn:uuid:00000000-0000-4000-8000-000000000000")
+            .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    assert_problem(
+        &w.get("/v1/credentials/not-a-uuid").await,
+        StatusCode::BAD_REQUEST,
+        "bad-parameter",
+    );
+    assert_problem(
+        &w.get("/v1/organizations/7000012050003").await,
+        StatusCode::BAD_REQUEST,
+        "invalid-corporate-number",
+    );
+    assert_problem(
+        &w.get("/v1/organizations/12345").await,
+        StatusCode::BAD_REQUEST,
+        "invalid-corporate-number",
+    );
+    assert_problem(
+        &w.get("/v1/log/entries/999999").await,
+        StatusCode::BAD_REQUEST,
+        "out-of-range",
+    );
+    assert_problem(
+        &w.get("/v1/log/proof/inclusion?index=999&size=2").await,
+        StatusCode::BAD_REQUEST,
+        "out-of-range",
+    );
+    assert_problem(
+        &w.get("/v1/log/proof/inclusion?index=x").await,
+        StatusCode::BAD_REQUEST,
+        "bad-parameter",
+    );
+    assert_problem(
+        &w.get("/v1/log/tile/0/x001").await,
+        StatusCode::BAD_REQUEST,
+        "bad-parameter",
+    );
+    assert_problem(
+        &w.get("/v1/status/revocation/99").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    assert_problem(
+        &w.get("/v1/status/bogus/0").await,
+        StatusCode::BAD_REQUEST,
+        "bad-parameter",
+    );
+    assert_problem(
+        &w.get("/no/such/page").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+
+    // A tampered request.
+    let mut tampered =
+        sign_request(&RequestBody::AllocateStatus, &issuer, now(), &nonce()).unwrap();
+    tampered["action"] = "register".into();
+    assert_problem(
+        &w.post("/v1/status-allocations", &tampered).await,
+        StatusCode::UNAUTHORIZED,
+        "bad-signature",
+    );
+
+    // A replayed request.
+    let request = sign_request(&RequestBody::AllocateStatus, &issuer, now(), &nonce()).unwrap();
+    assert_eq!(
+        w.post("/v1/status-allocations", &request).await.status,
+        StatusCode::CREATED
+    );
+    let size_after_allocation = w.size();
+    assert_problem(
+        &w.post("/v1/status-allocations", &request).await,
+        StatusCode::CONFLICT,
+        "replayed-request",
+    );
+
+    // A stale request.
+    let old = Timestamp::from_unix(now().unix() - 3600).unwrap();
+    let stale = sign_request(&RequestBody::AllocateStatus, &issuer, old, &nonce()).unwrap();
+    assert_problem(
+        &w.post("/v1/status-allocations", &stale).await,
+        StatusCode::UNAUTHORIZED,
+        "stale-request",
+    );
+
+    // A key the trust list does not know.
+    let stranger = SecretKey::from_seed(&[42; 32]);
+    assert_problem(
+        &w.signed(
+            "/v1/status-allocations",
+            &RequestBody::AllocateStatus,
+            &stranger,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not-authorised",
+    );
+    // The ★3 confirming organisation may not change the ★4 body's credential.
+    let star3 = key("issuer-star3.key");
+    assert_problem(
+        &w.signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Revoke {
+                target: id.parse_id(),
+                reason: Reason::Fraud,
+            },
+            &star3,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not-authorised",
+    );
+    // Someone else registering the ★4 body's credential.
+    assert_problem(
+        &w.signed(
+            "/v1/credentials",
+            &RequestBody::Register {
+                credential: credential.clone(),
+            },
+            &star3,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not-authorised",
+    );
+    // A ★4 credential signed by the ★3-only organisation.
+    let allocated = w
+        .signed(
+            "/v1/status-allocations",
+            &RequestBody::AllocateStatus,
+            &star3,
+        )
+        .await;
+    let status: Vec<StatusEntry> =
+        serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
+    let size_after_second_allocation = w.size();
+    let overreach = issue(&star3, Level::STAR4, status.clone());
+    let refused = w
+        .signed(
+            "/v1/credentials",
+            &RequestBody::Register {
+                credential: overreach,
+            },
+            &star3,
+        )
+        .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert!(refused.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not designated for ★4"));
+    // Status entries reserved by someone else.
+    let borrowed = issue(&issuer, Level::STAR4, status);
+    let refused = w
+        .signed(
+            "/v1/credentials",
+            &RequestBody::Register {
+                credential: borrowed,
+            },
+            &issuer,
+        )
+        .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert!(refused.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("another issuer"));
+    // A path that does not match the request's target.
+    let other = "urn:uuid:00000000-0000-4000-8000-000000000000".to_owned();
+    assert_problem(
+        &w.signed(
+            &format!("/v1/credentials/{other}/status"),
+            &RequestBody::Revoke {
+                target: id.parse_id(),
+                reason: Reason::Fraud,
+            },
+            &issuer,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "bad-parameter",
+    );
+
+    // Nothing refused reached the log or changed the credential.
+    assert_eq!(size_after_allocation, size + 1);
+    assert_eq!(w.size(), size_after_second_allocation);
+    assert_eq!(
+        w.get(&format!("/v1/credentials/{id}")).await.json["status"]["state"],
+        "active"
+    );
+}
+
+#[tokio::test]
+async fn trust_list_editions_only_move_forward_and_only_from_the_operator() {
+    let w = world();
+    let current: Value = w.get("/v1/trust-list").await.json;
+    assert_eq!(current["credentialSubject"]["sequence"], 1);
+    let operator = key("operator.key");
+    let edition = |sequence: u64, signer: &SecretKey| {
+        let mut list: scs_core::trust_list::TrustList =
+            serde_json::from_value(current["credentialSubject"].clone()).unwrap();
+        list.sequence = sequence;
+        let doc = list.to_credential(&operator.public().did_key(), now());
+        scs_core::proof::sign(
+            doc,
+            signer,
+            now(),
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap()
+    };
+    let put = |doc: Value| {
+        Request::put("/v1/trust-list")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(doc.to_string()))
+            .unwrap()
+    };
+    assert_problem(
+        &w.send(put(edition(1, &operator))).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    assert_problem(
+        &w.send(put(edition(2, &key("issuer-star4.key")))).await,
+        StatusCode::UNAUTHORIZED,
+        "bad-signature",
+    );
+    let accepted = w.send(put(edition(2, &operator))).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.json);
+    assert_eq!(accepted.json["sequence"], 2);
+    assert_eq!(
+        w.get("/v1/trust-list").await.json["credentialSubject"]["sequence"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn log_proofs_and_tiles_verify() {
+    let w = world();
+    for _ in 0..3 {
+        w.register(Level::STAR4).await;
+    }
+    let size = w.size();
+    let note = w
+        .send(
+            Request::get("/v1/log/checkpoint")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(note.content_type.starts_with("text/plain"));
+    let root = w.ledger.tree().root(size).unwrap();
+    let proof = w
+        .get(&format!("/v1/log/proof/inclusion?index=2&size={size}"))
+        .await
+        .json;
+    let hashes: Vec<scs_core::tlog::Hash> = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| scs_core::tlog::Hash::from_base64(h.as_str().unwrap()).unwrap())
+        .collect();
+    let entry = w.ledger.entry(2).unwrap();
+    scs_core::tlog::verify_inclusion(&scs_core::tlog::leaf_hash(&entry), 2, size, &hashes, &root)
+        .unwrap();
+    let consistency = w
+        .get(&format!("/v1/log/proof/consistency?from=3&to={size}"))
+        .await
+        .json;
+    let hashes: Vec<scs_core::tlog::Hash> = consistency["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| scs_core::tlog::Hash::from_base64(h.as_str().unwrap()).unwrap())
+        .collect();
+    scs_core::tlog::verify_consistency(3, size, &w.ledger.tree().root(3).unwrap(), &root, &hashes)
+        .unwrap();
+    // A partial tile of the level-0 hashes, and the entry bundle.
+    let tile = w
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/v1/log/tile/0/000.p/{size}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tile.status(), StatusCode::OK);
+    let bytes = tile.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(bytes.len() as u64, size * 32);
+    assert_eq!(&bytes[64..96], &scs_core::tlog::leaf_hash(&entry).0);
+}
