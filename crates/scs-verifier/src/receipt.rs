@@ -43,10 +43,17 @@ fn fail(ja: &str, en: &str) -> Message {
 
 /// Checks that `credential` is the one registered by the receipt's entry, that the entry is in
 /// the tree of the checkpoint, and that the trust list's log key signed the checkpoint.
-pub fn check(credential: &Value, receipt: &Receipt, trust: &TrustList) -> Result<Included, Message> {
-    let log_key = trust
-        .log_key()
-        .map_err(|_| fail("指定機関一覧の台帳鍵が読めません", "the trust list's log key is unreadable"))?;
+pub fn check(
+    credential: &Value,
+    receipt: &Receipt,
+    trust: &TrustList,
+) -> Result<Included, Message> {
+    let log_key = trust.log_key().map_err(|_| {
+        fail(
+            "指定機関一覧の台帳鍵が読めません",
+            "the trust list's log key is unreadable",
+        )
+    })?;
     let origin = receipt.checkpoint.lines().next().unwrap_or_default();
     let body = NoteVerifier::new(origin, *log_key.public_key())
         .and_then(|v| v.verify(receipt.checkpoint.as_bytes()).map(str::to_owned))
@@ -56,13 +63,24 @@ pub fn check(credential: &Value, receipt: &Receipt, trust: &TrustList) -> Result
                 format!("the checkpoint is not signed by the registry's log key ({e})"),
             )
         })?;
-    let checkpoint = Checkpoint::parse(&body)
-        .map_err(|e| Message::new(format!("チェックポイントが読めません（{e}）"), format!("unreadable checkpoint ({e})")))?;
+    let checkpoint = Checkpoint::parse(&body).map_err(|e| {
+        Message::new(
+            format!("チェックポイントが読めません（{e}）"),
+            format!("unreadable checkpoint ({e})"),
+        )
+    })?;
     if checkpoint.size() != receipt.tree_size {
-        return Err(fail("受領証の木のサイズがチェックポイントと異なります", "the receipt's tree size is not the checkpoint's"));
+        return Err(fail(
+            "受領証の木のサイズがチェックポイントと異なります",
+            "the receipt's tree size is not the checkpoint's",
+        ));
     }
-    let entry: Value = serde_json::from_str(&receipt.entry)
-        .map_err(|_| fail("受領証の台帳エントリが読めません", "the receipt's log entry is not JSON"))?;
+    let entry: Value = serde_json::from_str(&receipt.entry).map_err(|_| {
+        fail(
+            "受領証の台帳エントリが読めません",
+            "the receipt's log entry is not JSON",
+        )
+    })?;
     if entry["action"] != "register" || &entry["credential"] != credential {
         return Err(fail(
             "受領証の台帳エントリはこの証明書の登録ではありません",
