@@ -421,3 +421,44 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+#[test]
+fn demo_keys_never_run_outside_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = |n: &str| demo(n).to_str().unwrap().to_owned();
+    let run = scs(
+        dir.path(),
+        &[
+            "serve",
+            "--data",
+            "data",
+            "--listen",
+            "127.0.0.1:0",
+            "--trust-list",
+            &k("trust-list.json"),
+            "--operator-key",
+            &k("operator.pub"),
+            "--status-key",
+            &k("registry-status.key"),
+            "--log-key",
+            &k("registry-log.key"),
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("refusing to run on DEMO keys"),
+        "{}",
+        run.stderr
+    );
+    let run = scs(dir.path(), &["serve", "--data", "data"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("required without --demo"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing written for a refused start"
+    );
+}

@@ -92,12 +92,12 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
         "operator.pub",
         "--operator-key",
     )?)?;
-    if !config.demo {
-        if status.is_demo || log.is_demo || operator.to_string() == config.demo_operator {
-            return Err(ServeError::Usage(
-                "refusing to run on DEMO keys without --demo (デモ用の鍵は --demo なしでは使えません)".into(),
-            ));
-        }
+    let demo_key = status.is_demo || log.is_demo || operator.to_string() == config.demo_operator;
+    if !config.demo && demo_key {
+        return Err(ServeError::Usage(
+            "refusing to run on DEMO keys without --demo (デモ用の鍵は --demo なしでは使えません)"
+                .into(),
+        ));
     }
     let path = pick(&config.trust_list, "trust-list.json", "--trust-list")?;
     let text = std::fs::read(&path)

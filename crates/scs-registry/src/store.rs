@@ -27,16 +27,15 @@ pub struct StoreError(String);
 /// One write of a batch: a value to set, or `None` to delete.
 pub type Write = (Vec<u8>, Option<Vec<u8>>);
 
+/// Key-value pairs in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The registry's index storage. See the module documentation for the contract.
 pub trait IndexStore: Send + Sync + 'static {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Up to `limit` entries whose keys start with `prefix`, in key order.
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError>;
     /// Applies all writes atomically.
     fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }
@@ -83,11 +82,7 @@ impl IndexStore for SledStore {
             .map_err(|e| StoreError(e.to_string()))
     }
 
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError> {
         self.tree
             .scan_prefix(prefix)
             .take(limit)
@@ -134,11 +129,7 @@ impl IndexStore for MemoryStore {
         Ok(self.map.read().map_err(poisoned)?.get(key).cloned())
     }
 
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError> {
         let map = self.map.read().map_err(poisoned)?;
         Ok(map
             .range(prefix.to_vec()..)
