@@ -732,3 +732,66 @@ async fn log_proofs_and_tiles_verify() {
     assert_eq!(bytes.len() as u64, size * 32);
     assert_eq!(&bytes[64..96], &scs_core::tlog::leaf_hash(&entry).0);
 }
+
+#[tokio::test]
+async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
+    let w = world();
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:subject"}
+    });
+    assert_problem(
+        &w.post("/credentials/issue", &json!({"credential": unsigned}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+
+    let demo_router = app(AppState {
+        ledger: Arc::clone(&w.ledger),
+        demo_issuer: Some(Arc::new(key("issuer-star4.key"))),
+    });
+    let response = demo_router
+        .clone()
+        .oneshot(
+            Request::post("/credentials/issue")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"credential": unsigned, "options": {}}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let issued: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let credential = issued["verifiableCredential"].clone();
+    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
+
+    let verified = w
+        .post(
+            "/credentials/verify",
+            &json!({"verifiableCredential": credential, "options": {}}),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.json);
+    assert_eq!(verified.json["verified"], true);
+    let mut tampered = credential.clone();
+    tampered["credentialSubject"]["id"] = "did:example:other".into();
+    let refused = w
+        .post(
+            "/credentials/verify",
+            &json!({"verifiableCredential": tampered}),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::UNAUTHORIZED, "bad-signature");
+    let not_vc = w
+        .post(
+            "/credentials/verify",
+            &json!({"verifiableCredential": {"type": "x"}}),
+        )
+        .await;
+    assert_eq!(not_vc.status, StatusCode::BAD_REQUEST);
+}
