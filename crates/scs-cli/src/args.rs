@@ -29,6 +29,8 @@ pub enum Command {
     Issue(IssueArgs),
     /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
     Verify(VerifyArgs),
+    /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
+    Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.
     Serve(ServeArgs),
     /// Revoke a registered credential (final).
@@ -122,6 +124,10 @@ pub struct IssueArgs {
     /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
     #[arg(long)]
     pub registry: Option<String>,
+    /// Also draw the QR code (compact form, signed with the same key): FILE.png, FILE.svg or
+    /// FILE.txt; for a subject array, one beside each credential in the same format.
+    #[arg(long)]
+    pub qr: Option<PathBuf>,
     /// Output file (or folder, for a subject array).
     #[arg(long)]
     pub out: PathBuf,
@@ -130,9 +136,10 @@ pub struct IssueArgs {
 /// `scs verify`
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The credential JSON file.
+    /// The credential: its JSON file, a PNG or JPEG image of its QR code, or a text file with
+    /// the QR text.
     pub file: Option<PathBuf>,
-    /// The QR text instead of a file (arrives with the QR release).
+    /// The QR text (`SCS1:…`) instead of a file.
     #[arg(long)]
     pub qr_text: Option<String>,
     /// Require at least this ★ (a higher ★ satisfies a lower ask).

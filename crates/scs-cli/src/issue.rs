@@ -20,6 +20,9 @@ const MAX_SUBJECT_BYTES: usize = 16 * 1024 * 1024;
 /// `scs issue --key K --subject S --level N --out F`
 pub fn run(args: &IssueArgs) -> Result<Outcome> {
     let level = parse_level(args.level)?;
+    if let Some(qr) = &args.qr {
+        crate::qr::check_out(qr)?;
+    }
     let key = load_secret(&args.key)?.key;
     let now = now();
     let registry = args.registry.as_deref().map(Registry::new).transpose()?;
@@ -120,6 +123,14 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
             args.out.clone()
         };
         write_json(&path, credential)?;
+        if let Some(qr) = &args.qr {
+            let qr = if batch {
+                crate::qr::beside(&path, qr)
+            } else {
+                qr.clone()
+            };
+            crate::qr::write_issued(credential, &key, &qr)?;
+        }
         if let Some(mut receipt) = receipt {
             let index = receipt["logIndex"].clone();
             if let Some(map) = receipt.as_object_mut() {

@@ -7,6 +7,7 @@ mod args;
 mod client;
 mod issue;
 mod keys;
+mod qr;
 mod registry_cmds;
 mod render;
 mod serve;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         } => trust::sign(&a),
         Command::Issue(a) => issue::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::Qr(a) => qr::run(&a),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => registry_cmds::change_status(registry_cmds::Change::Revoke, &a),
         Command::Suspend(a) => registry_cmds::change_status(registry_cmds::Change::Suspend, &a),

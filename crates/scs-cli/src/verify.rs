@@ -73,8 +73,8 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
 
 /// `scs verify FILE …`
 pub fn run(args: &VerifyArgs) -> Result<Outcome> {
-    if args.qr_text.is_some() {
-        anyhow::bail!("--qr-text arrives with the QR release; verify the credential JSON file for now");
+    if let Some(text) = crate::qr::compact_input(args)? {
+        return crate::qr::verify(args, &text);
     }
     let file = args
         .file
