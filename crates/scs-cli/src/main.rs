@@ -74,13 +74,4 @@ macro_rules! say {
 }
 
 /// The current time, whole seconds.
-pub fn now() -> scs_core::timestamp::Timestamp {
-    use scs_core::timestamp::Timestamp;
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(seconds)
-        .ok()
-        .and_then(Timestamp::from_unix)
-        .unwrap_or(Timestamp::EPOCH)
-}
+pub use scs_issuer::now;

@@ -242,6 +242,18 @@ pub fn issue(
     )?)
 }
 
+/// The system clock in whole seconds: the one place the workspace reads the time (the core
+/// takes it as an argument).
+pub fn now() -> Timestamp {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Timestamp::from_unix)
+        .unwrap_or(Timestamp::EPOCH)
+}
+
 /// A new `urn:uuid:` v4 id from the operating system's RNG.
 pub fn random_credential_id() -> CredentialId {
     let mut bytes = [0u8; 16];

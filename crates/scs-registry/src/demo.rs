@@ -325,7 +325,7 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
     };
     let seeder = Seeder {
         ledger,
-        now: crate_now(),
+        now: scs_issuer::now(),
     };
     let out = data.join("demo");
     let _ = std::fs::create_dir_all(&out);
@@ -456,15 +456,6 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
     }
 }
 
-fn crate_now() -> Timestamp {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(seconds)
-        .ok()
-        .and_then(Timestamp::from_unix)
-        .unwrap_or(Timestamp::EPOCH)
-}
 
 /// Prints what a newcomer can try.
 pub fn print_guide(ledger: &Ledger, address: SocketAddr, data: &Path) {

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
+use scs_issuer::now;
 use crate::ledger::{Committed, Ledger, STATUS_TTL_SECONDS};
 use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
 
@@ -102,15 +103,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
-fn now() -> Timestamp {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(seconds)
-        .ok()
-        .and_then(Timestamp::from_unix)
-        .unwrap_or(Timestamp::EPOCH)
-}
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(|h| STANDARD.encode(h.0)).collect()

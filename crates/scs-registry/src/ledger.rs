@@ -33,6 +33,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
+use scs_issuer::now;
 use crate::log_files::{LogFileError, LogFiles};
 use crate::state::{self, keys, read_bits, Effect, Overlay, RegistryIdentity, VerifiedEntry};
 use crate::store::IndexStore;
@@ -134,15 +135,6 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-fn now() -> Timestamp {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(seconds)
-        .ok()
-        .and_then(Timestamp::from_unix)
-        .unwrap_or(Timestamp::EPOCH)
-}
 
 fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
