@@ -227,29 +227,91 @@ pub fn read_image(bytes: &[u8]) -> Result<String, ReadError> {
 
 /// Finds the one QR code in a greyscale image and returns its text.
 ///
-/// The image is searched as it is; if nothing can be read, it is searched again scaled to about
-/// 1000 pixels on its long side (large photos: averaging removes noise and JPEG artefacts) or
-/// doubled (small screenshots whose modules are only a pixel or two).
+/// The image is searched as it is, with rqrr's own adaptive threshold. If nothing can be read,
+/// it is searched again, stopping at the first pass that reads a code:
+/// 1. with one global threshold (Otsu's), which keeps the grey edge pixels of a resampled code
+///    from breaking its finder patterns;
+/// 2. doubled, when the long side is at most 2000 pixels (codes printed small on a scanned page,
+///    small screenshots: rqrr wants several pixels per module, and text next to a small code can
+///    mislead its finder-pattern search);
+/// 3. scaled down to about 1000 pixels on the long side, when it is above 1400 (large photos:
+///    averaging removes noise and JPEG artefacts).
 pub fn read_luma(image: &GrayImage) -> Result<String, ReadError> {
-    let first = scan(image);
-    if first.texts.is_empty() {
-        let long_side = image.width().max(image.height());
-        let retry = if long_side > 1400 {
-            let factor = 1000.0 / f64::from(long_side);
-            Some(scaled(image, factor))
-        } else if long_side < 700 {
-            Some(scaled(image, 2.0))
+    let first = scan(image, Threshold::Adaptive);
+    if !first.texts.is_empty() {
+        return first.into_result();
+    }
+    let long_side = image.width().max(image.height());
+    let mut retries = vec![(1.0, Threshold::Global)];
+    if long_side <= 2000 {
+        retries.push((2.0, Threshold::Adaptive));
+    }
+    if long_side > 1400 {
+        retries.push((1000.0 / f64::from(long_side), Threshold::Adaptive));
+    }
+    let mut unreadable = first.error.is_some().then_some(first);
+    for (factor, threshold) in retries {
+        let retry = if factor == 1.0 {
+            scan(image, threshold)
         } else {
-            None
+            scan(&scaled(image, factor), threshold)
         };
-        if let Some(retry) = retry {
-            let second = scan(&retry);
-            if !second.texts.is_empty() || second.error.is_some() {
-                return second.into_result();
-            }
+        if !retry.texts.is_empty() {
+            return retry.into_result();
+        }
+        if unreadable.is_none() && retry.error.is_some() {
+            unreadable = Some(retry);
         }
     }
-    first.into_result()
+    // Nothing read: say a code was seen but could not be read, if any pass saw one.
+    match unreadable {
+        Some(scan) => scan.into_result(),
+        None => Err(ReadError::NoCode),
+    }
+}
+
+/// How pixels become dark or light modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Threshold {
+    /// rqrr's own: each pixel against a running average of its row.
+    Adaptive,
+    /// One threshold for the whole image, chosen by Otsu's method.
+    Global,
+}
+
+/// Otsu's threshold: the grey level that best separates the histogram into two classes.
+fn otsu(image: &GrayImage) -> u8 {
+    let mut histogram = [0u64; 256];
+    for pixel in image.pixels() {
+        histogram[usize::from(pixel[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum_all: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(level, &n)| level as f64 * n as f64)
+        .sum();
+    let (mut best, mut best_variance) = (128u8, 0.0f64);
+    let (mut weight_dark, mut sum_dark) = (0u64, 0.0f64);
+    for (level, &n) in histogram.iter().enumerate() {
+        weight_dark += n;
+        if weight_dark == 0 {
+            continue;
+        }
+        let weight_light = total - weight_dark;
+        if weight_light == 0 {
+            break;
+        }
+        sum_dark += level as f64 * n as f64;
+        let mean_dark = sum_dark / weight_dark as f64;
+        let mean_light = (sum_all - sum_dark) / weight_light as f64;
+        let variance = weight_dark as f64 * weight_light as f64 * (mean_dark - mean_light).powi(2);
+        if variance > best_variance {
+            best_variance = variance;
+            best = u8::try_from(level).unwrap_or(u8::MAX);
+        }
+    }
+    best
 }
 
 fn scaled(image: &GrayImage, factor: f64) -> GrayImage {
@@ -283,14 +345,19 @@ impl Scan {
     }
 }
 
-fn scan(image: &GrayImage) -> Scan {
+fn scan(image: &GrayImage, threshold: Threshold) -> Scan {
     // rqrr is a third-party decoder fed with untrusted pictures: a panic in it must not take the
     // caller down, so it is contained here and reported as an unreadable code.
     let found = std::panic::catch_unwind(|| {
         let (w, h) = (image.width() as usize, image.height() as usize);
-        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-            image.get_pixel(x as u32, y as u32)[0]
-        });
+        let pixel = |x: usize, y: usize| image.get_pixel(x as u32, y as u32)[0];
+        let mut prepared = match threshold {
+            Threshold::Adaptive => rqrr::PreparedImage::prepare_from_greyscale(w, h, pixel),
+            Threshold::Global => {
+                let level = otsu(image);
+                rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| pixel(x, y) <= level)
+            }
+        };
         prepared
             .detect_grids()
             .iter()
