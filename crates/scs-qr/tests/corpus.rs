@@ -414,7 +414,14 @@ fn robustness_corpus() {
         ImageKind::sniff(&jpeg(&white(8, 8), 30)),
         Some(ImageKind::Jpeg)
     );
-    println!("decode rate per kind ({} credentials):", texts.len());
+    let versions: Vec<u8> = texts
+        .iter()
+        .map(|t| Symbol::new(t).unwrap().version())
+        .collect();
+    println!(
+        "decode rate per kind ({} credentials, QR versions {versions:?}):",
+        texts.len()
+    );
     let mut below = Vec::new();
     for kind in &kinds {
         let rate = f64::from(kind.read) / f64::from(kind.tried);
