@@ -23,9 +23,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use scs_issuer::now;
 use crate::ledger::{Committed, Ledger, STATUS_TTL_SECONDS};
 use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
+use scs_issuer::now;
 
 /// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -65,9 +65,22 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/credentials/issue", post(vc_api_issue));
     }
     router
-        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .merge(crate::web::router())
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Unknown paths: problem+json, or a page for a browser outside `/v1/`.
+async fn fallback(
+    State(app): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if crate::web::wants_page(&uri, &headers) {
+        return crate::web::not_found(&app, &uri);
+    }
+    ApiError::NotFound("no such endpoint".into()).into_response()
 }
 
 /// A JSON body whose every failure is an [`ApiError`].
@@ -102,7 +115,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .map_err(|e| ApiError::BadJson(e.to_string()))
     }
 }
-
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(|h| STANDARD.encode(h.0)).collect()

@@ -7,8 +7,11 @@
 //! - [`ledger`]: the single writer with group commit, checkpoints, status list signing.
 //! - [`store`]: the index store trait, sled and in-memory implementations.
 //! - [`http`]: the router, handlers, and the one error type mapped to problem+json.
+//! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
+//! - [`bulk`]: the supplier-list check shared by `/bulk` and `scs verify-batch`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod bulk;
 pub mod demo;
 pub mod error;
 pub mod http;
@@ -18,3 +21,4 @@ pub mod serve;
 pub mod state;
 pub mod store;
 pub mod tree;
+pub mod web;

@@ -1,0 +1,388 @@
+//! The registry's pages for people (SPEC §7, Web pages): Japanese by default, English with
+//! `?lang=en`, at stable URLs.
+//!
+//! - `/` — verify: upload a QR image or a credential file, or paste QR text ([`verify`]).
+//! - `/organizations?name=…`, `/organizations/{法人番号}` — look-up ([`orgs`]).
+//! - `/credentials/{id}` — a credential with its printable A4 certificate ([`credential`]).
+//! - `/issuers`, `/ledger` — the trust list and the transparency log ([`info`]).
+//! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`crate::bulk`]).
+//!
+//! Pages are rendered on the server with `maud`, which escapes every interpolated value; no
+//! handler writes raw HTML from input. Every page is sent with a Content-Security-Policy that
+//! allows only this registry's own stylesheet and script, so even a mistake in escaping would
+//! execute nothing. The one script (`web/app.js`) only improves what works without it: the
+//! 法人番号 check as the user types, the print button, the upload's file name.
+//!
+//! Bad input never becomes a 500: every failure is a page with a plain message and a 4xx
+//! status. Verification runs the same code as `POST /v1/verify` ([`crate::http::verify_value`]
+//! for JSON, [`scs_verifier::Verifier::verify_compact`] with the same status source for QR).
+
+use std::convert::Infallible;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, DOCTYPE};
+use scs_core::report::Message;
+use scs_core::timestamp::Timestamp;
+
+use crate::http::AppState;
+
+pub mod bulk;
+pub mod credential;
+pub mod info;
+pub mod orgs;
+pub mod verify;
+
+/// Largest upload a page takes (a phone photo of a QR code; a supplier CSV).
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+const STYLE: &str = include_str!("../../web/style.css");
+const SCRIPT: &str = include_str!("../../web/app.js");
+
+/// The language of a page: Japanese unless `?lang=en`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 日本語 (default).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// One of two texts.
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Ja => ja,
+            Self::En => en,
+        }
+    }
+
+    /// A message in this language.
+    pub fn msg(self, message: &Message) -> &str {
+        self.pick(&message.ja, &message.en)
+    }
+
+    /// `ja` or `en`.
+    pub fn code(self) -> &'static str {
+        self.pick("ja", "en")
+    }
+
+    /// From a query string.
+    pub fn from_query(query: Option<&str>) -> Self {
+        let english = query.unwrap_or("").split('&').any(|pair| pair == "lang=en");
+        if english {
+            Self::En
+        } else {
+            Self::Ja
+        }
+    }
+
+    /// `path` with this language's query parameter.
+    pub fn href(self, path: &str) -> String {
+        match self {
+            Self::Ja => path.to_owned(),
+            Self::En if path.contains('?') => format!("{path}&lang=en"),
+            Self::En => format!("{path}?lang=en"),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_query(parts.uri.query()))
+    }
+}
+
+/// The page routes, merged into [`crate::http::app`].
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(verify::page).post(verify::submit))
+        .route("/organizations", get(orgs::search))
+        .route("/organizations/{number}", get(orgs::organization))
+        // `/credentials/verify` and `/credentials/issue` (VC API) share this path: other methods
+        // stay the API's "no such endpoint".
+        .route(
+            "/credentials/{id}",
+            get(credential::page)
+                .fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }),
+        )
+        .route("/issuers", get(info::issuers))
+        .route("/ledger", get(info::ledger))
+        .route("/bulk", get(bulk::page).post(bulk::submit))
+        .route("/static/style.css", get(style))
+        .route("/static/app.js", get(script))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The current time, whole seconds (the workspace's one clock).
+pub(crate) fn now() -> Timestamp {
+    scs_issuer::now()
+}
+
+/// A date as people read it (`2027-04-01`, UTC).
+pub(crate) fn date(t: &Timestamp) -> String {
+    t.date().to_string()
+}
+
+/// Which navigation entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nav {
+    Verify,
+    Lookup,
+    Bulk,
+    Issuers,
+    Ledger,
+    None,
+}
+
+/// What every page needs besides its body.
+pub(crate) struct Frame<'a> {
+    pub app: &'a AppState,
+    pub lang: Lang,
+    pub uri: &'a Uri,
+    pub nav: Nav,
+}
+
+/// `uri` with `lang` switched, for the language link.
+fn switch_href(uri: &Uri, to: Lang) -> String {
+    let kept: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .collect();
+    let mut query = kept.join("&");
+    if to == Lang::En {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("lang=en");
+    }
+    if query.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{query}", uri.path())
+    }
+}
+
+impl Frame<'_> {
+    /// The whole page, with the headers every page gets.
+    pub fn render(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+        let lang = self.lang;
+        let other = match lang {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        };
+        let nav = [
+            (Nav::Verify, "/", "検証", "Verify"),
+            (Nav::Lookup, "/organizations", "検索", "Look up"),
+            (Nav::Bulk, "/bulk", "一括確認", "Bulk check"),
+            (Nav::Issuers, "/issuers", "指定機関一覧", "Trust list"),
+            (Nav::Ledger, "/ledger", "台帳", "Ledger"),
+        ];
+        let demo = self.app.demo_issuer.is_some();
+        let markup = html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " — " (lang.pick("SCS ★ 登録機関", "SCS ★ Registry")) }
+                    link rel="stylesheet" href="/static/style.css";
+                    script src="/static/app.js" defer {}
+                }
+                body {
+                    a.skip href="#main" { (lang.pick("本文へ移動", "Skip to content")) }
+                    header.site {
+                        div.bar {
+                            a.brand href=(lang.href("/")) {
+                                span.brand-star aria-hidden="true" { "★" }
+                                span { (lang.pick("SCS評価制度 ★取得証明 登録機関", "SCS ★ Credential Registry")) }
+                            }
+                            a.lang-switch href=(switch_href(self.uri, other)) lang=(other.code()) hreflang=(other.code()) {
+                                (lang.pick("English", "日本語"))
+                            }
+                        }
+                        nav aria-label=(lang.pick("メニュー", "Main menu")) {
+                            ul {
+                                @for (which, path, ja, en) in nav {
+                                    li {
+                                        @if which == self.nav {
+                                            a href=(lang.href(path)) aria-current="page" { (lang.pick(ja, en)) }
+                                        } @else {
+                                            a href=(lang.href(path)) { (lang.pick(ja, en)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if demo {
+                        p.demo role="note" {
+                            (lang.pick("デモ環境です。鍵・企業・証明書はすべて架空のデモ用データです。", "Demo registry: every key, company and credential here is fictional demo data."))
+                        }
+                    }
+                    main #main tabindex="-1" { (body) }
+                    footer.site {
+                        p {
+                            (lang.pick("サプライチェーン・セキュリティ評価制度（SCS評価制度）の★取得証明を登録・公開しています。", "Registers and publishes ★ credentials of Japan's Supply Chain Security evaluation scheme."))
+                            " "
+                            a href="/v1/health" { "API" } " · "
+                            a href="/v1/trust-list" { (lang.pick("指定機関一覧（JSON）", "Trust list (JSON)")) } " · "
+                            a href="/v1/log/checkpoint" { (lang.pick("チェックポイント", "Checkpoint")) }
+                        }
+                    }
+                }
+            }
+        };
+        page_response(status, markup)
+    }
+
+    /// A page that only says what went wrong.
+    pub fn problem(&self, status: StatusCode, title: &Message, detail: &Message) -> Response {
+        let lang = self.lang;
+        self.render(
+            status,
+            lang.msg(title),
+            html! {
+                h1 { (lang.msg(title)) }
+                div.notice.error role="alert" { p { (lang.msg(detail)) } }
+                p { a href=(lang.href("/")) { (lang.pick("検証のページへ戻る", "Back to verification")) } }
+            },
+        )
+    }
+}
+
+/// Headers for every page: no framing, no sniffing, no script or style from anywhere else.
+fn page_response(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, markup).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// `true` when a request for an unknown path comes from a browser (it accepts HTML and is not
+/// under `/v1/`), so that it gets a page rather than problem+json.
+pub fn wants_page(uri: &Uri, headers: &axum::http::HeaderMap) -> bool {
+    !uri.path().starts_with("/v1/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The "not found" page for unknown paths.
+pub fn not_found(app: &AppState, uri: &Uri) -> Response {
+    let frame = Frame {
+        app,
+        lang: Lang::from_query(uri.query()),
+        uri,
+        nav: Nav::None,
+    };
+    frame.problem(
+        StatusCode::NOT_FOUND,
+        &Message::new("ページが見つかりません", "Page not found"),
+        &Message::new(
+            "このアドレスのページはありません。上のメニューから選んでください。",
+            "There is no page at this address; choose one from the menu above.",
+        ),
+    )
+}
+
+/// A ★ badge.
+pub(crate) fn star(level: u8, lang: Lang) -> Markup {
+    let label = match lang {
+        Lang::Ja => format!("★{level}（星{level}）"),
+        Lang::En => format!("★{level} (level {level})"),
+    };
+    html! { span class=(format!("star star{level}")) role="img" aria-label=(label) { "★" (level) } }
+}
+
+/// A credential state as a coloured label with its reason.
+pub(crate) fn state_label(
+    state: scs_core::lifecycle::CredentialState,
+    reason: Option<scs_core::lifecycle::Reason>,
+    lang: Lang,
+) -> Markup {
+    use scs_core::lifecycle::CredentialState as S;
+    let class = match state {
+        S::Active => "state ok",
+        S::Suspended | S::NotYetValid => "state warn",
+        S::Revoked | S::Expired | S::Superseded => "state bad",
+    };
+    html! {
+        span class=(class) { (lang.pick(state.ja(), state.en())) }
+        @if let Some(reason) = reason.filter(|_| state != S::Active) {
+            " "
+            span.reason {
+                (lang.pick("理由: ", "reason: ")) (lang.pick(reason.ja(), reason.code()))
+            }
+        }
+    }
+}
+
+/// The 法人番号 field with its as-you-type check (messages in `data-` attributes for the script).
+pub(crate) fn number_field(lang: Lang, value: &str, error: Option<&Message>) -> Markup {
+    html! {
+        div.field {
+            label for="number" { (lang.pick("法人番号（13桁）", "Corporate Number (13 digits)")) }
+            input #number name="number" type="text" inputmode="numeric" autocomplete="off"
+                maxlength="20" value=(value)
+                aria-describedby="number-help number-msg"
+                aria-invalid=[error.map(|_| "true")]
+                data-msg-digits=(lang.pick("法人番号は13桁の数字です", "A corporate number is 13 digits"))
+                data-msg-check=(lang.pick("チェックデジット（先頭の1桁）が合いません。打ち間違いがないか確かめてください", "The check digit (the first digit) does not match: check for a typo"))
+                data-msg-ok=(lang.pick("チェックデジットは正しい形です", "Check digit is correct"));
+            p.help #number-help { (lang.pick("例: 7000012050002（全角数字も可）", "e.g. 7000012050002")) }
+            p.field-msg #number-msg role="status" aria-live="polite" {
+                @if let Some(error) = error { span.bad { (lang.msg(error)) } }
+            }
+        }
+    }
+}

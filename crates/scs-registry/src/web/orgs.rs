@@ -1,0 +1,375 @@
+//! `/organizations?name=…|number=…` and `/organizations/{法人番号}`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::lifecycle::{CredentialState, Reason};
+use scs_core::report::Message;
+use scs_core::timestamp::Timestamp;
+use serde_json::Value;
+
+use super::{date, number_field, star, state_label, Frame, Lang, Nav};
+use crate::http::{organization_view, AppState};
+use crate::state::HistoryEvent;
+
+/// Longest name searched, in characters.
+const MAX_NAME_CHARS: usize = 100;
+/// Most search results shown.
+const MAX_RESULTS: usize = 50;
+
+/// Reads one parameter of a query string (percent- and plus-decoded).
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| percent_decode(value))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `GET /organizations` — the search forms; with `number`, go to that company; with `name`,
+/// the companies whose name contains it.
+pub async fn search(
+    State(app): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let frame = Frame {
+        app: &app,
+        lang,
+        uri: &uri,
+        nav: Nav::Lookup,
+    };
+    let number = query_param(query.as_deref(), "number").unwrap_or_default();
+    let name = query_param(query.as_deref(), "name").unwrap_or_default();
+    let title = lang.pick("会社を探す", "Look up a company");
+    if !number.trim().is_empty() {
+        return match CorporateNumber::parse(&number) {
+            Ok(n) => (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    lang.href(&format!("/organizations/{}", n.as_str())),
+                )],
+            )
+                .into_response(),
+            Err(e) => {
+                let why = crate::bulk::corporate_number_message(&number, &e);
+                frame.render(
+                    StatusCode::BAD_REQUEST,
+                    title,
+                    forms(lang, &number, Some(&why), &name, None),
+                )
+            }
+        };
+    }
+    if name.trim().is_empty() {
+        return frame.render(StatusCode::OK, title, forms(lang, "", None, "", None));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        let why = Message::new(
+            format!("会社名は{MAX_NAME_CHARS}文字までで検索してください"),
+            format!("search with at most {MAX_NAME_CHARS} characters"),
+        );
+        let shown: String = name.chars().take(MAX_NAME_CHARS).collect();
+        return frame.render(
+            StatusCode::BAD_REQUEST,
+            title,
+            forms(lang, "", None, &shown, Some(Err(why))),
+        );
+    }
+    let found = app.ledger.search_names(&name, MAX_RESULTS);
+    let results = html! {
+        section.card aria-labelledby="results-h" #result tabindex="-1" {
+            h2 #results-h {
+                (lang.pick("「", "Companies matching “")) (name) (lang.pick("」を含む会社", "”"))
+                " (" (found.len()) (lang.pick("件", "")) ")"
+            }
+            @if found.is_empty() {
+                p { (lang.pick("見つかりませんでした。別の書き方（かな・漢字・英字）でもお試しください。", "Nothing found; try another spelling (kana, kanji or Latin letters).")) }
+            } @else {
+                ul.results {
+                    @for entry in &found {
+                        li {
+                            a href=(lang.href(&format!("/organizations/{}", entry.corporate_number))) { (entry.legal_name) }
+                            " "
+                            span.mono.muted { (entry.corporate_number) }
+                        }
+                    }
+                }
+                @if found.len() >= MAX_RESULTS {
+                    p.help { (lang.pick("最初の50件を表示しています。もっと詳しく入力してください。", "Showing the first 50; type more of the name.")) }
+                }
+            }
+        }
+    };
+    frame.render(
+        StatusCode::OK,
+        title,
+        forms(lang, "", None, &name, Some(Ok(results))),
+    )
+}
+
+fn forms(
+    lang: Lang,
+    number: &str,
+    number_error: Option<&Message>,
+    name: &str,
+    results: Option<Result<Markup, Message>>,
+) -> Markup {
+    html! {
+        h1 { (lang.pick("会社を探す", "Look up a company")) }
+        div.two {
+            form.card method="get" action="/organizations" novalidate {
+                h2 { (lang.pick("法人番号で探す", "By corporate number")) }
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                (number_field(lang, number, number_error))
+                button.primary type="submit" { (lang.pick("表示する", "Show")) }
+            }
+            form.card method="get" action="/organizations" role="search" {
+                h2 { (lang.pick("会社名で探す", "By company name")) }
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                div.field {
+                    label for="name" { (lang.pick("会社名（一部でも可）", "Company name (part of it is enough)")) }
+                    input #name name="name" type="search" maxlength="200" value=(name) aria-describedby="name-help";
+                    p.help #name-help { (lang.pick("全角・半角、大文字・小文字、空白の違いは区別しません。", "Full-width and half-width forms, case and spaces are treated alike.")) }
+                }
+                @if let Some(Err(why)) = &results {
+                    p.field-msg role="alert" { span.bad { (lang.msg(why)) } }
+                }
+                button.primary type="submit" { (lang.pick("検索する", "Search")) }
+            }
+        }
+        @if let Some(Ok(results)) = results { (results) }
+    }
+}
+
+/// One line of the timeline: when, what, which ★, why, where in the ledger, which credential.
+type TimelineEntry<'a> = (Timestamp, String, u8, Option<Reason>, Option<u64>, &'a str);
+
+/// One credential of the organisation view, typed for display.
+struct Shown {
+    id: String,
+    level: u8,
+    state: Option<CredentialState>,
+    reason: Option<Reason>,
+    valid_from: Option<Timestamp>,
+    valid_until: Option<Timestamp>,
+    issuer: String,
+    log_index: u64,
+    history: Vec<HistoryEvent>,
+}
+
+fn shown(value: &Value) -> Option<Shown> {
+    Some(Shown {
+        id: value["id"].as_str()?.to_owned(),
+        level: value["level"].as_u64().and_then(|l| u8::try_from(l).ok())?,
+        state: serde_json::from_value(value["state"].clone()).ok(),
+        reason: serde_json::from_value(value["reason"].clone()).ok(),
+        valid_from: serde_json::from_value(value["validFrom"].clone()).ok(),
+        valid_until: serde_json::from_value(value["validUntil"].clone()).ok(),
+        issuer: value["issuer"]["name"]
+            .as_str()
+            .or(value["issuer"].as_str())
+            .unwrap_or("")
+            .to_owned(),
+        log_index: value["logIndex"].as_u64().unwrap_or(0),
+        history: serde_json::from_value(value["history"].clone()).unwrap_or_default(),
+    })
+}
+
+fn event_label(event: &HistoryEvent, lang: Lang) -> &'static str {
+    match (event.event.as_str(), event.reason) {
+        ("registered", _) => lang.pick("発行・登録", "Issued and registered"),
+        ("revoked", Some(Reason::Superseded)) => {
+            lang.pick("更新済み（新しい証明書に置き換え）", "Superseded (renewed)")
+        }
+        ("revoked", _) => lang.pick("取消", "Revoked"),
+        ("suspended", _) => lang.pick("一時停止", "Suspended"),
+        ("reinstated", _) => lang.pick("一時停止の解除", "Reinstated"),
+        _ => lang.pick("その他", "Other"),
+    }
+}
+
+/// `GET /organizations/{number}`
+pub async fn organization(
+    State(app): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    Path(number): Path<String>,
+) -> Response {
+    let frame = Frame {
+        app: &app,
+        lang,
+        uri: &uri,
+        nav: Nav::Lookup,
+    };
+    let number = match CorporateNumber::parse(&number) {
+        Ok(n) => n,
+        Err(e) => {
+            let why = crate::bulk::corporate_number_message(&number, &e);
+            return frame.render(
+                StatusCode::BAD_REQUEST,
+                lang.pick("会社を探す", "Look up a company"),
+                forms(lang, &number, Some(&why), "", None),
+            );
+        }
+    };
+    let now = super::now();
+    let view = organization_view(&app.ledger, &number, now);
+    let credentials: Vec<Shown> = view["credentials"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(shown)
+        .collect();
+    if credentials.is_empty() {
+        return frame.render(
+            StatusCode::NOT_FOUND,
+            number.as_str(),
+            html! {
+                h1 { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (number.as_str()) } }
+                div.notice.warn role="status" {
+                    p { (lang.pick("この法人番号の★取得証明は登録されていません。", "No ★ credential is registered for this corporate number.")) }
+                }
+                p { a href=(lang.href("/organizations")) { (lang.pick("別の会社を探す", "Look up another company")) } }
+            },
+        );
+    }
+    let legal_name = view["legalName"].as_str().unwrap_or("").to_owned();
+    let legal_name_en = credentials
+        .iter()
+        .filter_map(|c| CredentialId::parse(&c.id).ok())
+        .filter_map(|id| app.ledger.credential(&id)?.typed())
+        .find_map(|t| t.credential_subject.legal_name_en);
+    let highest = view["highestLevel"]
+        .as_u64()
+        .and_then(|l| u8::try_from(l).ok());
+    let mut sorted: Vec<&Shown> = credentials.iter().collect();
+    sorted.sort_by_key(|c| std::cmp::Reverse(c.log_index));
+    // The timeline: every event of every credential, plus expiries that have passed.
+    let mut timeline: Vec<TimelineEntry<'_>> = Vec::new();
+    for c in &credentials {
+        for event in &c.history {
+            timeline.push((
+                event.at,
+                event_label(event, lang).to_owned(),
+                c.level,
+                event.reason.filter(|_| event.event != "registered"),
+                Some(event.log_index),
+                &c.id,
+            ));
+        }
+        if let (Some(until), Some(CredentialState::Expired)) = (c.valid_until, c.state) {
+            timeline.push((
+                until,
+                lang.pick("期限切れ", "Expired").to_owned(),
+                c.level,
+                None,
+                None,
+                &c.id,
+            ));
+        }
+    }
+    timeline.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let title = if legal_name.is_empty() {
+        number.as_str().to_owned()
+    } else {
+        legal_name.clone()
+    };
+    frame.render(
+        StatusCode::OK,
+        &title,
+        html! {
+            h1 {
+                (legal_name)
+                @if let Some(en) = &legal_name_en { " " span.en-name lang="en" { (en) } }
+            }
+            p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (number.as_str()) } }
+            section class=(if highest.is_some() { "verdict valid" } else { "verdict invalid" }) aria-labelledby="highest-h" {
+                p.verdict-label #highest-h { (lang.pick("現在有効な最高の★", "Highest ★ valid now")) }
+                @match highest {
+                    Some(level) => { div.verdict-facts { (star(level, lang)) p.verdict-word { "✓ " (lang.pick("有効", "Valid")) } } }
+                    None => { p.verdict-word { "✗ " (lang.pick("現在有効な★はありません", "No ★ is valid now")) } }
+                }
+                p.help { (lang.pick("判定時点: ", "As of ")) (now.to_string()) }
+            }
+            section.card aria-labelledby="creds-h" {
+                h2 #creds-h { (lang.pick("★取得証明書", "★ credentials")) " (" (credentials.len()) ")" }
+                div.table-wrap {
+                    table {
+                        thead { tr {
+                            th scope="col" { "★" }
+                            th scope="col" { (lang.pick("状態", "Status")) }
+                            th scope="col" { (lang.pick("有効期間", "Validity")) }
+                            th scope="col" { (lang.pick("発行者", "Issuer")) }
+                            th scope="col" { (lang.pick("台帳", "Ledger")) }
+                            th scope="col" { (lang.pick("詳細", "Details")) }
+                        } }
+                        tbody {
+                            @for c in &sorted {
+                                tr {
+                                    td { (star(c.level, lang)) }
+                                    td { @if let Some(state) = c.state { (state_label(state, c.reason, lang)) } }
+                                    td { (c.valid_from.as_ref().map(date).unwrap_or_default()) " – " (c.valid_until.as_ref().map(date).unwrap_or_default()) }
+                                    td { (c.issuer) }
+                                    td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
+                                    td { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card aria-labelledby="timeline-h" {
+                h2 #timeline-h { (lang.pick("経過", "Timeline")) }
+                ol.timeline reversed {
+                    @for (at, label, level, reason, index, id) in &timeline {
+                        li {
+                            time datetime=(at.to_string()) { (date(at)) }
+                            " "
+                            strong { (label) }
+                            " ★" (level)
+                            @if let Some(reason) = reason {
+                                " — " (lang.pick("理由: ", "reason: ")) (lang.pick(reason.ja(), reason.code()))
+                            }
+                            @if let Some(index) = index {
+                                " · " a href=(format!("/v1/log/entries/{index}")) { (lang.pick("台帳 #", "ledger #")) (index) }
+                            }
+                            " · " a href=(lang.href(&format!("/credentials/{id}"))) { (lang.pick("証明書", "credential")) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,414 @@
+//! The web pages through `oneshot`, against a ledger seeded with the demo companies: every page
+//! renders, verification from JSON, QR text and a QR image reaches the same verdict as the API,
+//! and bad input (huge upload, non-image, broken CSV rows, 10,000+ rows, a script tag) gives a
+//! page with a plain message and a 4xx — never a 500, never unescaped input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use scs_core::credential::AttainmentCredential;
+use scs_core::proof::{self, ProofPurpose};
+use scs_issuer::keyfile;
+use scs_registry::demo::demo_corporate_number;
+use scs_registry::http::{app, AppState};
+use scs_registry::ledger::{Ledger, RegistryKeys};
+use scs_registry::store::MemoryStore;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    router: Router,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Page {
+    fn has(&self, needle: &str) -> bool {
+        self.text.contains(needle)
+    }
+}
+
+async fn world() -> World {
+    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
+    std::env::set_current_dir(root()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = root().join("keys/demo");
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo.join("trust-list.json")).unwrap()).unwrap();
+    let ledger = Ledger::open(
+        dir.path(),
+        Arc::new(MemoryStore::default()),
+        keyfile::load_public(&demo.join("operator.pub")).unwrap(),
+        RegistryKeys {
+            status: keyfile::load_secret(&demo.join("registry-status.key"))
+                .unwrap()
+                .key,
+            log: keyfile::load_secret(&demo.join("registry-log.key"))
+                .unwrap()
+                .key,
+        },
+        &genesis,
+    )
+    .unwrap();
+    ledger.start_writer();
+    scs_registry::demo::seed(&ledger, dir.path()).await;
+    ledger.load_names();
+    let router = app(AppState {
+        ledger,
+        demo_issuer: None,
+    });
+    World { dir, router }
+}
+
+const BOUNDARY: &str = "----scs-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A multipart form: (name, filename, bytes).
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, bytes) in fields {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl World {
+    async fn send(&self, request: Request<Body>) -> Page {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(
+            Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, Option<&str>, &[u8])]) -> Page {
+        self.send(
+            Request::post(path)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(Body::from(multipart(fields)))
+                .unwrap(),
+        )
+        .await
+    }
+
+    fn demo_file(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dir.path().join("demo").join(name)).unwrap()
+    }
+}
+
+fn is_page(page: &Page) {
+    assert_eq!(
+        page.headers[header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(page.text.starts_with("<!DOCTYPE html>"));
+}
+
+/// The QR text of a demo credential, signed with the demo ★4 key as `scs qr` does.
+fn qr_text(credential: &[u8]) -> String {
+    let signed: Value = serde_json::from_slice(credential).unwrap();
+    let (unsecured, info) = proof::verify(signed, ProofPurpose::AssertionMethod).unwrap();
+    let typed = AttainmentCredential::from_json(&unsecured).unwrap();
+    let key = keyfile::load_secret(&root().join("keys/demo/issuer-star4.key"))
+        .unwrap()
+        .key;
+    scs_core::compact::encode_credential(&typed, info.created.unwrap(), &key, None)
+        .unwrap()
+        .text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_verify_look_up_and_refuse_bad_input_plainly() {
+    let w = world().await;
+
+    // Every page renders, Japanese by default and English with ?lang=en.
+    for path in ["/", "/organizations", "/issuers", "/ledger", "/bulk"] {
+        let page = w.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        is_page(&page);
+        assert!(page.has("<html lang=\"ja\">"), "{path}");
+        let en = w.get(&format!("{path}?lang=en")).await;
+        assert!(en.has("<html lang=\"en\">"), "{path}");
+        assert!(en.has("日本語"), "{path}: the switch back");
+    }
+    assert!(w.get("/issuers").await.has("デモ評価機関"));
+    assert!(w.get("/ledger").await.has("scs log audit --registry"));
+    let css = w.get("/static/style.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.has("@media print"));
+
+    // Unknown paths: a page for a browser, problem+json for the API.
+    let missing = w.get("/no-such-page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    is_page(&missing);
+    let api = w
+        .send(Request::get("/v1/nothing").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        api.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+
+    // Verify: the JSON file.
+    let valid = w.demo_file("valid-star4.json");
+    let page = w.post("/", &[("file", Some("valid.json"), &valid)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("✓ 有効"), "{}", page.text);
+    assert!(page.has("★4"));
+    assert!(page.has("株式会社さくら精機"));
+    let revoked = w.demo_file("revoked.json");
+    let page = w
+        .post("/?lang=en", &[("file", Some("r.json"), &revoked)])
+        .await;
+    assert!(page.has("✗ Invalid"));
+    assert!(page.has("fraud"), "the reason is shown");
+
+    // The QR text, and the QR image: the same verdict and facts.
+    let text = qr_text(&valid);
+    let page = w.post("/", &[("text", None, text.as_bytes())]).await;
+    assert!(page.has("✓ 有効"));
+    assert!(page.has("検証した形式: QR"));
+    let png = scs_qr::Symbol::new(&text).unwrap().to_png(6).unwrap();
+    let page = w.post("/", &[("file", Some("qr.png"), &png)]).await;
+    assert!(page.has("✓ 有効"), "{}", page.text);
+    assert!(page.has("株式会社さくら精機"));
+    // …with the ★ asked for and the company expected.
+    let number = demo_corporate_number(0).to_string();
+    let page = w
+        .post(
+            "/",
+            &[
+                ("file", Some("qr.png"), &png),
+                ("min_level", None, b"5"),
+                ("number", None, number.as_bytes()),
+            ],
+        )
+        .await;
+    assert!(page.has("✗ 無効"));
+
+    // Bad input: each a page with a message, never a 500, never executed.
+    let script = b"<script>alert('x')</script>";
+    let page = w.post("/", &[("text", None, script)]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    is_page(&page);
+    assert!(!page.has("<script>alert"));
+    assert!(
+        page.has("&lt;script&gt;alert"),
+        "the pasted text is shown escaped"
+    );
+    let page = w
+        .post(
+            "/",
+            &[("file", Some("x.pdf"), b"%PDF-1.7 \xff\xfe\x00binary")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("PNG・JPEG の画像"));
+    let page = w
+        .post("/", &[("file", Some("cut.png"), &png[..png.len() / 2])])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("画像を読めません"), "{}", page.text);
+    let huge = vec![0u8; 17 * 1024 * 1024];
+    let page = w.post("/", &[("file", Some("huge.png"), &huge)]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    is_page(&page);
+    assert!(page.has("ファイルが大きすぎます"));
+    let page = w.post("/", &[]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let page = w
+        .post("/", &[("text", None, b"{\"not\": \"a credential\"}")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = w
+        .send(
+            Request::post("/")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("hello"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    is_page(&page);
+
+    // Look-up by 法人番号 and by name (full-width alike).
+    let revoked_number = demo_corporate_number(4).to_string();
+    let page = w.get(&format!("/organizations/{revoked_number}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("株式会社北斗製作所"));
+    assert!(page.has("取消"));
+    assert!(page.has("不正"));
+    assert!(page.has("現在有効な★はありません"));
+    let page = w.get(&format!("/organizations/{number}?lang=en")).await;
+    assert!(page.has("Highest ★ valid now"));
+    assert!(page.has("Sakura Seiki"));
+    let wrong = format!("{}{}", (number.as_bytes()[0] - b'0' + 1) % 10, &number[1..]);
+    let page = w.get(&format!("/organizations/{wrong}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("チェックデジット"));
+    let page = w.get(&format!("/organizations?number={wrong}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("チェックデジット"));
+    let page = w.get(&format!("/organizations?number={number}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = w
+        .get("/organizations?name=%EF%BC%B3%EF%BD%81%EF%BD%8B%EF%BD%95%EF%BD%92%EF%BD%81")
+        .await; // ＳａｋｕＲａ
+    assert!(page.has("株式会社さくら精機"), "{}", page.text);
+    let page = w
+        .get("/organizations?name=%E3%81%95%E3%81%8F%E3%82%89")
+        .await; // さくら
+    assert!(page.has("株式会社さくら精機"));
+    let page = w
+        .get("/organizations?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.has("<script>alert"));
+    let unknown = demo_corporate_number(999).to_string();
+    assert_eq!(
+        w.get(&format!("/organizations/{unknown}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The credential page and its certificate: the issuer's QR when given, else the page URL.
+    let id = serde_json::from_slice::<Value>(&valid).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = w.get(&format!("/credentials/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("<svg"));
+    assert!(page.has("★取得証明書"));
+    assert!(page.has("次のURLで現在の有効性"));
+    let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+    let page = w.get(&format!("/credentials/{id}?qr={encoded}")).await;
+    assert!(page.has("発行者の署名付き"), "{}", page.text);
+    let other = serde_json::from_slice::<Value>(&revoked).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = w.get(&format!("/credentials/{other}?qr={encoded}")).await;
+    assert!(
+        !page.has("発行者の署名付き"),
+        "a QR of another credential is not used"
+    );
+    assert_eq!(
+        w.get("/credentials/nonsense").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        w.get("/credentials/urn:uuid:00000000-0000-4000-8000-000000000000")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_checks_every_readable_row_and_reports_the_rest() {
+    let w = world().await;
+    let valid = demo_corporate_number(0).to_string();
+    let star3 = demo_corporate_number(2).to_string();
+    let revoked = demo_corporate_number(4).to_string();
+    let wrong = format!("{}{}", (valid.as_bytes()[0] - b'0' + 1) % 10, &valid[1..]);
+    let csv = format!(
+        "法人番号,求める★,メモ\n{valid},4,a\n{star3},4,b\n{revoked},,c\n{wrong},3,d\n<script>alert(1)</script>,3,e\n{valid},9,f\n\"{valid},4\n"
+    );
+    let page = w
+        .post("/bulk", &[("file", Some("s.csv"), csv.as_bytes())])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    is_page(&page);
+    assert!(page.has("株式会社さくら精機"));
+    assert!(page.has("★3で、求める★4に足りません"), "{}", page.text);
+    assert!(page.has("取消"));
+    assert!(page.has("読めなかった行が 4 行"), "{}", page.text);
+    assert!(!page.has("<script>alert"));
+    assert!(page.has("&lt;script&gt;"));
+    assert!(page.has(">1</strong>"), "one valid row");
+
+    // The download: the same rows as CSV, with a BOM for spreadsheets.
+    let csv_answer = w
+        .post(
+            "/bulk?lang=en",
+            &[("text", None, csv.as_bytes()), ("format", None, b"csv")],
+        )
+        .await;
+    assert_eq!(csv_answer.status, StatusCode::OK);
+    assert_eq!(
+        csv_answer.headers[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    assert!(csv_answer.text.starts_with("\u{FEFF}line,corporateNumber"));
+    assert_eq!(csv_answer.text.lines().count(), 8);
+    assert!(csv_answer.text.contains(",Valid,4,Active,"));
+
+    // 10,000 rows are all checked; more are reported, not dropped silently.
+    let many = format!("{valid}\n").repeat(10_001);
+    let started = std::time::Instant::now();
+    let page = w
+        .post("/bulk", &[("file", Some("many.csv"), many.as_bytes())])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.has("<strong>1</strong> 行は確認していません"),
+        "{}",
+        &page.text[..2000.min(page.text.len())]
+    );
+    assert!(page.has("最初の 2,000 行"));
+    assert!(started.elapsed().as_secs() < 60);
+
+    // Not a list at all.
+    let page = w
+        .post("/bulk", &[("file", Some("x.bin"), b"\xff\xfe\x00\x01")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("UTF-8"));
+    let page = w.post("/bulk", &[("text", None, b"\n\n")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
