@@ -29,6 +29,9 @@ pub enum Command {
     Issue(IssueArgs),
     /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
     Verify(VerifyArgs),
+    /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
+    /// a CSV or JSON report; exit 0 only when every row is valid.
+    VerifyBatch(crate::verify_batch::VerifyBatchArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.

@@ -13,6 +13,7 @@ mod render;
 mod serve;
 mod trust;
 mod verify;
+mod verify_batch;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         } => trust::sign(&a),
         Command::Issue(a) => issue::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::VerifyBatch(a) => verify_batch::run(&a),
         Command::Qr(a) => qr::run(&a),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => registry_cmds::change_status(registry_cmds::Change::Revoke, &a),

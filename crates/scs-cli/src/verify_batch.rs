@@ -1,0 +1,238 @@
+//! `scs verify-batch suppliers.csv --registry URL`: a supplier list checked at once (SPEC §8).
+//!
+//! The list, the judging and the report are `scs_registry::bulk`, the same code as the
+//! registry's `/bulk` page. Here the [`Directory`] is a registry over HTTP: the CLI fetches each
+//! company's registered credentials and verifies every signature itself, against the trust list
+//! checked against the pinned operator key, with status from the signed status lists (each
+//! fetched once for the whole list).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use scs_core::credential::StatusEntry;
+use scs_core::ids::CorporateNumber;
+use scs_core::lifecycle::Reason;
+use scs_core::report::{Message, Report};
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::TrustList;
+use scs_registry::bulk::{self, Directory};
+use scs_registry::web::Lang;
+use scs_verifier::{OfflineStatusLists, Question, StatusAnswer, StatusSource, Verifier};
+use serde_json::Value;
+
+use crate::client::Registry;
+use crate::keys::{operator_key, read_bounded};
+use crate::{now, Outcome};
+
+/// `scs verify-batch`
+#[derive(Debug, Args)]
+pub struct VerifyBatchArgs {
+    /// The supplier list: CSV (UTF-8) with the 法人番号 in the first column (or the column headed
+    /// 法人番号 / corporateNumber) and optionally the ★ required in the second (or the column
+    /// headed ★ / level / required). Up to 10,000 rows.
+    pub file: PathBuf,
+    /// Registry URL: where the companies' credentials are looked up.
+    #[arg(long)]
+    pub registry: String,
+    /// Print the JSON report instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the CSV header and texts: ja (default) or en.
+    #[arg(long, default_value = "ja")]
+    pub lang: String,
+    /// Write the report to this file instead of stdout (a CSV file gets a BOM for spreadsheets).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Judge validity at this time (date or date-time; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The pinned operator key (file or did:key); default: the key this build pins.
+    #[arg(long)]
+    pub operator_key: Option<String>,
+}
+
+/// Status from the registry's signed status lists, each fetched and checked once per run, with
+/// the reason the registry recorded for the credential being verified.
+struct ListCache<'a> {
+    registry: &'a Registry,
+    trust_base: String,
+    lists: RefCell<OfflineStatusLists>,
+    fetched: RefCell<HashMap<String, Option<String>>>,
+    reason: RefCell<Option<Message>>,
+}
+
+impl StatusSource for ListCache<'_> {
+    fn lookup(
+        &self,
+        entry: &StatusEntry,
+        trust_list: Option<&TrustList>,
+        at: Timestamp,
+    ) -> StatusAnswer {
+        let path = entry
+            .list_url
+            .strip_prefix(&self.trust_base)
+            .or_else(|| entry.list_url.strip_prefix(self.registry.base()));
+        let Some(path) = path else {
+            return StatusAnswer::Unavailable(Message::new(
+                format!(
+                    "失効リスト {} はこの登録機関のものではありません",
+                    entry.list_url
+                ),
+                format!("status list {} is not at this registry", entry.list_url),
+            ));
+        };
+        if !self.fetched.borrow().contains_key(&entry.list_url) {
+            let error = match self.registry.get_bytes(path) {
+                Ok(bytes) => self
+                    .lists
+                    .borrow_mut()
+                    .add_signed(&bytes, trust_list)
+                    .err()
+                    .map(|e| e.to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            self.fetched
+                .borrow_mut()
+                .insert(entry.list_url.clone(), error);
+        }
+        if let Some(Some(error)) = self.fetched.borrow().get(&entry.list_url) {
+            return StatusAnswer::Unavailable(Message::new(
+                format!("失効リストを取得できません: {error}"),
+                format!("status list unavailable: {error}"),
+            ));
+        }
+        match self.lists.borrow().lookup(entry, trust_list, at) {
+            StatusAnswer::Set { reason: None } => StatusAnswer::Set {
+                reason: self.reason.borrow().clone(),
+            },
+            other => other,
+        }
+    }
+}
+
+/// A registry over HTTP as the bulk check's [`Directory`].
+struct Remote<'a> {
+    registry: &'a Registry,
+    trust_list: &'a TrustList,
+    status: ListCache<'a>,
+}
+
+fn unreachable(error: &anyhow::Error) -> Message {
+    let line = format!("{error:#}").replace('\n', " ");
+    Message::new(
+        format!("登録機関に問い合わせできません: {line}"),
+        format!("cannot ask the registry: {line}"),
+    )
+}
+
+impl Directory for Remote<'_> {
+    fn organization(&self, number: &CorporateNumber) -> Result<Option<Value>, Message> {
+        self.registry
+            .get_json_optional(&format!("/v1/organizations/{}", number.as_str()))
+            .map_err(|e| unreachable(&e))
+    }
+
+    fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
+        let record = self
+            .registry
+            .get_json_optional(&format!("/v1/credentials/{id}"))
+            .map_err(|e| unreachable(&e))?
+            .ok_or_else(|| {
+                Message::new(
+                    format!("{id} は登録されていません"),
+                    format!("{id} is not registered"),
+                )
+            })?;
+        let credential = record["credential"].clone();
+        scs_core::vcdm::check_data_model(&credential).map_err(|e| {
+            Message::new(
+                format!("登録機関の答えが証明書として読めません: {e}"),
+                format!("the registry's answer is not a credential: {e}"),
+            )
+        })?;
+        *self.status.reason.borrow_mut() = record["status"]["reason"]
+            .as_str()
+            .and_then(Reason::parse)
+            .map(Reason::message);
+        Ok(Verifier::new(Some(self.trust_list), &self.status).verify(credential, question))
+    }
+}
+
+/// `scs verify-batch FILE --registry URL`
+pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
+    let lang = match args.lang.as_str() {
+        "ja" => Lang::Ja,
+        "en" => Lang::En,
+        other => bail!("--lang must be ja or en, not {other}"),
+    };
+    let at = match &args.at {
+        Some(text) => Timestamp::parse_lenient(text)?,
+        None => now(),
+    };
+    let bytes = read_bounded(&args.file, bulk::MAX_CSV_BYTES)?;
+    let parsed = bulk::parse_csv(&bytes).map_err(|e| {
+        let why = e.message();
+        anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
+    })?;
+    let (operator, _) = operator_key(args.operator_key.as_deref())?;
+    let registry = Registry::new(&args.registry)?;
+    let trust_list = registry.trust_list(&operator)?;
+    let remote = Remote {
+        registry: &registry,
+        trust_list: &trust_list,
+        status: ListCache {
+            registry: &registry,
+            trust_base: trust_list
+                .registry
+                .base_url
+                .trim_end_matches('/')
+                .to_owned(),
+            lists: RefCell::new(OfflineStatusLists::none()),
+            fetched: RefCell::new(HashMap::new()),
+            reason: RefCell::new(None),
+        },
+    };
+    let results = bulk::judge_all(&parsed, &remote, at);
+    let report = if args.json {
+        serde_json::to_string_pretty(&bulk::to_json(&results, &parsed, at))? + "\n"
+    } else {
+        bulk::to_csv(&results, lang)
+    };
+    match &args.out {
+        Some(path) => {
+            let bom = if args.json { "" } else { "\u{FEFF}" };
+            std::fs::write(path, format!("{bom}{report}"))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => crate::emit(&report),
+    }
+    let (valid, invalid, unknown) = bulk::summary(&results);
+    let broken = parsed.broken().count();
+    eprintln!(
+        "✓ 有効 {valid} · ✗ 無効 {invalid} · ? 判定不能 {unknown} / valid {valid}, invalid {invalid}, unknown {unknown}{}{}",
+        if broken > 0 {
+            format!(" — 読めない行 {broken} / {broken} unreadable rows")
+        } else {
+            String::new()
+        },
+        if parsed.not_processed > 0 {
+            format!(
+                " — 未確認 {n}（上限 {max} 行） / {n} rows past the {max}-row limit not checked",
+                n = parsed.not_processed,
+                max = bulk::MAX_ROWS
+            )
+        } else {
+            String::new()
+        },
+    );
+    Ok(
+        if invalid == 0 && unknown == 0 && parsed.not_processed == 0 {
+            Outcome::Yes
+        } else {
+            Outcome::No
+        },
+    )
+}

@@ -1,0 +1,162 @@
+//! `scs verify-batch` against the real `scs serve --demo`: the same rows, verdicts and reasons
+//! as the registry's `/bulk` page, and the exit codes of SPEC §8.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{repo, scs};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn start(data: &std::path::Path) -> (Server, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_scs"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(data)
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while agent()
+        .get(format!("{url}/v1/health"))
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+        != 200
+    {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, url)
+}
+
+/// The CSV the web page `/bulk` gives for `csv` (its download button), without the BOM.
+fn web_csv(url: &str, csv: &str) -> String {
+    let boundary = "scs-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{csv}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\ncsv\r\n--{boundary}--\r\n"
+    );
+    let mut answer = agent()
+        .post(format!("{url}/bulk?lang=en"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .send(body.as_bytes())
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let text = answer.body_mut().read_to_string().unwrap();
+    text.trim_start_matches('\u{FEFF}').to_owned()
+}
+
+#[test]
+fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = start(&dir.path().join("data"));
+    // Demo companies: さくら精機 ★4 valid, 青葉システム ★3 valid, 北斗製作所 ★4 revoked (fraud).
+    let csv = "法人番号,求める★\n6001001000000,4\n9001001015838,4\n2001001031676,\n7001001000000,3\nnot a number,3\n";
+    std::fs::write(dir.path().join("suppliers.csv"), csv).unwrap();
+
+    let run = scs(
+        dir.path(),
+        &[
+            "verify-batch",
+            "suppliers.csv",
+            "--registry",
+            &url,
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", run.stdout);
+    assert!(lines[1].contains(",Valid,4,Active,"), "{}", lines[1]);
+    assert!(lines[2].contains("below the ★4 asked for"), "{}", lines[2]);
+    assert!(lines[3].contains("Revoked (fraud)"), "{}", lines[3]);
+    assert!(lines[4].contains("check digit"), "{}", lines[4]);
+    assert!(run.stderr.contains("valid 1, invalid 4"), "{}", run.stderr);
+
+    // The same logic as the web page: the same CSV, row for row (the CLI checks the signatures
+    // itself, the page on the registry).
+    assert_eq!(
+        run.stdout.replace("\r\n", "\n"),
+        web_csv(&url, csv).replace("\r\n", "\n")
+    );
+
+    // JSON, and a list where every supplier is valid: exit 0.
+    let run = scs(
+        dir.path(),
+        &[
+            "verify-batch",
+            "suppliers.csv",
+            "--registry",
+            &url,
+            "--json",
+        ],
+    );
+    assert_eq!(run.json()["summary"]["valid"], 1);
+    assert_eq!(run.json()["rows"][2]["reason"], "fraud");
+    std::fs::write(
+        dir.path().join("good.csv"),
+        "6001001000000,4\n9001001015838\n",
+    )
+    .unwrap();
+    let run = scs(
+        dir.path(),
+        &[
+            "verify-batch",
+            "good.csv",
+            "--registry",
+            &url,
+            "--out",
+            "report.csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    assert!(report.starts_with("\u{FEFF}行,法人番号"));
+
+    // Not a list: exit 2 with one error line.
+    std::fs::write(dir.path().join("empty.csv"), "\n\n").unwrap();
+    let run = scs(
+        dir.path(),
+        &["verify-batch", "empty.csv", "--registry", &url],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.error_line().contains("no rows"));
+}
