@@ -119,6 +119,23 @@ pub fn key_id(key: &PublicKey) -> [u8; KID_LEN] {
     kid
 }
 
+/// The key id of the Ed25519 key a `did:key` names, without decompressing the point (so a
+/// verifier can match a QR code's key id against every issuer of a trust list cheaply); `None`
+/// when `did` is not an Ed25519 did:key.
+pub fn key_id_of_did(did: &str) -> Option<[u8; KID_LEN]> {
+    let multikey = did.strip_prefix("did:key:")?;
+    let raw = crate::multibase::decode_key(
+        multikey,
+        crate::multibase::ED25519_PUB_HEADER,
+        "ed25519-pub (0xed01)",
+    )
+    .ok()?;
+    let digest = Sha256::digest(raw);
+    let mut kid = [0u8; KID_LEN];
+    kid.copy_from_slice(&digest[..KID_LEN]);
+    Some(kid)
+}
+
 /// A status entry in compact form; the URL is `<registry>/v1/status/<purpose>/<list>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompactStatus {
@@ -866,6 +883,9 @@ mod tests {
             Err(CompactError::BadSignature)
         );
         assert_ne!(key_id(&other), key_id(&key().public()));
+        let did = key().public().did_key().to_string();
+        assert_eq!(key_id_of_did(&did), Some(key_id(&key().public())));
+        assert_eq!(key_id_of_did("did:web:example.com"), None);
     }
 
     fn cose_text(edit: impl FnOnce(&mut CoseSign1)) -> String {

@@ -8,7 +8,7 @@
 //! - `qr_png_1000_read`: the image part alone.
 //!
 //! Every path ends in the same report (checked before measuring): six checks including status
-//! against two signed status lists.
+//! against two signed status lists, with a trust list of 50 designated issuers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -74,6 +74,20 @@ fn world() -> World {
         },
         policy: Policy::default(),
     };
+    // A trust list of 50 designated issuers, ours last: the QR path looks the key id up among
+    // all of them.
+    let others: Vec<DesignatedIssuer> = (100..149u8)
+        .map(|seed| DesignatedIssuer {
+            id: SecretKey::from_seed(&[seed; 32])
+                .public()
+                .did_key()
+                .to_string(),
+            name: format!("評価機関{seed}"),
+            ..trust_list.issuers[0].clone()
+        })
+        .collect();
+    let mut trust_list = trust_list;
+    trust_list.issuers.splice(0..0, others);
     let subject = scs_issuer::SubjectInput::parse_many(
         r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル製作所"}"#,
     )

@@ -91,7 +91,8 @@ impl Verifier<'_> {
     }
 }
 
-/// The trust list's issuers whose key id is `kid`, with their names.
+/// The trust list's issuers whose key id is `kid`, with their names. Key ids are computed from
+/// the did:key text; only a matching key is decompressed.
 fn issuers_with_kid<'t>(
     trust_list: &'t TrustList,
     kid: &[u8; compact::KID_LEN],
@@ -99,10 +100,8 @@ fn issuers_with_kid<'t>(
     trust_list
         .issuers
         .iter()
-        .filter_map(|issuer| {
-            let key = DidKey::parse(&issuer.id).ok()?;
-            (&compact::key_id(key.public_key()) == kid).then_some((key, issuer.name.as_str()))
-        })
+        .filter(|issuer| compact::key_id_of_did(&issuer.id).as_ref() == Some(kid))
+        .filter_map(|issuer| Some((DidKey::parse(&issuer.id).ok()?, issuer.name.as_str())))
         .collect()
 }
 
