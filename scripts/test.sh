@@ -8,8 +8,15 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+# Debian's headless Chromium and a Japanese font run the browser tests of the web pages.
+if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ]; then
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic
+fi
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 node --test tests/interop/harness.test.mjs
+cargo build -p scs-cli --locked   # target/debug/scs for the browser tests (screenshots: target/browser-artifacts/)
+node --test tests/browser/pages.test.mjs
