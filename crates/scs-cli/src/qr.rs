@@ -110,16 +110,11 @@ fn encode(credential: Value, key: &SecretKey, registry_base: Option<&str>) -> Re
     )?)
 }
 
+/// Says what a reader of the QR code will not see. (The issuer's name, when left out, is shown
+/// from the trust list: the name `scs issue` writes by default, so that goes unsaid.)
 fn note_omitted(encoded: &Encoded) {
-    for omitted in &encoded.omitted {
-        let (ja, en) = match omitted {
-            Omitted::LegalNameEn => ("英語名は入りません", "the English legal name is left out"),
-            Omitted::IssuerName => (
-                "発行者名は指定機関一覧から表示されます",
-                "the issuer's name will be shown from the trust list",
-            ),
-        };
-        eprintln!("note: QRコードを version 10 に収めるため{ja} / to fit QR version 10, {en}");
+    if encoded.omitted.contains(&Omitted::LegalNameEn) {
+        eprintln!("note: QRコードを version 10 に収めるため英語名は入りません / to fit QR version 10, the English legal name is left out");
     }
 }
 
