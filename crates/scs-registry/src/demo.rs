@@ -452,10 +452,27 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
         if let Some(file) = file {
             let text = serde_json::to_string_pretty(&credential).unwrap_or_default();
             let _ = std::fs::write(out.join(file), text + "\n");
+            // Its QR code too, as `scs qr` draws it, for the web page's upload.
+            if let Some(png) = qr_png(&credential, key, &ledger.identity().base_url) {
+                let _ = std::fs::write(out.join(file.replace(".json", ".png")), png);
+            }
         }
     }
 }
 
+/// The QR code (PNG) of a signed credential, signed with the same issuer key.
+fn qr_png(signed: &Value, key: &SecretKey, registry_base: &str) -> Option<Vec<u8>> {
+    let created = Timestamp::parse(signed["proof"]["created"].as_str()?).ok()?;
+    let mut unsecured = signed.clone();
+    unsecured.as_object_mut()?.remove("proof");
+    let typed = scs_core::credential::AttainmentCredential::from_json(&unsecured).ok()?;
+    let encoded =
+        scs_core::compact::encode_credential(&typed, created, key, Some(registry_base)).ok()?;
+    scs_qr::Symbol::new(&encoded.text)
+        .ok()?
+        .to_png(scs_qr::DEFAULT_MODULE_PIXELS)
+        .ok()
+}
 
 /// Prints what a newcomer can try.
 pub fn print_guide(ledger: &Ledger, address: SocketAddr, data: &Path) {
@@ -467,6 +484,10 @@ pub fn print_guide(ledger: &Ledger, address: SocketAddr, data: &Path) {
         "
 SCS ★ registry (DEMO) — デモ用の登録機関です。鍵とデータはすべてデモ用です。
   ledger / 台帳: {} entries
+
+Open in a browser / ブラウザで開く:  {base}/   (English: {base}/?lang=en)
+  verify / 検証: upload {} (its QR code) or the .json beside it
+  {base}/organizations/{}   (取消 / revoked: fraud)
 
 Try / 試してみる:
   {base}/v1/health
@@ -482,6 +503,8 @@ Try / 試してみる:
   scs log audit --registry {base}
 ",
         ledger.checkpoint().0,
+        demo.join("valid-star4.png").display(),
+        demo_corporate_number(4).as_str(),
         demo_corporate_number(0).as_str(),
         demo_corporate_number(4).as_str(),
         valid.display(),
