@@ -249,7 +249,7 @@ fn certificate(
                     dt { "LEI" } dd.mono { (lei.as_str()) }
                 }
                 dt { "評価の方法" span lang="en" { " Method" } }
-                dd { (subject.achievement.assessment_method.ja()) " / " (subject.achievement.assessment_method.to_string()) }
+                dd { (subject.achievement.assessment_method.ja()) " / " (super::method_text(subject.achievement.assessment_method, Lang::En)) }
                 dt { "対象範囲" span lang="en" { " Scope" } }
                 dd { (scope_text(&subject.scope, Lang::Ja)) @if let scs_core::credential::Scope::WholeOrganization = subject.scope { " / whole organisation" } }
                 dt { "有効期間" span lang="en" { " Valid" } }

@@ -64,7 +64,7 @@ pub async fn issuers(State(app): State<AppState>, lang: Lang, uri: Uri) -> Respo
                         @for rule in &trust.policy.level_rules {
                             tr {
                                 td { "★" (rule.level.get()) }
-                                td { (lang.pick(rule.assessment_method.ja(), &rule.assessment_method.to_string())) }
+                                td { (super::method_text(rule.assessment_method, lang)) }
                                 td { (rule.max_validity_days) (lang.pick(" 日", " days")) }
                             }
                         }

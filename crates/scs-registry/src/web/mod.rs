@@ -335,6 +335,20 @@ pub fn not_found(app: &AppState, uri: &Uri) -> Response {
     )
 }
 
+/// How a level was assessed, in the words of SPEC §9.
+pub(crate) fn method_text(
+    method: scs_core::credential::AssessmentMethod,
+    lang: Lang,
+) -> &'static str {
+    use scs_core::credential::AssessmentMethod as M;
+    match method {
+        M::SelfAssessmentWithExpertConfirmation => {
+            lang.pick(method.ja(), "Self-assessment (confirmed by an expert)")
+        }
+        M::ThirdPartyEvaluation => lang.pick(method.ja(), "Third-party evaluation"),
+    }
+}
+
 /// A ★ badge.
 pub(crate) fn star(level: u8, lang: Lang) -> Markup {
     let label = match lang {

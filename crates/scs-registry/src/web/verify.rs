@@ -477,7 +477,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                     dt { (lang.pick("会社名", "Company")) } dd { (f.legal_name) @if let Some(en) = &f.legal_name_en { " / " (en) } }
                     @if let Some(n) = &f.corporate_number { dt { (lang.pick("法人番号", "Corporate Number")) } dd.mono { (n) } }
                     @if let Some(lei) = &f.lei { dt { "LEI" } dd.mono { (lei) } }
-                    dt { (lang.pick("★段階", "★ level")) } dd { "★" (f.level.get()) " — " (lang.pick(f.assessment_method.ja(), &f.assessment_method.to_string())) }
+                    dt { (lang.pick("★段階", "★ level")) } dd { "★" (f.level.get()) " — " (super::method_text(f.assessment_method, lang)) }
                     dt { (lang.pick("有効期間", "Validity")) } dd { (date(&f.valid_from)) " – " (date(&f.valid_until)) }
                     dt { (lang.pick("発行者", "Issuer")) } dd { (f.issuer_name) }
                     dt { (lang.pick("対象範囲", "Scope")) } dd { (scope_text(&f.scope, lang)) }
