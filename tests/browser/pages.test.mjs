@@ -193,7 +193,7 @@ test('bulk-check a supplier CSV, with broken rows, and download the results', as
     '9001001015838,4,Aoba (★3 only)',
     '2001001031676,,Hokuto (revoked)',
     '7001001000000,3,typo in the number',
-    '<script>alert(1)</script>,3,not a number',
+    '<img src=x onerror="window.__scsInjected=1">,3,not a number',
   ].join('\n');
   await page.setInputFiles('#file', { name: 'suppliers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Check', exact: true }).click();
@@ -217,5 +217,24 @@ test('bulk-check a supplier CSV, with broken rows, and download the results', as
   const lines = bytes.toString('utf8').slice(1).trim().split(/\r?\n/);
   assert.match(lines[0], /^line,corporateNumber/);
   assert.equal(lines.length, 6);
+  await page.close();
+});
+
+test('bad input: a huge upload and a pasted script get a message; nothing runs', async () => {
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.setInputFiles('#file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(20 * 1024 * 1024, 7) });
+  await page.getByRole('button', { name: '検証する' }).click();
+  await page.locator('[role=alert]').waitFor();
+  assert.match(await page.locator('[role=alert]').innerText(), /ファイルが大きすぎます/);
+  await shot(page, '10-huge-upload');
+  const pasted = '<script>window.__scsInjected=1</script><img src=x onerror="window.__scsInjected=2">';
+  await page.locator('#text').fill(pasted);
+  await page.getByRole('button', { name: '検証する' }).click();
+  await page.locator('[role=alert]').waitFor();
+  assert.match(await page.locator('[role=alert]').innerText(), /SCS1:/);
+  assert.equal(await page.locator('#text').inputValue(), pasted, 'shown back as text');
+  assert.equal(await page.evaluate(() => window.__scsInjected ?? null), null);
+  await shot(page, '11-pasted-script');
   await page.close();
 });
