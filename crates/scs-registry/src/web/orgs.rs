@@ -300,7 +300,8 @@ pub async fn organization(
             ));
         }
     }
-    timeline.sort_by_key(|e| std::cmp::Reverse(e.0));
+    // Newest first; events of the same second in ledger order.
+    timeline.sort_by_key(|e| std::cmp::Reverse((e.0, e.4)));
     let title = if legal_name.is_empty() {
         number.as_str().to_owned()
     } else {
