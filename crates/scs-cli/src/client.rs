@@ -48,8 +48,13 @@ impl Registry {
         &self.base
     }
 
-    fn read(&self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Result<(u16, Vec<u8>)> {
-        let mut response = response.map_err(|e| anyhow!("cannot reach the registry at {} ({what}): {e}", self.base))?;
+    fn read(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        what: &str,
+    ) -> Result<(u16, Vec<u8>)> {
+        let mut response = response
+            .map_err(|e| anyhow!("cannot reach the registry at {} ({what}): {e}", self.base))?;
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
@@ -65,11 +70,19 @@ impl Registry {
             return Ok(());
         }
         let problem: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-        let slug = problem["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("");
+        let slug = problem["type"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
         bail!(
             "registry refused {what} ({status} {slug}): {}{}",
             problem["title"].as_str().unwrap_or("error"),
-            problem["detail"].as_str().map(|d| format!(": {d}")).unwrap_or_default()
+            problem["detail"]
+                .as_str()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
         )
     }
 
@@ -83,7 +96,9 @@ impl Registry {
 
     /// GET a path; JSON.
     pub fn get_json(&self, path: &str) -> Result<Value> {
-        serde_json::from_slice(&self.get_bytes(path)?).with_context(|| format!("{path}: the registry answered with something other than JSON"))
+        serde_json::from_slice(&self.get_bytes(path)?).with_context(|| {
+            format!("{path}: the registry answered with something other than JSON")
+        })
     }
 
     /// GET a path; `None` on 404.
@@ -94,7 +109,9 @@ impl Registry {
             return Ok(None);
         }
         Self::check(status, &bytes, path)?;
-        Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))?))
+        Ok(Some(
+            serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))?,
+        ))
     }
 
     /// POST a JSON body.
@@ -102,7 +119,10 @@ impl Registry {
         let url = format!("{}{path}", self.base);
         let text = serde_json::to_vec(body)?;
         let (status, bytes) = self.read(
-            self.agent.post(&url).header("Content-Type", "application/json").send(&text[..]),
+            self.agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(&text[..]),
             path,
         )?;
         Self::check(status, &bytes, path)?;
@@ -146,7 +166,11 @@ impl OnlineStatus {
     pub fn new(registry: Registry, trust_list: &TrustList, credential_id: Option<String>) -> Self {
         Self {
             registry,
-            trust_base: trust_list.registry.base_url.trim_end_matches('/').to_owned(),
+            trust_base: trust_list
+                .registry
+                .base_url
+                .trim_end_matches('/')
+                .to_owned(),
             lists: RefCell::new(OfflineStatusLists::none()),
             fetched: RefCell::new(HashMap::new()),
             credential_id,
@@ -161,19 +185,34 @@ impl OnlineStatus {
 }
 
 impl StatusSource for OnlineStatus {
-    fn lookup(&self, entry: &StatusEntry, trust_list: Option<&TrustList>, at: Timestamp) -> StatusAnswer {
+    fn lookup(
+        &self,
+        entry: &StatusEntry,
+        trust_list: Option<&TrustList>,
+        at: Timestamp,
+    ) -> StatusAnswer {
         let Some(path) = self.path(&entry.list_url) else {
             return StatusAnswer::Unavailable(Message::new(
-                format!("失効リスト {} はこの登録機関のものではありません", entry.list_url),
+                format!(
+                    "失効リスト {} はこの登録機関のものではありません",
+                    entry.list_url
+                ),
                 format!("status list {} is not at this registry", entry.list_url),
             ));
         };
         if !self.fetched.borrow().contains_key(&entry.list_url) {
             let error = match self.registry.get_bytes(&path) {
-                Ok(bytes) => self.lists.borrow_mut().add_signed(&bytes, trust_list).err().map(|e| e.to_string()),
+                Ok(bytes) => self
+                    .lists
+                    .borrow_mut()
+                    .add_signed(&bytes, trust_list)
+                    .err()
+                    .map(|e| e.to_string()),
                 Err(e) => Some(e.to_string()),
             };
-            self.fetched.borrow_mut().insert(entry.list_url.clone(), error);
+            self.fetched
+                .borrow_mut()
+                .insert(entry.list_url.clone(), error);
         }
         if let Some(Some(error)) = self.fetched.borrow().get(&entry.list_url) {
             return StatusAnswer::Unavailable(Message::new(
@@ -183,7 +222,10 @@ impl StatusSource for OnlineStatus {
         }
         match self.lists.borrow().lookup(entry, trust_list, at) {
             StatusAnswer::Set { reason: None } => StatusAnswer::Set {
-                reason: self.credential_id.as_deref().and_then(|id| reason_of(&self.registry, id)),
+                reason: self
+                    .credential_id
+                    .as_deref()
+                    .and_then(|id| reason_of(&self.registry, id)),
             },
             other => other,
         }
@@ -192,7 +234,9 @@ impl StatusSource for OnlineStatus {
 
 /// The reason code of a credential's last status change, from its registry record.
 pub fn reason_of(registry: &Registry, id: &str) -> Option<Message> {
-    let record = registry.get_json_optional(&format!("/v1/credentials/{id}")).ok()??;
+    let record = registry
+        .get_json_optional(&format!("/v1/credentials/{id}"))
+        .ok()??;
     let code = record["status"]["reason"].as_str()?;
     scs_core::lifecycle::Reason::parse(code).map(|r| r.message())
 }

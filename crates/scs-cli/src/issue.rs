@@ -9,8 +9,8 @@ use scs_issuer::{IssueParams, SubjectInput, ValidFor};
 use serde_json::Value;
 
 use crate::args::IssueArgs;
-use crate::keys::{load_secret, operator_key, read_bounded};
 use crate::client::Registry;
+use crate::keys::{load_secret, operator_key, read_bounded};
 use crate::trust::{self, write_json};
 use crate::{now, Outcome};
 
@@ -138,7 +138,10 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
             }
             let receipt_path = path.with_extension("receipt.json");
             write_json(&receipt_path, &receipt)?;
-            crate::say!("registered / 登録済み: 台帳 ledger #{index}, receipt {}", receipt_path.display());
+            crate::say!(
+                "registered / 登録済み: 台帳 ledger #{index}, receipt {}",
+                receipt_path.display()
+            );
         }
         crate::say!(
             "★{} {} → {}",

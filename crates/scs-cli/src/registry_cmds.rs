@@ -62,7 +62,10 @@ pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
     let registry = Registry::new(&args.registry)?;
     let Some(answer) = registry.get_json_optional(&format!("/v1/organizations/{number}"))? else {
         if args.json {
-            say!("{}", serde_json::json!({"corporateNumber": number.as_str(), "highestLevel": null, "credentials": []}));
+            say!(
+                "{}",
+                serde_json::json!({"corporateNumber": number.as_str(), "highestLevel": null, "credentials": []})
+            );
         } else {
             say!("✗ 法人番号 {number}: 登録された証明書はありません / no credentials registered");
         }
@@ -75,11 +78,20 @@ pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
         let mut out = String::new();
         let name = answer["legalName"].as_str().unwrap_or("");
         let _ = match highest {
-            Some(level) => writeln!(out, "✓ {name} (法人番号 {number}): ★{level} 有効 / valid now"),
-            None => writeln!(out, "✗ {name} (法人番号 {number}): 有効な★はありません / no ★ valid now"),
+            Some(level) => writeln!(
+                out,
+                "✓ {name} (法人番号 {number}): ★{level} 有効 / valid now"
+            ),
+            None => writeln!(
+                out,
+                "✗ {name} (法人番号 {number}): 有効な★はありません / no ★ valid now"
+            ),
         };
         for c in answer["credentials"].as_array().into_iter().flatten() {
-            let reason = c["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
+            let reason = c["reason"]
+                .as_str()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  ★{} {} {}{reason} {} 〜 {} — {} [台帳 ledger #{}]",
@@ -94,7 +106,11 @@ pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
         }
         emit(&out);
     }
-    Ok(if highest.is_some() { Outcome::Yes } else { Outcome::No })
+    Ok(if highest.is_some() {
+        Outcome::Yes
+    } else {
+        Outcome::No
+    })
 }
 
 /// A checkpoint note verified with `verifier`.
@@ -109,7 +125,8 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome> {
     let (operator, _) = operator_key(args.operator_key.as_deref())?;
     let trust = registry.trust_list(&operator)?;
     let log_key = *trust.log_key()?.public_key();
-    let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?).context("checkpoint is not UTF-8")?;
+    let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)
+        .context("checkpoint is not UTF-8")?;
     let origin = note.lines().next().unwrap_or_default().to_owned();
     let verifier = NoteVerifier::new(&origin, log_key)?;
     let new = open_checkpoint(&note, &verifier)
@@ -119,22 +136,41 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome> {
         new.size()
     );
     if let Some(path) = &args.since {
-        let old_note = String::from_utf8(read_bounded(path, 64 * 1024)?).context("saved checkpoint is not UTF-8")?;
-        let old = open_checkpoint(&old_note, &verifier)
-            .with_context(|| format!("{}: not a checkpoint of this log signed by its key", path.display()))?;
+        let old_note = String::from_utf8(read_bounded(path, 64 * 1024)?)
+            .context("saved checkpoint is not UTF-8")?;
+        let old = open_checkpoint(&old_note, &verifier).with_context(|| {
+            format!(
+                "{}: not a checkpoint of this log signed by its key",
+                path.display()
+            )
+        })?;
         if old.size() > new.size() {
-            say!("✗ 台帳が縮んでいます / the log shrank: {} → {}", old.size(), new.size());
+            say!(
+                "✗ 台帳が縮んでいます / the log shrank: {} → {}",
+                old.size(),
+                new.size()
+            );
             return Ok(Outcome::No);
         }
-        let answer = registry.get_json(&format!("/v1/log/proof/consistency?from={}&to={}", old.size(), new.size()))?;
+        let answer = registry.get_json(&format!(
+            "/v1/log/proof/consistency?from={}&to={}",
+            old.size(),
+            new.size()
+        ))?;
         let proof = answer["proof"]
             .as_array()
             .ok_or_else(|| anyhow!("consistency proof missing"))?
             .iter()
-            .map(|h| h.as_str().and_then(|s| STANDARD.decode(s).ok()).and_then(|b| Hash::from_slice(&b)))
+            .map(|h| {
+                h.as_str()
+                    .and_then(|s| STANDARD.decode(s).ok())
+                    .and_then(|b| Hash::from_slice(&b))
+            })
             .collect::<Option<Vec<Hash>>>()
             .ok_or_else(|| anyhow!("consistency proof is malformed"))?;
-        if let Err(error) = verify_consistency(old.size(), new.size(), old.root(), new.root(), &proof) {
+        if let Err(error) =
+            verify_consistency(old.size(), new.size(), old.root(), new.root(), &proof)
+        {
             say!(
                 "✗ 台帳が整合しません / the log is NOT consistent with the saved checkpoint: {error}"
             );

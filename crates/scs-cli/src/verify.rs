@@ -58,7 +58,10 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
             let mut lists = OfflineStatusLists::none();
             for path in &args.status_list {
                 lists
-                    .add_signed(&read_bounded(path, MAX_STATUS_LIST_BYTES)?, trust_list.as_ref())
+                    .add_signed(
+                        &read_bounded(path, MAX_STATUS_LIST_BYTES)?,
+                        trust_list.as_ref(),
+                    )
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?;
             }
             Box::new(lists)
@@ -81,7 +84,8 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         .as_ref()
         .ok_or_else(|| anyhow!("give the credential file to verify"))?;
     let bytes = read_bounded(file, MAX_CREDENTIAL_BYTES)?;
-    let credential = scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let credential =
+        scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let resolved = resolve(args, credential["id"].as_str().map(str::to_owned))?;
     let report = Verifier::new(resolved.trust_list.as_ref(), resolved.status.as_ref())
         .verify(credential.clone(), &resolved.question);
@@ -103,7 +107,11 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
 
 type LedgerCheck = std::result::Result<receipt::Included, scs_core::report::Message>;
 
-fn check_receipt(path: &std::path::Path, credential: &Value, list: &TrustList) -> Result<LedgerCheck> {
+fn check_receipt(
+    path: &std::path::Path,
+    credential: &Value,
+    list: &TrustList,
+) -> Result<LedgerCheck> {
     let receipt: Receipt = serde_json::from_slice(&read_bounded(path, 1024 * 1024)?)
         .with_context(|| format!("{} is not a registration receipt", path.display()))?;
     Ok(receipt::check(credential, &receipt, list))
@@ -115,7 +123,9 @@ pub fn print(json: bool, report: &Report, ledger: Option<&LedgerCheck>) -> Resul
         let mut value = serde_json::to_value(report)?;
         if let Some(ledger) = ledger {
             value["ledger"] = match ledger {
-                Ok(i) => serde_json::json!({"ok": true, "logIndex": i.index, "treeSize": i.tree_size}),
+                Ok(i) => {
+                    serde_json::json!({"ok": true, "logIndex": i.index, "treeSize": i.tree_size})
+                }
                 Err(why) => serde_json::json!({"ok": false, "detail": why.en, "detailJa": why.ja}),
             };
         }
