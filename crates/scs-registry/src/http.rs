@@ -261,36 +261,70 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
     CredentialId::parse(&full).map_err(|e| ApiError::BadParameter(e.to_string()))
 }
 
+/// The public view of a credential record at `now`: the body of `GET /v1/credentials/{id}`.
+/// Serialised straight from the record (no copy of the credential); fields in alphabetical
+/// order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordView<'a> {
+    credential: &'a Value,
+    history: &'a [state::HistoryEvent],
+    log_index: u64,
+    status: StatusView,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusView {
+    reason: Option<scs_core::lifecycle::Reason>,
+    reason_ja: Option<&'static str>,
+    state: CredentialState,
+    state_en: &'static str,
+    state_ja: &'static str,
+}
+
+impl<'a> RecordView<'a> {
+    fn new(record: &'a CredentialRecord, now: Timestamp) -> Self {
+        let state = record.state_now(now);
+        Self {
+            credential: &record.credential,
+            history: &record.history,
+            log_index: record.log_index,
+            status: StatusView {
+                reason: record.reason,
+                reason_ja: record.reason.map(|r| r.ja()),
+                state,
+                state_en: state.en(),
+                state_ja: state.ja(),
+            },
+        }
+    }
+}
+
 /// The public view of a credential record at `now`.
 pub fn record_view(record: &CredentialRecord, now: Timestamp) -> Value {
-    let typed = record.typed();
-    let state = typed
-        .as_ref()
-        .map_or(record.lifecycle, |t| record.state_at(t, now));
-    json!({
-        "credential": record.credential,
-        "status": {
-            "state": state,
-            "stateJa": state.ja(),
-            "stateEn": state.en(),
-            "reason": record.reason,
-            "reasonJa": record.reason.map(|r| r.ja()),
-        },
-        "history": record.history,
-        "logIndex": record.log_index,
-    })
+    serde_json::to_value(RecordView::new(record, now)).unwrap_or_default()
 }
 
 async fn get_credential(
     State(app): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let record = app
         .ledger
         .credential(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
-    Ok(Json(record_view(&record, now())))
+    let body =
+        serde_json::to_vec(&RecordView::new(&record, now())).map_err(|_| ApiError::Unavailable)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn change_status(

@@ -7,7 +7,7 @@
 //!    on each in order, against the indexes plus the writes staged earlier in the batch.
 //!    Refused entries are answered at once and never reach the log.
 //! 3. The accepted entries are appended to the log files and fsynced (group commit).
-//! 4. Each entry's index writes, with the applied-size marker, are applied atomically.
+//! 4. The index writes of the whole batch, with the applied-size marker, are applied atomically.
 //! 5. The in-memory tree is extended, a checkpoint is signed and written, and the status lists
 //!    touched are re-signed.
 //! 6. Only then are the requests answered.
@@ -33,11 +33,11 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
-use scs_issuer::now;
 use crate::log_files::{LogFileError, LogFiles};
 use crate::state::{self, keys, read_bits, Effect, Overlay, RegistryIdentity, VerifiedEntry};
 use crate::store::IndexStore;
 use crate::tree::Tree;
+use scs_issuer::now;
 
 /// Most entries committed with one fsync.
 pub const MAX_BATCH: usize = 512;
@@ -71,8 +71,8 @@ pub struct RegistryKeys {
 /// A signed status list, ready to serve.
 #[derive(Debug)]
 pub struct SignedList {
-    /// The credential JSON.
-    pub body: Vec<u8>,
+    /// The credential JSON (shared, not copied, by every response).
+    pub body: axum::body::Bytes,
     /// Strong ETag.
     pub etag: String,
     /// When it was signed.
@@ -111,6 +111,41 @@ pub struct NameEntry {
     pub legal_name: String,
 }
 
+/// The name index: entries in registration order, and a hash of each entry's
+/// (corporate number, folded name) → its position, so that adding a name is O(1) rather than a
+/// scan of every name (which made registration O(n) and the start-up name load O(n²)).
+#[derive(Default)]
+struct Names {
+    list: Vec<NameEntry>,
+    seen: HashMap<u64, usize>,
+}
+
+impl Names {
+    fn key(corporate_number: &str, folded: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (corporate_number, folded).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn insert(&mut self, entry: NameEntry) {
+        let same = |n: &NameEntry| {
+            n.corporate_number == entry.corporate_number && n.folded == entry.folded
+        };
+        let key = Self::key(&entry.corporate_number, &entry.folded);
+        match self.seen.get(&key) {
+            None => {
+                self.seen.insert(key, self.list.len());
+            }
+            Some(&at) if self.list.get(at).is_some_and(same) => return,
+            // A hash collision: fall back to looking.
+            Some(_) if self.list.iter().any(same) => return,
+            Some(_) => {}
+        }
+        self.list.push(entry);
+    }
+}
+
 /// The ledger, shared by every handler.
 pub struct Ledger {
     store: Arc<dyn IndexStore>,
@@ -123,7 +158,7 @@ pub struct Ledger {
     trust: RwLock<(Arc<TrustList>, u64)>,
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
-    names: RwLock<Vec<NameEntry>>,
+    names: RwLock<Names>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
 }
 
@@ -134,7 +169,6 @@ impl std::fmt::Debug for Ledger {
             .finish_non_exhaustive()
     }
 }
-
 
 fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
@@ -207,7 +241,7 @@ impl Ledger {
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
-            names: RwLock::new(Vec::new()),
+            names: RwLock::new(Names::default()),
             queue: Mutex::new(None),
         };
         ledger.replay()?;
@@ -434,26 +468,35 @@ impl Ledger {
                 return;
             }
         };
+        // The whole batch's index writes, in log order (a later write to the same key wins),
+        // with the applied-size marker, as one atomic batch: after a crash the indexes hold all
+        // of it or none, and a restart replays what they lack.
+        let mut writes = Vec::new();
+        for (_, transition, _) in &mut accepted {
+            writes.append(&mut transition.writes);
+        }
+        writes.push((keys::APPLIED.to_vec(), Some(next.to_be_bytes().to_vec())));
+        if let Err(error) = self.store.apply(writes) {
+            // The log holds the entries; a restart replays them into the indexes.
+            tracing::error!("index update failed after the log append; restart to replay: {error}");
+            self.stop_writer();
+        }
         let mut touched = Vec::new();
-        for (_, transition, index) in &accepted {
-            let mut writes = transition.writes.clone();
-            writes.push((
-                keys::APPLIED.to_vec(),
-                Some((index + 1).to_be_bytes().to_vec()),
-            ));
-            if let Err(error) = self.store.apply(writes) {
-                // The log holds the entry; a restart replays it into the indexes.
-                tracing::error!(
-                    "index update failed after the log append; restart to replay: {error}"
-                );
-                self.stop_writer();
-            }
+        for (job, transition, index) in &accepted {
             match &transition.effect {
                 Effect::TrustList(list) => {
                     *write_lock(&self.trust) = (Arc::new((**list).clone()), *index)
                 }
                 Effect::StatusChanged { list, .. } => touched.push(*list),
-                Effect::Registered(id) => self.index_name(id),
+                Effect::Registered(_) => {
+                    if let VerifiedEntry::Request {
+                        credential: Some(pair),
+                        ..
+                    } = &job.entry
+                    {
+                        self.index_credential_name(&pair.0);
+                    }
+                }
                 Effect::Allocated(_) => {}
             }
         }
@@ -484,15 +527,10 @@ impl Ledger {
         }
     }
 
-    fn index_name(&self, id: &scs_core::ids::CredentialId) {
-        let Some(record) = self.credential(id) else {
-            return;
-        };
-        let Some(typed) = record.typed() else { return };
+    fn index_credential_name(&self, typed: &scs_core::credential::AttainmentCredential) {
         let Some(number) = typed.credential_subject.corporate_number else {
             return;
         };
-        let mut names = write_lock(&self.names);
         let folded = fold_name(&typed.credential_subject.legal_name)
             + &typed
                 .credential_subject
@@ -500,27 +538,30 @@ impl Ledger {
                 .as_deref()
                 .map(fold_name)
                 .unwrap_or_default();
-        if !names
-            .iter()
-            .any(|n| n.corporate_number == number.as_str() && n.folded == folded)
-        {
-            names.push(NameEntry {
-                folded,
-                corporate_number: number.to_string(),
-                legal_name: typed.credential_subject.legal_name.clone(),
-            });
-        }
+        write_lock(&self.names).insert(NameEntry {
+            folded,
+            corporate_number: number.to_string(),
+            legal_name: typed.credential_subject.legal_name.clone(),
+        });
     }
 
     /// Loads the name index from the credential records (run in the background at start-up).
     pub fn load_names(&self) {
-        let records = self
-            .store
-            .scan_prefix(keys::CREDENTIAL_PREFIX, usize::MAX)
-            .unwrap_or_default();
-        for (key, _) in records {
-            if let Some(id) = key.get(2..18).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
-                self.index_name(&scs_core::ids::CredentialId::from_bytes(id));
+        // In key order, one 256th of the (random) id space at a time, so that memory stays
+        // bounded: with a million credentials, all records at once would be gigabytes.
+        for first in 0..=u8::MAX {
+            let prefix = [keys::CREDENTIAL_PREFIX, &[first]].concat();
+            let records = self
+                .store
+                .scan_prefix(&prefix, usize::MAX)
+                .unwrap_or_default();
+            for (_, record) in records {
+                if let Some(typed) = serde_json::from_slice::<state::CredentialRecord>(&record)
+                    .ok()
+                    .and_then(|r| r.typed())
+                {
+                    self.index_credential_name(&typed);
+                }
             }
         }
     }
@@ -565,7 +606,7 @@ impl Ledger {
         write_lock(&self.lists).insert(
             (purpose, list),
             Arc::new(SignedList {
-                body,
+                body: body.into(),
                 etag,
                 signed_at,
             }),
@@ -574,19 +615,21 @@ impl Ledger {
 
     /// The signed status list, re-signed when a day old so that its `validUntil` never lapses.
     pub fn status_list(&self, purpose: StatusPurpose, list: u32) -> Option<Arc<SignedList>> {
-        let open = self.store.get(&keys::open_list(purpose)).ok().flatten();
-        let open: u32 = open
-            .and_then(|b| serde_json::from_slice::<state::OpenList>(&b).ok())
-            .map_or(0, |o| o.list);
-        if list > open {
-            return None;
-        }
+        // A list signed before exists (lists are never removed): answer from the cache without
+        // reading the store.
         let fresh = |l: &SignedList| l.signed_at.plus_days(1).is_some_and(|t| t > now());
         if let Some(cached) = read_lock(&self.lists)
             .get(&(purpose, list))
             .filter(|l| fresh(l))
         {
             return Some(cached.clone());
+        }
+        let open = self.store.get(&keys::open_list(purpose)).ok().flatten();
+        let open: u32 = open
+            .and_then(|b| serde_json::from_slice::<state::OpenList>(&b).ok())
+            .map_or(0, |o| o.list);
+        if list > open {
+            return None;
         }
         self.resign_list(purpose, list);
         read_lock(&self.lists).get(&(purpose, list)).cloned()
@@ -658,7 +701,7 @@ impl Ledger {
         }
         let names = read_lock(&self.names);
         let mut found: Vec<NameEntry> = Vec::new();
-        for entry in names.iter().filter(|n| n.folded.contains(&folded)) {
+        for entry in names.list.iter().filter(|n| n.folded.contains(&folded)) {
             if !found
                 .iter()
                 .any(|f| f.corporate_number == entry.corporate_number)

@@ -136,9 +136,28 @@ impl CredentialRecord {
 
     /// The state a person should see at `now`.
     pub fn state_at(&self, credential: &AttainmentCredential, now: Timestamp) -> CredentialState {
+        self.state_within(credential.valid_from, credential.valid_until, now)
+    }
+
+    /// [`Self::state_at`] reading only the credential's `validFrom` and `validUntil` instead of
+    /// the whole typed credential (the lookup hot path); the lifecycle state if they are unreadable.
+    pub fn state_now(&self, now: Timestamp) -> CredentialState {
+        let time = |name: &str| {
+            self.credential
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(|text| Timestamp::parse(text).ok())
+        };
+        match (time("validFrom"), time("validUntil")) {
+            (Some(from), Some(until)) => self.state_within(from, until, now),
+            _ => self.lifecycle,
+        }
+    }
+
+    fn state_within(&self, from: Timestamp, until: Timestamp, now: Timestamp) -> CredentialState {
         match self.lifecycle {
-            CredentialState::Active if now < credential.valid_from => CredentialState::NotYetValid,
-            CredentialState::Active if now > credential.valid_until => CredentialState::Expired,
+            CredentialState::Active if now < from => CredentialState::NotYetValid,
+            CredentialState::Active if now > until => CredentialState::Expired,
             other => other,
         }
     }
