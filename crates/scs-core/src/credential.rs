@@ -347,6 +347,15 @@ impl AttainmentCredential {
         Ok(credential)
     }
 
+    /// [`AttainmentCredential::from_json`] for a document the caller no longer needs: its
+    /// strings are moved into the credential rather than copied. Same answers, same errors.
+    pub fn from_value(document: Value) -> Result<Self, ProfileError> {
+        let credential =
+            Self::deserialize(document).map_err(|e| ProfileError::Shape(e.to_string()))?;
+        credential.check_profile()?;
+        Ok(credential)
+    }
+
     /// The document to sign.
     pub fn to_json(&self) -> Value {
         // Serialising plain data with string keys cannot fail.

@@ -65,6 +65,16 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     out.push(b'"');
+    // Almost every string in a credential needs no escape: copy it whole. (A fold rather than
+    // `any`, so that the compiler can check many bytes at once.)
+    let needs_escape = bytes.iter().fold(false, |found, &b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (index, &byte) in bytes.iter().enumerate() {
         let short: &[u8] = match byte {

@@ -185,6 +185,16 @@ impl DidKey {
     pub fn as_did(&self) -> String {
         format!("did:key:{}", self.multikey)
     }
+
+    /// The Multikey part, `z6Mk…`.
+    pub fn multikey(&self) -> &str {
+        &self.multikey
+    }
+
+    /// Whether `did` is this key's DID, `did:key:z6Mk…`; compares without building the string.
+    pub fn is_did(&self, did: &str) -> bool {
+        did.strip_prefix("did:key:") == Some(self.multikey.as_str())
+    }
 }
 
 impl fmt::Display for DidKey {

@@ -96,6 +96,25 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.0;
+        let (year, month, day) = t.to_calendar_date();
+        let (hour, minute, second) = t.to_hms();
+        // Verification reports write several timestamps each; write the digits directly rather
+        // than through the padded integer formatting below (same text, several times faster).
+        if (0..=9999).contains(&year) {
+            let mut text = *b"0000-00-00T00:00:00Z";
+            let two = |out: &mut [u8], n: u8| {
+                out[0] = b'0' + n / 10;
+                out[1] = b'0' + n % 10;
+            };
+            two(&mut text[0..2], (year / 100) as u8);
+            two(&mut text[2..4], (year % 100) as u8);
+            two(&mut text[5..7], u8::from(month));
+            two(&mut text[8..10], day);
+            two(&mut text[11..13], hour);
+            two(&mut text[14..16], minute);
+            two(&mut text[17..19], second);
+            return f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?);
+        }
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
@@ -208,6 +227,37 @@ mod tests {
             "",
         ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The direct digit writer gives the text the padded `write!` gives, for every instant
+        /// `time` can hold (years -9999 to 9999; outside 0..=9999 the padded form is used).
+        #[test]
+        fn display_matches_padded_formatting(seconds in -377_705_116_800_i64..253_402_300_800) {
+            let t = Timestamp::from_unix(seconds).unwrap().0;
+            let padded = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            proptest::prop_assert_eq!(Timestamp(t).to_string(), padded);
+        }
+    }
+
+    #[test]
+    fn display_at_the_ends_of_the_range() {
+        for (seconds, text) in [
+            (-62_167_219_200, "0000-01-01T00:00:00Z"),
+            (-62_167_219_201, "-001-12-31T23:59:59Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+            (0, "1970-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(Timestamp::from_unix(seconds).unwrap().to_string(), text);
         }
     }
 

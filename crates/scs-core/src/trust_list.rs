@@ -316,8 +316,7 @@ impl TrustList {
 
     /// The entry for a key, if listed.
     pub fn issuer(&self, key: &DidKey) -> Option<&DesignatedIssuer> {
-        let did = key.to_string();
-        self.issuers.iter().find(|i| i.id == did)
+        self.issuers.iter().find(|i| key.is_did(&i.id))
     }
 
     /// Was `signer` designated for `level` when it signed at `created`?

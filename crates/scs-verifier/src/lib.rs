@@ -15,10 +15,11 @@ pub mod receipt;
 mod status;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use scs_core::credential::{AttainmentCredential, Level};
+use scs_core::credential::{AttainmentCredential, Level, ProfileError};
 use scs_core::ids::CorporateNumber;
-use scs_core::keys::DidKey;
+use scs_core::keys::{DidKey, KeyError};
 use scs_core::proof::{self, PreparedProof, ProofError, ProofInfo, ProofPurpose};
 use scs_core::report::{Check, CheckName, Message, Report};
 use scs_core::timestamp::Timestamp;
@@ -73,16 +74,24 @@ impl Question {
 }
 
 /// A verifier with its trust anchors.
-#[derive(Clone, Copy)]
+///
+/// It remembers the decoded public keys of the trust list's issuers, each decoded the first time
+/// a credential names it: decoding a `did:key` (base58 and point decompression) costs about a
+/// tenth of a verification, and a verifier sees the same few designated issuers again and again.
+/// Keys of signers outside the trust list are decoded afresh every time.
+#[derive(Clone)]
 pub struct Verifier<'a> {
-    trust_list: Option<&'a TrustList>,
     status: &'a dyn StatusSource,
+    signers: Signers<'a>,
 }
 
 impl std::fmt::Debug for Verifier<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
-            .field("trust_list_sequence", &self.trust_list.map(|t| t.sequence))
+            .field(
+                "trust_list_sequence",
+                &self.signers.trust_list.map(|t| t.sequence),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -98,15 +107,31 @@ pub fn parse_credential(bytes: &[u8]) -> Result<Value, InputError> {
     Ok(value)
 }
 
+/// A credential whose signature has been checked: who signed it and, if it could be read, the
+/// credential; or why the signature could not be checked or did not verify.
+type Signed = Result<(ProofInfo, Result<AttainmentCredential, ProfileError>), ProofError>;
+
+/// `verify_batch` gives each thread at least this many signatures to check (so a batch of fewer
+/// than twice this stays on the calling thread): starting a thread costs about as much as
+/// checking two or three signatures.
+const MIN_BATCH_PER_THREAD: usize = 16;
+
 impl<'a> Verifier<'a> {
     /// A verifier trusting `trust_list` (if any) and asking `status` about status entries.
+    /// Cheap: issuer keys are decoded only when first needed.
     pub fn new(trust_list: Option<&'a TrustList>, status: &'a dyn StatusSource) -> Self {
-        Self { trust_list, status }
+        Self {
+            status,
+            signers: Signers {
+                trust_list,
+                keys: OnceLock::new(),
+            },
+        }
     }
 
     /// The trust list this verifier trusts, if any.
     pub(crate) fn trust_list(&self) -> Option<&'a TrustList> {
-        self.trust_list
+        self.signers.trust_list
     }
 
     /// Verifies credential bytes.
@@ -117,75 +142,74 @@ impl<'a> Verifier<'a> {
     /// Verifies one parsed credential (already through [`parse_credential`] or
     /// [`check_data_model`]).
     pub fn verify(&self, credential: Value, question: &Question) -> Report {
-        let signature = proof::prepare(credential, ProofPurpose::AssertionMethod)
-            .and_then(|prepared| prepared.verify().map(|()| prepared));
-        self.finish(signature, question)
+        let signed = proof::prepare_with(credential, ProofPurpose::AssertionMethod, |method| {
+            self.signers.key(method)
+        })
+        .and_then(|prepared| {
+            prepared.verify()?;
+            Ok(read(prepared))
+        });
+        self.report(signed, question)
     }
 
-    /// Verifies many credentials, checking all signatures with one Ed25519 batch verification.
+    /// Verifies many credentials, checking their signatures with Ed25519 batch verification.
     /// Reports come back in input order and are the same as [`Verifier::verify`] would give,
     /// with one documented exception: batch verification does not refuse a small-order `R`
     /// the way `verify_strict` does. Only the key holder can make such a signature, so it
     /// never lets a forgery through.
+    ///
+    /// The Ed25519 checks of a large batch are split into one chunk per available core, each
+    /// batch-verified on its own thread; everything else (preparing the proofs, reading the
+    /// credentials, status look-ups, the reports) is done on the calling thread.
     pub fn verify_batch(&self, credentials: Vec<Value>, question: &Question) -> Vec<Report> {
-        // A batch usually comes from a handful of designated issuers: decode and decompress each
-        // distinct verification method once rather than once per credential.
-        let mut signers: HashMap<String, DidKey> = HashMap::new();
+        self.check_signatures(credentials, available_threads())
+            .into_iter()
+            .map(|signed| self.report(signed, question))
+            .collect()
+    }
+
+    /// The signature part of [`Verifier::verify_batch`], in input order: proofs are prepared
+    /// (and credentials read) on the calling thread, and the Ed25519 checks are spread over up to
+    /// `threads` threads.
+    fn check_signatures(&self, credentials: Vec<Value>, threads: usize) -> Vec<Signed> {
+        // Keys outside the trust list are not cached across calls, but within one batch each is
+        // decoded once.
+        let mut unlisted: HashMap<String, DidKey> = HashMap::new();
         let prepared: Vec<Result<PreparedProof, ProofError>> = credentials
             .into_iter()
             .map(|c| {
                 proof::prepare_with(c, ProofPurpose::AssertionMethod, |method| {
-                    if let Some(key) = signers.get(method) {
+                    if let Some(key) = self.signers.listed(method).or_else(|| unlisted.get(method))
+                    {
                         return Ok(key.clone());
                     }
                     let key = DidKey::from_verification_method(method)?;
-                    signers.insert(method.to_owned(), key.clone());
+                    unlisted.insert(method.to_owned(), key.clone());
                     Ok(key)
                 })
             })
             .collect();
         let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
-        let messages: Vec<&[u8]> = ready.iter().map(|p| p.message.as_slice()).collect();
-        let signatures: Vec<_> = ready.iter().map(|p| p.signature).collect();
-        let keys: Vec<_> = ready
-            .iter()
-            .map(|p| *p.info.signer.public_key().as_dalek())
-            .collect();
-        // Batch verification says only "all good" or "something is bad"; in the second case
-        // each proof is checked on its own so that every report names the right culprit.
-        let all_good =
-            ready.is_empty() || ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
+        let mut checked = verify_signatures(&ready, threads).into_iter();
         prepared
             .into_iter()
             .map(|p| {
-                let checked = p.and_then(|prepared| {
-                    if all_good {
-                        Ok(prepared)
-                    } else {
-                        prepared.verify().map(|()| prepared)
-                    }
-                });
-                self.finish(checked, question)
+                let prepared = p?;
+                // One answer per ready proof, in order: never missing.
+                checked.next().unwrap_or(Err(ProofError::BadSignature))?;
+                Ok(read(prepared))
             })
             .collect()
     }
 
-    fn finish(&self, signature: Result<PreparedProof, ProofError>, question: &Question) -> Report {
-        let prepared = match signature {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                return Report::new(
-                    vec![Check::fail(CheckName::Signature, signature_failure(&error))],
-                    None,
-                )
-            }
-        };
-        let PreparedProof {
-            unsecured, info, ..
-        } = prepared;
-        match AttainmentCredential::from_json(&unsecured) {
-            Ok(credential) => self.verify_signed_claims(&credential, &info, question),
+    fn report(&self, signed: Signed, question: &Question) -> Report {
+        match signed {
             Err(error) => Report::new(
+                vec![Check::fail(CheckName::Signature, signature_failure(&error))],
+                None,
+            ),
+            Ok((info, Ok(credential))) => self.verify_signed_claims(&credential, &info, question),
+            Ok((info, Err(error))) => Report::new(
                 vec![
                     signature_pass(&info),
                     Check::fail(
@@ -210,7 +234,8 @@ impl<'a> Verifier<'a> {
         info: &ProofInfo,
         question: &Question,
     ) -> Report {
-        let mut checks = vec![signature_pass(info)];
+        let mut checks = Vec::with_capacity(6);
+        checks.push(signature_pass(info));
         checks.push(self.issuer_check(credential, info));
         checks.push(self.validity_check(credential, question.at));
         checks.push(self.status_check(credential, question.at));
@@ -225,13 +250,13 @@ impl<'a> Verifier<'a> {
 
     fn issuer_check(&self, credential: &AttainmentCredential, info: &ProofInfo) -> Check {
         let fail = |m| Check::fail(CheckName::Issuer, m);
-        let Some(trust_list) = self.trust_list else {
+        let Some(trust_list) = self.signers.trust_list else {
             return fail(Message::new(
                 "指定機関一覧（trust list）がないため、発行者が指定機関か確認できません",
                 "no trust list given, so the issuer cannot be confirmed as designated",
             ));
         };
-        if credential.issuer.id != info.signer.to_string() {
+        if !info.signer.is_did(&credential.issuer.id) {
             return fail(Message::new(
                 "credential の issuer と署名者が一致しません",
                 "the credential's issuer is not the key that signed it",
@@ -275,7 +300,7 @@ impl<'a> Verifier<'a> {
     fn validity_check(&self, credential: &AttainmentCredential, at: Timestamp) -> Check {
         let (from, until) = (credential.valid_from, credential.valid_until);
         let level = credential.credential_subject.achievement.level;
-        if let Some(rule) = self.trust_list.and_then(|t| t.policy.rule(level)) {
+        if let Some(rule) = self.signers.trust_list.and_then(|t| t.policy.rule(level)) {
             let days = from.days_until(&until);
             if days > i64::from(rule.max_validity_days) {
                 return Check::fail(
@@ -332,7 +357,7 @@ impl<'a> Verifier<'a> {
         }
         let mut undecided = None;
         for entry in &credential.credential_status {
-            match self.status.lookup(entry, self.trust_list, at) {
+            match self.status.lookup(entry, self.signers.trust_list, at) {
                 StatusAnswer::Clear => {}
                 StatusAnswer::Set { reason } => {
                     let (ja, en) = match entry.purpose {
@@ -369,6 +394,102 @@ impl<'a> Verifier<'a> {
             ),
         }
     }
+}
+
+/// The trust list and its issuers' keys, each decoded on first use. `OnceLock` rather than a
+/// `RefCell`, so that this part of a [`Verifier`] stays `Sync`.
+#[derive(Clone)]
+struct Signers<'a> {
+    trust_list: Option<&'a TrustList>,
+    /// One slot per `trust_list.issuers` entry, in the same order; `None` in a slot means that
+    /// issuer's `id` is not a usable did:key.
+    keys: OnceLock<Box<[OnceLock<Option<DidKey>>]>>,
+}
+
+impl Signers<'_> {
+    /// The key named by a verification method `did:key:X#X`: the same answer as
+    /// [`DidKey::from_verification_method`], from the cache when `did:key:X` is a trust list
+    /// issuer.
+    fn key(&self, method: &str) -> Result<DidKey, KeyError> {
+        if let Some(key) = self.listed(method) {
+            return Ok(key.clone());
+        }
+        DidKey::from_verification_method(method)
+    }
+
+    fn listed(&self, method: &str) -> Option<&DidKey> {
+        let trust_list = self.trust_list?;
+        let (did, fragment) = method.split_once('#')?;
+        let index = trust_list.issuers.iter().position(|i| i.id == did)?;
+        let keys = self
+            .keys
+            .get_or_init(|| trust_list.issuers.iter().map(|_| OnceLock::new()).collect());
+        let key = keys
+            .get(index)?
+            .get_or_init(|| DidKey::parse(did).ok())
+            .as_ref()?;
+        // `from_verification_method` refuses a fragment naming another key; leave that case
+        // (and its error) to it.
+        (key.multikey() == fragment).then_some(key)
+    }
+}
+
+/// Checks the signatures of `proofs`, one answer per proof and in order, with Ed25519 batch
+/// verification over up to `threads` chunks, each on its own thread (the calling thread takes the
+/// first). The threads only do arithmetic on the prepared proofs: everything that allocates much
+/// (parsing, canonicalization, reading, reports) stays on the calling thread, so the threads do
+/// not contend for the allocator.
+fn verify_signatures(proofs: &[&PreparedProof], threads: usize) -> Vec<Result<(), ProofError>> {
+    let threads = threads.min(proofs.len() / MIN_BATCH_PER_THREAD).max(1);
+    if threads == 1 {
+        return verify_chunk(proofs);
+    }
+    let mut chunks = proofs.chunks(proofs.len().div_ceil(threads));
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || verify_chunk(chunk)))
+            .collect();
+        let mut checked = verify_chunk(first);
+        for thread in others {
+            checked.extend(
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        checked
+    })
+}
+
+/// One batch verification of `proofs`. Batch verification says only "all good" or "something is
+/// bad"; in the second case each proof is checked on its own so that every report names the
+/// right culprit.
+fn verify_chunk(proofs: &[&PreparedProof]) -> Vec<Result<(), ProofError>> {
+    let messages: Vec<&[u8]> = proofs.iter().map(|p| p.message.as_slice()).collect();
+    let signatures: Vec<_> = proofs.iter().map(|p| p.signature).collect();
+    let keys: Vec<_> = proofs
+        .iter()
+        .map(|p| *p.info.signer.public_key().as_dalek())
+        .collect();
+    if proofs.is_empty() || ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        vec![Ok(()); proofs.len()]
+    } else {
+        proofs.iter().map(|p| p.verify()).collect()
+    }
+}
+
+/// Reads the ★ credential out of a document whose signature has been checked.
+fn read(prepared: PreparedProof) -> (ProofInfo, Result<AttainmentCredential, ProfileError>) {
+    let credential = AttainmentCredential::from_value(prepared.unsecured);
+    (prepared.info, credential)
+}
+
+/// Threads `verify_batch` may use: the available cores, asked once per process (the answer
+/// takes a few system calls on Linux, where it reads cgroup limits).
+fn available_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn signature_pass(info: &ProofInfo) -> Check {

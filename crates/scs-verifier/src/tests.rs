@@ -382,3 +382,103 @@ mod mutation {
         }
     }
 }
+
+#[test]
+fn batch_on_several_threads_gives_the_same_reports_in_order() {
+    let w = world();
+    let other = World {
+        issuer: SecretKey::from_seed(&[9; 32]),
+        ..world()
+    };
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&w.trust_list), &none);
+    let mut credentials: Vec<Value> = (0..50)
+        .map(|i| {
+            // A different subject in each, so a report out of place would show.
+            let subject = SubjectInput::parse_many(&format!(
+                r#"{{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル{i}"}}"#
+            ))
+            .unwrap()
+            .remove(0);
+            let params = IssueParams {
+                issuer_name: "デモ評価機関".into(),
+                level: Level::STAR4,
+                method: None,
+                criteria_version: "2026-03-27".into(),
+                assessed_on: None,
+                valid_from: t("2027-04-01T00:00:00Z"),
+                valid_for: None,
+                status: vec![],
+                policy: Policy::default(),
+            };
+            let key = if i % 5 == 0 { &other.issuer } else { &w.issuer };
+            scs_issuer::issue(&subject, &params, key, t("2027-03-31T00:00:00Z")).unwrap()
+        })
+        .collect();
+    // Two proofs fail before the signature check (2 and 9), leaving 48 to check: with 3 threads,
+    // chunks of 16. Altered credentials in the first chunk (6) and the last (41, 46) make those
+    // chunks' batch checks fail and fall back to one-by-one; the middle chunk passes as a batch.
+    credentials[2]["proof"]["proofValue"] = "zzz".into();
+    credentials[9]["proof"]["verificationMethod"] = "did:key:z6MkBad#z6MkBad".into();
+    credentials[6]["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    credentials[41]["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    credentials[46]["validFrom"] = "2027-04-02T00:00:00Z".into();
+    let single: Vec<Report> = credentials
+        .iter()
+        .map(|c| verifier.verify(c.clone(), &ask()))
+        .collect();
+    for threads in [1, 2, 3, 8] {
+        let signed = verifier.check_signatures(credentials.clone(), threads);
+        let batch: Vec<Report> = signed
+            .into_iter()
+            .map(|s| verifier.report(s, &ask()))
+            .collect();
+        assert_eq!(batch, single, "{threads} threads");
+    }
+    assert_eq!(verifier.verify_batch(credentials, &ask()), single);
+    let invalid: Vec<usize> = (0..50)
+        .filter(|&i| single[i].verdict != Verdict::Valid)
+        .collect();
+    // Every fifth is signed by a key outside the trust list.
+    let mut expected: Vec<usize> = (0..50).filter(|i| i % 5 == 0).collect();
+    expected.extend([2, 6, 9, 41, 46]);
+    expected.sort();
+    assert_eq!(invalid, expected);
+    assert_eq!(names_failing(&single[46]), [CheckName::Signature]);
+    assert_eq!(names_failing(&single[5]), [CheckName::Issuer]);
+}
+
+#[test]
+fn cached_signer_keys_give_the_same_answers_as_decoding() {
+    let mut w = world();
+    let listed = w.issuer.public().did_key();
+    let other = SecretKey::from_seed(&[9; 32]).public().did_key();
+    // A listed id that is not a usable key must not break the lookup of the others.
+    let mut broken = w.trust_list.issuers[0].clone();
+    broken.id = "did:key:z6MkBad".into();
+    w.trust_list.issuers.insert(0, broken);
+    let none = OfflineStatusLists::none();
+    let verifier = Verifier::new(Some(&w.trust_list), &none);
+    let methods = [
+        listed.verification_method(),
+        format!("{listed}#{}", other.multikey()),
+        format!("{listed}#"),
+        listed.to_string(),
+        other.verification_method(),
+        "did:key:z6MkBad#z6MkBad".to_owned(),
+        String::new(),
+    ];
+    for _ in 0..2 {
+        for method in &methods {
+            assert_eq!(
+                verifier.signers.key(method),
+                DidKey::from_verification_method(method),
+                "{method}"
+            );
+        }
+    }
+    assert_eq!(
+        verifier.signers.listed(&listed.verification_method()),
+        Some(&listed)
+    );
+}
