@@ -219,7 +219,19 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
         run.stdout
     );
 
+    let (_, before) = get(&format!("{url}/v1/credentials/{id}"));
+    let (_, size_before) = get(&format!("{url}/v1/health"));
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
+
+    // A stop writes the index snapshot; the next start reads it and answers as before.
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    let server = Server::start(&d.join("data"), port);
+    let (status, after) = get(&format!("{url}/v1/credentials/{id}"));
+    assert_eq!(status, 200);
+    assert_eq!(after, before);
+    assert_eq!(after["status"]["state"], "revoked");
+    assert_eq!(get(&format!("{url}/v1/health")).1, size_before);
+    assert_eq!(server.terminate(), 0);
 }
 
 fn now() -> Timestamp {

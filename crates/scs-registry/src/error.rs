@@ -153,6 +153,21 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title, detail) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(
+                problem = slug,
+                status = status.as_u16(),
+                ?detail,
+                "request failed"
+            );
+        } else {
+            tracing::debug!(
+                problem = slug,
+                status = status.as_u16(),
+                ?detail,
+                "request refused"
+            );
+        }
         let mut body = json!({
             "type": format!("{PROBLEM_BASE}{slug}"),
             "title": title,

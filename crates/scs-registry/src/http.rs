@@ -20,10 +20,11 @@ use scs_core::tlog::{EntryBundle, Hash, Tile};
 use scs_core::trust_list::TrustList;
 use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::ledger::{Committed, Ledger, STATUS_TTL_SECONDS};
+use crate::ledger::{registered_credential, Committed, Ledger, STATUS_TTL_SECONDS};
 use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
 use scs_issuer::now;
 
@@ -225,19 +226,20 @@ async fn register(
             )));
         }
         let (size, checkpoint) = app.ledger.checkpoint();
+        let log_index = existing.record.log_index;
         let proof = app
             .ledger
             .tree()
-            .inclusion_proof(existing.log_index, size)
+            .inclusion_proof(log_index, size)
             .unwrap_or_default();
         let logged = app
             .ledger
-            .entry(existing.log_index)
+            .entry(log_index)
             .map_err(|_| ApiError::Unavailable)?;
         return Ok(Json(json!({
             "id": id.to_string(),
             "entry": String::from_utf8_lossy(&logged),
-            "logIndex": existing.log_index,
+            "logIndex": log_index,
             "treeSize": size,
             "inclusionProof": b64(&proof),
             "checkpoint": checkpoint.as_str(),
@@ -262,12 +264,12 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 }
 
 /// The public view of a credential record at `now`: the body of `GET /v1/credentials/{id}`.
-/// Serialised straight from the record (no copy of the credential); fields in alphabetical
-/// order.
+/// Serialised from the record and the credential's JSON text in the log, spliced in as it is
+/// (never parsed into a tree on this path); fields in alphabetical order.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RecordView<'a> {
-    credential: &'a Value,
+    credential: &'a RawValue,
     history: &'a [state::HistoryEvent],
     log_index: u64,
     status: StatusView,
@@ -284,10 +286,10 @@ struct StatusView {
 }
 
 impl<'a> RecordView<'a> {
-    fn new(record: &'a CredentialRecord, now: Timestamp) -> Self {
-        let state = record.state_now(now);
+    fn new(record: &'a CredentialRecord, credential: &'a RawValue, now: Timestamp) -> Self {
+        let state = record.state_at(now);
         Self {
-            credential: &record.credential,
+            credential,
             history: &record.history,
             log_index: record.log_index,
             status: StatusView {
@@ -301,11 +303,6 @@ impl<'a> RecordView<'a> {
     }
 }
 
-/// The public view of a credential record at `now`.
-pub fn record_view(record: &CredentialRecord, now: Timestamp) -> Value {
-    serde_json::to_value(RecordView::new(record, now)).unwrap_or_default()
-}
-
 async fn get_credential(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -313,10 +310,15 @@ async fn get_credential(
     let id = parse_id(&id)?;
     let record = app
         .ledger
-        .credential(&id)
+        .credential_record(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
-    let body =
-        serde_json::to_vec(&RecordView::new(&record, now())).map_err(|_| ApiError::Unavailable)?;
+    let entry = app
+        .ledger
+        .entry(record.log_index)
+        .map_err(|_| ApiError::Unavailable)?;
+    let credential = registered_credential(&entry).map_err(|_| ApiError::Unavailable)?;
+    let body = serde_json::to_vec(&RecordView::new(&record, credential, now()))
+        .map_err(|_| ApiError::Unavailable)?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -377,7 +379,7 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
         let Some(typed) = record.typed() else {
             continue;
         };
-        let state = record.state_at(&typed, now);
+        let state = record.record.state_at(now);
         let level = typed.credential_subject.achievement.level.get();
         if state == CredentialState::Active {
             highest = highest.max(Some(level));
@@ -391,9 +393,9 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
             "validUntil": typed.valid_until,
             "state": state,
             "stateJa": state.ja(),
-            "reason": record.reason,
-            "history": record.history,
-            "logIndex": record.log_index,
+            "reason": record.record.reason,
+            "history": record.record.history,
+            "logIndex": record.record.log_index,
         }));
     }
     json!({
@@ -521,7 +523,7 @@ impl StatusSource for RegistryStatus<'_> {
                     .and_then(|b| serde_json::from_slice::<Allocation>(&b).ok())
                     .and_then(|a| a.used_by)
                     .and_then(|id| CredentialId::parse(&id).ok())
-                    .and_then(|id| ledger.credential(&id))
+                    .and_then(|id| ledger.credential_record(&id))
                     .and_then(|r| r.reason);
                 StatusAnswer::Set {
                     reason: reason.map(|r| r.message()),

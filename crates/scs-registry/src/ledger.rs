@@ -24,17 +24,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
+use scs_core::ids::CredentialId;
 use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
 use scs_core::trust_list::TrustList;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
 use crate::log_files::{LogFileError, LogFiles};
-use crate::state::{self, keys, read_bits, Effect, Overlay, RegistryIdentity, VerifiedEntry};
+use crate::names::{NameIndex, NameMatch};
+use crate::state::{
+    self, keys, read_bits, Effect, Overlay, Registered, RegistryIdentity, VerifiedEntry,
+};
 use crate::store::IndexStore;
 use crate::tree::Tree;
 use scs_issuer::now;
@@ -100,52 +105,6 @@ struct Job {
     reply: oneshot::Sender<Result<Committed, ApiError>>,
 }
 
-/// One company name, for search.
-#[derive(Debug, Clone)]
-pub struct NameEntry {
-    /// Normalised for matching (NFKC-like width folding, lower case).
-    pub folded: String,
-    /// 法人番号.
-    pub corporate_number: String,
-    /// As registered.
-    pub legal_name: String,
-}
-
-/// The name index: entries in registration order, and a hash of each entry's
-/// (corporate number, folded name) → its position, so that adding a name is O(1) rather than a
-/// scan of every name (which made registration O(n) and the start-up name load O(n²)).
-#[derive(Default)]
-struct Names {
-    list: Vec<NameEntry>,
-    seen: HashMap<u64, usize>,
-}
-
-impl Names {
-    fn key(corporate_number: &str, folded: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (corporate_number, folded).hash(&mut hasher);
-        hasher.finish()
-    }
-
-    fn insert(&mut self, entry: NameEntry) {
-        let same = |n: &NameEntry| {
-            n.corporate_number == entry.corporate_number && n.folded == entry.folded
-        };
-        let key = Self::key(&entry.corporate_number, &entry.folded);
-        match self.seen.get(&key) {
-            None => {
-                self.seen.insert(key, self.list.len());
-            }
-            Some(&at) if self.list.get(at).is_some_and(same) => return,
-            // A hash collision: fall back to looking.
-            Some(_) if self.list.iter().any(same) => return,
-            Some(_) => {}
-        }
-        self.list.push(entry);
-    }
-}
-
 /// The ledger, shared by every handler.
 pub struct Ledger {
     store: Arc<dyn IndexStore>,
@@ -158,8 +117,9 @@ pub struct Ledger {
     trust: RwLock<(Arc<TrustList>, u64)>,
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
-    names: RwLock<Names>,
+    names: RwLock<NameIndex>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -178,20 +138,6 @@ fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Folds full-width ASCII and ideographic spaces to half-width and lower-cases, so that
-/// "ＡＢＣ　株式会社" and "abc 株式会社" match.
-pub fn fold_name(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\u{3000}' => Some(' '),
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
-            c => Some(c),
-        })
-        .flat_map(char::to_lowercase)
-        .filter(|c| !c.is_whitespace())
-        .collect()
 }
 
 impl Ledger {
@@ -241,8 +187,9 @@ impl Ledger {
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
-            names: RwLock::new(Names::default()),
+            names: RwLock::new(NameIndex::default()),
             queue: Mutex::new(None),
+            writer: Mutex::new(None),
         };
         ledger.replay()?;
         ledger.check_and_sign_checkpoint()?;
@@ -373,7 +320,7 @@ impl Ledger {
             *queue = Some(sender);
         }
         let ledger = Arc::clone(self);
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("ledger-writer".into())
             .spawn(move || {
                 while let Some(first) = receiver.blocking_recv() {
@@ -386,9 +333,25 @@ impl Ledger {
                     }
                     ledger.commit(batch);
                 }
-            })
-            .map(drop)
-            .unwrap_or_else(|e| tracing::error!("cannot start the ledger writer: {e}"));
+            });
+        match writer {
+            Ok(handle) => {
+                if let Ok(mut writer) = self.writer.lock() {
+                    *writer = Some(handle);
+                }
+            }
+            Err(e) => tracing::error!("cannot start the ledger writer: {e}"),
+        }
+    }
+
+    /// Stops taking writes and waits until the writer has committed its queue and ended (and
+    /// dropped its handle on the ledger). Not for the writer thread itself.
+    pub fn finish_writes(&self) {
+        self.stop_writer();
+        let handle = self.writer.lock().ok().and_then(|mut writer| writer.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 
     /// Stops taking writes; the writer finishes its queue and ends.
@@ -494,7 +457,14 @@ impl Ledger {
                         ..
                     } = &job.entry
                     {
-                        self.index_credential_name(&pair.0);
+                        let subject = &pair.0.credential_subject;
+                        if let Some(number) = subject.corporate_number {
+                            write_lock(&self.names).insert(
+                                number.as_str(),
+                                &subject.legal_name,
+                                subject.legal_name_en.as_deref(),
+                            );
+                        }
                     }
                 }
                 Effect::Allocated(_) => {}
@@ -527,40 +497,23 @@ impl Ledger {
         }
     }
 
-    fn index_credential_name(&self, typed: &scs_core::credential::AttainmentCredential) {
-        let Some(number) = typed.credential_subject.corporate_number else {
-            return;
-        };
-        let folded = fold_name(&typed.credential_subject.legal_name)
-            + &typed
-                .credential_subject
-                .legal_name_en
-                .as_deref()
-                .map(fold_name)
-                .unwrap_or_default();
-        write_lock(&self.names).insert(NameEntry {
-            folded,
-            corporate_number: number.to_string(),
-            legal_name: typed.credential_subject.legal_name.clone(),
-        });
-    }
-
     /// Loads the name index from the credential records (run in the background at start-up).
     pub fn load_names(&self) {
         // In key order, one 256th of the (random) id space at a time, so that memory stays
-        // bounded: with a million credentials, all records at once would be gigabytes.
+        // bounded whatever the number of credentials.
         for first in 0..=u8::MAX {
             let prefix = [keys::CREDENTIAL_PREFIX, &[first]].concat();
             let records = self
                 .store
                 .scan_prefix(&prefix, usize::MAX)
                 .unwrap_or_default();
+            let mut names = write_lock(&self.names);
             for (_, record) in records {
-                if let Some(typed) = serde_json::from_slice::<state::CredentialRecord>(&record)
-                    .ok()
-                    .and_then(|r| r.typed())
-                {
-                    self.index_credential_name(&typed);
+                let Ok(record) = serde_json::from_slice::<state::CredentialRecord>(&record) else {
+                    continue;
+                };
+                if let Some(number) = &record.corporate_number {
+                    names.insert(number, &record.legal_name, record.legal_name_en.as_deref());
                 }
             }
         }
@@ -667,52 +620,39 @@ impl Ledger {
         self.keys.log.public()
     }
 
-    /// A credential record.
-    pub fn credential(&self, id: &scs_core::ids::CredentialId) -> Option<state::CredentialRecord> {
+    /// A credential's record, without reading the credential from the log.
+    pub fn credential_record(&self, id: &CredentialId) -> Option<state::CredentialRecord> {
         let bytes = self.store.get(&keys::credential(id)).ok()??;
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Raw credential record bytes (for the hot lookup path).
-    pub fn credential_bytes(&self, id: &scs_core::ids::CredentialId) -> Option<Vec<u8>> {
-        self.store.get(&keys::credential(id)).ok()?
+    /// A registered credential: its record, and the signed credential from the log.
+    pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
+        let record = self.credential_record(id)?;
+        let entry = self.entry(record.log_index).ok()?;
+        let credential = registered_credential(&entry).ok()?;
+        Some(Registered {
+            credential: serde_json::from_str(credential.get()).ok()?,
+            record,
+        })
     }
 
     /// Credential ids of an organisation (bounded).
-    pub fn organization(&self, corporate_number: &str) -> Vec<scs_core::ids::CredentialId> {
+    pub fn organization(&self, corporate_number: &str) -> Vec<CredentialId> {
         self.store
             .scan_prefix(&keys::organization_prefix(corporate_number), 1000)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(k, _)| {
                 let tail = k.get(k.len().checked_sub(16)?..)?;
-                Some(scs_core::ids::CredentialId::from_bytes(
-                    tail.try_into().ok()?,
-                ))
+                Some(CredentialId::from_bytes(tail.try_into().ok()?))
             })
             .collect()
     }
 
-    /// Organisations whose name contains `query` (folded), at most `limit`.
-    pub fn search_names(&self, query: &str, limit: usize) -> Vec<NameEntry> {
-        let folded = fold_name(query);
-        if folded.is_empty() {
-            return Vec::new();
-        }
-        let names = read_lock(&self.names);
-        let mut found: Vec<NameEntry> = Vec::new();
-        for entry in names.list.iter().filter(|n| n.folded.contains(&folded)) {
-            if !found
-                .iter()
-                .any(|f| f.corporate_number == entry.corporate_number)
-            {
-                found.push(entry.clone());
-                if found.len() >= limit {
-                    break;
-                }
-            }
-        }
-        found
+    /// Companies whose name contains `query` (folded), at most `limit`.
+    pub fn search_names(&self, query: &str, limit: usize) -> Vec<NameMatch> {
+        read_lock(&self.names).search(query, limit)
     }
 
     /// Tree size, root at a size, proofs and tiles.
@@ -732,3 +672,14 @@ impl Ledger {
 }
 
 use sha2::Digest;
+
+/// The credential inside a registration request (a log entry), as the JSON text it was
+/// registered with: the lookup path splices it into its answer without building a tree.
+pub fn registered_credential(entry: &[u8]) -> Result<&RawValue, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct RegisterRequest<'a> {
+        #[serde(borrow)]
+        credential: &'a RawValue,
+    }
+    serde_json::from_slice::<RegisterRequest<'_>>(entry).map(|request| request.credential)
+}

@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod ledger;
 pub mod log_files;
+pub mod names;
 pub mod serve;
 pub mod state;
 pub mod store;

@@ -154,7 +154,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let (ledger, demo_issuer) = open(&config)?;
     ledger.start_writer();
     let names = Arc::clone(&ledger);
-    tokio::task::spawn_blocking(move || names.load_names());
+    let names_loaded = tokio::task::spawn_blocking(move || names.load_names());
     let newer = ledger.trust_list().0.sequence;
     tracing::info!(
         log_size = ledger.checkpoint().0,
@@ -179,12 +179,37 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let router = app(AppState {
         ledger: Arc::clone(&ledger),
         demo_issuer,
-    })
-    .layer(tower_http::trace::TraceLayer::new_for_http());
+    });
+    // A span per request costs 8 % of a status-list GET (docs/PERFORMANCE.md) and logs nothing
+    // at the default level, where refusals and failures are logged by `ApiError` itself: add
+    // the spans only when asked for (RUST_LOG=tower_http=debug).
+    let router = if tracing::enabled!(target: "tower_http", tracing::Level::DEBUG) {
+        router.layer(tower_http::trace::TraceLayer::new_for_http())
+    } else {
+        router
+    };
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    ledger.stop_writer();
+    ledger.finish_writes();
+    let _ = names_loaded.await;
+    // Every handle on the ledger is gone now (connections closed, writer and name loader
+    // ended), so the index store is closed when this one drops: snapshot it for a quick
+    // next start.
+    match Arc::try_unwrap(ledger) {
+        Ok(ledger) => {
+            drop(ledger);
+            let started = std::time::Instant::now();
+            match SledStore::write_snapshot(&config.data.join("index")) {
+                Ok(()) => tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "index snapshot written"
+                ),
+                Err(error) => tracing::warn!("index snapshot not written: {error}"),
+            }
+        }
+        Err(_) => tracing::warn!("index snapshot skipped: the ledger is still in use"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -109,14 +109,33 @@ pub struct HistoryEvent {
     pub log_index: u64,
 }
 
-/// What the registry keeps about a credential.
+/// What the index store keeps about a registered credential.
+///
+/// The credential itself is not copied here: it is in the log, inside the registration request
+/// at `log_index`, and is read from there ([`crate::ledger::Ledger::credential`]). The record
+/// holds only what lookups, status changes and the name index need, so that the store stays a
+/// fifth of the size (sled's start-up replay, cache and page table grow with it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialRecord {
-    /// The signed credential, as registered.
-    pub credential: Value,
-    /// Log index of its registration.
+    /// Log index of its registration (the request that carries the credential).
     pub log_index: u64,
+    /// The issuer's DID.
+    pub issuer: String,
+    /// The credential's `validFrom`.
+    pub valid_from: Timestamp,
+    /// The credential's `validUntil`.
+    pub valid_until: Timestamp,
+    /// The subject's 法人番号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corporate_number: Option<String>,
+    /// The subject's legal name, for the name index.
+    pub legal_name: String,
+    /// Its English legal name, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name_en: Option<String>,
+    /// Its status entries.
+    pub status: Vec<StatusSlot>,
     /// Active, suspended, revoked or superseded (time-based states are derived when read).
     pub lifecycle: CredentialState,
     /// Reason of the last status change.
@@ -126,40 +145,43 @@ pub struct CredentialRecord {
     pub history: Vec<HistoryEvent>,
 }
 
+/// A credential's place in one status list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSlot {
+    /// Which list kind.
+    pub purpose: StatusPurpose,
+    /// List number.
+    pub list: u32,
+    /// Bit index.
+    pub index: u32,
+}
+
 impl CredentialRecord {
+    /// The state a person should see at `now`.
+    pub fn state_at(&self, now: Timestamp) -> CredentialState {
+        match self.lifecycle {
+            CredentialState::Active if now < self.valid_from => CredentialState::NotYetValid,
+            CredentialState::Active if now > self.valid_until => CredentialState::Expired,
+            other => other,
+        }
+    }
+}
+
+/// A registered credential: the signed document, read from the log, and its record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registered {
+    /// The signed credential, as registered.
+    pub credential: Value,
+    /// What the registry keeps about it.
+    pub record: CredentialRecord,
+}
+
+impl Registered {
     /// The typed credential (it was checked when registered).
     pub fn typed(&self) -> Option<AttainmentCredential> {
         let mut unsecured = self.credential.clone();
         unsecured.as_object_mut()?.remove("proof");
         AttainmentCredential::from_json(&unsecured).ok()
-    }
-
-    /// The state a person should see at `now`.
-    pub fn state_at(&self, credential: &AttainmentCredential, now: Timestamp) -> CredentialState {
-        self.state_within(credential.valid_from, credential.valid_until, now)
-    }
-
-    /// [`Self::state_at`] reading only the credential's `validFrom` and `validUntil` instead of
-    /// the whole typed credential (the lookup hot path); the lifecycle state if they are unreadable.
-    pub fn state_now(&self, now: Timestamp) -> CredentialState {
-        let time = |name: &str| {
-            self.credential
-                .get(name)
-                .and_then(Value::as_str)
-                .and_then(|text| Timestamp::parse(text).ok())
-        };
-        match (time("validFrom"), time("validUntil")) {
-            (Some(from), Some(until)) => self.state_within(from, until, now),
-            _ => self.lifecycle,
-        }
-    }
-
-    fn state_within(&self, from: Timestamp, until: Timestamp, now: Timestamp) -> CredentialState {
-        match self.lifecycle {
-            CredentialState::Active if now < from => CredentialState::NotYetValid,
-            CredentialState::Active if now > until => CredentialState::Expired,
-            other => other,
-        }
     }
 }
 
@@ -447,13 +469,28 @@ pub fn transition(
                 };
                 writes.push((akey, Some(json_bytes(&used))));
             }
-            let credential_json = match &request.body {
-                RequestBody::Register { credential } => credential.clone(),
-                _ => Value::Null,
-            };
+            let mut status = Vec::with_capacity(2);
+            for entry in &typed.credential_status {
+                let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
+                    .ok_or(ApiError::Unavailable)?;
+                status.push(StatusSlot {
+                    purpose,
+                    list,
+                    index: entry.index,
+                });
+            }
             let record = CredentialRecord {
-                credential: credential_json,
                 log_index: index,
+                issuer: typed.issuer.id.clone(),
+                valid_from: typed.valid_from,
+                valid_until: typed.valid_until,
+                corporate_number: typed
+                    .credential_subject
+                    .corporate_number
+                    .map(|n| n.as_str().to_owned()),
+                legal_name: typed.credential_subject.legal_name.clone(),
+                legal_name_en: typed.credential_subject.legal_name_en.clone(),
+                status,
                 lifecycle: CredentialState::Active,
                 reason: None,
                 history: vec![HistoryEvent {
@@ -480,8 +517,7 @@ pub fn transition(
             let mut record: CredentialRecord = view
                 .get_json(&key)?
                 .ok_or_else(|| ApiError::NotFound(format!("{target} is not registered")))?;
-            let typed = record.typed().ok_or(ApiError::Unavailable)?;
-            if !is_operator && typed.issuer.id != signer.to_string() {
+            if !is_operator && record.issuer != signer.to_string() {
                 return Err(ApiError::Forbidden(
                     "only the credential's issuer or the operator may change its status".into(),
                 ));
@@ -524,20 +560,20 @@ pub fn transition(
                     "too many status changes for one credential".into(),
                 ));
             }
-            let entry = typed
-                .credential_status
+            let slot = record
+                .status
                 .iter()
-                .find(|e| e.purpose == purpose)
+                .find(|slot| slot.purpose == purpose)
+                .copied()
                 .ok_or(ApiError::Unavailable)?;
-            let (_, list) =
-                parse_list_url(&entry.list_url, &identity.base_url).ok_or(ApiError::Unavailable)?;
+            let list = slot.list;
             let bits_key = keys::bits(purpose, list);
             let mut bits = view
                 .get(&bits_key)
                 .map_err(|_| ApiError::Unavailable)?
                 .and_then(Bitstring::from_bytes)
                 .unwrap_or_else(|| Bitstring::new(0));
-            if !bits.set(entry.index as usize, set) {
+            if !bits.set(slot.index as usize, set) {
                 return Err(ApiError::Unavailable);
             }
             writes.push((bits_key, Some(bits.as_bytes().to_vec())));

@@ -117,7 +117,7 @@ pub async fn page(
         );
     };
     let now = super::now();
-    let state = record.state_at(&typed, now);
+    let state = record.record.state_at(now);
     let report =
         crate::http::verify_value(&app.ledger, record.credential.clone(), &Question::at(now)).ok();
     let base = app.ledger.identity().base_url.clone();
@@ -152,7 +152,7 @@ pub async fn page(
                             @if let Some(report) = &report {
                                 p.verdict-word { (match report.verdict { Verdict::Valid => "✓ ", Verdict::Invalid => "✗ ", Verdict::Unknown => "? " }) (lang.pick(report.verdict.ja(), report.verdict.en())) }
                             }
-                            p { (lang.pick("状態: ", "Status: ")) (state_label(state, record.reason, lang)) }
+                            p { (lang.pick("状態: ", "Status: ")) (state_label(state, record.record.reason, lang)) }
                         }
                     }
                     @if let Some(report) = &report {
@@ -178,11 +178,11 @@ pub async fn page(
                     " "
                     a.button.secondary href=(format!("/v1/credentials/{id}")) { "JSON" }
                 }
-                @if !record.history.is_empty() {
+                @if !record.record.history.is_empty() {
                     section.card aria-labelledby="history-h" {
                         h2 #history-h { (lang.pick("経過", "History")) }
                         ol.timeline {
-                            @for event in &record.history {
+                            @for event in &record.record.history {
                                 li {
                                     time datetime=(event.at.to_string()) { (date(&event.at)) }
                                     " " strong { (event_word(&event.event, event.reason, lang)) }
@@ -197,7 +197,7 @@ pub async fn page(
                 }
                 h2 { (lang.pick("印刷用の証明書", "Printable certificate")) }
             }
-            (certificate(lang, &typed, &id, record.log_index, &base, &page_url, &qr_svg, offline))
+            (certificate(lang, &typed, &id, record.record.log_index, &base, &page_url, &qr_svg, offline))
         },
     )
 }

@@ -269,8 +269,8 @@ pub async fn organization(
     let legal_name_en = credentials
         .iter()
         .filter_map(|c| CredentialId::parse(&c.id).ok())
-        .filter_map(|id| app.ledger.credential(&id)?.typed())
-        .find_map(|t| t.credential_subject.legal_name_en);
+        .filter_map(|id| app.ledger.credential_record(&id))
+        .find_map(|record| record.legal_name_en);
     let highest = view["highestLevel"]
         .as_u64()
         .and_then(|l| u8::try_from(l).ok());

@@ -454,7 +454,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
     let facts = report.credential.as_ref();
     let registered = facts
         .and_then(|f| CredentialId::parse(&f.id).ok())
-        .and_then(|id| ledger.credential(&id).map(|r| (id, r)));
+        .and_then(|id| ledger.credential_record(&id).map(|r| (id, r)));
     let status_check = report.check(scs_core::report::CheckName::Status);
     html! {
         section #result class=(class) aria-labelledby="verdict-h" tabindex="-1" {
@@ -484,7 +484,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                     dt { (lang.pick("失効状況", "Status")) } dd {
                         @match (&registered, status_check) {
                             (Some((_, record)), _) => {
-                                @let state = record.typed().map(|t| record.state_at(&t, super::now())).unwrap_or(record.lifecycle);
+                                @let state = record.state_at(super::now());
                                 (state_label(state, record.reason, lang))
                             }
                             (None, Some(check)) => { (lang.pick(&check.detail_ja, &check.detail)) }
