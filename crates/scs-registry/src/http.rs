@@ -20,16 +20,18 @@ use scs_core::tlog::{EntryBundle, Hash, Tile};
 use scs_core::trust_list::TrustList;
 use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::ledger::{registered_credential, Committed, Ledger, STATUS_TTL_SECONDS};
+use crate::ledger::{Committed, Ledger};
 use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
 use scs_issuer::now;
 
 /// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// `Cache-Control` of a status list: public, for its `ttl`
+/// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
+const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
 /// How far `proof.created` of a request may be from the registry's clock.
 pub const FRESHNESS_SECONDS: i64 = 300;
 
@@ -263,44 +265,51 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
     CredentialId::parse(&full).map_err(|e| ApiError::BadParameter(e.to_string()))
 }
 
-/// The public view of a credential record at `now`: the body of `GET /v1/credentials/{id}`.
-/// Serialised from the record and the credential's JSON text in the log, spliced in as it is
-/// (never parsed into a tree on this path); fields in alphabetical order.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RecordView<'a> {
-    credential: &'a RawValue,
-    history: &'a [state::HistoryEvent],
-    log_index: u64,
-    status: StatusView,
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusView {
-    reason: Option<scs_core::lifecycle::Reason>,
-    reason_ja: Option<&'static str>,
-    state: CredentialState,
-    state_en: &'static str,
-    state_ja: &'static str,
-}
-
-impl<'a> RecordView<'a> {
-    fn new(record: &'a CredentialRecord, credential: &'a RawValue, now: Timestamp) -> Self {
-        let state = record.state_at(now);
-        Self {
-            credential,
-            history: &record.history,
-            log_index: record.log_index,
-            status: StatusView {
-                reason: record.reason,
-                reason_ja: record.reason.map(|r| r.ja()),
-                state,
-                state_en: state.en(),
-                state_ja: state.ja(),
-            },
-        }
+/// The body of `GET /v1/credentials/{id}` at `now`: `{"credential": …, "history": …,
+/// "logIndex": …, "status": …}`. The credential's JSON text is copied from the log as it is
+/// (never parsed on this path); the rest is serialised from the record.
+fn credential_answer(
+    record: &CredentialRecord,
+    credential: &[u8],
+    now: Timestamp,
+) -> Result<Vec<u8>, ApiError> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RecordView<'a> {
+        history: &'a [state::HistoryEvent],
+        log_index: u64,
+        status: StatusView,
     }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct StatusView {
+        reason: Option<scs_core::lifecycle::Reason>,
+        reason_ja: Option<&'static str>,
+        state: CredentialState,
+        state_en: &'static str,
+        state_ja: &'static str,
+    }
+    let state = record.state_at(now);
+    let rest = RecordView {
+        history: &record.history,
+        log_index: record.log_index,
+        status: StatusView {
+            reason: record.reason,
+            reason_ja: record.reason.map(|r| r.ja()),
+            state,
+            state_en: state.en(),
+            state_ja: state.ja(),
+        },
+    };
+    // `rest` serialises as `{…}`: its members follow the credential's.
+    let rest = serde_json::to_vec(&rest).map_err(|_| ApiError::Unavailable)?;
+    let members = rest.get(1..).ok_or(ApiError::Unavailable)?;
+    let mut body = Vec::with_capacity(credential.len() + members.len() + 16);
+    body.extend_from_slice(b"{\"credential\":");
+    body.extend_from_slice(credential);
+    body.push(b',');
+    body.extend_from_slice(members);
+    Ok(body)
 }
 
 async fn get_credential(
@@ -312,19 +321,16 @@ async fn get_credential(
         .ledger
         .credential_record(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
-    let entry = app
+    let credential = app
         .ledger
-        .entry(record.log_index)
-        .map_err(|_| ApiError::Unavailable)?;
-    let credential = registered_credential(&entry).map_err(|_| ApiError::Unavailable)?;
-    let body = serde_json::to_vec(&RecordView::new(&record, credential, now()))
+        .credential_text(&record)
         .map_err(|_| ApiError::Unavailable)?;
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body,
+        credential_answer(&record, &credential, now())?,
     )
         .into_response())
 }
@@ -452,7 +458,8 @@ async fn search_organizations(
 async fn get_status_list(
     State(app): State<AppState>,
     Path((purpose, list)): Path<(String, String)>,
-    headers: HeaderMap,
+    // The request itself rather than a `HeaderMap`, which would copy every header.
+    request: Request,
 ) -> Result<Response, ApiError> {
     let purpose = StatusPurpose::parse(&purpose)
         .ok_or_else(|| ApiError::BadParameter("purpose must be revocation or suspension".into()))?;
@@ -464,9 +471,8 @@ async fn get_status_list(
         .status_list(purpose, list)
         .ok_or_else(|| ApiError::NotFound(format!("no {} list {list}", purpose.as_str())))?;
     let etag = HeaderValue::from_str(&signed.etag).map_err(|_| ApiError::Unavailable)?;
-    let cache = HeaderValue::from_str(&format!("public, max-age={STATUS_TTL_SECONDS}"))
-        .map_err(|_| ApiError::Unavailable)?;
-    if headers.get(header::IF_NONE_MATCH) == Some(&etag) {
+    let cache = HeaderValue::from_static(STATUS_CACHE_CONTROL);
+    if request.headers().get(header::IF_NONE_MATCH) == Some(&etag) {
         return Ok((
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],

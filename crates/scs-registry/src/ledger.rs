@@ -30,7 +30,6 @@ use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
 use scs_core::trust_list::TrustList;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -629,12 +628,20 @@ impl Ledger {
     /// A registered credential: its record, and the signed credential from the log.
     pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
         let record = self.credential_record(id)?;
-        let entry = self.entry(record.log_index).ok()?;
-        let credential = registered_credential(&entry).ok()?;
+        let credential = self.credential_text(&record).ok()?;
         Some(Registered {
-            credential: serde_json::from_str(credential.get()).ok()?,
+            credential: serde_json::from_slice(&credential).ok()?,
             record,
         })
+    }
+
+    /// The JSON text of a registered credential, read from its registration entry in the log.
+    pub fn credential_text(
+        &self,
+        record: &state::CredentialRecord,
+    ) -> Result<Vec<u8>, LogFileError> {
+        let span = record.credential_span;
+        read_lock(&self.log).read_span(record.log_index, span.start, span.len)
     }
 
     /// Credential ids of an organisation (bounded).
@@ -672,14 +679,3 @@ impl Ledger {
 }
 
 use sha2::Digest;
-
-/// The credential inside a registration request (a log entry), as the JSON text it was
-/// registered with: the lookup path splices it into its answer without building a tree.
-pub fn registered_credential(entry: &[u8]) -> Result<&RawValue, serde_json::Error> {
-    #[derive(serde::Deserialize)]
-    struct RegisterRequest<'a> {
-        #[serde(borrow)]
-        credential: &'a RawValue,
-    }
-    serde_json::from_slice::<RegisterRequest<'_>>(entry).map(|request| request.credential)
-}

@@ -48,6 +48,9 @@ pub enum LogFileError {
     /// No entry at that index.
     #[error("no log entry {0}")]
     NotFound(u64),
+    /// A span past the end of an entry.
+    #[error("log entry {0} is shorter than the bytes asked for")]
+    Span(u64),
 }
 
 /// Where an entry lives.
@@ -170,13 +173,27 @@ impl LogFiles {
 
     /// The entry at `index`.
     pub fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
-        let location = usize::try_from(index)
+        let location = self.location(index)?;
+        self.read_span(index, 0, location.len)
+    }
+
+    /// `len` bytes of the entry at `index`, from its byte `start`.
+    pub fn read_span(&self, index: u64, start: u32, len: u32) -> Result<Vec<u8>, LogFileError> {
+        let location = self.location(index)?;
+        if u64::from(start) + u64::from(len) > u64::from(location.len) {
+            return Err(LogFileError::Span(index));
+        }
+        let mut data = vec![0; len as usize];
+        self.entries
+            .read_exact_at(&mut data, location.offset + u64::from(start))?;
+        Ok(data)
+    }
+
+    fn location(&self, index: u64) -> Result<&Location, LogFileError> {
+        usize::try_from(index)
             .ok()
             .and_then(|i| self.locations.get(i))
-            .ok_or(LogFileError::NotFound(index))?;
-        let mut data = vec![0; location.len as usize];
-        self.entries.read_exact_at(&mut data, location.offset)?;
-        Ok(data)
+            .ok_or(LogFileError::NotFound(index))
     }
 }
 
@@ -192,6 +209,8 @@ mod tests {
         let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
         log.append(&[b"three".to_vec()]).unwrap();
         assert_eq!(log.read(1).unwrap(), b"two");
+        assert_eq!(log.read_span(1, 1, 2).unwrap(), b"wo");
+        assert!(matches!(log.read_span(1, 1, 3), Err(LogFileError::Span(1))));
         assert!(matches!(log.read(3), Err(LogFileError::NotFound(3))));
         drop(log);
         let (log, hashes) = LogFiles::open(dir.path()).unwrap();

@@ -120,6 +120,8 @@ pub struct HistoryEvent {
 pub struct CredentialRecord {
     /// Log index of its registration (the request that carries the credential).
     pub log_index: u64,
+    /// Where the credential's JSON text lies in that entry.
+    pub credential_span: ByteSpan,
     /// The issuer's DID.
     pub issuer: String,
     /// The credential's `validFrom`.
@@ -143,6 +145,36 @@ pub struct CredentialRecord {
     pub reason: Option<Reason>,
     /// Every event, oldest first.
     pub history: Vec<HistoryEvent>,
+}
+
+/// A byte range of a log entry: `start`, then `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteSpan {
+    /// First byte.
+    pub start: u32,
+    /// Length.
+    pub len: u32,
+}
+
+impl ByteSpan {
+    /// Where the `credential` member's value lies in a registration request, as serialised in
+    /// the log. Found once, when the entry is applied, so that reads can take the credential's
+    /// bytes without parsing the entry.
+    pub fn of_registered_credential(entry: &[u8]) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct RegisterRequest<'a> {
+            #[serde(borrow)]
+            credential: &'a serde_json::value::RawValue,
+        }
+        let request: RegisterRequest<'_> = serde_json::from_slice(entry).ok()?;
+        let text = request.credential.get();
+        // The raw value borrows from `entry`, so its offset is the distance between the two.
+        let start = (text.as_ptr() as usize).checked_sub(entry.as_ptr() as usize)?;
+        Some(Self {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(text.len()).ok()?,
+        })
+    }
 }
 
 /// A credential's place in one status list.
@@ -479,8 +511,13 @@ pub fn transition(
                     index: entry.index,
                 });
             }
+            let credential_span =
+                ByteSpan::of_registered_credential(entry_bytes).ok_or_else(|| {
+                    ApiError::InvalidCredential("no credential in the request".into())
+                })?;
             let record = CredentialRecord {
                 log_index: index,
+                credential_span,
                 issuer: typed.issuer.id.clone(),
                 valid_from: typed.valid_from,
                 valid_until: typed.valid_until,

@@ -225,6 +225,12 @@ async fn a_credential_goes_through_its_whole_life() {
 
     let record = w.get(&format!("/v1/credentials/{id}")).await;
     assert_eq!(record.json["status"]["state"], "active");
+    assert_eq!(
+        record.json["credential"], credential,
+        "the credential as registered"
+    );
+    assert_eq!(record.json["logIndex"], 2);
+    assert_eq!(record.json["history"][0]["event"], "registered");
     let org = w.get("/v1/organizations/7000012050002").await;
     assert_eq!(org.json["highestLevel"], 4);
     let found = w
@@ -331,13 +337,14 @@ async fn a_credential_goes_through_its_whole_life() {
         .await
         .unwrap();
     assert!(response.headers().get(header::ETAG).is_some());
-    assert!(response
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("max-age"));
+    assert_eq!(
+        response.headers().get(header::CACHE_CONTROL).unwrap(),
+        &format!(
+            "public, max-age={}",
+            scs_registry::ledger::STATUS_TTL_SECONDS
+        ),
+        "cached for the list's ttl"
+    );
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let (unsecured, info) = scs_core::proof::verify(
         serde_json::from_slice(&bytes).unwrap(),
