@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The registry under load (issue 3, item 10). Everything on loopback, bounded, stops by itself.
 #
-#   scripts/bench-registry.sh [--scale N] [--duration S] [--rounds R] [--port P]
+#   scripts/bench-registry.sh [--scale N] [--duration S] [--rounds R] [--port P] [--index-cache-mib M]
 #                             [--update-doc] [--keep]
 #
 # --scale N      credentials registered through HTTP (default 100000; 1000000 for the scale
@@ -12,6 +12,7 @@
 #                list names http://127.0.0.1:8080 as the registry's base URL, so status list URLs
 #                inside the credentials say 8080 whatever port the registry listens on.
 # --update-doc   replace the generated block of "## Registry under load" in docs/PERFORMANCE.md
+# --index-cache-mib M  passed to scs serve (its default when not given)
 # --keep         keep the data folder (it is deleted otherwise: ~9 KiB per credential)
 #
 # Phases, one run, one registry (`scs serve --demo`, release build):
@@ -35,6 +36,7 @@ ROUNDS=3
 PORT=18080
 UPDATE_DOC=0
 KEEP=0
+CACHE_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE="$2"; shift 2 ;;
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
     --port) PORT="$2"; shift 2 ;;
     --update-doc) UPDATE_DOC=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --index-cache-mib) CACHE_ARGS=(--index-cache-mib "$2"); shift 2 ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -50,7 +53,7 @@ done
 SPORT=$((PORT + 1))
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-COMMAND="scripts/bench-registry.sh --scale $SCALE --duration $DURATION --rounds $ROUNDS"
+COMMAND="scripts/bench-registry.sh --scale $SCALE --duration $DURATION --rounds $ROUNDS${CACHE_ARGS[*]:+ ${CACHE_ARGS[*]}}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -109,7 +112,7 @@ now_ms() { date +%s%3N; }
 start_registry() { # → SERVER_PID, STARTUP_MS
   local t0 t1
   t0=$(now_ms)
-  "$SCS" serve --demo --data "$DATA" --listen "127.0.0.1:$PORT" \
+  "$SCS" serve --demo --data "$DATA" --listen "127.0.0.1:$PORT" "${CACHE_ARGS[@]}" \
     >>"$W/serve.out" 2>>"$W/serve.err" &
   SERVER_PID=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$PORT/v1/health"; do

@@ -29,6 +29,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
         operator_key: args.operator_key.clone(),
         status_key: args.status_key.clone(),
         log_key: args.log_key.clone(),
+        index_cache_bytes: args.index_cache_mib * 1024 * 1024,
         demo_operator: PINNED_OPERATOR_KEY
             .lines()
             .find(|l| l.starts_with("did:key:"))

@@ -397,7 +397,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     assert_eq!(server.terminate(), 0);
 
     // The sled indexes equal a fresh replay of the log into memory.
-    let sled = scs_registry::store::SledStore::open(&data.join("index")).unwrap();
+    let sled = scs_registry::store::SledStore::open(&data.join("index"), 64 << 20).unwrap();
     let indexed = sled.dump().unwrap();
     drop(sled);
     let memory = Arc::new(scs_registry::store::MemoryStore::default());

@@ -434,11 +434,13 @@ impl Frontier {
 }
 
 /// Every node of a tree, level by level: `level(ℓ)[i]` is node (ℓ, i). About 2·n hashes of
-/// memory; for tests, tools and small logs. A [`HashReader`] for any tree size up to its own.
+/// memory (n with [`MemoryTree::without_leaves`]); for tests, tools and small logs. A
+/// [`HashReader`] for any tree size up to its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryTree {
     frontier: Frontier,
     levels: Vec<Vec<Hash>>,
+    drop_leaves: bool,
 }
 
 impl MemoryTree {
@@ -447,9 +449,22 @@ impl MemoryTree {
         Self::default()
     }
 
+    /// The empty tree that keeps every level but the leaves (level 0), for a caller that has
+    /// the leaf hashes elsewhere: half the memory. Its `level(0)` is empty and reading a leaf
+    /// node from it fails with [`MissingNode`].
+    pub fn without_leaves() -> Self {
+        Self {
+            drop_leaves: true,
+            ..Self::default()
+        }
+    }
+
     /// Appends a leaf hash.
     pub fn push(&mut self, leaf: Hash) -> Result<(), FrontierError> {
         for (node, hash) in self.frontier.append(leaf)? {
+            if node.level == 0 && self.drop_leaves {
+                continue;
+            }
             let level = usize::from(node.level);
             if self.levels.len() <= level {
                 self.levels.resize_with(level + 1, Vec::new);
@@ -1716,6 +1731,24 @@ mod tests {
             tree.push(*leaf).unwrap();
         }
         tree
+    }
+
+    #[test]
+    fn a_tree_without_leaves_keeps_every_other_level() {
+        let leaves = leaves(300);
+        let full = memory_tree(&leaves);
+        let mut upper = MemoryTree::without_leaves();
+        for leaf in &leaves {
+            upper.push(*leaf).unwrap();
+        }
+        assert_eq!(upper.root(), full.root());
+        assert_eq!(upper.size(), 300);
+        assert!(upper.level(0).is_empty());
+        for level in 1..=8 {
+            assert_eq!(upper.level(level), full.level(level));
+        }
+        let leaf = Node { level: 0, index: 5 };
+        assert_eq!(upper.read_hashes(&[leaf]), Err(MissingNode(leaf)));
     }
 
     /// One shared tree for the property tests.

@@ -150,7 +150,7 @@ impl Ledger {
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
         let (mut log, hashes) = LogFiles::open(&dir.join("log"))?;
-        let mut tree = Tree::from_leaves(hashes);
+        let mut tree = Tree::from_leaves(hashes, log.leaf_hashes()?);
         if log.size() == 0 {
             state::verify_entry(genesis.clone(), &operator)
                 .map_err(|e| LedgerError::Inconsistent(format!("genesis trust list: {e}")))?;
@@ -496,26 +496,25 @@ impl Ledger {
         }
     }
 
-    /// Loads the name index from the credential records (run in the background at start-up).
+    /// Loads the name index from the registrations in the log (run in the background at
+    /// start-up; the writer indexes every registration it commits meanwhile, and an entry
+    /// indexed twice is kept once). From the log rather than the index store: a scan of every
+    /// record would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
     pub fn load_names(&self) {
-        // In key order, one 256th of the (random) id space at a time, so that memory stays
-        // bounded whatever the number of credentials.
-        for first in 0..=u8::MAX {
-            let prefix = [keys::CREDENTIAL_PREFIX, &[first]].concat();
-            let records = self
-                .store
-                .scan_prefix(&prefix, usize::MAX)
-                .unwrap_or_default();
-            let mut names = write_lock(&self.names);
-            for (_, record) in records {
-                let Ok(record) = serde_json::from_slice::<state::CredentialRecord>(&record) else {
-                    continue;
-                };
-                if let Some(number) = &record.corporate_number {
-                    names.insert(number, &record.legal_name, record.legal_name_en.as_deref());
-                }
+        let size = read_lock(&self.log).size();
+        for index in 0..size {
+            let Ok(entry) = self.entry(index) else {
+                continue;
+            };
+            if let Some(found) = state::RegisteredNames::of_entry(&entry) {
+                write_lock(&self.names).insert(
+                    &found.corporate_number,
+                    &found.legal_name,
+                    found.legal_name_en.as_deref(),
+                );
             }
         }
+        write_lock(&self.names).shrink_to_fit();
     }
 
     fn resign_list(&self, purpose: StatusPurpose, list: u32) {

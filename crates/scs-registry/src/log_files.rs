@@ -60,6 +60,37 @@ struct Location {
     len: u32,
 }
 
+/// Reads leaf hashes from `leaves.bin` by position, beside the [`LogFiles`] that appends to it,
+/// so that the Merkle tree need not hold them in memory (32 bytes an entry: 64 MiB at two
+/// million entries). Callers ask only for leaves already appended.
+#[derive(Debug)]
+pub struct LeafHashes(File);
+
+impl LeafHashes {
+    /// Most hashes read at once: a full tile.
+    pub const MAX_READ: u64 = 256;
+
+    /// The leaf hashes of the entries in `range` (at most [`Self::MAX_READ`]).
+    pub fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Hash>, LogFileError> {
+        let count = range
+            .end
+            .checked_sub(range.start)
+            .filter(|&count| count <= Self::MAX_READ)
+            .ok_or(LogFileError::NotFound(range.end))?;
+        let mut raw = vec![0; count as usize * RECORD];
+        self.0
+            .read_exact_at(&mut raw, range.start * RECORD as u64)?;
+        Ok(raw
+            .chunks_exact(RECORD)
+            .map(|record| {
+                let mut hash = [0; 32];
+                hash.copy_from_slice(&record[..32]);
+                Hash(hash)
+            })
+            .collect())
+    }
+}
+
 /// The open log files.
 #[derive(Debug)]
 pub struct LogFiles {
@@ -136,6 +167,11 @@ impl LogFiles {
         Ok((files, hashes))
     }
 
+    /// A reader of the leaf hashes on disk, with its own file handle.
+    pub fn leaf_hashes(&self) -> Result<LeafHashes, LogFileError> {
+        Ok(LeafHashes(self.leaves.try_clone()?))
+    }
+
     /// Number of entries.
     pub fn size(&self) -> u64 {
         self.locations.len() as u64
@@ -207,8 +243,16 @@ mod tests {
         let (mut log, hashes) = LogFiles::open(dir.path()).unwrap();
         assert!(hashes.is_empty());
         let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
-        log.append(&[b"three".to_vec()]).unwrap();
+        let third = log.append(&[b"three".to_vec()]).unwrap();
         assert_eq!(log.read(1).unwrap(), b"two");
+        let leaves = log.leaf_hashes().unwrap();
+        assert_eq!(
+            leaves.read(0..3).unwrap(),
+            [appended.clone(), third].concat()
+        );
+        assert_eq!(leaves.read(1..2).unwrap(), [leaf_hash(b"two")]);
+        assert!(leaves.read(2..4).is_err(), "past the end");
+        assert!(leaves.read(0..300).is_err(), "more than a tile");
         assert_eq!(log.read_span(1, 1, 2).unwrap(), b"wo");
         assert!(matches!(log.read_span(1, 1, 3), Err(LogFileError::Span(1))));
         assert!(matches!(log.read(3), Err(LogFileError::NotFound(3))));

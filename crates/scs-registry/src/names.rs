@@ -103,6 +103,15 @@ impl NameIndex {
         });
     }
 
+    /// Gives back the spare capacity the arenas grew with (up to half of them), once a bulk
+    /// load is done.
+    pub fn shrink_to_fit(&mut self) {
+        self.folded.shrink_to_fit();
+        self.legal.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.seen.shrink_to_fit();
+    }
+
     /// Companies whose folded name contains the folded `query`, in the order first indexed, one
     /// row per company, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Vec<NameMatch> {

@@ -33,6 +33,8 @@ pub struct ServeConfig {
     pub status_key: Option<PathBuf>,
     /// The log secret key (not in demo mode).
     pub log_key: Option<PathBuf>,
+    /// The index store's cache, in bytes.
+    pub index_cache_bytes: u64,
     /// The demo operator's did:key, which a production registry refuses.
     pub demo_operator: String,
 }
@@ -137,7 +139,10 @@ pub fn open(
 ) -> Result<(Arc<Ledger>, Option<Arc<scs_core::keys::SecretKey>>), ServeError> {
     let resolved = resolve(config)?;
     std::fs::create_dir_all(&config.data)?;
-    let store = Arc::new(SledStore::open(&config.data.join("index"))?);
+    let store = Arc::new(SledStore::open(
+        &config.data.join("index"),
+        config.index_cache_bytes,
+    )?);
     let ledger = Ledger::open(
         &config.data,
         store,

@@ -177,6 +177,42 @@ impl ByteSpan {
     }
 }
 
+/// The subject's names in a log entry, if it registers a credential with a 法人番号.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredNames<'a> {
+    /// 法人番号.
+    #[serde(borrow)]
+    pub corporate_number: std::borrow::Cow<'a, str>,
+    /// Legal name.
+    #[serde(borrow)]
+    pub legal_name: std::borrow::Cow<'a, str>,
+    /// English legal name.
+    #[serde(borrow, default)]
+    pub legal_name_en: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> RegisteredNames<'a> {
+    /// Reads the names from a log entry (every registration in the log was accepted), without
+    /// building the document: the start-up name load reads every entry.
+    pub fn of_entry(entry: &'a [u8]) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Entry<'a> {
+            #[serde(borrow)]
+            credential: Credential<'a>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Credential<'a> {
+            #[serde(borrow)]
+            credential_subject: RegisteredNames<'a>,
+        }
+        serde_json::from_slice::<Entry<'a>>(entry)
+            .ok()
+            .map(|entry| entry.credential.credential_subject)
+    }
+}
+
 /// A credential's place in one status list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusSlot {

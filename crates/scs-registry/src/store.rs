@@ -47,11 +47,12 @@ pub struct SledStore {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (or creates) the store, with a cache of about `cache_bytes` (sled's own
+    /// accounting: the process grows by up to twice that as the cache fills).
+    pub fn open(path: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         let tree = sled::Config::new()
             .path(path)
-            .cache_capacity(64 * 1024 * 1024)
+            .cache_capacity(cache_bytes)
             .open()
             .map_err(|e| StoreError(e.to_string()))?;
         Ok(Self { tree })
@@ -62,7 +63,7 @@ impl SledStore {
     /// replays everything written since the last one (seconds per hundred thousand
     /// credentials). Call at a graceful stop, after the last handle on the store is dropped.
     pub fn write_snapshot(path: &Path) -> Result<(), StoreError> {
-        Self::open(path).map(drop)
+        Self::open(path, 8 * 1024 * 1024).map(drop)
     }
 
     /// Bytes on disk.
@@ -184,6 +185,6 @@ mod tests {
     fn memory_and_sled_honour_the_same_contract() {
         exercise(&MemoryStore::default());
         let dir = tempfile::tempdir().unwrap();
-        exercise(&SledStore::open(&dir.path().join("index")).unwrap());
+        exercise(&SledStore::open(&dir.path().join("index"), 1024 * 1024).unwrap());
     }
 }

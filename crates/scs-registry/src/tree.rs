@@ -1,16 +1,47 @@
-//! The log's Merkle tree in memory: `scs_core::tlog::MemoryTree` (every complete subtree's
-//! hash, about 64 bytes per entry) behind the few questions the registry asks of it.
+//! The log's Merkle tree: every complete subtree's hash above the leaves in memory
+//! (`scs_core::tlog::MemoryTree::without_leaves`, about 32 bytes per entry), the leaf hashes
+//! read from `leaves.bin` when a proof or a level-0 tile needs them.
 
-use scs_core::tlog::{self, Hash, MemoryTree, Tile};
+use scs_core::tlog::{self, Hash, HashReader, MemoryTree, MissingNode, Node, Tile};
 
-/// All complete-subtree hashes of the log.
-#[derive(Debug, Default, Clone)]
-pub struct Tree(MemoryTree);
+use crate::log_files::LeafHashes;
+
+/// The log's Merkle tree.
+#[derive(Debug)]
+pub struct Tree {
+    upper: MemoryTree,
+    leaves: LeafHashes,
+}
+
+/// A leaf that cannot be read from disk counts as missing: the proof is not given.
+impl HashReader for Tree {
+    type Error = MissingNode;
+
+    fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>, MissingNode> {
+        nodes
+            .iter()
+            .map(|&node| {
+                let hash = match node.level {
+                    0 if node.index < self.size() => self
+                        .leaves
+                        .read(node.index..node.index + 1)
+                        .ok()
+                        .and_then(|mut one| one.pop()),
+                    _ => self.upper.node(node),
+                };
+                hash.ok_or(MissingNode(node))
+            })
+            .collect()
+    }
+}
 
 impl Tree {
-    /// Builds the tree over `leaves`.
-    pub fn from_leaves(leaves: Vec<Hash>) -> Self {
-        let mut tree = Self::default();
+    /// Builds the tree over `leaves`, whose hashes `on_disk` reads back.
+    pub fn from_leaves(leaves: Vec<Hash>, on_disk: LeafHashes) -> Self {
+        let mut tree = Self {
+            upper: MemoryTree::without_leaves(),
+            leaves: on_disk,
+        };
         for leaf in leaves {
             tree.append(leaf);
         }
@@ -19,13 +50,13 @@ impl Tree {
 
     /// Number of leaves.
     pub fn size(&self) -> u64 {
-        self.0.size()
+        self.upper.size()
     }
 
-    /// Appends a leaf hash.
+    /// Appends a leaf hash (already written to `leaves.bin`).
     pub fn append(&mut self, leaf: Hash) {
         // Only fails past 2^64 leaves.
-        let _ = self.0.push(leaf);
+        let _ = self.upper.push(leaf);
     }
 
     /// The root of the tree of the first `size` leaves.
@@ -33,7 +64,7 @@ impl Tree {
         if size > self.size() {
             return None;
         }
-        tlog::tree_root(size, &self.0).ok()
+        tlog::tree_root(size, self).ok()
     }
 
     /// Inclusion proof of leaf `index` in the tree of `size`.
@@ -41,7 +72,7 @@ impl Tree {
         if size > self.size() {
             return None;
         }
-        tlog::inclusion_proof(index, size, &self.0).ok()
+        tlog::inclusion_proof(index, size, self).ok()
     }
 
     /// Consistency proof from the tree of `old` to the tree of `new`.
@@ -49,13 +80,19 @@ impl Tree {
         if old > new || new > self.size() {
             return None;
         }
-        tlog::consistency_proof(old, new, &self.0).ok()
+        tlog::consistency_proof(old, new, self).ok()
     }
 
     /// The encoded hashes of `tile`, if every hash it holds is complete.
     pub fn tile(&self, tile: &Tile) -> Option<Vec<u8>> {
         let range = tile.hash_indexes();
-        let level = self.0.level(tile.hash_level());
+        if tile.hash_level() == 0 {
+            if range.end > self.size() {
+                return None;
+            }
+            return tile.encode(&self.leaves.read(range).ok()?).ok();
+        }
+        let level = self.upper.level(tile.hash_level());
         let start = usize::try_from(range.start).ok()?;
         let end = usize::try_from(range.end).ok()?;
         tile.encode(level.get(start..end)?).ok()
@@ -65,14 +102,18 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scs_core::tlog::{leaf_hash, tree_hash, verify_consistency, verify_inclusion};
+    use crate::log_files::LogFiles;
+    use scs_core::tlog::{tree_hash, verify_consistency, verify_inclusion};
 
     #[test]
     fn proofs_and_tiles_of_a_small_log() {
-        let leaves: Vec<Hash> = (0..600)
-            .map(|i| leaf_hash(format!("entry {i}").as_bytes()))
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        let entries: Vec<Vec<u8>> = (0..600)
+            .map(|i| format!("entry {i}").into_bytes())
             .collect();
-        let tree = Tree::from_leaves(leaves.clone());
+        let leaves = log.append(&entries).unwrap();
+        let tree = Tree::from_leaves(leaves.clone(), log.leaf_hashes().unwrap());
         for size in [1u64, 2, 3, 7, 8, 255, 256, 257, 600] {
             let root = tree.root(size).unwrap();
             assert_eq!(root, tree_hash(&leaves[..size as usize]));
