@@ -378,6 +378,7 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
     let mut credentials = Vec::new();
     let mut highest: Option<u8> = None;
     let mut legal_name = None;
+    let mut legal_name_en = None;
     for id in ledger.organization(number.as_str()) {
         let Some(record) = ledger.credential(&id) else {
             continue;
@@ -391,6 +392,9 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
             highest = highest.max(Some(level));
         }
         legal_name.get_or_insert_with(|| typed.credential_subject.legal_name.clone());
+        if legal_name_en.is_none() {
+            legal_name_en.clone_from(&typed.credential_subject.legal_name_en);
+        }
         credentials.push(json!({
             "id": typed.id.to_string(),
             "level": level,
@@ -407,6 +411,7 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
     json!({
         "corporateNumber": number.as_str(),
         "legalName": legal_name,
+        "legalNameEn": legal_name_en,
         "highestLevel": highest,
         "credentials": credentials,
     })

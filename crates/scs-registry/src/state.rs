@@ -113,8 +113,8 @@ pub struct HistoryEvent {
 ///
 /// The credential itself is not copied here: it is in the log, inside the registration request
 /// at `log_index`, and is read from there ([`crate::ledger::Ledger::credential`]). The record
-/// holds only what lookups, status changes and the name index need, so that the store stays a
-/// fifth of the size (sled's start-up replay, cache and page table grow with it).
+/// holds only what lookups and status changes need, so that the store stays small (sled's
+/// start-up replay, cache and page table grow with it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialRecord {
@@ -128,14 +128,6 @@ pub struct CredentialRecord {
     pub valid_from: Timestamp,
     /// The credential's `validUntil`.
     pub valid_until: Timestamp,
-    /// The subject's 法人番号.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub corporate_number: Option<String>,
-    /// The subject's legal name, for the name index.
-    pub legal_name: String,
-    /// Its English legal name, if given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legal_name_en: Option<String>,
     /// Its status entries.
     pub status: Vec<StatusSlot>,
     /// Active, suspended, revoked or superseded (time-based states are derived when read).
@@ -557,12 +549,6 @@ pub fn transition(
                 issuer: typed.issuer.id.clone(),
                 valid_from: typed.valid_from,
                 valid_until: typed.valid_until,
-                corporate_number: typed
-                    .credential_subject
-                    .corporate_number
-                    .map(|n| n.as_str().to_owned()),
-                legal_name: typed.credential_subject.legal_name.clone(),
-                legal_name_en: typed.credential_subject.legal_name_en.clone(),
                 status,
                 lifecycle: CredentialState::Active,
                 reason: None,

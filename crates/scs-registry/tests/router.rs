@@ -160,7 +160,7 @@ fn rand_nonce() -> u128 {
 
 fn issue(issuer: &SecretKey, level: Level, status: Vec<StatusEntry>) -> Value {
     let subject = SubjectInput::parse_many(
-        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル", "legalNameEn": "Sample K.K."}"#,
     )
     .unwrap()
     .remove(0);
@@ -233,6 +233,8 @@ async fn a_credential_goes_through_its_whole_life() {
     assert_eq!(record.json["history"][0]["event"], "registered");
     let org = w.get("/v1/organizations/7000012050002").await;
     assert_eq!(org.json["highestLevel"], 4);
+    assert_eq!(org.json["legalName"], "株式会社サンプル");
+    assert_eq!(org.json["legalNameEn"], "Sample K.K.");
     let found = w
         .get("/v1/organizations?name=%EF%BD%BB%E3%83%B3%E3%83%97%E3%83%AB")
         .await; // ｻンプル (half-width サ)

@@ -4,7 +4,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::ids::CorporateNumber;
 use scs_core::lifecycle::{CredentialState, Reason};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
@@ -266,11 +266,7 @@ pub async fn organization(
         );
     }
     let legal_name = view["legalName"].as_str().unwrap_or("").to_owned();
-    let legal_name_en = credentials
-        .iter()
-        .filter_map(|c| CredentialId::parse(&c.id).ok())
-        .filter_map(|id| app.ledger.credential_record(&id))
-        .find_map(|record| record.legal_name_en);
+    let legal_name_en = view["legalNameEn"].as_str().map(str::to_owned);
     let highest = view["highestLevel"]
         .as_u64()
         .and_then(|l| u8::try_from(l).ok());
