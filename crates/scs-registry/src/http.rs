@@ -380,13 +380,13 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
     let mut legal_name = None;
     let mut legal_name_en = None;
     for id in ledger.organization(number.as_str()) {
-        let Some(record) = ledger.credential(&id) else {
+        let Some(registered) = ledger.credential(&id) else {
             continue;
         };
-        let Some(typed) = record.typed() else {
+        let Some(typed) = registered.typed() else {
             continue;
         };
-        let state = record.record.state_at(now);
+        let state = registered.record.state_at(now);
         let level = typed.credential_subject.achievement.level.get();
         if state == CredentialState::Active {
             highest = highest.max(Some(level));
@@ -403,9 +403,9 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
             "validUntil": typed.valid_until,
             "state": state,
             "stateJa": state.ja(),
-            "reason": record.record.reason,
-            "history": record.record.history,
-            "logIndex": record.record.log_index,
+            "reason": registered.record.reason,
+            "history": registered.record.history,
+            "logIndex": registered.record.log_index,
         }));
     }
     json!({

@@ -81,8 +81,6 @@ pub mod keys {
             .finalize();
         [b"x/".as_slice(), digest.as_slice()].concat()
     }
-    /// Prefix of every credential record.
-    pub const CREDENTIAL_PREFIX: &[u8] = b"c/";
 
     fn purpose_tag(purpose: StatusPurpose) -> &'static [u8] {
         match purpose {

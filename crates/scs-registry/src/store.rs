@@ -66,11 +66,6 @@ impl SledStore {
         Self::open(path, 8 * 1024 * 1024).map(drop)
     }
 
-    /// Bytes on disk.
-    pub fn size_on_disk(&self) -> u64 {
-        self.tree.size_on_disk().unwrap_or(0)
-    }
-
     /// Every entry, for comparing the indexes with a replay of the log.
     pub fn dump(&self) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
         self.tree

@@ -36,7 +36,7 @@ impl Directory for LedgerDirectory<'_> {
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-        let record = CredentialId::parse(id)
+        let registered = CredentialId::parse(id)
             .ok()
             .and_then(|id| self.0.credential(&id))
             .ok_or_else(|| {
@@ -45,7 +45,7 @@ impl Directory for LedgerDirectory<'_> {
                     "registered credential unreadable",
                 )
             })?;
-        verify_value(self.0, record.credential, question).map_err(|e| {
+        verify_value(self.0, registered.credential, question).map_err(|e| {
             Message::new(
                 format!("証明書を読めません（{e}）"),
                 format!("credential unreadable ({e})"),

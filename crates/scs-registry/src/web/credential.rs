@@ -96,7 +96,7 @@ pub async fn page(
             ),
         );
     };
-    let Some(record) = app.ledger.credential(&id) else {
+    let Some(registered) = app.ledger.credential(&id) else {
         return frame.problem(
             StatusCode::NOT_FOUND,
             &Message::new("証明書が見つかりません", "Credential not found"),
@@ -106,7 +106,7 @@ pub async fn page(
             ),
         );
     };
-    let Some(typed) = record.typed() else {
+    let Some(typed) = registered.typed() else {
         return frame.problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             &Message::new("証明書を表示できません", "Cannot show the credential"),
@@ -117,9 +117,13 @@ pub async fn page(
         );
     };
     let now = super::now();
-    let state = record.record.state_at(now);
-    let report =
-        crate::http::verify_value(&app.ledger, record.credential.clone(), &Question::at(now)).ok();
+    let state = registered.record.state_at(now);
+    let report = crate::http::verify_value(
+        &app.ledger,
+        registered.credential.clone(),
+        &Question::at(now),
+    )
+    .ok();
     let base = app.ledger.identity().base_url.clone();
     let page_url = format!("{base}/credentials/{id}");
     let given_qr = query_param(query.as_deref(), "qr");
@@ -152,7 +156,7 @@ pub async fn page(
                             @if let Some(report) = &report {
                                 p.verdict-word { (match report.verdict { Verdict::Valid => "✓ ", Verdict::Invalid => "✗ ", Verdict::Unknown => "? " }) (lang.pick(report.verdict.ja(), report.verdict.en())) }
                             }
-                            p { (lang.pick("状態: ", "Status: ")) (state_label(state, record.record.reason, lang)) }
+                            p { (lang.pick("状態: ", "Status: ")) (state_label(state, registered.record.reason, lang)) }
                         }
                     }
                     @if let Some(report) = &report {
@@ -178,11 +182,11 @@ pub async fn page(
                     " "
                     a.button.secondary href=(format!("/v1/credentials/{id}")) { "JSON" }
                 }
-                @if !record.record.history.is_empty() {
+                @if !registered.record.history.is_empty() {
                     section.card aria-labelledby="history-h" {
                         h2 #history-h { (lang.pick("経過", "History")) }
                         ol.timeline {
-                            @for event in &record.record.history {
+                            @for event in &registered.record.history {
                                 li {
                                     time datetime=(event.at.to_string()) { (date(&event.at)) }
                                     " " strong { (event_word(&event.event, event.reason, lang)) }
@@ -197,7 +201,7 @@ pub async fn page(
                 }
                 h2 { (lang.pick("印刷用の証明書", "Printable certificate")) }
             }
-            (certificate(lang, &typed, &id, record.record.log_index, &base, &page_url, &qr_svg, offline))
+            (certificate(lang, &typed, &id, registered.record.log_index, &base, &page_url, &qr_svg, offline))
         },
     )
 }

@@ -206,7 +206,7 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
             }
         },
         Input::Registered(id) => match ledger.credential(&id) {
-            Some(record) => match verify_value(ledger, record.credential, &question) {
+            Some(registered) => match verify_value(ledger, registered.credential, &question) {
                 Ok(report) => Outcome::Report {
                     report: Box::new(report),
                     form: "URL",
