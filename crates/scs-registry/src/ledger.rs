@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
-use scs_core::ids::CredentialId;
+use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
@@ -213,6 +213,18 @@ impl Ledger {
 
     /// Brings the indexes up to the log through the live code path.
     fn replay(&self) -> Result<(), LedgerError> {
+        if self.store.get(keys::FORMAT)?.as_deref() != Some(state::INDEX_FORMAT) {
+            // Empty, or written by a version that laid the indexes out differently: rebuild
+            // them from the log, which is the truth.
+            if self.store.get(keys::APPLIED)?.is_some() {
+                tracing::warn!("the indexes have another layout: rebuilding them from the log");
+            }
+            self.store.clear()?;
+            self.store.apply(vec![(
+                keys::FORMAT.to_vec(),
+                Some(state::INDEX_FORMAT.to_vec()),
+            )])?;
+        }
         let applied = self
             .store
             .get(keys::APPLIED)?
@@ -295,8 +307,10 @@ impl Ledger {
     fn sign_checkpoint(&self) -> Result<(), std::io::Error> {
         let tree = read_lock(&self.tree);
         let size = tree.size();
-        let root = tree.root(size).unwrap_or(tlog::EMPTY_ROOT);
+        let root = tree.root(size);
         drop(tree);
+        // Never sign a root that was not computed.
+        let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
         let note = Checkpoint::new(&self.origin, size, root)
             .map_err(|e| e.to_string())
             .and_then(|c| {
@@ -486,10 +500,15 @@ impl Ledger {
         let (tree_size, checkpoint) = self.checkpoint();
         let tree = read_lock(&self.tree);
         for (job, transition, index) in accepted {
+            let inclusion_proof = tree.inclusion_proof(index, tree_size).unwrap_or_else(|| {
+                // Durable all the same; the receipt's proof will not verify, and says so.
+                tracing::error!(index, tree_size, "no inclusion proof for a committed entry");
+                Vec::new()
+            });
             let _ = job.reply.send(Ok(Committed {
                 index,
                 effect: transition.effect,
-                inclusion_proof: tree.inclusion_proof(index, tree_size).unwrap_or_default(),
+                inclusion_proof,
                 checkpoint: checkpoint.clone(),
                 tree_size,
             }));
@@ -506,13 +525,19 @@ impl Ledger {
             let Ok(entry) = self.entry(index) else {
                 continue;
             };
-            if let Some(found) = state::RegisteredNames::of_entry(&entry) {
-                write_lock(&self.names).insert(
-                    &found.corporate_number,
-                    &found.legal_name,
-                    found.legal_name_en.as_deref(),
-                );
-            }
+            let Some(found) = state::RegisteredNames::of_entry(&entry) else {
+                continue;
+            };
+            // As the writer indexes it: the number as parsed (full-width digits and spaces are
+            // accepted in a credential), not as written.
+            let Ok(number) = CorporateNumber::parse(&found.corporate_number) else {
+                continue;
+            };
+            write_lock(&self.names).insert(
+                number.as_str(),
+                &found.legal_name,
+                found.legal_name_en.as_deref(),
+            );
         }
         write_lock(&self.names).shrink_to_fit();
     }

@@ -2,9 +2,10 @@
 //! transparency log, with lookup indexes in an [`store::IndexStore`] (sled by default).
 //!
 //! - [`log_files`]: the log on disk, the source of truth (write order and recovery).
-//! - [`tree`]: the log's Merkle tree in memory.
+//! - [`tree`]: the log's Merkle tree (levels above the leaves in memory, leaf hashes on disk).
 //! - [`state`]: the registry's state as a function of the log (`verify_entry` + `transition`).
 //! - [`ledger`]: the single writer with group commit, checkpoints, status list signing.
+//! - [`names`]: the company-name index (search by name, full- and half-width alike).
 //! - [`store`]: the index store trait, sled and in-memory implementations.
 //! - [`http`]: the router, handlers, and the one error type mapped to problem+json.
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).

@@ -188,7 +188,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     // A span per request costs 8 % of a status-list GET (docs/PERFORMANCE.md) and logs nothing
     // at the default level, where refusals and failures are logged by `ApiError` itself: add
     // the spans only when asked for (RUST_LOG=tower_http=debug).
-    let router = if tracing::enabled!(target: "tower_http", tracing::Level::DEBUG) {
+    let router = if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
+    {
         router.layer(tower_http::trace::TraceLayer::new_for_http())
     } else {
         router
@@ -205,11 +206,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         Ok(ledger) => {
             drop(ledger);
             let started = std::time::Instant::now();
-            match SledStore::write_snapshot(&config.data.join("index")) {
-                Ok(()) => tracing::info!(
+            let index = config.data.join("index");
+            match tokio::task::spawn_blocking(move || SledStore::write_snapshot(&index)).await {
+                Ok(Ok(())) => tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "index snapshot written"
                 ),
+                Ok(Err(error)) => tracing::warn!("index snapshot not written: {error}"),
                 Err(error) => tracing::warn!("index snapshot not written: {error}"),
             }
         }

@@ -29,10 +29,16 @@ pub const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
 /// Most status changes kept per credential.
 pub const MAX_HISTORY: usize = 256;
 
+/// The layout of the index keys and values this code writes. Indexes of another layout are
+/// cleared and rebuilt from the log at start-up (2: credential records without the credential).
+pub const INDEX_FORMAT: &[u8] = b"2";
+
 /// Index keys. One letter of prefix per kind, then fixed-width binary parts.
 pub mod keys {
     use super::*;
 
+    /// The layout of the indexes ([`INDEX_FORMAT`]).
+    pub const FORMAT: &[u8] = b"m/format";
     /// Number of log entries the indexes reflect.
     pub const APPLIED: &[u8] = b"m/applied";
     /// Log index of the trust list in force.
@@ -493,6 +499,7 @@ pub fn transition(
                     "a registered credential carries one revocation and one suspension entry, reserved with POST /v1/status-allocations".into(),
                 ));
             }
+            let mut status = Vec::with_capacity(2);
             for entry in &typed.credential_status {
                 let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
                     .filter(|(p, _)| *p == entry.purpose)
@@ -526,11 +533,6 @@ pub fn transition(
                     used_by: Some(typed.id.to_string()),
                 };
                 writes.push((akey, Some(json_bytes(&used))));
-            }
-            let mut status = Vec::with_capacity(2);
-            for entry in &typed.credential_status {
-                let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
-                    .ok_or(ApiError::Unavailable)?;
                 status.push(StatusSlot {
                     purpose,
                     list,

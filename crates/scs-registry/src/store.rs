@@ -38,6 +38,8 @@ pub trait IndexStore: Send + Sync + 'static {
     fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError>;
     /// Applies all writes atomically.
     fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+    /// Removes every entry (before a rebuild from the log).
+    fn clear(&self) -> Result<(), StoreError>;
 }
 
 /// sled, in `<data>/index`.
@@ -63,7 +65,19 @@ impl SledStore {
     /// replays everything written since the last one (seconds per hundred thousand
     /// credentials). Call at a graceful stop, after the last handle on the store is dropped.
     pub fn write_snapshot(path: &Path) -> Result<(), StoreError> {
-        Self::open(path, 8 * 1024 * 1024).map(drop)
+        // sled's background threads may hold its file lock for a moment after the last handle
+        // drops (sled #1234): try again for up to a second.
+        let mut attempt = 0;
+        loop {
+            match Self::open(path, 8 * 1024 * 1024) {
+                Ok(_closed_on_drop) => return Ok(()),
+                Err(error) if attempt >= 20 => return Err(error),
+                Err(_) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
     }
 
     /// Every entry, for comparing the indexes with a replay of the log.
@@ -109,6 +123,10 @@ impl IndexStore for SledStore {
             .apply_batch(batch)
             .map_err(|e| StoreError(e.to_string()))
     }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.tree.clear().map_err(|e| StoreError(e.to_string()))
+    }
 }
 
 /// An in-memory store for tests and for checking a replay of the log.
@@ -153,6 +171,11 @@ impl IndexStore for MemoryStore {
         }
         Ok(())
     }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.map.write().map_err(poisoned)?.clear();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +197,8 @@ mod tests {
         assert_eq!(store.scan_prefix(b"a/", 1).unwrap().len(), 1);
         store.apply(vec![(b"a/1".to_vec(), None)]).unwrap();
         assert_eq!(store.get(b"a/1").unwrap(), None);
+        store.clear().unwrap();
+        assert!(store.scan_prefix(b"", 10).unwrap().is_empty());
     }
 
     #[test]

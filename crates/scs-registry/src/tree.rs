@@ -59,8 +59,12 @@ impl Tree {
         let _ = self.upper.push(leaf);
     }
 
-    /// The root of the tree of the first `size` leaves.
+    /// The root of the tree of the first `size` leaves. The whole tree's root comes from the
+    /// frontier in memory and never fails; an older size may need a leaf read from disk.
     pub fn root(&self, size: u64) -> Option<Hash> {
+        if size == self.size() {
+            return Some(self.upper.root());
+        }
         if size > self.size() {
             return None;
         }

@@ -804,3 +804,58 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
         .await;
     assert_eq!(not_vc.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
+    use scs_registry::state::{keys, INDEX_FORMAT};
+    use scs_registry::store::IndexStore;
+    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
+    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+    let open = || {
+        Ledger::open(
+            dir.path(),
+            store.clone(),
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            RegistryKeys {
+                status: key("registry-status.key"),
+                log: key("registry-log.key"),
+            },
+            &genesis,
+        )
+        .unwrap()
+    };
+    let ledger = open();
+    ledger.start_writer();
+    scs_registry::demo::seed(&ledger, dir.path()).await;
+    ledger.finish_writes();
+    let number = scs_registry::demo::demo_corporate_number(0);
+    let id = *ledger
+        .organization(number.as_str())
+        .first()
+        .expect("the demo seeded this company");
+    let before = ledger.credential(&id).unwrap();
+    let indexes = store.dump();
+    drop(ledger);
+
+    // As an older version might have left them: another layout marker, a record of another shape.
+    store
+        .apply(vec![
+            (keys::FORMAT.to_vec(), Some(b"1".to_vec())),
+            (
+                keys::credential(&id),
+                Some(br#"{"credential":{}}"#.to_vec()),
+            ),
+        ])
+        .unwrap();
+    let ledger = open();
+    assert_eq!(ledger.credential(&id).unwrap(), before);
+    assert_eq!(store.dump(), indexes, "the same indexes as before, rebuilt");
+    assert_eq!(
+        store.get(keys::FORMAT).unwrap().as_deref(),
+        Some(INDEX_FORMAT)
+    );
+}
