@@ -859,3 +859,65 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
         Some(INDEX_FORMAT)
     );
 }
+
+#[tokio::test]
+async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_restart() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let allocated = w
+        .signed(
+            "/v1/status-allocations",
+            &RequestBody::AllocateStatus,
+            &issuer,
+        )
+        .await;
+    let status = serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
+    let mut credential = issue(&issuer, Level::STAR4, status);
+    // As another issuer's software may write it: full-width digits, which the profile accepts.
+    credential.as_object_mut().unwrap().remove("proof");
+    credential["credentialSubject"]["corporateNumber"] = json!("７００００１２０５０００２");
+    let credential = scs_core::proof::sign(
+        credential,
+        &issuer,
+        now(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .unwrap();
+    let registered = w
+        .signed(
+            "/v1/credentials",
+            &RequestBody::Register { credential },
+            &issuer,
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+    let search = "/v1/organizations?name=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB"; // サンプル
+    let found = &w.get(search).await.json["results"];
+    assert_eq!(found[0]["corporateNumber"], "7000012050002");
+
+    // After a restart the names are loaded from the log: the same answer.
+    w.ledger.finish_writes();
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+    let restarted = Ledger::open(
+        w._dir.path(),
+        Arc::new(MemoryStore::default()),
+        keyfile::load_public(&demo("operator.pub")).unwrap(),
+        RegistryKeys {
+            status: key("registry-status.key"),
+            log: key("registry-log.key"),
+        },
+        &genesis,
+    )
+    .unwrap();
+    restarted.load_names();
+    let names = restarted.search_names("サンプル", 10);
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0].corporate_number, "7000012050002");
+}
