@@ -40,7 +40,7 @@ fn now() -> Timestamp {
 }
 
 struct World {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     ledger: Arc<Ledger>,
     router: Router,
 }
@@ -66,7 +66,7 @@ fn world() -> World {
         demo_issuer: None,
     });
     World {
-        _dir: dir,
+        dir,
         ledger,
         router,
     }
@@ -906,7 +906,7 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
     let restarted = Ledger::open(
-        w._dir.path(),
+        w.dir.path(),
         Arc::new(MemoryStore::default()),
         keyfile::load_public(&demo("operator.pub")).unwrap(),
         RegistryKeys {
