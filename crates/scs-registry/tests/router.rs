@@ -45,13 +45,13 @@ struct World {
     router: Router,
 }
 
-fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
+/// A demo ledger in `dir` over `store` (opened again on the same folder, a restart).
+fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-    let ledger = Ledger::open(
-        dir.path(),
-        Arc::new(MemoryStore::default()),
+    Ledger::open(
+        dir,
+        store,
         keyfile::load_public(&demo("operator.pub")).unwrap(),
         RegistryKeys {
             status: key("registry-status.key"),
@@ -59,7 +59,12 @@ fn world() -> World {
         },
         &genesis,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_ledger(dir.path(), Arc::new(MemoryStore::default()));
     ledger.start_writer();
     let router = app(AppState {
         ledger: Arc::clone(&ledger),
@@ -813,22 +818,7 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
     std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
-    let genesis: Value =
-        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-    let open = || {
-        Ledger::open(
-            dir.path(),
-            store.clone(),
-            keyfile::load_public(&demo("operator.pub")).unwrap(),
-            RegistryKeys {
-                status: key("registry-status.key"),
-                log: key("registry-log.key"),
-            },
-            &genesis,
-        )
-        .unwrap()
-    };
-    let ledger = open();
+    let ledger = open_ledger(dir.path(), store.clone());
     ledger.start_writer();
     scs_registry::demo::seed(&ledger, dir.path()).await;
     ledger.finish_writes();
@@ -851,7 +841,7 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
             ),
         ])
         .unwrap();
-    let ledger = open();
+    let ledger = open_ledger(dir.path(), store.clone());
     assert_eq!(ledger.credential(&id).unwrap(), before);
     assert_eq!(store.dump(), indexes, "the same indexes as before, rebuilt");
     assert_eq!(
@@ -903,19 +893,7 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
 
     // After a restart the names are loaded from the log: the same answer.
     w.ledger.finish_writes();
-    let genesis: Value =
-        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-    let restarted = Ledger::open(
-        w.dir.path(),
-        Arc::new(MemoryStore::default()),
-        keyfile::load_public(&demo("operator.pub")).unwrap(),
-        RegistryKeys {
-            status: key("registry-status.key"),
-            log: key("registry-log.key"),
-        },
-        &genesis,
-    )
-    .unwrap();
+    let restarted = open_ledger(w.dir.path(), Arc::new(MemoryStore::default()));
     restarted.load_names();
     let names = restarted.search_names("サンプル", 10);
     assert_eq!(names.len(), 1);
