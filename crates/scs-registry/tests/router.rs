@@ -125,20 +125,23 @@ impl World {
             .await
     }
 
-    /// Allocate → sign → register with the demo ★4 evaluation body.
-    async fn register(&self, level: Level) -> (Value, Answer) {
-        let issuer = key("issuer-star4.key");
+    /// Reserves a revocation and a suspension entry for `issuer`.
+    async fn allocate(&self, issuer: &SecretKey) -> Vec<StatusEntry> {
         let allocated = self
             .signed(
                 "/v1/status-allocations",
                 &RequestBody::AllocateStatus,
-                &issuer,
+                issuer,
             )
             .await;
         assert_eq!(allocated.status, StatusCode::CREATED, "{}", allocated.json);
-        let status: Vec<StatusEntry> =
-            serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
-        let credential = issue(&issuer, level, status);
+        serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap()
+    }
+
+    /// Allocate → sign → register with the demo ★4 evaluation body.
+    async fn register(&self, level: Level) -> (Value, Answer) {
+        let issuer = key("issuer-star4.key");
+        let credential = issue(&issuer, level, self.allocate(&issuer).await);
         let answer = self
             .signed(
                 "/v1/credentials",
@@ -854,15 +857,7 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
 async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_restart() {
     let w = world();
     let issuer = key("issuer-star4.key");
-    let allocated = w
-        .signed(
-            "/v1/status-allocations",
-            &RequestBody::AllocateStatus,
-            &issuer,
-        )
-        .await;
-    let status = serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
-    let mut credential = issue(&issuer, Level::STAR4, status);
+    let mut credential = issue(&issuer, Level::STAR4, w.allocate(&issuer).await);
     // As another issuer's software may write it: full-width digits, which the profile accepts.
     credential.as_object_mut().unwrap().remove("proof");
     credential["credentialSubject"]["corporateNumber"] = json!("７００００１２０５０００２");
