@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::ledger::{Committed, Ledger};
-use crate::state::{self, keys, Allocation, CredentialRecord, Effect, VerifiedEntry};
+use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
 
 /// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
@@ -269,7 +269,7 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 /// "logIndex": …, "status": …}`. The credential's JSON text is copied from the log as it is
 /// (never parsed on this path); the rest is serialised from the record.
 fn credential_answer(
-    record: &CredentialRecord,
+    view: &CredentialView,
     credential: &[u8],
     now: Timestamp,
 ) -> Result<Vec<u8>, ApiError> {
@@ -289,13 +289,13 @@ fn credential_answer(
         state_en: &'static str,
         state_ja: &'static str,
     }
-    let state = record.state_at(now);
+    let state = view.state_at(now);
     let rest = RecordView {
-        history: &record.history,
-        log_index: record.log_index,
+        history: &view.history,
+        log_index: view.log_index,
         status: StatusView {
-            reason: record.reason,
-            reason_ja: record.reason.map(|r| r.ja()),
+            reason: view.reason,
+            reason_ja: view.reason.map(|r| r.ja()),
             state,
             state_en: state.en(),
             state_ja: state.ja(),
@@ -317,20 +317,20 @@ async fn get_credential(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let record = app
+    let view = app
         .ledger
-        .credential_record(&id)
+        .credential_view(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
     let credential = app
         .ledger
-        .credential_text(&record)
+        .credential_text(view.log_index, view.credential_span)
         .map_err(|_| ApiError::Unavailable)?;
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        credential_answer(&record, &credential, now())?,
+        credential_answer(&view, &credential, now())?,
     )
         .into_response())
 }

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
 use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
@@ -33,11 +34,13 @@ use scs_core::trust_list::TrustList;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::directory::{Directory, Standing};
 use crate::error::ApiError;
 use crate::log_files::{LogFileError, LogFiles};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
-    self, keys, read_bits, Effect, Overlay, Registered, RegistryIdentity, VerifiedEntry,
+    self, keys, read_bits, ByteSpan, CredentialView, Effect, LoggedEntry, Overlay, Registered,
+    RegistryIdentity, VerifiedEntry,
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
@@ -117,6 +120,7 @@ pub struct Ledger {
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
     names: RwLock<NameIndex>,
+    directory: RwLock<Directory>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -187,6 +191,7 @@ impl Ledger {
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
             names: RwLock::new(NameIndex::default()),
+            directory: RwLock::new(Directory::default()),
             queue: Mutex::new(None),
             writer: Mutex::new(None),
         };
@@ -464,24 +469,10 @@ impl Ledger {
                     *write_lock(&self.trust) = (Arc::new((**list).clone()), *index)
                 }
                 Effect::StatusChanged { list, .. } => touched.push(*list),
-                Effect::Registered(_) => {
-                    if let VerifiedEntry::Request {
-                        credential: Some(pair),
-                        ..
-                    } = &job.entry
-                    {
-                        let subject = &pair.0.credential_subject;
-                        if let Some(number) = subject.corporate_number {
-                            write_lock(&self.names).insert(
-                                number.as_str(),
-                                &subject.legal_name,
-                                subject.legal_name_en.as_deref(),
-                            );
-                        }
-                    }
-                }
-                Effect::Allocated(_) => {}
+                Effect::Registered(_) | Effect::Allocated(_) => {}
             }
+            // Before the answer: a look-up after a revocation's acknowledgement finds it.
+            self.index_logged(*index, &job.bytes);
         }
         {
             let mut tree = write_lock(&self.tree);
@@ -515,31 +506,59 @@ impl Ledger {
         }
     }
 
-    /// Loads the name index from the registrations in the log (run in the background at
-    /// start-up; the writer indexes every registration it commits meanwhile, and an entry
-    /// indexed twice is kept once). From the log rather than the index store: a scan of every
-    /// record would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
-    pub fn load_names(&self) {
+    /// Loads the name index and the credential directory from the log (run in the background
+    /// at start-up; the writer indexes every entry it commits meanwhile, and an entry indexed
+    /// twice is kept once). From the log rather than the index store: a scan of every record
+    /// would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
+    pub fn load_from_log(&self) {
         let size = read_lock(&self.log).size();
         for index in 0..size {
-            let Ok(entry) = self.entry(index) else {
-                continue;
-            };
-            let Some(found) = state::RegisteredNames::of_entry(&entry) else {
-                continue;
-            };
-            // As the writer indexes it: the number as parsed (full-width digits and spaces are
-            // accepted in a credential), not as written.
-            let Ok(number) = CorporateNumber::parse(&found.corporate_number) else {
-                continue;
-            };
-            write_lock(&self.names).insert(
-                number.as_str(),
-                &found.legal_name,
-                found.legal_name_en.as_deref(),
-            );
+            match self.entry(index) {
+                Ok(entry) => self.index_logged(index, &entry),
+                Err(error) => {
+                    tracing::error!(index, "cannot read a log entry: {error}");
+                    write_lock(&self.directory).abandon();
+                }
+            }
         }
         write_lock(&self.names).shrink_to_fit();
+        write_lock(&self.directory).finish_loading();
+    }
+
+    /// Adds what a committed entry means to the name index and the credential directory.
+    fn index_logged(&self, index: u64, entry: &[u8]) {
+        match LoggedEntry::read(index, entry) {
+            Some(LoggedEntry::Registration { id, facts, names }) => {
+                // As the number is parsed (full-width digits and spaces are accepted in a
+                // credential), not as written.
+                if let Some(names) = names {
+                    if let Ok(number) = CorporateNumber::parse(&names.corporate_number) {
+                        write_lock(&self.names).insert(
+                            number.as_str(),
+                            &names.legal_name,
+                            names.legal_name_en.as_deref(),
+                        );
+                    }
+                }
+                write_lock(&self.directory).insert(&id, &facts, |method| {
+                    DidKey::from_verification_method(method)
+                        .ok()
+                        .map(|key| key.to_string())
+                });
+            }
+            Some(LoggedEntry::StatusChange { target }) => {
+                write_lock(&self.directory).mark_in_store(&target)
+            }
+            Some(LoggedEntry::Other) => {}
+            None => {
+                // It might have changed any credential's status.
+                tracing::error!(
+                    index,
+                    "unreadable log entry: look-ups go to the index store"
+                );
+                write_lock(&self.directory).abandon();
+            }
+        }
     }
 
     fn resign_list(&self, purpose: StatusPurpose, list: u32) {
@@ -649,23 +668,35 @@ impl Ledger {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when
+    /// the credential's status never changed, else from its record in the index store.
+    pub fn credential_view(&self, id: &CredentialId) -> Option<CredentialView> {
+        {
+            let directory = read_lock(&self.directory);
+            if let Standing::Unchanged(facts) = directory.standing(id) {
+                if let Some(signer) = directory.signer(&facts) {
+                    return Some(CredentialView::unchanged(&facts, signer));
+                }
+            }
+        }
+        self.credential_record(id).map(CredentialView::from)
+    }
+
     /// A registered credential: its record, and the signed credential from the log.
     pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
         let record = self.credential_record(id)?;
-        let credential = self.credential_text(&record).ok()?;
+        let credential = self
+            .credential_text(record.log_index, record.credential_span)
+            .ok()?;
         Some(Registered {
             credential: serde_json::from_slice(&credential).ok()?,
             record,
         })
     }
 
-    /// The JSON text of a registered credential, read from its registration entry in the log.
-    pub fn credential_text(
-        &self,
-        record: &state::CredentialRecord,
-    ) -> Result<Vec<u8>, LogFileError> {
-        let span = record.credential_span;
-        read_lock(&self.log).read_span(record.log_index, span.start, span.len)
+    /// The JSON text of a registered credential, at `span` of its registration entry.
+    pub fn credential_text(&self, log_index: u64, span: ByteSpan) -> Result<Vec<u8>, LogFileError> {
+        read_lock(&self.log).read_span(log_index, span.start, span.len)
     }
 
     /// Credential ids of an organisation (bounded).
@@ -689,6 +720,11 @@ impl Ledger {
     /// Tree size, root at a size, proofs and tiles.
     pub fn tree(&self) -> std::sync::RwLockReadGuard<'_, Tree> {
         read_lock(&self.tree)
+    }
+
+    /// The credential directory (what `GET /v1/credentials/{id}` reads before the store).
+    pub fn directory(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+        read_lock(&self.directory)
     }
 
     /// A log entry.

@@ -4,6 +4,7 @@
 //! - [`log_files`]: the log on disk, the source of truth (write order and recovery).
 //! - [`tree`]: the log's Merkle tree (levels above the leaves in memory, leaf hashes on disk).
 //! - [`state`]: the registry's state as a function of the log (`verify_entry` + `transition`).
+//! - [`directory`]: what a credential look-up needs, in memory (facts of unchanged registrations).
 //! - [`ledger`]: the single writer with group commit, checkpoints, status list signing.
 //! - [`names`]: the company-name index (search by name, full- and half-width alike).
 //! - [`store`]: the index store trait, sled and in-memory implementations.
@@ -14,6 +15,7 @@
 
 pub mod bulk;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ledger;

@@ -158,8 +158,15 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let started = std::time::Instant::now();
     let (ledger, demo_issuer) = open(&config)?;
     ledger.start_writer();
-    let names = Arc::clone(&ledger);
-    let names_loaded = tokio::task::spawn_blocking(move || names.load_names());
+    let loader = Arc::clone(&ledger);
+    let loaded = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loader.load_from_log();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "name index and credential directory loaded"
+        );
+    });
     let newer = ledger.trust_list().0.sequence;
     tracing::info!(
         log_size = ledger.checkpoint().0,
@@ -198,9 +205,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     ledger.finish_writes();
-    let _ = names_loaded.await;
+    let _ = loaded.await;
     // Every handle on the ledger is gone now (connections closed, writer and name loader
-    // ended), so the index store is closed when this one drops: snapshot it for a quick
+    // ended, the loader done), so the index store is closed when this one drops: snapshot it for a quick
     // next start.
     match Arc::try_unwrap(ledger) {
         Ok(ledger) => {

@@ -6,6 +6,7 @@
 //! writer). Live writes and start-up replay both go through these two functions, so the indexes
 //! after a replay are exactly those the live path built.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::directory::{LoggedRegistration, RegistrationFacts};
 use crate::error::ApiError;
 use crate::store::{IndexStore, StoreError, Write};
 
@@ -163,9 +165,13 @@ impl ByteSpan {
             credential: &'a serde_json::value::RawValue,
         }
         let request: RegisterRequest<'_> = serde_json::from_slice(entry).ok()?;
-        let text = request.credential.get();
-        // The raw value borrows from `entry`, so its offset is the distance between the two.
+        Self::within(entry, request.credential.get())
+    }
+
+    /// Where `text`, a slice borrowed from `entry`, lies in it.
+    fn within(entry: &[u8], text: &str) -> Option<Self> {
         let start = (text.as_ptr() as usize).checked_sub(entry.as_ptr() as usize)?;
+        (start + text.len() <= entry.len()).then_some(())?;
         Some(Self {
             start: u32::try_from(start).ok()?,
             len: u32::try_from(text.len()).ok()?,
@@ -173,39 +179,119 @@ impl ByteSpan {
     }
 }
 
-/// The subject's names in a log entry, if it registers a credential with a 法人番号.
-#[derive(Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The subject's names in a registration, when it has a 法人番号.
+#[derive(Debug, PartialEq, Eq)]
 pub struct RegisteredNames<'a> {
-    /// 法人番号.
-    #[serde(borrow)]
-    pub corporate_number: std::borrow::Cow<'a, str>,
+    /// 法人番号, as written in the credential.
+    pub corporate_number: Cow<'a, str>,
     /// Legal name.
-    #[serde(borrow)]
-    pub legal_name: std::borrow::Cow<'a, str>,
+    pub legal_name: Cow<'a, str>,
     /// English legal name.
-    #[serde(borrow, default)]
-    pub legal_name_en: Option<std::borrow::Cow<'a, str>>,
+    pub legal_name_en: Option<Cow<'a, str>>,
 }
 
-impl<'a> RegisteredNames<'a> {
-    /// Reads the names from a log entry (every registration in the log was accepted), without
-    /// building the document: the start-up name load reads every entry.
-    pub fn of_entry(entry: &'a [u8]) -> Option<Self> {
+/// A log entry read without building its document: the start-up load reads every entry this
+/// way, and the writer each registration it commits, so that the name index and the
+/// credential directory are filled by one definition whichever path an entry takes. Every
+/// entry in the log was accepted, so the fields read here were checked when it was.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoggedEntry<'a> {
+    /// A registration request.
+    Registration {
+        /// The credential's id.
+        id: CredentialId,
+        /// What the directory keeps of it.
+        facts: LoggedRegistration<'a>,
+        /// The subject's names, when it has a 法人番号.
+        names: Option<RegisteredNames<'a>>,
+    },
+    /// A revocation, suspension or reinstatement of `target`.
+    StatusChange {
+        /// The credential.
+        target: CredentialId,
+    },
+    /// Anything else: trust lists, status allocations.
+    Other,
+}
+
+impl<'a> LoggedEntry<'a> {
+    /// Reads the entry at `log_index`; `None` if it is not JSON of a known shape (which no
+    /// accepted entry is).
+    pub fn read(log_index: u64, entry: &'a [u8]) -> Option<Self> {
         #[derive(Deserialize)]
-        struct Entry<'a> {
+        struct Sketch<'a> {
+            #[serde(borrow, default)]
+            action: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            target: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            credential: Option<&'a serde_json::value::RawValue>,
+            #[serde(borrow, default)]
+            proof: Option<&'a serde_json::value::RawValue>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Proof<'a> {
             #[serde(borrow)]
-            credential: Credential<'a>,
+            created: Cow<'a, str>,
+            #[serde(borrow)]
+            verification_method: Cow<'a, str>,
         }
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Credential<'a> {
             #[serde(borrow)]
-            credential_subject: RegisteredNames<'a>,
+            id: Cow<'a, str>,
+            #[serde(borrow)]
+            valid_from: Cow<'a, str>,
+            #[serde(borrow)]
+            valid_until: Cow<'a, str>,
+            #[serde(borrow)]
+            credential_subject: Subject<'a>,
         }
-        serde_json::from_slice::<Entry<'a>>(entry)
-            .ok()
-            .map(|entry| entry.credential.credential_subject)
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Subject<'a> {
+            #[serde(borrow, default)]
+            corporate_number: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            legal_name: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            legal_name_en: Option<Cow<'a, str>>,
+        }
+        let sketch: Sketch<'a> = serde_json::from_slice(entry).ok()?;
+        match sketch.action.as_deref() {
+            Some("register") => {
+                let raw = sketch.credential?;
+                let proof: Proof<'a> = serde_json::from_str(sketch.proof?.get()).ok()?;
+                let credential: Credential<'a> = serde_json::from_str(raw.get()).ok()?;
+                let subject = credential.credential_subject;
+                let names = match (subject.corporate_number, subject.legal_name) {
+                    (Some(corporate_number), Some(legal_name)) => Some(RegisteredNames {
+                        corporate_number,
+                        legal_name,
+                        legal_name_en: subject.legal_name_en,
+                    }),
+                    _ => None,
+                };
+                Some(Self::Registration {
+                    id: CredentialId::parse(&credential.id).ok()?,
+                    facts: LoggedRegistration {
+                        log_index,
+                        credential_span: ByteSpan::within(entry, raw.get())?,
+                        valid_from: Timestamp::parse(&credential.valid_from).ok()?,
+                        valid_until: Timestamp::parse(&credential.valid_until).ok()?,
+                        registered_at: Timestamp::parse(&proof.created).ok()?,
+                        verification_method: proof.verification_method,
+                    },
+                    names,
+                })
+            }
+            Some("revoke" | "suspend" | "reinstate") => Some(Self::StatusChange {
+                target: CredentialId::parse(&sketch.target?).ok()?,
+            }),
+            _ => Some(Self::Other),
+        }
     }
 }
 
@@ -223,10 +309,78 @@ pub struct StatusSlot {
 impl CredentialRecord {
     /// The state a person should see at `now`.
     pub fn state_at(&self, now: Timestamp) -> CredentialState {
-        match self.lifecycle {
-            CredentialState::Active if now < self.valid_from => CredentialState::NotYetValid,
-            CredentialState::Active if now > self.valid_until => CredentialState::Expired,
-            other => other,
+        state_at(self.lifecycle, self.valid_from, self.valid_until, now)
+    }
+}
+
+/// The state a person should see at `now`: time-based states derived from an active one.
+fn state_at(
+    lifecycle: CredentialState,
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+    now: Timestamp,
+) -> CredentialState {
+    match lifecycle {
+        CredentialState::Active if now < valid_from => CredentialState::NotYetValid,
+        CredentialState::Active if now > valid_until => CredentialState::Expired,
+        other => other,
+    }
+}
+
+/// What `GET /v1/credentials/{id}` answers besides the credential's text, and where that text
+/// is: from the credential directory for a credential whose status never changed, from the
+/// index store's record otherwise. Both give the same view (tested on the demo ledger).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialView {
+    /// Log index of the registration.
+    pub log_index: u64,
+    /// Where the credential's JSON text lies in that entry.
+    pub credential_span: ByteSpan,
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+    lifecycle: CredentialState,
+    /// Reason of the last status change.
+    pub reason: Option<Reason>,
+    /// Every event, oldest first.
+    pub history: Vec<HistoryEvent>,
+}
+
+impl CredentialView {
+    /// A credential whose status never changed, from its registration's facts and signer.
+    pub fn unchanged(facts: &RegistrationFacts, signer: &str) -> Self {
+        Self {
+            log_index: facts.log_index,
+            credential_span: facts.credential_span,
+            valid_from: facts.valid_from(),
+            valid_until: facts.valid_until(),
+            lifecycle: CredentialState::Active,
+            reason: None,
+            history: vec![HistoryEvent {
+                event: "registered".into(),
+                reason: None,
+                at: facts.registered_at(),
+                by: signer.to_owned(),
+                log_index: facts.log_index,
+            }],
+        }
+    }
+
+    /// The state a person should see at `now`.
+    pub fn state_at(&self, now: Timestamp) -> CredentialState {
+        state_at(self.lifecycle, self.valid_from, self.valid_until, now)
+    }
+}
+
+impl From<CredentialRecord> for CredentialView {
+    fn from(record: CredentialRecord) -> Self {
+        Self {
+            log_index: record.log_index,
+            credential_span: record.credential_span,
+            valid_from: record.valid_from,
+            valid_until: record.valid_until,
+            lifecycle: record.lifecycle,
+            reason: record.reason,
+            history: record.history,
         }
     }
 }

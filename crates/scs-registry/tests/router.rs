@@ -813,6 +813,68 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
     assert_eq!(not_vc.status, StatusCode::BAD_REQUEST);
 }
 
+/// For every credential of the demo ledger (active, revoked, suspended, reinstated, expired,
+/// renewed), the view `GET /v1/credentials/{id}` answers equals the one built from the store's
+/// record, and the directory holds the facts of exactly those whose status never changed: once
+/// filled by the writer, and again after a restart, filled by the load from the log.
+#[tokio::test]
+async fn the_credential_directory_answers_as_the_store_does() {
+    use scs_registry::directory::Standing;
+    use scs_registry::state::{CredentialRecord, CredentialView};
+    use scs_registry::store::IndexStore;
+    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let ledger = open_ledger(dir.path(), store.clone());
+    ledger.start_writer();
+    scs_registry::demo::seed(&ledger, dir.path()).await;
+    ledger.finish_writes();
+
+    let check = |ledger: &Ledger| -> Vec<(scs_core::ids::CredentialId, Standing)> {
+        let records = store.scan_prefix(b"c/", usize::MAX).unwrap();
+        assert!(records.len() >= 30, "{} demo credentials", records.len());
+        records
+            .into_iter()
+            .map(|(key, value)| {
+                let id = scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap());
+                let record: CredentialRecord = serde_json::from_slice(&value).unwrap();
+                let standing = ledger.directory().standing(&id);
+                match standing {
+                    Standing::Unchanged(_) => assert_eq!(record.history.len(), 1, "{id}"),
+                    Standing::InStore => assert!(record.history.len() > 1, "{id}"),
+                    Standing::Unknown => panic!("{id} is not in the directory"),
+                }
+                assert_eq!(
+                    ledger.credential_view(&id).unwrap(),
+                    CredentialView::from(record),
+                    "{id}"
+                );
+                (id, standing)
+            })
+            .collect()
+    };
+    let live = check(&ledger);
+    let unchanged = live
+        .iter()
+        .filter(|(_, s)| matches!(s, Standing::Unchanged(_)))
+        .count();
+    assert!(
+        unchanged >= 20 && unchanged < live.len(),
+        "{unchanged} of {}",
+        live.len()
+    );
+    drop(ledger);
+
+    let restarted = open_ledger(dir.path(), store.clone());
+    assert_eq!(
+        restarted.directory().len(),
+        0,
+        "loaded in the background, not at open"
+    );
+    restarted.load_from_log();
+    assert_eq!(check(&restarted), live);
+}
+
 #[tokio::test]
 async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
     use scs_registry::state::{keys, INDEX_FORMAT};
@@ -889,7 +951,7 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
     // After a restart the names are loaded from the log: the same answer.
     w.ledger.finish_writes();
     let restarted = open_ledger(w.dir.path(), Arc::new(MemoryStore::default()));
-    restarted.load_names();
+    restarted.load_from_log();
     let names = restarted.search_names("サンプル", 10);
     assert_eq!(names.len(), 1);
     assert_eq!(names[0].corporate_number, "7000012050002");

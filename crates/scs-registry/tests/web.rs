@@ -66,7 +66,7 @@ async fn world() -> World {
     .unwrap();
     ledger.start_writer();
     scs_registry::demo::seed(&ledger, dir.path()).await;
-    ledger.load_names();
+    ledger.load_from_log();
     let router = app(AppState {
         ledger,
         demo_issuer: None,

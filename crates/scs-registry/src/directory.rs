@@ -1,0 +1,418 @@
+//! The credential directory: what `GET /v1/credentials/{id}` needs, in memory, so that the
+//! busiest read of the registry is a memory probe and one positional read of the log instead
+//! of an index-store look-up (a sled page fetch and decode at a million credentials).
+//!
+//! It holds, for each credential whose status never changed, the facts of its registration
+//! entry ([`RegistrationFacts`]: 48 bytes with its id's 16). A credential whose status changed
+//! (revoked, suspended, reinstated) is only *marked*: its history grows without bound, so its
+//! answer keeps coming from the index store's record. Both kinds are functions of the log, and
+//! the directory is rebuilt from the log at every start-up, in the background. An id it does
+//! not know is looked up in the store (during that load, or if it is not registered).
+//!
+//! # Invariant
+//!
+//! Once a credential is marked changed it stays so, whatever order the marks and the facts
+//! arrive in: the writer (new entries) and the start-up load (older entries) run at the same
+//! time, and the load may read a registration after the writer has marked the same credential
+//! changed. [`Directory::insert`] therefore never hides a mark.
+//!
+//! The facts live in one sorted `Vec` (binary search) plus a small hash map of recent
+//! insertions, merged into the `Vec` in place when it grows past an eighth of it: about 64
+//! bytes per credential, where a hash map of all of them would take twice that (its table is a
+//! power of two at 7/8 load).
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use scs_core::ids::CredentialId;
+use scs_core::timestamp::Timestamp;
+
+use crate::state::ByteSpan;
+
+/// What a credential's registration entry says, for a credential whose status never changed:
+/// enough to answer `GET /v1/credentials/{id}` with the credential's bytes read from the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationFacts {
+    /// Log index of the registration.
+    pub log_index: u64,
+    /// Where the credential's JSON text lies in that entry.
+    pub credential_span: ByteSpan,
+    /// `validFrom`, Unix seconds.
+    valid_from: i64,
+    /// `validUntil`, Unix seconds.
+    valid_until: i64,
+    /// The registration request's `proof.created`, Unix seconds.
+    registered_at: i64,
+    /// The request's signer, as an index into [`Directory::signer`].
+    signer: u32,
+}
+
+impl RegistrationFacts {
+    /// `validFrom`.
+    pub fn valid_from(&self) -> Timestamp {
+        Timestamp::from_unix(self.valid_from).unwrap_or(Timestamp::EPOCH)
+    }
+    /// `validUntil`.
+    pub fn valid_until(&self) -> Timestamp {
+        Timestamp::from_unix(self.valid_until).unwrap_or(Timestamp::EPOCH)
+    }
+    /// When the registration request was signed.
+    pub fn registered_at(&self) -> Timestamp {
+        Timestamp::from_unix(self.registered_at).unwrap_or(Timestamp::EPOCH)
+    }
+}
+
+/// Unix seconds of `t`, if that loses nothing (times with fractions of a second are rare in
+/// credentials; those credentials are answered from the store).
+fn whole_seconds(t: Timestamp) -> Option<i64> {
+    (Timestamp::from_unix(t.unix()) == Some(t)).then(|| t.unix())
+}
+
+/// What the directory knows of a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Registered, status never changed: answer from these facts.
+    Unchanged(RegistrationFacts),
+    /// Its answer is in the index store (status changed, or facts not representable here).
+    InStore,
+    /// Not known here: look in the store.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: [u8; 16],
+    facts: RegistrationFacts,
+}
+
+/// The credential directory. See the module documentation.
+#[derive(Debug, Default)]
+pub struct Directory {
+    /// Sorted by id, ids distinct.
+    sorted: Vec<Slot>,
+    /// Inserted since the last merge; ids not in `sorted`.
+    recent: HashMap<[u8; 16], RegistrationFacts>,
+    /// Answered from the store, whatever else is known.
+    in_store: HashSet<[u8; 16]>,
+    /// Signer DIDs, and the index of each verification method already seen.
+    signers: Vec<String>,
+    signer_of_method: HashMap<String, u32>,
+    /// An entry of the log could not be read: every look-up goes to the store.
+    abandoned: bool,
+}
+
+impl Directory {
+    /// What is known of `id`.
+    pub fn standing(&self, id: &CredentialId) -> Standing {
+        let id = id.as_bytes();
+        if self.abandoned || self.in_store.contains(id) {
+            return Standing::InStore;
+        }
+        let facts = self.recent.get(id).copied().or_else(|| {
+            self.sorted
+                .binary_search_by(|slot| slot.id.cmp(id))
+                .ok()
+                .and_then(|at| self.sorted.get(at))
+                .map(|slot| slot.facts)
+        });
+        facts.map_or(Standing::Unknown, Standing::Unchanged)
+    }
+
+    /// The DID of a signer index found in [`RegistrationFacts`].
+    pub fn signer(&self, facts: &RegistrationFacts) -> Option<&str> {
+        self.signers.get(facts.signer as usize).map(String::as_str)
+    }
+
+    /// Records a registration, unless `id` is marked [`Standing::InStore`] (marks win).
+    /// `signer` turns the request's verification method into the signer's DID; it runs once
+    /// per distinct method. Facts that cannot be held here mark the id instead.
+    pub fn insert(
+        &mut self,
+        id: &CredentialId,
+        facts: &LoggedRegistration<'_>,
+        signer: impl FnOnce(&str) -> Option<String>,
+    ) {
+        let Some(facts) = self.facts(facts, signer) else {
+            self.mark_in_store(id);
+            return;
+        };
+        let id = *id.as_bytes();
+        if self.abandoned || self.in_store.contains(&id) {
+            return;
+        }
+        match self.sorted.binary_search_by(|slot| slot.id.cmp(&id)) {
+            Ok(at) => {
+                if let Some(slot) = self.sorted.get_mut(at) {
+                    slot.facts = facts;
+                }
+            }
+            Err(_) => {
+                self.recent.insert(id, facts);
+                if self.recent.len() > (self.sorted.len() / 8).max(1024) {
+                    self.merge_recent();
+                }
+            }
+        }
+    }
+
+    fn facts(
+        &mut self,
+        logged: &LoggedRegistration<'_>,
+        signer: impl FnOnce(&str) -> Option<String>,
+    ) -> Option<RegistrationFacts> {
+        let method = logged.verification_method.as_ref();
+        let signer = match self.signer_of_method.get(method) {
+            Some(index) => *index,
+            None => {
+                let did = signer(method)?;
+                let index = u32::try_from(self.signers.len()).ok()?;
+                self.signers.push(did);
+                self.signer_of_method.insert(method.to_owned(), index);
+                index
+            }
+        };
+        Some(RegistrationFacts {
+            log_index: logged.log_index,
+            credential_span: logged.credential_span,
+            valid_from: whole_seconds(logged.valid_from)?,
+            valid_until: whole_seconds(logged.valid_until)?,
+            registered_at: whole_seconds(logged.registered_at)?,
+            signer,
+        })
+    }
+
+    /// Marks `id` as answered from the store, for good.
+    pub fn mark_in_store(&mut self, id: &CredentialId) {
+        self.in_store.insert(*id.as_bytes());
+    }
+
+    /// Gives up on the directory: every look-up goes to the store from now on. For an entry of
+    /// the log that cannot be read, which might have been a status change of any credential.
+    pub fn abandon(&mut self) {
+        self.abandoned = true;
+        self.sorted = Vec::new();
+        self.recent = HashMap::new();
+    }
+
+    /// The start-up load is over: merges and gives back spare capacity.
+    pub fn finish_loading(&mut self) {
+        self.merge_recent();
+        self.sorted.shrink_to_fit();
+        self.recent.shrink_to_fit();
+    }
+
+    /// Moves `recent` into `sorted`, merging in place from the back (no second copy of
+    /// `sorted`, whose size is most of the directory's).
+    fn merge_recent(&mut self) {
+        let mut added: Vec<Slot> = self
+            .recent
+            .drain()
+            .map(|(id, facts)| Slot { id, facts })
+            .collect();
+        added.sort_unstable_by_key(|slot| slot.id);
+        let old_len = self.sorted.len();
+        self.sorted.extend_from_slice(&added);
+        // Fill `sorted` from its end with the larger of the two tails; `added` ids are not in
+        // `sorted[..old_len]` (see `insert`), so the order is strict.
+        let (mut old, mut new) = (old_len, added.len());
+        for write in (0..self.sorted.len()).rev() {
+            let take_old = match (old.checked_sub(1), new.checked_sub(1)) {
+                (Some(o), Some(n)) => self.sorted[o].id > added[n].id,
+                (Some(_), None) => break, // the rest of `sorted` is already in place
+                (None, _) => false,
+            };
+            if take_old {
+                old -= 1;
+                self.sorted[write] = self.sorted[old];
+            } else {
+                new -= 1;
+                self.sorted[write] = added[new];
+            }
+        }
+    }
+
+    /// Number of credentials with facts here (for tests and the start-up log line).
+    pub fn len(&self) -> usize {
+        self.sorted.len() + self.recent.len()
+    }
+
+    /// True when no credential has facts here.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A registration as read from its log entry ([`crate::state::LoggedEntry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRegistration<'a> {
+    /// Its log index.
+    pub log_index: u64,
+    /// Where the credential's text lies in the entry.
+    pub credential_span: ByteSpan,
+    /// The credential's `validFrom`.
+    pub valid_from: Timestamp,
+    /// The credential's `validUntil`.
+    pub valid_until: Timestamp,
+    /// The request's `proof.created`.
+    pub registered_at: Timestamp,
+    /// The request's `proof.verificationMethod`.
+    pub verification_method: Cow<'a, str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn logged(n: u64) -> LoggedRegistration<'static> {
+        let t = Timestamp::from_unix(1_800_000_000 + n as i64).unwrap();
+        LoggedRegistration {
+            log_index: n,
+            credential_span: ByteSpan {
+                start: 14,
+                len: n as u32,
+            },
+            valid_from: t,
+            valid_until: t.plus_days(365).unwrap(),
+            registered_at: t,
+            verification_method: Cow::Borrowed(if n.is_multiple_of(2) {
+                "did:key:a#a"
+            } else {
+                "did:key:b#b"
+            }),
+        }
+    }
+
+    fn did(method: &str) -> Option<String> {
+        method.split('#').next().map(str::to_owned)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, u64),
+        Mark(u8),
+        Complete,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (any::<u8>(), 0u64..1000).prop_map(|(id, n)| Op::Insert(id, n)),
+            1 => any::<u8>().prop_map(Op::Mark),
+            1 => Just(Op::Complete),
+        ]
+    }
+
+    fn id(byte: u8) -> CredentialId {
+        // Ids spread over the first byte and the last, so sorting by bytes matters.
+        let mut bytes = [0; 16];
+        bytes[0] = byte.rotate_left(3);
+        bytes[15] = byte;
+        CredentialId::from_bytes(bytes)
+    }
+
+    proptest! {
+        /// The directory answers as a map with "marks win" does, through any interleaving of
+        /// insertions, marks and merges (the merge threshold is 1,025 insertions, more than
+        /// a case has, so `finish_loading` forces merges at random points).
+        #[test]
+        fn answers_like_a_map_where_marks_win(ops in prop::collection::vec(op(), 0..300)) {
+            let mut directory = Directory::default();
+            let mut facts: BTreeMap<u8, u64> = BTreeMap::new();
+            let mut marked: HashSet<u8> = HashSet::new();
+            for op in ops {
+                match op {
+                    Op::Insert(i, n) => {
+                        directory.insert(&id(i), &logged(n), did);
+                        facts.insert(i, n);
+                    }
+                    Op::Mark(i) => {
+                        directory.mark_in_store(&id(i));
+                        marked.insert(i);
+                    }
+                    Op::Complete => directory.finish_loading(),
+                }
+            }
+            for i in 0..=255u8 {
+                let expected = if marked.contains(&i) {
+                    Standing::InStore
+                } else {
+                    match facts.get(&i) {
+                        Some(&n) => {
+                            let Standing::Unchanged(got) = directory.standing(&id(i)) else {
+                                return Err(TestCaseError::fail(format!("{i}: no facts")));
+                            };
+                            prop_assert_eq!(got.log_index, n);
+                            prop_assert_eq!(got.valid_from(), logged(n).valid_from);
+                            prop_assert_eq!(got.valid_until(), logged(n).valid_until);
+                            prop_assert_eq!(got.registered_at(), logged(n).registered_at);
+                            let signer = did(&logged(n).verification_method);
+                            prop_assert_eq!(directory.signer(&got), signer.as_deref());
+                            continue;
+                        }
+                        None => Standing::Unknown,
+                    }
+                };
+                prop_assert_eq!(directory.standing(&id(i)), expected);
+            }
+            prop_assert!(directory.sorted.windows(2).all(|w| w[0].id < w[1].id));
+        }
+    }
+
+    #[test]
+    fn merges_keep_every_id_in_order() {
+        let mut directory = Directory::default();
+        // Enough insertions for several automatic merges (threshold 1,024, then an eighth).
+        for n in 0..20_000u64 {
+            let mut bytes = [0; 16];
+            bytes[..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_be_bytes());
+            directory.insert(&CredentialId::from_bytes(bytes), &logged(n), did);
+        }
+        assert!(
+            directory.sorted.len() > 10_000,
+            "merged: {}",
+            directory.sorted.len()
+        );
+        assert_eq!(directory.len(), 20_000);
+        assert!(directory.sorted.windows(2).all(|w| w[0].id < w[1].id));
+        for n in (0..20_000u64).step_by(97) {
+            let mut bytes = [0; 16];
+            bytes[..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_be_bytes());
+            let Standing::Unchanged(facts) = directory.standing(&CredentialId::from_bytes(bytes))
+            else {
+                panic!("{n} not found");
+            };
+            assert_eq!(facts.log_index, n);
+        }
+    }
+
+    #[test]
+    fn a_mark_made_before_the_registration_is_read_wins() {
+        let mut directory = Directory::default();
+        directory.mark_in_store(&id(7));
+        directory.insert(&id(7), &logged(1), did);
+        assert_eq!(directory.standing(&id(7)), Standing::InStore);
+        directory.finish_loading();
+        assert_eq!(directory.standing(&id(7)), Standing::InStore);
+        assert_eq!(directory.standing(&id(8)), Standing::Unknown);
+    }
+
+    #[test]
+    fn an_abandoned_directory_sends_every_look_up_to_the_store() {
+        let mut directory = Directory::default();
+        directory.insert(&id(1), &logged(1), did);
+        directory.abandon();
+        directory.insert(&id(2), &logged(2), did);
+        assert_eq!(directory.standing(&id(1)), Standing::InStore);
+        assert_eq!(directory.standing(&id(2)), Standing::InStore);
+    }
+
+    #[test]
+    fn times_with_fractions_of_a_second_are_left_to_the_store() {
+        let mut directory = Directory::default();
+        let mut fractional = logged(3);
+        fractional.valid_from = Timestamp::parse("2027-01-01T00:00:00.5Z").unwrap();
+        directory.insert(&id(3), &fractional, did);
+        assert_eq!(directory.standing(&id(3)), Standing::InStore);
+    }
+}
