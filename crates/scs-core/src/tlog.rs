@@ -434,13 +434,14 @@ impl Frontier {
 }
 
 /// Every node of a tree, level by level: `level(ℓ)[i]` is node (ℓ, i). About 2·n hashes of
-/// memory (n with [`MemoryTree::without_leaves`]); for tests, tools and small logs. A
+/// memory (2·n/2^k with [`MemoryTree::from_level`]); for tests, tools and small logs. A
 /// [`HashReader`] for any tree size up to its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryTree {
     frontier: Frontier,
     levels: Vec<Vec<Hash>>,
-    drop_leaves: bool,
+    /// Levels below this one are not kept.
+    lowest_kept: u8,
 }
 
 impl MemoryTree {
@@ -449,12 +450,13 @@ impl MemoryTree {
         Self::default()
     }
 
-    /// The empty tree that keeps every level but the leaves (level 0), for a caller that has
-    /// the leaf hashes elsewhere: half the memory. Its `level(0)` is empty and reading a leaf
-    /// node from it fails with [`MissingNode`].
-    pub fn without_leaves() -> Self {
+    /// The empty tree that keeps only the levels from `lowest` up, for a caller that has the
+    /// leaf hashes elsewhere and computes the low nodes from them: 2^`lowest` times less
+    /// memory. Its lower levels are empty and reading a node there fails with [`MissingNode`].
+    /// The root is always known (it comes from the frontier).
+    pub fn from_level(lowest: u8) -> Self {
         Self {
-            drop_leaves: true,
+            lowest_kept: lowest,
             ..Self::default()
         }
     }
@@ -462,7 +464,7 @@ impl MemoryTree {
     /// Appends a leaf hash.
     pub fn push(&mut self, leaf: Hash) -> Result<(), FrontierError> {
         for (node, hash) in self.frontier.append(leaf)? {
-            if node.level == 0 && self.drop_leaves {
+            if node.level < self.lowest_kept {
                 continue;
             }
             let level = usize::from(node.level);
@@ -1734,21 +1736,25 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_without_leaves_keeps_every_other_level() {
+    fn a_tree_from_a_level_keeps_the_levels_above() {
         let leaves = leaves(300);
         let full = memory_tree(&leaves);
-        let mut upper = MemoryTree::without_leaves();
-        for leaf in &leaves {
-            upper.push(*leaf).unwrap();
+        for lowest in [1u8, 4] {
+            let mut upper = MemoryTree::from_level(lowest);
+            for leaf in &leaves {
+                upper.push(*leaf).unwrap();
+            }
+            assert_eq!(upper.root(), full.root());
+            assert_eq!(upper.size(), 300);
+            for level in 0..lowest {
+                assert!(upper.level(level).is_empty());
+                let node = Node { level, index: 1 };
+                assert_eq!(upper.read_hashes(&[node]), Err(MissingNode(node)));
+            }
+            for level in lowest..=8 {
+                assert_eq!(upper.level(level), full.level(level));
+            }
         }
-        assert_eq!(upper.root(), full.root());
-        assert_eq!(upper.size(), 300);
-        assert!(upper.level(0).is_empty());
-        for level in 1..=8 {
-            assert_eq!(upper.level(level), full.level(level));
-        }
-        let leaf = Node { level: 0, index: 5 };
-        assert_eq!(upper.read_hashes(&[leaf]), Err(MissingNode(leaf)));
     }
 
     /// One shared tree for the property tests.
