@@ -915,3 +915,100 @@ pub fn read_bits(
         .and_then(Bitstring::from_bytes)
         .unwrap_or_else(|| Bitstring::new(0)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scs_core::keys::SecretKey;
+    use scs_core::lifecycle::sign_request;
+    use serde_json::json;
+
+    /// Each kind of request, signed as a client signs it and serialised as the writer logs it,
+    /// reads back as what it is.
+    #[test]
+    fn logged_entries_read_as_what_they_are() {
+        let key = SecretKey::from_seed(&[5; 32]);
+        let created = Timestamp::parse("2027-01-01T09:00:00Z").unwrap();
+        let id = CredentialId::from_bytes([9; 16]);
+        let credential = json!({
+            "id": id.to_string(),
+            "validFrom": "2027-01-01T00:00:00Z",
+            "validUntil": "2029-12-31T23:59:59Z",
+            "credentialSubject": {
+                "corporateNumber": "７００００１２０５０００２",
+                "legalName": "株式会社\"引用\"テスト",
+                "legalNameEn": "Test Co., Ltd."
+            }
+        });
+        let logged = |body: &RequestBody| {
+            let signed = sign_request(body, &key, created, "0123456789abcdef").unwrap();
+            (serde_json::to_vec(&signed).unwrap(), signed)
+        };
+
+        let (bytes, signed) = logged(&RequestBody::Register {
+            credential: credential.clone(),
+        });
+        let Some(LoggedEntry::Registration {
+            id: read_id,
+            facts,
+            names,
+        }) = LoggedEntry::read(7, &bytes)
+        else {
+            panic!("not read as a registration");
+        };
+        assert_eq!(read_id, id);
+        assert_eq!(facts.log_index, 7);
+        let span = facts.credential_span;
+        let text = &bytes[span.start as usize..][..span.len as usize];
+        assert_eq!(serde_json::from_slice::<Value>(text).unwrap(), credential);
+        assert_eq!(
+            Some(span),
+            ByteSpan::of_registered_credential(&bytes),
+            "the span the store's record keeps"
+        );
+        assert_eq!(facts.valid_from.to_string(), "2027-01-01T00:00:00Z");
+        assert_eq!(facts.valid_until.to_string(), "2029-12-31T23:59:59Z");
+        assert_eq!(facts.registered_at, created);
+        assert_eq!(
+            facts.verification_method,
+            signed["proof"]["verificationMethod"].as_str().unwrap()
+        );
+        let names = names.unwrap();
+        assert_eq!(names.corporate_number, "７００００１２０５０００２");
+        assert_eq!(names.legal_name, "株式会社\"引用\"テスト");
+        assert_eq!(names.legal_name_en.as_deref(), Some("Test Co., Ltd."));
+
+        for body in [
+            RequestBody::Revoke {
+                target: id,
+                reason: Reason::Fraud,
+            },
+            RequestBody::Suspend {
+                target: id,
+                reason: Reason::Fraud,
+            },
+            RequestBody::Reinstate {
+                target: id,
+                reason: Reason::Fraud,
+            },
+        ] {
+            let (bytes, _) = logged(&body);
+            assert_eq!(
+                LoggedEntry::read(8, &bytes),
+                Some(LoggedEntry::StatusChange { target: id }),
+                "{body:?}"
+            );
+        }
+        let (bytes, _) = logged(&RequestBody::AllocateStatus);
+        assert_eq!(LoggedEntry::read(9, &bytes), Some(LoggedEntry::Other));
+        assert_eq!(
+            LoggedEntry::read(10, b"{\"issuers\": []}"),
+            Some(LoggedEntry::Other)
+        );
+        assert_eq!(LoggedEntry::read(11, b"not json"), None);
+        let (bytes, _) = logged(&RequestBody::Register {
+            credential: json!({"id": "not an id"}),
+        });
+        assert_eq!(LoggedEntry::read(12, &bytes), None);
+    }
+}
