@@ -28,7 +28,6 @@ use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
-use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
 use scs_core::trust_list::TrustList;
 use serde_json::Value;
@@ -80,10 +79,12 @@ pub struct RegistryKeys {
 pub struct SignedList {
     /// The credential JSON (shared, not copied, by every response).
     pub body: axum::body::Bytes,
-    /// Strong ETag.
-    pub etag: String,
-    /// When it was signed.
-    pub signed_at: Timestamp,
+    /// Strong ETag, ready to send.
+    pub etag: axum::http::HeaderValue,
+    /// When it is re-signed on its next request (a day after signing), so that its
+    /// `validUntil` never lapses. A clock reading rather than a [`Timestamp`]: the check runs
+    /// on every request.
+    resign_after: std::time::SystemTime,
 }
 
 /// A committed write, as answered to its requester.
@@ -598,12 +599,17 @@ impl Ledger {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
+        let Ok(etag) = axum::http::HeaderValue::from_str(&etag) else {
+            return;
+        };
+        let resign_after = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(signed_at.unix().max(0).unsigned_abs() + 86_400);
         write_lock(&self.lists).insert(
             (purpose, list),
             Arc::new(SignedList {
                 body: body.into(),
                 etag,
-                signed_at,
+                resign_after,
             }),
         );
     }
@@ -612,7 +618,7 @@ impl Ledger {
     pub fn status_list(&self, purpose: StatusPurpose, list: u32) -> Option<Arc<SignedList>> {
         // A list signed before exists (lists are never removed): answer from the cache without
         // reading the store.
-        let fresh = |l: &SignedList| l.signed_at.plus_days(1).is_some_and(|t| t > now());
+        let fresh = |l: &SignedList| std::time::SystemTime::now() < l.resign_after;
         if let Some(cached) = read_lock(&self.lists)
             .get(&(purpose, list))
             .filter(|l| fresh(l))
