@@ -204,6 +204,16 @@ impl Directory {
         self.in_store.insert(*id.as_bytes());
     }
 
+    /// Makes room for `registrations` credentials before a bulk load, so that neither the
+    /// sorted `Vec` nor the map of recent insertions ever grows by reallocating: a large table
+    /// freed while growing makes glibc's allocator serve later allocations from its heaps,
+    /// which then keep freed memory (tens of MiB at a million credentials). Room reserved and
+    /// never written takes no memory.
+    pub fn reserve(&mut self, registrations: usize) {
+        self.sorted.reserve(registrations);
+        self.recent.reserve((registrations / 8).max(1024) + 1);
+    }
+
     /// Gives up on the directory: every look-up goes to the store from now on. For an entry of
     /// the log that cannot be read, which might have been a status change of any credential.
     pub fn abandon(&mut self) {

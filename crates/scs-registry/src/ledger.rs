@@ -513,6 +513,11 @@ impl Ledger {
     /// would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
     pub fn load_from_log(&self) {
         let size = read_lock(&self.log).size();
+        // Every registration uses entries reserved by an allocation request before it, so at
+        // most half the log registers credentials.
+        let registrations = usize::try_from(size / 2).unwrap_or(usize::MAX);
+        write_lock(&self.directory).reserve(registrations);
+        write_lock(&self.names).reserve(registrations);
         for index in 0..size {
             match self.entry(index) {
                 Ok(entry) => self.index_logged(index, &entry),

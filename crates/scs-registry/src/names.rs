@@ -104,6 +104,13 @@ impl NameIndex {
         });
     }
 
+    /// Makes room for `companies` entries before a bulk load (see
+    /// [`crate::directory::Directory::reserve`]: no table freed while growing).
+    pub fn reserve(&mut self, companies: usize) {
+        self.entries.reserve(companies);
+        self.seen.reserve(companies);
+    }
+
     /// Gives back the spare capacity the arenas grew with (up to half of them), once a bulk
     /// load is done.
     pub fn shrink_to_fit(&mut self) {
