@@ -16,7 +16,8 @@
 //! time, and the load may read a registration after the writer has marked the same credential
 //! changed. [`Directory::insert`] therefore never hides a mark.
 //!
-//! The facts live in one sorted `Vec` (binary search) plus a small hash map of recent
+//! The facts live in one sorted `Vec` (binary search within the ids of the same two-byte
+//! prefix) plus a small hash map of recent
 //! insertions, merged into the `Vec` in place when it grows past an eighth of it: about 48
 //! bytes per credential, where a hash map of all of them would take twice that (its table is a
 //! power of two at 7/8 load).
@@ -97,6 +98,9 @@ pub enum Standing {
     Unknown,
 }
 
+/// Two-byte id prefixes.
+const PREFIXES: usize = 1 << 16;
+
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     id: [u8; 16],
@@ -108,6 +112,12 @@ struct Slot {
 pub struct Directory {
     /// Sorted by id, ids distinct.
     sorted: Vec<Slot>,
+    /// `starts[p]`: the first position in `sorted` of an id whose first two bytes are `p` or
+    /// more (65,537 positions, rebuilt at every merge). A look-up binary-searches only the ids
+    /// that share its first two bytes — a dozen or so at a million random ids, where a search
+    /// of the whole `Vec` took twenty cache misses. Ids chosen to share a prefix only make
+    /// that range longer, never the result wrong.
+    starts: Vec<usize>,
     /// Inserted since the last merge; ids not in `sorted`.
     recent: HashMap<[u8; 16], RegistrationFacts>,
     /// Answered from the store, whatever else is known.
@@ -127,13 +137,36 @@ impl Directory {
             return Standing::InStore;
         }
         let facts = self.recent.get(id).copied().or_else(|| {
-            self.sorted
+            let range = self.range_of(id);
+            let candidates = self.sorted.get(range)?;
+            candidates
                 .binary_search_by(|slot| slot.id.cmp(id))
                 .ok()
-                .and_then(|at| self.sorted.get(at))
+                .and_then(|at| candidates.get(at))
                 .map(|slot| slot.facts)
         });
         facts.map_or(Standing::Unknown, Standing::Unchanged)
+    }
+
+    /// Where in `sorted` an id like `id` can be: the range of its two-byte prefix.
+    fn range_of(&self, id: &[u8; 16]) -> std::ops::Range<usize> {
+        let prefix = usize::from(u16::from_be_bytes([id[0], id[1]]));
+        match (self.starts.get(prefix), self.starts.get(prefix + 1)) {
+            (Some(&start), Some(&end)) => start..end,
+            _ => 0..self.sorted.len(),
+        }
+    }
+
+    fn rebuild_starts(&mut self) {
+        self.starts.clear();
+        self.starts.reserve(PREFIXES + 1);
+        for (at, slot) in self.sorted.iter().enumerate() {
+            let prefix = usize::from(u16::from_be_bytes([slot.id[0], slot.id[1]]));
+            while self.starts.len() <= prefix {
+                self.starts.push(at);
+            }
+        }
+        self.starts.resize(PREFIXES + 1, self.sorted.len());
     }
 
     /// The DID of a signer index found in [`RegistrationFacts`].
@@ -158,13 +191,18 @@ impl Directory {
         if self.abandoned || self.in_store.contains(&id) {
             return;
         }
-        match self.sorted.binary_search_by(|slot| slot.id.cmp(&id)) {
-            Ok(at) => {
-                if let Some(slot) = self.sorted.get_mut(at) {
+        let range = self.range_of(&id);
+        let found = self
+            .sorted
+            .get(range.clone())
+            .and_then(|candidates| candidates.binary_search_by(|slot| slot.id.cmp(&id)).ok());
+        match found {
+            Some(at) => {
+                if let Some(slot) = self.sorted.get_mut(range.start + at) {
                     slot.facts = facts;
                 }
             }
-            Err(_) => {
+            None => {
                 self.recent.insert(id, facts);
                 if self.recent.len() > (self.sorted.len() / 8).max(1024) {
                     self.merge_recent();
@@ -219,6 +257,7 @@ impl Directory {
     pub fn abandon(&mut self) {
         self.abandoned = true;
         self.sorted = Vec::new();
+        self.starts = Vec::new();
         self.recent = HashMap::new();
     }
 
@@ -232,6 +271,9 @@ impl Directory {
     /// Moves `recent` into `sorted`, merging in place from the back (no second copy of
     /// `sorted`, whose size is most of the directory's).
     fn merge_recent(&mut self) {
+        if self.recent.is_empty() {
+            return;
+        }
         let mut added: Vec<Slot> = self
             .recent
             .drain()
@@ -257,6 +299,7 @@ impl Directory {
                 self.sorted[write] = added[new];
             }
         }
+        self.rebuild_starts();
     }
 
     /// Number of credentials with facts here (for tests and the start-up log line).
@@ -332,9 +375,9 @@ mod tests {
     }
 
     fn id(byte: u8) -> CredentialId {
-        // Ids spread over the first byte and the last, so sorting by bytes matters.
+        // Five two-byte prefixes, each shared by many ids, in an order unlike the bytes'.
         let mut bytes = [0; 16];
-        bytes[0] = byte.rotate_left(3);
+        bytes[0] = byte.rotate_left(3) % 5;
         bytes[15] = byte;
         CredentialId::from_bytes(bytes)
     }
