@@ -16,9 +16,9 @@
 //! time, and the load may read a registration after the writer has marked the same credential
 //! changed. [`Directory::insert`] therefore never hides a mark.
 //!
-//! The facts live in one sorted `Vec` (binary search within the ids of the same two-byte
-//! prefix) plus a small hash map of recent
-//! insertions, merged into the `Vec` in place when it grows past an eighth of it: about 48
+//! The facts live in one sorted `Vec` (binary search within the ids of the same prefix, with
+//! about one prefix per id) plus a small hash map of recent
+//! insertions, merged into the `Vec` in place when it grows past an eighth of it: 52 to 56
 //! bytes per credential, where a hash map of all of them would take twice that (its table is a
 //! power of two at 7/8 load).
 
@@ -98,9 +98,6 @@ pub enum Standing {
     Unknown,
 }
 
-/// Two-byte id prefixes.
-const PREFIXES: usize = 1 << 16;
-
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     id: [u8; 16],
@@ -112,12 +109,14 @@ struct Slot {
 pub struct Directory {
     /// Sorted by id, ids distinct.
     sorted: Vec<Slot>,
-    /// `starts[p]`: the first position in `sorted` of an id whose first two bytes are `p` or
-    /// more (65,537 positions, rebuilt at every merge). A look-up binary-searches only the ids
-    /// that share its first two bytes — a dozen or so at a million random ids, where a search
-    /// of the whole `Vec` took twenty cache misses. Ids chosen to share a prefix only make
-    /// that range longer, never the result wrong.
-    starts: Vec<usize>,
+    /// `starts[p]`: the first position in `sorted` of an id whose first `prefix_bits` bits are
+    /// `p` or more, with one or two prefixes per id (rebuilt at every merge; 4 to 8 bytes an
+    /// id). A look-up then reads one position here and, for random ids, about one slot —
+    /// where a binary search of the whole `Vec` took twenty cache misses. Ids chosen to share
+    /// a prefix only make their range longer, never the result wrong. Empty when `sorted`
+    /// holds more ids than a `u32` counts (then the whole `Vec` is searched).
+    starts: Vec<u32>,
+    prefix_bits: u32,
     /// Inserted since the last merge; ids not in `sorted`.
     recent: HashMap<[u8; 16], RegistrationFacts>,
     /// Answered from the store, whatever else is known.
@@ -148,25 +147,37 @@ impl Directory {
         facts.map_or(Standing::Unknown, Standing::Unchanged)
     }
 
-    /// Where in `sorted` an id like `id` can be: the range of its two-byte prefix.
+    /// Where in `sorted` an id like `id` can be: the range of its prefix.
     fn range_of(&self, id: &[u8; 16]) -> std::ops::Range<usize> {
-        let prefix = usize::from(u16::from_be_bytes([id[0], id[1]]));
+        let prefix = self.prefix(id);
         match (self.starts.get(prefix), self.starts.get(prefix + 1)) {
-            (Some(&start), Some(&end)) => start..end,
+            (Some(&start), Some(&end)) => start as usize..end as usize,
             _ => 0..self.sorted.len(),
         }
     }
 
+    fn prefix(&self, id: &[u8; 16]) -> usize {
+        let top = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+        // No prefix bits (nothing merged yet): prefix 0, which `starts` does not hold.
+        top.checked_shr(32 - self.prefix_bits).unwrap_or(0) as usize
+    }
+
     fn rebuild_starts(&mut self) {
         self.starts.clear();
-        self.starts.reserve(PREFIXES + 1);
-        for (at, slot) in self.sorted.iter().enumerate() {
-            let prefix = usize::from(u16::from_be_bytes([slot.id[0], slot.id[1]]));
+        let Ok(len) = u32::try_from(self.sorted.len()) else {
+            return;
+        };
+        // About one prefix per id, between 2^8 and 2^24 of them.
+        self.prefix_bits = (u32::BITS - len.leading_zeros()).clamp(8, 24);
+        let prefixes = 1usize << self.prefix_bits;
+        self.starts.reserve_exact(prefixes + 1);
+        for (at, slot) in (0..len).zip(&self.sorted) {
+            let prefix = self.prefix(&slot.id);
             while self.starts.len() <= prefix {
                 self.starts.push(at);
             }
         }
-        self.starts.resize(PREFIXES + 1, self.sorted.len());
+        self.starts.resize(prefixes + 1, len);
     }
 
     /// The DID of a signer index found in [`RegistrationFacts`].
@@ -375,7 +386,7 @@ mod tests {
     }
 
     fn id(byte: u8) -> CredentialId {
-        // Five two-byte prefixes, each shared by many ids, in an order unlike the bytes'.
+        // Five prefixes, each shared by many ids, in an order unlike the bytes'.
         let mut bytes = [0; 16];
         bytes[0] = byte.rotate_left(3) % 5;
         bytes[15] = byte;
