@@ -82,10 +82,20 @@ pub struct SignedList {
     /// Strong ETag, ready to send.
     pub etag: axum::http::HeaderValue,
     /// When it is re-signed on its next request (a day after signing), so that its
-    /// `validUntil` never lapses. A clock reading rather than a [`Timestamp`]: the check runs
-    /// on every request.
+    /// `validUntil` never lapses. A clock reading rather than a timestamp: the check runs on
+    /// every request.
     resign_after: std::time::SystemTime,
 }
+
+impl SignedList {
+    /// When it is re-signed on its next request.
+    pub fn resign_after(&self) -> std::time::SystemTime {
+        self.resign_after
+    }
+}
+
+/// Process-unique ledger numbers, for per-thread copies of a ledger's status lists.
+static NEXT_LEDGER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A committed write, as answered to its requester.
 #[derive(Debug, Clone)]
@@ -120,6 +130,10 @@ pub struct Ledger {
     trust: RwLock<(Arc<TrustList>, u64)>,
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
+    /// This ledger's number and how many times a status list was (re-)signed: see
+    /// [`Ledger::lists_version`].
+    id: u64,
+    lists_signed: std::sync::atomic::AtomicU64,
     names: RwLock<NameIndex>,
     directory: RwLock<Directory>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
@@ -191,6 +205,8 @@ impl Ledger {
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
+            id: NEXT_LEDGER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            lists_signed: std::sync::atomic::AtomicU64::new(0),
             names: RwLock::new(NameIndex::default()),
             directory: RwLock::new(Directory::default()),
             queue: Mutex::new(None),
@@ -617,6 +633,9 @@ impl Ledger {
                 resign_after,
             }),
         );
+        // After the list is in place: whoever sees the new version finds the new list.
+        self.lists_signed
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// The signed status list, re-signed when a day old so that its `validUntil` never lapses.
@@ -639,6 +658,16 @@ impl Ledger {
         }
         self.resign_list(purpose, list);
         read_lock(&self.lists).get(&(purpose, list)).cloned()
+    }
+
+    /// This ledger's number (unique in the process) and a count that changes whenever any of
+    /// its status lists is signed again: a copy of a list taken at one version is the list
+    /// served for as long as the version stays the same.
+    pub fn lists_version(&self) -> (u64, u64) {
+        (
+            self.id,
+            self.lists_signed.load(std::sync::atomic::Ordering::Acquire),
+        )
     }
 
     /// The current checkpoint: tree size and signed note.

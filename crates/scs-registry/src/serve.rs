@@ -188,10 +188,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
             ledger.checkpoint().0
         );
     }
-    let router = app(AppState {
-        ledger: Arc::clone(&ledger),
-        demo_issuer,
-    });
+    let router = app(AppState::new(Arc::clone(&ledger), demo_issuer));
     // A span per request costs 8 % of a status-list GET (docs/PERFORMANCE.md) and logs nothing
     // at the default level, where refusals and failures are logged by `ApiError` itself: add
     // the spans only when asked for (RUST_LOG=tower_http=debug).

@@ -66,10 +66,7 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let ledger = open_ledger(dir.path(), Arc::new(MemoryStore::default()));
     ledger.start_writer();
-    let router = app(AppState {
-        ledger: Arc::clone(&ledger),
-        demo_issuer: None,
-    });
+    let router = app(AppState::new(Arc::clone(&ledger), None));
     World {
         dir,
         ledger,
@@ -136,6 +133,20 @@ impl World {
             .await;
         assert_eq!(allocated.status, StatusCode::CREATED, "{}", allocated.json);
         serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap()
+    }
+
+    /// The bit of `entry` in the status list the registry serves now.
+    async fn served_bit(&self, entry: &StatusEntry) -> bool {
+        let path = entry
+            .list_url
+            .strip_prefix("http://127.0.0.1:8080")
+            .unwrap();
+        let answer = self.get(path).await;
+        let (unsecured, _) =
+            scs_core::proof::verify(answer.json, scs_core::proof::ProofPurpose::AssertionMethod)
+                .unwrap();
+        let list = scs_core::status_list::StatusList::from_json(&unsecured).unwrap();
+        list.bits.get(entry.index as usize).unwrap()
     }
 
     /// Allocate → sign → register with the demo ★4 evaluation body.
@@ -264,6 +275,20 @@ async fn a_credential_goes_through_its_whole_life() {
         .await;
     assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
 
+    // The suspension bit as served, before, during and after a suspension: each answer after
+    // the acknowledgement of the change (the handler keeps per-thread copies of the lists).
+    let suspension: StatusEntry = serde_json::from_value(
+        credential["credentialStatus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["statusPurpose"] == "suspension")
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    assert!(!w.served_bit(&suspension).await);
+    assert!(!w.served_bit(&suspension).await, "from the copy");
     let suspended = w
         .signed(
             &format!("/v1/credentials/{id}/status"),
@@ -276,6 +301,7 @@ async fn a_credential_goes_through_its_whole_life() {
         .await;
     assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.json);
     assert_eq!(suspended.json["state"], "suspended");
+    assert!(w.served_bit(&suspension).await);
     let verified = w.post("/v1/verify", &credential).await;
     assert_eq!(verified.json["verdict"], "invalid");
     assert!(verified.json["checks"][3]["detail"]
@@ -294,6 +320,7 @@ async fn a_credential_goes_through_its_whole_life() {
         )
         .await;
     assert_eq!(reinstated.json["state"], "active");
+    assert!(!w.served_bit(&suspension).await);
 
     // The operator revokes on its own authority; revocation is final.
     let operator = key("operator.key");
@@ -765,10 +792,10 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
         "not-found",
     );
 
-    let demo_router = app(AppState {
-        ledger: Arc::clone(&w.ledger),
-        demo_issuer: Some(Arc::new(key("issuer-star4.key"))),
-    });
+    let demo_router = app(AppState::new(
+        Arc::clone(&w.ledger),
+        Some(Arc::new(key("issuer-star4.key"))),
+    ));
     let response = demo_router
         .clone()
         .oneshot(

@@ -67,10 +67,7 @@ async fn world() -> World {
     ledger.start_writer();
     scs_registry::demo::seed(&ledger, dir.path()).await;
     ledger.load_from_log();
-    let router = app(AppState {
-        ledger,
-        demo_issuer: None,
-    });
+    let router = app(AppState::new(ledger, None));
     World { dir, router }
 }
 
