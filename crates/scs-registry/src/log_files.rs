@@ -18,7 +18,10 @@
 //! a torn last record (not a whole 44 bytes) is cut off; the newest records are re-hashed against
 //! their entries and any that do not match (zero-filled after a crash) are cut off too; bytes of
 //! `entries.bin` past the last recorded entry (written, never acknowledged) are truncated.
-//! Nothing acknowledged is ever cut: acknowledgement happens after step 2.
+//! Nothing acknowledged is ever cut: acknowledgement happens after step 2. A record that does
+//! not start where the entry before it ended, or that runs past `entries.bin`, is a torn write
+//! only among the newest records; further back it is corruption, and the log refuses to open
+//! rather than cut acknowledged entries.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -51,13 +54,6 @@ pub enum LogFileError {
     /// A span past the end of an entry.
     #[error("log entry {0} is shorter than the bytes asked for")]
     Span(u64),
-}
-
-/// Where an entry lives.
-#[derive(Debug, Clone, Copy)]
-struct Location {
-    offset: u64,
-    len: u32,
 }
 
 /// Reads leaf hashes from `leaves.bin` by position, beside the [`LogFiles`] that appends to it,
@@ -96,7 +92,9 @@ impl LeafHashes {
 pub struct LogFiles {
     entries: File,
     leaves: File,
-    locations: Vec<Location>,
+    /// Where each entry starts in `entries.bin`. Entries lie end to end, so one ends where the
+    /// next starts (the last at `entries_len`): 8 bytes an entry in memory rather than 16.
+    offsets: Vec<u64>,
     entries_len: u64,
 }
 
@@ -117,26 +115,35 @@ impl LogFiles {
         let raw = fs::read(dir.join("leaves.bin"))?;
         let entries_file_len = entries.metadata()?.len();
         let mut hashes = Vec::with_capacity(raw.len() / RECORD);
-        let mut locations = Vec::with_capacity(raw.len() / RECORD);
-        for record in raw.chunks_exact(RECORD) {
+        let mut offsets = Vec::with_capacity(raw.len() / RECORD);
+        let records = raw.len() / RECORD;
+        let mut end = 0u64;
+        for (index, record) in raw.chunks_exact(RECORD).enumerate() {
             let (hash, rest) = record.split_at(32);
             let (offset, len) = rest.split_at(8);
             let offset = u64::from_be_bytes(offset.try_into().unwrap_or_default());
             let len = u32::from_be_bytes(len.try_into().unwrap_or_default());
-            if offset + u64::from(len) > entries_file_len {
+            if offset != end || offset + u64::from(len) > entries_file_len {
+                // A crash can leave a torn tail, never a broken record further back.
+                if records - index > RECHECK as usize {
+                    return Err(LogFileError::Corrupt(format!(
+                        "leaf record {index} does not describe the entry after the one before"
+                    )));
+                }
                 break;
             }
             hashes.push(Hash(hash.try_into().unwrap_or_default()));
-            locations.push(Location { offset, len });
+            offsets.push(offset);
+            end = offset + u64::from(len);
         }
         let mut files = Self {
             entries,
             leaves,
-            locations,
-            entries_len: 0,
+            offsets,
+            entries_len: end,
         };
         // Re-hash the newest records; cut back to the last one that matches its entry.
-        let size = files.locations.len() as u64;
+        let size = files.offsets.len() as u64;
         let mut good = size;
         for index in size.saturating_sub(RECHECK)..size {
             let matches = files
@@ -153,12 +160,9 @@ impl LogFiles {
                 "leaf hashes do not match entries".into(),
             ));
         }
-        files.locations.truncate(good as usize);
+        files.entries_len = files.offsets.get(good as usize).copied().unwrap_or(end);
+        files.offsets.truncate(good as usize);
         hashes.truncate(good as usize);
-        files.entries_len = files
-            .locations
-            .last()
-            .map_or(0, |l| l.offset + u64::from(l.len));
         // Cut what was written but never acknowledged.
         files.leaves.set_len(good * RECORD as u64)?;
         files.entries.set_len(files.entries_len)?;
@@ -174,7 +178,7 @@ impl LogFiles {
 
     /// Number of entries.
     pub fn size(&self) -> u64 {
-        self.locations.len() as u64
+        self.offsets.len() as u64
     }
 
     /// Appends entries durably (see the write order above); returns their leaf hashes.
@@ -183,7 +187,7 @@ impl LogFiles {
         let mut records = Vec::with_capacity(entries.len() * RECORD);
         let mut hashes = Vec::with_capacity(entries.len());
         let mut offset = self.entries_len;
-        let mut new_locations = Vec::with_capacity(entries.len());
+        let mut new_offsets = Vec::with_capacity(entries.len());
         for entry in entries {
             let len = u32::try_from(entry.len())
                 .ok()
@@ -194,7 +198,7 @@ impl LogFiles {
             records.extend_from_slice(&offset.to_be_bytes());
             records.extend_from_slice(&len.to_be_bytes());
             data.extend_from_slice(entry);
-            new_locations.push(Location { offset, len });
+            new_offsets.push(offset);
             hashes.push(hash);
             offset += u64::from(len);
         }
@@ -203,33 +207,42 @@ impl LogFiles {
         self.leaves.write_all(&records)?;
         self.leaves.sync_data()?;
         self.entries_len = offset;
-        self.locations.extend(new_locations);
+        self.offsets.extend(new_offsets);
         Ok(hashes)
     }
 
     /// The entry at `index`.
     pub fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
-        let location = self.location(index)?;
-        self.read_span(index, 0, location.len)
+        let (_, len) = self.location(index)?;
+        self.read_span(index, 0, len)
     }
 
     /// `len` bytes of the entry at `index`, from its byte `start`.
     pub fn read_span(&self, index: u64, start: u32, len: u32) -> Result<Vec<u8>, LogFileError> {
-        let location = self.location(index)?;
-        if u64::from(start) + u64::from(len) > u64::from(location.len) {
+        let (offset, entry_len) = self.location(index)?;
+        if u64::from(start) + u64::from(len) > u64::from(entry_len) {
             return Err(LogFileError::Span(index));
         }
         let mut data = vec![0; len as usize];
         self.entries
-            .read_exact_at(&mut data, location.offset + u64::from(start))?;
+            .read_exact_at(&mut data, offset + u64::from(start))?;
         Ok(data)
     }
 
-    fn location(&self, index: u64) -> Result<&Location, LogFileError> {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.locations.get(i))
-            .ok_or(LogFileError::NotFound(index))
+    /// Where the entry at `index` starts in `entries.bin`, and its length.
+    fn location(&self, index: u64) -> Result<(u64, u32), LogFileError> {
+        let at = usize::try_from(index).map_err(|_| LogFileError::NotFound(index))?;
+        let offset = *self.offsets.get(at).ok_or(LogFileError::NotFound(index))?;
+        let end = self
+            .offsets
+            .get(at + 1)
+            .copied()
+            .unwrap_or(self.entries_len);
+        let len = end
+            .checked_sub(offset)
+            .and_then(|len| u32::try_from(len).ok())
+            .ok_or_else(|| LogFileError::Corrupt(format!("entry {index} has no length")))?;
+        Ok((offset, len))
     }
 }
 
@@ -297,5 +310,28 @@ mod tests {
         let (log, hashes) = LogFiles::open(dir.path()).unwrap();
         assert_eq!(hashes.len(), 3);
         assert_eq!(log.size(), 3);
+    }
+
+    #[test]
+    fn a_broken_record_before_the_tail_is_corruption_not_a_torn_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        let entries: Vec<Vec<u8>> = (0..RECHECK + 10)
+            .map(|i| format!("entry {i}").into_bytes())
+            .collect();
+        log.append(&entries).unwrap();
+        drop(log);
+        let path = dir.path().join("leaves.bin");
+        let mut raw = fs::read(&path).unwrap();
+        // Record 3 claims to start one byte later than entry 2 ends.
+        let offset = &mut raw[3 * RECORD + 32..3 * RECORD + 40];
+        let moved = u64::from_be_bytes(offset.try_into().unwrap()) + 1;
+        offset.copy_from_slice(&moved.to_be_bytes());
+        fs::write(&path, &raw).unwrap();
+        assert!(matches!(
+            LogFiles::open(dir.path()),
+            Err(LogFileError::Corrupt(_))
+        ));
+        assert_eq!(fs::read(&path).unwrap(), raw, "nothing cut");
     }
 }
