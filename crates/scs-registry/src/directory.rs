@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 use scs_core::ids::CredentialId;
 use scs_core::timestamp::Timestamp;
 
-use crate::state::ByteSpan;
+use crate::state::{ByteSpan, FileSpan};
 
 /// What a credential's registration entry says, for a credential whose status never changed:
 /// enough to answer `GET /v1/credentials/{id}` with the credential's bytes read from the log.
@@ -36,19 +36,30 @@ use crate::state::ByteSpan;
 pub struct RegistrationFacts {
     /// Log index of the registration.
     pub log_index: u64,
-    /// Where the credential's JSON text lies in that entry.
-    pub credential_span: ByteSpan,
+    /// Where the credential's JSON text starts in `entries.bin` (so that reading it needs
+    /// neither the log's lock nor its table of entry offsets, a cache miss of its own).
+    credential_offset: u64,
+    /// Its length (an entry is at most 64 KiB).
+    credential_len: u16,
+    /// The request's signer, as an index into [`Directory::signer`] (designated issuers and
+    /// the operator: a few dozen).
+    signer: u16,
     /// `validFrom`, in [`Seconds`].
     valid_from: Seconds,
     /// `validUntil`.
     valid_until: Seconds,
     /// The registration request's `proof.created`.
     registered_at: Seconds,
-    /// The request's signer, as an index into [`Directory::signer`].
-    signer: u32,
 }
 
 impl RegistrationFacts {
+    /// Where the credential's JSON text lies in `entries.bin`.
+    pub fn credential_at(&self) -> FileSpan {
+        FileSpan {
+            offset: self.credential_offset,
+            len: u32::from(self.credential_len),
+        }
+    }
     /// `validFrom`.
     pub fn valid_from(&self) -> Timestamp {
         self.valid_from.timestamp()
@@ -123,7 +134,7 @@ pub struct Directory {
     in_store: HashSet<[u8; 16]>,
     /// Signer DIDs, and the index of each verification method already seen.
     signers: Vec<String>,
-    signer_of_method: HashMap<String, u32>,
+    signer_of_method: HashMap<String, u16>,
     /// An entry of the log could not be read: every look-up goes to the store.
     abandoned: bool,
 }
@@ -182,7 +193,9 @@ impl Directory {
 
     /// The DID of a signer index found in [`RegistrationFacts`].
     pub fn signer(&self, facts: &RegistrationFacts) -> Option<&str> {
-        self.signers.get(facts.signer as usize).map(String::as_str)
+        self.signers
+            .get(usize::from(facts.signer))
+            .map(String::as_str)
     }
 
     /// Records a registration, unless `id` is marked [`Standing::InStore`] (marks win).
@@ -192,9 +205,10 @@ impl Directory {
         &mut self,
         id: &CredentialId,
         facts: &LoggedRegistration<'_>,
+        entry_offset: u64,
         signer: impl FnOnce(&str) -> Option<String>,
     ) {
-        let Some(facts) = self.facts(facts, signer) else {
+        let Some(facts) = self.facts(facts, entry_offset, signer) else {
             self.mark_in_store(id);
             return;
         };
@@ -225,6 +239,7 @@ impl Directory {
     fn facts(
         &mut self,
         logged: &LoggedRegistration<'_>,
+        entry_offset: u64,
         signer: impl FnOnce(&str) -> Option<String>,
     ) -> Option<RegistrationFacts> {
         let method = logged.verification_method.as_ref();
@@ -232,7 +247,7 @@ impl Directory {
             Some(index) => *index,
             None => {
                 let did = signer(method)?;
-                let index = u32::try_from(self.signers.len()).ok()?;
+                let index = u16::try_from(self.signers.len()).ok()?;
                 self.signers.push(did);
                 self.signer_of_method.insert(method.to_owned(), index);
                 index
@@ -240,7 +255,8 @@ impl Directory {
         };
         Some(RegistrationFacts {
             log_index: logged.log_index,
-            credential_span: logged.credential_span,
+            credential_offset: entry_offset.checked_add(u64::from(logged.credential_span.start))?,
+            credential_len: u16::try_from(logged.credential_span.len).ok()?,
             valid_from: Seconds::of(logged.valid_from)?,
             valid_until: Seconds::of(logged.valid_until)?,
             registered_at: Seconds::of(logged.registered_at)?,
@@ -405,7 +421,7 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Insert(i, n) => {
-                        directory.insert(&id(i), &logged(n), did);
+                        directory.insert(&id(i), &logged(n), 1000 * n, did);
                         facts.insert(i, n);
                     }
                     Op::Mark(i) => {
@@ -425,6 +441,7 @@ mod tests {
                                 return Err(TestCaseError::fail(format!("{i}: no facts")));
                             };
                             prop_assert_eq!(got.log_index, n);
+                            prop_assert_eq!(got.credential_at(), FileSpan { offset: 1000 * n + 14, len: n as u32 });
                             prop_assert_eq!(got.valid_from(), logged(n).valid_from);
                             prop_assert_eq!(got.valid_until(), logged(n).valid_until);
                             prop_assert_eq!(got.registered_at(), logged(n).registered_at);
@@ -448,7 +465,7 @@ mod tests {
         for n in 0..20_000u64 {
             let mut bytes = [0; 16];
             bytes[..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_be_bytes());
-            directory.insert(&CredentialId::from_bytes(bytes), &logged(n), did);
+            directory.insert(&CredentialId::from_bytes(bytes), &logged(n), 0, did);
         }
         assert!(
             directory.sorted.len() > 10_000,
@@ -477,7 +494,7 @@ mod tests {
     fn a_mark_made_before_the_registration_is_read_wins() {
         let mut directory = Directory::default();
         directory.mark_in_store(&id(7));
-        directory.insert(&id(7), &logged(1), did);
+        directory.insert(&id(7), &logged(1), 0, did);
         assert_eq!(directory.standing(&id(7)), Standing::InStore);
         directory.finish_loading();
         assert_eq!(directory.standing(&id(7)), Standing::InStore);
@@ -487,9 +504,9 @@ mod tests {
     #[test]
     fn an_abandoned_directory_sends_every_look_up_to_the_store() {
         let mut directory = Directory::default();
-        directory.insert(&id(1), &logged(1), did);
+        directory.insert(&id(1), &logged(1), 0, did);
         directory.abandon();
-        directory.insert(&id(2), &logged(2), did);
+        directory.insert(&id(2), &logged(2), 0, did);
         assert_eq!(directory.standing(&id(1)), Standing::InStore);
         assert_eq!(directory.standing(&id(2)), Standing::InStore);
     }
@@ -499,12 +516,12 @@ mod tests {
         let mut directory = Directory::default();
         let mut fractional = logged(3);
         fractional.valid_from = Timestamp::parse("2027-01-01T00:00:00.5Z").unwrap();
-        directory.insert(&id(3), &fractional, did);
+        directory.insert(&id(3), &fractional, 0, did);
         assert_eq!(directory.standing(&id(3)), Standing::InStore);
         for (n, late) in [(4, "2136-02-07T06:28:16Z"), (5, "9999-12-31T23:59:59Z")] {
             let mut far = logged(n);
             far.valid_until = Timestamp::parse(late).unwrap();
-            directory.insert(&id(n as u8), &far, did);
+            directory.insert(&id(n as u8), &far, 0, did);
             assert_eq!(
                 directory.standing(&id(n as u8)),
                 Standing::InStore,
@@ -515,7 +532,7 @@ mod tests {
         for (n, edge) in [(6, "2000-01-01T00:00:00Z"), (7, "2136-02-07T06:28:15Z")] {
             let mut at_edge = logged(n);
             at_edge.valid_until = Timestamp::parse(edge).unwrap();
-            directory.insert(&id(n as u8), &at_edge, did);
+            directory.insert(&id(n as u8), &at_edge, 0, did);
             let Standing::Unchanged(facts) = directory.standing(&id(n as u8)) else {
                 panic!("{edge} not held");
             };

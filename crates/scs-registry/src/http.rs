@@ -290,12 +290,13 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 }
 
 /// The body of `GET /v1/credentials/{id}` at `now`: `{"credential": …, "history": …,
-/// "logIndex": …, "status": …}`. The credential's JSON text is copied from the log as it is
-/// (never parsed on this path); the rest is serialised from the record.
+/// "logIndex": …, "status": …}`. The credential's JSON text is read from the log straight into
+/// the answer by `read_credential` (never parsed on this path); the rest is serialised from the
+/// view.
 fn credential_answer(
     view: &CredentialView,
-    credential: &[u8],
     now: Timestamp,
+    read_credential: impl FnOnce(&mut [u8]) -> Result<(), ApiError>,
 ) -> Result<Vec<u8>, ApiError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -325,14 +326,17 @@ fn credential_answer(
             state_ja: state.ja(),
         },
     };
-    // `rest` serialises as `{…}`: its members follow the credential's.
-    let rest = serde_json::to_vec(&rest).map_err(|_| ApiError::Unavailable)?;
-    let members = rest.get(1..).ok_or(ApiError::Unavailable)?;
-    let mut body = Vec::with_capacity(credential.len() + members.len() + 16);
-    body.extend_from_slice(b"{\"credential\":");
-    body.extend_from_slice(credential);
+    const OPEN: &[u8] = b"{\"credential\":";
+    let len = view.credential_at.len as usize;
+    let mut body = Vec::with_capacity(OPEN.len() + len + 512);
+    body.extend_from_slice(OPEN);
+    body.resize(OPEN.len() + len, 0);
+    read_credential(body.get_mut(OPEN.len()..).ok_or(ApiError::Unavailable)?)?;
     body.push(b',');
-    body.extend_from_slice(members);
+    // `rest` serialises as `{…}`: its members follow the credential's.
+    let members_at = body.len();
+    serde_json::to_writer(&mut body, &rest).map_err(|_| ApiError::Unavailable)?;
+    body.remove(members_at);
     Ok(body)
 }
 
@@ -345,16 +349,17 @@ async fn get_credential(
         .ledger
         .credential_view(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
-    let credential = app
-        .ledger
-        .credential_text(view.log_index, view.credential_span)
-        .map_err(|_| ApiError::Unavailable)?;
+    let body = credential_answer(&view, now(), |buffer| {
+        app.ledger
+            .read_credential(view.credential_at, buffer)
+            .map_err(|_| ApiError::Unavailable)
+    })?;
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        credential_answer(&view, &credential, now())?,
+        body,
     )
         .into_response())
 }

@@ -35,11 +35,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
 use crate::error::ApiError;
-use crate::log_files::{LogFileError, LogFiles};
+use crate::log_files::{EntryReader, LogFileError, LogFiles};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
-    self, keys, read_bits, ByteSpan, CredentialView, Effect, LoggedEntry, Overlay, Registered,
-    RegistryIdentity, VerifiedEntry,
+    self, keys, read_bits, ByteSpan, CredentialView, Effect, FileSpan, LoggedEntry, Overlay,
+    Registered, RegistryIdentity, VerifiedEntry,
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
@@ -126,6 +126,7 @@ pub struct Ledger {
     origin: String,
     dir: PathBuf,
     log: RwLock<LogFiles>,
+    entry_reader: EntryReader,
     tree: RwLock<Tree>,
     trust: RwLock<(Arc<TrustList>, u64)>,
     checkpoint: RwLock<(u64, Arc<String>)>,
@@ -194,6 +195,7 @@ impl Ledger {
             .unwrap_or(&identity.base_url)
             .to_owned()
             + "/v1/log";
+        let entry_reader = log.entry_reader()?;
         let ledger = Self {
             store,
             identity,
@@ -201,6 +203,7 @@ impl Ledger {
             origin,
             dir: dir.to_owned(),
             log: RwLock::new(log),
+            entry_reader,
             tree: RwLock::new(tree),
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
@@ -562,7 +565,12 @@ impl Ledger {
                         );
                     }
                 }
-                write_lock(&self.directory).insert(&id, &facts, |method| {
+                let Ok(entry_offset) = read_lock(&self.log).entry_offset(index) else {
+                    // Only for an index past the log, which no caller passes.
+                    write_lock(&self.directory).mark_in_store(&id);
+                    return;
+                };
+                write_lock(&self.directory).insert(&id, &facts, entry_offset, |method| {
                     DidKey::from_verification_method(method)
                         .ok()
                         .map(|key| key.to_string())
@@ -719,7 +727,23 @@ impl Ledger {
                 }
             }
         }
-        self.credential_record(id).map(CredentialView::from)
+        self.credential_view_in_store(id)
+    }
+
+    /// The view of a credential built from its record in the index store (what the directory
+    /// stands in for).
+    pub fn credential_view_in_store(&self, id: &CredentialId) -> Option<CredentialView> {
+        let record = self.credential_record(id)?;
+        let entry_offset = read_lock(&self.log).entry_offset(record.log_index).ok()?;
+        Some(CredentialView::of_record(record, entry_offset))
+    }
+
+    /// Fills `buffer` with the credential's JSON text at `at` (from a [`CredentialView`]).
+    pub fn read_credential(&self, at: FileSpan, buffer: &mut [u8]) -> Result<(), LogFileError> {
+        if buffer.len() as u64 != u64::from(at.len) {
+            return Err(LogFileError::Span(at.offset));
+        }
+        self.entry_reader.read_at(at.offset, buffer)
     }
 
     /// A registered credential: its record, and the signed credential from the log.

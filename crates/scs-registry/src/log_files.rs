@@ -87,6 +87,18 @@ impl LeafHashes {
     }
 }
 
+/// Reads bytes of entries already appended, by their place in `entries.bin`
+/// ([`LogFiles::entry_reader`]).
+#[derive(Debug)]
+pub struct EntryReader(File);
+
+impl EntryReader {
+    /// Fills `buffer` from byte `offset` of `entries.bin`.
+    pub fn read_at(&self, offset: u64, buffer: &mut [u8]) -> Result<(), LogFileError> {
+        Ok(self.0.read_exact_at(buffer, offset)?)
+    }
+}
+
 /// The open log files.
 #[derive(Debug)]
 pub struct LogFiles {
@@ -209,6 +221,17 @@ impl LogFiles {
         self.entries_len = offset;
         self.offsets.extend(new_offsets);
         Ok(hashes)
+    }
+
+    /// Where the entry at `index` starts in `entries.bin`.
+    pub fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
+        self.location(index).map(|(offset, _)| offset)
+    }
+
+    /// A reader of `entries.bin` by absolute position, with its own file handle: reads that
+    /// know where their bytes are need neither the lock around the log nor its offsets.
+    pub fn entry_reader(&self) -> Result<EntryReader, LogFileError> {
+        Ok(EntryReader(self.entries.try_clone()?))
     }
 
     /// The entry at `index`.

@@ -334,8 +334,8 @@ fn state_at(
 pub struct CredentialView {
     /// Log index of the registration.
     pub log_index: u64,
-    /// Where the credential's JSON text lies in that entry.
-    pub credential_span: ByteSpan,
+    /// Where the credential's JSON text lies in `entries.bin`.
+    pub credential_at: FileSpan,
     valid_from: Timestamp,
     valid_until: Timestamp,
     lifecycle: CredentialState,
@@ -350,7 +350,7 @@ impl CredentialView {
     pub fn unchanged(facts: &RegistrationFacts, signer: &str) -> Self {
         Self {
             log_index: facts.log_index,
-            credential_span: facts.credential_span,
+            credential_at: facts.credential_at(),
             valid_from: facts.valid_from(),
             valid_until: facts.valid_until(),
             lifecycle: CredentialState::Active,
@@ -371,11 +371,16 @@ impl CredentialView {
     }
 }
 
-impl From<CredentialRecord> for CredentialView {
-    fn from(record: CredentialRecord) -> Self {
+impl CredentialView {
+    /// A credential's view from its record in the store; `entry_offset` is where its
+    /// registration entry starts in `entries.bin`.
+    pub fn of_record(record: CredentialRecord, entry_offset: u64) -> Self {
         Self {
             log_index: record.log_index,
-            credential_span: record.credential_span,
+            credential_at: FileSpan {
+                offset: entry_offset + u64::from(record.credential_span.start),
+                len: record.credential_span.len,
+            },
             valid_from: record.valid_from,
             valid_until: record.valid_until,
             lifecycle: record.lifecycle,
@@ -383,6 +388,15 @@ impl From<CredentialRecord> for CredentialView {
             history: record.history,
         }
     }
+}
+
+/// A byte range of `entries.bin`: `len` bytes from `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSpan {
+    /// First byte.
+    pub offset: u64,
+    /// Length.
+    pub len: u32,
 }
 
 /// A registered credential: the signed document, read from the log, and its record.

@@ -847,7 +847,7 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
 #[tokio::test]
 async fn the_credential_directory_answers_as_the_store_does() {
     use scs_registry::directory::Standing;
-    use scs_registry::state::{CredentialRecord, CredentialView};
+    use scs_registry::state::CredentialRecord;
     use scs_registry::store::IndexStore;
     std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -873,7 +873,7 @@ async fn the_credential_directory_answers_as_the_store_does() {
                 }
                 assert_eq!(
                     ledger.credential_view(&id).unwrap(),
-                    CredentialView::from(record),
+                    ledger.credential_view_in_store(&id).unwrap(),
                     "{id}"
                 );
                 (id, standing)
