@@ -6,8 +6,9 @@
 //! entry ([`RegistrationFacts`]: 32 bytes, 48 with its id). A credential whose status changed
 //! (revoked, suspended, reinstated) is only *marked*: its history grows without bound, so its
 //! answer keeps coming from the index store's record. Both kinds are functions of the log, and
-//! the directory is rebuilt from the log at every start-up, in the background. An id it does
-//! not know is looked up in the store (during that load, or if it is not registered).
+//! the directory is rebuilt from the log at every start-up, in the background; until that load
+//! is over every look-up goes to the store (the load meets a registration before the status
+//! change that may follow it), and afterwards so does an id the directory does not know.
 //!
 //! # Invariant
 //!
@@ -137,12 +138,18 @@ pub struct Directory {
     signer_of_method: HashMap<String, u16>,
     /// An entry of the log could not be read: every look-up goes to the store.
     abandoned: bool,
+    /// The start-up load has read the whole log. Until then every look-up goes to the store:
+    /// the load reads a registration before the status change that may follow it further on.
+    loaded: bool,
 }
 
 impl Directory {
     /// What is known of `id`.
     pub fn standing(&self, id: &CredentialId) -> Standing {
         let id = id.as_bytes();
+        if !self.loaded {
+            return Standing::Unknown;
+        }
         if self.abandoned || self.in_store.contains(id) {
             return Standing::InStore;
         }
@@ -288,11 +295,13 @@ impl Directory {
         self.recent = HashMap::new();
     }
 
-    /// The start-up load is over: merges and gives back spare capacity.
+    /// The start-up load has read every entry up to where the writer started: the directory
+    /// answers from now on. Merges and gives back spare capacity.
     pub fn finish_loading(&mut self) {
         self.merge_recent();
         self.sorted.shrink_to_fit();
         self.recent.shrink_to_fit();
+        self.loaded = true;
     }
 
     /// Moves `recent` into `sorted`, merging in place from the back (no second copy of
@@ -431,6 +440,7 @@ mod tests {
                     Op::Complete => directory.finish_loading(),
                 }
             }
+            directory.finish_loading();
             for i in 0..=255u8 {
                 let expected = if marked.contains(&i) {
                     Standing::InStore
@@ -473,6 +483,7 @@ mod tests {
             directory.sorted.len()
         );
         assert_eq!(directory.len(), 20_000);
+        directory.finish_loading();
         assert!(directory.sorted.windows(2).all(|w| w[0].id < w[1].id));
         for n in (0..20_000u64).step_by(97) {
             let mut bytes = [0; 16];
@@ -495,16 +506,29 @@ mod tests {
         let mut directory = Directory::default();
         directory.mark_in_store(&id(7));
         directory.insert(&id(7), &logged(1), 0, did);
-        assert_eq!(directory.standing(&id(7)), Standing::InStore);
         directory.finish_loading();
         assert_eq!(directory.standing(&id(7)), Standing::InStore);
         assert_eq!(directory.standing(&id(8)), Standing::Unknown);
     }
 
     #[test]
+    fn until_the_load_is_over_every_look_up_goes_to_the_store() {
+        let mut directory = Directory::default();
+        // The load has read a registration; the revocation further on is not read yet.
+        directory.insert(&id(1), &logged(1), 0, did);
+        assert_eq!(directory.standing(&id(1)), Standing::Unknown);
+        directory.mark_in_store(&id(1));
+        directory.insert(&id(2), &logged(2), 0, did);
+        directory.finish_loading();
+        assert_eq!(directory.standing(&id(1)), Standing::InStore);
+        assert!(matches!(directory.standing(&id(2)), Standing::Unchanged(_)));
+    }
+
+    #[test]
     fn an_abandoned_directory_sends_every_look_up_to_the_store() {
         let mut directory = Directory::default();
         directory.insert(&id(1), &logged(1), 0, did);
+        directory.finish_loading();
         directory.abandon();
         directory.insert(&id(2), &logged(2), 0, did);
         assert_eq!(directory.standing(&id(1)), Standing::InStore);
@@ -517,6 +541,7 @@ mod tests {
         let mut fractional = logged(3);
         fractional.valid_from = Timestamp::parse("2027-01-01T00:00:00.5Z").unwrap();
         directory.insert(&id(3), &fractional, 0, did);
+        directory.finish_loading();
         assert_eq!(directory.standing(&id(3)), Standing::InStore);
         for (n, late) in [(4, "2136-02-07T06:28:16Z"), (5, "9999-12-31T23:59:59Z")] {
             let mut far = logged(n);

@@ -65,6 +65,8 @@ fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let ledger = open_ledger(dir.path(), Arc::new(MemoryStore::default()));
+    // As `scs serve` does (there in the background): credential look-ups use the directory.
+    ledger.load_from_log();
     ledger.start_writer();
     let router = app(AppState::new(Arc::clone(&ledger), None));
     World {
@@ -853,6 +855,7 @@ async fn the_credential_directory_answers_as_the_store_does() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = open_ledger(dir.path(), store.clone());
+    ledger.load_from_log();
     ledger.start_writer();
     scs_registry::demo::seed(&ledger, dir.path()).await;
     ledger.finish_writes();
@@ -898,6 +901,13 @@ async fn the_credential_directory_answers_as_the_store_does() {
         0,
         "loaded in the background, not at open"
     );
+    let some_id = live[0].0;
+    assert_eq!(
+        restarted.directory().standing(&some_id),
+        Standing::Unknown,
+        "until loaded, look-ups go to the store"
+    );
+    assert!(restarted.credential_view(&some_id).is_some());
     restarted.load_from_log();
     assert_eq!(check(&restarted), live);
 }
