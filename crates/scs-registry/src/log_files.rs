@@ -32,8 +32,10 @@ use scs_core::tlog::{leaf_hash, Hash};
 use thiserror::Error;
 
 const RECORD: usize = 44;
-/// How many of the newest records are re-hashed on open.
-const RECHECK: u64 = 64;
+/// How many of the newest records are re-hashed on open, and how far back a broken record
+/// counts as a torn write: at least the most entries one append writes (the ledger's batch,
+/// checked where it is defined), since a crash can tear any of them.
+pub const RECHECK: u64 = 1024;
 /// Largest entry accepted: C2SP entry bundles prefix each entry with a 16-bit length (a
 /// registration carrying a credential is a few KiB).
 pub const MAX_ENTRY_BYTES: usize = scs_core::tlog::MAX_ENTRY_SIZE;
