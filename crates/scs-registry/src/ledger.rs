@@ -133,6 +133,8 @@ pub struct Ledger {
     trust: RwLock<(Arc<TrustList>, u64)>,
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
+    /// Held while a status list is signed (see `resign_list`).
+    signing: Mutex<()>,
     /// This ledger's number and how many times a status list was (re-)signed: see
     /// [`Ledger::lists_version`].
     id: u64,
@@ -210,6 +212,7 @@ impl Ledger {
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
+            signing: Mutex::new(()),
             id: NEXT_LEDGER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             lists_signed: std::sync::atomic::AtomicU64::new(0),
             names: RwLock::new(NameIndex::default()),
@@ -594,6 +597,14 @@ impl Ledger {
     }
 
     fn resign_list(&self, purpose: StatusPurpose, list: u32) {
+        // One signer at a time, from reading the bits to replacing the list: the writer signs
+        // after each status change, handlers when a list is first asked for or a day old, and
+        // a handler that read the bits before a change must not put its list in place after
+        // the writer's (the change would be acknowledged and not served).
+        let _signing = self
+            .signing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bits = match read_bits(self.store.as_ref(), purpose, list) {
             Ok(bits) => bits,
             Err(error) => {
