@@ -463,8 +463,19 @@ impl MemoryTree {
 
     /// Appends a leaf hash.
     pub fn push(&mut self, leaf: Hash) -> Result<(), FrontierError> {
+        self.push_reporting(leaf, |_, _| {})
+    }
+
+    /// Appends a leaf hash, handing `below_kept` each node it completes on a level this tree
+    /// does not keep (the leaf itself included), lowest level first.
+    pub fn push_reporting(
+        &mut self,
+        leaf: Hash,
+        mut below_kept: impl FnMut(Node, Hash),
+    ) -> Result<(), FrontierError> {
         for (node, hash) in self.frontier.append(leaf)? {
             if node.level < self.lowest_kept {
+                below_kept(node, hash);
                 continue;
             }
             let level = usize::from(node.level);
