@@ -237,7 +237,7 @@ RSS_START=$(rss_kib "$SERVER_PID")
 LEDGER_OPEN_MS=$(grep 'ledger open' "$W/serve.err" | tail -1 | sed 's/\x1b\[[0-9;]*m//g' \
   | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2)
 log "restarted: first /v1/health answer after ${STARTUP_MS} ms (ledger open ${LEDGER_OPEN_MS} ms), RSS ${RSS_START} KiB"
-# The name index (search by company name) loads in the background after start-up; wait until
+# The name index and the credential directory load in the background after start-up; wait until
 # the registry is idle so that it does not run during the measurements.
 T_IDLE0=$(now_ms)
 prev=$(proc_cpu "$SERVER_PID")
@@ -250,7 +250,7 @@ while :; do
 done
 BACKGROUND_MS=$(( $(now_ms) - T_IDLE0 + STARTUP_MS ))
 RSS_IDLE=$(rss_kib "$SERVER_PID")
-log "idle (name index loaded) ${BACKGROUND_MS} ms after exec; RSS ${RSS_IDLE} KiB"
+log "idle (name index and credential directory loaded) ${BACKGROUND_MS} ms after exec; RSS ${RSS_IDLE} KiB"
 
 # --- 4. GETs against the static ceiling ------------------------------------------------------
 cut -f1 "$W/ids.tsv" | sed 's|^|/v1/credentials/|' | shuf >"$W/credential-paths.txt"
@@ -352,7 +352,7 @@ jq -r '
   "| status allocations/s, 32 clients | \(.registrations.allocationsPerSecond | f0) /s | | | (not a target) |",
   "| revocation acknowledged → bit set in served list | p50 \(.revocation.visibleAfterAckP50Ms | f2) ms, p99 \(.revocation.visibleAfterAckP99Ms | f2) ms, max \(.revocation.visibleAfterAckMaxMs | f2) ms (\(.revocation.revocations) revocations; ack itself p50 \(.revocation.ackP50Ms | f1) ms) | | | < 100 ms: \(verdict(.revocation.visibleAfterAckMaxMs < 100)) |",
   "| start-up with \(.registrations.registered) credentials (\(.scaleState.logEntries) log entries) | \(.scaleState.startupMs) ms exec → first `/v1/health` answer (ledger open \(.scaleState.ledgerOpenMs) ms) | | | < 2 s: \(verdict(.scaleState.startupMs < 2000)) |",
-  "| RSS | \(.scaleState.rssKiBAfterStart | mib) MiB at the first answer, \(.scaleState.rssKiBIdleAfterStart | mib) MiB once the name index is loaded (\(.scaleState.idleAfterStartMs / 1000 | f1) s after exec), \(.scaleState.rssKiBAfterGetLoad | mib) MiB after the GET runs (peak \(.scaleState.peakRssKiBAfterRestart | mib) MiB; \(.scaleState.rssKiBAfterLoading | mib) MiB after loading, peak \(.scaleState.peakRssKiBWhileLoading | mib) MiB) | | | < 512 MiB: \(verdict(.scaleState.peakRssKiBAfterRestart < 524288)) |",
+  "| RSS | \(.scaleState.rssKiBAfterStart | mib) MiB at the first answer, \(.scaleState.rssKiBIdleAfterStart | mib) MiB once the name index and the credential directory are loaded (\(.scaleState.idleAfterStartMs / 1000 | f1) s after exec), \(.scaleState.rssKiBAfterGetLoad | mib) MiB after the GET runs (peak \(.scaleState.peakRssKiBAfterRestart | mib) MiB; \(.scaleState.rssKiBAfterLoading | mib) MiB after loading, peak \(.scaleState.peakRssKiBWhileLoading | mib) MiB) | | | < 512 MiB: \(verdict(.scaleState.peakRssKiBAfterRestart < 524288)) |",
   "| bytes on disk | \(.scaleState.diskBytes / 1048576 | f0) MiB (log \(.scaleState.diskBytesLog / 1048576 | f0) MiB, sled \(.scaleState.diskBytesIndex / 1048576 | f0) MiB), \(.scaleState.diskBytes / .registrations.registered | f0) B per credential | | | |",
   "",
   "CPU taken by other processes on the machine: \(.registrations.phase.otherShareOfMachine * 100 | f0)% of the machine during the registrations (\(.registrations.phase.seconds | f0) s), \(.gets.phase.otherShareOfMachine * 100 | f0)% during the GET runs."
