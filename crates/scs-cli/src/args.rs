@@ -202,8 +202,8 @@ pub struct ServeArgs {
     /// The registry's log secret key (required without --demo).
     #[arg(long)]
     pub log_key: Option<PathBuf>,
-    /// Memory for the index store's cache, in MiB: more makes credential look-ups faster and
-    /// the process larger (docs/PERFORMANCE.md).
+    /// Memory for the index store's (sled's) cache, in MiB, used by writes and by look-ups of
+    /// organisations and of credentials whose status changed (docs/PERFORMANCE.md).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=65536))]
     pub index_cache_mib: u64,
 }
