@@ -62,6 +62,19 @@ fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
     .unwrap()
 }
 
+/// The demo ledger of `scs serve --demo` in `dir` over `store`, seeded through the writer
+/// (which is then stopped), its directory in use as the server's is.
+async fn seeded_demo_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
+    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
+    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
+    let ledger = open_ledger(dir, store);
+    ledger.load_from_log();
+    ledger.start_writer();
+    scs_registry::demo::seed(&ledger, dir).await;
+    ledger.finish_writes();
+    ledger
+}
+
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let ledger = open_ledger(dir.path(), Arc::new(MemoryStore::default()));
@@ -851,14 +864,9 @@ async fn the_credential_directory_answers_as_the_store_does() {
     use scs_registry::directory::Standing;
     use scs_registry::state::CredentialRecord;
     use scs_registry::store::IndexStore;
-    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
-    let ledger = open_ledger(dir.path(), store.clone());
-    ledger.load_from_log();
-    ledger.start_writer();
-    scs_registry::demo::seed(&ledger, dir.path()).await;
-    ledger.finish_writes();
+    let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
 
     let check = |ledger: &Ledger| -> Vec<(scs_core::ids::CredentialId, Standing)> {
         let records = store.scan_prefix(b"c/", usize::MAX).unwrap();
@@ -916,14 +924,9 @@ async fn the_credential_directory_answers_as_the_store_does() {
 async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
     use scs_registry::state::{keys, INDEX_FORMAT};
     use scs_registry::store::IndexStore;
-    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
-    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
-    let ledger = open_ledger(dir.path(), store.clone());
-    ledger.start_writer();
-    scs_registry::demo::seed(&ledger, dir.path()).await;
-    ledger.finish_writes();
+    let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
     let number = scs_registry::demo::demo_corporate_number(0);
     let id = *ledger
         .organization(number.as_str())
