@@ -38,8 +38,8 @@ use crate::error::ApiError;
 use crate::log_files::{EntryReader, LogFileError, LogFiles};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
-    self, keys, read_bits, ByteSpan, CredentialView, Effect, FileSpan, LoggedEntry, Overlay,
-    Registered, RegistryIdentity, VerifiedEntry,
+    self, keys, read_bits, CredentialView, Effect, FileSpan, LoggedEntry, Overlay, Registered,
+    RegistryIdentity, VerifiedEntry,
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
@@ -762,18 +762,14 @@ impl Ledger {
     /// A registered credential: its record, and the signed credential from the log.
     pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
         let record = self.credential_record(id)?;
-        let credential = self
-            .credential_text(record.log_index, record.credential_span)
+        let span = record.credential_span;
+        let credential = read_lock(&self.log)
+            .read_span(record.log_index, span.start, span.len)
             .ok()?;
         Some(Registered {
             credential: serde_json::from_slice(&credential).ok()?,
             record,
         })
-    }
-
-    /// The JSON text of a registered credential, at `span` of its registration entry.
-    pub fn credential_text(&self, log_index: u64, span: ByteSpan) -> Result<Vec<u8>, LogFileError> {
-        read_lock(&self.log).read_span(log_index, span.start, span.len)
     }
 
     /// Credential ids of an organisation (bounded).
