@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use rand_core::{OsRng, RngCore};
 use scs_core::credential::StatusEntry;
+use scs_core::json::parse_strict;
 use scs_core::keys::{DidKey, SecretKey};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::report::Message;
@@ -94,9 +95,9 @@ impl Registry {
         Ok(bytes)
     }
 
-    /// GET a path; JSON.
+    /// GET a path; JSON (strict: a member name repeated in one object is refused).
     pub fn get_json(&self, path: &str) -> Result<Value> {
-        serde_json::from_slice(&self.get_bytes(path)?).with_context(|| {
+        parse_answer(&self.get_bytes(path)?).with_context(|| {
             format!("{path}: the registry answered with something other than JSON")
         })
     }
@@ -110,7 +111,7 @@ impl Registry {
         }
         Self::check(status, &bytes, path)?;
         Ok(Some(
-            serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))?,
+            parse_answer(&bytes).with_context(|| format!("{path}: not JSON"))?,
         ))
     }
 
@@ -126,7 +127,7 @@ impl Registry {
             path,
         )?;
         Self::check(status, &bytes, path)?;
-        serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))
+        parse_answer(&bytes).with_context(|| format!("{path}: not JSON"))
     }
 
     /// Signs `body` with `key` and POSTs it.
@@ -137,9 +138,14 @@ impl Registry {
 
     /// The trust list, verified against the pinned operator key.
     pub fn trust_list(&self, operator: &DidKey) -> Result<TrustList> {
-        let document = self.get_json("/v1/trust-list")?;
-        TrustList::from_signed(document, operator).context("the registry's trust list")
+        let bytes = self.get_bytes("/v1/trust-list")?;
+        TrustList::from_signed_bytes(&bytes, operator).context("the registry's trust list")
     }
+}
+
+/// A registry's JSON answer, read as strictly as a file: it may carry signed documents.
+fn parse_answer(bytes: &[u8]) -> Result<Value> {
+    Ok(parse_strict(bytes, MAX_RESPONSE_BYTES as usize)?)
 }
 
 /// 16 random bytes, hex.

@@ -5,15 +5,12 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
-use scs_core::trust_list::TrustList;
+use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use serde_json::Value;
 
 use crate::args::TrustListSignArgs;
 use crate::keys::{load_secret, read_bounded};
 use crate::{now, Outcome};
-
-/// Largest trust list file accepted.
-const MAX_TRUST_LIST_BYTES: usize = 4 * 1024 * 1024;
 
 /// `scs trust-list sign --key operator.key --in edition.json --out trust-list.json`
 pub fn sign(args: &TrustListSignArgs) -> Result<Outcome> {
@@ -55,9 +52,7 @@ pub fn sign(args: &TrustListSignArgs) -> Result<Outcome> {
 /// Reads and verifies a signed trust list against the operator key.
 pub fn load(path: &Path, operator: &DidKey) -> Result<TrustList> {
     let bytes = read_bounded(path, MAX_TRUST_LIST_BYTES)?;
-    let document: Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not JSON", path.display()))?;
-    TrustList::from_signed(document, operator).with_context(|| format!("{}", path.display()))
+    TrustList::from_signed_bytes(&bytes, operator).with_context(|| format!("{}", path.display()))
 }
 
 /// Writes pretty JSON with a trailing newline.

@@ -6,7 +6,10 @@ use scs_core::report::{Report, Verdict};
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
 use scs_verifier::receipt::{self, Receipt};
-use scs_verifier::{OfflineStatusLists, Question, StatusSource, Verifier, MAX_CREDENTIAL_BYTES};
+use scs_verifier::{
+    OfflineStatusLists, Question, StatusSource, Verifier, MAX_CREDENTIAL_BYTES,
+    MAX_STATUS_LIST_BYTES,
+};
 use serde_json::Value;
 
 use crate::args::VerifyArgs;
@@ -14,9 +17,6 @@ use crate::client::{OnlineStatus, Registry};
 use crate::issue::parse_level;
 use crate::keys::{operator_key, read_bounded};
 use crate::{now, render, trust, Outcome};
-
-/// Largest status list file accepted (a 2 MiB list, base64 of gzip, with room to spare).
-const MAX_STATUS_LIST_BYTES: usize = 4 * 1024 * 1024;
 
 /// What `scs verify` trusts and asks, resolved from its flags.
 pub struct Resolved {

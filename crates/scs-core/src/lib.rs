@@ -6,6 +6,7 @@
 //! implementation of the wire formats.
 //!
 //! Module map:
+//! - [`json`]: the strict (I-JSON) parser for JSON from outside: duplicate names refused.
 //! - [`jcs`]: RFC 8785 canonical JSON bytes.
 //! - [`multibase`]: base58btc multibase and Multikey (did:key) encodings of Ed25519 keys.
 //! - [`keys`]: key newtypes; secret keys never print.
@@ -29,6 +30,7 @@ pub mod context;
 pub mod credential;
 pub mod ids;
 pub mod jcs;
+pub mod json;
 pub mod keys;
 pub mod lifecycle;
 pub mod multibase;

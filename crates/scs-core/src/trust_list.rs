@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::context::{SCS_V1, VC_V2};
 use crate::credential::{AssessmentMethod, Level};
+use crate::json::{parse_strict, JsonError};
 use crate::keys::{DidKey, KeyError};
 use crate::proof::{self, ProofError, ProofPurpose};
 use crate::report::Message;
@@ -17,6 +18,9 @@ use crate::timestamp::Timestamp;
 
 /// The credential type of a trust list.
 pub const TRUST_LIST_TYPE: &str = "SCSTrustListCredential";
+
+/// Largest signed trust list accepted, in bytes.
+pub const MAX_TRUST_LIST_BYTES: usize = 4 * 1024 * 1024;
 
 /// Why a trust list was refused.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -33,6 +37,12 @@ pub enum TrustListError {
         /// The signer.
         found: String,
     },
+    /// Not JSON, too large, or a member name repeated in one object.
+    #[error("trust list: {0}")]
+    Json(#[from] JsonError),
+    /// The edition is not in force at the time it is judged at.
+    #[error("{}", .0.message().en)]
+    NotInForce(NotInForce),
     /// The JSON does not have the trust list's shape.
     #[error("not a trust list: {0}")]
     Shape(String),
@@ -167,6 +177,56 @@ impl Policy {
     }
 }
 
+/// When a trust list edition is in force: the `validFrom`/`validUntil` of the credential the
+/// operator signed (not of its subject). Unbounded where the credential says nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InForce {
+    /// Not in force before this.
+    pub from: Option<Timestamp>,
+    /// Not in force after this.
+    pub until: Option<Timestamp>,
+}
+
+/// Why an edition cannot speak for the time it is judged at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotInForce {
+    /// Its `validUntil` has passed: a newer edition may have withdrawn issuers since.
+    Expired(Timestamp),
+    /// Its `validFrom` is still to come.
+    NotYet(Timestamp),
+}
+
+impl NotInForce {
+    /// A plain reason in both languages, saying what to do.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Expired(t) => Message::new(
+                format!(
+                    "指定機関一覧（trust list）は{t}に期限切れです。最新のものを取得してください"
+                ),
+                format!("trust list expired on {t}; fetch a current one"),
+            ),
+            Self::NotYet(t) => Message::new(
+                format!("指定機関一覧（trust list）は{t}まで効力がありません"),
+                format!("trust list not in force before {t}"),
+            ),
+        }
+    }
+}
+
+impl InForce {
+    /// Is the edition in force at `at`?
+    pub fn check(&self, at: Timestamp) -> Result<(), NotInForce> {
+        if let Some(from) = self.from.filter(|from| at < *from) {
+            return Err(NotInForce::NotYet(from));
+        }
+        if let Some(until) = self.until.filter(|until| at > *until) {
+            return Err(NotInForce::Expired(until));
+        }
+        Ok(())
+    }
+}
+
 /// The trust list's subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -182,6 +242,10 @@ pub struct TrustList {
     pub registry: RegistryInfo,
     /// Policy.
     pub policy: Policy,
+    /// When the signed edition is in force; set by [`TrustList::from_signed`] from the signed
+    /// credential around the subject, so not part of the subject's wire format.
+    #[serde(skip)]
+    pub in_force: InForce,
 }
 
 /// Why an issuer does not count for a credential.
@@ -246,7 +310,14 @@ impl NotAuthorised {
 }
 
 impl TrustList {
-    /// Verifies a signed trust list credential against the pinned operator key and reads it.
+    /// Parses (refusing duplicate member names, at most [`MAX_TRUST_LIST_BYTES`]) and verifies a
+    /// signed trust list.
+    pub fn from_signed_bytes(bytes: &[u8], operator: &DidKey) -> Result<Self, TrustListError> {
+        Self::from_signed(parse_strict(bytes, MAX_TRUST_LIST_BYTES)?, operator)
+    }
+
+    /// Verifies a signed trust list credential against the pinned operator key and reads it,
+    /// with the window in which the edition is in force.
     pub fn from_signed(document: Value, operator: &DidKey) -> Result<Self, TrustListError> {
         let (unsecured, info) = proof::verify(document, ProofPurpose::AssertionMethod)?;
         if &info.signer != operator {
@@ -266,10 +337,19 @@ impl TrustList {
                 "type must include {TRUST_LIST_TYPE}"
             )));
         }
-        let list = Self::deserialize(&unsecured["credentialSubject"])
+        let mut list = Self::deserialize(&unsecured["credentialSubject"])
             .map_err(|e| TrustListError::Shape(e.to_string()))?;
         list.check()?;
+        list.in_force = InForce {
+            from: envelope_time(&unsecured, "validFrom")?,
+            until: envelope_time(&unsecured, "validUntil")?,
+        };
         Ok(list)
+    }
+
+    /// Refuses an edition that is not in force at `at`.
+    pub fn check_in_force(&self, at: Timestamp) -> Result<(), TrustListError> {
+        self.in_force.check(at).map_err(TrustListError::NotInForce)
     }
 
     /// Consistency rules beyond the shape: keys parse, states carry their dates.
@@ -293,15 +373,31 @@ impl TrustList {
         Ok(())
     }
 
-    /// The unsigned trust list credential, ready for the operator to sign.
+    /// The unsigned trust list credential, ready for the operator to sign, in force from
+    /// `valid_from` with no end.
     pub fn to_credential(&self, operator: &DidKey, valid_from: Timestamp) -> Value {
-        json!({
+        self.to_credential_until(operator, valid_from, None)
+    }
+
+    /// The unsigned trust list credential, in force from `valid_from` until `valid_until`: an
+    /// edition that ends makes verifiers fetch a newer one.
+    pub fn to_credential_until(
+        &self,
+        operator: &DidKey,
+        valid_from: Timestamp,
+        valid_until: Option<Timestamp>,
+    ) -> Value {
+        let mut document = json!({
             "@context": [VC_V2, SCS_V1],
             "type": ["VerifiableCredential", TRUST_LIST_TYPE],
             "issuer": operator.to_string(),
             "validFrom": valid_from.to_string(),
             "credentialSubject": self,
-        })
+        });
+        if let Some(until) = valid_until {
+            document["validUntil"] = until.to_string().into();
+        }
+        document
     }
 
     /// The registry's status list key.
@@ -353,6 +449,18 @@ impl TrustList {
     }
 }
 
+/// `validFrom` or `validUntil` of the signed credential, when present.
+fn envelope_time(unsecured: &Value, name: &str) -> Result<Option<Timestamp>, TrustListError> {
+    match unsecured.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .as_str()
+            .and_then(|text| Timestamp::parse(text).ok())
+            .map(Some)
+            .ok_or_else(|| TrustListError::Shape(format!("{name} must be a date-time"))),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -386,6 +494,7 @@ pub(crate) mod tests {
                 log_key: key(9).public_key().to_multikey(),
             },
             policy: Policy::default(),
+            in_force: InForce::default(),
         }
     }
 
@@ -410,9 +519,13 @@ pub(crate) mod tests {
             Default::default(),
         )
         .unwrap();
+        let in_force = InForce {
+            from: Some(t("2027-01-01T00:00:00Z")),
+            until: None,
+        };
         assert_eq!(
             TrustList::from_signed(signed.clone(), &operator.public().did_key()).unwrap(),
-            list
+            TrustList { in_force, ..list }
         );
         assert!(matches!(
             TrustList::from_signed(signed.clone(), &key(3)),
@@ -423,6 +536,67 @@ pub(crate) mod tests {
         assert!(matches!(
             TrustList::from_signed(tampered, &operator.public().did_key()),
             Err(TrustListError::Proof(ProofError::BadSignature))
+        ));
+    }
+
+    #[test]
+    fn an_edition_is_in_force_only_inside_its_signed_window() {
+        let operator = SecretKey::from_seed(&[1; 32]);
+        let list = sample(&key(2), active());
+        let doc = list.to_credential_until(
+            &operator.public().did_key(),
+            t("2027-01-01T00:00:00Z"),
+            Some(t("2027-12-31T23:59:59Z")),
+        );
+        let signed = proof::sign(
+            doc,
+            &operator,
+            t("2027-01-01T00:00:00Z"),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let read = TrustList::from_signed(signed, &operator.public().did_key()).unwrap();
+        assert!(read.check_in_force(t("2027-06-01T00:00:00Z")).is_ok());
+        assert_eq!(
+            read.in_force.check(t("2028-01-01T00:00:00Z")),
+            Err(NotInForce::Expired(t("2027-12-31T23:59:59Z")))
+        );
+        assert_eq!(
+            read.in_force.check(t("2026-12-31T00:00:00Z")),
+            Err(NotInForce::NotYet(t("2027-01-01T00:00:00Z")))
+        );
+        assert!(matches!(
+            read.check_in_force(t("2028-01-01T00:00:00Z")),
+            Err(TrustListError::NotInForce(_))
+        ));
+        assert!(NotInForce::Expired(t("2027-12-31T23:59:59Z"))
+            .message()
+            .en
+            .contains("trust list expired on 2027-12-31T23:59:59Z; fetch a current one"));
+    }
+
+    #[test]
+    fn a_signed_edition_with_a_duplicated_name_is_refused() {
+        let operator = SecretKey::from_seed(&[1; 32]);
+        let list = sample(&key(2), active());
+        let doc = list.to_credential(&operator.public().did_key(), t("2027-01-01T00:00:00Z"));
+        let signed = proof::sign(
+            doc,
+            &operator,
+            t("2027-01-01T00:00:00Z"),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let text = signed.to_string();
+        assert!(
+            TrustList::from_signed_bytes(text.as_bytes(), &operator.public().did_key()).is_ok()
+        );
+        let duplicated = text.replacen("\"sequence\":1", "\"sequence\":7,\"sequence\":1", 1);
+        assert!(matches!(
+            TrustList::from_signed_bytes(duplicated.as_bytes(), &operator.public().did_key()),
+            Err(TrustListError::Json(_))
         ));
     }
 

@@ -73,6 +73,7 @@ fn world() -> World {
                 .to_string(),
         },
         policy: Policy::default(),
+        in_force: Default::default(),
     };
     // A trust list of 50 designated issuers, ours last: the QR path looks the key id up among
     // all of them.

@@ -137,7 +137,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 ApiError::BadJson(e.body_text())
             }
         })?;
-        serde_json::from_slice(&bytes)
+        scs_core::json::parse_strict(&bytes, MAX_BODY_BYTES)
             .map(JsonBody)
             .map_err(|e| ApiError::BadJson(e.to_string()))
     }
@@ -160,9 +160,14 @@ async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiErro
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// Verifies a write's signatures (and, for requests, its freshness).
+/// Verifies a write's signatures (and, for requests, its freshness; for trust list editions,
+/// that they are in force at the registry's clock).
 fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiError> {
     let entry = state::verify_entry(document.clone(), &app.ledger.identity().operator)?;
+    if let VerifiedEntry::TrustList(list) = &entry {
+        list.check_in_force(now())
+            .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    }
     if let VerifiedEntry::Request { request, .. } = &entry {
         let skew = (request.created.unix() - now().unix()).abs();
         if skew > FRESHNESS_SECONDS {

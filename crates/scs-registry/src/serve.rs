@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use scs_core::keys::DidKey;
+use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use scs_issuer::keyfile;
 use serde_json::Value;
 use thiserror::Error;
@@ -104,9 +105,12 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
     let path = pick(&config.trust_list, "trust-list.json", "--trust-list")?;
     let text = std::fs::read(&path)
         .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
-    let trust_list: Value = serde_json::from_slice(&text)
+    let trust_list = scs_core::json::parse_strict(&text, MAX_TRUST_LIST_BYTES)
         .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
-    let list = scs_core::trust_list::TrustList::from_signed(trust_list.clone(), &operator)
+    // Refused when not in force at the registry's clock: an expired edition may still list
+    // issuers withdrawn since.
+    let list = TrustList::from_signed(trust_list.clone(), &operator)
+        .and_then(|list| list.check_in_force(scs_issuer::now()).map(|()| list))
         .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
     if list.status_key().ok() != Some(status.key.public().did_key())
         || list.log_key().ok() != Some(log.key.public().did_key())

@@ -735,6 +735,76 @@ async fn trust_list_editions_only_move_forward_and_only_from_the_operator() {
 }
 
 #[tokio::test]
+async fn a_duplicated_member_name_is_refused_as_bad_json() {
+    let w = world();
+    let credential = issue(&key("issuer-star4.key"), Level::STAR4, Vec::new());
+    let text = credential.to_string();
+    assert!(text.contains("\"level\":4"));
+    // A fake ★5 first, the signed ★4 last.
+    let duplicated = text.replacen("\"level\":4", "\"level\":5,\"level\":4", 1);
+    let answer = w
+        .send(
+            Request::post("/v1/verify")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(duplicated))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&answer, StatusCode::BAD_REQUEST, "bad-json");
+    assert!(
+        answer.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate member name"),
+        "{}",
+        answer.json
+    );
+}
+
+#[tokio::test]
+async fn a_trust_list_edition_not_in_force_is_refused() {
+    let w = world();
+    let current: Value = w.get("/v1/trust-list").await.json;
+    let operator = key("operator.key");
+    let edition = |valid_from: Timestamp, valid_until: Option<Timestamp>| {
+        let mut list: scs_core::trust_list::TrustList =
+            serde_json::from_value(current["credentialSubject"].clone()).unwrap();
+        list.sequence = 2;
+        let mut doc = list.to_credential(&operator.public().did_key(), valid_from);
+        if let Some(until) = valid_until {
+            doc["validUntil"] = until.to_string().into();
+        }
+        let signed = scs_core::proof::sign(
+            doc,
+            &operator,
+            now(),
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        Request::put("/v1/trust-list")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(signed.to_string()))
+            .unwrap()
+    };
+    let day = 86_400;
+    let at = |offset: i64| Timestamp::from_unix(now().unix() + offset).unwrap();
+    let size = w.size();
+    let expired = w.send(edition(at(-30 * day), Some(at(-day)))).await;
+    assert_problem(&expired, StatusCode::CONFLICT, "conflict");
+    assert!(
+        expired.json["detail"].as_str().unwrap().contains("expired"),
+        "{}",
+        expired.json
+    );
+    let early = w.send(edition(at(day), None)).await;
+    assert_problem(&early, StatusCode::CONFLICT, "conflict");
+    assert_eq!(w.size(), size, "a refused edition is not logged");
+    let in_force = w.send(edition(at(-day), Some(at(30 * day)))).await;
+    assert_eq!(in_force.status, StatusCode::OK, "{}", in_force.json);
+}
+
+#[tokio::test]
 async fn log_proofs_and_tiles_verify() {
     let w = world();
     for _ in 0..3 {

@@ -78,6 +78,7 @@ fn trust_list() -> TrustList {
             log_key: issuer_key(6).public().did_key().to_string(),
         },
         policy: Policy::default(),
+        in_force: Default::default(),
     }
 }
 

@@ -168,6 +168,7 @@ mod tests {
                     .to_string(),
             },
             policy: Policy::default(),
+            in_force: Default::default(),
         }
     }
 

@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 
 use scs_core::credential::{AttainmentCredential, Level, ProfileError};
 use scs_core::ids::CorporateNumber;
+use scs_core::json::{parse_strict, JsonError};
 use scs_core::keys::{DidKey, KeyError};
 use scs_core::proof::{self, PreparedProof, ProofError, ProofInfo, ProofPurpose};
 use scs_core::report::{Check, CheckName, Message, Report};
@@ -28,7 +29,9 @@ use scs_core::vcdm::{check_data_model, DataModelError};
 use serde_json::Value;
 use thiserror::Error;
 
-pub use status::{OfflineStatusLists, StatusAnswer, StatusListLoadError, StatusSource};
+pub use status::{
+    OfflineStatusLists, StatusAnswer, StatusListLoadError, StatusSource, MAX_STATUS_LIST_BYTES,
+};
 
 /// Largest credential document accepted, in bytes. A ★ credential is about 2 KiB.
 pub const MAX_CREDENTIAL_BYTES: usize = 256 * 1024;
@@ -40,7 +43,8 @@ pub enum InputError {
     /// Larger than [`MAX_CREDENTIAL_BYTES`].
     #[error("credential is larger than {MAX_CREDENTIAL_BYTES} bytes")]
     TooLarge,
-    /// Not JSON (including nesting deeper than serde_json's limit of 128).
+    /// Not JSON (including nesting deeper than serde_json's limit of 128, and a member name
+    /// repeated in one object).
     #[error("not JSON: {0}")]
     NotJson(String),
     /// JSON, but not a VC Data Model 2.0 credential.
@@ -83,6 +87,9 @@ impl Question {
 pub struct Verifier<'a> {
     status: &'a dyn StatusSource,
     signers: Signers<'a>,
+    /// Why there is no trust list when one was wanted but could not be trusted (no operator
+    /// key to check it against): the issuer check is then undecided, not failed.
+    no_anchor: Option<Message>,
 }
 
 impl std::fmt::Debug for Verifier<'_> {
@@ -96,13 +103,12 @@ impl std::fmt::Debug for Verifier<'_> {
     }
 }
 
-/// Parses credential bytes, bounding size and depth.
+/// Parses credential bytes, bounding size and depth and refusing duplicate member names.
 pub fn parse_credential(bytes: &[u8]) -> Result<Value, InputError> {
-    if bytes.len() > MAX_CREDENTIAL_BYTES {
-        return Err(InputError::TooLarge);
-    }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| InputError::NotJson(e.to_string()))?;
+    let value = parse_strict(bytes, MAX_CREDENTIAL_BYTES).map_err(|e| match e {
+        JsonError::TooLarge { .. } => InputError::TooLarge,
+        other => InputError::NotJson(other.to_string()),
+    })?;
     check_data_model(&value)?;
     Ok(value)
 }
@@ -126,6 +132,17 @@ impl<'a> Verifier<'a> {
                 trust_list,
                 keys: OnceLock::new(),
             },
+            no_anchor: None,
+        }
+    }
+
+    /// A verifier without a trust list because none could be trusted: the issuer check is
+    /// undecided for `why` (verdict `unknown`), where a verifier simply given no trust list
+    /// fails it.
+    pub fn without_trust_anchor(status: &'a dyn StatusSource, why: Message) -> Self {
+        Self {
+            no_anchor: Some(why),
+            ..Self::new(None, status)
         }
     }
 
@@ -236,7 +253,7 @@ impl<'a> Verifier<'a> {
     ) -> Report {
         let mut checks = Vec::with_capacity(6);
         checks.push(signature_pass(info));
-        checks.push(self.issuer_check(credential, info));
+        checks.push(self.issuer_check(credential, info, question.at));
         checks.push(self.validity_check(credential, question.at));
         checks.push(self.status_check(credential, question.at));
         if let Some(wanted) = question.corporate_number {
@@ -248,14 +265,27 @@ impl<'a> Verifier<'a> {
         Report::new(checks, Some(credential.facts()))
     }
 
-    fn issuer_check(&self, credential: &AttainmentCredential, info: &ProofInfo) -> Check {
+    /// Designation is judged at signing time, but by an edition of the trust list in force at
+    /// `at`: an expired edition may still list an issuer withdrawn since.
+    fn issuer_check(
+        &self,
+        credential: &AttainmentCredential,
+        info: &ProofInfo,
+        at: Timestamp,
+    ) -> Check {
         let fail = |m| Check::fail(CheckName::Issuer, m);
+        if let Some(why) = &self.no_anchor {
+            return Check::undecided(CheckName::Issuer, why.clone());
+        }
         let Some(trust_list) = self.signers.trust_list else {
             return fail(Message::new(
                 "指定機関一覧（trust list）がないため、発行者が指定機関か確認できません",
                 "no trust list given, so the issuer cannot be confirmed as designated",
             ));
         };
+        if let Err(why) = trust_list.in_force.check(at) {
+            return Check::undecided(CheckName::Issuer, why.message());
+        }
         if !info.signer.is_did(&credential.issuer.id) {
             return fail(Message::new(
                 "credential の issuer と署名者が一致しません",

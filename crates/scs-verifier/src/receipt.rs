@@ -6,11 +6,15 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use scs_core::json::parse_strict;
 use scs_core::report::Message;
 use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash, NoteVerifier};
 use scs_core::trust_list::TrustList;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// Largest logged entry a receipt may carry: a registration request around one credential.
+const MAX_ENTRY_BYTES: usize = 2 * crate::MAX_CREDENTIAL_BYTES;
 
 /// The receipt as the registry returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +79,7 @@ pub fn check(
             "the receipt's tree size is not the checkpoint's",
         ));
     }
-    let entry: Value = serde_json::from_str(&receipt.entry).map_err(|_| {
+    let entry = parse_strict(receipt.entry.as_bytes(), MAX_ENTRY_BYTES).map_err(|_| {
         fail(
             "受領証の台帳エントリが読めません",
             "the receipt's log entry is not JSON",

@@ -3,13 +3,17 @@
 use std::collections::HashMap;
 
 use scs_core::credential::StatusEntry;
+use scs_core::json::parse_strict;
 use scs_core::proof::{self, ProofError, ProofPurpose};
 use scs_core::report::Message;
 use scs_core::status_list::{StatusList, StatusListError};
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
-use serde_json::Value;
 use thiserror::Error;
+
+/// Largest signed status list accepted, in bytes (a 2 MiB list as base64 of gzip, with room to
+/// spare).
+pub const MAX_STATUS_LIST_BYTES: usize = 4 * 1024 * 1024;
 
 /// The answer for one status entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +47,7 @@ pub trait StatusSource {
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StatusListLoadError {
-    /// Not JSON.
+    /// Not JSON, too large, or a member name repeated in one object.
     #[error("status list is not JSON: {0}")]
     NotJson(String),
     /// Its proof does not verify.
@@ -79,7 +83,7 @@ impl OfflineStatusLists {
         trust_list: Option<&TrustList>,
     ) -> Result<&StatusList, StatusListLoadError> {
         let trust_list = trust_list.ok_or(StatusListLoadError::NoTrustList)?;
-        let document: Value = serde_json::from_slice(bytes)
+        let document = parse_strict(bytes, MAX_STATUS_LIST_BYTES)
             .map_err(|e| StatusListLoadError::NotJson(e.to_string()))?;
         let (unsecured, info) = proof::verify(document, ProofPurpose::AssertionMethod)?;
         let status_key = trust_list

@@ -47,6 +47,7 @@ fn world() -> World {
                 .to_string(),
         },
         policy: Policy::default(),
+        in_force: Default::default(),
     };
     World {
         issuer,

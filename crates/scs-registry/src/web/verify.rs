@@ -69,12 +69,15 @@ pub fn classify_text(text: &str, base_url: &str) -> Result<Input, Message> {
         return Ok(Input::Compact(text.to_owned()));
     }
     if text.starts_with('{') {
-        return serde_json::from_str(text).map(Input::Json).map_err(|e| {
-            Message::new(
-                format!("JSON として読めません（{e}）"),
-                format!("not valid JSON ({e})"),
-            )
-        });
+        let max = scs_verifier::MAX_CREDENTIAL_BYTES;
+        return scs_core::json::parse_strict(text.as_bytes(), max)
+            .map(Input::Json)
+            .map_err(|e| {
+                Message::new(
+                    format!("JSON として読めません（{e}）"),
+                    format!("not valid JSON ({e})"),
+                )
+            });
     }
     let lower = text.to_ascii_lowercase();
     let base = base_url.trim_end_matches('/').to_ascii_lowercase();
