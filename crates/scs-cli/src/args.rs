@@ -52,6 +52,21 @@ pub enum Command {
     },
 }
 
+/// Which operator key to trust: the anchor against which every trust list is checked. This
+/// build trusts none by default; the demo operator's key (whose secret is in the repository)
+/// only when `--demo` asks for it.
+#[derive(Debug, Args)]
+pub struct AnchorArgs {
+    /// The scheme operator's public key that signs the trust list: a .pub file (as written by
+    /// `scs keygen`) or a did:key string. Without it, no trust list is trusted (unless --demo).
+    #[arg(long, env = "SCS_OPERATOR_KEY")]
+    pub operator_key: Option<String>,
+    /// Trust the DEMO operator key (keys/demo/operator.pub, whose secret key is public) — for
+    /// trying the demo registry and files only; every verdict then says so.
+    #[arg(long)]
+    pub demo: bool,
+}
+
 /// `scs keygen`
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
@@ -121,9 +136,9 @@ pub struct IssueArgs {
     /// The signed trust list: gives the issuer name and policy, and confirms designation.
     #[arg(long)]
     pub trust_list: Option<PathBuf>,
-    /// The pinned operator key (file or did:key) that signed --trust-list.
-    #[arg(long)]
-    pub operator_key: Option<String>,
+    /// The operator key that the trust list (--trust-list or the registry's) must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
     /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
     #[arg(long)]
     pub registry: Option<String>,
@@ -170,9 +185,9 @@ pub struct VerifyArgs {
     /// Signed status list credential files.
     #[arg(long, num_args = 1..)]
     pub status_list: Vec<PathBuf>,
-    /// The pinned operator key (file or did:key); default: the key this build pins.
-    #[arg(long)]
-    pub operator_key: Option<String>,
+    /// The operator key that the trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
     /// Print the machine-readable report.
     #[arg(long)]
     pub json: bool,
@@ -260,7 +275,7 @@ pub struct AuditArgs {
     /// Save the new checkpoint here after a successful audit.
     #[arg(long)]
     pub save: Option<PathBuf>,
-    /// The pinned operator key (file or did:key); default: the key this build pins.
-    #[arg(long)]
-    pub operator_key: Option<String>,
+    /// The operator key that the registry's trust list (naming the log key) must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
 }

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::args::IssueArgs;
 use crate::client::Registry;
-use crate::keys::{load_secret, operator_key, read_bounded};
-use crate::trust::{self, write_json};
+use crate::keys::{load_secret, read_bounded, Anchor};
+use crate::trust::write_json;
 use crate::{now, Outcome};
 
 /// Largest subject file accepted (a batch of a few thousand companies).
@@ -26,10 +26,10 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
     let key = load_secret(&args.key)?.key;
     let now = now();
     let registry = args.registry.as_deref().map(Registry::new).transpose()?;
-    let operator = operator_key(args.operator_key.as_deref())?.0;
+    let anchor = Anchor::resolve(&args.anchor)?;
     let trust_list = match (&args.trust_list, &registry) {
-        (Some(path), _) => Some(trust::load(path, &operator)?),
-        (None, Some(registry)) => Some(registry.trust_list(&operator)?),
+        (Some(path), _) => Some(anchor.load_trust_list(path)?),
+        (None, Some(registry)) => Some(anchor.registry_trust_list(registry)?),
         (None, None) => None,
     };
     let designated_name = match &trust_list {

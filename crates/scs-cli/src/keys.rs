@@ -3,17 +3,120 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use scs_core::keys::DidKey;
+use scs_core::report::{Message, TrustAnchor};
+use scs_core::trust_list::TrustList;
 use scs_issuer::keyfile;
 
-use crate::args::KeygenArgs;
+use crate::args::{AnchorArgs, KeygenArgs};
+use crate::client::Registry;
 use crate::Outcome;
 
-/// The operator key this build pins when `--operator-key` is not given. Until the scheme's
-/// production operator key exists, it is the demo operator's; verifying against it prints a
-/// warning.
-pub const PINNED_OPERATOR_KEY: &str = include_str!("../../../keys/demo/operator.pub");
+/// The demo operator's public key (`keys/demo/operator.pub`). Its secret key is in the
+/// repository, so anyone can sign a trust list with it: it is trusted only when `--demo` asks
+/// for it, and a registry refuses it without `serve --demo`.
+pub const DEMO_OPERATOR_KEY: &str = include_str!("../../../keys/demo/operator.pub");
+
+/// The demo operator's did:key.
+pub fn demo_operator() -> Result<DidKey> {
+    let line = DEMO_OPERATOR_KEY
+        .lines()
+        .find(|l| l.starts_with("did:key:"))
+        .unwrap_or_default();
+    Ok(DidKey::parse(line)?)
+}
+
+/// The operator key to trust, from `--operator-key` (or `SCS_OPERATOR_KEY`) or `--demo`.
+#[derive(Debug, Clone)]
+pub enum Anchor {
+    /// Given or configured by the user.
+    Configured(DidKey),
+    /// The demo operator's, asked for with `--demo`.
+    Demo(DidKey),
+    /// None: no trust list can be trusted.
+    Missing,
+}
+
+impl Anchor {
+    /// Resolves the flags; `--demo` with a configured key is a contradiction, not a choice.
+    pub fn resolve(args: &AnchorArgs) -> Result<Self> {
+        match (&args.operator_key, args.demo) {
+            (Some(_), true) => bail!(
+                "--demo trusts the demo operator key and cannot be combined with --operator-key or SCS_OPERATOR_KEY (unset it to try the demo) / --demo は --operator-key や SCS_OPERATOR_KEY と同時に指定できません"
+            ),
+            (Some(given), false) => Ok(Self::Configured(
+                parse_operator_key(given)
+                    .context("the operator key (--operator-key or SCS_OPERATOR_KEY)")?,
+            )),
+            (None, true) => Ok(Self::Demo(demo_operator()?)),
+            (None, false) => Ok(Self::Missing),
+        }
+    }
+
+    /// The key, if one was given.
+    pub fn key(&self) -> Option<&DidKey> {
+        match self {
+            Self::Configured(key) | Self::Demo(key) => Some(key),
+            Self::Missing => None,
+        }
+    }
+
+    /// The key, or the one-line error saying how to give one.
+    pub fn require(&self) -> Result<&DidKey> {
+        self.key().ok_or_else(|| {
+            let why = missing_anchor();
+            anyhow!("{} / {}", why.ja, why.en)
+        })
+    }
+
+    /// What the report says about it.
+    pub fn kind(&self) -> TrustAnchor {
+        match self {
+            Self::Configured(_) => TrustAnchor::Configured,
+            Self::Demo(_) => TrustAnchor::Demo,
+            Self::Missing => TrustAnchor::None,
+        }
+    }
+
+    /// Reads and verifies a signed trust list file against this anchor, naming the demo key
+    /// in the error when that is what it was checked against.
+    pub fn load_trust_list(&self, path: &Path) -> Result<TrustList> {
+        let list = crate::trust::load(path, self.require()?);
+        self.name_demo(list)
+    }
+
+    /// Fetches and verifies a registry's trust list against this anchor.
+    pub fn registry_trust_list(&self, registry: &Registry) -> Result<TrustList> {
+        let list = registry.trust_list(self.require()?);
+        self.name_demo(list)
+    }
+
+    fn name_demo<T>(&self, result: Result<T>) -> Result<T> {
+        match self {
+            Self::Demo(_) => result
+                .context("checked against the DEMO operator key (デモ用の鍵) that --demo trusts"),
+            Self::Configured(_) | Self::Missing => result,
+        }
+    }
+}
+
+/// Why no trust list could be trusted, and how to give the operator key.
+pub fn missing_anchor() -> Message {
+    Message::new(
+        "運営主体の鍵が指定されていないため、指定機関一覧（trust list）を確認できません。--operator-key（.pub ファイルか did:key）か環境変数 SCS_OPERATOR_KEY で指定してください（デモを試すときは --demo）",
+        "no operator key given, so the trust list cannot be checked: give --operator-key (a .pub file or a did:key) or set SCS_OPERATOR_KEY (or pass --demo to try the demo)",
+    )
+}
+
+/// An operator key: a did:key string, or the path of a public key file.
+fn parse_operator_key(given: &str) -> Result<DidKey> {
+    if given.starts_with("did:key:") {
+        Ok(DidKey::parse(given)?)
+    } else {
+        Ok(keyfile::load_public(Path::new(given))?)
+    }
+}
 
 /// `scs keygen --out NAME`
 pub fn keygen(args: &KeygenArgs) -> Result<Outcome> {
@@ -39,21 +142,6 @@ pub fn load_secret(path: &Path) -> Result<keyfile::LoadedKey> {
         );
     }
     Ok(loaded)
-}
-
-/// The operator key to trust: `--operator-key` (a file or a did:key), else the pinned one.
-pub fn operator_key(given: Option<&str>) -> Result<(DidKey, bool)> {
-    match given {
-        Some(text) if text.starts_with("did:key:") => Ok((DidKey::parse(text)?, false)),
-        Some(path) => Ok((keyfile::load_public(Path::new(path))?, false)),
-        None => {
-            let line = PINNED_OPERATOR_KEY
-                .lines()
-                .find(|l| l.starts_with("did:key:"))
-                .unwrap_or_default();
-            Ok((DidKey::parse(line)?, true))
-        }
-    }
 }
 
 /// Reads a file of at most `max` bytes, with the path in every error.

@@ -16,12 +16,12 @@ use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::report::Verdict;
 use scs_qr::{ImageKind, Symbol, DEFAULT_MODULE_PIXELS};
-use scs_verifier::{Verifier, MAX_CREDENTIAL_BYTES};
+use scs_verifier::MAX_CREDENTIAL_BYTES;
 use serde_json::Value;
 
 use crate::args::VerifyArgs;
-use crate::keys::{load_secret, operator_key, read_bounded};
-use crate::{trust, Outcome};
+use crate::keys::{load_secret, read_bounded, Anchor};
+use crate::Outcome;
 
 /// Largest image file `scs verify` reads (a 48-megapixel photo is about 20 MB as JPEG).
 const MAX_IMAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -42,9 +42,9 @@ pub struct QrArgs {
     /// from which a verifier of the QR code rebuilds them.
     #[arg(long)]
     pub trust_list: Option<PathBuf>,
-    /// The pinned operator key (file or did:key) that signed --trust-list.
-    #[arg(long)]
-    pub operator_key: Option<String>,
+    /// The operator key that --trust-list must be signed by.
+    #[command(flatten)]
+    pub anchor: crate::args::AnchorArgs,
 }
 
 /// `scs qr FILE --out OUT`
@@ -64,7 +64,8 @@ pub fn run(args: &QrArgs) -> Result<Outcome> {
                 .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
             let registry_base = match &args.trust_list {
                 Some(path) => Some(
-                    trust::load(path, &operator_key(args.operator_key.as_deref())?.0)?
+                    Anchor::resolve(&args.anchor)?
+                        .load_trust_list(path)?
                         .registry
                         .base_url,
                 ),
@@ -228,8 +229,11 @@ pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
         )
     })?;
     let resolved = crate::verify::resolve(args, Some(compact.claims().id.to_string()))?;
-    let report = Verifier::new(resolved.trust_list.as_ref(), resolved.status.as_ref())
-        .verify_decoded_compact(&compact, &resolved.question);
+    let report = resolved.mark(
+        resolved
+            .verifier()
+            .verify_decoded_compact(&compact, &resolved.question),
+    );
     crate::verify::print(args.json, &report, None)?;
     Ok(match report.verdict {
         Verdict::Valid => Outcome::Yes,

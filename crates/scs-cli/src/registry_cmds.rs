@@ -11,7 +11,7 @@ use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
 
 use crate::args::{AuditArgs, LookupArgs, StatusChangeArgs};
 use crate::client::Registry;
-use crate::keys::{load_secret, operator_key, read_bounded};
+use crate::keys::{load_secret, read_bounded, Anchor};
 use crate::{emit, say, Outcome};
 
 /// Which status change.
@@ -122,8 +122,7 @@ fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
 /// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.
 pub fn audit(args: &AuditArgs) -> Result<Outcome> {
     let registry = Registry::new(&args.registry)?;
-    let (operator, _) = operator_key(args.operator_key.as_deref())?;
-    let trust = registry.trust_list(&operator)?;
+    let trust = Anchor::resolve(&args.anchor)?.registry_trust_list(&registry)?;
     let log_key = *trust.log_key()?.public_key();
     let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)
         .context("checkpoint is not UTF-8")?;

@@ -26,9 +26,14 @@ pub fn human(report: &Report) -> String {
             format!(" — ★{} {} ({id})", c.level, c.legal_name)
         })
         .unwrap_or_default();
+    let demo = report
+        .trust_anchor
+        .and_then(|a| a.mark())
+        .map(|m| format!(" [{m}]"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} {} / {}{headline}",
+        "{} {} / {}{headline}{demo}",
         mark(report.verdict),
         report.verdict.ja(),
         report.verdict.en()

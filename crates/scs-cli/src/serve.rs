@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use scs_registry::serve::{serve, ServeConfig};
 
 use crate::args::ServeArgs;
-use crate::keys::PINNED_OPERATOR_KEY;
+use crate::keys::demo_operator;
 use crate::Outcome;
 
 /// Runs the registry until SIGINT or SIGTERM.
@@ -30,11 +30,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
         status_key: args.status_key.clone(),
         log_key: args.log_key.clone(),
         index_cache_bytes: args.index_cache_mib * 1024 * 1024,
-        demo_operator: PINNED_OPERATOR_KEY
-            .lines()
-            .find(|l| l.starts_with("did:key:"))
-            .unwrap_or_default()
-            .to_owned(),
+        demo_operator: demo_operator()?.to_string(),
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use scs_core::ids::CorporateNumber;
-use scs_core::report::{Report, Verdict};
+use scs_core::report::{Report, TrustAnchor, Verdict};
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
 use scs_verifier::receipt::{self, Receipt};
@@ -15,17 +15,42 @@ use serde_json::Value;
 use crate::args::VerifyArgs;
 use crate::client::{OnlineStatus, Registry};
 use crate::issue::parse_level;
-use crate::keys::{operator_key, read_bounded};
-use crate::{now, render, trust, Outcome};
+use crate::keys::{missing_anchor, read_bounded, Anchor};
+use crate::{now, render, Outcome};
 
 /// What `scs verify` trusts and asks, resolved from its flags.
 pub struct Resolved {
     /// The question.
     pub question: Question,
-    /// The trust list, checked against the pinned operator key.
+    /// The trust list, checked against the operator key.
     pub trust_list: Option<TrustList>,
     /// Where status answers come from.
     pub status: Box<dyn StatusSource>,
+    /// The operator key the trust list was checked against, when a trust list was asked for
+    /// (`TrustAnchor::None` when none could be, for want of a key).
+    pub anchor: Option<TrustAnchor>,
+}
+
+impl Resolved {
+    /// The verifier for these flags: without an operator key, a trust list asked for cannot be
+    /// trusted and the issuer check is undecided.
+    pub fn verifier(&self) -> Verifier<'_> {
+        match self.anchor {
+            Some(TrustAnchor::None) => {
+                Verifier::without_trust_anchor(self.status.as_ref(), missing_anchor())
+            }
+            _ => Verifier::new(self.trust_list.as_ref(), self.status.as_ref())
+                .requiring_edition_in_force(),
+        }
+    }
+
+    /// The report, saying which operator key its trust list was checked against.
+    pub fn mark(&self, report: Report) -> Report {
+        match self.anchor {
+            Some(anchor) => report.with_trust_anchor(anchor),
+            None => report,
+        }
+    }
 }
 
 /// Resolves flags: time, level, 法人番号, trust list (file or registry), status source.
@@ -42,18 +67,19 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
             .map(CorporateNumber::parse)
             .transpose()?,
     };
-    let (operator, pinned_default) = operator_key(args.operator_key.as_deref())?;
+    let anchor = Anchor::resolve(&args.anchor)?;
     let registry = args.registry.as_deref().map(Registry::new).transpose()?;
-    let trust_list = match (&args.trust_list, &registry) {
-        (Some(path), _) => Some(trust::load(path, &operator)?),
-        (None, Some(registry)) => Some(registry.trust_list(&operator)?),
-        (None, None) => None,
+    let wanted = args.trust_list.is_some() || registry.is_some();
+    let trust_list = match (&args.trust_list, &registry, anchor.key()) {
+        (_, _, None) => None,
+        (Some(path), _, Some(_)) => Some(anchor.load_trust_list(path)?),
+        (None, Some(registry), Some(_)) => Some(anchor.registry_trust_list(registry)?),
+        (None, None, Some(_)) => None,
     };
-    if trust_list.is_some() && pinned_default && !args.json {
-        eprintln!("note: trust list checked against this build's pinned operator key (the DEMO operator) / デモ運営主体の鍵で確認しました");
-    }
     let status: Box<dyn StatusSource> = match (registry, &trust_list) {
         (Some(registry), Some(list)) => Box::new(OnlineStatus::new(registry, list, credential_id)),
+        // No list can be trusted, so no status list can be authenticated either.
+        _ if wanted && trust_list.is_none() => Box::new(OfflineStatusLists::none()),
         _ => {
             let mut lists = OfflineStatusLists::none();
             for path in &args.status_list {
@@ -71,6 +97,7 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
         question,
         trust_list,
         status,
+        anchor: wanted.then(|| anchor.kind()),
     })
 }
 
@@ -87,8 +114,11 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let credential =
         scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let resolved = resolve(args, credential["id"].as_str().map(str::to_owned))?;
-    let report = Verifier::new(resolved.trust_list.as_ref(), resolved.status.as_ref())
-        .verify(credential.clone(), &resolved.question);
+    let report = resolved.mark(
+        resolved
+            .verifier()
+            .verify(credential.clone(), &resolved.question),
+    );
     let receipt_path = args.receipt.clone().or_else(|| {
         let default = file.with_extension("receipt.json");
         default.exists().then_some(default)

@@ -24,7 +24,7 @@ use scs_verifier::{OfflineStatusLists, Question, StatusAnswer, StatusSource, Ver
 use serde_json::Value;
 
 use crate::client::Registry;
-use crate::keys::{operator_key, read_bounded};
+use crate::keys::{read_bounded, Anchor};
 use crate::{now, Outcome};
 
 /// `scs verify-batch`
@@ -49,9 +49,9 @@ pub struct VerifyBatchArgs {
     /// Judge validity at this time (date or date-time; default now).
     #[arg(long)]
     pub at: Option<String>,
-    /// The pinned operator key (file or did:key); default: the key this build pins.
-    #[arg(long)]
-    pub operator_key: Option<String>,
+    /// The operator key that the registry's trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: crate::args::AnchorArgs,
 }
 
 /// Status from the registry's signed status lists, each fetched and checked once per run, with
@@ -157,7 +157,9 @@ impl Directory for Remote<'_> {
             .as_str()
             .and_then(Reason::parse)
             .map(Reason::message);
-        Ok(Verifier::new(Some(self.trust_list), &self.status).verify(credential, question))
+        Ok(Verifier::new(Some(self.trust_list), &self.status)
+            .requiring_edition_in_force()
+            .verify(credential, question))
     }
 }
 
@@ -177,9 +179,9 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
         let why = e.message();
         anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
     })?;
-    let (operator, _) = operator_key(args.operator_key.as_deref())?;
+    let anchor = Anchor::resolve(&args.anchor)?;
     let registry = Registry::new(&args.registry)?;
-    let trust_list = registry.trust_list(&operator)?;
+    let trust_list = anchor.registry_trust_list(&registry)?;
     let remote = Remote {
         registry: &registry,
         trust_list: &trust_list,

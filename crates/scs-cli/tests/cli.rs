@@ -162,6 +162,7 @@ fn demo_keys_issue_and_verify_with_the_pinned_demo_operator() {
             p(&cred),
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
             "--at",
             "2027-01-01",
             "--json",
@@ -193,6 +194,7 @@ fn demo_keys_issue_and_verify_with_the_pinned_demo_operator() {
             p(&cred),
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
             "--at",
             "2029-04-01",
             "--json",
@@ -207,6 +209,7 @@ fn demo_keys_issue_and_verify_with_the_pinned_demo_operator() {
             p(&cred),
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
             "--at",
             "2027-01-01",
             "--min-level",
@@ -229,6 +232,7 @@ fn demo_keys_issue_and_verify_with_the_pinned_demo_operator() {
             "4",
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
             "--out",
             "x.json",
         ],
@@ -319,6 +323,7 @@ fn status_is_unknown_without_a_list_and_decided_with_one() {
             "--offline",
             "--trust-list",
             p(&tl),
+            "--demo",
             "--at",
             "2027-01-01",
             "--json",
@@ -334,6 +339,7 @@ fn status_is_unknown_without_a_list_and_decided_with_one() {
             "--offline",
             "--trust-list",
             p(&tl),
+            "--demo",
             "--status-list",
             &list,
             "--at",
@@ -351,6 +357,7 @@ fn status_is_unknown_without_a_list_and_decided_with_one() {
             "--offline",
             "--trust-list",
             p(&tl),
+            "--demo",
             "--status-list",
             &list,
             "--at",
@@ -378,6 +385,7 @@ fn status_is_unknown_without_a_list_and_decided_with_one() {
             &cred,
             "--trust-list",
             p(&tl),
+            "--demo",
             "--status-list",
             p(&bad),
         ],
@@ -429,7 +437,7 @@ fn bad_input_gets_exit_2_or_1_with_one_line_and_never_a_panic() {
     ];
     for (name, text, reason) in exit_2 {
         fs::write(d.join(name), text).unwrap();
-        let run = scs(d, &["verify", name, "--trust-list", p(&tl)]);
+        let run = scs(d, &["verify", name, "--trust-list", p(&tl), "--demo"]);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.error_line().contains(reason), "{name}: {}", run.stderr);
     }
@@ -483,7 +491,7 @@ fn bad_input_gets_exit_2_or_1_with_one_line_and_never_a_panic() {
     ];
     for (name, value, reason) in exit_1 {
         fs::write(d.join(name), value.to_string()).unwrap();
-        let run = scs(d, &["verify", name, "--trust-list", p(&tl)]);
+        let run = scs(d, &["verify", name, "--trust-list", p(&tl), "--demo"]);
         assert_eq!(run.code, 1, "{name}: {}{}", run.stdout, run.stderr);
         assert!(run.stdout.contains(reason), "{name}: {}", run.stdout);
     }
@@ -592,6 +600,7 @@ fn batch_issuance_signs_one_credential_per_subject() {
             "3",
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
             "--out",
             "out",
         ],
@@ -610,6 +619,7 @@ fn batch_issuance_signs_one_credential_per_subject() {
                 p(&file),
                 "--trust-list",
                 p(&demo("trust-list.json")),
+                "--demo",
             ],
         );
         assert_eq!(run.code, 0, "{}", run.stdout);

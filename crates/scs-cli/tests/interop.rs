@@ -105,6 +105,7 @@ fn credential_signed_by_digital_bazaar_verifies_in_scs() {
             "theirs.json",
             "--trust-list",
             demo("trust-list.json").to_str().unwrap(),
+            "--demo",
             "--at",
             "2027-01-01",
             "--json",

@@ -181,6 +181,7 @@ fn json_and_qr_give_the_same_report_for_valid_revoked_suspended_and_expired_cred
                     "--offline",
                     "--trust-list",
                     p(&demo("trust-list.json")),
+                    "--demo",
                     "--at",
                     at,
                     "--min-level",
@@ -247,6 +248,7 @@ fn issue_with_qr_then_verify_the_picture() {
                 "4",
                 "--trust-list",
                 p(&demo("trust-list.json")),
+                "--demo",
                 "--out",
                 out,
                 "--qr",
@@ -274,6 +276,7 @@ fn issue_with_qr_then_verify_the_picture() {
                 file,
                 "--trust-list",
                 p(&demo("trust-list.json")),
+                "--demo",
                 "--at",
                 &at,
             ],
@@ -328,6 +331,7 @@ fn issue_with_qr_then_verify_the_picture() {
             p(&pngs[0]),
             "--trust-list",
             p(&demo("trust-list.json")),
+            "--demo",
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -405,7 +409,17 @@ fn bad_qr_input_exits_2_with_one_line_and_never_panics() {
     ];
     let tl = demo("trust-list.json");
     for (name, text, reason) in &text_cases {
-        let run = scs(d, &["verify", "--qr-text", text, "--trust-list", p(&tl)]);
+        let run = scs(
+            d,
+            &[
+                "verify",
+                "--qr-text",
+                text,
+                "--trust-list",
+                p(&tl),
+                "--demo",
+            ],
+        );
         assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
         assert!(run.error_line().contains(reason), "{name}: {}", run.stderr);
     }
@@ -440,7 +454,7 @@ fn bad_qr_input_exits_2_with_one_line_and_never_panics() {
     ];
     for (name, content, reason) in &image_cases {
         fs::write(d.join(name), content).unwrap();
-        let run = scs(d, &["verify", name, "--trust-list", p(&tl)]);
+        let run = scs(d, &["verify", name, "--trust-list", p(&tl), "--demo"]);
         assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
         assert!(run.error_line().contains(reason), "{name}: {}", run.stderr);
     }
@@ -507,6 +521,7 @@ fn bad_qr_input_exits_2_with_one_line_and_never_panics() {
             &qr_text(&altered),
             "--trust-list",
             p(&tl),
+            "--demo",
         ],
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);

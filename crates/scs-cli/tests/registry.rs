@@ -124,16 +124,28 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
             "4",
             "--registry",
             &url,
+            "--demo",
             "--out",
             "cred.json",
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(d.join("cred.receipt.json").exists());
-    let run = scs(d, &["verify", "cred.json", "--registry", &url]);
+    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("✓ 台帳 Ledger"), "{}", run.stdout);
-    let run = scs(d, &["log", "audit", "--registry", &url, "--save", "cp.txt"]);
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &url,
+            "--demo",
+            "--save",
+            "cp.txt",
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let credential: Value =
@@ -153,7 +165,17 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    let run = scs(
+        d,
+        &[
+            "verify",
+            "cred.json",
+            "--registry",
+            &url,
+            "--demo",
+            "--json",
+        ],
+    );
     assert_eq!(run.code, 1);
     let report = run.json();
     assert_eq!(report["verdict"], "invalid");
@@ -201,7 +223,15 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
 
     let run = scs(
         d,
-        &["log", "audit", "--registry", &url, "--since", "cp.txt"],
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &url,
+            "--demo",
+            "--since",
+            "cp.txt",
+        ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("consistent"));
@@ -210,7 +240,13 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let revoked = d.join("data/demo/revoked.json");
     let run = scs(
         d,
-        &["verify", revoked.to_str().unwrap(), "--registry", &url],
+        &[
+            "verify",
+            revoked.to_str().unwrap(),
+            "--registry",
+            &url,
+            "--demo",
+        ],
     );
     assert_eq!(run.code, 1);
     assert!(
@@ -391,7 +427,15 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     // The new checkpoint extends the last one seen before the kill.
     let run = scs(
         dir.path(),
-        &["log", "audit", "--registry", &url, "--since", "before.txt"],
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &url,
+            "--demo",
+            "--since",
+            "before.txt",
+        ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(server.terminate(), 0);

@@ -98,6 +98,7 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
             "suppliers.csv",
             "--registry",
             &url,
+            "--demo",
             "--lang",
             "en",
         ],
@@ -126,6 +127,7 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
             "suppliers.csv",
             "--registry",
             &url,
+            "--demo",
             "--json",
         ],
     );
@@ -143,6 +145,7 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
             "good.csv",
             "--registry",
             &url,
+            "--demo",
             "--out",
             "report.csv",
         ],
@@ -155,7 +158,7 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
     std::fs::write(dir.path().join("empty.csv"), "\n\n").unwrap();
     let run = scs(
         dir.path(),
-        &["verify-batch", "empty.csv", "--registry", &url],
+        &["verify-batch", "empty.csv", "--registry", &url, "--demo"],
     );
     assert_eq!(run.code, 2);
     assert!(run.error_line().contains("no rows"));

@@ -147,6 +147,28 @@ impl Check {
     }
 }
 
+/// Which operator key a trust list was checked against: the anchor of every issuer check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustAnchor {
+    /// A key the user gave or configured (`--operator-key`, `SCS_OPERATOR_KEY`).
+    Configured,
+    /// The demo operator's key, whose secret is public: asked for with `--demo`.
+    Demo,
+    /// None given, so no trust list could be trusted.
+    None,
+}
+
+impl TrustAnchor {
+    /// The mark shown beside a verdict reached with this anchor, if any.
+    pub fn mark(self) -> Option<&'static str> {
+        match self {
+            Self::Demo => Some("デモ用の鍵 / DEMO operator key"),
+            Self::Configured | Self::None => None,
+        }
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -156,6 +178,13 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// The facts read from the credential, when it could be read at all.
     pub credential: Option<CredentialFacts>,
+    /// The operator key the trust list was checked against, when a trust list was asked for.
+    #[serde(
+        default,
+        rename = "trustAnchor",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trust_anchor: Option<TrustAnchor>,
 }
 
 impl Report {
@@ -173,6 +202,15 @@ impl Report {
             verdict,
             checks,
             credential,
+            trust_anchor: None,
+        }
+    }
+
+    /// The same report, saying which operator key its trust list was checked against.
+    pub fn with_trust_anchor(self, anchor: TrustAnchor) -> Self {
+        Self {
+            trust_anchor: Some(anchor),
+            ..self
         }
     }
 
@@ -226,5 +264,8 @@ mod tests {
         assert_eq!(json["checks"][0]["detail"], "reason");
         assert!(json["checks"][0].get("undecided").is_none());
         assert_eq!(json["checks"][1]["undecided"], true);
+        assert!(json.get("trustAnchor").is_none());
+        let json = serde_json::to_value(report.with_trust_anchor(TrustAnchor::Demo)).unwrap();
+        assert_eq!(json["trustAnchor"], "demo");
     }
 }

@@ -20,7 +20,8 @@ impl Verifier<'_> {
     /// Text that is not a well-formed compact credential is an [`InputError`]. A well-formed one
     /// gets a report; its signature can only be checked against a key in the trust list (the QR
     /// form names its issuer by key id), so without a trust list, or with a key id the list does
-    /// not know, the signature check fails.
+    /// not know, the signature check fails; for a verifier without a trust anchor it is
+    /// undecided.
     pub fn verify_compact(&self, text: &str, question: &Question) -> Result<Report, InputError> {
         let compact = compact::decode(text)?;
         Ok(self.verify_decoded_compact(&compact, question))
@@ -39,6 +40,13 @@ impl Verifier<'_> {
             )
         };
         let kid = hex(compact.kid());
+        if let Some(why) = &self.no_anchor {
+            // The signer is found only through a trusted list: undecided, like the issuer.
+            return Report::new(
+                vec![Check::undecided(CheckName::Signature, why.clone())],
+                None,
+            );
+        }
         let Some(trust_list) = self.trust_list() else {
             return fail(
                 format!("指定機関一覧（trust list）がないため、QRコードの署名者（鍵ID {kid}）を確認できません"),

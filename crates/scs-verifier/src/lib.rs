@@ -90,6 +90,10 @@ pub struct Verifier<'a> {
     /// Why there is no trust list when one was wanted but could not be trusted (no operator
     /// key to check it against): the issuer check is then undecided, not failed.
     no_anchor: Option<Message>,
+    /// Whether the trust list edition must be in force (its own `validFrom`/`validUntil`) at
+    /// the question's time. Off for the registry's own checks, which are replayed from the log
+    /// without a clock; the registry checks editions when it accepts them.
+    edition_window: bool,
 }
 
 impl std::fmt::Debug for Verifier<'_> {
@@ -133,6 +137,16 @@ impl<'a> Verifier<'a> {
                 keys: OnceLock::new(),
             },
             no_anchor: None,
+            edition_window: false,
+        }
+    }
+
+    /// The same verifier, for which the trust list edition must be in force at the question's
+    /// time: outside its window it cannot establish designation (issuer check undecided).
+    pub fn requiring_edition_in_force(self) -> Self {
+        Self {
+            edition_window: true,
+            ..self
         }
     }
 
@@ -265,8 +279,8 @@ impl<'a> Verifier<'a> {
         Report::new(checks, Some(credential.facts()))
     }
 
-    /// Designation is judged at signing time, but by an edition of the trust list in force at
-    /// `at`: an expired edition may still list an issuer withdrawn since.
+    /// Designation is judged at signing time; when asked, by an edition of the trust list in
+    /// force at `at` only: an expired edition may still list an issuer withdrawn since.
     fn issuer_check(
         &self,
         credential: &AttainmentCredential,
@@ -283,8 +297,10 @@ impl<'a> Verifier<'a> {
                 "no trust list given, so the issuer cannot be confirmed as designated",
             ));
         };
-        if let Err(why) = trust_list.in_force.check(at) {
-            return Check::undecided(CheckName::Issuer, why.message());
+        if self.edition_window {
+            if let Err(why) = trust_list.in_force.check(at) {
+                return Check::undecided(CheckName::Issuer, why.message());
+            }
         }
         if !info.signer.is_did(&credential.issuer.id) {
             return fail(Message::new(

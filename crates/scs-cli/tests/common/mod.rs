@@ -52,12 +52,19 @@ impl Run {
     }
 }
 
-/// Runs `scs ARGS` in `dir`.
+/// Runs `scs ARGS` in `dir`, with no operator key configured in the environment.
 pub fn scs(dir: &Path, args: &[&str]) -> Run {
+    scs_with_env(dir, args, &[])
+}
+
+/// Runs `scs ARGS` in `dir` with these environment variables (and no other operator key).
+pub fn scs_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     Run::from(
         Command::new(env!("CARGO_BIN_EXE_scs"))
             .args(args)
             .current_dir(dir)
+            .env_remove("SCS_OPERATOR_KEY")
+            .envs(env.iter().copied())
             .output()
             .expect("run scs"),
     )
@@ -74,7 +81,7 @@ pub fn write_subject(dir: &Path) -> PathBuf {
     path
 }
 
-/// Issues a ★`level` credential with the demo ★4 evaluation body into `dir/name`.
+/// Issues a ★`level` credential with the demo ★4 evaluation body into `dir/name` (`--demo`).
 pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
     let subject = write_subject(dir);
     let run = scs(
@@ -89,6 +96,7 @@ pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
             level,
             "--trust-list",
             demo("trust-list.json").to_str().unwrap(),
+            "--demo",
             "--valid-from",
             "2026-04-01",
             "--out",
