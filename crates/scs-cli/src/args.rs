@@ -100,6 +100,9 @@ pub struct TrustListSignArgs {
     /// A signed earlier edition: the new sequence must be greater.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// End of this edition (date or date-time): verifiers then need a newer one. Default: none.
+    #[arg(long)]
+    pub valid_until: Option<String>,
 }
 
 /// `scs issue`

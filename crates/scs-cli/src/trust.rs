@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
+use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use serde_json::Value;
 
@@ -31,7 +32,14 @@ pub fn sign(args: &TrustListSignArgs) -> Result<Outcome> {
         }
     }
     let signed_at = now();
-    let document = edition.to_credential(&did, signed_at);
+    let valid_until = match &args.valid_until {
+        Some(text) => Some(Timestamp::parse_lenient(text)?),
+        None => None,
+    };
+    if let Some(until) = valid_until.filter(|until| *until <= signed_at) {
+        bail!("--valid-until {until} is not after now ({signed_at})");
+    }
+    let document = edition.to_credential_until(&did, signed_at, valid_until);
     let signed = proof::sign(
         document,
         &operator,

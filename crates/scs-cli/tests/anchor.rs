@@ -417,4 +417,26 @@ fn a_trust_list_edition_outside_its_own_validity_cannot_establish_designation() 
     // Inside the window both are fine.
     assert_eq!(verify(&expired, "2026-12-01").code, 0);
     assert_eq!(verify(&future, "2028-06-01").code, 0);
+
+    // The operator's tool signs an edition that ends.
+    let run = scs(
+        d,
+        &[
+            "trust-list",
+            "sign",
+            "--key",
+            p(&demo("operator.key")),
+            "--in",
+            p(&demo("trust-list-edition.json")),
+            "--valid-until",
+            "2027-06-01",
+            "--out",
+            "ending.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(verify("ending.json", "2027-01-01").code, 0);
+    let run = verify("ending.json", "2027-07-01");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json()["verdict"], "unknown");
 }

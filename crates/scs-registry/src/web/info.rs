@@ -309,9 +309,9 @@ pub async fn ledger(State(app): State<AppState>, lang: Lang, uri: Uri) -> Respon
                     "チェックポイントを保存しておき、後で新しいチェックポイントがその続きであること（過去の記録が消されたり書き換えられたりしていないこと）を確かめます。",
                     "Save a checkpoint now; later, check that the new checkpoint extends it (nothing recorded was removed or changed)."
                 )) }
-                pre.code { "scs log audit --registry " (base) " --save checkpoint.txt\n"
+                pre.code { "scs log audit --registry " (base) " --operator-key operator.pub --save checkpoint.txt\n"
                     "# " (lang.pick("後日", "later")) "\n"
-                    "scs log audit --registry " (base) " --since checkpoint.txt" }
+                    "scs log audit --registry " (base) " --operator-key operator.pub --since checkpoint.txt" }
                 p { (lang.pick(
                     "台帳は C2SP tlog-tiles 形式で公開しています（/v1/log/tile/…）。包含証明は /v1/log/proof/inclusion、整合性証明は /v1/log/proof/consistency です。",
                     "The log is published in the C2SP tlog-tiles layout (/v1/log/tile/…); inclusion proofs at /v1/log/proof/inclusion, consistency proofs at /v1/log/proof/consistency."
