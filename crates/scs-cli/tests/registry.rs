@@ -235,6 +235,14 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("consistent"));
+    // Without an operator key the log key in the trust list cannot be trusted.
+    let run = scs(d, &["log", "audit", "--registry", &url]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("--operator-key"),
+        "{}",
+        run.stderr
+    );
 
     // The demo files verify as the guide says: revoked with its reason.
     let revoked = d.join("data/demo/revoked.json");

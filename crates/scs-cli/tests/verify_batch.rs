@@ -154,6 +154,18 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
     let report = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
     assert!(report.starts_with("\u{FEFF}行,法人番号"));
 
+    // No operator key: the registry's trust list cannot be checked, so nothing is judged.
+    let run = scs(
+        dir.path(),
+        &["verify-batch", "good.csv", "--registry", &url],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("SCS_OPERATOR_KEY"),
+        "{}",
+        run.stderr
+    );
+
     // Not a list: exit 2 with one error line.
     std::fs::write(dir.path().join("empty.csv"), "\n\n").unwrap();
     let run = scs(

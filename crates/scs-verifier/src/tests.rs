@@ -307,6 +307,56 @@ fn batch_gives_the_same_reports_as_one_by_one() {
 }
 
 #[test]
+fn without_a_trust_anchor_the_issuer_is_undecided_not_failed() {
+    let w = world();
+    let none = OfflineStatusLists::none();
+    let why = Message::new("鍵がありません", "no operator key given");
+    let report =
+        Verifier::without_trust_anchor(&none, why).verify(issue(&w, Level::STAR4, vec![]), &ask());
+    assert_eq!(report.verdict, Verdict::Unknown, "{report:#?}");
+    let issuer = report.check(CheckName::Issuer).unwrap();
+    assert!(issuer.undecided);
+    assert_eq!(issuer.detail, "no operator key given");
+}
+
+#[test]
+fn an_edition_outside_its_window_cannot_establish_designation_when_asked() {
+    let mut w = world();
+    w.trust_list.in_force = scs_core::trust_list::InForce {
+        from: Some(t("2027-01-01T00:00:00Z")),
+        until: Some(t("2027-12-31T23:59:59Z")),
+    };
+    let none = OfflineStatusLists::none();
+    let credential = issue(&w, Level::STAR4, vec![]);
+    let strict = Verifier::new(Some(&w.trust_list), &none).requiring_edition_in_force();
+    // ask() is 2028-01-01: after the edition's end.
+    let report = strict.verify(credential.clone(), &ask());
+    assert_eq!(report.verdict, Verdict::Unknown, "{report:#?}");
+    let issuer = report.check(CheckName::Issuer).unwrap();
+    assert!(issuer.undecided);
+    assert!(issuer
+        .detail
+        .contains("trust list expired on 2027-12-31T23:59:59Z"));
+    let inside = strict.verify(credential.clone(), &Question::at(t("2027-06-01T00:00:00Z")));
+    assert_eq!(inside.verdict, Verdict::Valid, "{inside:#?}");
+    // The registry's replayed checks do not ask: the edition was checked when accepted.
+    let lenient = Verifier::new(Some(&w.trust_list), &none).verify(credential, &ask());
+    assert_eq!(lenient.verdict, Verdict::Valid);
+}
+
+#[test]
+fn a_duplicated_member_name_is_an_input_error() {
+    let w = world();
+    let text = issue(&w, Level::STAR4, vec![]).to_string();
+    let duplicated = text.replacen("\"level\":4", "\"level\":5,\"level\":4", 1);
+    assert_ne!(duplicated, text);
+    assert!(matches!(
+        parse_credential(duplicated.as_bytes()),
+        Err(InputError::NotJson(why)) if why.contains("duplicate member name")
+    ));
+}
+
+#[test]
 fn unreadable_input_is_an_input_error() {
     assert!(matches!(
         parse_credential(b"not json"),
