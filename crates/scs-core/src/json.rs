@@ -7,7 +7,6 @@
 //! signed registry requests parses with [`parse_strict`], which refuses them at any depth.
 //! serde_json's own limits stay in force: nesting deeper than 128 is refused by its deserializer.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
@@ -105,9 +104,8 @@ impl<'de> Visitor<'de> for StrictValue {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
-        let mut seen = HashSet::new();
         while let Some(name) = map.next_key::<String>()? {
-            if !seen.insert(name.clone()) {
+            if object.contains_key(&name) {
                 return Err(A::Error::custom(format!(
                     "duplicate member name \"{}\" (RFC 7493 I-JSON forbids it)",
                     name.escape_debug()
