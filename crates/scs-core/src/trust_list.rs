@@ -351,6 +351,38 @@ impl TrustList {
             _ => Ok(issuer),
         }
     }
+
+    /// Was `signer` an active designated issuer (for any level) at every instant from `from`
+    /// to `until`? The registry asks this of every write, over the span in which its clock
+    /// read when the write arrived, so that no time the signer chose decides. A key declared
+    /// compromised fails whatever the dates: nothing it sends can be told from a forgery.
+    pub fn active_throughout(
+        &self,
+        signer: &DidKey,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<&DesignatedIssuer, NotAuthorised> {
+        let issuer = self.issuer(signer).ok_or(NotAuthorised::NotListed)?;
+        let status = &issuer.status;
+        if let Some(compromised) = status.compromised_since {
+            return Err(NotAuthorised::Compromised(compromised));
+        }
+        if from < issuer.valid_from {
+            return Err(NotAuthorised::BeforeDesignation(issuer.valid_from));
+        }
+        if let Some(ended) = issuer.valid_until.filter(|u| until > *u) {
+            return Err(NotAuthorised::AfterDesignation(ended));
+        }
+        match (status.state, status.since) {
+            (DesignationState::Suspended, Some(since)) if until >= since => {
+                Err(NotAuthorised::Suspended(since))
+            }
+            (DesignationState::Withdrawn, Some(since)) if until >= since => {
+                Err(NotAuthorised::Withdrawn(since))
+            }
+            _ => Ok(issuer),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -502,5 +534,77 @@ pub(crate) mod tests {
             suspended.authorise(&issuer, Level::STAR4, Some(t("2029-06-01T00:00:00Z"))),
             Err(NotAuthorised::Suspended(_))
         ));
+    }
+
+    #[test]
+    fn a_write_is_judged_over_the_whole_span_of_the_registry_clock() {
+        let issuer = key(2);
+        let span = |list: &TrustList, from: &str, until: &str| {
+            list.active_throughout(&issuer, t(from), t(until))
+                .map(|_| ())
+        };
+        let designated = sample(&issuer, active());
+        assert_eq!(
+            span(&designated, "2028-01-01T00:00:00Z", "2028-01-01T00:10:00Z"),
+            Ok(())
+        );
+        assert_eq!(
+            span(&designated, "2026-12-31T23:55:00Z", "2027-01-01T00:05:00Z"),
+            Err(NotAuthorised::BeforeDesignation(t("2027-01-01T00:00:00Z")))
+        );
+        assert!(matches!(
+            span(&designated, "2031-12-31T23:55:00Z", "2032-01-01T00:05:00Z"),
+            Err(NotAuthorised::AfterDesignation(_))
+        ));
+        assert_eq!(
+            span(
+                &sample(&key(3), active()),
+                "2028-01-01T00:00:00Z",
+                "2028-01-01T00:10:00Z"
+            ),
+            Err(NotAuthorised::NotListed)
+        );
+        let withdrawn = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Withdrawn,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        // Ending inside the span is enough: the clock may already have passed it.
+        assert_eq!(
+            span(&withdrawn, "2028-12-31T23:55:00Z", "2029-01-01T00:05:00Z"),
+            Err(NotAuthorised::Withdrawn(t("2029-01-01T00:00:00Z")))
+        );
+        assert_eq!(
+            span(&withdrawn, "2028-06-01T00:00:00Z", "2028-06-01T00:10:00Z"),
+            Ok(())
+        );
+        let suspended = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Suspended,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        assert!(matches!(
+            span(&suspended, "2029-02-01T00:00:00Z", "2029-02-01T00:10:00Z"),
+            Err(NotAuthorised::Suspended(_))
+        ));
+        // Compromised: refused even for a span before the stated time.
+        let compromised = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: Some(t("2029-01-01T00:00:00Z")),
+            },
+        );
+        assert_eq!(
+            span(&compromised, "2028-06-01T00:00:00Z", "2028-06-01T00:10:00Z"),
+            Err(NotAuthorised::Compromised(t("2029-01-01T00:00:00Z")))
+        );
     }
 }
