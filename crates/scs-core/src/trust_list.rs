@@ -108,6 +108,34 @@ pub struct DesignatedIssuer {
     pub status: DesignationStatus,
 }
 
+impl DesignatedIssuer {
+    /// From when this issuer's own `proof.created` no longer shows that it signed while
+    /// designated, as things stand at `at`: the time its key was declared compromised (always),
+    /// or its designation was suspended, withdrawn or ended (once that time is not after
+    /// `at`), whichever is earliest, with why. From then on the issuer — or whoever holds its
+    /// key — can write any `created` it likes, so only the ledger (when the registry logged the
+    /// credential's registration) shows that a credential is older.
+    pub fn own_word_ends(&self, at: Timestamp) -> Option<(Timestamp, NotAuthorised)> {
+        let status = &self.status;
+        let compromised = status
+            .compromised_since
+            .map(|t| (t, NotAuthorised::Compromised(t)));
+        let state = match (status.state, status.since) {
+            (DesignationState::Suspended, Some(t)) => Some((t, NotAuthorised::Suspended(t))),
+            (DesignationState::Withdrawn, Some(t)) => Some((t, NotAuthorised::Withdrawn(t))),
+            _ => None,
+        };
+        let ended = self
+            .valid_until
+            .map(|t| (t, NotAuthorised::AfterDesignation(t)));
+        let by_at = [state, ended]
+            .into_iter()
+            .flatten()
+            .filter(|(t, _)| *t <= at);
+        compromised.into_iter().chain(by_at).min_by_key(|(t, _)| *t)
+    }
+}
+
 /// The registry's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -206,6 +234,20 @@ pub enum NotAuthorised {
 }
 
 impl NotAuthorised {
+    /// What ended the issuer's standing, as a noun in both languages (for the variants that
+    /// [`DesignatedIssuer::own_word_ends`] gives).
+    pub fn what_ended(&self) -> Message {
+        match self {
+            Self::Compromised(_) => Message::new("鍵の漏えい", "its key's compromise"),
+            Self::Withdrawn(_) => Message::new("発行者の指定取消", "the issuer's withdrawal"),
+            Self::Suspended(_) => Message::new("発行者の指定の一時停止", "the issuer's suspension"),
+            _ => Message::new(
+                "発行者の指定期間の終了",
+                "the end of the issuer's designation",
+            ),
+        }
+    }
+
     /// A plain reason in both languages.
     pub fn message(&self) -> Message {
         match self {
@@ -605,6 +647,51 @@ pub(crate) mod tests {
         assert_eq!(
             span(&compromised, "2028-06-01T00:00:00Z", "2028-06-01T00:10:00Z"),
             Err(NotAuthorised::Compromised(t("2029-01-01T00:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn the_issuers_own_word_ends_at_the_earliest_compromise_or_end_by_then() {
+        let issuer = key(2);
+        let with = |status| sample(&issuer, status).issuers.remove(0);
+        let at = t("2030-01-01T00:00:00Z");
+        assert_eq!(with(active()).own_word_ends(at), None);
+        assert_eq!(
+            with(active()).own_word_ends(t("2032-01-01T00:00:00Z")),
+            Some((
+                t("2031-12-31T23:59:59Z"),
+                NotAuthorised::AfterDesignation(t("2031-12-31T23:59:59Z"))
+            ))
+        );
+        let withdrawn = with(DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(t("2029-01-01T00:00:00Z")),
+            compromised_since: None,
+        });
+        assert_eq!(
+            withdrawn.own_word_ends(at),
+            Some((
+                t("2029-01-01T00:00:00Z"),
+                NotAuthorised::Withdrawn(t("2029-01-01T00:00:00Z"))
+            ))
+        );
+        assert_eq!(
+            withdrawn.own_word_ends(t("2028-01-01T00:00:00Z")),
+            None,
+            "a withdrawal still to come"
+        );
+        let compromised = with(DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(t("2029-01-01T00:00:00Z")),
+            compromised_since: Some(t("2028-06-01T00:00:00Z")),
+        });
+        assert_eq!(
+            compromised.own_word_ends(t("2028-01-01T00:00:00Z")),
+            Some((
+                t("2028-06-01T00:00:00Z"),
+                NotAuthorised::Compromised(t("2028-06-01T00:00:00Z"))
+            )),
+            "a compromise counts whenever it is asked"
         );
     }
 }

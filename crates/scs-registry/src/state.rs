@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
 use scs_core::ids::CredentialId;
 use scs_core::keys::DidKey;
-use scs_core::lifecycle::{open_request, CredentialState, OpenedRequest, Reason, RequestBody};
+use scs_core::lifecycle::{
+    open_request, CredentialState, OpenedRequest, Reason, RequestBody, FRESHNESS_SECONDS,
+};
 use scs_core::proof::{self, ProofInfo, ProofPurpose};
 use scs_core::status_list::{Bitstring, MIN_BITS};
 use scs_core::timestamp::Timestamp;
@@ -24,7 +26,6 @@ use sha2::{Digest, Sha256};
 
 use crate::directory::{LoggedRegistration, RegistrationFacts};
 use crate::error::ApiError;
-use crate::http::FRESHNESS_SECONDS;
 use crate::store::{IndexStore, StoreError, Write};
 
 /// A list is "full" for new allocations at three quarters, so random probing stays quick.
@@ -226,6 +227,57 @@ fn barred(why: &NotAuthorised) -> String {
         ),
     };
     format!("{ja} / {en}")
+}
+
+/// Why a registered credential whose status is clear no longer counts: its issuer's own word on
+/// when it signed ended (key declared compromised, designation suspended, withdrawn or ended)
+/// and the ledger does not show it registered before then. What the verifier decides from the
+/// same facts (`Verifier`'s issuer check with [`StatusSource::registered_by`]), for views that
+/// show a record rather than a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Void {
+    /// When the issuer's own word ended.
+    pub since: Timestamp,
+    /// Why, in English.
+    pub detail: String,
+    /// Why, in Japanese.
+    pub detail_ja: String,
+}
+
+impl Void {
+    /// The void of a credential registered by `signer` (a did:key) in a request created at
+    /// `registered_at`, under `trust` at `now`; `None` if it still counts.
+    pub fn of(
+        trust: &TrustList,
+        signer: &str,
+        registered_at: Timestamp,
+        now: Timestamp,
+    ) -> Option<Self> {
+        let issuer = trust.issuer(&DidKey::parse(signer).ok()?)?;
+        let (since, why) = issuer.own_word_ends(now)?;
+        if registered_at.unix() + FRESHNESS_SECONDS < since.unix() {
+            return None;
+        }
+        let what = why.what_ended();
+        Some(Self {
+            since,
+            detail: format!(
+                "not shown to be registered before {} ({since}): it no longer counts",
+                what.en
+            ),
+            detail_ja: format!(
+                "{}（{since}）より前の登録と確認できないため、有効と扱いません",
+                what.ja
+            ),
+        })
+    }
+
+    /// The void of a credential from its history (whose first event is its registration).
+    pub fn of_history(trust: &TrustList, history: &[HistoryEvent], now: Timestamp) -> Option<Self> {
+        let registered = history.first()?;
+        Self::of(trust, &registered.by, registered.at, now)
+    }
 }
 
 /// A byte range of a log entry: `start`, then `len` bytes.
@@ -734,7 +786,7 @@ pub fn transition(
                 ));
             }
             check_signed_before_registration(info, request.created)?;
-            check_issuance(typed, info, trust)?;
+            check_issuance(typed, info, trust, request.created)?;
             let key = keys::credential(&typed.id);
             if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_some() {
                 return Err(ApiError::Conflict(format!(
@@ -946,27 +998,36 @@ fn check_signed_before_registration(
     }
 }
 
-/// Designation at signing time and policy, by the verifier's own checks.
+/// Designation at signing time and policy, by the verifier's own checks, for a credential
+/// being registered by a request created at `registered`.
 fn check_issuance(
     credential: &AttainmentCredential,
     info: &ProofInfo,
     trust: &TrustList,
+    registered: Timestamp,
 ) -> Result<(), ApiError> {
-    struct Unregistered;
-    impl StatusSource for Unregistered {
+    /// Not yet registered (no status set), and being registered now.
+    struct Registering(Option<Timestamp>);
+    impl StatusSource for Registering {
         fn lookup(&self, _: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
             StatusAnswer::Clear
         }
+        fn registered_by(&self, _: &AttainmentCredential) -> Option<Timestamp> {
+            self.0
+        }
     }
+    let now = Registering(Timestamp::from_unix(registered.unix() + FRESHNESS_SECONDS));
     // Judged at validFrom: a registry may record credentials that have since expired.
-    let report = Verifier::new(Some(trust), &Unregistered).verify_signed_claims(
+    let report = Verifier::new(Some(trust), &now).verify_signed_claims(
         credential,
         info,
         &Question::at(credential.valid_from),
     );
     match report.checks.iter().find(|c| !c.ok) {
         Some(failed) => Err(ApiError::InvalidCredential(format!(
-            "{}: {}",
+            "{}: {} / {}: {}",
+            failed.name.ja(),
+            failed.detail_ja,
             failed.name.en(),
             failed.detail
         ))),

@@ -920,6 +920,37 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
         .unwrap()
         .contains("漏えい"));
 
+    // Registered after the stated time (backdated by the edition, an hour ago): void in every
+    // view, though no status bit is set; and the backdated credential verifies nowhere.
+    for ((issuer, level, credential, _, reserved), what) in
+        registered.iter().zip(["指定取消", "漏えい"])
+    {
+        let id = credential["id"].as_str().unwrap();
+        let record = w.get(&format!("/v1/credentials/{id}")).await;
+        assert_eq!(record.json["status"]["state"], "active");
+        let void = &record.json["status"]["void"];
+        assert!(
+            void["detailJa"].as_str().unwrap().contains(what),
+            "{}",
+            record.json
+        );
+        assert!(void["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no longer counts"));
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "invalid", "{}", verified.json);
+        let backdated = issue_signed_at(issuer, *level, reserved.clone(), ago(7200));
+        let verified = w
+            .post("/v1/verify", &json!({"credential": backdated}))
+            .await;
+        assert_ne!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    let org = w.get("/v1/organizations/7000012050002").await;
+    assert_eq!(org.json["highestLevel"], Value::Null, "{}", org.json);
+
     // The operator still acts on their credentials.
     for (_, _, credential, _, _) in &registered {
         let answer = w.change(credential, "suspend", &operator).await;
