@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use rand_core::{OsRng, RngCore};
+use scs_core::credential::AttainmentCredential;
 use scs_core::credential::StatusEntry;
 use scs_core::keys::{DidKey, SecretKey};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
+use scs_verifier::receipt::{self, Receipt};
 use scs_verifier::{OfflineStatusLists, StatusAnswer, StatusSource};
 use serde_json::Value;
 use ureq::Agent;
@@ -153,6 +155,7 @@ pub fn nonce() -> String {
 /// status key in the trust list, plus the reason from the credential's record when a bit is set.
 pub struct OnlineStatus {
     registry: Registry,
+    trust_list: TrustList,
     trust_base: String,
     lists: RefCell<OfflineStatusLists>,
     fetched: RefCell<HashMap<String, Option<String>>>,
@@ -166,6 +169,7 @@ impl OnlineStatus {
     pub fn new(registry: Registry, trust_list: &TrustList, credential_id: Option<String>) -> Self {
         Self {
             registry,
+            trust_list: trust_list.clone(),
             trust_base: trust_list
                 .registry
                 .base_url
@@ -229,6 +233,48 @@ impl StatusSource for OnlineStatus {
             },
             other => other,
         }
+    }
+
+    /// From the log, not from the registry's word: the registration entry, its inclusion proof
+    /// and a checkpoint, checked as a receipt against the trust list's log key.
+    fn registered_by(&self, credential: &AttainmentCredential) -> Option<Timestamp> {
+        let receipt = self.registration_receipt(credential).ok()?;
+        receipt::check_typed(credential, &receipt, &self.trust_list)
+            .ok()
+            .map(|included| included.registered_by)
+    }
+}
+
+impl OnlineStatus {
+    /// A receipt for `credential`'s registration, assembled from the registry's log.
+    fn registration_receipt(&self, credential: &AttainmentCredential) -> Result<Receipt> {
+        let record = self
+            .registry
+            .get_json(&format!("/v1/credentials/{}", credential.id))?;
+        let log_index = record["logIndex"]
+            .as_u64()
+            .ok_or_else(|| anyhow!("the registry's record has no logIndex"))?;
+        let checkpoint = String::from_utf8(self.registry.get_bytes("/v1/log/checkpoint")?)?;
+        let tree_size: u64 = checkpoint
+            .lines()
+            .nth(1)
+            .and_then(|line| line.parse().ok())
+            .ok_or_else(|| anyhow!("unreadable checkpoint"))?;
+        let entry = String::from_utf8(
+            self.registry
+                .get_bytes(&format!("/v1/log/entries/{log_index}"))?,
+        )?;
+        let proof = self.registry.get_json(&format!(
+            "/v1/log/proof/inclusion?index={log_index}&size={tree_size}"
+        ))?;
+        let inclusion_proof = serde_json::from_value(proof["proof"].clone())?;
+        Ok(Receipt {
+            entry,
+            log_index,
+            tree_size,
+            inclusion_proof,
+            checkpoint,
+        })
     }
 }
 

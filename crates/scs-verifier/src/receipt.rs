@@ -93,6 +93,29 @@ pub fn check(
     receipt: &Receipt,
     trust: &TrustList,
 ) -> Result<Included, Message> {
+    check_registering(receipt, trust, |registered| registered == credential)
+}
+
+/// [`check`] for a credential already read (its proof is not compared, its content is): how a
+/// registry client dates a credential from the log entries it fetched.
+pub fn check_typed(
+    credential: &AttainmentCredential,
+    receipt: &Receipt,
+    trust: &TrustList,
+) -> Result<Included, Message> {
+    check_registering(receipt, trust, |registered| {
+        let mut unsecured = registered.clone();
+        unsecured.as_object_mut().map(|o| o.remove("proof"));
+        AttainmentCredential::from_json(&unsecured).is_ok_and(|c| &c == credential)
+    })
+}
+
+/// [`check`], with `registers` telling whether the entry's credential is the one asked about.
+fn check_registering(
+    receipt: &Receipt,
+    trust: &TrustList,
+    registers: impl Fn(&Value) -> bool,
+) -> Result<Included, Message> {
     let log_key = trust.log_key().map_err(|_| {
         fail(
             "指定機関一覧の台帳鍵が読めません",
@@ -126,7 +149,7 @@ pub fn check(
             "the receipt's log entry is not JSON",
         )
     })?;
-    if entry["action"] != "register" || &entry["credential"] != credential {
+    if entry["action"] != "register" || !registers(&entry["credential"]) {
         return Err(fail(
             "受領証の台帳エントリはこの証明書の登録ではありません",
             "the receipt's log entry does not register this credential",
