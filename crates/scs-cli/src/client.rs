@@ -235,47 +235,49 @@ impl StatusSource for OnlineStatus {
         }
     }
 
-    /// From the log, not from the registry's word: the registration entry, its inclusion proof
-    /// and a checkpoint, checked as a receipt against the trust list's log key.
     fn registered_by(&self, credential: &AttainmentCredential) -> Option<Timestamp> {
-        let receipt = self.registration_receipt(credential).ok()?;
-        receipt::check_typed(credential, &receipt, &self.trust_list)
-            .ok()
-            .map(|included| included.registered_by)
+        registered_by(&self.registry, &self.trust_list, credential)
     }
 }
 
-impl OnlineStatus {
-    /// A receipt for `credential`'s registration, assembled from the registry's log.
-    fn registration_receipt(&self, credential: &AttainmentCredential) -> Result<Receipt> {
-        let record = self
-            .registry
-            .get_json(&format!("/v1/credentials/{}", credential.id))?;
-        let log_index = record["logIndex"]
-            .as_u64()
-            .ok_or_else(|| anyhow!("the registry's record has no logIndex"))?;
-        let checkpoint = String::from_utf8(self.registry.get_bytes("/v1/log/checkpoint")?)?;
-        let tree_size: u64 = checkpoint
-            .lines()
-            .nth(1)
-            .and_then(|line| line.parse().ok())
-            .ok_or_else(|| anyhow!("unreadable checkpoint"))?;
-        let entry = String::from_utf8(
-            self.registry
-                .get_bytes(&format!("/v1/log/entries/{log_index}"))?,
-        )?;
-        let proof = self.registry.get_json(&format!(
-            "/v1/log/proof/inclusion?index={log_index}&size={tree_size}"
-        ))?;
-        let inclusion_proof = serde_json::from_value(proof["proof"].clone())?;
-        Ok(Receipt {
-            entry,
-            log_index,
-            tree_size,
-            inclusion_proof,
-            checkpoint,
-        })
-    }
+/// When `registry` logged `credential`'s registration, at the latest
+/// ([`StatusSource::registered_by`]): from the log, not from the registry's word — the
+/// registration entry, its inclusion proof and a checkpoint, checked as a receipt against the
+/// trust list's log key.
+pub fn registered_by(
+    registry: &Registry,
+    trust_list: &TrustList,
+    credential: &AttainmentCredential,
+) -> Option<Timestamp> {
+    let receipt = registration_receipt(registry, credential).ok()?;
+    receipt::check_typed(credential, &receipt, trust_list)
+        .ok()
+        .map(|included| included.registered_by)
+}
+
+/// A receipt for `credential`'s registration, assembled from the registry's log.
+fn registration_receipt(registry: &Registry, credential: &AttainmentCredential) -> Result<Receipt> {
+    let record = registry.get_json(&format!("/v1/credentials/{}", credential.id))?;
+    let log_index = record["logIndex"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("the registry's record has no logIndex"))?;
+    let checkpoint = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)?;
+    let tree_size: u64 = checkpoint
+        .lines()
+        .nth(1)
+        .and_then(|line| line.parse().ok())
+        .ok_or_else(|| anyhow!("unreadable checkpoint"))?;
+    let entry = String::from_utf8(registry.get_bytes(&format!("/v1/log/entries/{log_index}"))?)?;
+    let proof = registry.get_json(&format!(
+        "/v1/log/proof/inclusion?index={log_index}&size={tree_size}"
+    ))?;
+    Ok(Receipt {
+        entry,
+        log_index,
+        tree_size,
+        inclusion_proof: serde_json::from_value(proof["proof"].clone())?,
+        checkpoint,
+    })
 }
 
 /// The reason code of a credential's last status change, from its registry record.

@@ -597,5 +597,22 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("台帳への登録"), "{}", run.stdout);
+
+    // The supplier-list check dates it from the log too; the look-up counts it.
+    std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
+    let run = scs(
+        d,
+        &[
+            "verify-batch",
+            "suppliers.csv",
+            "--registry",
+            &url,
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = scs(d, &["lookup", "7000012050002", "--registry", &url]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!run.stdout.contains("void"), "{}", run.stdout);
     assert_eq!(server.terminate(), 0);
 }
