@@ -354,7 +354,7 @@ async fn get_credential(
         .credential_view(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
     let now = now();
-    let void = state::Void::of_history(&app.ledger.trust_list().0, &view.history, now);
+    let void = app.ledger.void(&view.history, now);
     let body = credential_answer(&view, now, void, |buffer| {
         app.ledger
             .read_credential(view.credential_at, buffer)
@@ -414,7 +414,6 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
     let mut highest: Option<u8> = None;
     let mut legal_name = None;
     let mut legal_name_en = None;
-    let (trust, _) = ledger.trust_list();
     for id in ledger.organization(number.as_str()) {
         let Some(registered) = ledger.credential(&id) else {
             continue;
@@ -424,7 +423,7 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
         };
         let state = registered.record.state_at(now);
         let level = typed.credential_subject.achievement.level.get();
-        let void = state::Void::of_history(&trust, &registered.record.history, now);
+        let void = ledger.void(&registered.record.history, now);
         if state == CredentialState::Active && void.is_none() {
             highest = highest.max(Some(level));
         }
