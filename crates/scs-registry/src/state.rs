@@ -782,7 +782,12 @@ pub fn transition(
                 return Err(ApiError::InvalidCredential("no credential".into()));
             };
             let (typed, info) = (&pair.0, &pair.1);
-            if authority != Authority::Issuer || &info.signer != signer {
+            if authority != Authority::Issuer {
+                return Err(ApiError::Forbidden(
+                    "証明書を登録できるのは指定機関だけです / only designated issuers register credentials".into(),
+                ));
+            }
+            if &info.signer != signer {
                 return Err(ApiError::Forbidden(
                     "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
                 ));
