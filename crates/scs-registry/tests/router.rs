@@ -950,6 +950,20 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
     }
     let org = w.get("/v1/organizations/7000012050002").await;
     assert_eq!(org.json["highestLevel"], Value::Null, "{}", org.json);
+    let page = w
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/organizations/7000012050002")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let page = page.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("無効扱い"), "the company page shows it void");
 
     // The operator still acts on their credentials.
     for (_, _, credential, _, _) in &registered {
