@@ -633,14 +633,14 @@ impl StatusSource for RegistryStatus<'_> {
         }
     }
 
-    /// From the registration of this very credential (same content; a key's new credential
-    /// reusing an old id gets nothing).
+    /// From the registration of this very credential (the same claims, in JSON or QR form; a
+    /// key's new credential reusing an old id gets nothing).
     fn registered_by(
         &self,
         credential: &scs_core::credential::AttainmentCredential,
     ) -> Option<Timestamp> {
         let registered = self.0.credential(&credential.id)?;
-        if registered.typed().as_ref() != Some(credential) {
+        if !registered.typed()?.claims_match(credential) {
             return None;
         }
         let at = registered.record.history.first()?.at;

@@ -981,6 +981,79 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
     assert_eq!(replayed.dump(), live);
 }
 
+/// Issue #10 item 2: the registry dates a credential from its own log, in JSON and in QR form,
+/// so a credential registered before its issuer's key was declared compromised still verifies.
+#[tokio::test]
+async fn the_registry_dates_a_credential_registered_before_a_compromise() {
+    use scs_core::trust_list::{DesignationState, DesignationStatus};
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let (credential, answer) = w.register(Level::STAR4).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let later = Timestamp::from_unix(now().unix() + 600).unwrap();
+    w.publish(|list| {
+        set_status(
+            list,
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: Some(later),
+            },
+        );
+    })
+    .await;
+
+    let verified = w
+        .post("/v1/verify", &json!({"credential": credential}))
+        .await;
+    assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    assert!(verified.json["checks"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("registered in the ledger"));
+
+    let mut unsecured = credential.clone();
+    let created = Timestamp::parse(unsecured["proof"]["created"].as_str().unwrap()).unwrap();
+    unsecured.as_object_mut().unwrap().remove("proof");
+    let typed = scs_core::credential::AttainmentCredential::from_json(&unsecured).unwrap();
+    let qr = scs_core::compact::encode_credential(
+        &typed,
+        created,
+        &issuer,
+        Some("http://127.0.0.1:8080"),
+    )
+    .unwrap();
+    let trust = w.ledger.trust_list().0;
+    let status = scs_registry::http::RegistryStatus(&w.ledger);
+    let report = scs_verifier::Verifier::new(Some(&trust), &status)
+        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_eq!(
+        report.verdict,
+        scs_core::report::Verdict::Valid,
+        "{:?}",
+        report.checks
+    );
+
+    // The same key's new credential reusing that id is not dated by the old registration.
+    let mut forged = typed.clone();
+    forged.credential_subject.achievement.level = Level::STAR3;
+    forged.credential_subject.achievement.assessment_method =
+        scs_core::credential::AssessmentMethod::SelfAssessmentWithExpertConfirmation;
+    let qr = scs_core::compact::encode_credential(
+        &forged,
+        created,
+        &issuer,
+        Some("http://127.0.0.1:8080"),
+    )
+    .unwrap();
+    let report = scs_verifier::Verifier::new(Some(&trust), &status)
+        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_ne!(report.verdict, scs_core::report::Verdict::Valid);
+}
+
 /// Issue #10 item 2: a suspension is lifted only by whoever imposed it — the operator's by the
 /// operator, the issuer's by the issuer.
 #[tokio::test]

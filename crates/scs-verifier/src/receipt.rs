@@ -96,8 +96,9 @@ pub fn check(
     check_registering(receipt, trust, |registered| registered == credential)
 }
 
-/// [`check`] for a credential already read (its proof is not compared, its content is): how a
-/// registry client dates a credential from the log entries it fetched.
+/// [`check`] for a credential already read, in JSON or QR form (its proof is not compared, its
+/// claims are: [`AttainmentCredential::claims_match`]): how a registry client dates a
+/// credential from the log entries it fetched.
 pub fn check_typed(
     credential: &AttainmentCredential,
     receipt: &Receipt,
@@ -106,7 +107,7 @@ pub fn check_typed(
     check_registering(receipt, trust, |registered| {
         let mut unsecured = registered.clone();
         unsecured.as_object_mut().map(|o| o.remove("proof"));
-        AttainmentCredential::from_json(&unsecured).is_ok_and(|c| &c == credential)
+        AttainmentCredential::from_json(&unsecured).is_ok_and(|c| c.claims_match(credential))
     })
 }
 
