@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use rand_core::{OsRng, RngCore};
+use scs_core::credential::AttainmentCredential;
 use scs_core::credential::StatusEntry;
 use scs_core::json::parse_strict;
 use scs_core::keys::{DidKey, SecretKey};
@@ -14,6 +15,7 @@ use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
+use scs_verifier::receipt::{self, Receipt};
 use scs_verifier::{OfflineStatusLists, StatusAnswer, StatusSource};
 use serde_json::Value;
 use ureq::Agent;
@@ -159,6 +161,7 @@ pub fn nonce() -> String {
 /// status key in the trust list, plus the reason from the credential's record when a bit is set.
 pub struct OnlineStatus {
     registry: Registry,
+    trust_list: TrustList,
     trust_base: String,
     lists: RefCell<OfflineStatusLists>,
     fetched: RefCell<HashMap<String, Option<String>>>,
@@ -172,6 +175,7 @@ impl OnlineStatus {
     pub fn new(registry: Registry, trust_list: &TrustList, credential_id: Option<String>) -> Self {
         Self {
             registry,
+            trust_list: trust_list.clone(),
             trust_base: trust_list
                 .registry
                 .base_url
@@ -236,6 +240,50 @@ impl StatusSource for OnlineStatus {
             other => other,
         }
     }
+
+    fn registered_by(&self, credential: &AttainmentCredential) -> Option<Timestamp> {
+        registered_by(&self.registry, &self.trust_list, credential)
+    }
+}
+
+/// When `registry` logged `credential`'s registration, at the latest
+/// ([`StatusSource::registered_by`]): from the log, not from the registry's word — the
+/// registration entry, its inclusion proof and a checkpoint, checked as a receipt against the
+/// trust list's log key.
+pub fn registered_by(
+    registry: &Registry,
+    trust_list: &TrustList,
+    credential: &AttainmentCredential,
+) -> Option<Timestamp> {
+    let receipt = registration_receipt(registry, credential).ok()?;
+    receipt::check_typed(credential, &receipt, trust_list)
+        .ok()
+        .map(|included| included.registered_by)
+}
+
+/// A receipt for `credential`'s registration, assembled from the registry's log.
+fn registration_receipt(registry: &Registry, credential: &AttainmentCredential) -> Result<Receipt> {
+    let record = registry.get_json(&format!("/v1/credentials/{}", credential.id))?;
+    let log_index = record["logIndex"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("the registry's record has no logIndex"))?;
+    let checkpoint = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)?;
+    let tree_size: u64 = checkpoint
+        .lines()
+        .nth(1)
+        .and_then(|line| line.parse().ok())
+        .ok_or_else(|| anyhow!("unreadable checkpoint"))?;
+    let entry = String::from_utf8(registry.get_bytes(&format!("/v1/log/entries/{log_index}"))?)?;
+    let proof = registry.get_json(&format!(
+        "/v1/log/proof/inclusion?index={log_index}&size={tree_size}"
+    ))?;
+    Ok(Receipt {
+        entry,
+        log_index,
+        tree_size,
+        inclusion_proof: serde_json::from_value(proof["proof"].clone())?,
+        checkpoint,
+    })
 }
 
 /// The reason code of a credential's last status change, from its registry record.

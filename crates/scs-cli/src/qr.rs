@@ -231,7 +231,7 @@ pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
     let resolved = crate::verify::resolve(args, Some(compact.claims().id.to_string()))?;
     let report = resolved.mark(
         resolved
-            .verifier()
+            .verifier(resolved.status.as_ref())
             .verify_decoded_compact(&compact, &resolved.question),
     );
     crate::verify::print(args.json, &report, None)?;

@@ -88,10 +88,15 @@ pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
             ),
         };
         for c in answer["credentials"].as_array().into_iter().flatten() {
-            let reason = c["reason"]
+            let mut reason = c["reason"]
                 .as_str()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default();
+            if let (Some(ja), Some(en)) =
+                (c["void"]["detailJa"].as_str(), c["void"]["detail"].as_str())
+            {
+                reason.push_str(&format!(" — 無効扱い: {ja} / void: {en}"));
+            }
             let _ = writeln!(
                 out,
                 "  ★{} {} {}{reason} {} 〜 {} — {} [台帳 ledger #{}]",

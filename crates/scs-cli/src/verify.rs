@@ -2,10 +2,11 @@
 
 use anyhow::{anyhow, Context, Result};
 use scs_core::ids::CorporateNumber;
+use scs_core::ids::CredentialId;
 use scs_core::report::{Report, TrustAnchor, Verdict};
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
-use scs_verifier::receipt::{self, Receipt};
+use scs_verifier::receipt::{self, Receipt, WithReceipt};
 use scs_verifier::{
     OfflineStatusLists, Question, StatusSource, Verifier, MAX_CREDENTIAL_BYTES,
     MAX_STATUS_LIST_BYTES,
@@ -32,15 +33,13 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// The verifier for these flags: without an operator key, a trust list asked for cannot be
+    /// The verifier for these flags, asking `status` (this status source, or one that also
+    /// dates the registration): without an operator key, a trust list asked for cannot be
     /// trusted and the issuer check is undecided.
-    pub fn verifier(&self) -> Verifier<'_> {
+    pub fn verifier<'a>(&'a self, status: &'a dyn StatusSource) -> Verifier<'a> {
         match self.anchor {
-            Some(TrustAnchor::None) => {
-                Verifier::without_trust_anchor(self.status.as_ref(), missing_anchor())
-            }
-            _ => Verifier::new(self.trust_list.as_ref(), self.status.as_ref())
-                .requiring_edition_in_force(),
+            Some(TrustAnchor::None) => Verifier::without_trust_anchor(status, missing_anchor()),
+            _ => Verifier::new(self.trust_list.as_ref(), status).requiring_edition_in_force(),
         }
     }
 
@@ -114,11 +113,6 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let credential =
         scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let resolved = resolve(args, credential["id"].as_str().map(str::to_owned))?;
-    let report = resolved.mark(
-        resolved
-            .verifier()
-            .verify(credential.clone(), &resolved.question),
-    );
     let receipt_path = args.receipt.clone().or_else(|| {
         let default = file.with_extension("receipt.json");
         default.exists().then_some(default)
@@ -127,6 +121,25 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         (Some(path), Some(list)) => Some(check_receipt(path, &credential, list)?),
         _ => None,
     };
+    // A checked receipt dates the registration: evidence the issuer check needs once the
+    // issuer's own word on when it signed has ended (withdrawal, compromise).
+    let dated = match (&ledger, credential["id"].as_str().map(CredentialId::parse)) {
+        (Some(Ok(included)), Some(Ok(id))) => Some(WithReceipt {
+            status: resolved.status.as_ref(),
+            id,
+            included: *included,
+        }),
+        _ => None,
+    };
+    let status: &dyn StatusSource = match &dated {
+        Some(dated) => dated,
+        None => resolved.status.as_ref(),
+    };
+    let report = resolved.mark(
+        resolved
+            .verifier(status)
+            .verify(credential.clone(), &resolved.question),
+    );
     print(args.json, &report, ledger.as_ref())?;
     Ok(match (report.verdict, &ledger) {
         (_, Some(Err(_))) => Outcome::No,

@@ -58,6 +58,7 @@ pub struct VerifyBatchArgs {
 /// the reason the registry recorded for the credential being verified.
 struct ListCache<'a> {
     registry: &'a Registry,
+    trust_list: &'a TrustList,
     trust_base: String,
     lists: RefCell<OfflineStatusLists>,
     fetched: RefCell<HashMap<String, Option<String>>>,
@@ -110,6 +111,13 @@ impl StatusSource for ListCache<'_> {
             },
             other => other,
         }
+    }
+
+    fn registered_by(
+        &self,
+        credential: &scs_core::credential::AttainmentCredential,
+    ) -> Option<Timestamp> {
+        crate::client::registered_by(self.registry, self.trust_list, credential)
     }
 }
 
@@ -187,6 +195,7 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
         trust_list: &trust_list,
         status: ListCache {
             registry: &registry,
+            trust_list: &trust_list,
             trust_base: trust_list
                 .registry
                 .base_url

@@ -526,3 +526,145 @@ fn demo_keys_never_run_outside_demo() {
         "nothing written for a refused start"
     );
 }
+
+/// Issue #10 item 2: once the operator declares an issuer's key compromised (from ten minutes
+/// from now), the key's credentials verify only with the ledger's evidence that they were
+/// registered before then: the receipt offline or the registry's log online; without either the
+/// verdict is unknown, never valid.
+#[test]
+fn after_a_compromise_only_the_ledger_dates_a_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(&d.join("data"), free_port());
+    let url = server.url.clone();
+    write_subject(d);
+    let key = demo("issuer-star4.key");
+    let run = scs(
+        d,
+        &[
+            "issue",
+            "--key",
+            key.to_str().unwrap(),
+            "--subject",
+            "subject.json",
+            "--level",
+            "4",
+            "--registry",
+            &url,
+            "--out",
+            "cred.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // The operator's next edition: the ★4 key compromised from ten minutes from now.
+    let (_, current) = get(&format!("{url}/v1/trust-list"));
+    let mut list: scs_core::trust_list::TrustList =
+        serde_json::from_value(current["credentialSubject"].clone()).unwrap();
+    list.sequence += 1;
+    let star4 = keyfile::load_secret(&key).unwrap().key.public().did_key();
+    let issuer = list
+        .issuers
+        .iter_mut()
+        .find(|i| star4.is_did(&i.id))
+        .unwrap();
+    issuer.status.compromised_since = Some(Timestamp::from_unix(now().unix() + 600).unwrap());
+    let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
+    let edition = scs_core::proof::sign(
+        list.to_credential(&operator.public().did_key(), now()),
+        &operator,
+        now(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .unwrap();
+    let put = agent()
+        .put(&format!("{url}/v1/trust-list"))
+        .header("Content-Type", "application/json")
+        .send(edition.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    std::fs::write(d.join("trust-list.json"), edition.to_string()).unwrap();
+
+    // With the receipt (found beside the credential), and online from the log without it.
+    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let with_receipt = run.json();
+    assert!(with_receipt["checks"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("registered in the ledger"));
+    std::fs::rename(d.join("cred.receipt.json"), d.join("kept.receipt.json")).unwrap();
+    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["checks"][1], with_receipt["checks"][1]);
+
+    // Offline without the receipt: the issuer's word alone decides nothing.
+    let credential: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("cred.json")).unwrap()).unwrap();
+    let mut offline = vec![
+        "verify",
+        "cred.json",
+        "--offline",
+        "--trust-list",
+        "trust-list.json",
+    ];
+    let mut lists = Vec::new();
+    for (n, entry) in credential["credentialStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        // Listed under the trust list's base URL; served here.
+        let at = entry["statusListCredential"]
+            .as_str()
+            .unwrap()
+            .replace("http://127.0.0.1:8080", &url);
+        let served = agent()
+            .get(&at)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap();
+        let name = format!("list{n}.json");
+        std::fs::write(d.join(&name), served).unwrap();
+        lists.push(name);
+    }
+    for name in &lists {
+        offline.extend(["--status-list", name.as_str()]);
+    }
+    let run = scs(d, &[offline.as_slice(), &["--json"]].concat());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = run.json();
+    assert_eq!(report["verdict"], "unknown", "{report}");
+    assert!(report["checks"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("--receipt"));
+    let run = scs(
+        d,
+        &[offline.as_slice(), &["--receipt", "kept.receipt.json"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("台帳への登録"), "{}", run.stdout);
+
+    // The supplier-list check dates it from the log too; the look-up counts it.
+    std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
+    let run = scs(
+        d,
+        &[
+            "verify-batch",
+            "suppliers.csv",
+            "--registry",
+            &url,
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = scs(d, &["lookup", "7000012050002", "--registry", &url]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!run.stdout.contains("void"), "{}", run.stdout);
+    assert_eq!(server.terminate(), 0);
+}

@@ -420,6 +420,21 @@ impl AttainmentCredential {
         Ok(())
     }
 
+    /// Whether `presented` makes the claims of `self`, a registered credential, in JSON or in
+    /// the QR form: the display names a QR code may leave out or take from the trust list (the
+    /// English legal name, the issuer's name) are not compared; every other claim is.
+    pub fn claims_match(&self, presented: &AttainmentCredential) -> bool {
+        let mut presented = presented.clone();
+        presented.issuer.name.clone_from(&self.issuer.name);
+        if presented.credential_subject.legal_name_en.is_none() {
+            presented
+                .credential_subject
+                .legal_name_en
+                .clone_from(&self.credential_subject.legal_name_en);
+        }
+        &presented == self
+    }
+
     /// The facts shown to people.
     pub fn facts(&self) -> CredentialFacts {
         let subject = &self.credential_subject;
@@ -529,6 +544,24 @@ pub(crate) mod tests {
         );
         assert_eq!(credential.credential_status[0].index, 42);
         assert_eq!(credential.to_json(), doc);
+    }
+
+    #[test]
+    fn claims_match_ignores_only_the_names_a_qr_code_may_leave_out() {
+        let registered = AttainmentCredential::from_json(&sample()).unwrap();
+        let mut presented = registered.clone();
+        presented.issuer.name = "指定機関一覧の名称".into();
+        presented.credential_subject.legal_name_en = None;
+        assert!(registered.claims_match(&presented));
+        let mut other = presented.clone();
+        other.credential_subject.achievement.level = Level::STAR3;
+        assert!(!registered.claims_match(&other));
+        let mut other = presented.clone();
+        other.credential_subject.legal_name_en = Some("Another Co., Ltd.".into());
+        assert!(!registered.claims_match(&other));
+        let mut other = presented;
+        other.valid_until = registered.valid_from;
+        assert!(!registered.claims_match(&other));
     }
 
     fn refused(edit: impl FnOnce(&mut Value)) -> String {

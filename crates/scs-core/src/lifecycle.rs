@@ -21,6 +21,9 @@ use crate::timestamp::Timestamp;
 pub const REQUEST_TYPE: &str = "SCSRegistryRequest";
 /// Longest nonce accepted.
 pub const MAX_NONCE_CHARS: usize = 128;
+/// How far a request's `proof.created` may be from the registry's clock when it arrives. A
+/// logged request therefore dates, within this many seconds, when the registry accepted it.
+pub const FRESHNESS_SECONDS: i64 = 300;
 
 /// Why a status changed (SPEC §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -118,6 +118,34 @@ pub struct DesignatedIssuer {
     pub status: DesignationStatus,
 }
 
+impl DesignatedIssuer {
+    /// From when this issuer's own `proof.created` no longer shows that it signed while
+    /// designated, as things stand at `at`: the time its key was declared compromised (always),
+    /// or its designation was suspended, withdrawn or ended (once that time is not after
+    /// `at`), whichever is earliest, with why. From then on the issuer — or whoever holds its
+    /// key — can write any `created` it likes, so only the ledger (when the registry logged the
+    /// credential's registration) shows that a credential is older.
+    pub fn own_word_ends(&self, at: Timestamp) -> Option<(Timestamp, NotAuthorised)> {
+        let status = &self.status;
+        let compromised = status
+            .compromised_since
+            .map(|t| (t, NotAuthorised::Compromised(t)));
+        let state = match (status.state, status.since) {
+            (DesignationState::Suspended, Some(t)) => Some((t, NotAuthorised::Suspended(t))),
+            (DesignationState::Withdrawn, Some(t)) => Some((t, NotAuthorised::Withdrawn(t))),
+            _ => None,
+        };
+        let ended = self
+            .valid_until
+            .map(|t| (t, NotAuthorised::AfterDesignation(t)));
+        let by_at = [state, ended]
+            .into_iter()
+            .flatten()
+            .filter(|(t, _)| *t <= at);
+        compromised.into_iter().chain(by_at).min_by_key(|(t, _)| *t)
+    }
+}
+
 /// The registry's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -270,6 +298,20 @@ pub enum NotAuthorised {
 }
 
 impl NotAuthorised {
+    /// What ended the issuer's standing, as a noun in both languages (for the variants that
+    /// [`DesignatedIssuer::own_word_ends`] gives).
+    pub fn what_ended(&self) -> Message {
+        match self {
+            Self::Compromised(_) => Message::new("鍵の漏えい", "its key's compromise"),
+            Self::Withdrawn(_) => Message::new("発行者の指定取消", "the issuer's withdrawal"),
+            Self::Suspended(_) => Message::new("発行者の指定の一時停止", "the issuer's suspension"),
+            _ => Message::new(
+                "発行者の指定期間の終了",
+                "the end of the issuer's designation",
+            ),
+        }
+    }
+
     /// A plain reason in both languages.
     pub fn message(&self) -> Message {
         match self {
@@ -442,6 +484,38 @@ impl TrustList {
                 Err(NotAuthorised::Suspended(since))
             }
             (DesignationState::Withdrawn, Some(since)) if created >= since => {
+                Err(NotAuthorised::Withdrawn(since))
+            }
+            _ => Ok(issuer),
+        }
+    }
+
+    /// Was `signer` an active designated issuer (for any level) at every instant from `from`
+    /// to `until`? The registry asks this of every write, over the span in which its clock
+    /// read when the write arrived, so that no time the signer chose decides. A key declared
+    /// compromised fails whatever the dates: nothing it sends can be told from a forgery.
+    pub fn active_throughout(
+        &self,
+        signer: &DidKey,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<&DesignatedIssuer, NotAuthorised> {
+        let issuer = self.issuer(signer).ok_or(NotAuthorised::NotListed)?;
+        let status = &issuer.status;
+        if let Some(compromised) = status.compromised_since {
+            return Err(NotAuthorised::Compromised(compromised));
+        }
+        if from < issuer.valid_from {
+            return Err(NotAuthorised::BeforeDesignation(issuer.valid_from));
+        }
+        if let Some(ended) = issuer.valid_until.filter(|u| until > *u) {
+            return Err(NotAuthorised::AfterDesignation(ended));
+        }
+        match (status.state, status.since) {
+            (DesignationState::Suspended, Some(since)) if until >= since => {
+                Err(NotAuthorised::Suspended(since))
+            }
+            (DesignationState::Withdrawn, Some(since)) if until >= since => {
                 Err(NotAuthorised::Withdrawn(since))
             }
             _ => Ok(issuer),
@@ -676,5 +750,122 @@ pub(crate) mod tests {
             suspended.authorise(&issuer, Level::STAR4, Some(t("2029-06-01T00:00:00Z"))),
             Err(NotAuthorised::Suspended(_))
         ));
+    }
+
+    #[test]
+    fn a_write_is_judged_over_the_whole_span_of_the_registry_clock() {
+        let issuer = key(2);
+        let span = |list: &TrustList, from: &str, until: &str| {
+            list.active_throughout(&issuer, t(from), t(until))
+                .map(|_| ())
+        };
+        let designated = sample(&issuer, active());
+        assert_eq!(
+            span(&designated, "2028-01-01T00:00:00Z", "2028-01-01T00:10:00Z"),
+            Ok(())
+        );
+        assert_eq!(
+            span(&designated, "2026-12-31T23:55:00Z", "2027-01-01T00:05:00Z"),
+            Err(NotAuthorised::BeforeDesignation(t("2027-01-01T00:00:00Z")))
+        );
+        assert!(matches!(
+            span(&designated, "2031-12-31T23:55:00Z", "2032-01-01T00:05:00Z"),
+            Err(NotAuthorised::AfterDesignation(_))
+        ));
+        assert_eq!(
+            span(
+                &sample(&key(3), active()),
+                "2028-01-01T00:00:00Z",
+                "2028-01-01T00:10:00Z"
+            ),
+            Err(NotAuthorised::NotListed)
+        );
+        let withdrawn = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Withdrawn,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        // Ending inside the span is enough: the clock may already have passed it.
+        assert_eq!(
+            span(&withdrawn, "2028-12-31T23:55:00Z", "2029-01-01T00:05:00Z"),
+            Err(NotAuthorised::Withdrawn(t("2029-01-01T00:00:00Z")))
+        );
+        assert_eq!(
+            span(&withdrawn, "2028-06-01T00:00:00Z", "2028-06-01T00:10:00Z"),
+            Ok(())
+        );
+        let suspended = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Suspended,
+                since: Some(t("2029-01-01T00:00:00Z")),
+                compromised_since: None,
+            },
+        );
+        assert!(matches!(
+            span(&suspended, "2029-02-01T00:00:00Z", "2029-02-01T00:10:00Z"),
+            Err(NotAuthorised::Suspended(_))
+        ));
+        // Compromised: refused even for a span before the stated time.
+        let compromised = sample(
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: Some(t("2029-01-01T00:00:00Z")),
+            },
+        );
+        assert_eq!(
+            span(&compromised, "2028-06-01T00:00:00Z", "2028-06-01T00:10:00Z"),
+            Err(NotAuthorised::Compromised(t("2029-01-01T00:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn the_issuers_own_word_ends_at_the_earliest_compromise_or_end_by_then() {
+        let issuer = key(2);
+        let with = |status| sample(&issuer, status).issuers.remove(0);
+        let at = t("2030-01-01T00:00:00Z");
+        assert_eq!(with(active()).own_word_ends(at), None);
+        assert_eq!(
+            with(active()).own_word_ends(t("2032-01-01T00:00:00Z")),
+            Some((
+                t("2031-12-31T23:59:59Z"),
+                NotAuthorised::AfterDesignation(t("2031-12-31T23:59:59Z"))
+            ))
+        );
+        let withdrawn = with(DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(t("2029-01-01T00:00:00Z")),
+            compromised_since: None,
+        });
+        assert_eq!(
+            withdrawn.own_word_ends(at),
+            Some((
+                t("2029-01-01T00:00:00Z"),
+                NotAuthorised::Withdrawn(t("2029-01-01T00:00:00Z"))
+            ))
+        );
+        assert_eq!(
+            withdrawn.own_word_ends(t("2028-01-01T00:00:00Z")),
+            None,
+            "a withdrawal still to come"
+        );
+        let compromised = with(DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(t("2029-01-01T00:00:00Z")),
+            compromised_since: Some(t("2028-06-01T00:00:00Z")),
+        });
+        assert_eq!(
+            compromised.own_word_ends(t("2028-01-01T00:00:00Z")),
+            Some((
+                t("2028-06-01T00:00:00Z"),
+                NotAuthorised::Compromised(t("2028-06-01T00:00:00Z"))
+            )),
+            "a compromise counts whenever it is asked"
+        );
     }
 }

@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
 /// How far `proof.created` of a request may be from the registry's clock.
-pub const FRESHNESS_SECONDS: i64 = 300;
+pub const FRESHNESS_SECONDS: i64 = scs_core::lifecycle::FRESHNESS_SECONDS;
 
 /// Shared state of every handler, behind one `Arc`: axum clones the state for every request,
 /// and each `Arc` cloned is a reference count that both worker threads write.
@@ -301,6 +301,7 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 fn credential_answer(
     view: &CredentialView,
     now: Timestamp,
+    void: Option<state::Void>,
     read_credential: impl FnOnce(&mut [u8]) -> Result<(), ApiError>,
 ) -> Result<Vec<u8>, ApiError> {
     #[derive(serde::Serialize)]
@@ -318,6 +319,8 @@ fn credential_answer(
         state: CredentialState,
         state_en: &'static str,
         state_ja: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        void: Option<state::Void>,
     }
     let state = view.state_at(now);
     let rest = RecordView {
@@ -329,6 +332,7 @@ fn credential_answer(
             state,
             state_en: state.en(),
             state_ja: state.ja(),
+            void,
         },
     };
     const OPEN: &[u8] = b"{\"credential\":";
@@ -354,7 +358,9 @@ async fn get_credential(
         .ledger
         .credential_view(&id)
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
-    let body = credential_answer(&view, now(), |buffer| {
+    let now = now();
+    let void = app.ledger.void(&view.history, now);
+    let body = credential_answer(&view, now, void, |buffer| {
         app.ledger
             .read_credential(view.credential_at, buffer)
             .map_err(|_| ApiError::Unavailable)
@@ -422,14 +428,15 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
         };
         let state = registered.record.state_at(now);
         let level = typed.credential_subject.achievement.level.get();
-        if state == CredentialState::Active {
+        let void = ledger.void(&registered.record.history, now);
+        if state == CredentialState::Active && void.is_none() {
             highest = highest.max(Some(level));
         }
         legal_name.get_or_insert_with(|| typed.credential_subject.legal_name.clone());
         if legal_name_en.is_none() {
             legal_name_en.clone_from(&typed.credential_subject.legal_name_en);
         }
-        credentials.push(json!({
+        let mut shown = json!({
             "id": typed.id.to_string(),
             "level": level,
             "issuer": typed.issuer,
@@ -440,7 +447,11 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
             "reason": registered.record.reason,
             "history": registered.record.history,
             "logIndex": registered.record.log_index,
-        }));
+        });
+        if let Some(void) = void {
+            shown["void"] = serde_json::to_value(void).unwrap_or_default();
+        }
+        credentials.push(shown);
     }
     json!({
         "corporateNumber": number.as_str(),
@@ -625,6 +636,20 @@ impl StatusSource for RegistryStatus<'_> {
                 }
             }
         }
+    }
+
+    /// From the registration of this very credential (the same claims, in JSON or QR form; a
+    /// key's new credential reusing an old id gets nothing).
+    fn registered_by(
+        &self,
+        credential: &scs_core::credential::AttainmentCredential,
+    ) -> Option<Timestamp> {
+        let registered = self.0.credential(&credential.id)?;
+        if !registered.typed()?.claims_match(credential) {
+            return None;
+        }
+        let at = registered.record.history.first()?.at;
+        Timestamp::from_unix(at.unix() + FRESHNESS_SECONDS)
     }
 }
 

@@ -28,6 +28,7 @@ use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
+use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
 use scs_core::trust_list::TrustList;
 use serde_json::Value;
@@ -131,6 +132,9 @@ pub struct Ledger {
     entry_reader: EntryReader,
     tree: RwLock<Tree>,
     trust: RwLock<(Arc<TrustList>, u64)>,
+    /// No registered credential is void ([`state::Void`]) before this time, in Unix seconds,
+    /// under the trust list in force: a look-up reads this one number, not the trust list.
+    void_from: std::sync::atomic::AtomicI64,
     checkpoint: RwLock<(u64, Arc<String>)>,
     lists: RwLock<HashMap<(StatusPurpose, u32), Arc<SignedList>>>,
     /// Held while a status list is signed (see `resign_list`).
@@ -209,6 +213,7 @@ impl Ledger {
             log: RwLock::new(log),
             entry_reader,
             tree: RwLock::new(tree),
+            void_from: std::sync::atomic::AtomicI64::new(void_from(&first_list)),
             trust: RwLock::new((Arc::new(first_list), 0)),
             checkpoint: RwLock::new((0, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
@@ -272,7 +277,7 @@ impl Ledger {
             .get(keys::TRUST_LIST)?
             .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
         {
-            *write_lock(&self.trust) = (
+            self.set_trust_list(
                 Arc::new(Self::trust_list_at(&log, &self.identity.operator, index)?),
                 index,
             );
@@ -297,7 +302,7 @@ impl Ledger {
             .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
             if let Effect::TrustList(list) = &transition.effect {
                 trust = Some(Arc::new((**list).clone()));
-                *write_lock(&self.trust) = (Arc::new((**list).clone()), index);
+                self.set_trust_list(Arc::new((**list).clone()), index);
             }
             let mut writes = transition.writes;
             writes.push((
@@ -490,9 +495,7 @@ impl Ledger {
         let mut touched = Vec::new();
         for (job, transition, index) in &accepted {
             match &transition.effect {
-                Effect::TrustList(list) => {
-                    *write_lock(&self.trust) = (Arc::new((**list).clone()), *index)
-                }
+                Effect::TrustList(list) => self.set_trust_list(Arc::new((**list).clone()), *index),
                 Effect::StatusChanged { list, .. } => touched.push(*list),
                 Effect::Registered(_) | Effect::Allocated(_) => {}
             }
@@ -702,6 +705,21 @@ impl Ledger {
         read_lock(&self.trust).clone()
     }
 
+    fn set_trust_list(&self, list: Arc<TrustList>, index: u64) {
+        self.void_from
+            .store(void_from(&list), std::sync::atomic::Ordering::Release);
+        *write_lock(&self.trust) = (list, index);
+    }
+
+    /// Why a credential with this history no longer counts at `now`, if it does not
+    /// ([`state::Void`]).
+    pub fn void(&self, history: &[state::HistoryEvent], now: Timestamp) -> Option<state::Void> {
+        if now.unix() < self.void_from.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        state::Void::of_history(&self.trust_list().0, history, now)
+    }
+
     /// The signed trust list document in force.
     pub fn trust_list_document(&self) -> Option<Vec<u8>> {
         let index = self.trust_list().1;
@@ -812,3 +830,17 @@ impl Ledger {
 }
 
 use sha2::Digest;
+
+/// The earliest time a credential can be void under `list`: an issuer's own word can end no
+/// earlier than its earliest cutoff, and a credential registered then is void only once the
+/// registry's clock has passed its registration, at most `FRESHNESS_SECONDS` before the cutoff.
+fn void_from(list: &TrustList) -> i64 {
+    // 9999-12-31T23:59:59Z: every cutoff, however far ahead.
+    let ever = Timestamp::from_unix(253_402_300_799);
+    list.issuers
+        .iter()
+        .filter_map(|issuer| issuer.own_word_ends(ever?))
+        .map(|(cutoff, _)| cutoff.unix() - scs_core::lifecycle::FRESHNESS_SECONDS)
+        .min()
+        .unwrap_or(i64::MAX)
+}

@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
 use scs_core::ids::CredentialId;
 use scs_core::keys::DidKey;
-use scs_core::lifecycle::{open_request, CredentialState, OpenedRequest, Reason, RequestBody};
+use scs_core::lifecycle::{
+    open_request, CredentialState, OpenedRequest, Reason, RequestBody, FRESHNESS_SECONDS,
+};
 use scs_core::proof::{self, ProofInfo, ProofPurpose};
 use scs_core::status_list::{Bitstring, MIN_BITS};
 use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::{TrustList, TRUST_LIST_TYPE};
+use scs_core::trust_list::{NotAuthorised, TrustList, TRUST_LIST_TYPE};
 use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -32,8 +34,9 @@ pub const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
 pub const MAX_HISTORY: usize = 256;
 
 /// The layout of the index keys and values this code writes. Indexes of another layout are
-/// cleared and rebuilt from the log at start-up (2: credential records without the credential).
-pub const INDEX_FORMAT: &[u8] = b"2";
+/// cleared and rebuilt from the log at start-up (2: credential records without the credential;
+/// 3: records name who imposed a suspension).
+pub const INDEX_FORMAT: &[u8] = b"3";
 
 /// Index keys. One letter of prefix per kind, then fixed-width binary parts.
 pub mod keys {
@@ -141,8 +144,142 @@ pub struct CredentialRecord {
     /// Reason of the last status change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
+    /// Who imposed the suspension in force, if suspended: only they may lift it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_by: Option<Authority>,
     /// Every event, oldest first.
     pub history: Vec<HistoryEvent>,
+}
+
+/// Who signed a write, as the trust list in force judges it when the write arrives.
+///
+/// The operator revokes and suspends any credential and lifts its own suspensions; an issuer
+/// active at that time reserves status entries, registers its own credentials and revokes,
+/// suspends and reinstates them, except that it cannot lift a suspension the operator imposed.
+/// A key that is neither — not listed, not yet or no longer designated, suspended, withdrawn,
+/// or declared compromised — writes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Authority {
+    /// The operator key the registry pins.
+    Operator,
+    /// A designated issuer, active when the write arrived.
+    Issuer,
+}
+
+impl Authority {
+    /// The signer's authority for a write whose `proof.created` is `created`, under `trust`,
+    /// the edition in force (the newest logged before the write).
+    ///
+    /// The registry's clock read within [`FRESHNESS_SECONDS`] of `created` when the write
+    /// arrived (the handlers refuse other writes), so the designation is judged over that whole
+    /// span: a withdrawal, suspension or end of designation anywhere in it refuses the write,
+    /// whatever time in the span the signer chose. The judgement uses only the log (the edition
+    /// and the signed request), so replaying the log reaches it again.
+    fn of(
+        signer: &DidKey,
+        created: Timestamp,
+        trust: &TrustList,
+        identity: &RegistryIdentity,
+    ) -> Result<Self, ApiError> {
+        if signer == &identity.operator {
+            return Ok(Self::Operator);
+        }
+        let span = |seconds| Timestamp::from_unix(created.unix() + seconds);
+        let (Some(from), Some(until)) = (span(-FRESHNESS_SECONDS), span(FRESHNESS_SECONDS)) else {
+            return Err(ApiError::Stale(format!(
+                "proof.created {created} is out of range"
+            )));
+        };
+        trust
+            .active_throughout(signer, from, until)
+            .map(|_| Self::Issuer)
+            .map_err(|why| ApiError::Forbidden(barred(&why)))
+    }
+}
+
+/// Why a key may not write now, in Japanese and English.
+fn barred(why: &NotAuthorised) -> String {
+    let (ja, en) = match why {
+        NotAuthorised::Compromised(t) => (
+            format!("この鍵は{t}以降漏えいしたとされているため、登録機関への書き込みはすべて拒否します"),
+            format!("this key is declared compromised since {t}; the registry accepts no write signed with it"),
+        ),
+        NotAuthorised::Withdrawn(t) => (
+            format!("発行者の指定は取り消されています（{t}）。登録・失効リストの予約・状態の変更はできません"),
+            format!("the issuer's designation was withdrawn ({t}); it can no longer register, reserve status entries or change statuses"),
+        ),
+        NotAuthorised::Suspended(t) => (
+            format!("発行者の指定は一時停止中です（{t}から）。登録機関への書き込みはできません"),
+            format!("the issuer's designation is suspended (since {t}); it cannot write to the registry"),
+        ),
+        NotAuthorised::AfterDesignation(t) => (
+            format!("発行者の指定期間は終了しています（{t}）"),
+            format!("the issuer's designation ended ({t})"),
+        ),
+        NotAuthorised::BeforeDesignation(t) => (
+            format!("発行者の指定はまだ始まっていません（{t}から）"),
+            format!("the issuer's designation has not begun (it begins {t})"),
+        ),
+        NotAuthorised::NotListed | NotAuthorised::LevelNotGranted(_) | NotAuthorised::NoCreated => (
+            "署名した鍵は制度運営主体でも指定機関一覧の発行者でもありません".to_owned(),
+            "the signing key is neither the operator nor an issuer in the trust list in force".to_owned(),
+        ),
+    };
+    format!("{ja} / {en}")
+}
+
+/// Why a registered credential whose status is clear no longer counts: its issuer's own word on
+/// when it signed ended (key declared compromised, designation suspended, withdrawn or ended)
+/// and the ledger does not show it registered before then. What the verifier decides from the
+/// same facts (`Verifier`'s issuer check with [`StatusSource::registered_by`]), for views that
+/// show a record rather than a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Void {
+    /// When the issuer's own word ended.
+    pub since: Timestamp,
+    /// Why, in English.
+    pub detail: String,
+    /// Why, in Japanese.
+    pub detail_ja: String,
+}
+
+impl Void {
+    /// The void of a credential registered by `signer` (a did:key) in a request created at
+    /// `registered_at`, under `trust` at `now`; `None` if it still counts.
+    pub fn of(
+        trust: &TrustList,
+        signer: &str,
+        registered_at: Timestamp,
+        now: Timestamp,
+    ) -> Option<Self> {
+        // The text of the did:key, as `TrustList::issuer` compares it, without decoding the key:
+        // this runs on every credential look-up.
+        let issuer = trust.issuers.iter().find(|i| i.id == signer)?;
+        let (since, why) = issuer.own_word_ends(now)?;
+        if registered_at.unix() + FRESHNESS_SECONDS < since.unix() {
+            return None;
+        }
+        let what = why.what_ended();
+        Some(Self {
+            since,
+            detail: format!(
+                "not shown to be registered before {} ({since}): it no longer counts",
+                what.en
+            ),
+            detail_ja: format!(
+                "{}（{since}）より前の登録と確認できないため、有効と扱いません",
+                what.ja
+            ),
+        })
+    }
+
+    /// The void of a credential from its history (whose first event is its registration).
+    pub fn of_history(trust: &TrustList, history: &[HistoryEvent], now: Timestamp) -> Option<Self> {
+        let registered = history.first()?;
+        Self::of(trust, &registered.by, registered.at, now)
+    }
 }
 
 /// A byte range of a log entry: `start`, then `len` bytes.
@@ -623,14 +760,13 @@ pub fn transition(
     {
         return Err(ApiError::Replayed);
     }
-    let is_operator = signer == &identity.operator;
-    let designated = trust.issuer(signer).is_some();
+    let authority = Authority::of(signer, request.created, trust, identity)?;
     let mut writes: Vec<Write> = vec![(nonce_key, Some(index.to_be_bytes().to_vec()))];
     let effect = match &request.body {
         RequestBody::AllocateStatus => {
-            if !designated {
+            if authority != Authority::Issuer {
                 return Err(ApiError::Forbidden(
-                    "only designated issuers reserve status entries".into(),
+                    "失効リストの番号を予約できるのは指定機関だけです / only designated issuers reserve status entries".into(),
                 ));
             }
             let mut entries = Vec::new();
@@ -646,12 +782,18 @@ pub fn transition(
                 return Err(ApiError::InvalidCredential("no credential".into()));
             };
             let (typed, info) = (&pair.0, &pair.1);
-            if &info.signer != signer {
+            if authority != Authority::Issuer {
                 return Err(ApiError::Forbidden(
-                    "an issuer may register only credentials it signed".into(),
+                    "証明書を登録できるのは指定機関だけです / only designated issuers register credentials".into(),
                 ));
             }
-            check_issuance(typed, info, trust)?;
+            if &info.signer != signer {
+                return Err(ApiError::Forbidden(
+                    "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
+                ));
+            }
+            check_signed_before_registration(info, request.created)?;
+            check_issuance(typed, info, trust, request.created)?;
             let key = keys::credential(&typed.id);
             if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_some() {
                 return Err(ApiError::Conflict(format!(
@@ -720,6 +862,7 @@ pub fn transition(
                 status,
                 lifecycle: CredentialState::Active,
                 reason: None,
+                suspended_by: None,
                 history: vec![HistoryEvent {
                     event: "registered".into(),
                     reason: None,
@@ -744,9 +887,9 @@ pub fn transition(
             let mut record: CredentialRecord = view
                 .get_json(&key)?
                 .ok_or_else(|| ApiError::NotFound(format!("{target} is not registered")))?;
-            if !is_operator && record.issuer != signer.to_string() {
+            if authority != Authority::Operator && record.issuer != signer.to_string() {
                 return Err(ApiError::Forbidden(
-                    "only the credential's issuer or the operator may change its status".into(),
+                    "状態を変更できるのは証明書の発行者か制度運営主体だけです / only the credential's issuer or the operator may change its status".into(),
                 ));
             }
             let (purpose, set, event, state) = match (&request.body, record.lifecycle) {
@@ -774,6 +917,14 @@ pub fn transition(
                     "suspended",
                     CredentialState::Suspended,
                 ),
+                // The operator, the scheme's authority, lifts any suspension (an issuer
+                // withdrawn since cannot lift its own); an issuer lifts only its own.
+                (RequestBody::Reinstate { .. }, CredentialState::Suspended)
+                    if authority == Authority::Issuer
+                        && record.suspended_by != Some(Authority::Issuer) =>
+                {
+                    return Err(ApiError::Forbidden(LIFTING_REFUSED.into()))
+                }
                 (RequestBody::Reinstate { .. }, CredentialState::Suspended) => (
                     StatusPurpose::Suspension,
                     false,
@@ -804,6 +955,11 @@ pub fn transition(
                 return Err(ApiError::Unavailable);
             }
             writes.push((bits_key, Some(bits.as_bytes().to_vec())));
+            match state {
+                CredentialState::Suspended => record.suspended_by = Some(authority),
+                CredentialState::Active => record.suspended_by = None,
+                _ => {}
+            }
             record.lifecycle = state;
             record.reason = Some(*reason);
             record.history.push(HistoryEvent {
@@ -824,27 +980,59 @@ pub fn transition(
     Ok(Transition { writes, effect })
 }
 
-/// Designation at signing time and policy, by the verifier's own checks.
+/// Why an issuer may not lift a suspension, in Japanese and English.
+const LIFTING_REFUSED: &str = "この一時停止は制度運営主体が行ったため、解除できるのは制度運営主体だけです / the operator imposed this suspension; only the operator can lift it";
+
+/// A credential is signed before it is registered: its `proof.created` is no later than the
+/// registry's clock could read when the registration arrived. So the registration's time bounds
+/// when the credential was signed, whatever its proof says (see "Write rules" in
+/// docs/ARCHITECTURE.md).
+fn check_signed_before_registration(
+    info: &ProofInfo,
+    registered: Timestamp,
+) -> Result<(), ApiError> {
+    let latest = registered.unix() + FRESHNESS_SECONDS;
+    match info.created {
+        Some(created) if created.unix() <= latest => Ok(()),
+        Some(created) => Err(ApiError::InvalidCredential(format!(
+            "証明書の署名日時 {created} が登録より後です / the credential's proof.created {created} is after its registration ({registered})"
+        ))),
+        None => Err(ApiError::InvalidCredential(
+            "証明書の署名に日時（proof.created）がありません / the credential's proof has no created time".into(),
+        )),
+    }
+}
+
+/// Designation at signing time and policy, by the verifier's own checks, for a credential
+/// being registered by a request created at `registered`.
 fn check_issuance(
     credential: &AttainmentCredential,
     info: &ProofInfo,
     trust: &TrustList,
+    registered: Timestamp,
 ) -> Result<(), ApiError> {
-    struct Unregistered;
-    impl StatusSource for Unregistered {
+    /// Not yet registered (no status set), and being registered now.
+    struct Registering(Option<Timestamp>);
+    impl StatusSource for Registering {
         fn lookup(&self, _: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
             StatusAnswer::Clear
         }
+        fn registered_by(&self, _: &AttainmentCredential) -> Option<Timestamp> {
+            self.0
+        }
     }
+    let now = Registering(Timestamp::from_unix(registered.unix() + FRESHNESS_SECONDS));
     // Judged at validFrom: a registry may record credentials that have since expired.
-    let report = Verifier::new(Some(trust), &Unregistered).verify_signed_claims(
+    let report = Verifier::new(Some(trust), &now).verify_signed_claims(
         credential,
         info,
         &Question::at(credential.valid_from),
     );
     match report.checks.iter().find(|c| !c.ok) {
         Some(failed) => Err(ApiError::InvalidCredential(format!(
-            "{}: {}",
+            "{}: {} / {}: {}",
+            failed.name.ja(),
+            failed.detail_ja,
             failed.name.en(),
             failed.detail
         ))),

@@ -41,6 +41,7 @@ fn now() -> Timestamp {
 
 struct World {
     dir: tempfile::TempDir,
+    store: Arc<MemoryStore>,
     ledger: Arc<Ledger>,
     router: Router,
 }
@@ -77,13 +78,15 @@ async fn seeded_demo_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> A
 
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = open_ledger(dir.path(), Arc::new(MemoryStore::default()));
+    let store = Arc::new(MemoryStore::default());
+    let ledger = open_ledger(dir.path(), store.clone());
     // As `scs serve` does (there in the background): credential look-ups use the directory.
     ledger.load_from_log();
     ledger.start_writer();
     let router = app(AppState::new(Arc::clone(&ledger), None));
     World {
         dir,
+        store,
         ledger,
         router,
     }
@@ -193,6 +196,16 @@ fn rand_nonce() -> u128 {
 }
 
 fn issue(issuer: &SecretKey, level: Level, status: Vec<StatusEntry>) -> Value {
+    issue_signed_at(issuer, level, status, now())
+}
+
+/// A credential valid from and signed at `at`.
+fn issue_signed_at(
+    issuer: &SecretKey,
+    level: Level,
+    status: Vec<StatusEntry>,
+    at: Timestamp,
+) -> Value {
     let subject = SubjectInput::parse_many(
         r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル", "legalNameEn": "Sample K.K."}"#,
     )
@@ -204,12 +217,16 @@ fn issue(issuer: &SecretKey, level: Level, status: Vec<StatusEntry>) -> Value {
         method: None,
         criteria_version: "2026-03-27".into(),
         assessed_on: None,
-        valid_from: now(),
+        valid_from: at,
         valid_for: None,
         status,
         policy: Default::default(),
     };
-    scs_issuer::issue(&subject, &params, issuer, now()).unwrap()
+    scs_issuer::issue(&subject, &params, issuer, at).unwrap()
+}
+
+fn ago(seconds: i64) -> Timestamp {
+    Timestamp::from_unix(now().unix() - seconds).unwrap()
 }
 
 fn assert_problem(answer: &Answer, status: StatusCode, slug: &str) {
@@ -732,6 +749,375 @@ async fn trust_list_editions_only_move_forward_and_only_from_the_operator() {
         w.get("/v1/trust-list").await.json["credentialSubject"]["sequence"],
         2
     );
+}
+
+impl World {
+    /// Publishes the next trust list edition, `change`d from the one in force.
+    async fn publish(&self, change: impl FnOnce(&mut scs_core::trust_list::TrustList)) {
+        let operator = key("operator.key");
+        let mut list = (*self.ledger.trust_list().0).clone();
+        list.sequence += 1;
+        change(&mut list);
+        let doc = list.to_credential(&operator.public().did_key(), now());
+        let signed = scs_core::proof::sign(
+            doc,
+            &operator,
+            now(),
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let answer = self
+            .send(
+                Request::put("/v1/trust-list")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(signed.to_string()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    }
+
+    /// Registers `credential`, signed by `issuer`.
+    async fn register_signed(&self, credential: &Value, issuer: &SecretKey) -> Answer {
+        self.signed(
+            "/v1/credentials",
+            &RequestBody::Register {
+                credential: credential.clone(),
+            },
+            issuer,
+        )
+        .await
+    }
+
+    /// Revokes, suspends or reinstates `credential` for `reason`, signed by `signer`.
+    async fn change(&self, credential: &Value, action: &str, signer: &SecretKey) -> Answer {
+        let id = credential["id"].as_str().unwrap();
+        let target = scs_core::ids::CredentialId::parse(id).unwrap();
+        let reason = Reason::IssuerWithdrawn;
+        let body = match action {
+            "revoke" => RequestBody::Revoke { target, reason },
+            "suspend" => RequestBody::Suspend { target, reason },
+            _ => RequestBody::Reinstate { target, reason },
+        };
+        self.signed(&format!("/v1/credentials/{id}/status"), &body, signer)
+            .await
+    }
+}
+
+fn set_status(
+    list: &mut scs_core::trust_list::TrustList,
+    issuer: &SecretKey,
+    status: scs_core::trust_list::DesignationStatus,
+) {
+    let did = issuer.public().did_key();
+    list.issuers
+        .iter_mut()
+        .find(|i| did.is_did(&i.id))
+        .unwrap()
+        .status = status;
+}
+
+/// Issue #10 item 2: after an edition withdraws ★3's confirming body and declares ★4's key
+/// compromised, neither key writes anything — not even a credential signed (or backdated) to
+/// before the withdrawal, with entries reserved while it was active — while the operator still
+/// revokes and suspends their credentials; and a replay of the log builds the same indexes.
+#[tokio::test]
+async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
+    use scs_core::trust_list::{DesignationState, DesignationStatus};
+    let w = world();
+    let (star3, star4, operator) = (
+        key("issuer-star3.key"),
+        key("issuer-star4.key"),
+        key("operator.key"),
+    );
+    // While both are active: registered credentials, one suspended by its issuer, and entries
+    // reserved for later.
+    let mut registered = Vec::new();
+    for (issuer, level) in [(&star3, Level::STAR3), (&star4, Level::STAR4)] {
+        let credential = issue(issuer, level, w.allocate(issuer).await);
+        let answer = w.register_signed(&credential, issuer).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+        let suspended = issue(issuer, level, w.allocate(issuer).await);
+        assert_eq!(
+            w.register_signed(&suspended, issuer).await.status,
+            StatusCode::CREATED
+        );
+        let answer = w.change(&suspended, "suspend", issuer).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+        registered.push((
+            issuer,
+            level,
+            credential,
+            suspended,
+            w.allocate(issuer).await,
+        ));
+    }
+
+    w.publish(|list| {
+        set_status(
+            list,
+            &star3,
+            DesignationStatus {
+                state: DesignationState::Withdrawn,
+                since: Some(ago(3600)),
+                compromised_since: None,
+            },
+        );
+        set_status(
+            list,
+            &star4,
+            DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: Some(ago(3600)),
+            },
+        );
+    })
+    .await;
+
+    let size = w.size();
+    for (issuer, level, credential, suspended, reserved) in &registered {
+        // Signed two hours ago, when the issuer was still active, with entries it reserved then.
+        let backdated = issue_signed_at(issuer, *level, reserved.clone(), ago(7200));
+        let refusals = [
+            ("register", w.register_signed(&backdated, issuer).await),
+            (
+                "allocate",
+                w.signed(
+                    "/v1/status-allocations",
+                    &RequestBody::AllocateStatus,
+                    issuer,
+                )
+                .await,
+            ),
+            ("reinstate", w.change(suspended, "reinstate", issuer).await),
+            ("suspend", w.change(credential, "suspend", issuer).await),
+            ("revoke", w.change(credential, "revoke", issuer).await),
+        ];
+        for (what, answer) in refusals {
+            assert_problem(&answer, StatusCode::FORBIDDEN, "not-authorised");
+            let detail = answer.json["detail"].as_str().unwrap();
+            assert!(
+                detail.contains(" / ") && !detail.is_ascii(),
+                "{what}: a reason in Japanese and English: {detail}"
+            );
+        }
+        assert_eq!(w.size(), size, "nothing refused reached the log");
+        let backdated_id = backdated["id"].as_str().unwrap();
+        assert_eq!(
+            w.get(&format!("/v1/credentials/{backdated_id}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert!(w
+        .change(&registered[0].2, "suspend", &key("issuer-star4.key"))
+        .await
+        .json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("漏えい"));
+
+    // Registered after the stated time (backdated by the edition, an hour ago): void in every
+    // view, though no status bit is set; and the backdated credential verifies nowhere.
+    for ((issuer, level, credential, _, reserved), what) in
+        registered.iter().zip(["指定取消", "漏えい"])
+    {
+        let id = credential["id"].as_str().unwrap();
+        let record = w.get(&format!("/v1/credentials/{id}")).await;
+        assert_eq!(record.json["status"]["state"], "active");
+        let void = &record.json["status"]["void"];
+        assert!(
+            void["detailJa"].as_str().unwrap().contains(what),
+            "{}",
+            record.json
+        );
+        assert!(void["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no longer counts"));
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "invalid", "{}", verified.json);
+        let backdated = issue_signed_at(issuer, *level, reserved.clone(), ago(7200));
+        let verified = w
+            .post("/v1/verify", &json!({"credential": backdated}))
+            .await;
+        assert_ne!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    let org = w.get("/v1/organizations/7000012050002").await;
+    assert_eq!(org.json["highestLevel"], Value::Null, "{}", org.json);
+    let page = w
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/organizations/7000012050002")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let page = page.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("無効扱い"), "the company page shows it void");
+
+    // The operator still acts on their credentials.
+    for (_, _, credential, _, _) in &registered {
+        let answer = w.change(credential, "suspend", &operator).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+        let answer = w.change(credential, "revoke", &operator).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    }
+
+    // The log replayed into empty indexes gives the indexes the live path built.
+    w.ledger.finish_writes();
+    let live = w.store.dump();
+    let replayed = Arc::new(MemoryStore::default());
+    drop(open_ledger(w.dir.path(), replayed.clone()));
+    assert_eq!(replayed.dump(), live);
+}
+
+/// Issue #10 item 2: the registry dates a credential from its own log, in JSON and in QR form,
+/// so a credential registered before its issuer's key was declared compromised still verifies.
+#[tokio::test]
+async fn the_registry_dates_a_credential_registered_before_a_compromise() {
+    use scs_core::trust_list::{DesignationState, DesignationStatus};
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let (credential, answer) = w.register(Level::STAR4).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let later = Timestamp::from_unix(now().unix() + 600).unwrap();
+    w.publish(|list| {
+        set_status(
+            list,
+            &issuer,
+            DesignationStatus {
+                state: DesignationState::Active,
+                since: None,
+                compromised_since: Some(later),
+            },
+        );
+    })
+    .await;
+
+    let verified = w
+        .post("/v1/verify", &json!({"credential": credential}))
+        .await;
+    assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    assert!(verified.json["checks"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("registered in the ledger"));
+
+    let mut unsecured = credential.clone();
+    let created = Timestamp::parse(unsecured["proof"]["created"].as_str().unwrap()).unwrap();
+    unsecured.as_object_mut().unwrap().remove("proof");
+    let typed = scs_core::credential::AttainmentCredential::from_json(&unsecured).unwrap();
+    let qr = scs_core::compact::encode_credential(
+        &typed,
+        created,
+        &issuer,
+        Some("http://127.0.0.1:8080"),
+    )
+    .unwrap();
+    let trust = w.ledger.trust_list().0;
+    let status = scs_registry::http::RegistryStatus(&w.ledger);
+    let report = scs_verifier::Verifier::new(Some(&trust), &status)
+        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_eq!(
+        report.verdict,
+        scs_core::report::Verdict::Valid,
+        "{:?}",
+        report.checks
+    );
+
+    // The same key's new credential reusing that id is not dated by the old registration.
+    let mut forged = typed.clone();
+    forged.credential_subject.achievement.level = Level::STAR3;
+    forged.credential_subject.achievement.assessment_method =
+        scs_core::credential::AssessmentMethod::SelfAssessmentWithExpertConfirmation;
+    let qr = scs_core::compact::encode_credential(
+        &forged,
+        created,
+        &issuer,
+        Some("http://127.0.0.1:8080"),
+    )
+    .unwrap();
+    let report = scs_verifier::Verifier::new(Some(&trust), &status)
+        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_ne!(report.verdict, scs_core::report::Verdict::Valid);
+}
+
+/// Issue #10 item 2: a suspension the operator imposed is lifted only by the operator; the
+/// issuer's own suspension by the issuer, or by the operator, the scheme's authority.
+#[tokio::test]
+async fn only_who_imposed_a_suspension_lifts_it() {
+    let w = world();
+    let (issuer, operator) = (key("issuer-star4.key"), key("operator.key"));
+    let (credential, answer) = w.register(Level::STAR4).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+
+    assert_eq!(
+        w.change(&credential, "suspend", &operator).await.status,
+        StatusCode::OK
+    );
+    let size = w.size();
+    let refused = w.change(&credential, "reinstate", &issuer).await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "not-authorised");
+    assert!(refused.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("制度運営主体"));
+    assert_eq!(w.size(), size);
+    let id = credential["id"].as_str().unwrap();
+    let record = w.get(&format!("/v1/credentials/{id}")).await;
+    assert_eq!(record.json["status"]["state"], "suspended");
+    assert_eq!(
+        w.change(&credential, "reinstate", &operator).await.status,
+        StatusCode::OK
+    );
+
+    assert_eq!(
+        w.change(&credential, "suspend", &issuer).await.status,
+        StatusCode::OK
+    );
+    let answer = w.change(&credential, "reinstate", &issuer).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+
+    assert_eq!(
+        w.change(&credential, "suspend", &issuer).await.status,
+        StatusCode::OK
+    );
+    let answer = w.change(&credential, "reinstate", &operator).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+}
+
+/// Issue #10 item 2: the registration's time bounds when a credential was signed, so a
+/// credential whose proof says it was signed later than the registry's clock is refused.
+#[tokio::test]
+async fn a_credential_signed_after_its_registration_is_refused() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let later = Timestamp::from_unix(now().unix() + 3600).unwrap();
+    let credential = issue_signed_at(&issuer, Level::STAR4, w.allocate(&issuer).await, later);
+    let size = w.size();
+    let refused = w.register_signed(&credential, &issuer).await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert!(refused.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("登録より後"));
+    assert_eq!(w.size(), size);
 }
 
 #[tokio::test]

@@ -330,14 +330,55 @@ impl<'a> Verifier<'a> {
                     rule.assessment_method
                 ),
             )),
-            Some(_) => Check::pass(
-                CheckName::Issuer,
-                Message::new(
+            Some(_) => {
+                let designated = Message::new(
                     format!("{}（★{level}の指定機関、署名時点で指定中）", issuer.name),
                     format!(
                         "{} (designated for ★{level}, active when it signed)",
                         issuer.name_en.as_deref().unwrap_or(&issuer.name)
                     ),
+                );
+                self.signing_time_check(credential, issuer, designated, at)
+            }
+        }
+    }
+
+    /// Once an issuer's key is declared compromised, or its designation suspended, withdrawn
+    /// or ended, its `proof.created` shows nothing: it (or whoever holds the key) can backdate.
+    /// Then only the ledger shows that the credential is older — its registration, logged
+    /// before that time. Without that evidence the check is undecided; with evidence of a later
+    /// registration it fails.
+    fn signing_time_check(
+        &self,
+        credential: &AttainmentCredential,
+        issuer: &scs_core::trust_list::DesignatedIssuer,
+        designated: Message,
+        at: Timestamp,
+    ) -> Check {
+        let Some((cutoff, why)) = issuer.own_word_ends(at) else {
+            return Check::pass(CheckName::Issuer, designated);
+        };
+        let Message { ja, en } = why.what_ended();
+        match self.status.registered_by(credential) {
+            Some(logged) if logged < cutoff => Check::pass(
+                CheckName::Issuer,
+                Message::new(
+                    format!("{}。台帳への登録（{logged}まで）が{ja}（{cutoff}）より前です", designated.ja),
+                    format!("{}; registered in the ledger (by {logged}) before {en} ({cutoff})", designated.en),
+                ),
+            ),
+            Some(logged) => Check::fail(
+                CheckName::Issuer,
+                Message::new(
+                    format!("台帳への登録（{logged}まで）が{ja}（{cutoff}）より前と確認できないため、署名日時を信頼できません"),
+                    format!("its registration in the ledger (by {logged}) is not before {en} ({cutoff}), so its signing time cannot be trusted"),
+                ),
+            ),
+            None => Check::undecided(
+                CheckName::Issuer,
+                Message::new(
+                    format!("{ja}（{cutoff}）より前に署名されたことは、台帳への登録でしか確認できません。登録受領証（--receipt）を指定するか、登録機関（--registry）で確認してください"),
+                    format!("that it was signed before {en} ({cutoff}) can only be shown by its registration in the ledger: give its registration receipt (--receipt) or check with the registry (--registry)"),
                 ),
             ),
         }

@@ -6,12 +6,18 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use scs_core::credential::{AttainmentCredential, StatusEntry};
+use scs_core::ids::CredentialId;
 use scs_core::json::parse_strict;
+use scs_core::lifecycle::FRESHNESS_SECONDS;
 use scs_core::report::Message;
+use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash, NoteVerifier};
 use scs_core::trust_list::TrustList;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::{StatusAnswer, StatusSource};
 
 /// Largest logged entry a receipt may carry: a registration request around one credential.
 const MAX_ENTRY_BYTES: usize = 2 * crate::MAX_CREDENTIAL_BYTES;
@@ -39,6 +45,45 @@ pub struct Included {
     pub index: u64,
     /// Checkpoint tree size.
     pub tree_size: u64,
+    /// The latest time the registry's clock can have read when it logged the registration:
+    /// the request's `proof.created` plus the freshness the registry allows. The credential
+    /// existed by then.
+    pub registered_by: Timestamp,
+}
+
+/// A status source that also knows, from a checked receipt, when one credential was registered
+/// (for [`StatusSource::registered_by`]); every status question goes to `status`.
+pub struct WithReceipt<'a> {
+    /// Where status answers come from.
+    pub status: &'a dyn StatusSource,
+    /// The credential the receipt registers.
+    pub id: CredentialId,
+    /// What the receipt showed.
+    pub included: Included,
+}
+
+impl std::fmt::Debug for WithReceipt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithReceipt")
+            .field("id", &self.id)
+            .field("included", &self.included)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StatusSource for WithReceipt<'_> {
+    fn lookup(
+        &self,
+        entry: &StatusEntry,
+        trust_list: Option<&TrustList>,
+        at: Timestamp,
+    ) -> StatusAnswer {
+        self.status.lookup(entry, trust_list, at)
+    }
+
+    fn registered_by(&self, credential: &AttainmentCredential) -> Option<Timestamp> {
+        (credential.id == self.id).then_some(self.included.registered_by)
+    }
 }
 
 fn fail(ja: &str, en: &str) -> Message {
@@ -51,6 +96,30 @@ pub fn check(
     credential: &Value,
     receipt: &Receipt,
     trust: &TrustList,
+) -> Result<Included, Message> {
+    check_registering(receipt, trust, |registered| registered == credential)
+}
+
+/// [`check`] for a credential already read, in JSON or QR form (its proof is not compared, its
+/// claims are: [`AttainmentCredential::claims_match`]): how a registry client dates a
+/// credential from the log entries it fetched.
+pub fn check_typed(
+    credential: &AttainmentCredential,
+    receipt: &Receipt,
+    trust: &TrustList,
+) -> Result<Included, Message> {
+    check_registering(receipt, trust, |registered| {
+        let mut unsecured = registered.clone();
+        unsecured.as_object_mut().map(|o| o.remove("proof"));
+        AttainmentCredential::from_json(&unsecured).is_ok_and(|c| c.claims_match(credential))
+    })
+}
+
+/// [`check`], with `registers` telling whether the entry's credential is the one asked about.
+fn check_registering(
+    receipt: &Receipt,
+    trust: &TrustList,
+    registers: impl Fn(&Value) -> bool,
 ) -> Result<Included, Message> {
     let log_key = trust.log_key().map_err(|_| {
         fail(
@@ -85,12 +154,22 @@ pub fn check(
             "the receipt's log entry is not JSON",
         )
     })?;
-    if entry["action"] != "register" || &entry["credential"] != credential {
+    if entry["action"] != "register" || !registers(&entry["credential"]) {
         return Err(fail(
             "受領証の台帳エントリはこの証明書の登録ではありません",
             "the receipt's log entry does not register this credential",
         ));
     }
+    let registered_by = entry["proof"]["created"]
+        .as_str()
+        .and_then(|t| Timestamp::parse(t).ok())
+        .and_then(|t| Timestamp::from_unix(t.unix() + FRESHNESS_SECONDS))
+        .ok_or_else(|| {
+            fail(
+                "受領証の台帳エントリに登録日時がありません",
+                "the receipt's log entry has no readable proof.created",
+            )
+        })?;
     let proof = receipt
         .inclusion_proof
         .iter()
@@ -113,5 +192,6 @@ pub fn check(
     Ok(Included {
         index: receipt.log_index,
         tree_size: receipt.tree_size,
+        registered_by,
     })
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use scs_core::credential::StatusEntry;
+use scs_core::credential::{AttainmentCredential, StatusEntry};
 use scs_core::json::parse_strict;
 use scs_core::proof::{self, ProofError, ProofPurpose};
 use scs_core::report::Message;
@@ -41,6 +41,16 @@ pub trait StatusSource {
         trust_list: Option<&TrustList>,
         at: Timestamp,
     ) -> StatusAnswer;
+
+    /// The latest time the registry's clock can have read when it logged `credential`'s
+    /// registration, if this source knows it from the ledger: evidence that the credential
+    /// existed by then, whatever its own proof says. Asked only about issuers whose own word on
+    /// when they signed no longer suffices ([`DesignatedIssuer::own_word_ends`]).
+    ///
+    /// [`DesignatedIssuer::own_word_ends`]: scs_core::trust_list::DesignatedIssuer::own_word_ends
+    fn registered_by(&self, _credential: &AttainmentCredential) -> Option<Timestamp> {
+        None
+    }
 }
 
 /// A status list file that could not be used.

@@ -533,3 +533,71 @@ fn cached_signer_keys_give_the_same_answers_as_decoding() {
         Some(&listed)
     );
 }
+
+/// Answers every status entry "clear" and knows when the ledger registered the credential.
+struct Ledgered(Option<Timestamp>);
+
+impl StatusSource for Ledgered {
+    fn lookup(&self, _: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
+        StatusAnswer::Clear
+    }
+
+    fn registered_by(&self, _: &AttainmentCredential) -> Option<Timestamp> {
+        self.0
+    }
+}
+
+/// Issue #10 item 2: a credential whose proof says it was signed before its issuer was
+/// withdrawn, suspended or declared compromised is valid only if the ledger shows it was
+/// registered before then; the issuer's own `created` could be backdated.
+#[test]
+fn after_a_withdrawal_or_compromise_only_the_ledger_dates_a_credential() {
+    let ended = t("2027-06-01T00:00:00Z");
+    let statuses = [
+        DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(ended),
+            compromised_since: None,
+        },
+        DesignationStatus {
+            state: DesignationState::Suspended,
+            since: Some(ended),
+            compromised_since: None,
+        },
+        DesignationStatus {
+            state: DesignationState::Active,
+            since: None,
+            compromised_since: Some(ended),
+        },
+    ];
+    for status in statuses {
+        let mut w = world();
+        // Signed (so it says) on 2027-03-31, before the end.
+        let credential = issue(&w, Level::STAR4, vec![]);
+        w.trust_list.issuers[0].status = status.clone();
+        let judge = |registered_by: Option<&str>| {
+            let source = Ledgered(registered_by.map(t));
+            let report =
+                Verifier::new(Some(&w.trust_list), &source).verify(credential.clone(), &ask());
+            let issuer = report.check(CheckName::Issuer).unwrap().clone();
+            (report.verdict, issuer)
+        };
+        let (verdict, issuer) = judge(None);
+        assert_eq!(verdict, Verdict::Unknown, "{status:?}: {issuer:?}");
+        assert!(issuer.undecided && issuer.detail.contains("--receipt"));
+        assert!(issuer.detail_ja.contains("台帳"));
+        let (verdict, issuer) = judge(Some("2027-03-31T00:05:00Z"));
+        assert_eq!(verdict, Verdict::Valid, "{status:?}: {issuer:?}");
+        assert!(issuer.detail.contains("registered in the ledger"));
+        let (verdict, issuer) = judge(Some("2027-06-01T00:00:00Z"));
+        assert_eq!(verdict, Verdict::Invalid, "{status:?}: {issuer:?}");
+        assert!(!issuer.ok && !issuer.undecided);
+    }
+    // A withdrawal still to come asks for nothing more.
+    let mut w = world();
+    let credential = issue(&w, Level::STAR4, vec![]);
+    w.trust_list.issuers[0].status.state = DesignationState::Withdrawn;
+    w.trust_list.issuers[0].status.since = Some(t("2031-01-01T00:00:00Z"));
+    let report = Verifier::new(Some(&w.trust_list), &Ledgered(None)).verify(credential, &ask());
+    assert_eq!(report.verdict, Verdict::Valid);
+}

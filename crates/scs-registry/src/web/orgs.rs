@@ -186,6 +186,8 @@ struct Shown {
     issuer: String,
     log_index: u64,
     history: Vec<HistoryEvent>,
+    /// Why it no longer counts although its status is clear (`state::Void`), in both languages.
+    void: Option<(String, String)>,
 }
 
 fn shown(value: &Value) -> Option<Shown> {
@@ -203,6 +205,10 @@ fn shown(value: &Value) -> Option<Shown> {
             .to_owned(),
         log_index: value["logIndex"].as_u64().unwrap_or(0),
         history: serde_json::from_value(value["history"].clone()).unwrap_or_default(),
+        void: value["void"]["detailJa"]
+            .as_str()
+            .zip(value["void"]["detail"].as_str())
+            .map(|(ja, en)| (ja.to_owned(), en.to_owned())),
     })
 }
 
@@ -336,7 +342,10 @@ pub async fn organization(
                             @for c in &sorted {
                                 tr {
                                     td { (star(c.level, lang)) }
-                                    td { @if let Some(state) = c.state { (state_label(state, c.reason, lang)) } }
+                                    td {
+                                        @if let Some(state) = c.state { (state_label(state, c.reason, lang)) }
+                                        @if let Some((ja, en)) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(ja, en)) } }
+                                    }
                                     td { (c.valid_from.as_ref().map(date).unwrap_or_default()) " – " (c.valid_until.as_ref().map(date).unwrap_or_default()) }
                                     td { (c.issuer) }
                                     td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
