@@ -183,7 +183,8 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome> {
         );
     }
     if let Some(path) = &args.save {
-        std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?;
+        scs_issuer::durable::write(path, note.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         say!("saved the checkpoint to {}", path.display());
     }
     if args.since.is_none() && args.save.is_none() {
