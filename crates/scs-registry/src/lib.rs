@@ -14,6 +14,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod bulk;
+#[cfg(test)]
+mod crash_disk;
 pub mod demo;
 pub mod directory;
 pub mod error;
