@@ -59,13 +59,20 @@ pub const STATUS_TTL_SECONDS: u64 = 300;
 pub enum LedgerError {
     /// The log files.
     #[error("{error}{advice}", error = .0, advice = what_to_do(.0))]
-    Log(#[from] LogFileError),
+    Log(LogFileError),
     /// The index store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     /// An entry in the log no longer passes its checks, or a checkpoint is not extended.
     #[error("ledger is inconsistent: {0}")]
     Inconsistent(String),
+}
+
+/// Not a `source`: the message already holds it, and the CLI prints causes after it.
+impl From<LogFileError> for LedgerError {
+    fn from(error: LogFileError) -> Self {
+        LedgerError::Log(error)
+    }
 }
 
 /// What the operator does about a log that failed to open: corruption needs a person.

@@ -32,7 +32,8 @@ use scs_core::tlog::{leaf_hash, Hash};
 use scs_issuer::durable::{self, Disk as _};
 use thiserror::Error;
 
-const RECORD: usize = 44;
+/// Bytes of one leaf record.
+pub(crate) const RECORD: usize = 44;
 /// How many of the newest records are re-hashed on open, and how far back a broken record
 /// counts as a torn write: at least the most entries one append writes (the ledger's batch,
 /// checked where it is defined), since a crash can tear any of them.
@@ -138,7 +139,7 @@ fn record_offset(index: u64) -> Result<u64, LogFileError> {
 }
 
 /// A leaf record's hash, entry offset and entry length.
-fn parse_record(record: &[u8; RECORD]) -> (Hash, u64, u32) {
+pub(crate) fn parse_record(record: &[u8; RECORD]) -> (Hash, u64, u32) {
     let mut hash = [0; 32];
     hash.copy_from_slice(&record[..32]);
     let mut offset = [0; 8];
@@ -253,6 +254,13 @@ impl LogFiles {
                 index: good,
                 offset: files.offsets.get(good as usize).copied().unwrap_or(end),
             });
+        }
+        if good < records as u64 {
+            tracing::warn!(
+                kept = good,
+                cut = records as u64 - good,
+                "cutting leaf records a crash tore before they were acknowledged"
+            );
         }
         files.entries_len = files.offsets.get(good as usize).copied().unwrap_or(end);
         files.offsets.truncate(good as usize);

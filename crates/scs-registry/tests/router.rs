@@ -1045,7 +1045,9 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
         "ledger-integrity",
     );
     assert_problem(
-        &world.get(&format!("/v1/log/entries/{}", view.log_index)).await,
+        &world
+            .get(&format!("/v1/log/entries/{}", view.log_index))
+            .await,
         StatusCode::SERVICE_UNAVAILABLE,
         "ledger-integrity",
     );
