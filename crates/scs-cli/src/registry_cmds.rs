@@ -288,8 +288,8 @@ fn describe_check(found: &LogCheck) -> String {
     } else {
         writeln!(
             out,
-            "台帳が破損しています。docs/ARCHITECTURE.md の「Operating」に従ってください / the log \
-             is damaged: follow \"Operating\" in docs/ARCHITECTURE.md (restore from a backup)"
+            "台帳が破損しています。docs/ARCHITECTURE.md の「Operating the log」に従ってください / the log \
+             is damaged: follow \"Operating the log\" in docs/ARCHITECTURE.md (restore from a backup)"
         )
     };
     out

@@ -14,10 +14,12 @@
 //!
 //! # Recovery (start-up)
 //!
-//! The log files recover first (torn tails cut). The indexes then replay, through the same
-//! `verify_entry` + `transition`, every entry past their applied-size marker. A checkpoint is
-//! never signed for a tree that does not extend the last one written: if the log is shorter
-//! than the last checkpoint, or its root at that size differs, the registry refuses to start.
+//! The log files recover first (torn tails cut, never an entry the last checkpoint covers). The
+//! indexes then replay, through the same `verify_entry` + `transition`, every entry past their
+//! applied-size marker. A checkpoint is never signed for a tree that does not extend the last
+//! one written: if the log is shorter than the last checkpoint, or its root at that size
+//! differs, the registry refuses to start (pointing at `scs log check`). A checkpoint file a
+//! crash left unreadable is replaced by one signed from the log.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -79,7 +81,7 @@ impl From<LogFileError> for LedgerError {
 fn what_to_do(error: &LogFileError) -> &'static str {
     match error {
         LogFileError::Corrupt(_) | LogFileError::Integrity { .. } => {
-            ". Run `scs log check --data DIR` and follow \"Operating\" in docs/ARCHITECTURE.md \
+            ". Run `scs log check --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md \
              (restore from a backup)"
         }
         _ => "",
@@ -404,7 +406,7 @@ impl Ledger {
                     };
                     return Err(LedgerError::Inconsistent(format!(
                         "{what}: acknowledged entries were lost or changed. Run `scs log check \
-                         --data DIR` and follow \"Operating\" in docs/ARCHITECTURE.md (restore \
+                         --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md (restore \
                          from a backup) / 署名済みチェックポイントと台帳が一致しません"
                     )));
                 }

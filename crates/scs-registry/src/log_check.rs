@@ -283,3 +283,109 @@ fn log_key_of_trust_list(entry: &[u8], operator: &DidKey) -> Option<PublicKey> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log_files::LogFiles;
+    use scs_core::keys::SecretKey;
+    use scs_core::tlog::{sign_note, tree_hash};
+
+    const ORIGIN: &str = "registry.example/v1/log";
+
+    /// A log of six entries in a fresh folder, with its leaves.
+    fn log() -> (tempfile::TempDir, Vec<Hash>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        let entries: Vec<Vec<u8>> = (0..6).map(|i| format!("entry {i}").into_bytes()).collect();
+        let leaves = log.append(&entries).unwrap();
+        (dir, leaves)
+    }
+
+    fn key() -> SecretKey {
+        SecretKey::from_seed(&[7; 32])
+    }
+
+    fn write_checkpoint(dir: &Path, size: u64, root: Hash) {
+        let body = Checkpoint::new(ORIGIN, size, root).unwrap().body();
+        std::fs::write(
+            dir.join("checkpoint"),
+            sign_note(&body, ORIGIN, &key()).unwrap(),
+        )
+        .unwrap();
+    }
+
+    fn flip_byte_of_entry(dir: &Path, index: u64) {
+        let (log, _) = LogFiles::open(dir).unwrap();
+        let offset = log.entry_offset(index).unwrap() as usize;
+        drop(log);
+        let path = dir.join("entries.bin");
+        let mut raw = std::fs::read(&path).unwrap();
+        raw[offset + 2] ^= 1;
+        std::fs::write(&path, raw).unwrap();
+    }
+
+    fn run(dir: &Path) -> LogCheck {
+        check(dir, &LogKey::Given(key().public())).unwrap()
+    }
+
+    #[test]
+    fn an_intact_log_and_its_checkpoints() {
+        let (dir, leaves) = log();
+        for size in [6, 3] {
+            write_checkpoint(dir.path(), size, tree_hash(&leaves[..size as usize]));
+            let found = run(dir.path());
+            assert_eq!(found.checkpoint, CheckpointCheck::Matches { size });
+            assert_eq!((found.records, found.good, found.first_bad), (6, 6, None));
+            assert!(found.is_intact());
+        }
+        write_checkpoint(dir.path(), 8, tree_hash(&leaves));
+        let found = run(dir.path());
+        assert_eq!(
+            found.checkpoint,
+            CheckpointCheck::Beyond {
+                size: 8,
+                log_size: 6
+            }
+        );
+        assert!(!found.is_intact());
+        write_checkpoint(dir.path(), 5, tree_hash(&leaves));
+        let found = run(dir.path());
+        assert_eq!(found.checkpoint, CheckpointCheck::RootDiffers { size: 5 });
+        assert!(!found.is_intact());
+        let other = check(
+            dir.path(),
+            &LogKey::Given(SecretKey::from_seed(&[8; 32]).public()),
+        )
+        .unwrap();
+        assert!(matches!(other.checkpoint, CheckpointCheck::Unreadable(_)));
+    }
+
+    /// A bad entry the checkpoint covers is damage; past it, among the newest, a torn write the
+    /// registry cuts; with no checkpoint to tell, damage.
+    #[test]
+    fn a_bad_entry_is_damage_unless_past_the_checkpoint() {
+        let (dir, leaves) = log();
+        flip_byte_of_entry(dir.path(), 4);
+        write_checkpoint(dir.path(), 6, tree_hash(&leaves));
+        let found = run(dir.path());
+        let bad = found.first_bad.unwrap();
+        assert_eq!(
+            (bad.index, bad.problem, bad.torn_tail),
+            (4, Problem::Hash, false)
+        );
+        assert_eq!(found.good, 5);
+        assert_eq!(found.checkpoint, CheckpointCheck::Matches { size: 6 });
+        assert!(!found.is_intact());
+
+        write_checkpoint(dir.path(), 4, tree_hash(&leaves[..4]));
+        let found = run(dir.path());
+        assert!(found.first_bad.unwrap().torn_tail);
+        assert!(found.is_intact());
+
+        std::fs::remove_file(dir.path().join("checkpoint")).unwrap();
+        let found = run(dir.path());
+        assert_eq!(found.checkpoint, CheckpointCheck::Missing);
+        assert!(!found.is_intact());
+    }
+}

@@ -20,8 +20,15 @@
 //! `entries.bin` past the last recorded entry (written, never acknowledged) are truncated.
 //! Nothing acknowledged is ever cut: acknowledgement happens after step 2. A record that does
 //! not start where the entry before it ended, or that runs past `entries.bin`, is a torn write
-//! only among the newest records; further back it is corruption, and the log refuses to open
-//! rather than cut acknowledged entries.
+//! only among the newest records; further back, or among the entries the last checkpoint covers
+//! ([`LogFiles::open_keeping`]), it is corruption, and the log refuses to open rather than cut
+//! acknowledged entries. New files' names are synced into the directory before anything is
+//! appended to them.
+//!
+//! # Integrity
+//!
+//! Every read of an entry checks its bytes against its leaf hash ([`LogFileError::Integrity`]):
+//! a disk that changed a byte is caught before the entry is served, replayed or loaded.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -163,7 +170,7 @@ fn check_leaf(index: u64, offset: u64, data: &[u8], hash: &Hash) -> Result<(), L
             index,
             offset,
             "LEDGER ENTRY FAILED ITS INTEGRITY CHECK: the disk changed entries.bin; \
-             run `scs log check` and restore from a backup (docs/ARCHITECTURE.md, Operating)"
+             run `scs log check` and restore from a backup (docs/ARCHITECTURE.md, \"Operating the log\")"
         );
         Err(LogFileError::Integrity { index, offset })
     }

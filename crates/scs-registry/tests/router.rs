@@ -1080,3 +1080,79 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
     );
     assert_eq!(std::fs::read(&entries).unwrap(), raw, "nothing cut");
 }
+
+/// The cost of checking an entry against its leaf on `GET /v1/credentials/{id}` (issue 10 item
+/// 7): the checked read of the credential, a bare positional read of its bytes (what the look-up
+/// did before), and the whole request through the router, each per call over every demo
+/// credential. Run with `cargo test --release -p scs-registry --test router
+/// look_up_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn look_up_cost() {
+    use scs_registry::store::IndexStore;
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
+    let views: Vec<_> = store
+        .scan_prefix(b"c/", usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .collect();
+    let entries = std::fs::File::open(dir.path().join("log/entries.bin")).unwrap();
+    const ROUNDS: usize = 2000;
+    let time = |what: &str, mut each: Box<dyn FnMut(&scs_registry::state::CredentialView)>| {
+        let started = std::time::Instant::now();
+        for _ in 0..ROUNDS {
+            for (_, view) in &views {
+                each(view);
+            }
+        }
+        let per_call = started.elapsed().as_secs_f64() * 1e9 / (ROUNDS * views.len()) as f64;
+        println!("{what}: {per_call:.0} ns per call");
+        per_call
+    };
+    let checked_ledger = Arc::clone(&ledger);
+    let checked = time(
+        "checked read (entry + leaf record + SHA-256)",
+        Box::new(move |view| {
+            let mut buffer = vec![0; view.credential_at.len as usize];
+            checked_ledger.read_credential(view, &mut buffer).unwrap();
+        }),
+    );
+    let bare = time(
+        "bare read of the credential's bytes",
+        Box::new(move |view| {
+            let mut buffer = vec![0; view.credential_at.len as usize];
+            entries
+                .read_exact_at(&mut buffer, view.credential_at.offset)
+                .unwrap();
+        }),
+    );
+    let router = app(AppState::new(Arc::clone(&ledger), None));
+    let requests = 20_000;
+    let started = std::time::Instant::now();
+    for n in 0..requests {
+        let (id, _) = &views[n % views.len()];
+        let response = router
+            .clone()
+            .oneshot(
+                Request::get(format!("/v1/credentials/{id}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.into_body().collect().await.unwrap();
+    }
+    let get = started.elapsed().as_secs_f64() * 1e9 / requests as f64;
+    println!("GET /v1/credentials/{{id}} in process: {get:.0} ns per request");
+    println!(
+        "the check adds {:.0} ns: {:.2}x the request without it",
+        checked - bare,
+        get / (get - (checked - bare))
+    );
+}
