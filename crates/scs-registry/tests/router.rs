@@ -1051,6 +1051,11 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
         StatusCode::SERVICE_UNAVAILABLE,
         "ledger-integrity",
     );
+    assert_eq!(
+        world.get(&format!("/credentials/{id}")).await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the certificate page"
+    );
     let fine = world.get(&format!("/v1/credentials/{other}")).await;
     assert_eq!(fine.status, StatusCode::OK, "{}", fine.json);
 
