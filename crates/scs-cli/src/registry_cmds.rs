@@ -278,8 +278,15 @@ fn describe_check(found: &LogCheck) -> String {
         ),
         CheckpointCheck::Unreadable(reason) => writeln!(
             out,
-            "! チェックポイントを確認できません / the checkpoint is not one signed by the log key \
-             ({reason}): the registry signs a new one from the log when it starts"
+            "! チェックポイントが壊れています / the checkpoint is not a whole signed note \
+             ({reason}), as a power cut can leave it: the registry signs a new one from the log \
+             when it starts"
+        ),
+        CheckpointCheck::Foreign(reason) => writeln!(
+            out,
+            "✗ チェックポイントの署名がログ鍵と一致しません / the checkpoint is not signed by the \
+             log key ({reason}): check --log-key / --operator-key; the registry refuses to start \
+             with it"
         ),
         _ => Ok(()),
     };

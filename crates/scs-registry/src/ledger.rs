@@ -186,6 +186,14 @@ fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Why the checkpoint file gives no checkpoint.
+enum Unusable {
+    /// Not a whole signed note: a write a power cut tore (or an older version's unsynced one).
+    Torn(String),
+    /// A whole note, but not a checkpoint this log's key signed: no crash does that.
+    Foreign(String),
+}
+
 /// Where the last checkpoint written is kept.
 fn checkpoint_path(dir: &Path) -> PathBuf {
     dir.join("log").join("checkpoint")
@@ -385,10 +393,19 @@ impl Ledger {
     fn check_and_sign_checkpoint(&self, last: Option<&[u8]>) -> Result<(), LedgerError> {
         match last.map(|text| self.open_checkpoint(text)) {
             None => tracing::info!("no checkpoint yet: signing one for the log"),
-            Some(Err(reason)) => tracing::warn!(
+            Some(Err(Unusable::Torn(reason))) => tracing::warn!(
                 "the last checkpoint is unreadable ({reason}), as a power cut can leave it: \
                  signing a new one from the log, which is the source of truth"
             ),
+            Some(Err(Unusable::Foreign(reason))) => {
+                return Err(LedgerError::Inconsistent(format!(
+                    "the last checkpoint is whole but not signed by this registry's log key \
+                     ({reason}), which no power cut does. If the log key was changed on purpose, \
+                     move log/checkpoint aside and start again; otherwise run `scs log check \
+                     --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md / \
+                     チェックポイントの署名がログ鍵と一致しません"
+                )));
+            }
             Some(Ok(last)) => {
                 let tree = read_lock(&self.tree);
                 if tree.root(last.size()) != Some(*last.root()) {
@@ -417,11 +434,17 @@ impl Ledger {
     }
 
     /// A checkpoint note signed by this log's key, or why it is not one.
-    fn open_checkpoint(&self, text: &[u8]) -> Result<Checkpoint, String> {
-        let body = tlog::NoteVerifier::new(&self.origin, self.keys.log.public())
-            .and_then(|verifier| verifier.verify(text).map(str::to_owned))
-            .map_err(|e| e.to_string())?;
-        Checkpoint::parse(&body).map_err(|e| e.to_string())
+    fn open_checkpoint(&self, text: &[u8]) -> Result<Checkpoint, Unusable> {
+        let verifier = tlog::NoteVerifier::new(&self.origin, self.keys.log.public())
+            .map_err(|e| Unusable::Foreign(e.to_string()))?;
+        let body = verifier.verify(text).map_err(|error| match error {
+            // A write cut short: a last line without its newline, zeros, half a character.
+            tlog::NoteError::Malformed(_) | tlog::NoteError::TooLarge(_) => {
+                Unusable::Torn(error.to_string())
+            }
+            other => Unusable::Foreign(other.to_string()),
+        })?;
+        Checkpoint::parse(body).map_err(|e| Unusable::Foreign(e.to_string()))
     }
 
     fn sign_checkpoint(&self) -> Result<(), std::io::Error> {
@@ -1021,12 +1044,14 @@ mod tests {
         let origin = ledger.origin().to_owned();
         drop(ledger);
         let other_root = tlog::leaf_hash(b"not this log");
-        for (what, size, root) in [
-            ("beyond the log", size + 5, root),
-            ("another root", size, other_root),
+        let other_key = SecretKey::from_seed(&[9; 32]);
+        for (what, size, root, key) in [
+            ("beyond the log", size + 5, root, log_key()),
+            ("another root", size, other_root, log_key()),
+            ("another key", size, root, other_key),
         ] {
             let body = Checkpoint::new(&origin, size, root).unwrap().body();
-            let note = tlog::sign_note(&body, &origin, &log_key()).unwrap();
+            let note = tlog::sign_note(&body, &origin, &key).unwrap();
             std::fs::write(checkpoint_path(dir.path()), &note).unwrap();
             let error = open(Arc::new(RealDisk), dir.path(), store.clone())
                 .map(|_| ())

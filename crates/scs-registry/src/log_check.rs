@@ -16,7 +16,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use scs_core::keys::{DidKey, PublicKey};
-use scs_core::tlog::{leaf_hash, Checkpoint, Frontier, Hash, NoteVerifier};
+use scs_core::tlog::{leaf_hash, Checkpoint, Frontier, Hash, NoteError, NoteVerifier};
 use scs_core::trust_list::TRUST_LIST_TYPE;
 
 use crate::log_files::{parse_record, LogFileError, MAX_ENTRY_BYTES, RECHECK, RECORD};
@@ -66,8 +66,11 @@ pub struct BadEntry {
 pub enum CheckpointCheck {
     /// No checkpoint file: the registry signs one when it starts.
     Missing,
-    /// Not a checkpoint signed by the log key (empty or torn by a crash, or another key's).
+    /// Not a whole signed note (empty or torn by a crash): the registry signs a new one.
     Unreadable(String),
+    /// A whole note the log key did not sign (or a wrong key was given): the registry refuses
+    /// to start with it.
+    Foreign(String),
     /// No log key: none given, and no trust list in the log signed by the operator key.
     NoLogKey,
     /// Signed by the log key, and the log's root at its size is its root.
@@ -109,7 +112,9 @@ impl LogCheck {
         self.first_bad.is_none_or(|bad| bad.torn_tail)
             && !matches!(
                 self.checkpoint,
-                CheckpointCheck::Beyond { .. } | CheckpointCheck::RootDiffers { .. }
+                CheckpointCheck::Beyond { .. }
+                    | CheckpointCheck::RootDiffers { .. }
+                    | CheckpointCheck::Foreign(_)
             )
     }
 }
@@ -175,10 +180,17 @@ fn judge_checkpoint(
 ) -> CheckpointCheck {
     let verified = NoteVerifier::new(origin, *log_key)
         .and_then(|verifier| verifier.verify(note).map(str::to_owned))
-        .map_err(|e| e.to_string())
-        .and_then(|body| Checkpoint::parse(&body).map_err(|e| e.to_string()));
+        .map_err(|error| match error {
+            NoteError::Malformed(_) | NoteError::TooLarge(_) => {
+                CheckpointCheck::Unreadable(error.to_string())
+            }
+            other => CheckpointCheck::Foreign(other.to_string()),
+        })
+        .and_then(|body| {
+            Checkpoint::parse(&body).map_err(|e| CheckpointCheck::Foreign(e.to_string()))
+        });
     match verified {
-        Err(reason) => CheckpointCheck::Unreadable(reason),
+        Err(unusable) => unusable,
         Ok(checkpoint) if checkpoint.size() > scan.records => CheckpointCheck::Beyond {
             size: checkpoint.size(),
             log_size: scan.records,
@@ -358,7 +370,12 @@ mod tests {
             &LogKey::Given(SecretKey::from_seed(&[8; 32]).public()),
         )
         .unwrap();
-        assert!(matches!(other.checkpoint, CheckpointCheck::Unreadable(_)));
+        assert!(matches!(other.checkpoint, CheckpointCheck::Foreign(_)));
+        assert!(!other.is_intact());
+        std::fs::write(dir.path().join("checkpoint"), b"").unwrap();
+        let torn = run(dir.path());
+        assert!(matches!(torn.checkpoint, CheckpointCheck::Unreadable(_)));
+        assert!(torn.is_intact(), "the registry signs a new one");
     }
 
     /// A bad entry the checkpoint covers is damage; past it, among the newest, a torn write the
