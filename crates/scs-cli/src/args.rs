@@ -264,6 +264,24 @@ pub struct LookupArgs {
 pub enum LogCommand {
     /// Check the registry's checkpoint, and that it is consistent with one saved earlier.
     Audit(AuditArgs),
+    /// Check a registry's log on disk (offline): every entry against its leaf, the checkpoint's
+    /// root and signature. Exit 0 intact, 1 damaged (names the first bad entry), 2 bad usage.
+    Check(CheckArgs),
+}
+
+/// `scs log check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The registry's data folder (holding `log/`).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The log's public key (file or did:key). Default: the one named by the newest trust list
+    /// in the log that the operator key signed.
+    #[arg(long)]
+    pub log_key: Option<String>,
+    /// The operator key that signed the trust lists in the log (needed without --log-key).
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
 }
 
 /// `scs log audit`

@@ -46,7 +46,7 @@ impl Anchor {
                 "--demo trusts the demo operator key and cannot be combined with --operator-key or SCS_OPERATOR_KEY (unset it to try the demo) / --demo は --operator-key や SCS_OPERATOR_KEY と同時に指定できません"
             ),
             (Some(given), false) => Ok(Self::Configured(
-                parse_operator_key(given)
+                parse_public_key(given)
                     .context("the operator key (--operator-key or SCS_OPERATOR_KEY)")?,
             )),
             (None, true) => Ok(Self::Demo(demo_operator()?)),
@@ -109,8 +109,8 @@ pub fn missing_anchor() -> Message {
     )
 }
 
-/// An operator key: a did:key string, or the path of a public key file.
-fn parse_operator_key(given: &str) -> Result<DidKey> {
+/// A public key given by the user: a did:key string, or the path of a public key file.
+pub fn parse_public_key(given: &str) -> Result<DidKey> {
     if given.starts_with("did:key:") {
         Ok(DidKey::parse(given)?)
     } else {

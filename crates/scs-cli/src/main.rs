@@ -49,6 +49,9 @@ fn main() -> ExitCode {
         Command::Log {
             command: LogCommand::Audit(a),
         } => registry_cmds::audit(&a),
+        Command::Log {
+            command: LogCommand::Check(a),
+        } => registry_cmds::check(&a),
     };
     match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,

@@ -184,7 +184,8 @@ fn draw(text: &str, out: &Path) -> Result<()> {
         Target::Svg => symbol.to_svg().into_bytes(),
         Target::Text => format!("{text}\n").into_bytes(),
     };
-    std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    scs_issuer::durable::write(out, &bytes)
+        .with_context(|| format!("cannot write {}", out.display()))?;
     crate::say!("{summary} → {}", out.display());
     Ok(())
 }

@@ -8,10 +8,11 @@ use base64::Engine;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{Reason, RequestBody};
 use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
+use scs_registry::log_check::{self, CheckpointCheck, LogCheck, LogKey, Problem};
 
-use crate::args::{AuditArgs, LookupArgs, StatusChangeArgs};
+use crate::args::{AuditArgs, CheckArgs, LookupArgs, StatusChangeArgs};
 use crate::client::Registry;
-use crate::keys::{load_secret, read_bounded, Anchor};
+use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
 use crate::{emit, say, Outcome};
 
 /// Which status change.
@@ -187,11 +188,120 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome> {
         );
     }
     if let Some(path) = &args.save {
-        std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?;
+        scs_issuer::durable::write(path, note.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         say!("saved the checkpoint to {}", path.display());
     }
     if args.since.is_none() && args.save.is_none() {
         say!("tip: save it (--save cp.txt) and audit later with --since cp.txt");
     }
     Ok(Outcome::Yes)
+}
+
+/// `scs log check --data DIR`: exit 0 when the log on disk is intact, 1 when it is damaged.
+pub fn check(args: &CheckArgs) -> Result<Outcome> {
+    let log_dir = args.data.join("log");
+    if !log_dir.join("leaves.bin").is_file() || !log_dir.join("entries.bin").is_file() {
+        return Err(anyhow!(
+            "{} holds no log (log/entries.bin and log/leaves.bin) / 台帳がありません",
+            args.data.display()
+        ));
+    }
+    let key = match &args.log_key {
+        Some(given) => LogKey::Given(*parse_public_key(given)?.public_key()),
+        None => LogKey::FromTrustLists(Anchor::resolve(&args.anchor)?.require()?.clone()),
+    };
+    let found = log_check::check(&log_dir, &key)
+        .with_context(|| format!("cannot read the log in {}", log_dir.display()))?;
+    if found.checkpoint == CheckpointCheck::NoLogKey {
+        return Err(anyhow!(
+            "no trust list in the log is signed by the operator key: give --log-key, or the \
+             --operator-key that signed them / ログ鍵が分かりません"
+        ));
+    }
+    emit(&describe_check(&found));
+    Ok(if found.is_intact() {
+        Outcome::Yes
+    } else {
+        Outcome::No
+    })
+}
+
+/// The bilingual lines of a log check.
+fn describe_check(found: &LogCheck) -> String {
+    let mut out = String::new();
+    let _ = match found.first_bad {
+        None => writeln!(
+            out,
+            "✓ 全 {} エントリのハッシュが一致 / all {} entries hash to their leaves",
+            found.records, found.records
+        ),
+        Some(bad) if bad.torn_tail => writeln!(
+            out,
+            "! エントリ {} 以降は未確定の書き込みです（起動時に切り詰められます） / entries from \
+             {} were never acknowledged (a crash tore the last write): the registry cuts them \
+             when it starts",
+            bad.index, bad.index
+        ),
+        Some(bad) => {
+            let what = match bad.problem {
+                Problem::Hash => "its bytes do not hash to its leaf / ハッシュ不一致",
+                Problem::Place => {
+                    "its record does not follow the entry before it / レコードの位置が不正"
+                }
+                _ => "damaged / 破損",
+            };
+            writeln!(
+                out,
+                "✗ エントリ {} (entries.bin のバイト {}) が破損しています / entry {} (byte {} of \
+                 entries.bin) is damaged: {what}; {} of {} entries check",
+                bad.index, bad.offset, bad.index, bad.offset, found.good, found.records
+            )
+        }
+    };
+    let _ = match &found.checkpoint {
+        CheckpointCheck::Matches { size } => writeln!(
+            out,
+            "✓ チェックポイント（サイズ {size}）の署名と根が台帳と一致 / checkpoint of size {size}: \
+             signed by the log key, and the log's root at that size is its root"
+        ),
+        CheckpointCheck::Beyond { size, log_size } => writeln!(
+            out,
+            "✗ チェックポイントが台帳より大きい / the checkpoint covers {size} entries but the log \
+             holds {log_size}: acknowledged entries are lost"
+        ),
+        CheckpointCheck::RootDiffers { size } => writeln!(
+            out,
+            "✗ チェックポイントの根が台帳と一致しません / the log's root at size {size} differs \
+             from the checkpoint's: acknowledged entries changed"
+        ),
+        CheckpointCheck::Missing => writeln!(
+            out,
+            "! チェックポイントがありません / no checkpoint file: the registry signs one from the \
+             log when it starts"
+        ),
+        CheckpointCheck::Unreadable(reason) => writeln!(
+            out,
+            "! チェックポイントが壊れています / the checkpoint is not a whole signed note \
+             ({reason}), as a power cut can leave it: the registry signs a new one from the log \
+             when it starts"
+        ),
+        CheckpointCheck::Foreign(reason) => writeln!(
+            out,
+            "✗ チェックポイントの署名がログ鍵と一致しません / the checkpoint is not signed by the \
+             log key ({reason}): check --log-key / --operator-key; the registry refuses to start \
+             with it"
+        ),
+        _ => Ok(()),
+    };
+    let _ = if found.is_intact() {
+        writeln!(out, "台帳は無傷です / the log is intact")
+    } else {
+        writeln!(
+            out,
+            "台帳が破損しています。docs/ARCHITECTURE.md の「Operating the log」に従ってください / the log \
+             is damaged: follow \"Operating the log\" in docs/ARCHITECTURE.md (restore from a backup)"
+        )
+    };
+    out
 }

@@ -63,9 +63,11 @@ pub fn load(path: &Path, operator: &DidKey) -> Result<TrustList> {
     TrustList::from_signed_bytes(&bytes, operator).with_context(|| format!("{}", path.display()))
 }
 
-/// Writes pretty JSON with a trailing newline.
+/// Writes pretty JSON with a trailing newline, durably (a credential or receipt the user was
+/// told is saved survives a power cut).
 pub fn write_json(path: &Path, value: &Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    scs_issuer::durable::write(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -215,7 +215,7 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
     match &args.out {
         Some(path) => {
             let bom = if args.json { "" } else { "\u{FEFF}" };
-            std::fs::write(path, format!("{bom}{report}"))
+            scs_issuer::durable::write(path, format!("{bom}{report}").as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
         }
         None => crate::emit(&report),

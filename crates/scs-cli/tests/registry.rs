@@ -553,6 +553,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
             &url,
             "--out",
             "cred.json",
+            "--demo",
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -587,7 +588,17 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
     std::fs::write(d.join("trust-list.json"), edition.to_string()).unwrap();
 
     // With the receipt (found beside the credential), and online from the log without it.
-    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    let run = scs(
+        d,
+        &[
+            "verify",
+            "cred.json",
+            "--registry",
+            &url,
+            "--json",
+            "--demo",
+        ],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let with_receipt = run.json();
     assert!(with_receipt["checks"][1]["detail"]
@@ -595,7 +606,17 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
         .unwrap()
         .contains("registered in the ledger"));
     std::fs::rename(d.join("cred.receipt.json"), d.join("kept.receipt.json")).unwrap();
-    let run = scs(d, &["verify", "cred.json", "--registry", &url, "--json"]);
+    let run = scs(
+        d,
+        &[
+            "verify",
+            "cred.json",
+            "--registry",
+            &url,
+            "--json",
+            "--demo",
+        ],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.json()["checks"][1], with_receipt["checks"][1]);
 
@@ -608,6 +629,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
         "--offline",
         "--trust-list",
         "trust-list.json",
+        "--demo",
     ];
     let mut lists = Vec::new();
     for (n, entry) in credential["credentialStatus"]
@@ -660,6 +682,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
             "--registry",
             &url,
             "--json",
+            "--demo",
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -667,4 +690,101 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(!run.stdout.contains("void"), "{}", run.stdout);
     assert_eq!(server.terminate(), 0);
+}
+
+/// Issue 10 item 7: `scs log check` passes a data folder the demo registry wrote, names the
+/// entry where one byte in the middle of `entries.bin` was flipped (exit 1), and the registry
+/// then refuses to start rather than serve or cut it, pointing at the check.
+#[test]
+fn log_check_names_a_flipped_byte_and_the_registry_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, free_port());
+    assert_eq!(server.terminate(), 0);
+    let data_arg = data.to_str().unwrap();
+
+    let run = scs(dir.path(), &["log", "check", "--data", data_arg, "--demo"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("the log is intact"), "{}", run.stdout);
+    let log_key = demo("registry-log.pub");
+    let run = scs(
+        dir.path(),
+        &[
+            "log",
+            "check",
+            "--data",
+            data_arg,
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("signed by the log key"),
+        "{}",
+        run.stdout
+    );
+
+    // The entry holding the middle byte, found from its leaf record.
+    let entries = data.join("log/entries.bin");
+    let mut raw = std::fs::read(&entries).unwrap();
+    let middle = raw.len() as u64 / 2;
+    let leaves = std::fs::read(data.join("log/leaves.bin")).unwrap();
+    let (index, offset) = leaves
+        .chunks_exact(44)
+        .enumerate()
+        .map(|(index, record)| {
+            let offset = u64::from_be_bytes(record[32..40].try_into().unwrap());
+            let len = u64::from(u32::from_be_bytes(record[40..44].try_into().unwrap()));
+            (index, offset, len)
+        })
+        .find(|&(_, offset, len)| (offset..offset + len).contains(&middle))
+        .map(|(index, offset, _)| (index, offset))
+        .unwrap();
+    raw[middle as usize] ^= 0x01;
+    std::fs::write(&entries, &raw).unwrap();
+
+    let run = scs(dir.path(), &["log", "check", "--data", data_arg, "--demo"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("entry {index} (byte {offset} of entries.bin)")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("the log is damaged"), "{}", run.stdout);
+
+    let serve = scs(
+        &repo(),
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data_arg,
+        ],
+    );
+    assert_eq!(serve.code, 2, "{}{}", serve.stdout, serve.stderr);
+    assert!(
+        serve
+            .error_line()
+            .contains(&format!("ledger entry {index} "))
+            && serve.error_line().contains("scs log check"),
+        "{}",
+        serve.stderr
+    );
+    assert_eq!(std::fs::read(&entries).unwrap(), raw, "nothing cut");
+
+    let run = scs(
+        dir.path(),
+        &[
+            "log",
+            "check",
+            "--data",
+            dir.path().join("none").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("holds no log"), "{}", run.stderr);
 }

@@ -2,17 +2,19 @@
 //!
 //! `NAME.key` holds the Multikey secret (`z3u2…`, multicodec 0x8026) after `#` comment lines; it
 //! is created with mode 0600 and refused when group or others can read it, as ssh does.
-//! `NAME.pub` holds the `did:key`. Demo keys carry the [`DEMO_MARK`] comment so that the
+//! `NAME.pub` holds the `did:key`. Both are created, never replaced, and synced with their
+//! directory ([`durable::create_new`]). Demo keys carry the [`DEMO_MARK`] comment so that the
 //! registry and the CLI can tell them apart and refuse them outside `--demo`.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rand_core::{OsRng, RngCore};
 use scs_core::keys::{DidKey, KeyError, SecretKey};
 use thiserror::Error;
 use zeroize::Zeroizing;
+
+use crate::durable;
 
 /// The comment that marks a demo or test key.
 pub const DEMO_MARK: &str = "# DEMO KEY";
@@ -97,23 +99,14 @@ pub fn write_pair(
         "# SCS Ed25519 secret key (Multikey). Keep it private: mode 0600, never share.\n".to_owned()
     };
     let secret = Zeroizing::new(format!("{header}{}\n", key.to_multikey().as_str()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&secret_path).map_err(io(&secret_path))?;
-    file.write_all(secret.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io(&secret_path))?;
+    durable::create_new(&secret_path, secret.as_bytes(), 0o600).map_err(io(&secret_path))?;
     let public_header = if demo {
         format!("{DEMO_MARK}: public half.\n")
     } else {
         String::new()
     };
-    fs::write(&public_path, format!("{public_header}{did}\n")).map_err(io(&public_path))?;
+    let public = format!("{public_header}{did}\n");
+    durable::create_new(&public_path, public.as_bytes(), 0o644).map_err(io(&public_path))?;
     Ok((secret_path, public_path, did))
 }
 

@@ -4,6 +4,7 @@
 //! are read and written; the signing itself is `scs_core::proof`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod durable;
 pub mod keyfile;
 
 use rand_core::{OsRng, RngCore};

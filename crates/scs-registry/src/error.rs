@@ -40,6 +40,19 @@ pub enum ApiError {
     OutOfRange(String),
     /// The registry cannot take writes now (storage failure; details are logged, not shown).
     Unavailable,
+    /// A ledger entry's bytes no longer hash to its leaf: the disk is corrupt, and the entry is
+    /// not served (logged loudly; the operator restores from a backup).
+    LedgerCorrupt,
+}
+
+/// Reading the log failed: a corrupt entry says so, anything else is unavailability.
+impl From<crate::log_files::LogFileError> for ApiError {
+    fn from(error: crate::log_files::LogFileError) -> Self {
+        match error {
+            crate::log_files::LogFileError::Integrity { .. } => ApiError::LedgerCorrupt,
+            _ => ApiError::Unavailable,
+        }
+    }
 }
 
 impl ApiError {
@@ -128,6 +141,12 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Registry temporarily unavailable / 一時的に利用できません",
+                None,
+            ),
+            LedgerCorrupt => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ledger-integrity",
+                "Ledger entry failed its integrity check / 台帳エントリが整合性検査に失敗しました",
                 None,
             ),
         }

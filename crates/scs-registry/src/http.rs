@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::ledger::{Committed, Ledger};
+use crate::log_files::LogFileError;
 use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
 
@@ -263,10 +264,7 @@ async fn register(
             .tree()
             .inclusion_proof(log_index, size)
             .unwrap_or_default();
-        let logged = app
-            .ledger
-            .entry(log_index)
-            .map_err(|_| ApiError::Unavailable)?;
+        let logged = app.ledger.entry(log_index).map_err(ApiError::from)?;
         return Ok(Json(json!({
             "id": id.to_string(),
             "entry": String::from_utf8_lossy(&logged),
@@ -362,8 +360,8 @@ async fn get_credential(
     let void = app.ledger.void(&view.history, now);
     let body = credential_answer(&view, now, void, |buffer| {
         app.ledger
-            .read_credential(view.credential_at, buffer)
-            .map_err(|_| ApiError::Unavailable)
+            .read_credential(&view, buffer)
+            .map_err(ApiError::from)
     })?;
     Ok((
         [(
@@ -820,7 +818,7 @@ async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<R
             return Err(ApiError::NotFound("entry bundle not yet complete".into()));
         }
         let entries = range
-            .map(|i| app.ledger.entry(i).map_err(|_| ApiError::Unavailable))
+            .map(|i| app.ledger.entry(i).map_err(ApiError::from))
             .collect::<Result<Vec<_>, _>>()?;
         bundle.encode(&entries).map_err(|_| ApiError::Unavailable)?
     } else {
@@ -847,10 +845,10 @@ async fn log_entry(
     let index: u64 = index
         .parse()
         .map_err(|_| ApiError::BadParameter("entry index".into()))?;
-    let bytes = app
-        .ledger
-        .entry(index)
-        .map_err(|_| ApiError::OutOfRange(format!("no entry {index}")))?;
+    let bytes = app.ledger.entry(index).map_err(|error| match error {
+        LogFileError::NotFound(_) => ApiError::OutOfRange(format!("no entry {index}")),
+        other => ApiError::from(other),
+    })?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
@@ -877,7 +875,7 @@ async fn inclusion_proof(
         .ledger
         .entry(q.index)
         .map(|e| scs_core::tlog::leaf_hash(&e))
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(ApiError::from)?;
     Ok(Json(
         json!({"index": q.index, "treeSize": size, "leafHash": STANDARD.encode(leaf.0), "proof": b64(&proof)}),
     ))

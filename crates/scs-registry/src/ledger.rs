@@ -14,10 +14,12 @@
 //!
 //! # Recovery (start-up)
 //!
-//! The log files recover first (torn tails cut). The indexes then replay, through the same
-//! `verify_entry` + `transition`, every entry past their applied-size marker. A checkpoint is
-//! never signed for a tree that does not extend the last one written: if the log is shorter
-//! than the last checkpoint, or its root at that size differs, the registry refuses to start.
+//! The log files recover first (torn tails cut, never an entry the last checkpoint covers). The
+//! indexes then replay, through the same `verify_entry` + `transition`, every entry past their
+//! applied-size marker. A checkpoint is never signed for a tree that does not extend the last
+//! one written: if the log is shorter than the last checkpoint, or its root at that size
+//! differs, the registry refuses to start (pointing at `scs log check`). A checkpoint file a
+//! crash left unreadable is replaced by one signed from the log.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -39,11 +41,12 @@ use crate::error::ApiError;
 use crate::log_files::{EntryReader, LogFileError, LogFiles};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
-    self, keys, read_bits, CredentialView, Effect, FileSpan, LoggedEntry, Overlay, Registered,
+    self, keys, read_bits, CredentialView, Effect, LoggedEntry, Overlay, Registered,
     RegistryIdentity, VerifiedEntry,
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
+use scs_issuer::durable::{self, Disk, RealDisk};
 use scs_issuer::now;
 
 /// Most entries committed with one fsync.
@@ -58,14 +61,32 @@ pub const STATUS_TTL_SECONDS: u64 = 300;
 #[non_exhaustive]
 pub enum LedgerError {
     /// The log files.
-    #[error(transparent)]
-    Log(#[from] LogFileError),
+    #[error("{error}{advice}", error = .0, advice = what_to_do(.0))]
+    Log(LogFileError),
     /// The index store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     /// An entry in the log no longer passes its checks, or a checkpoint is not extended.
     #[error("ledger is inconsistent: {0}")]
     Inconsistent(String),
+}
+
+/// Not a `source`: the message already holds it, and the CLI prints causes after it.
+impl From<LogFileError> for LedgerError {
+    fn from(error: LogFileError) -> Self {
+        LedgerError::Log(error)
+    }
+}
+
+/// What the operator does about a log that failed to open: corruption needs a person.
+fn what_to_do(error: &LogFileError) -> &'static str {
+    match error {
+        LogFileError::Corrupt(_) | LogFileError::Integrity { .. } => {
+            ". Run `scs log check --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md \
+             (restore from a backup)"
+        }
+        _ => "",
+    }
 }
 
 /// The registry's signing keys.
@@ -128,6 +149,8 @@ pub struct Ledger {
     keys: RegistryKeys,
     origin: String,
     dir: PathBuf,
+    /// Where the checkpoint is read and written.
+    disk: Arc<dyn Disk>,
     log: RwLock<LogFiles>,
     entry_reader: EntryReader,
     tree: RwLock<Tree>,
@@ -167,6 +190,37 @@ fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Why the checkpoint file gives no checkpoint.
+enum Unusable {
+    /// Not a whole signed note: a write a power cut tore (or an older version's unsynced one).
+    Torn(String),
+    /// A whole note, but not a checkpoint this log's key signed: no crash does that.
+    Foreign(String),
+}
+
+/// Where the last checkpoint written is kept.
+fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("log").join("checkpoint")
+}
+
+/// The checkpoint file's bytes, `None` when there is none (a new log, or a power cut took it).
+fn read_checkpoint(disk: &dyn Disk, path: &Path) -> Result<Option<Vec<u8>>, LedgerError> {
+    match disk.read(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(LedgerError::Log(error.into())),
+    }
+}
+
+/// The tree size a checkpoint note claims (its second line), unverified; 0 if it has none.
+fn claimed_size(note: &[u8]) -> u64 {
+    std::str::from_utf8(note)
+        .ok()
+        .and_then(|text| text.lines().nth(1))
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(0)
+}
+
 impl Ledger {
     /// Opens the ledger in `dir`: recovers the log, replays lagging indexes, checks the last
     /// checkpoint, and writes `genesis` as entry 0 of a new log.
@@ -177,7 +231,25 @@ impl Ledger {
         keys: RegistryKeys,
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
-        let (mut log, hashes) = LogFiles::open(&dir.join("log"))?;
+        Self::open_on(Arc::new(RealDisk), dir, store, operator, keys, genesis)
+    }
+
+    /// [`Self::open`], reading and writing the checkpoint through `disk` (a test stands in a
+    /// file system that forgets what was not synced).
+    pub fn open_on(
+        disk: Arc<dyn Disk>,
+        dir: &Path,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: &Value,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let checkpoint_text = read_checkpoint(disk.as_ref(), &checkpoint_path(dir))?;
+        // Entries a checkpoint covered were acknowledged: recovery must never cut them. The
+        // size is read before the signature can be checked (that needs the log's origin), so a
+        // forged one can only make the log refuse to cut, never accept anything.
+        let acknowledged = checkpoint_text.as_deref().map_or(0, claimed_size);
+        let (mut log, hashes) = LogFiles::open_keeping(&dir.join("log"), acknowledged)?;
         let mut tree = Tree::from_leaves(hashes, log.leaf_hashes()?);
         if log.size() == 0 {
             state::verify_entry(genesis.clone(), &operator)
@@ -210,6 +282,7 @@ impl Ledger {
             keys,
             origin,
             dir: dir.to_owned(),
+            disk,
             log: RwLock::new(log),
             entry_reader,
             tree: RwLock::new(tree),
@@ -226,7 +299,7 @@ impl Ledger {
             writer: Mutex::new(None),
         };
         ledger.replay()?;
-        ledger.check_and_sign_checkpoint()?;
+        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
         Ok(Arc::new(ledger))
     }
 
@@ -314,29 +387,69 @@ impl Ledger {
         Ok(())
     }
 
-    fn checkpoint_path(&self) -> PathBuf {
-        self.dir.join("log").join("checkpoint")
-    }
-
-    /// Refuses to go on if the tree does not extend the last checkpoint written; then signs one
-    /// for the current size.
-    fn check_and_sign_checkpoint(&self) -> Result<(), LedgerError> {
-        if let Ok(text) = std::fs::read_to_string(self.checkpoint_path()) {
-            let last = tlog::NoteVerifier::new(&self.origin, self.keys.log.public())
-                .and_then(|v| v.verify(text.as_bytes()).map(str::to_owned))
-                .map_err(|e| e.to_string())
-                .and_then(|body| Checkpoint::parse(&body).map_err(|e| e.to_string()))
-                .map_err(|e| LedgerError::Inconsistent(format!("last checkpoint: {e}")))?;
-            let tree = read_lock(&self.tree);
-            if tree.root(last.size()) != Some(*last.root()) {
+    /// Refuses to go on if the tree does not extend the last checkpoint written (`last`, the
+    /// file's bytes); then signs one for the current size.
+    ///
+    /// The log is the source of truth: a checkpoint file a power cut left empty, torn or
+    /// missing is replaced by one signed from the log (a warning says so). A readable
+    /// checkpoint the log does not extend — larger than the log, or another root at its size —
+    /// is a state no power cut leaves: acknowledged entries were lost or changed, and the
+    /// registry refuses to start.
+    fn check_and_sign_checkpoint(&self, last: Option<&[u8]>) -> Result<(), LedgerError> {
+        match last.map(|text| self.open_checkpoint(text)) {
+            None => tracing::info!("no checkpoint yet: signing one for the log"),
+            Some(Err(Unusable::Torn(reason))) => tracing::warn!(
+                "the last checkpoint is unreadable ({reason}), as a power cut can leave it: \
+                 signing a new one from the log, which is the source of truth"
+            ),
+            Some(Err(Unusable::Foreign(reason))) => {
                 return Err(LedgerError::Inconsistent(format!(
-                    "the log does not extend the last checkpoint (size {})",
-                    last.size()
+                    "the last checkpoint is whole but not signed by this registry's log key \
+                     ({reason}), which no power cut does. If the log key was changed on purpose, \
+                     move log/checkpoint aside and start again; otherwise run `scs log check \
+                     --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md / \
+                     チェックポイントの署名がログ鍵と一致しません"
                 )));
+            }
+            Some(Ok(last)) => {
+                let tree = read_lock(&self.tree);
+                if tree.root(last.size()) != Some(*last.root()) {
+                    let what = if last.size() > tree.size() {
+                        format!(
+                            "the last checkpoint covers {} entries but the log holds only {}",
+                            last.size(),
+                            tree.size()
+                        )
+                    } else {
+                        format!(
+                            "the log's root at size {} differs from the last checkpoint's",
+                            last.size()
+                        )
+                    };
+                    return Err(LedgerError::Inconsistent(format!(
+                        "{what}: acknowledged entries were lost or changed. Run `scs log check \
+                         --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md (restore \
+                         from a backup) / 署名済みチェックポイントと台帳が一致しません"
+                    )));
+                }
             }
         }
         self.sign_checkpoint()
-            .map_err(|e| LedgerError::Inconsistent(e.to_string()))
+            .map_err(|e| LedgerError::Inconsistent(format!("cannot write the checkpoint: {e}")))
+    }
+
+    /// A checkpoint note signed by this log's key, or why it is not one.
+    fn open_checkpoint(&self, text: &[u8]) -> Result<Checkpoint, Unusable> {
+        let verifier = tlog::NoteVerifier::new(&self.origin, self.keys.log.public())
+            .map_err(|e| Unusable::Foreign(e.to_string()))?;
+        let body = verifier.verify(text).map_err(|error| match error {
+            // A write cut short: a last line without its newline, zeros, half a character.
+            tlog::NoteError::Malformed(_) | tlog::NoteError::TooLarge(_) => {
+                Unusable::Torn(error.to_string())
+            }
+            other => Unusable::Foreign(other.to_string()),
+        })?;
+        Checkpoint::parse(body).map_err(|e| Unusable::Foreign(e.to_string()))
     }
 
     fn sign_checkpoint(&self) -> Result<(), std::io::Error> {
@@ -352,11 +465,13 @@ impl Ledger {
                 tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
             })
             .map_err(std::io::Error::other)?;
-        // Atomic replace; not fsynced: an older checkpoint file after a crash is still one
-        // this log extends.
-        let tmp = self.checkpoint_path().with_extension("tmp");
-        std::fs::write(&tmp, &note)?;
-        std::fs::rename(&tmp, self.checkpoint_path())?;
+        // Synced before the batch is acknowledged: a receipt's checkpoint is never one the
+        // registry forgets.
+        durable::write_on(
+            self.disk.as_ref(),
+            &checkpoint_path(&self.dir),
+            note.as_bytes(),
+        )?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
     }
@@ -769,23 +884,37 @@ impl Ledger {
         Some(CredentialView::of_record(record, entry_offset))
     }
 
-    /// Fills `buffer` with the credential's JSON text at `at` (from a [`CredentialView`]).
-    pub fn read_credential(&self, at: FileSpan, buffer: &mut [u8]) -> Result<(), LogFileError> {
-        if buffer.len() as u64 != u64::from(at.len) {
-            return Err(LogFileError::Span(at.offset));
-        }
-        self.entry_reader.read_at(at.offset, buffer)
+    /// Fills `buffer` with the JSON text of the credential `view` describes, from its
+    /// registration entry read whole and checked against its leaf hash (never a changed byte:
+    /// [`LogFileError::Integrity`]).
+    pub fn read_credential(
+        &self,
+        view: &CredentialView,
+        buffer: &mut [u8],
+    ) -> Result<(), LogFileError> {
+        let at = view.credential_at;
+        let (entry_offset, entry) = self.entry_reader.entry(view.log_index)?;
+        let text = at
+            .offset
+            .checked_sub(entry_offset)
+            .and_then(|start| usize::try_from(start).ok())
+            .and_then(|start| entry.get(start..start.checked_add(at.len as usize)?))
+            .filter(|text| text.len() == buffer.len())
+            .ok_or(LogFileError::Span(at.offset))?;
+        buffer.copy_from_slice(text);
+        Ok(())
     }
 
-    /// A registered credential: its record, and the signed credential from the log.
+    /// A registered credential: its record, and the signed credential from the log (`None` as
+    /// well when its entry fails its integrity check).
     pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
         let record = self.credential_record(id)?;
         let span = record.credential_span;
-        let credential = read_lock(&self.log)
-            .read_span(record.log_index, span.start, span.len)
-            .ok()?;
+        let entry = read_lock(&self.log).read(record.log_index).ok()?;
+        let start = span.start as usize;
+        let credential = entry.get(start..start.checked_add(span.len as usize)?)?;
         Some(Registered {
-            credential: serde_json::from_slice(&credential).ok()?,
+            credential: serde_json::from_slice(credential).ok()?,
             record,
         })
     }
@@ -843,4 +972,129 @@ fn void_from(list: &TrustList) -> i64 {
         .map(|(cutoff, _)| cutoff.unix() - scs_core::lifecycle::FRESHNESS_SECONDS)
         .min()
         .unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crash_disk::{CrashDisk, Cut};
+    use crate::store::MemoryStore;
+    use scs_issuer::keyfile;
+
+    fn demo(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../keys/demo")
+            .join(name)
+    }
+
+    fn log_key() -> SecretKey {
+        keyfile::load_secret(&demo("registry-log.key")).unwrap().key
+    }
+
+    /// The demo ledger in `dir`, its checkpoint on `disk`.
+    fn open(
+        disk: Arc<dyn Disk>,
+        dir: &Path,
+        store: Arc<MemoryStore>,
+    ) -> Result<Arc<Ledger>, LedgerError> {
+        let genesis: Value =
+            serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+        Ledger::open_on(
+            disk,
+            dir,
+            store,
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            RegistryKeys {
+                status: keyfile::load_secret(&demo("registry-status.key"))
+                    .unwrap()
+                    .key,
+                log: log_key(),
+            },
+            &genesis,
+        )
+    }
+
+    /// Issue 10 item 4: the checkpoint a ledger acknowledged survives a power cut whatever the
+    /// file system kept of unsynced changes, and the registry starts again.
+    #[test]
+    fn a_power_cut_keeps_the_checkpoint_and_the_registry_starts() {
+        for cut in [Cut::LosingNames, Cut::KeepingNames] {
+            let dir = tempfile::tempdir().unwrap();
+            let disk = Arc::new(CrashDisk::default());
+            let store = Arc::new(MemoryStore::default());
+            let ledger = open(disk.clone(), dir.path(), store.clone()).unwrap();
+            let (size, note) = ledger.checkpoint();
+            drop(ledger);
+            disk.crash(cut);
+            let kept = disk.read(&checkpoint_path(dir.path())).unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&kept),
+                *note,
+                "{cut:?}: the checkpoint on disk"
+            );
+            let restarted = open(disk.clone(), dir.path(), store).unwrap();
+            assert_eq!(restarted.checkpoint().0, size);
+        }
+    }
+
+    /// Whatever a crash left of the checkpoint file (written by an older version, or by hand),
+    /// the log decides: the registry signs a new one and starts.
+    #[test]
+    fn an_unreadable_checkpoint_is_signed_again_from_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let ledger = open(Arc::new(RealDisk), dir.path(), store.clone()).unwrap();
+        let (size, note) = ledger.checkpoint();
+        drop(ledger);
+        let path = checkpoint_path(dir.path());
+        let torn = &note.as_bytes()[..note.len() / 2];
+        for (what, bytes) in [
+            ("empty", &b""[..]),
+            ("torn", torn),
+            ("garbage", b"\xff\xfe"),
+        ] {
+            std::fs::write(&path, bytes).unwrap();
+            let restarted = open(Arc::new(RealDisk), dir.path(), store.clone())
+                .unwrap_or_else(|e| panic!("{what} checkpoint: {e}"));
+            assert_eq!(restarted.checkpoint().0, size, "{what}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), *note, "{what}");
+        }
+        std::fs::remove_file(&path).unwrap();
+        open(Arc::new(RealDisk), dir.path(), store).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), *note, "missing");
+    }
+
+    /// A checkpoint the log does not extend is no crash's doing: the registry refuses, and says
+    /// what to do.
+    #[test]
+    fn a_checkpoint_the_log_does_not_extend_refuses_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let ledger = open(Arc::new(RealDisk), dir.path(), store.clone()).unwrap();
+        let (size, _) = ledger.checkpoint();
+        let root = ledger.tree().root(size).unwrap();
+        let origin = ledger.origin().to_owned();
+        drop(ledger);
+        let other_root = tlog::leaf_hash(b"not this log");
+        let other_key = SecretKey::from_seed(&[9; 32]);
+        for (what, size, root, key) in [
+            ("beyond the log", size + 5, root, log_key()),
+            ("another root", size, other_root, log_key()),
+            ("another key", size, root, other_key),
+        ] {
+            let body = Checkpoint::new(&origin, size, root).unwrap().body();
+            let note = tlog::sign_note(&body, &origin, &key).unwrap();
+            std::fs::write(checkpoint_path(dir.path()), &note).unwrap();
+            let error = open(Arc::new(RealDisk), dir.path(), store.clone())
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("scs log check"), "{what}: {error}");
+            assert_eq!(
+                std::fs::read_to_string(checkpoint_path(dir.path())).unwrap(),
+                note,
+                "{what}: the evidence is kept"
+            );
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! transparency log, with lookup indexes in an [`store::IndexStore`] (sled by default).
 //!
 //! - [`log_files`]: the log on disk, the source of truth (write order and recovery).
+//! - [`log_check`]: the offline check of a log on disk (`scs log check`).
 //! - [`tree`]: the log's Merkle tree (levels above the leaves in memory, leaf hashes on disk).
 //! - [`state`]: the registry's state as a function of the log (`verify_entry` + `transition`).
 //! - [`directory`]: what a credential look-up needs, in memory (facts of unchanged registrations).
@@ -14,11 +15,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod bulk;
+#[cfg(test)]
+mod crash_disk;
 pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ledger;
+pub mod log_check;
 pub mod log_files;
 pub mod names;
 pub mod serve;

@@ -20,8 +20,15 @@
 //! `entries.bin` past the last recorded entry (written, never acknowledged) are truncated.
 //! Nothing acknowledged is ever cut: acknowledgement happens after step 2. A record that does
 //! not start where the entry before it ended, or that runs past `entries.bin`, is a torn write
-//! only among the newest records; further back it is corruption, and the log refuses to open
-//! rather than cut acknowledged entries.
+//! only among the newest records; further back, or among the entries the last checkpoint covers
+//! ([`LogFiles::open_keeping`]), it is corruption, and the log refuses to open rather than cut
+//! acknowledged entries. New files' names are synced into the directory before anything is
+//! appended to them.
+//!
+//! # Integrity
+//!
+//! Every read of an entry checks its bytes against its leaf hash ([`LogFileError::Integrity`]):
+//! a disk that changed a byte is caught before the entry is served, replayed or loaded.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -29,9 +36,11 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use scs_core::tlog::{leaf_hash, Hash};
+use scs_issuer::durable::{self, Disk as _};
 use thiserror::Error;
 
-const RECORD: usize = 44;
+/// Bytes of one leaf record.
+pub(crate) const RECORD: usize = 44;
 /// How many of the newest records are re-hashed on open, and how far back a broken record
 /// counts as a torn write: at least the most entries one append writes (the ledger's batch,
 /// checked where it is defined), since a crash can tear any of them.
@@ -53,6 +62,17 @@ pub enum LogFileError {
     /// No entry at that index.
     #[error("no log entry {0}")]
     NotFound(u64),
+    /// An entry's bytes no longer hash to its leaf: the disk changed them.
+    #[error(
+        "ledger entry {index} (byte {offset} of entries.bin) failed its integrity check / \
+         台帳エントリ {index} が整合性検査に失敗しました"
+    )]
+    Integrity {
+        /// The entry's index.
+        index: u64,
+        /// Where it starts in `entries.bin`.
+        offset: u64,
+    },
     /// A span past the end of an entry.
     #[error("log entry {0} is shorter than the bytes asked for")]
     Span(u64),
@@ -89,15 +109,70 @@ impl LeafHashes {
     }
 }
 
-/// Reads bytes of entries already appended, by their place in `entries.bin`
-/// ([`LogFiles::entry_reader`]).
+/// Reads whole entries already appended, by index, each checked against its leaf hash
+/// ([`LogFiles::entry_reader`]): its own handles on both files, so no lock around the log.
 #[derive(Debug)]
-pub struct EntryReader(File);
+pub struct EntryReader {
+    entries: File,
+    leaves: File,
+}
 
 impl EntryReader {
-    /// Fills `buffer` from byte `offset` of `entries.bin`.
-    pub fn read_at(&self, offset: u64, buffer: &mut [u8]) -> Result<(), LogFileError> {
-        Ok(self.0.read_exact_at(buffer, offset)?)
+    /// The entry at `index` (one the log holds) and where it starts in `entries.bin`, read by
+    /// its leaf record; [`LogFileError::Integrity`] if its bytes do not hash to its leaf.
+    pub fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
+        let mut record = [0; RECORD];
+        self.leaves
+            .read_exact_at(&mut record, record_offset(index)?)
+            .map_err(|_| LogFileError::NotFound(index))?;
+        let (hash, offset, len) = parse_record(&record);
+        if len as usize > MAX_ENTRY_BYTES {
+            return Err(LogFileError::Integrity { index, offset });
+        }
+        let mut data = vec![0; len as usize];
+        self.entries
+            .read_exact_at(&mut data, offset)
+            .map_err(|_| LogFileError::Integrity { index, offset })?;
+        check_leaf(index, offset, &data, &hash)?;
+        Ok((offset, data))
+    }
+}
+
+/// Where the leaf record of entry `index` starts in `leaves.bin`.
+fn record_offset(index: u64) -> Result<u64, LogFileError> {
+    index
+        .checked_mul(RECORD as u64)
+        .ok_or(LogFileError::NotFound(index))
+}
+
+/// A leaf record's hash, entry offset and entry length.
+pub(crate) fn parse_record(record: &[u8; RECORD]) -> (Hash, u64, u32) {
+    let mut hash = [0; 32];
+    hash.copy_from_slice(&record[..32]);
+    let mut offset = [0; 8];
+    offset.copy_from_slice(&record[32..40]);
+    let mut len = [0; 4];
+    len.copy_from_slice(&record[40..]);
+    (
+        Hash(hash),
+        u64::from_be_bytes(offset),
+        u32::from_be_bytes(len),
+    )
+}
+
+/// Whether `data`, entry `index` read from byte `offset`, hashes to its leaf `hash`: a disk that
+/// flipped a bit is caught here, before the entry is served or replayed.
+fn check_leaf(index: u64, offset: u64, data: &[u8], hash: &Hash) -> Result<(), LogFileError> {
+    if leaf_hash(data) == *hash {
+        Ok(())
+    } else {
+        tracing::error!(
+            index,
+            offset,
+            "LEDGER ENTRY FAILED ITS INTEGRITY CHECK: the disk changed entries.bin; \
+             run `scs log check` and restore from a backup (docs/ARCHITECTURE.md, \"Operating the log\")"
+        );
+        Err(LogFileError::Integrity { index, offset })
     }
 }
 
@@ -116,7 +191,15 @@ impl LogFiles {
     /// Opens or creates the log in `dir`, recovering from a crash; returns the files and every
     /// leaf hash in order.
     pub fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
-        fs::create_dir_all(dir)?;
+        Self::open_keeping(dir, 0)
+    }
+
+    /// [`Self::open`], never cutting any of the first `acknowledged` entries (those a signed
+    /// checkpoint covered): a record among them that does not describe its entry is not a torn
+    /// write but corruption, and the log refuses to open with nothing cut.
+    pub fn open_keeping(dir: &Path, acknowledged: u64) -> Result<(Self, Vec<Hash>), LogFileError> {
+        durable::create_dir_all(dir)?;
+        let created = !dir.join("entries.bin").exists() || !dir.join("leaves.bin").exists();
         let open = |name: &str| {
             OpenOptions::new()
                 .read(true)
@@ -126,6 +209,10 @@ impl LogFiles {
         };
         let entries = open("entries.bin")?;
         let leaves = open("leaves.bin")?;
+        if created {
+            // Their names, or the entries appended next would vanish with them in a power cut.
+            durable::RealDisk.sync_dir(dir)?;
+        }
         let raw = fs::read(dir.join("leaves.bin"))?;
         let entries_file_len = entries.metadata()?.len();
         let mut hashes = Vec::with_capacity(raw.len() / RECORD);
@@ -139,7 +226,7 @@ impl LogFiles {
             let len = u32::from_be_bytes(len.try_into().unwrap_or_default());
             if offset != end || offset + u64::from(len) > entries_file_len {
                 // A crash can leave a torn tail, never a broken record further back.
-                if records - index > RECHECK as usize {
+                if records - index > RECHECK as usize || (index as u64) < acknowledged {
                     return Err(LogFileError::Corrupt(format!(
                         "leaf record {index} does not describe the entry after the one before"
                     )));
@@ -161,7 +248,7 @@ impl LogFiles {
         let mut good = size;
         for index in size.saturating_sub(RECHECK)..size {
             let matches = files
-                .read(index)
+                .read_unchecked(index)
                 .map(|data| Some(&leaf_hash(&data)) == hashes.get(index as usize))
                 .unwrap_or(false);
             if !matches {
@@ -169,10 +256,18 @@ impl LogFiles {
                 break;
             }
         }
-        if size - good > RECHECK {
-            return Err(LogFileError::Corrupt(
-                "leaf hashes do not match entries".into(),
-            ));
+        if size - good > RECHECK || (good < size && good < acknowledged) {
+            return Err(LogFileError::Integrity {
+                index: good,
+                offset: files.offsets.get(good as usize).copied().unwrap_or(end),
+            });
+        }
+        if good < records as u64 {
+            tracing::warn!(
+                kept = good,
+                cut = records as u64 - good,
+                "cutting leaf records a crash tore before they were acknowledged"
+            );
         }
         files.entries_len = files.offsets.get(good as usize).copied().unwrap_or(end);
         files.offsets.truncate(good as usize);
@@ -233,24 +328,27 @@ impl LogFiles {
     /// A reader of `entries.bin` by absolute position, with its own file handle: reads that
     /// know where their bytes are need neither the lock around the log nor its offsets.
     pub fn entry_reader(&self) -> Result<EntryReader, LogFileError> {
-        Ok(EntryReader(self.entries.try_clone()?))
+        Ok(EntryReader {
+            entries: self.entries.try_clone()?,
+            leaves: self.leaves.try_clone()?,
+        })
     }
 
-    /// The entry at `index`.
+    /// The entry at `index`, checked against its leaf hash ([`LogFileError::Integrity`]).
     pub fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
-        let (_, len) = self.location(index)?;
-        self.read_span(index, 0, len)
+        let data = self.read_unchecked(index)?;
+        let mut hash = [0; 32];
+        self.leaves
+            .read_exact_at(&mut hash, record_offset(index)?)?;
+        check_leaf(index, self.entry_offset(index)?, &data, &Hash(hash))?;
+        Ok(data)
     }
 
-    /// `len` bytes of the entry at `index`, from its byte `start`.
-    pub fn read_span(&self, index: u64, start: u32, len: u32) -> Result<Vec<u8>, LogFileError> {
-        let (offset, entry_len) = self.location(index)?;
-        if u64::from(start) + u64::from(len) > u64::from(entry_len) {
-            return Err(LogFileError::Span(index));
-        }
+    /// The entry at `index` as the disk holds it.
+    fn read_unchecked(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
+        let (offset, len) = self.location(index)?;
         let mut data = vec![0; len as usize];
-        self.entries
-            .read_exact_at(&mut data, offset + u64::from(start))?;
+        self.entries.read_exact_at(&mut data, offset)?;
         Ok(data)
     }
 
@@ -291,8 +389,6 @@ mod tests {
         assert_eq!(leaves.read(1..2).unwrap(), [leaf_hash(b"two")]);
         assert!(leaves.read(2..4).is_err(), "past the end");
         assert!(leaves.read(0..300).is_err(), "more than a tile");
-        assert_eq!(log.read_span(1, 1, 2).unwrap(), b"wo");
-        assert!(matches!(log.read_span(1, 1, 3), Err(LogFileError::Span(1))));
         assert!(matches!(log.read(3), Err(LogFileError::NotFound(3))));
         drop(log);
         let (log, hashes) = LogFiles::open(dir.path()).unwrap();
@@ -358,5 +454,77 @@ mod tests {
             Err(LogFileError::Corrupt(_))
         ));
         assert_eq!(fs::read(&path).unwrap(), raw, "nothing cut");
+    }
+
+    /// Flips one byte in the middle of entry `index`.
+    fn flip_byte_of_entry(dir: &Path, index: u64) -> u64 {
+        let path = dir.join("entries.bin");
+        let (log, _) = LogFiles::open(dir).unwrap();
+        let (offset, len) = log.location(index).unwrap();
+        drop(log);
+        let mut raw = fs::read(&path).unwrap();
+        raw[(offset + u64::from(len) / 2) as usize] ^= 0x20;
+        fs::write(&path, &raw).unwrap();
+        offset
+    }
+
+    /// Issue 10 item 7: a changed byte anywhere is caught on every read, by the log and by its
+    /// lock-free entry reader, and the entry is not handed out.
+    #[test]
+    fn a_flipped_byte_is_never_read_as_the_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        let entries: Vec<Vec<u8>> = (0..RECHECK + 50)
+            .map(|i| format!("entry number {i}").into_bytes())
+            .collect();
+        log.append(&entries).unwrap();
+        drop(log);
+        // Older than the records re-hashed on open: opening does not notice it.
+        let offset = flip_byte_of_entry(dir.path(), 7);
+        let (log, hashes) = LogFiles::open(dir.path()).unwrap();
+        assert_eq!(hashes.len() as u64, RECHECK + 50);
+        fn integrity<T>(result: Result<T, LogFileError>) -> (u64, u64) {
+            match result {
+                Err(LogFileError::Integrity { index, offset }) => (index, offset),
+                Err(other) => panic!("{other}"),
+                Ok(_) => panic!("read as if unchanged"),
+            }
+        }
+        assert_eq!(integrity(log.read(7)), (7, offset));
+        assert_eq!(integrity(log.entry_reader().unwrap().entry(7)), (7, offset));
+        assert_eq!(log.read(8).unwrap(), entries[8]);
+        assert_eq!(
+            log.entry_reader().unwrap().entry(8).unwrap(),
+            (log.entry_offset(8).unwrap(), entries[8].clone())
+        );
+    }
+
+    /// Entries a checkpoint covered were acknowledged: a changed one among the newest is
+    /// corruption, not a torn write, and nothing is cut (before, recovery cut it and every
+    /// entry after it).
+    #[test]
+    fn an_acknowledged_entry_is_never_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        let entries: Vec<Vec<u8>> = (0..20).map(|i| format!("entry {i}").into_bytes()).collect();
+        log.append(&entries).unwrap();
+        drop(log);
+        let offset = flip_byte_of_entry(dir.path(), 15);
+        let before = (
+            fs::read(dir.path().join("entries.bin")).unwrap(),
+            fs::read(dir.path().join("leaves.bin")).unwrap(),
+        );
+        assert!(matches!(
+            LogFiles::open_keeping(dir.path(), 20),
+            Err(LogFileError::Integrity { index: 15, offset: at }) if at == offset
+        ));
+        let after = (
+            fs::read(dir.path().join("entries.bin")).unwrap(),
+            fs::read(dir.path().join("leaves.bin")).unwrap(),
+        );
+        assert!(before == after, "nothing cut");
+        // Not covered by a checkpoint (never acknowledged): a torn write, cut as before.
+        let (log, _) = LogFiles::open_keeping(dir.path(), 15).unwrap();
+        assert_eq!(log.size(), 15);
     }
 }

@@ -142,7 +142,8 @@ pub fn open(
     config: &ServeConfig,
 ) -> Result<(Arc<Ledger>, Option<Arc<scs_core::keys::SecretKey>>), ServeError> {
     let resolved = resolve(config)?;
-    std::fs::create_dir_all(&config.data)?;
+    // Durably: a data folder whose name a power cut forgets takes the log with it.
+    scs_issuer::durable::create_dir_all(&config.data)?;
     let store = Arc::new(SledStore::open(
         &config.data.join("index"),
         config.index_cache_bytes,

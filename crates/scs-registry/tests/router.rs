@@ -1452,3 +1452,169 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
     assert_eq!(names.len(), 1);
     assert_eq!(names[0].corporate_number, "7000012050002");
 }
+
+/// Issue 10 item 7: one byte flipped in the middle of `entries.bin` (a credential of the demo
+/// ledger) and that credential is never served, active or otherwise: a 503 problem that says the
+/// ledger entry failed its integrity check, through the credential directory, the index store
+/// after a restart, and the raw entry. Other credentials are still served.
+#[tokio::test]
+async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
+    use scs_registry::directory::Standing;
+    use scs_registry::store::IndexStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
+    let entries = dir.path().join("log/entries.bin");
+    let middle = std::fs::metadata(&entries).unwrap().len() / 2;
+    // The unchanged credential whose text lies nearest after the middle of the file.
+    let (id, view) = store
+        .scan_prefix(b"c/", usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
+        .filter(|id| matches!(ledger.directory().standing(id), Standing::Unchanged(_)))
+        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .filter(|(_, view)| view.credential_at.offset >= middle)
+        .min_by_key(|(_, view)| view.credential_at.offset)
+        .unwrap();
+    let other = store
+        .scan_prefix(b"c/", usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
+        .find(|other| *other != id)
+        .unwrap();
+    let mut raw = std::fs::read(&entries).unwrap();
+    let at = view.credential_at.offset + u64::from(view.credential_at.len) / 2;
+    raw[at as usize] ^= 0x01;
+    std::fs::write(&entries, &raw).unwrap();
+
+    let world = World {
+        router: app(AppState::new(Arc::clone(&ledger), None)),
+        ledger,
+        store: Arc::clone(&store),
+        dir,
+    };
+    let path = format!("/v1/credentials/{id}");
+    assert_problem(
+        &world.get(&path).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ledger-integrity",
+    );
+    assert_problem(
+        &world
+            .get(&format!("/v1/log/entries/{}", view.log_index))
+            .await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ledger-integrity",
+    );
+    assert_eq!(
+        world.get(&format!("/credentials/{id}")).await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the certificate page"
+    );
+    let fine = world.get(&format!("/v1/credentials/{other}")).await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.json);
+
+    // A restart re-hashes the newest entries (here all of them) and refuses to start rather
+    // than cut an acknowledged one, naming it and what to do.
+    let World { ledger, dir, .. } = world;
+    drop(ledger);
+    let genesis: Value =
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
+    let refused = Ledger::open(
+        dir.path(),
+        store,
+        keyfile::load_public(&demo("operator.pub")).unwrap(),
+        RegistryKeys {
+            status: key("registry-status.key"),
+            log: key("registry-log.key"),
+        },
+        &genesis,
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains(&format!("ledger entry {} ", view.log_index))
+            && refused.contains("scs log check"),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read(&entries).unwrap(), raw, "nothing cut");
+}
+
+/// The cost of checking an entry against its leaf on `GET /v1/credentials/{id}` (issue 10 item
+/// 7): the checked read of the credential, a bare positional read of its bytes (what the look-up
+/// did before), and the whole request through the router, each per call over every demo
+/// credential. Run with `cargo test --release -p scs-registry --test router
+/// look_up_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn look_up_cost() {
+    use scs_registry::store::IndexStore;
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
+    let views: Vec<_> = store
+        .scan_prefix(b"c/", usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .collect();
+    let entries = std::fs::File::open(dir.path().join("log/entries.bin")).unwrap();
+    const ROUNDS: usize = 2000;
+    let time = |what: &str, mut each: Box<dyn FnMut(&scs_registry::state::CredentialView)>| {
+        let started = std::time::Instant::now();
+        for _ in 0..ROUNDS {
+            for (_, view) in &views {
+                each(view);
+            }
+        }
+        let per_call = started.elapsed().as_secs_f64() * 1e9 / (ROUNDS * views.len()) as f64;
+        println!("{what}: {per_call:.0} ns per call");
+        per_call
+    };
+    let checked_ledger = Arc::clone(&ledger);
+    let checked = time(
+        "checked read (entry + leaf record + SHA-256)",
+        Box::new(move |view| {
+            let mut buffer = vec![0; view.credential_at.len as usize];
+            checked_ledger.read_credential(view, &mut buffer).unwrap();
+        }),
+    );
+    let bare = time(
+        "bare read of the credential's bytes",
+        Box::new(move |view| {
+            let mut buffer = vec![0; view.credential_at.len as usize];
+            entries
+                .read_exact_at(&mut buffer, view.credential_at.offset)
+                .unwrap();
+        }),
+    );
+    let router = app(AppState::new(Arc::clone(&ledger), None));
+    let requests = 20_000;
+    let started = std::time::Instant::now();
+    for n in 0..requests {
+        let (id, _) = &views[n % views.len()];
+        let response = router
+            .clone()
+            .oneshot(
+                Request::get(format!("/v1/credentials/{id}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.into_body().collect().await.unwrap();
+    }
+    let get = started.elapsed().as_secs_f64() * 1e9 / requests as f64;
+    println!("GET /v1/credentials/{{id}} in process: {get:.0} ns per request");
+    println!(
+        "the check adds {:.0} ns: {:.2}x the request without it",
+        checked - bare,
+        get / (get - (checked - bare))
+    );
+}

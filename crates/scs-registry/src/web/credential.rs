@@ -97,6 +97,20 @@ pub async fn page(
         );
     };
     let Some(registered) = app.ledger.credential(&id) else {
+        if app.ledger.credential_record(&id).is_some() {
+            // Registered, but its entry failed its integrity check (logged as an error).
+            return frame.problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &Message::new(
+                    "台帳エントリが整合性検査に失敗しました",
+                    "Ledger entry failed its integrity check",
+                ),
+                &Message::new(
+                    "この証明書は現在表示できません。登録機関の運営者に連絡してください。",
+                    "This credential cannot be shown now; please contact the registry's operator.",
+                ),
+            );
+        }
         return frame.problem(
             StatusCode::NOT_FOUND,
             &Message::new("証明書が見つかりません", "Credential not found"),

@@ -1,0 +1,173 @@
+//! Writing files so that a power cut leaves either the old file or the new one, never an empty
+//! or torn one, and never loses a file once its writer returned.
+//!
+//! A file system may keep written data and directory entries in memory until they are synced:
+//! after a crash, a file renamed into place without `fsync` can be empty (ext4 without
+//! `auto_da_alloc`, XFS, LazyFS), and a new or renamed file whose directory was not synced can be
+//! gone. So every file that matters is written by [`write`]: into a temporary file beside it,
+//! `fsync`, renamed over the target, and the directory `fsync`ed. New secret files are
+//! [`create_new`] (never replacing one), synced, and their directory synced.
+//!
+//! The steps go through [`Disk`] so that a test can stand a file system that forgets what was
+//! not synced in for the real one (the registry's crash tests do).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The few file operations a durable write is made of.
+pub trait Disk: Send + Sync + std::fmt::Debug {
+    /// The whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Creates or truncates `path` and writes `bytes` into it, without syncing.
+    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Makes the file's contents durable (`fsync`).
+    fn sync_file(&self, path: &Path) -> io::Result<()>;
+    /// Renames `from` to `to`, replacing `to` (atomic in the directory).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes the directory's entries (files created, renamed, removed) durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealDisk;
+
+impl Disk for RealDisk {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        fs::read(path)
+    }
+
+    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        fs::write(path, bytes)
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        // Any descriptor of the file flushes its data (fsync(2) acts on the inode).
+        File::open(path)?.sync_all()
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// The temporary file [`write_on`] writes before renaming: hidden, beside the target, so that
+/// the rename stays within one directory (and one file system).
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".tmp");
+    parent(path).join(name)
+}
+
+/// Replaces `path` with `bytes` durably on `disk`: temporary file, `fsync`, rename, `fsync` of
+/// the directory. When it returns, the new contents survive a power cut; if it fails or the
+/// power goes first, `path` holds its old contents (or does not exist, if it did not before).
+pub fn write_on(disk: &dyn Disk, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temporary(path);
+    disk.write(&tmp, bytes)?;
+    disk.sync_file(&tmp)?;
+    disk.rename(&tmp, path)?;
+    disk.sync_dir(parent(path))
+}
+
+/// [`write_on`] the real file system.
+pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_on(&RealDisk, path, bytes)
+}
+
+/// Creates `path` (never replacing a file) with `mode` (Unix permissions) and `bytes`, and makes
+/// it and its directory entry durable.
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    RealDisk.sync_dir(parent(path))
+}
+
+/// Creates `dir` and any missing parents, and makes each new directory's entry durable (a
+/// directory created and not synced into its parent can vanish with everything in it).
+pub fn create_dir_all(dir: &Path) -> io::Result<()> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    fs::create_dir_all(dir)?;
+    for created in missing.iter().rev() {
+        RealDisk.sync_dir(parent(created))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_replaces_the_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoint");
+        write(&path, b"first").unwrap();
+        write(&path, b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["checkpoint"]);
+    }
+
+    #[test]
+    fn a_bare_file_name_is_written_in_the_working_directory() {
+        assert_eq!(parent(Path::new("cp.txt")), Path::new("."));
+        assert_eq!(temporary(Path::new("cp.txt")), Path::new("./.cp.txt.tmp"));
+        assert_eq!(
+            temporary(Path::new("/data/log/checkpoint")),
+            Path::new("/data/log/.checkpoint.tmp")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn create_new_never_replaces_and_sets_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.key");
+        create_new(&path, b"secret", 0o600).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let again = create_new(&path, b"other", 0o600).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&path).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn create_dir_all_makes_every_missing_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("data/log");
+        create_dir_all(&deep).unwrap();
+        assert!(deep.is_dir());
+        create_dir_all(&deep).unwrap();
+    }
+}
