@@ -28,8 +28,11 @@ use crate::ledger::{Committed, Ledger};
 use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
 
-/// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest JSON request body: the largest log entry, since a write is logged as its body
+/// re-serialised (a signed registration is a few KiB). Re-serialising can lengthen a body
+/// (`1e5` becomes `100000.0`), so [`Ledger::submit`] checks the logged bytes against the same
+/// limit before they reach the writer.
+pub const MAX_BODY_BYTES: usize = crate::log_files::MAX_ENTRY_BYTES;
 /// `Cache-Control` of a status list: public, for its `ttl`
 /// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";

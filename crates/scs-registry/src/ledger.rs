@@ -35,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
 use crate::error::ApiError;
-use crate::log_files::{EntryReader, LogFileError, LogFiles};
+use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
     self, keys, read_bits, CredentialView, Effect, FileSpan, LoggedEntry, Overlay, Registered,
@@ -404,13 +404,18 @@ impl Ledger {
         }
     }
 
-    /// Queues a verified entry and waits until it is durable (or refused).
+    /// Queues a verified entry and waits until it is durable (or refused). An entry larger
+    /// than the log takes is refused here, before the writer, whose refusals of an append
+    /// stop every write.
     pub async fn submit(
         &self,
         entry: VerifiedEntry,
         document: &Value,
     ) -> Result<Committed, ApiError> {
         let bytes = serde_json::to_vec(document).map_err(|_| ApiError::Unavailable)?;
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(ApiError::TooLarge);
+        }
         let (reply, answer) = oneshot::channel();
         let sender = self
             .queue
@@ -466,8 +471,15 @@ impl Ledger {
         let hashes = match write_lock(&self.log).append(&entries) {
             Ok(hashes) => hashes,
             Err(error) => {
-                tracing::error!("log append failed, refusing writes: {error}");
-                self.stop_writer();
+                // Only the disk failing stops the writer; nothing a client sends can (entry
+                // sizes are checked in `submit`, and an oversized entry is refused before
+                // anything is written).
+                if matches!(error, LogFileError::Io(_)) {
+                    tracing::error!("log append failed, refusing writes: {error}");
+                    self.stop_writer();
+                } else {
+                    tracing::error!("log append refused a batch: {error}");
+                }
                 for (job, _, _) in accepted {
                     let _ = job.reply.send(Err(ApiError::Unavailable));
                 }

@@ -996,3 +996,100 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
     assert_eq!(names.len(), 1);
     assert_eq!(names[0].corporate_number, "7000012050002");
 }
+
+/// A signed register request whose logged bytes (its compact JSON) are exactly `size`: the
+/// credential carries `floats` numbers 100000.0 and a `description` padded until they are.
+fn register_request_of(
+    issuer: &SecretKey,
+    status: Vec<StatusEntry>,
+    size: usize,
+    floats: usize,
+) -> Value {
+    let mut credential = issue(issuer, Level::STAR4, status);
+    credential.as_object_mut().unwrap().remove("proof");
+    if floats > 0 {
+        credential["measurements"] = vec![100_000.0; floats].into();
+    }
+    let mut padding = 0;
+    loop {
+        let mut padded = credential.clone();
+        padded["description"] = "x".repeat(padding).into();
+        let signed = scs_core::proof::sign(
+            padded,
+            issuer,
+            now(),
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let request = sign_request(
+            &RequestBody::Register { credential: signed },
+            issuer,
+            now(),
+            &nonce(),
+        )
+        .unwrap();
+        let len = serde_json::to_vec(&request).unwrap().len();
+        if len == size {
+            return request;
+        }
+        // Signatures vary in length by a character or two: aim again.
+        padding = (padding + size).saturating_sub(len);
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_write_is_refused_before_the_writer_and_later_writes_go_through() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let status = w.allocate(&issuer).await;
+    // 65,536 bytes: within the old 64 KiB body limit, one byte over what the log takes.
+    let request = register_request_of(&issuer, status, 65_536, 0);
+    let before = w.size();
+    let refused = w.post("/v1/credentials", &request).await;
+    assert_problem(&refused, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    assert_eq!(w.size(), before);
+    // Anyone's next write still goes through.
+    let (_, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+    // The largest entry the log takes is taken.
+    let status = w.allocate(&issuer).await;
+    let largest = register_request_of(&issuer, status, scs_registry::log_files::MAX_ENTRY_BYTES, 0);
+    let taken = w.post("/v1/credentials", &largest).await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
+}
+
+#[tokio::test]
+async fn a_body_that_grows_past_the_entry_limit_when_logged_is_refused_before_the_writer() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let status = w.allocate(&issuer).await;
+    // Logged as 65,536 bytes; sent as 1e5 for each 100000.0, 5,000 bytes shorter: within the
+    // body limit.
+    let request = register_request_of(&issuer, status, 65_536, 1000);
+    let body = serde_json::to_string(&request)
+        .unwrap()
+        .replace("100000.0", "1e5");
+    assert!(body.len() <= scs_registry::http::MAX_BODY_BYTES);
+    let refused = w
+        .send(
+            Request::post("/v1/credentials")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    let (_, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+}
