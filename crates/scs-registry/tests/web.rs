@@ -409,3 +409,32 @@ async fn bulk_checks_every_readable_row_and_reports_the_rest() {
     let page = w.post("/bulk", &[("text", None, b"\n\n")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn every_page_error_is_the_html_error_page() {
+    let w = world().await;
+    let method = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (request, status) in [
+        (method("GET", "/organizations/%FF"), StatusCode::BAD_REQUEST),
+        (method("GET", "/credentials/%FF"), StatusCode::BAD_REQUEST),
+        (method("DELETE", "/issuers"), StatusCode::METHOD_NOT_ALLOWED),
+        (method("PUT", "/"), StatusCode::METHOD_NOT_ALLOWED),
+        (
+            method("POST", "/organizations"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (method("GET", "/no-such-page"), StatusCode::NOT_FOUND),
+    ] {
+        let path = format!("{} {}", request.method(), request.uri());
+        let page = w.send(request).await;
+        assert_eq!(page.status, status, "{path}");
+        is_page(&page);
+    }
+}

@@ -8,11 +8,11 @@ use maud::{html, Markup};
 use scs_core::credential::Level;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
-use scs_verifier::{Question, Verifier};
+use scs_verifier::Question;
 use serde_json::Value;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav};
-use crate::http::{verify_value, AppState, RegistryStatus};
+use crate::http::{verify_qr_text, verify_value, AppState};
 use crate::ledger::Ledger;
 
 /// Longest pasted text read (QR text is about 300 characters; a credential JSON a few KiB).
@@ -224,22 +224,18 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
                 format!("{id} is not registered here"),
             ),
         },
-        Input::Compact(text) => {
-            let (trust, _) = ledger.trust_list();
-            let status = RegistryStatus(ledger);
-            match Verifier::new(Some(&trust), &status).verify_compact(&text, &question) {
-                Ok(report) => Outcome::Report {
-                    report: Box::new(report),
-                    form: "QR",
-                    qr: Some(text),
-                },
-                Err(error) => refused(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("QRコードの内容を読めません（{error}）"),
-                    format!("the QR code's content cannot be read ({error})"),
-                ),
-            }
-        }
+        Input::Compact(text) => match verify_qr_text(ledger, &text, &question) {
+            Ok(report) => Outcome::Report {
+                report: Box::new(report),
+                form: "QR",
+                qr: Some(text),
+            },
+            Err(error) => refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("QRコードの内容を読めません（{error}）"),
+                format!("the QR code's content cannot be read ({error})"),
+            ),
+        },
     }
 }
 
