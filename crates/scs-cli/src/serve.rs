@@ -35,6 +35,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
             .find(|l| l.starts_with("did:key:"))
             .unwrap_or_default()
             .to_owned(),
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -27,14 +27,10 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::ledger::{Committed, Ledger};
+use crate::limits::MAX_BODY_BYTES;
 use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
 
-/// Largest JSON request body: the largest log entry, since a write is logged as its body
-/// re-serialised (a signed registration is a few KiB). Re-serialising can lengthen a body
-/// (`1e5` becomes `100000.0`), so [`Ledger::submit`] checks the logged bytes against the same
-/// limit before they reach the writer.
-pub const MAX_BODY_BYTES: usize = crate::log_files::MAX_ENTRY_BYTES;
 /// `Cache-Control` of a status list: public, for its `ttl`
 /// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
@@ -53,6 +49,8 @@ pub struct App {
     pub ledger: Arc<Ledger>,
     /// `--demo`: enables `POST /credentials/issue` with the demo ★4 key.
     pub demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
+    /// Permits to decode an uploaded image ([`crate::limits::MAX_IMAGE_DECODES`]).
+    pub image_decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -61,6 +59,9 @@ impl AppState {
         Self(Arc::new(App {
             ledger,
             demo_issuer,
+            image_decodes: Arc::new(tokio::sync::Semaphore::new(
+                crate::limits::MAX_IMAGE_DECODES,
+            )),
         }))
     }
 }

@@ -1079,7 +1079,7 @@ async fn a_body_that_grows_past_the_entry_limit_when_logged_is_refused_before_th
     let body = serde_json::to_string(&request)
         .unwrap()
         .replace("100000.0", "1e5");
-    assert!(body.len() <= scs_registry::http::MAX_BODY_BYTES);
+    assert!(body.len() <= scs_registry::limits::MAX_BODY_BYTES);
     let refused = w
         .send(
             Request::post("/v1/credentials")

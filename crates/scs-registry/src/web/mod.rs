@@ -31,15 +31,13 @@ use scs_core::timestamp::Timestamp;
 use serde::de::DeserializeOwned;
 
 use crate::http::AppState;
+use crate::limits::MAX_UPLOAD_BYTES;
 
 pub mod bulk;
 pub mod credential;
 pub mod info;
 pub mod orgs;
 pub mod verify;
-
-/// Largest upload a page takes (a phone photo of a QR code; a supplier CSV).
-pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 
 const STYLE: &str = include_str!("../../web/style.css");
 const SCRIPT: &str = include_str!("../../web/app.js");
