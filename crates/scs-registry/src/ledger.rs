@@ -405,8 +405,8 @@ impl Ledger {
     }
 
     /// Queues a verified entry and waits until it is durable (or refused). An entry larger
-    /// than the log takes is refused here, before the writer, whose refusals of an append
-    /// stop every write.
+    /// than the log takes is refused here, before the writer: the log would refuse it too, but
+    /// in an append that fails every entry of the batch.
     pub async fn submit(
         &self,
         entry: VerifiedEntry,
