@@ -224,6 +224,10 @@ pub struct ServeArgs {
     /// organisations and of credentials whose status changed (docs/PERFORMANCE.md).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=65536))]
     pub index_cache_mib: u64,
+    /// Seconds a connection may take to send a request's headers (tests shorten it).
+    #[arg(long, hide = true, default_value_t = scs_registry::limits::HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout_secs: u64,
 }
 
 /// `scs revoke|suspend|reinstate`

@@ -31,6 +31,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
         log_key: args.log_key.clone(),
         index_cache_bytes: args.index_cache_mib * 1024 * 1024,
         demo_operator: demo_operator()?.to_string(),
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,5 +1,6 @@
-//! The real `scs serve` on a free port: the newcomer's walk-through, and a crash test that kills
-//! the server with SIGKILL in the middle of sustained writes.
+//! The real `scs serve` on a free port: the newcomer's walk-through, a crash test that kills
+//! the server with SIGKILL in the middle of sustained writes, and thousands of stalled
+//! connections that neither stop it answering nor stay open.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -34,6 +35,10 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, port: u16) -> Self {
+        Self::start_with(data, port, &[])
+    }
+
+    fn start_with(data: &Path, port: u16, flags: &[&str]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_scs"))
             .args([
                 "serve",
@@ -43,6 +48,7 @@ impl Server {
                 "--data",
             ])
             .arg(data)
+            .args(flags)
             .current_dir(repo())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -69,6 +75,16 @@ impl Server {
     fn kill(mut self) {
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();
+    }
+}
+
+/// A test that fails midway does not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -787,4 +803,88 @@ fn log_check_names_a_flipped_byte_and_the_registry_refuses_it() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.error_line().contains("holds no log"), "{}", run.stderr);
+}
+
+/// Reads until the server closes `stream` (a 408 or nothing first); `false` if it is still
+/// open at `deadline`.
+fn closed_by_server(stream: &mut std::net::TcpStream, deadline: Instant) -> bool {
+    use std::io::Read;
+    let mut buffer = [0u8; 512];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn stalled_connections_neither_stop_answers_nor_stay_open() {
+    use std::io::Write;
+    use std::net::TcpStream;
+    // The server raises its own open-file limit; this test needs one descriptor a connection.
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let stalled = usize::try_from(limit.saturating_sub(1_000))
+        .unwrap()
+        .min(8_000);
+    assert!(
+        stalled >= 1_000,
+        "open-file limit {limit} too low for this test"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough to open every connection on a loaded machine, short enough not to wait
+    // the default's 20 s.
+    let timeout = Duration::from_secs(10);
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        free_port(),
+        &["--header-read-timeout-secs", "10"],
+    );
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // Half a request head on most, nothing at all on every tenth.
+    let opened = Instant::now();
+    let mut connections: Vec<TcpStream> = (0..stalled)
+        .map(|i| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            if i % 10 != 0 {
+                stream
+                    .write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                    .unwrap();
+            }
+            stream
+        })
+        .collect();
+    let opened = opened.elapsed();
+    assert!(
+        opened < timeout,
+        "opening {stalled} connections took {opened:?}, longer than the timeout under test"
+    );
+
+    let asked = Instant::now();
+    let (status, health) = get(&format!("{}/v1/health", server.url));
+    assert_eq!(status, 200, "{health}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "/v1/health took {:?} beside {stalled} stalled connections",
+        asked.elapsed()
+    );
+
+    // The server closes every one of them itself, soon after the timeout.
+    let deadline = Instant::now() + timeout + Duration::from_secs(15);
+    let still_open = connections
+        .iter_mut()
+        .map(|stream| closed_by_server(stream, deadline))
+        .filter(|closed| !closed)
+        .count();
+    assert_eq!(still_open, 0, "of {stalled} stalled connections");
+    drop(connections);
+    assert_eq!(get(&format!("{}/v1/health", server.url)).0, 200);
+    assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
 }

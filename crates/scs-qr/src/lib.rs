@@ -205,6 +205,14 @@ impl ImageKind {
 
 /// Finds the one QR code in a PNG or JPEG file and returns its text.
 pub fn read_image(bytes: &[u8]) -> Result<String, ReadError> {
+    read_image_at_most(bytes, MAX_PIXELS)
+}
+
+/// [`read_image`] for images of at most `max_pixels` (and at most [`MAX_PIXELS`]), checked
+/// from the header before anything is decoded: a server takes smaller images than the CLI,
+/// since a few kilobytes of PNG can declare tens of megapixels.
+pub fn read_image_at_most(bytes: &[u8], max_pixels: u64) -> Result<String, ReadError> {
+    let max_pixels = max_pixels.min(MAX_PIXELS);
     let format = match ImageKind::sniff(bytes).ok_or(ReadError::NotAnImage)? {
         ImageKind::Png => ImageFormat::Png,
         ImageKind::Jpeg => ImageFormat::Jpeg,
@@ -213,15 +221,24 @@ pub fn read_image(bytes: &[u8]) -> Result<String, ReadError> {
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(corrupt)?;
-    if u64::from(width) * u64::from(height) > MAX_PIXELS || width.max(height) > MAX_SIDE {
+    if u64::from(width) * u64::from(height) > max_pixels || width.max(height) > MAX_SIDE {
         return Err(ReadError::TooLarge { width, height });
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
+    // The decoder's own allocations: 8-bit RGBA at the most pixels allowed (16-bit images that
+    // large are refused as too large rather than decoded at twice the memory).
+    limits.max_alloc = Some(max_pixels.saturating_mul(4));
     reader.limits(limits);
-    let image = reader.decode().map_err(corrupt)?.into_luma8();
+    let image = reader
+        .decode()
+        .map_err(|e| match e {
+            image::ImageError::Limits(_) => ReadError::TooLarge { width, height },
+            other => corrupt(other),
+        })?
+        .into_luma8();
     read_luma(&image)
 }
 
@@ -448,15 +465,7 @@ mod tests {
     #[test]
     fn refuses_an_image_too_large_before_decoding_it() {
         // A PNG whose header claims 20000×20000 pixels: refused from the header alone.
-        let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut header = 20_000u32.to_be_bytes().repeat(2);
-        header.extend([8, 0, 0, 0, 0]);
-        for (kind, data) in [(b"IHDR", header), (b"IDAT", vec![]), (b"IEND", vec![])] {
-            huge.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
-            let chunk = [kind.as_slice(), &data].concat();
-            huge.extend(&chunk);
-            huge.extend(crc32(&chunk).to_be_bytes());
-        }
+        let huge = png_declaring(20_000, 20_000);
         let err = read_image(&huge).unwrap_err();
         assert_eq!(
             err,
@@ -465,6 +474,35 @@ mod tests {
                 height: 20_000
             }
         );
+    }
+
+    #[test]
+    fn a_smaller_bound_is_checked_from_the_header() {
+        // 8000×6000 is within MAX_PIXELS, not within a server's 24 megapixels; the file holds
+        // no pixel data at all, so only the header check can answer TooLarge.
+        let png = png_declaring(8_000, 6_000);
+        assert!(matches!(read_image(&png), Err(ReadError::Corrupt(_))));
+        assert_eq!(
+            read_image_at_most(&png, 24_000_000),
+            Err(ReadError::TooLarge {
+                width: 8_000,
+                height: 6_000
+            })
+        );
+    }
+
+    /// A PNG file with only a header declaring `width`×`height` 8-bit grey pixels.
+    fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut header = [width.to_be_bytes(), height.to_be_bytes()].concat();
+        header.extend([8, 0, 0, 0, 0]);
+        for (kind, data) in [(b"IHDR", header), (b"IDAT", vec![]), (b"IEND", vec![])] {
+            png.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
+            let chunk = [kind.as_slice(), &data].concat();
+            png.extend(&chunk);
+            png.extend(crc32(&chunk).to_be_bytes());
+        }
+        png
     }
 
     fn crc32(bytes: &[u8]) -> u32 {

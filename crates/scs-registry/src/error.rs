@@ -38,6 +38,8 @@ pub enum ApiError {
     Conflict(String),
     /// A log index or tree size beyond the log.
     OutOfRange(String),
+    /// The path exists, but not with this method.
+    MethodNotAllowed,
     /// The registry cannot take writes now (storage failure; details are logged, not shown).
     Unavailable,
     /// A ledger entry's bytes no longer hash to its leaf: the disk is corrupt, and the entry is
@@ -136,6 +138,12 @@ impl ApiError {
                 "out-of-range",
                 "Index out of range / 範囲外です",
                 Some(d),
+            ),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed / このメソッドは使えません",
+                None,
             ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,17 +21,17 @@ use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Hash, Tile};
 use scs_core::trust_list::TrustList;
 use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::ledger::{Committed, Ledger};
+use crate::limits::MAX_BODY_BYTES;
 use crate::log_files::LogFileError;
 use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
 
-/// Largest request body: a signed registration is a few KiB; entries are capped at 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// `Cache-Control` of a status list: public, for its `ttl`
 /// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
@@ -49,6 +50,8 @@ pub struct App {
     pub ledger: Arc<Ledger>,
     /// `--demo`: enables `POST /credentials/issue` with the demo ★4 key.
     pub demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
+    /// Permits to decode an uploaded image ([`crate::limits::MAX_IMAGE_DECODES`]).
+    pub image_decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -57,6 +60,9 @@ impl AppState {
         Self(Arc::new(App {
             ledger,
             demo_issuer,
+            image_decodes: Arc::new(tokio::sync::Semaphore::new(
+                crate::limits::MAX_IMAGE_DECODES,
+            )),
         }))
     }
 }
@@ -94,6 +100,7 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .merge(crate::web::router())
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -109,6 +116,75 @@ async fn fallback(
         return crate::web::not_found(&app, &uri);
     }
     ApiError::NotFound("no such endpoint".into()).into_response()
+}
+
+/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API), whose every error
+/// is problem+json; the rest are pages, whose errors are the HTML error page.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v1/")
+        || path.starts_with("/ns/")
+        || path == "/credentials/verify"
+        || path == "/credentials/issue"
+}
+
+/// A known path asked with a method it does not take.
+async fn method_not_allowed(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
+    if is_api_path(uri.path()) {
+        ApiError::MethodNotAllowed.into_response()
+    } else {
+        crate::web::method_not_allowed(&app, &uri)
+    }
+}
+
+/// A path parameter whose every failure (e.g. invalid UTF-8 once percent-decoded) is an
+/// [`ApiError`] rather than axum's plain-text rejection.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|e| ApiError::BadParameter(e.body_text()))
+    }
+}
+
+/// A query string whose every failure (a wrong type, a repeated parameter) is an
+/// [`ApiError`].
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Self(value))
+            .map_err(|e| ApiError::BadParameter(e.body_text()))
+    }
+}
+
+/// A JSON body read into `T`: a member of the wrong type or one `T` does not know (its serde
+/// derive says `deny_unknown_fields`) is a 400, never silently dropped.
+#[derive(Debug)]
+pub struct TypedBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for TypedBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(value) = JsonBody::from_request(req, state).await?;
+        typed(value).map(Self)
+    }
+}
+
+/// `value` read as `T`; a mismatch is a 400.
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| ApiError::BadJson(e.to_string()))
 }
 
 /// A JSON body whose every failure is an [`ApiError`].
@@ -349,7 +425,7 @@ fn credential_answer(
 
 async fn get_credential(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let view = app
@@ -375,7 +451,7 @@ async fn get_credential(
 
 async fn change_status(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(document): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -462,7 +538,7 @@ pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timesta
 
 async fn get_organization(
     State(app): State<AppState>,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let number = CorporateNumber::parse(&number)
         .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?;
@@ -483,7 +559,7 @@ struct NameQuery {
 
 async fn search_organizations(
     State(app): State<AppState>,
-    Query(q): Query<NameQuery>,
+    ApiQuery(q): ApiQuery<NameQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let name = q
         .name
@@ -505,7 +581,7 @@ async fn search_organizations(
 
 async fn get_status_list(
     State(app): State<AppState>,
-    Path((purpose, list)): Path<(String, String)>,
+    ApiPath((purpose, list)): ApiPath<(String, String)>,
     // The request itself rather than a `HeaderMap`, which would copy every header.
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -651,65 +727,99 @@ impl StatusSource for RegistryStatus<'_> {
     }
 }
 
+/// The body of `POST /v1/verify` with options: a credential or QR text, and the question.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VerifyOptions {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifyRequest {
+    credential: Option<Value>,
+    qr_text: Option<String>,
     min_level: Option<u64>,
     corporate_number: Option<String>,
     at: Option<String>,
 }
 
-fn question(options: &VerifyOptions) -> Result<Question, ApiError> {
-    Ok(Question {
-        at: match &options.at {
-            Some(at) => {
-                Timestamp::parse_lenient(at).map_err(|e| ApiError::BadParameter(e.to_string()))?
-            }
-            None => now(),
-        },
-        min_level: options
-            .min_level
-            .map(|l| {
-                scs_core::credential::Level::new(l)
-                    .ok_or_else(|| ApiError::BadParameter("minLevel must be 3, 4 or 5".into()))
-            })
-            .transpose()?,
-        corporate_number: options
-            .corporate_number
-            .as_deref()
-            .map(CorporateNumber::parse)
-            .transpose()
-            .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?,
-    })
+/// What `POST /v1/verify` is asked to verify.
+enum Verifiable {
+    /// A credential JSON document.
+    Credential(Value),
+    /// QR text, `SCS1:…`.
+    QrText(String),
 }
 
-/// `POST /v1/verify`: `{"credential": {…}, "minLevel"?, "corporateNumber"?, "at"?}` or a bare
-/// credential → the report of `scs verify --json`.
+impl VerifyRequest {
+    /// Reads a body: a request carrying `credential` or `qrText`, or a bare credential.
+    fn read(body: Value) -> Result<Self, ApiError> {
+        if body.get("credential").is_none() && body.get("qrText").is_none() {
+            return Ok(Self {
+                credential: Some(body),
+                qr_text: None,
+                min_level: None,
+                corporate_number: None,
+                at: None,
+            });
+        }
+        typed(body)
+    }
+
+    /// The question asked, at the registry's clock unless `at` is given.
+    fn question(&self) -> Result<Question, ApiError> {
+        Ok(Question {
+            at: match &self.at {
+                Some(at) => Timestamp::parse_lenient(at)
+                    .map_err(|e| ApiError::BadParameter(e.to_string()))?,
+                None => now(),
+            },
+            min_level: self
+                .min_level
+                .map(|l| {
+                    scs_core::credential::Level::new(l)
+                        .ok_or_else(|| ApiError::BadParameter("minLevel must be 3, 4 or 5".into()))
+                })
+                .transpose()?,
+            corporate_number: self
+                .corporate_number
+                .as_deref()
+                .map(CorporateNumber::parse)
+                .transpose()
+                .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?,
+        })
+    }
+
+    /// The one thing to verify.
+    fn verifiable(self) -> Result<Verifiable, ApiError> {
+        match (self.credential, self.qr_text) {
+            (Some(credential), None) => Ok(Verifiable::Credential(credential)),
+            (None, Some(text)) => Ok(Verifiable::QrText(text)),
+            _ => Err(ApiError::BadJson("give either credential or qrText".into())),
+        }
+    }
+}
+
+/// `POST /v1/verify`: `{"credential": {…} | "qrText": "SCS1:…", "minLevel"?,
+/// "corporateNumber"?, "at"?}` or a bare credential → the report of `scs verify --json`.
 async fn verify(
     State(app): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let (credential, options) = match body.get("credential") {
-        Some(credential) => (
-            credential.clone(),
-            serde_json::from_value(body.clone()).unwrap_or(VerifyOptions {
-                min_level: None,
-                corporate_number: None,
-                at: None,
-            }),
-        ),
-        None => (
-            body,
-            VerifyOptions {
-                min_level: None,
-                corporate_number: None,
-                at: None,
-            },
-        ),
+    let request = VerifyRequest::read(body)?;
+    let question = request.question()?;
+    let report = match request.verifiable()? {
+        Verifiable::Credential(credential) => verify_value(&app.ledger, credential, &question)?,
+        Verifiable::QrText(text) => verify_qr_text(&app.ledger, &text, &question)
+            .map_err(|e| ApiError::BadParameter(format!("qrText: {e}")))?,
     };
-    let question = question(&options)?;
-    let report = verify_value(&app.ledger, credential, &question)?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}
+
+/// Verifies QR text (`SCS1:…`) against the registry's trust list and live status.
+pub fn verify_qr_text(
+    ledger: &Ledger,
+    text: &str,
+    question: &Question,
+) -> Result<scs_core::report::Report, scs_verifier::InputError> {
+    let (trust, _) = ledger.trust_list();
+    let status = RegistryStatus(ledger);
+    Verifier::new(Some(&trust), &status).verify_compact(text, question)
 }
 
 /// Verifies a credential against the registry's trust list and live status.
@@ -725,20 +835,24 @@ pub fn verify_value(
     Ok(Verifier::new(Some(&trust), &status).verify(credential, question))
 }
 
-/// `POST /credentials/verify` (W3C CCG VC API).
+/// The body of `POST /credentials/verify` (W3C CCG VC API).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VcApiVerifyRequest {
+    verifiable_credential: Map<String, Value>,
+    /// The VC API's verification options (challenge, domain, …): none changes what this
+    /// registry checks, but they must be an object.
+    #[serde(default, rename = "options")]
+    _options: Option<Map<String, Value>>,
+}
+
+/// `POST /credentials/verify` (W3C CCG VC API): 200 when the proof verifies, 400 for what is
+/// not a credential, 422 for a credential whose proof does not verify.
 async fn vc_api_verify(
     State(app): State<AppState>,
-    JsonBody(body): JsonBody,
+    TypedBody(request): TypedBody<VcApiVerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let credential = body
-        .get("verifiableCredential")
-        .cloned()
-        .ok_or_else(|| ApiError::BadJson("verifiableCredential is required".into()))?;
-    if !credential.is_object() {
-        return Err(ApiError::BadJson(
-            "verifiableCredential must be an object".into(),
-        ));
-    }
+    let credential = Value::Object(request.verifiable_credential);
     // The interoperability suites send credentials of every shape: a data-model failure is a
     // 400, anything that is a credential gets its checks.
     scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
@@ -747,7 +861,7 @@ async fn vc_api_verify(
     let report = Verifier::new(Some(&trust), &status).verify(credential, &Question::at(now()));
     let signature_ok = report.checks.first().is_some_and(|c| c.ok);
     if !signature_ok {
-        return Err(ApiError::BadSignature(
+        return Err(ApiError::InvalidCredential(
             report
                 .checks
                 .first()
@@ -763,23 +877,45 @@ async fn vc_api_verify(
     })))
 }
 
-/// `POST /credentials/issue` (W3C CCG VC API, `--demo` only): signs with the demo ★4 key.
+/// The body of `POST /credentials/issue` (W3C CCG VC API).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VcApiIssueRequest {
+    credential: Map<String, Value>,
+    /// The VC API's issuing options: none changes how the demo key signs, but they must be
+    /// an object.
+    #[serde(default, rename = "options")]
+    _options: Option<Map<String, Value>>,
+}
+
+/// `POST /credentials/issue` (W3C CCG VC API, `--demo` only): signs with the demo ★4 key, as
+/// that key's issuer only.
 async fn vc_api_issue(
     State(app): State<AppState>,
-    JsonBody(body): JsonBody,
+    TypedBody(request): TypedBody<VcApiIssueRequest>,
 ) -> Result<Response, ApiError> {
     let key = app
         .demo_issuer
         .clone()
         .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
-    let mut credential = body
-        .get("credential")
-        .cloned()
-        .filter(Value::is_object)
-        .ok_or_else(|| ApiError::BadJson("credential must be an object".into()))?;
-    if credential.get("issuer").is_none() {
-        credential["issuer"] = key.public().did_key().to_string().into();
+    let mut credential = request.credential;
+    let own = key.public().did_key().to_string();
+    match credential.get("issuer") {
+        None => {
+            credential.insert("issuer".into(), own.into());
+        }
+        Some(issuer) => {
+            let named = issuer
+                .as_str()
+                .or_else(|| issuer.get("id").and_then(Value::as_str));
+            if named != Some(own.as_str()) {
+                return Err(ApiError::BadJson(format!(
+                    "issuer must be {own}, the demo issuer this registry signs as"
+                )));
+            }
+        }
     }
+    let credential = Value::Object(credential);
     scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
     let signed = scs_core::proof::sign(
         credential,
@@ -808,7 +944,10 @@ async fn checkpoint(State(app): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<Response, ApiError> {
+async fn tile(
+    State(app): State<AppState>,
+    ApiPath(path): ApiPath<String>,
+) -> Result<Response, ApiError> {
     let full = format!("tile/{path}");
     let bytes = if full.starts_with("tile/entries/") {
         let bundle =
@@ -840,7 +979,7 @@ async fn tile(State(app): State<AppState>, Path(path): Path<String>) -> Result<R
 
 async fn log_entry(
     State(app): State<AppState>,
-    Path(index): Path<String>,
+    ApiPath(index): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let index: u64 = index
         .parse()
@@ -860,9 +999,8 @@ struct InclusionQuery {
 
 async fn inclusion_proof(
     State(app): State<AppState>,
-    query: Result<Query<InclusionQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadParameter(e.body_text()))?;
     let (current, _) = app.ledger.checkpoint();
     let size = q.size.unwrap_or(current);
     let proof = app
@@ -889,9 +1027,8 @@ struct ConsistencyQuery {
 
 async fn consistency_proof(
     State(app): State<AppState>,
-    query: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadParameter(e.body_text()))?;
     let (current, _) = app.ledger.checkpoint();
     let to = q.to.unwrap_or(current);
     let proof = app

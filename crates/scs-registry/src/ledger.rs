@@ -38,7 +38,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
 use crate::error::ApiError;
-use crate::log_files::{EntryReader, LogFileError, LogFiles};
+use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
     self, keys, read_bits, CredentialView, Effect, LoggedEntry, Overlay, Registered,
@@ -524,13 +524,18 @@ impl Ledger {
         }
     }
 
-    /// Queues a verified entry and waits until it is durable (or refused).
+    /// Queues a verified entry and waits until it is durable (or refused). An entry larger
+    /// than the log takes is refused here, before the writer: the log would refuse it too, but
+    /// in an append that fails every entry of the batch.
     pub async fn submit(
         &self,
         entry: VerifiedEntry,
         document: &Value,
     ) -> Result<Committed, ApiError> {
         let bytes = serde_json::to_vec(document).map_err(|_| ApiError::Unavailable)?;
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(ApiError::TooLarge);
+        }
         let (reply, answer) = oneshot::channel();
         let sender = self
             .queue
@@ -586,8 +591,15 @@ impl Ledger {
         let hashes = match write_lock(&self.log).append(&entries) {
             Ok(hashes) => hashes,
             Err(error) => {
-                tracing::error!("log append failed, refusing writes: {error}");
-                self.stop_writer();
+                // Only the disk failing stops the writer; nothing a client sends can (entry
+                // sizes are checked in `submit`, and an oversized entry is refused before
+                // anything is written).
+                if matches!(error, LogFileError::Io(_)) {
+                    tracing::error!("log append failed, refusing writes: {error}");
+                    self.stop_writer();
+                } else {
+                    tracing::error!("log append refused a batch: {error}");
+                }
                 for (job, _, _) in accepted {
                     let _ = job.reply.send(Err(ApiError::Unavailable));
                 }

@@ -10,6 +10,8 @@
 //! - [`names`]: the company-name index (search by name, full- and half-width alike).
 //! - [`store`]: the index store trait, sled and in-memory implementations.
 //! - [`http`]: the router, handlers, and the one error type mapped to problem+json.
+//! - [`limits`]: every bound on what a client or the network can send, in one place.
+//! - [`server`]: the accept loop under the router (timeouts, connection cap, graceful stop).
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
 //! - [`bulk`]: the supplier-list check shared by `/bulk` and `scs verify-batch`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -22,10 +24,12 @@ pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ledger;
+pub mod limits;
 pub mod log_check;
 pub mod log_files;
 pub mod names;
 pub mod serve;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod tree;

@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::http::{app, AppState};
 use crate::ledger::{Ledger, LedgerError, RegistryKeys};
+use crate::server::{connection_cap, ConnectionLimits};
 use crate::store::SledStore;
 
 /// Where the demo key set lives, relative to the working directory (SPEC §2).
@@ -38,6 +39,9 @@ pub struct ServeConfig {
     pub index_cache_bytes: u64,
     /// The demo operator's did:key, which a production registry refuses.
     pub demo_operator: String,
+    /// How long a connection may take to send a request's headers
+    /// ([`crate::limits::HEADER_READ_TIMEOUT`] unless a test asks for less).
+    pub header_read_timeout: std::time::Duration,
 }
 
 /// Why the registry could not start.
@@ -182,7 +186,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     if config.demo {
         crate::demo::seed(&ledger, &config.data).await;
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let listener = crate::server::listen(config.listen)?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     if config.demo {
@@ -203,9 +207,20 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     } else {
         router
     };
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // A body must keep arriving: each wait for its next part is bounded as a header is.
+    let router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        config.header_read_timeout,
+    ));
+    let limits = ConnectionLimits {
+        header_read_timeout: config.header_read_timeout,
+        max_connections: connection_cap(),
+    };
+    tracing::info!(
+        max_connections = limits.max_connections,
+        header_read_timeout_s = limits.header_read_timeout.as_secs(),
+        "connection limits"
+    );
+    crate::server::run(listener, router, limits, shutdown_signal()).await;
     ledger.finish_writes();
     let _ = loaded.await;
     // Every handle on the ledger is gone now (connections closed, writer and name loader

@@ -1301,7 +1301,11 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
             &json!({"verifiableCredential": tampered}),
         )
         .await;
-    assert_problem(&refused, StatusCode::UNAUTHORIZED, "bad-signature");
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
     let not_vc = w
         .post(
             "/credentials/verify",
@@ -1617,4 +1621,286 @@ async fn look_up_cost() {
         checked - bare,
         get / (get - (checked - bare))
     );
+}
+
+/// A signed register request whose logged bytes (its compact JSON) are exactly `size`: the
+/// credential carries `floats` numbers 100000.0 and a `description` padded until they are.
+fn register_request_of(
+    issuer: &SecretKey,
+    status: Vec<StatusEntry>,
+    size: usize,
+    floats: usize,
+) -> Value {
+    let mut credential = issue(issuer, Level::STAR4, status);
+    credential.as_object_mut().unwrap().remove("proof");
+    if floats > 0 {
+        credential["measurements"] = vec![100_000.0; floats].into();
+    }
+    let mut padding = 0;
+    loop {
+        let mut padded = credential.clone();
+        padded["description"] = "x".repeat(padding).into();
+        let signed = scs_core::proof::sign(
+            padded,
+            issuer,
+            now(),
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let request = sign_request(
+            &RequestBody::Register { credential: signed },
+            issuer,
+            now(),
+            &nonce(),
+        )
+        .unwrap();
+        let len = serde_json::to_vec(&request).unwrap().len();
+        if len == size {
+            return request;
+        }
+        // Signatures vary in length by a character or two: aim again.
+        padding = (padding + size).saturating_sub(len);
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_write_is_refused_before_the_writer_and_later_writes_go_through() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let status = w.allocate(&issuer).await;
+    // 65,536 bytes: within the old 64 KiB body limit, one byte over what the log takes.
+    let request = register_request_of(&issuer, status, 65_536, 0);
+    let before = w.size();
+    let refused = w.post("/v1/credentials", &request).await;
+    assert_problem(&refused, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    assert_eq!(w.size(), before);
+    // Anyone's next write still goes through.
+    let (_, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+    // The largest entry the log takes is taken.
+    let status = w.allocate(&issuer).await;
+    let largest = register_request_of(&issuer, status, scs_registry::log_files::MAX_ENTRY_BYTES, 0);
+    let taken = w.post("/v1/credentials", &largest).await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
+}
+
+#[tokio::test]
+async fn a_body_that_grows_past_the_entry_limit_when_logged_is_refused_before_the_writer() {
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let status = w.allocate(&issuer).await;
+    // Logged as 65,536 bytes; sent as 1e5 for each 100000.0, 5,000 bytes shorter: within the
+    // body limit.
+    let request = register_request_of(&issuer, status, 65_536, 1000);
+    let body = serde_json::to_string(&request)
+        .unwrap()
+        .replace("100000.0", "1e5");
+    assert!(body.len() <= scs_registry::limits::MAX_BODY_BYTES);
+    let refused = w
+        .send(
+            Request::post("/v1/credentials")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    let (_, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+}
+
+/// The QR text of a signed credential, as `scs qr` makes it.
+fn qr_text_of(credential: &Value, issuer: &SecretKey) -> String {
+    let (unsecured, info) = scs_core::proof::verify(
+        credential.clone(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+    )
+    .unwrap();
+    let typed = scs_core::credential::AttainmentCredential::from_json(&unsecured).unwrap();
+    scs_core::compact::encode_credential(&typed, info.created.unwrap(), issuer, None)
+        .unwrap()
+        .text
+}
+
+#[tokio::test]
+async fn verify_takes_typed_options_and_qr_text() {
+    let w = world();
+    let (credential, registered) = w.register(Level::STAR3).await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let asked = |extra: Value| {
+        let mut body = json!({ "credential": credential.clone() });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // Options of the wrong type or unknown are refused, never dropped.
+    for wrong in [
+        json!({"minLevel": "4"}),
+        json!({"corporateNumber": 7_000_012_050_002_u64}),
+        json!({"minlevel": 4}),
+        json!({"at": 0}),
+    ] {
+        let answer = w.post("/v1/verify", &asked(wrong.clone())).await;
+        assert_problem(&answer, StatusCode::BAD_REQUEST, "bad-json");
+    }
+    let answer = w.post("/v1/verify", &asked(json!({"minLevel": 4}))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json["verdict"], "invalid", "{}", answer.json);
+
+    // QR text (SPEC §7), with the same options.
+    let text = qr_text_of(&credential, &key("issuer-star4.key"));
+    let answer = w.post("/v1/verify", &json!({ "qrText": text })).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(answer.json["verdict"], "valid", "{}", answer.json);
+    let answer = w
+        .post("/v1/verify", &json!({ "qrText": text, "minLevel": 4 }))
+        .await;
+    assert_eq!(answer.json["verdict"], "invalid", "{}", answer.json);
+    let answer = w
+        .post("/v1/verify", &json!({ "qrText": "SCS1:NOT-A-CODE" }))
+        .await;
+    assert_problem(&answer, StatusCode::BAD_REQUEST, "bad-parameter");
+    let both = json!({ "qrText": text, "credential": credential });
+    assert_problem(
+        &w.post("/v1/verify", &both).await,
+        StatusCode::BAD_REQUEST,
+        "bad-json",
+    );
+}
+
+#[tokio::test]
+async fn the_vc_api_refuses_with_400_or_422_and_issues_only_as_the_demo_issuer() {
+    let w = world();
+    let demo_issuer = key("issuer-star4.key");
+    let demo_router = app(AppState::new(
+        Arc::clone(&w.ledger),
+        Some(Arc::new(key("issuer-star4.key"))),
+    ));
+    let demo = World {
+        dir: tempfile::tempdir().unwrap(),
+        store: Arc::clone(&w.store),
+        ledger: Arc::clone(&w.ledger),
+        router: demo_router,
+    };
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:subject"}
+    });
+    let mut foreign = unsigned.clone();
+    foreign["issuer"] = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into();
+    assert_problem(
+        &demo
+            .post("/credentials/issue", &json!({ "credential": foreign }))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad-json",
+    );
+    let mut own = unsigned.clone();
+    own["issuer"] = json!({"id": demo_issuer.public().did_key().to_string()});
+    let issued = demo
+        .post("/credentials/issue", &json!({ "credential": own }))
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json);
+    assert_problem(
+        &demo
+            .post(
+                "/credentials/issue",
+                &json!({ "credential": unsigned, "unknown": 1 }),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad-json",
+    );
+
+    let mut tampered = issued.json["verifiableCredential"].clone();
+    tampered["credentialSubject"]["id"] = "did:example:other".into();
+    let refused = w
+        .post(
+            "/credentials/verify",
+            &json!({ "verifiableCredential": tampered }),
+        )
+        .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert_problem(
+        &w.post("/credentials/verify", &json!({ "verifiableCredential": 5 }))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad-json",
+    );
+}
+
+#[tokio::test]
+async fn every_api_error_is_problem_json() {
+    let w = world();
+    let method = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (request, status) in [
+        (
+            method("DELETE", "/v1/health"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (method("GET", "/v1/verify"), StatusCode::METHOD_NOT_ALLOWED),
+        (
+            method("PUT", "/credentials/verify"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            method("GET", "/v1/organizations?name=a&name=b"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            method("GET", "/v1/log/proof/inclusion?index=1&index=2"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            method("GET", "/v1/credentials/%FF"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            method("GET", "/v1/organizations/%FF"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            method("GET", "/v1/status/revocation/%FF"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            method("GET", "/v1/log/entries/%FF"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (method("GET", "/v1/log/tile/%FF"), StatusCode::BAD_REQUEST),
+        (
+            method("POST", "/v1/credentials/%FF/status"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (method("GET", "/v1/nothing"), StatusCode::NOT_FOUND),
+    ] {
+        let path = request.uri().to_string();
+        let answer = w.send(request).await;
+        assert_eq!(answer.status, status, "{path}");
+        assert_eq!(answer.content_type, "application/problem+json", "{path}");
+        assert_eq!(answer.json["status"], status.as_u16(), "{path}");
+    }
 }

@@ -27,6 +27,7 @@ fn root() -> PathBuf {
 
 struct World {
     dir: tempfile::TempDir,
+    state: AppState,
     router: Router,
 }
 
@@ -67,8 +68,9 @@ async fn world() -> World {
     ledger.start_writer();
     scs_registry::demo::seed(&ledger, dir.path()).await;
     ledger.load_from_log();
-    let router = app(AppState::new(ledger, None));
-    World { dir, router }
+    let state = AppState::new(ledger, None);
+    let router = app(state.clone());
+    World { dir, state, router }
 }
 
 const BOUNDARY: &str = "----scs-test-boundary-7MA4YWxkTrZu0gW";
@@ -408,4 +410,98 @@ async fn bulk_checks_every_readable_row_and_reports_the_rest() {
     assert!(page.has("UTF-8"));
     let page = w.post("/bulk", &[("text", None, b"\n\n")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn every_page_error_is_the_html_error_page() {
+    let w = world().await;
+    let method = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (request, status) in [
+        (method("GET", "/organizations/%FF"), StatusCode::BAD_REQUEST),
+        (method("GET", "/credentials/%FF"), StatusCode::BAD_REQUEST),
+        (method("DELETE", "/issuers"), StatusCode::METHOD_NOT_ALLOWED),
+        (method("PUT", "/"), StatusCode::METHOD_NOT_ALLOWED),
+        (
+            method("POST", "/organizations"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (method("GET", "/no-such-page"), StatusCode::NOT_FOUND),
+    ] {
+        let path = format!("{} {}", request.method(), request.uri());
+        let page = w.send(request).await;
+        assert_eq!(page.status, status, "{path}");
+        is_page(&page);
+    }
+}
+
+/// A PNG of only a header declaring `width`×`height` grey pixels (and an empty image data
+/// chunk): a few dozen bytes.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = [width.to_be_bytes(), height.to_be_bytes()].concat();
+    header.extend([8, 0, 0, 0, 0]);
+    for (kind, data) in [(b"IHDR", header), (b"IDAT", vec![]), (b"IEND", vec![])] {
+        png.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
+        let chunk = [kind.as_slice(), &data].concat();
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_declaring_too_many_pixels_is_refused_from_its_header() {
+    let w = world().await;
+    // 8000×6000: 48 megapixels, the image bomb of issue 10 (a 46 KB file of them took 100 MB
+    // to decode, each of 32 at once).
+    let bomb = png_declaring(8_000, 6_000);
+    let started = std::time::Instant::now();
+    let page = w.post("/", &[("file", Some("bomb.png"), &bomb)]).await;
+    assert!(page.status.is_client_error(), "{}", page.status);
+    is_page(&page);
+    assert!(page.has("画像が大きすぎます（8000×6000）"), "{}", page.text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_are_decoded_a_few_at_a_time() {
+    let w = world().await;
+    let png = scs_qr::Symbol::new("SCS1:ABC").unwrap().to_png(6).unwrap();
+    let held = std::sync::Arc::clone(&w.state.image_decodes)
+        .acquire_many_owned(u32::try_from(scs_registry::limits::MAX_IMAGE_DECODES).unwrap())
+        .await
+        .unwrap();
+    let fields = [("file", Some("qr.png"), png.as_slice())];
+    let waiting = w.post("/", &fields);
+    let mut waiting = std::pin::pin!(waiting);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), &mut waiting)
+            .await
+            .is_err(),
+        "no image is decoded while every decode permit is held"
+    );
+    drop(held);
+    let page = waiting.await;
+    is_page(&page);
 }

@@ -7,7 +7,7 @@
 //! holds no issuer key, so it cannot make that QR code itself; otherwise the certificate carries
 //! a QR code of this page's address, which the verify page also accepts.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
@@ -17,7 +17,7 @@ use scs_verifier::{Question, Verifier};
 
 use super::orgs::query_param;
 use super::verify::scope_text;
-use super::{date, star, state_label, Frame, Lang, Nav};
+use super::{date, star, state_label, Frame, Lang, Nav, PagePath};
 use crate::http::{AppState, RegistryStatus};
 use crate::ledger::Ledger;
 
@@ -72,7 +72,7 @@ pub async fn page(
     State(app): State<AppState>,
     lang: Lang,
     uri: Uri,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let frame = Frame {

@@ -19,7 +19,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -28,17 +28,16 @@ use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
+use serde::de::DeserializeOwned;
 
 use crate::http::AppState;
+use crate::limits::MAX_UPLOAD_BYTES;
 
 pub mod bulk;
 pub mod credential;
 pub mod info;
 pub mod orgs;
 pub mod verify;
-
-/// Largest upload a page takes (a phone photo of a QR code; a supplier CSV).
-pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 
 const STYLE: &str = include_str!("../../web/style.css");
 const SCRIPT: &str = include_str!("../../web/app.js");
@@ -333,6 +332,55 @@ pub fn not_found(app: &AppState, uri: &Uri) -> Response {
             "There is no page at this address; choose one from the menu above.",
         ),
     )
+}
+
+/// The page for a known address asked with a method it does not take.
+pub fn method_not_allowed(app: &AppState, uri: &Uri) -> Response {
+    let frame = Frame {
+        app,
+        lang: Lang::from_query(uri.query()),
+        uri,
+        nav: Nav::None,
+    };
+    frame.problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &Message::new("この操作はできません", "Method not allowed"),
+        &Message::new(
+            "このページはこの方法では開けません。上のメニューから選んでください。",
+            "This page cannot be requested this way; choose one from the menu above.",
+        ),
+    )
+}
+
+/// A path parameter of a page: a malformed one (invalid UTF-8 once percent-decoded) is the
+/// HTML error page rather than axum's plain-text rejection.
+#[derive(Debug)]
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PagePath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, app).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(_) => {
+                let frame = Frame {
+                    app,
+                    lang: Lang::from_query(parts.uri.query()),
+                    uri: &parts.uri,
+                    nav: Nav::None,
+                };
+                Err(frame.problem(
+                    StatusCode::BAD_REQUEST,
+                    &Message::new("アドレスが正しくありません", "Malformed address"),
+                    &Message::new(
+                        "このアドレスは読めません。リンクを確かめてください。",
+                        "This address cannot be read; check the link.",
+                    ),
+                ))
+            }
+        }
+    }
 }
 
 /// How a level was assessed, in the words of SPEC §9.

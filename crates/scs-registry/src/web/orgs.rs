@@ -1,6 +1,6 @@
 //! `/organizations?name=…|number=…` and `/organizations/{法人番号}`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -10,7 +10,7 @@ use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
 use serde_json::Value;
 
-use super::{date, number_field, star, state_label, Frame, Lang, Nav};
+use super::{date, number_field, star, state_label, Frame, Lang, Nav, PagePath};
 use crate::http::{organization_view, AppState};
 use crate::state::HistoryEvent;
 
@@ -230,7 +230,7 @@ pub async fn organization(
     State(app): State<AppState>,
     lang: Lang,
     uri: Uri,
-    Path(number): Path<String>,
+    PagePath(number): PagePath<String>,
 ) -> Response {
     let frame = Frame {
         app: &app,

@@ -1,5 +1,7 @@
 //! `/`: verify a credential from a QR image, a credential file or pasted QR text.
 
+use std::sync::Arc;
+
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -8,12 +10,13 @@ use maud::{html, Markup};
 use scs_core::credential::Level;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
-use scs_verifier::{Question, Verifier};
+use scs_verifier::Question;
 use serde_json::Value;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav};
-use crate::http::{verify_value, AppState, RegistryStatus};
+use crate::http::{verify_qr_text, verify_value, AppState};
 use crate::ledger::Ledger;
+use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
 
 /// Longest pasted text read (QR text is about 300 characters; a credential JSON a few KiB).
 const MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -101,7 +104,7 @@ pub fn classify_text(text: &str, base_url: &str) -> Result<Input, Message> {
 /// Reads an uploaded file: a PNG or JPEG with a QR code, a credential JSON, or QR text.
 pub fn classify_file(bytes: &[u8], base_url: &str) -> Result<Input, Message> {
     if scs_qr::ImageKind::sniff(bytes).is_some() {
-        let text = scs_qr::read_image(bytes).map_err(|e| {
+        let text = scs_qr::read_image_at_most(bytes, MAX_IMAGE_PIXELS).map_err(|e| {
             use scs_qr::ReadError;
             match e {
                 ReadError::TooLarge { width, height } => Message::new(
@@ -227,22 +230,18 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
                 format!("{id} is not registered here"),
             ),
         },
-        Input::Compact(text) => {
-            let (trust, _) = ledger.trust_list();
-            let status = RegistryStatus(ledger);
-            match Verifier::new(Some(&trust), &status).verify_compact(&text, &question) {
-                Ok(report) => Outcome::Report {
-                    report: Box::new(report),
-                    form: "QR",
-                    qr: Some(text),
-                },
-                Err(error) => refused(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("QRコードの内容を読めません（{error}）"),
-                    format!("the QR code's content cannot be read ({error})"),
-                ),
-            }
-        }
+        Input::Compact(text) => match verify_qr_text(ledger, &text, &question) {
+            Ok(report) => Outcome::Report {
+                report: Box::new(report),
+                form: "QR",
+                qr: Some(text),
+            },
+            Err(error) => refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("QRコードの内容を読めません（{error}）"),
+                format!("the QR code's content cannot be read ({error})"),
+            ),
+        },
     }
 }
 
@@ -267,11 +266,11 @@ async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<F
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "ファイルが大きすぎます（上限 {} MiB）。QRコードの部分を切り取るか、小さい画像にしてください",
-                super::MAX_UPLOAD_BYTES / 1024 / 1024
+                MAX_UPLOAD_BYTES / 1024 / 1024
             ),
             format!(
                 "the file is too large (limit {} MiB); crop the image to the QR code or make it smaller",
-                super::MAX_UPLOAD_BYTES / 1024 / 1024
+                MAX_UPLOAD_BYTES / 1024 / 1024
             ),
         )
     };
@@ -336,10 +335,19 @@ pub async fn submit(
             );
         }
     };
+    // An image waits for a decode permit, held until its decode ends (even when the client
+    // has gone): a burst of uploads is decoded a few at a time, not all at once.
+    let permit = match &form.file {
+        Some(file) if scs_qr::ImageKind::sniff(file).is_some() => {
+            Arc::clone(&app.image_decodes).acquire_owned().await.ok()
+        }
+        _ => None,
+    };
     // Reading a photo and checking signatures is CPU work: off the async threads.
     let ledger = app.ledger.clone();
     let (form, outcome) = match tokio::task::spawn_blocking(move || {
         let outcome = run(&ledger, &form);
+        drop(permit);
         (form, outcome)
     })
     .await
