@@ -45,10 +45,18 @@ impl Anchor {
             (Some(_), true) => bail!(
                 "--demo trusts the demo operator key and cannot be combined with --operator-key or SCS_OPERATOR_KEY (unset it to try the demo) / --demo は --operator-key や SCS_OPERATOR_KEY と同時に指定できません"
             ),
-            (Some(given), false) => Ok(Self::Configured(
-                parse_public_key(given)
-                    .context("the operator key (--operator-key or SCS_OPERATOR_KEY)")?,
-            )),
+            // The demo key given as if it were the operator's (a leftover SCS_OPERATOR_KEY, say)
+            // is still the demo key: anyone can sign with it, so the verdict says so.
+            (Some(given), false) => {
+                let key = parse_public_key(given)
+                    .context("the operator key (--operator-key or SCS_OPERATOR_KEY)")?;
+                let demo = demo_operator()?;
+                Ok(if key == demo {
+                    Self::Demo(key)
+                } else {
+                    Self::Configured(key)
+                })
+            }
             (None, true) => Ok(Self::Demo(demo_operator()?)),
             (None, false) => Ok(Self::Missing),
         }

@@ -59,6 +59,7 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
             Some(text) => Timestamp::parse_lenient(text)?,
             None => now(),
         },
+        now: now(),
         min_level: args.min_level.map(parse_level).transpose()?,
         corporate_number: args
             .corporate_number

@@ -206,13 +206,21 @@ fn the_demo_trust_list_is_valid_only_with_demo_and_says_so() {
     assert_eq!(report["verdict"], "valid");
     assert_eq!(report["trustAnchor"], "demo");
 
-    // The demo operator's key given by hand is a configured anchor like any other.
+    // Found in review: the demo operator's key given by hand (or left in SCS_OPERATOR_KEY) is
+    // still the demo key, whose secret anyone has, and the report says so.
     let mut by_hand = base.to_vec();
     let operator_pub = demo("operator.pub");
     by_hand.extend(["--operator-key", p(&operator_pub), "--json"]);
     let run = scs(d, &by_hand);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(run.json()["trustAnchor"], "configured");
+    assert_eq!(run.json()["trustAnchor"], "demo");
+    let run = scs_with_env(
+        d,
+        &[&base[..], &["--json"]].concat(),
+        &[("SCS_OPERATOR_KEY", p(&operator_pub))],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["trustAnchor"], "demo");
 
     // Issuing against a trust list needs an anchor too.
     let run = scs(

@@ -171,6 +171,7 @@ fn bench(c: &mut Criterion) {
     let verifier = Verifier::new(Some(&world.trust_list), &world.lists);
     let question = Question {
         at: t("2028-01-01T00:00:00Z"),
+        now: t("2028-01-01T00:00:00Z"),
         min_level: Some(Level::STAR4),
         corporate_number: Some(CorporateNumber::parse("7000012050002").unwrap()),
     };

@@ -450,6 +450,7 @@ pub fn judge(row: &Row, directory: &dyn Directory, at: Timestamp) -> RowResult {
     result.legal_name = view["legalName"].as_str().map(str::to_owned);
     let question = Question {
         at,
+        now: at,
         min_level: required,
         corporate_number: Some(number),
     };

@@ -769,6 +769,7 @@ impl VerifyRequest {
                     .map_err(|e| ApiError::BadParameter(e.to_string()))?,
                 None => now(),
             },
+            now: now(),
             min_level: self
                 .min_level
                 .map(|l| {

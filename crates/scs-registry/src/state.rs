@@ -736,6 +736,18 @@ pub fn transition(
                         "a new edition may not change the registry's keys while it runs".into(),
                     ));
                 }
+                // An issuer leaves the list only as withdrawn: dropped, its credentials would
+                // lose the record of when its word ended, and every view would still count them.
+                if let Some(dropped) = current
+                    .issuers
+                    .iter()
+                    .find(|old| !list.issuers.iter().any(|new| new.id == old.id))
+                {
+                    return Err(ApiError::Conflict(format!(
+                        "指定機関を一覧から削除することはできません。指定取消（withdrawn）として残してください / a new edition may not drop issuer {}: keep it, marked withdrawn",
+                        dropped.id
+                    )));
+                }
             }
             return Ok(Transition {
                 writes: vec![(

@@ -1190,6 +1190,42 @@ async fn a_trust_list_edition_not_in_force_is_refused() {
     assert_eq!(in_force.status, StatusCode::OK, "{}", in_force.json);
 }
 
+/// Found in review: an edition that drops an issuer (rather than marking it withdrawn) would
+/// leave its credentials counted in every view, with no record of when its word ended.
+#[tokio::test]
+async fn an_edition_may_not_drop_an_issuer() {
+    let w = world();
+    let current: Value = w.get("/v1/trust-list").await.json;
+    let operator = key("operator.key");
+    let mut list: scs_core::trust_list::TrustList =
+        serde_json::from_value(current["credentialSubject"].clone()).unwrap();
+    list.sequence = 2;
+    let dropped = list.issuers.remove(0);
+    let signed = scs_core::proof::sign(
+        list.to_credential(&operator.public().did_key(), now()),
+        &operator,
+        now(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .unwrap();
+    let size = w.size();
+    let refused = w
+        .send(
+            Request::put("/v1/trust-list")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(signed.to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, "conflict");
+    assert!(refused.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&dropped.id));
+    assert_eq!(w.size(), size, "a refused edition is not logged");
+}
+
 #[tokio::test]
 async fn log_proofs_and_tiles_verify() {
     let w = world();

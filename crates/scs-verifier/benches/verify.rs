@@ -107,6 +107,7 @@ fn credential_bytes(key: &SecretKey) -> Vec<u8> {
 fn question() -> Question {
     Question {
         at: t("2028-01-01T00:00:00Z"),
+        now: t("2028-01-01T00:00:00Z"),
         min_level: Some(Level::STAR4),
         corporate_number: Some(CorporateNumber::parse("7000012050002").unwrap()),
     }

@@ -273,6 +273,7 @@ mod tests {
         let active = trust_list(DesignationState::Active, None);
         let at = |s| Question {
             at: t(s),
+            now: t(s),
             min_level: Some(Level::STAR3),
             corporate_number: Some(scs_core::ids::CorporateNumber::parse("7000012050002").unwrap()),
         };

@@ -60,6 +60,10 @@ pub enum InputError {
 pub struct Question {
     /// The instant at which validity is judged.
     pub at: Timestamp,
+    /// The verifier's own clock. An issuer's designation that has ended by then stops its
+    /// `proof.created` from dating its credentials even when validity is asked about an
+    /// earlier `at`: otherwise asking about the past would let a withdrawn issuer backdate.
+    pub now: Timestamp,
     /// The ★ the ordering company requires; a higher ★ satisfies a lower ask.
     pub min_level: Option<Level>,
     /// The company the credential must be about.
@@ -67,10 +71,11 @@ pub struct Question {
 }
 
 impl Question {
-    /// Only the checks that are always made, at `at`.
+    /// Only the checks that are always made, at `at`, which is also the verifier's clock.
     pub fn at(at: Timestamp) -> Self {
         Self {
             at,
+            now: at,
             min_level: None,
             corporate_number: None,
         }
@@ -267,7 +272,7 @@ impl<'a> Verifier<'a> {
     ) -> Report {
         let mut checks = Vec::with_capacity(6);
         checks.push(signature_pass(info));
-        checks.push(self.issuer_check(credential, info, question.at));
+        checks.push(self.issuer_check(credential, info, question));
         checks.push(self.validity_check(credential, question.at));
         checks.push(self.status_check(credential, question.at));
         if let Some(wanted) = question.corporate_number {
@@ -285,8 +290,9 @@ impl<'a> Verifier<'a> {
         &self,
         credential: &AttainmentCredential,
         info: &ProofInfo,
-        at: Timestamp,
+        question: &Question,
     ) -> Check {
+        let at = question.at;
         let fail = |m| Check::fail(CheckName::Issuer, m);
         if let Some(why) = &self.no_anchor {
             return Check::undecided(CheckName::Issuer, why.clone());
@@ -338,7 +344,7 @@ impl<'a> Verifier<'a> {
                         issuer.name_en.as_deref().unwrap_or(&issuer.name)
                     ),
                 );
-                self.signing_time_check(credential, issuer, designated, at)
+                self.signing_time_check(credential, issuer, designated, at.max(question.now))
             }
         }
     }
@@ -353,9 +359,9 @@ impl<'a> Verifier<'a> {
         credential: &AttainmentCredential,
         issuer: &scs_core::trust_list::DesignatedIssuer,
         designated: Message,
-        at: Timestamp,
+        ended_by: Timestamp,
     ) -> Check {
-        let Some((cutoff, why)) = issuer.own_word_ends(at) else {
+        let Some((cutoff, why)) = issuer.own_word_ends(ended_by) else {
             return Check::pass(CheckName::Issuer, designated);
         };
         let Message { ja, en } = why.what_ended();

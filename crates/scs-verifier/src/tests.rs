@@ -601,3 +601,24 @@ fn after_a_withdrawal_or_compromise_only_the_ledger_dates_a_credential() {
     let report = Verifier::new(Some(&w.trust_list), &Ledgered(None)).verify(credential, &ask());
     assert_eq!(report.verdict, Verdict::Valid);
 }
+
+/// Found in review: asking about a time before the end (`--at`, `"at"`) must not bring the
+/// issuer's own word back: a designation that has ended by the verifier's clock ends it, so a
+/// credential backdated to before the end is still only dated by the ledger.
+#[test]
+fn asking_about_the_past_does_not_let_an_ended_issuer_backdate() {
+    let mut w = world();
+    // Signed (so it says) on 2027-03-31; the designation was withdrawn on 2027-06-01.
+    let credential = issue(&w, Level::STAR4, vec![]);
+    w.trust_list.issuers[0].status = DesignationStatus {
+        state: DesignationState::Withdrawn,
+        since: Some(t("2027-06-01T00:00:00Z")),
+        compromised_since: None,
+    };
+    let mut question = ask();
+    question.at = t("2027-05-01T00:00:00Z");
+    question.now = t("2028-01-01T00:00:00Z");
+    let report = Verifier::new(Some(&w.trust_list), &Ledgered(None)).verify(credential, &question);
+    assert_eq!(report.verdict, Verdict::Unknown, "{:?}", report.checks);
+    assert!(report.check(CheckName::Issuer).unwrap().undecided);
+}

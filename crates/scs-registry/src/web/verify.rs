@@ -156,6 +156,7 @@ fn question(form: &Form) -> Result<Question, Message> {
     };
     Ok(Question {
         at: super::now(),
+        now: super::now(),
         min_level,
         corporate_number,
     })
