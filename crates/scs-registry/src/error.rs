@@ -42,6 +42,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// The registry cannot take writes now (storage failure; details are logged, not shown).
     Unavailable,
+    /// The request was not finished within [`crate::limits::REQUEST_TIMEOUT`].
+    Timeout,
     /// A ledger entry's bytes no longer hash to its leaf: the disk is corrupt, and the entry is
     /// not served (logged loudly; the operator restores from a backup).
     LedgerCorrupt,
@@ -149,6 +151,12 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Registry temporarily unavailable / 一時的に利用できません",
+                None,
+            ),
+            Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request took too long / リクエストに時間がかかりすぎました",
                 None,
             ),
             LedgerCorrupt => (

@@ -52,6 +52,8 @@ pub struct App {
     pub demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
     /// Permits to decode an uploaded image ([`crate::limits::MAX_IMAGE_DECODES`]).
     pub image_decodes: Arc<tokio::sync::Semaphore>,
+    /// Permits to handle a page upload ([`crate::limits::MAX_UPLOADS`]).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             image_decodes: Arc::new(tokio::sync::Semaphore::new(
                 crate::limits::MAX_IMAGE_DECODES,
             )),
+            uploads: Arc::new(tokio::sync::Semaphore::new(crate::limits::MAX_UPLOADS)),
         }))
     }
 }
@@ -103,7 +106,28 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline,
+        ))
         .with_state(state)
+}
+
+/// Every request is answered within [`crate::limits::REQUEST_TIMEOUT`] of its headers: one
+/// whose body trickles in (or that waits too long for anything) is answered 408 and its work
+/// dropped. A write already queued is still committed by the writer, and answers again as
+/// the same registration if it is sent again.
+async fn deadline(
+    State(app): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = request.uri().clone();
+    match tokio::time::timeout(crate::limits::REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) if is_api_path(uri.path()) => ApiError::Timeout.into_response(),
+        Err(_) => crate::web::timed_out(&app, &uri),
+    }
 }
 
 /// Unknown paths: problem+json, or a page for a browser outside `/v1/`.

@@ -1,12 +1,14 @@
 //! Every bound the registry puts on what a client or the network can send, in one place.
 //!
-//! A connection that sends nothing, half a header, or a slow body is closed after
-//! [`HEADER_READ_TIMEOUT`] (between requests on a kept-alive connection too); at most
-//! [`MAX_CONNECTIONS`] are open at once (fewer when the open-file limit is low: see
-//! [`crate::server::connection_cap`]). A request's headers fit in
-//! [`CONNECTION_BUFFER_BYTES`]; an API body in [`MAX_BODY_BYTES`], a page upload in
-//! [`MAX_UPLOAD_BYTES`]. An uploaded image is decoded only when its header declares at most
-//! [`MAX_IMAGE_PIXELS`], and at most [`MAX_IMAGE_DECODES`] at a time.
+//! A connection that sends nothing or half a header is closed after [`HEADER_READ_TIMEOUT`]
+//! (between requests on a kept-alive connection too), and a body that stalls for that long
+//! fails its request; every request is answered within [`REQUEST_TIMEOUT`] of its headers,
+//! however slowly its body trickles in. At most [`MAX_CONNECTIONS`] are open at once (fewer
+//! when the open-file limit is low: see [`crate::server::connection_cap`]). A request's
+//! headers fit in [`CONNECTION_BUFFER_BYTES`]; an API body in [`MAX_BODY_BYTES`], a page
+//! upload in [`MAX_UPLOAD_BYTES`], and at most [`MAX_UPLOADS`] uploads are handled at once.
+//! An uploaded image is decoded only when its header declares at most [`MAX_IMAGE_PIXELS`],
+//! and at most [`MAX_IMAGE_DECODES`] at a time.
 //!
 //! Bounds kept beside the code they bound: a log entry (`log_files::MAX_ENTRY_BYTES`, from
 //! which [`MAX_BODY_BYTES`] follows), pasted text on the verify page (`web::verify`), a
@@ -31,6 +33,16 @@ pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 // A stalled connection is closed within a minute.
 const _: () = assert!(HEADER_READ_TIMEOUT.as_secs() <= 60);
+
+/// Longest a request may take once its headers are in, body included, until its answer is
+/// ready. [`HEADER_READ_TIMEOUT`] bounds each wait for the next part of a body, not their sum:
+/// without this, a body sent a byte every few seconds would hold its connection for days.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Page uploads (a photo or file on the verify page, a supplier list) handled at once. Each
+/// holds its upload in memory (up to [`MAX_UPLOAD_BYTES`], twice while it is judged) and the
+/// supplier check is CPU work: one more is answered 503 with `Retry-After`, not queued.
+pub const MAX_UPLOADS: usize = 8;
 
 /// Most connections open at once; one more waits in the listen queue until one closes. Each
 /// costs a file descriptor and a few KiB while idle.

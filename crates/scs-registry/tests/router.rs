@@ -1940,3 +1940,88 @@ async fn every_api_error_is_problem_json() {
         assert_eq!(answer.json["status"], status.as_u16(), "{path}");
     }
 }
+
+/// A body that sends `first` and then nothing more, ever: a client that trickles or stalls.
+fn stalled_body(first: &'static [u8]) -> Body {
+    use futures_util::StreamExt;
+    let chunk = futures_util::stream::once(async move {
+        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(first))
+    });
+    Body::from_stream(chunk.chain(futures_util::stream::pending()))
+}
+
+/// Found in review: the header-read timeout bounds each wait for the next part of a body, not
+/// their sum, so a body sent a byte at a time held its connection for days. Every request is
+/// now answered within the request deadline: problem+json for the API, the HTML page for pages.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_never_finishes_is_answered_408_at_the_deadline() {
+    let w = world();
+    let api = w
+        .send(
+            Request::post("/v1/verify")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(stalled_body(b"{\"credential\": "))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&api, StatusCode::REQUEST_TIMEOUT, "request-timeout");
+    let page = w
+        .send(
+            Request::post("/bulk")
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+                .body(stalled_body(b"--XYZ\r\n"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::REQUEST_TIMEOUT);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
+}
+
+/// Found in review: page uploads are held in memory and judged on blocking threads, and any
+/// number of them could wait for their turn. At most `MAX_UPLOADS` are handled at once; one
+/// more is told to come back (503 page with Retry-After), and is served once one finishes.
+#[tokio::test]
+async fn uploads_beyond_the_limit_are_told_to_come_back() {
+    let w = world();
+    let upload = || {
+        Request::post("/")
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+            .body(stalled_body(b"--XYZ\r\n"))
+            .unwrap()
+    };
+    let held: Vec<_> = (0..scs_registry::limits::MAX_UPLOADS)
+        .map(|_| tokio::spawn(w.router.clone().oneshot(upload())))
+        .collect();
+    // Each takes its permit before reading its body, which never ends.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let busy = w.router.clone().oneshot(upload()).await.unwrap();
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "5");
+    assert!(busy.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    for task in &held {
+        task.abort();
+    }
+    for task in held {
+        let _ = task.await;
+    }
+    let form = "--XYZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhello\r\n--XYZ--\r\n";
+    let served = w
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/")
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(served.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -144,6 +144,12 @@ pub async fn submit(
         nav: Nav::Bulk,
     };
     let title = lang.pick("取引先の一括確認", "Check a supplier list");
+    // Before the upload is read: it is held in memory, and judged on a blocking thread, which
+    // keeps the permit until it is done even if the client has gone.
+    let slot = match super::upload_slot(&frame) {
+        Ok(slot) => slot,
+        Err(busy) => return busy,
+    };
     let form = match read_form(multipart).await {
         Ok(form) => form,
         Err((status, why)) => return frame.render(status, title, body(lang, "", Some(Err(why)))),
@@ -172,6 +178,7 @@ pub async fn submit(
     let at = super::now();
     let judged = tokio::task::spawn_blocking(move || {
         let results = bulk::judge_all(&parsed, &LedgerDirectory(&ledger), at);
+        drop(slot);
         (parsed, results)
     })
     .await;

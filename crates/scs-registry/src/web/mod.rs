@@ -334,6 +334,46 @@ pub fn not_found(app: &AppState, uri: &Uri) -> Response {
     )
 }
 
+/// The page for a request not finished within [`crate::limits::REQUEST_TIMEOUT`].
+pub fn timed_out(app: &AppState, uri: &Uri) -> Response {
+    let frame = Frame {
+        app,
+        lang: Lang::from_query(uri.query()),
+        uri,
+        nav: Nav::None,
+    };
+    frame.problem(
+        StatusCode::REQUEST_TIMEOUT,
+        &Message::new("時間切れです", "Request timed out"),
+        &Message::new(
+            "送信に時間がかかりすぎました。もう一度お試しください。",
+            "The request took too long to arrive; please try again.",
+        ),
+    )
+}
+
+/// A page upload's permit ([`crate::limits::MAX_UPLOADS`]), or the page saying the registry
+/// is busy (503, `Retry-After`) when every permit is taken.
+pub(crate) fn upload_slot(
+    frame: &Frame<'_>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    std::sync::Arc::clone(&frame.app.uploads)
+        .try_acquire_owned()
+        .map_err(|_| {
+            let mut page = frame.problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &Message::new("混み合っています", "The registry is busy"),
+                &Message::new(
+                    "ただいま多くのファイルを処理しています。数秒後にもう一度送信してください。",
+                    "Many uploads are being checked right now; please send again in a few seconds.",
+                ),
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            page
+        })
+}
+
 /// The page for a known address asked with a method it does not take.
 pub fn method_not_allowed(app: &AppState, uri: &Uri) -> Response {
     let frame = Frame {

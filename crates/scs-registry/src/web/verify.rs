@@ -322,6 +322,11 @@ pub async fn submit(
         uri: &uri,
         nav: Nav::Verify,
     };
+    // Before the upload is read: it is held in memory until answered.
+    let _slot = match super::upload_slot(&frame) {
+        Ok(slot) => slot,
+        Err(busy) => return busy,
+    };
     let form = match read_form(multipart).await {
         Ok(form) => form,
         Err(outcome) => {
