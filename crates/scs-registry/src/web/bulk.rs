@@ -146,9 +146,8 @@ pub async fn submit(
     let title = lang.pick("取引先の一括確認", "Check a supplier list");
     // Before the upload is read: it is held in memory, and judged on a blocking thread, which
     // keeps the permit until it is done even if the client has gone.
-    let slot = match super::upload_slot(&frame) {
-        Ok(slot) => slot,
-        Err(busy) => return busy,
+    let Some(slot) = super::upload_slot(&app) else {
+        return super::busy(&frame);
     };
     let form = match read_form(multipart).await {
         Ok(form) => form,

@@ -352,26 +352,24 @@ pub fn timed_out(app: &AppState, uri: &Uri) -> Response {
     )
 }
 
-/// A page upload's permit ([`crate::limits::MAX_UPLOADS`]), or the page saying the registry
-/// is busy (503, `Retry-After`) when every permit is taken.
-pub(crate) fn upload_slot(
-    frame: &Frame<'_>,
-) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
-    std::sync::Arc::clone(&frame.app.uploads)
-        .try_acquire_owned()
-        .map_err(|_| {
-            let mut page = frame.problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &Message::new("混み合っています", "The registry is busy"),
-                &Message::new(
-                    "ただいま多くのファイルを処理しています。数秒後にもう一度送信してください。",
-                    "Many uploads are being checked right now; please send again in a few seconds.",
-                ),
-            );
-            page.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            page
-        })
+/// A page upload's permit ([`crate::limits::MAX_UPLOADS`]), if one is free.
+pub(crate) fn upload_slot(app: &AppState) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    std::sync::Arc::clone(&app.uploads).try_acquire_owned().ok()
+}
+
+/// The page saying every upload permit is taken (503, `Retry-After`).
+pub(crate) fn busy(frame: &Frame<'_>) -> Response {
+    let mut page = frame.problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &Message::new("混み合っています", "The registry is busy"),
+        &Message::new(
+            "ただいま多くのファイルを処理しています。数秒後にもう一度送信してください。",
+            "Many uploads are being checked right now; please send again in a few seconds.",
+        ),
+    );
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    page
 }
 
 /// The page for a known address asked with a method it does not take.

@@ -323,9 +323,8 @@ pub async fn submit(
         nav: Nav::Verify,
     };
     // Before the upload is read: it is held in memory until answered.
-    let _slot = match super::upload_slot(&frame) {
-        Ok(slot) => slot,
-        Err(busy) => return busy,
+    let Some(_slot) = super::upload_slot(&app) else {
+        return super::busy(&frame);
     };
     let form = match read_form(multipart).await {
         Ok(form) => form,
