@@ -258,7 +258,9 @@ pub async fn page(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response
     )
 }
 
-async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<Form, Outcome> {
+/// Reads the fields of the verify form from a `multipart/form-data` body (fuzzed in
+/// `fuzz/fuzz_targets/multipart.rs`).
+pub async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<Form, Outcome> {
     let too_large = || {
         refused(
             StatusCode::PAYLOAD_TOO_LARGE,
