@@ -23,6 +23,10 @@ all=(compact_decode verify_credential verify_compact trust_list status_list tlog
   signed_request bulk_csv multipart)
 targets=("${@:-${all[@]}}")
 triple="$(rustc -vV | sed -n 's/^host: //p')"
+# libfuzzer-sys compiles libFuzzer's C++ sources.
+if ! command -v c++ >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq g++
+fi
 
 # --target keeps the instrumentation off build scripts and proc macros, as cargo-fuzz does.
 RUSTFLAGS="-C passes=sancov-module \
