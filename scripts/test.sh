@@ -17,6 +17,8 @@ npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Every decoder of outside bytes under libFuzzer, 20 s each from its seed corpus (docs/FUZZING.md).
+scripts/fuzz.sh 20
 node --test tests/interop/harness.test.mjs
 cargo build -p scs-cli --locked   # target/debug/scs for the browser tests (screenshots: target/browser-artifacts/)
 node --test tests/browser/pages.test.mjs

@@ -69,13 +69,20 @@ pub async fn page(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response
     )
 }
 
-struct Submitted {
-    csv: Vec<u8>,
-    text: String,
-    format_csv: bool,
+/// The bulk form, as submitted.
+#[derive(Debug)]
+pub struct Submitted {
+    /// The uploaded CSV file (empty when none was chosen).
+    pub csv: Vec<u8>,
+    /// The pasted list.
+    pub text: String,
+    /// `format=csv`: answer with the CSV file instead of the page.
+    pub format_csv: bool,
 }
 
-async fn read_form(
+/// Reads the fields of the bulk form from a `multipart/form-data` body (fuzzed in
+/// `fuzz/fuzz_targets/multipart.rs`).
+pub async fn read_form(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Submitted, (StatusCode, Message)> {
     let too_large = (

@@ -18,7 +18,8 @@ use crate::http::{verify_qr_text, verify_value, AppState};
 use crate::ledger::Ledger;
 use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
 
-/// Longest pasted text read (QR text is about 300 characters; a credential JSON a few KiB).
+/// Longest pasted text or non-image file read (QR text is about 300 characters; a credential
+/// JSON a few KiB; the verifier takes at most `scs_verifier::MAX_CREDENTIAL_BYTES`, the same).
 const MAX_TEXT_BYTES: usize = 256 * 1024;
 
 /// What was given to verify.
@@ -122,6 +123,19 @@ pub fn classify_file(bytes: &[u8], base_url: &str) -> Result<Input, Message> {
             }
         })?;
         return classify_text(&text, base_url);
+    }
+    // Bounded like pasted text, before parsing: a JSON tree takes many times its text in memory.
+    if bytes.len() > MAX_TEXT_BYTES {
+        return Err(Message::new(
+            format!(
+                "ファイルが大きすぎます（画像以外は上限 {} KiB）",
+                MAX_TEXT_BYTES / 1024
+            ),
+            format!(
+                "the file is too large (at most {} KiB unless it is an image)",
+                MAX_TEXT_BYTES / 1024
+            ),
+        ));
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(Message::new(
@@ -261,7 +275,9 @@ pub async fn page(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response
     )
 }
 
-async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<Form, Outcome> {
+/// Reads the fields of the verify form from a `multipart/form-data` body (fuzzed in
+/// `fuzz/fuzz_targets/multipart.rs`).
+pub async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<Form, Outcome> {
     let too_large = || {
         refused(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -567,4 +583,25 @@ pub(crate) fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uploaded_file_that_is_not_an_image_is_bounded_before_it_is_parsed() {
+        // Valid JSON just over the limit: without the bound it became a JSON tree (up to the
+        // 16 MiB upload limit, many times that in memory) and was verified.
+        let padding = "x".repeat(MAX_TEXT_BYTES);
+        let file = format!("{{\"padding\":\"{padding}\"}}");
+        let refused = classify_file(file.as_bytes(), "https://registry.example")
+            .expect_err("a file over the limit is refused");
+        assert!(refused.en.contains("too large"), "{refused:?}");
+        // A small file is still read.
+        assert!(matches!(
+            classify_file(b"{\"a\":1}", "https://registry.example"),
+            Ok(Input::Json(_))
+        ));
+    }
 }
