@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let verifier = Verifier::new(Some(&demo().trust_list), status_lists());
     let question = Question {
         at: now(),
+        now: now(),
         min_level: Level::new(4),
         corporate_number: CorporateNumber::parse("6001001000000").ok(),
     };
