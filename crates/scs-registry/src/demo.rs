@@ -497,10 +497,11 @@ Try / 試してみる:
   {base}/v1/status/revocation/0
   {base}/v1/log/checkpoint
 
-  scs verify {} --registry {base}
-  scs verify {} --registry {base}
+  scs verify {} --registry {base} --demo
+  scs verify {} --registry {base} --demo
   scs lookup {} --registry {base}
-  scs log audit --registry {base}
+  scs log audit --registry {base} --demo
+  (--demo: trust the demo operator key, whose secret is public / デモ用の鍵を信頼する)
 ",
         ledger.checkpoint().0,
         demo.join("valid-star4.png").display(),
