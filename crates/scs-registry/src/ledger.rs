@@ -641,7 +641,16 @@ impl Ledger {
             self.resign_list(purpose, list);
         }
         if let Err(error) = self.sign_checkpoint() {
-            tracing::error!("cannot write the checkpoint: {error}");
+            // The entries are durable, but no checkpoint that includes them is: acknowledging
+            // them with an older one would hand out receipts that do not verify. The disk is
+            // failing, so writes stop; a restart signs a checkpoint over the log, and a client
+            // that sends its write again is answered as the same registration.
+            tracing::error!("cannot write the checkpoint, refusing writes: {error}");
+            self.stop_writer();
+            for (job, _, _) in accepted {
+                let _ = job.reply.send(Err(ApiError::Unavailable));
+            }
+            return;
         }
         let (tree_size, checkpoint) = self.checkpoint();
         let tree = read_lock(&self.tree);
@@ -1024,6 +1033,70 @@ mod tests {
             },
             &genesis,
         )
+    }
+
+    /// The real disk, except that syncing a file fails once `failing` is set.
+    #[derive(Debug, Default)]
+    struct FailingSync {
+        failing: std::sync::atomic::AtomicBool,
+    }
+
+    impl Disk for FailingSync {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+            RealDisk.write(path, bytes)
+        }
+        fn sync_file(&self, path: &Path) -> std::io::Result<()> {
+            if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(std::io::Error::other("the disk is failing"));
+            }
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            RealDisk.rename(from, to)
+        }
+        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// Found in review: when the checkpoint cannot be written, a write was acknowledged with
+    /// the older checkpoint and an empty proof — a receipt that does not verify. It is refused
+    /// (503) instead, and the writer stops, as for any failing disk.
+    #[test]
+    fn a_write_is_never_acknowledged_without_a_durable_checkpoint_that_includes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Arc::new(FailingSync::default());
+        let ledger = open(disk.clone(), dir.path(), Arc::new(MemoryStore::default())).unwrap();
+        ledger.start_writer();
+        let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
+        let (list, _) = ledger.trust_list();
+        let mut next = (*list).clone();
+        next.sequence += 1;
+        let now = scs_issuer::now();
+        let document = scs_core::proof::sign(
+            next.to_credential(&operator.public().did_key(), now),
+            &operator,
+            now,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let entry = state::verify_entry(document.clone(), &operator.public().did_key()).unwrap();
+        disk.failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let answer = runtime.block_on(ledger.submit(entry, &document));
+        assert!(
+            matches!(answer, Err(ApiError::Unavailable)),
+            "{:?}",
+            answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
+        );
+        ledger.finish_writes();
     }
 
     /// Issue 10 item 4: the checkpoint a ledger acknowledged survives a power cut whatever the
