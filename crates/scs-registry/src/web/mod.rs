@@ -318,13 +318,9 @@ pub fn wants_page(uri: &Uri, headers: &axum::http::HeaderMap) -> bool {
 
 /// The "not found" page for unknown paths.
 pub fn not_found(app: &AppState, uri: &Uri) -> Response {
-    let frame = Frame {
+    error_page(
         app,
-        lang: Lang::from_query(uri.query()),
         uri,
-        nav: Nav::None,
-    };
-    frame.problem(
         StatusCode::NOT_FOUND,
         &Message::new("ページが見つかりません", "Page not found"),
         &Message::new(
@@ -334,15 +330,29 @@ pub fn not_found(app: &AppState, uri: &Uri) -> Response {
     )
 }
 
-/// The page for a request not finished within [`crate::limits::REQUEST_TIMEOUT`].
-pub fn timed_out(app: &AppState, uri: &Uri) -> Response {
+/// The HTML error page of a request that no page handler reached, in the language its
+/// query asks for.
+fn error_page(
+    app: &AppState,
+    uri: &Uri,
+    status: StatusCode,
+    title: &Message,
+    detail: &Message,
+) -> Response {
     let frame = Frame {
         app,
         lang: Lang::from_query(uri.query()),
         uri,
         nav: Nav::None,
     };
-    frame.problem(
+    frame.problem(status, title, detail)
+}
+
+/// The page for a request not finished within [`crate::limits::REQUEST_TIMEOUT`].
+pub fn timed_out(app: &AppState, uri: &Uri) -> Response {
+    error_page(
+        app,
+        uri,
         StatusCode::REQUEST_TIMEOUT,
         &Message::new("時間切れです", "Request timed out"),
         &Message::new(
@@ -374,13 +384,9 @@ pub(crate) fn busy(frame: &Frame<'_>) -> Response {
 
 /// The page for a known address asked with a method it does not take.
 pub fn method_not_allowed(app: &AppState, uri: &Uri) -> Response {
-    let frame = Frame {
+    error_page(
         app,
-        lang: Lang::from_query(uri.query()),
         uri,
-        nav: Nav::None,
-    };
-    frame.problem(
         StatusCode::METHOD_NOT_ALLOWED,
         &Message::new("この操作はできません", "Method not allowed"),
         &Message::new(
