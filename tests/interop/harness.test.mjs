@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const vectors = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+const vectors = fileURLToPath(new URL('../vectors/', import.meta.url));
 const jcs = join(vectors, 'eddsa-jcs-2022');
 const keyPair = JSON.parse(readFileSync(join(jcs, 'keyPair.json'), 'utf8'));
 const SK = keyPair.privateKeyMultibase;

@@ -244,7 +244,7 @@ fn demo_keys_issue_and_verify_with_the_pinned_demo_operator() {
 #[test]
 fn without_a_trust_list_any_eddsa_jcs_2022_credential_gets_its_signature_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let vector = common::repo().join("../shared/vectors/eddsa-jcs-2022/signedJCS.json");
+    let vector = common::repo().join("tests/vectors/eddsa-jcs-2022/signedJCS.json");
     let run = scs(dir.path(), &["verify", p(&vector), "--json"]);
     assert_eq!(run.code, 1);
     let report = run.json();

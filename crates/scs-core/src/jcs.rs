@@ -109,7 +109,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn vectors() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/jcs")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/jcs")
     }
 
     #[test]

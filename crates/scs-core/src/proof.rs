@@ -266,7 +266,7 @@ mod tests {
 
     fn vector(name: &str) -> String {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/vectors/eddsa-jcs-2022")
+            .join("../../tests/vectors/eddsa-jcs-2022")
             .join(name);
         std::fs::read_to_string(path).unwrap()
     }

@@ -262,7 +262,7 @@ mod tests {
     fn reads_a_list_signed_by_an_independent_implementation() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/status-list/bitstring-131072-bit42-set.json"
+            "/../../tests/vectors/status-list/bitstring-131072-bit42-set.json"
         );
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let (unsecured, info) = proof::verify(doc, ProofPurpose::AssertionMethod).unwrap();

@@ -654,7 +654,7 @@ mod tests {
         }
     }
 
-    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/vcdm2");
+    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/vcdm2");
 
     /// Vectors whose expectation cannot be decided without JSON-LD context processing. The test
     /// fails unless exactly these files disagree with their expectation.
