@@ -81,8 +81,85 @@ pub struct KeygenArgs {
 /// `scs trust-list …`
 #[derive(Debug, Subcommand)]
 pub enum TrustListCommand {
+    /// Start edition 1: the registry's URL and keys, the scheme's default policy, no issuers.
+    New(TrustListNewArgs),
+    /// Designate an issuer in an edition (the file is changed in place).
+    AddIssuer(TrustListAddIssuerArgs),
+    /// Withdraw an issuer's designation in an edition (it stays listed, marked withdrawn).
+    WithdrawIssuer(TrustListWithdrawArgs),
+    /// Start the next edition from a signed trust list: its content, the sequence one higher.
+    Next(TrustListNextArgs),
     /// Sign a trust list edition with the operator key.
     Sign(TrustListSignArgs),
+}
+
+/// `scs trust-list new`
+#[derive(Debug, Args)]
+pub struct TrustListNewArgs {
+    /// The registry's public base URL; status list URLs in credentials are built from it.
+    #[arg(long)]
+    pub base_url: String,
+    /// The registry's status list public key (.pub file or did:key).
+    #[arg(long)]
+    pub status_key: String,
+    /// The registry's log public key (.pub file or did:key).
+    #[arg(long)]
+    pub log_key: String,
+    /// Where to write the unsigned edition (refused if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `scs trust-list add-issuer`
+#[derive(Debug, Args)]
+pub struct TrustListAddIssuerArgs {
+    /// The unsigned edition to change.
+    pub edition: PathBuf,
+    /// The issuer's public key (.pub file or did:key).
+    #[arg(long)]
+    pub issuer: String,
+    /// 名称: the issuer's name.
+    #[arg(long)]
+    pub name: String,
+    /// The issuer's English name.
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// A ★ level it may sign (repeat for several: --level 3 --level 4). ★4 makes it an
+    /// evaluation body, ★3 a confirming expert organisation.
+    #[arg(long = "level", required = true)]
+    pub levels: Vec<u64>,
+    /// Start of the designation (date or date-time; default now).
+    #[arg(long)]
+    pub from: Option<String>,
+}
+
+/// `scs trust-list withdraw-issuer`
+#[derive(Debug, Args)]
+pub struct TrustListWithdrawArgs {
+    /// The unsigned edition to change.
+    pub edition: PathBuf,
+    /// The issuer's public key (.pub file or did:key).
+    #[arg(long)]
+    pub issuer: String,
+    /// When the designation ends (date or date-time; default now).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// The key was stolen or lost from this time: everything it signed since is void.
+    #[arg(long)]
+    pub compromised_since: Option<String>,
+}
+
+/// `scs trust-list next`
+#[derive(Debug, Args)]
+pub struct TrustListNextArgs {
+    /// The signed trust list in force.
+    pub trust_list: PathBuf,
+    /// Where to write the next, unsigned edition (refused if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The operator key the signed trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
 }
 
 /// `scs trust-list sign`

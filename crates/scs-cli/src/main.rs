@@ -40,9 +40,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen(a) => keys::keygen(&a),
-        Command::TrustList {
-            command: TrustListCommand::Sign(a),
-        } => trust::sign(&a),
+        Command::TrustList { command } => match command {
+            TrustListCommand::New(a) => trust::new_edition(&a),
+            TrustListCommand::AddIssuer(a) => trust::add_issuer(&a),
+            TrustListCommand::WithdrawIssuer(a) => trust::withdraw_issuer(&a),
+            TrustListCommand::Next(a) => trust::next_edition(&a),
+            TrustListCommand::Sign(a) => trust::sign(&a),
+        },
         Command::Issue(a) => issue::run(&a),
         Command::Verify(a) => verify::run(&a),
         Command::VerifyBatch(a) => verify_batch::run(&a),

@@ -1,24 +1,151 @@
-//! `scs trust-list sign`, and loading a signed trust list for other commands.
+//! `scs trust-list …` (editions: new, add-issuer, withdraw-issuer, next; sign), and loading a
+//! signed trust list for other commands.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use scs_core::credential::Level;
+use scs_core::json::parse_strict;
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
+use scs_core::trust_list::{RegistryInfo, TrustList, MAX_TRUST_LIST_BYTES};
 use serde_json::Value;
 
-use crate::args::TrustListSignArgs;
-use crate::keys::{load_secret, read_bounded};
+use crate::args::{
+    TrustListAddIssuerArgs, TrustListNewArgs, TrustListNextArgs, TrustListSignArgs,
+    TrustListWithdrawArgs,
+};
+use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
 use crate::{now, Outcome};
+
+/// `scs trust-list new --base-url URL --status-key S.pub --log-key L.pub --out edition.json`
+pub fn new_edition(args: &TrustListNewArgs) -> Result<Outcome> {
+    let base_url = args.base_url.trim_end_matches('/');
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        bail!("--base-url {base_url} is not an http(s) URL");
+    }
+    let registry = RegistryInfo {
+        base_url: base_url.to_owned(),
+        status_key: parse_public_key(&args.status_key)
+            .context("--status-key")?
+            .to_string(),
+        log_key: parse_public_key(&args.log_key)
+            .context("--log-key")?
+            .to_string(),
+    };
+    let edition = TrustList::first_edition(registry)?;
+    create_edition(&args.out, &edition)?;
+    crate::say!(
+        "edition 1 for {base_url}, no issuers yet → {}",
+        args.out.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// `scs trust-list add-issuer edition.json --issuer I.pub --name 名称 --level 4`
+pub fn add_issuer(args: &TrustListAddIssuerArgs) -> Result<Outcome> {
+    let mut edition = read_edition(&args.edition)?;
+    let key = parse_public_key(&args.issuer).context("--issuer")?;
+    let levels = args
+        .levels
+        .iter()
+        .map(|l| Level::new(*l).with_context(|| format!("--level {l}: ★3, ★4 or ★5")))
+        .collect::<Result<Vec<_>>>()?;
+    let from = time_or_now(args.from.as_deref())?;
+    edition.designate(&key, args.name.clone(), args.name_en.clone(), &levels, from)?;
+    rewrite_edition(&args.edition, &edition)?;
+    crate::say!(
+        "designated {} ({key}) for {} from {from} in edition {} → {}",
+        args.name,
+        stars(&levels),
+        edition.sequence,
+        args.edition.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// `scs trust-list withdraw-issuer edition.json --issuer I.pub [--since …]`
+pub fn withdraw_issuer(args: &TrustListWithdrawArgs) -> Result<Outcome> {
+    let mut edition = read_edition(&args.edition)?;
+    let key = parse_public_key(&args.issuer).context("--issuer")?;
+    let since = time_or_now(args.since.as_deref())?;
+    let compromised = match &args.compromised_since {
+        Some(text) => Some(Timestamp::parse_lenient(text)?),
+        None => None,
+    };
+    edition.withdraw(&key, since, compromised)?;
+    rewrite_edition(&args.edition, &edition)?;
+    crate::say!(
+        "withdrew {key} from {since}{} in edition {} → {}",
+        compromised.map_or(String::new(), |t| format!(", compromised since {t}")),
+        edition.sequence,
+        args.edition.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// `scs trust-list next trust-list.json --out edition.json`
+pub fn next_edition(args: &TrustListNextArgs) -> Result<Outcome> {
+    let anchor = Anchor::resolve(&args.anchor)?;
+    let current = anchor.load_trust_list(&args.trust_list)?;
+    let next = current.next_edition()?;
+    create_edition(&args.out, &next)?;
+    crate::say!(
+        "edition {} (from edition {}) → {}",
+        next.sequence,
+        current.sequence,
+        args.out.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// Reads an unsigned edition: strict JSON (no repeated member names), the subject's shape.
+fn read_edition(path: &Path) -> Result<TrustList> {
+    let text = read_bounded(path, MAX_TRUST_LIST_BYTES)?;
+    parse_strict(&text, MAX_TRUST_LIST_BYTES)
+        .map_err(anyhow::Error::from)
+        .and_then(|value| Ok(serde_json::from_value::<TrustList>(value)?))
+        .with_context(|| format!("{} is not a trust list edition", path.display()))
+}
+
+/// Writes a new edition file; an existing file is never overwritten.
+fn create_edition(path: &Path, edition: &TrustList) -> Result<()> {
+    scs_issuer::durable::create_new(path, &edition_text(edition)?, 0o644)
+        .with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// Rewrites the edition being edited.
+fn rewrite_edition(path: &Path, edition: &TrustList) -> Result<()> {
+    edition.check()?;
+    scs_issuer::durable::write(path, &edition_text(edition)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn edition_text(edition: &TrustList) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_vec_pretty(edition)?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// A time given on the command line, or now.
+fn time_or_now(given: Option<&str>) -> Result<Timestamp> {
+    Ok(match given {
+        Some(text) => Timestamp::parse_lenient(text)?,
+        None => now(),
+    })
+}
+
+/// `★3, ★4`
+fn stars(levels: &[Level]) -> String {
+    let stars: Vec<String> = levels.iter().map(|l| format!("★{}", l.get())).collect();
+    stars.join(", ")
+}
 
 /// `scs trust-list sign --key operator.key --in edition.json --out trust-list.json`
 pub fn sign(args: &TrustListSignArgs) -> Result<Outcome> {
     let operator = load_secret(&args.key)?.key;
-    let text = read_bounded(&args.input, MAX_TRUST_LIST_BYTES)?;
-    let edition: TrustList = serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a trust list edition", args.input.display()))?;
+    let edition = read_edition(&args.input)?;
     edition.check()?;
     let did = operator.public().did_key();
     if let Some(previous) = &args.previous {

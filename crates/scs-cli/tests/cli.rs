@@ -42,25 +42,82 @@ fn walk_through_from_keygen_to_verify() {
             assert_eq!(mode & 0o777, 0o600);
         }
     }
-    let did = |name: &str| {
-        keyfile::load_public(&d.join(format!("keys/{name}.pub")))
-            .unwrap()
-            .to_string()
+    // The operator builds edition 1 with commands, no hand-edited JSON.
+    let run = scs(
+        d,
+        &[
+            "trust-list",
+            "new",
+            "--base-url",
+            "https://registry.example",
+            "--status-key",
+            "keys/status.pub",
+            "--log-key",
+            "keys/log.pub",
+            "--out",
+            "edition.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let add_issuer = |key: &str, level: &str| {
+        scs(
+            d,
+            &[
+                "trust-list",
+                "add-issuer",
+                "edition.json",
+                "--issuer",
+                key,
+                "--name",
+                "テスト評価機関",
+                "--level",
+                "3",
+                "--level",
+                level,
+                "--from",
+                "2026-01-01",
+            ],
+        )
     };
-    let edition = serde_json::json!({
-        "type": "SCSTrustList",
-        "sequence": 1,
-        "issuers": [{
-            "id": did("issuer"), "name": "テスト評価機関", "roles": ["EvaluationBody"],
-            "levels": [3, 4], "validFrom": "2026-01-01T00:00:00Z", "status": {"state": "active"}
-        }],
-        "registry": {"baseUrl": "https://registry.example", "statusKey": did("status"), "logKey": did("log")},
-        "policy": {"levelRules": [
-            {"level": 3, "maxValidityDays": 366, "assessmentMethod": "SelfAssessmentWithExpertConfirmation"},
-            {"level": 4, "maxValidityDays": 1096, "assessmentMethod": "ThirdPartyEvaluation"}
-        ]}
-    });
-    fs::write(d.join("edition.json"), edition.to_string()).unwrap();
+    let run = add_issuer("keys/issuer.pub", "4");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("★3, ★4"), "{}", run.stdout);
+    // A key is designated once; a level the policy has no rule for is refused; nothing is
+    // written either time.
+    let before = fs::read(d.join("edition.json")).unwrap();
+    let run = add_issuer("keys/issuer.pub", "4");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("already in this edition"),
+        "{}",
+        run.stderr
+    );
+    let run = add_issuer("keys/log.pub", "5");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("no rule for ★5"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    // `new` never overwrites an edition.
+    let run = scs(
+        d,
+        &[
+            "trust-list",
+            "new",
+            "--base-url",
+            "https://registry.example",
+            "--status-key",
+            "keys/status.pub",
+            "--log-key",
+            "keys/log.pub",
+            "--out",
+            "edition.json",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     let run = scs(
         d,
         &[

@@ -16,6 +16,8 @@ use crate::proof::{self, ProofError, ProofPurpose};
 use crate::report::Message;
 use crate::timestamp::Timestamp;
 
+mod edition;
+
 /// The credential type of a trust list.
 pub const TRUST_LIST_TYPE: &str = "SCSTrustListCredential";
 
@@ -43,6 +45,10 @@ pub enum TrustListError {
     /// The edition is not in force at the time it is judged at.
     #[error("{}", .0.message().en)]
     NotInForce(NotInForce),
+    /// An edit of an edition that would make it wrong (a key listed twice, a level no rule
+    /// covers, a withdrawal moved later).
+    #[error("cannot change the edition: {0}")]
+    Edit(String),
     /// The JSON does not have the trust list's shape.
     #[error("not a trust list: {0}")]
     Shape(String),
