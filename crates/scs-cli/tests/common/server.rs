@@ -1,0 +1,115 @@
+//! The real `scs serve --demo` on a free port, stopped when the test ends however it ends.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::repo;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(data: &Path, port: u16) -> Self {
+        Self::start_with(data, port, &[])
+    }
+
+    pub fn start_with(data: &Path, port: u16, flags: &[&str]) -> Self {
+        Self::start_in(&repo(), data, port, flags)
+    }
+
+    /// Starts `scs serve --demo` with `cwd` as its working folder.
+    pub fn start_in(cwd: &Path, data: &Path, port: u16, flags: &[&str]) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_scs"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data",
+            ])
+            .arg(data)
+            .args(flags)
+            .current_dir(cwd)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while get(&format!("{url}/v1/health")).0 != 200 {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, url }
+    }
+
+    pub fn terminate(mut self) -> i32 {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+
+    pub fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+}
+
+/// A test that fails midway does not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+pub fn get(url: &str) -> (u16, Value) {
+    match agent().get(url).call() {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
+
+pub fn post(url: &str, body: &Value) -> (u16, Value) {
+    match agent()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+    {
+        Ok(mut r) => (
+            r.status().as_u16(),
+            serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap_or(Value::Null),
+        ),
+        Err(_) => (0, Value::Null),
+    }
+}
