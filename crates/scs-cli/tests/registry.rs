@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::server::{agent, free_port, get, post, Server};
-use common::{demo, repo, scs, write_subject};
+use common::{copy_dir, demo, repo, scs, write_subject};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
@@ -391,14 +390,6 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
         indexed == replayed,
         "sled indexes differ from a replay of the log"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
 }
 
 #[test]

@@ -108,3 +108,17 @@ pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
     assert_eq!(run.code, 0, "{}", run.stderr);
     dir.join(name)
 }
+
+/// Copies a folder and everything under it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
