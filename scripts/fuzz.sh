@@ -25,7 +25,7 @@ targets=("${@:-${all[@]}}")
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 # libfuzzer-sys compiles libFuzzer's C++ sources.
 if ! command -v c++ >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq g++
+  ../scripts/install-debs.sh g++
 fi
 
 # --target keeps the instrumentation off build scripts and proc macros, as cargo-fuzz does.

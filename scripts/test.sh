@@ -5,15 +5,19 @@ cd "$(dirname "$0")/.."
 
 # Node.js runs the third-party (Digital Bazaar) interoperability harness.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq nodejs npm
+  scripts/install-debs.sh nodejs npm
 fi
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 # Debian's headless Chromium and a Japanese font run the browser tests of the web pages.
 if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ]; then
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic
+  scripts/install-debs.sh chromium chromium-driver fonts-ipafont-gothic
 fi
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
+# rustfmt and clippy come with rustup's default profile; add them when a minimal one left them out.
+for tool in rustfmt clippy; do
+  cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$tool"
+done
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
