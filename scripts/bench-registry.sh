@@ -64,9 +64,7 @@ command -v jq >/dev/null || need+=(jq)
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  scripts/install-debs.sh "${need[@]}" >/dev/null
 fi
 log "building (release)"
 cargo build --release -q -p scs-cli
