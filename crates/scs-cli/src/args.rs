@@ -175,8 +175,9 @@ pub struct VerifyArgs {
     /// Registry URL: trust list (checked against the pinned operator key) and online status.
     #[arg(long, conflicts_with = "offline")]
     pub registry: Option<String>,
-    /// A registration receipt (OUT.receipt.json of `scs issue --registry`): checks the
-    /// credential's inclusion in the ledger offline. Default: FILE.receipt.json when present.
+    /// A registration receipt (OUT.receipt.json of `scs issue --registry`): the `ledger` check,
+    /// the credential's inclusion in the ledger, offline; part of the verdict. Default:
+    /// FILE.receipt.json when present.
     #[arg(long)]
     pub receipt: Option<PathBuf>,
     /// Do not contact any registry; use --trust-list and --status-list files.

@@ -122,6 +122,11 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
         } else {
             args.out.clone()
         };
+        // A receipt beside the file is read as evidence about the credential in it: the one of
+        // a credential this file held before would contradict the new one.
+        let receipt_path = path.with_extension("receipt.json");
+        let stale = scs_issuer::durable::remove_if_present(&receipt_path)
+            .with_context(|| format!("cannot remove {}", receipt_path.display()))?;
         write_json(&path, credential)?;
         if let Some(qr) = &args.qr {
             let qr = if batch {
@@ -131,17 +136,23 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
             };
             crate::qr::write_issued(credential, &key, &qr)?;
         }
-        if let Some(mut receipt) = receipt {
-            let index = receipt["logIndex"].clone();
-            if let Some(map) = receipt.as_object_mut() {
-                map.remove("id");
+        match receipt {
+            Some(mut receipt) => {
+                let index = receipt["logIndex"].clone();
+                if let Some(map) = receipt.as_object_mut() {
+                    map.remove("id");
+                }
+                write_json(&receipt_path, &receipt)?;
+                crate::say!(
+                    "registered / 登録済み: 台帳 ledger #{index}, receipt {}",
+                    receipt_path.display()
+                );
             }
-            let receipt_path = path.with_extension("receipt.json");
-            write_json(&receipt_path, &receipt)?;
-            crate::say!(
-                "registered / 登録済み: 台帳 ledger #{index}, receipt {}",
+            None if stale => crate::say!(
+                "古い受領証 {0} を削除しました（前の証明書のもの） / removed {0}: the receipt of the credential this file held before",
                 receipt_path.display()
-            );
+            ),
+            None => {}
         }
         crate::say!(
             "★{} {} → {}",

@@ -14,7 +14,6 @@ use scs_core::compact::{self, Encoded, Omitted, QR_V10_M_CHARS};
 use scs_core::credential::AttainmentCredential;
 use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
-use scs_core::report::Verdict;
 use scs_qr::{ImageKind, Symbol, DEFAULT_MODULE_PIXELS};
 use scs_verifier::MAX_CREDENTIAL_BYTES;
 use serde_json::Value;
@@ -235,9 +234,6 @@ pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
             .verifier(resolved.status.as_ref())
             .verify_decoded_compact(&compact, &resolved.question),
     );
-    crate::verify::print(args.json, &report, None)?;
-    Ok(match report.verdict {
-        Verdict::Valid => Outcome::Yes,
-        Verdict::Invalid | Verdict::Unknown => Outcome::No,
-    })
+    crate::verify::print(args.json, &report)?;
+    Ok(crate::verify::outcome(report.verdict))
 }
