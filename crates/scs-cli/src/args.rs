@@ -234,8 +234,9 @@ pub struct ServeArgs {
 /// `scs revoke|suspend|reinstate`
 #[derive(Debug, Args)]
 pub struct StatusChangeArgs {
-    /// The credential id (urn:uuid:…).
-    pub id: String,
+    /// The credential: its id (urn:uuid:…, printed by `scs issue`), or its file — the JSON, a
+    /// PNG/JPEG of its QR code, or a QR text file. Only the id is read from it.
+    pub credential: String,
     /// Reason code: superseded, scope-change, nonconformity, fraud, issuer-error,
     /// organization-dissolved, holder-request, issuer-withdrawn.
     #[arg(long)]

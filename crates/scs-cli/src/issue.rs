@@ -162,6 +162,11 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
                 .unwrap_or_default(),
             path.display()
         );
+        // The id is what `scs revoke|suspend|reinstate` and the registry's pages take.
+        crate::say!(
+            "  証明書ID / credential id: {}",
+            credential["id"].as_str().unwrap_or_default()
+        );
     }
     Ok(Outcome::Yes)
 }

@@ -2,13 +2,16 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{anyhow, Context, Result};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{Reason, RequestBody};
 use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
 use scs_registry::log_check::{self, CheckpointCheck, LogCheck, LogKey, Problem};
+use scs_verifier::MAX_CREDENTIAL_BYTES;
 
 use crate::args::{AuditArgs, CheckArgs, LookupArgs, StatusChangeArgs};
 use crate::client::Registry;
@@ -28,7 +31,7 @@ pub enum Change {
 
 /// `scs revoke|suspend|reinstate ID --reason R --key K --registry URL`
 pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome> {
-    let target = CredentialId::parse(&args.id)?;
+    let target = target_id(&args.credential)?;
     let reason = Reason::parse(&args.reason).ok_or_else(|| {
         anyhow!(
             "--reason must be one of: {}",
@@ -55,6 +58,32 @@ pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome>
         );
     }
     Ok(Outcome::Yes)
+}
+
+/// The credential a status change names: an existing file is the credential (its JSON or its QR
+/// code), a `urn:` string its id.
+fn target_id(given: &str) -> Result<CredentialId> {
+    let path = Path::new(given);
+    if path.exists() {
+        return credential_id_in(path).with_context(|| given.to_owned());
+    }
+    if given.starts_with("urn:") {
+        return Ok(CredentialId::parse(given)?);
+    }
+    bail!("{given} is neither a credential id (urn:uuid:…) nor a credential file")
+}
+
+/// The id of the credential in `file`: JSON, or a QR image or text (its signature is not
+/// checked: the registry decides whether the signer may change the credential's status).
+fn credential_id_in(file: &Path) -> Result<CredentialId> {
+    if let Some(text) = crate::qr::compact_text_in(file)? {
+        return Ok(scs_core::compact::decode(&text)?.claims().id);
+    }
+    let credential = scs_verifier::parse_credential(&read_bounded(file, MAX_CREDENTIAL_BYTES)?)?;
+    let id = credential["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the credential has no id"))?;
+    Ok(CredentialId::parse(id)?)
 }
 
 /// `scs lookup N --registry URL`: exit 0 when the company holds a ★ valid now.

@@ -1053,3 +1053,95 @@ fn the_ledger_check_is_part_of_the_verdict() {
     );
     assert_eq!(server.terminate(), 0);
 }
+
+/// `scs STATUS-CHANGE CREDENTIAL --key (demo ★4) --registry URL [--reason R]`.
+fn change_status(
+    d: &Path,
+    url: &str,
+    change: &str,
+    credential: &str,
+    reason: &[&str],
+) -> common::Run {
+    let key = demo("issuer-star4.key");
+    let args = [
+        &[
+            change,
+            credential,
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            url,
+        ],
+        reason,
+    ]
+    .concat();
+    scs(d, &args)
+}
+
+/// Issue 11 item 3: `scs issue` prints the id of the credential it wrote, and a status change
+/// takes the credential file (JSON, QR image or QR text) wherever it takes the id.
+#[test]
+fn status_changes_take_the_credential_file_or_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(&d.join("data"), free_port());
+    let url = server.url.clone();
+    write_subject(d);
+    let run = scs(
+        d,
+        &[
+            "issue",
+            "--key",
+            demo("issuer-star4.key").to_str().unwrap(),
+            "--subject",
+            "subject.json",
+            "--level",
+            "4",
+            "--registry",
+            &url,
+            "--demo",
+            "--qr",
+            "a.png",
+            "--out",
+            "a.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = id_of(&d.join("a.json"));
+    assert!(
+        run.stdout
+            .contains(&format!("証明書ID / credential id: {id}")),
+        "{}",
+        run.stdout
+    );
+
+    let run = change_status(d, &url, "suspend", "a.png", &["--reason", "nonconformity"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{id}: suspended")),
+        "{}",
+        run.stdout
+    );
+    let run = change_status(d, &url, "reinstate", &id, &["--reason", "nonconformity"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = change_status(d, &url, "revoke", "a.json", &["--reason", "fraud"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{id}: revoked")),
+        "{}",
+        run.stdout
+    );
+
+    let run = change_status(d, &url, "revoke", "missing.json", &["--reason", "fraud"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("neither a credential id"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(d.join("notes.txt"), "not a credential").unwrap();
+    let run = change_status(d, &url, "revoke", "notes.txt", &["--reason", "fraud"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("notes.txt"), "{}", run.stderr);
+    assert_eq!(server.terminate(), 0);
+}
