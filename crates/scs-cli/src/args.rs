@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::registry_cmds::Change;
+
 /// SCS ★ credential registry — issue and verify Supply Chain Security (SCS評価制度) ★ credentials.
 #[derive(Debug, Parser)]
 #[command(name = "scs", version, about)]
@@ -37,11 +39,11 @@ pub enum Command {
     /// Run the registry (with its web pages); sled in --data is the embedded store.
     Serve(ServeArgs),
     /// Revoke a registered credential (final).
-    Revoke(StatusChangeArgs),
+    Revoke(RevokeArgs),
     /// Suspend a registered credential (can be lifted).
-    Suspend(StatusChangeArgs),
+    Suspend(SuspendArgs),
     /// Lift a suspension.
-    Reinstate(StatusChangeArgs),
+    Reinstate(ReinstateArgs),
     /// Look a company up by 法人番号: its credentials and highest ★ valid now.
     Lookup(LookupArgs),
     /// The transparency log (台帳).
@@ -231,16 +233,45 @@ pub struct ServeArgs {
     pub header_read_timeout_secs: u64,
 }
 
-/// `scs revoke|suspend|reinstate`
+/// `scs revoke`
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Why (the codes are listed by the help).
+    #[arg(long, help = Change::Revoke.reason_help())]
+    pub reason: String,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// `scs suspend`
+#[derive(Debug, Args)]
+pub struct SuspendArgs {
+    /// Why (the codes are listed by the help).
+    #[arg(long, help = Change::Suspend.reason_help())]
+    pub reason: String,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// `scs reinstate`
+#[derive(Debug, Args)]
+pub struct ReinstateArgs {
+    /// The matter the suspension was for, now resolved (the codes are listed by the help).
+    #[arg(long, help = Change::Reinstate.reason_help())]
+    pub reason: Option<String>,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// What `scs revoke|suspend|reinstate` share.
 #[derive(Debug, Args)]
 pub struct StatusChangeArgs {
     /// The credential: its id (urn:uuid:…, printed by `scs issue`), or its file — the JSON, a
     /// PNG/JPEG of its QR code, or a QR text file. Only the id is read from it.
     pub credential: String,
-    /// Reason code: superseded, scope-change, nonconformity, fraud, issuer-error,
-    /// organization-dissolved, holder-request, issuer-withdrawn.
-    #[arg(long)]
-    pub reason: String,
     /// The issuer's (or operator's) secret key file.
     #[arg(long)]
     pub key: PathBuf,

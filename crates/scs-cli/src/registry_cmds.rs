@@ -29,17 +29,68 @@ pub enum Change {
     Reinstate,
 }
 
-/// `scs revoke|suspend|reinstate ID --reason R --key K --registry URL`
-pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome> {
+/// The reasons a suspension gives: a matter that can be resolved. Not `superseded` (a renewal
+/// replaces a credential for good, shown as 更新済み) nor `organization-dissolved` (a dissolved
+/// company does not come back): those are revocations.
+const SUSPENSION_REASONS: [Reason; 6] = [
+    Reason::ScopeChange,
+    Reason::Nonconformity,
+    Reason::Fraud,
+    Reason::IssuerError,
+    Reason::HolderRequest,
+    Reason::IssuerWithdrawn,
+];
+
+impl Change {
+    /// The reasons this change takes. A reinstatement names the matter its suspension was for,
+    /// now resolved.
+    fn reasons(self) -> &'static [Reason] {
+        match self {
+            Self::Revoke => &Reason::ALL,
+            Self::Suspend | Self::Reinstate => &SUSPENSION_REASONS,
+        }
+    }
+
+    fn codes(self) -> String {
+        self.reasons()
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The help of `--reason`: the codes this change takes.
+    pub fn reason_help(self) -> String {
+        match self {
+            Self::Reinstate => format!(
+                "The matter the suspension was for, now resolved: {}. Default: the suspension's own reason, as the registry records it",
+                self.codes()
+            ),
+            Self::Revoke | Self::Suspend => format!("Reason code: {}", self.codes()),
+        }
+    }
+
+    fn parse_reason(self, code: &str) -> Result<Reason> {
+        Reason::parse(code)
+            .filter(|r| self.reasons().contains(r))
+            .ok_or_else(|| anyhow!("--reason must be one of: {}", self.codes()))
+    }
+}
+
+/// `scs revoke|suspend|reinstate CREDENTIAL [--reason R] --key K --registry URL`
+pub fn change_status(
+    change: Change,
+    reason: Option<&str>,
+    args: &StatusChangeArgs,
+) -> Result<Outcome> {
     let target = target_id(&args.credential)?;
-    let reason = Reason::parse(&args.reason).ok_or_else(|| {
-        anyhow!(
-            "--reason must be one of: {}",
-            Reason::ALL.map(|r| r.code()).join(", ")
-        )
-    })?;
+    let reason = reason.map(|code| change.parse_reason(code)).transpose()?;
     let key = load_secret(&args.key)?.key;
     let registry = Registry::new(&args.registry)?;
+    let reason = match reason {
+        Some(reason) => reason,
+        None => suspension_reason(&registry, &target)?,
+    };
     let body = match change {
         Change::Revoke => RequestBody::Revoke { target, reason },
         Change::Suspend => RequestBody::Suspend { target, reason },
@@ -58,6 +109,24 @@ pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome>
         );
     }
     Ok(Outcome::Yes)
+}
+
+/// Why `target` is suspended, as the registry records it: what a reinstatement gives by default.
+fn suspension_reason(registry: &Registry, target: &CredentialId) -> Result<Reason> {
+    let record = registry.get_json(&format!("/v1/credentials/{target}"))?;
+    let status = &record["status"];
+    if status["state"] != "suspended" {
+        bail!(
+            "{target} is not suspended (the registry says {}), so there is nothing to reinstate",
+            status["state"].as_str().unwrap_or("nothing")
+        );
+    }
+    status["reason"]
+        .as_str()
+        .and_then(Reason::parse)
+        .ok_or_else(|| {
+            anyhow!("the registry gives no reason for {target}'s suspension; give --reason")
+        })
 }
 
 /// The credential a status change names: an existing file is the credential (its JSON or its QR

@@ -1122,8 +1122,20 @@ fn status_changes_take_the_credential_file_or_its_id() {
         "{}",
         run.stdout
     );
-    let run = change_status(d, &url, "reinstate", &id, &["--reason", "nonconformity"]);
+    // Issue 11 item 6: a reinstatement gives, by default, the reason of the suspension lifted.
+    let run = change_status(d, &url, "reinstate", &id, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let (_, record) = get(&format!("{url}/v1/credentials/{id}"));
+    let history = record["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["event"], "reinstated", "{record}");
+    assert_eq!(
+        history.last().unwrap()["reason"],
+        "nonconformity",
+        "{record}"
+    );
+    let run = change_status(d, &url, "reinstate", "a.json", &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("not suspended"), "{}", run.stderr);
     let run = change_status(d, &url, "revoke", "a.json", &["--reason", "fraud"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
