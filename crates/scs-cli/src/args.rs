@@ -117,7 +117,8 @@ pub struct IssueArgs {
     /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
     #[arg(long)]
     pub subject: PathBuf,
-    /// ★ level: 3, 4 or 5.
+    /// ★ level: 3 or 4. (★5 only once the trust list, --trust-list or the registry's,
+    /// designates this issuer for it.)
     #[arg(long)]
     pub level: u64,
     /// Validity: `1y`, `3y`, `365d` (default ★3 1y, ★4 3y; capped by the trust list policy).

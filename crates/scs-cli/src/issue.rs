@@ -1,6 +1,6 @@
 //! `scs issue`: sign ★ attainment credentials.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use scs_core::credential::{AssessmentMethod, Level};
 use scs_core::lifecycle::RequestBody;
 use scs_core::timestamp::{CalendarDate, Timestamp};
@@ -36,9 +36,17 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
         Some(list) => {
             let issuer = list
                 .authorise(&key.public().did_key(), level, Some(now))
-                .map_err(|why| anyhow!("{}", why.message().en))?;
+                .map_err(|why| {
+                    let why = why.message();
+                    anyhow!("{} / {}", why.ja, why.en)
+                })?;
             Some(issuer.name.clone())
         }
+        // ★3 and ★4 may be signed without a trust list (given --issuer-name); ★5 only for an
+        // issuer a trust list designates for it, as no edition does yet.
+        None if level == Level::STAR5 => bail!(
+            "★5は指定機関一覧で★5に指定された発行者だけが発行できます（--trust-list か --registry を指定） / ★5 is issued only by an issuer the trust list designates for it: give --trust-list or --registry"
+        ),
         None => None,
     };
     let issuer_name = args

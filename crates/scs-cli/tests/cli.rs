@@ -684,3 +684,56 @@ fn each_status_change_offers_only_its_own_reasons() {
         run.stderr
     );
 }
+
+/// Issue 11 item 6: `scs issue --level` offers ★3 and ★4; ★5 is refused (exit 2, one line
+/// saying why) unless the trust list in use designates the issuer for it — with no trust list,
+/// and with the demo list, which designates no one for ★5.
+#[test]
+fn star5_is_refused_unless_the_trust_list_designates_the_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_subject(d);
+    let run = scs(d, &["issue", "--help"]);
+    let level = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("--level"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(level.contains("3 or 4"), "{}", run.stdout);
+    let key = demo("issuer-star4.key");
+    let issue = |extra: &[&str]| {
+        let args = [
+            &[
+                "issue",
+                "--key",
+                key.to_str().unwrap(),
+                "--subject",
+                "subject.json",
+                "--level",
+                "5",
+                "--out",
+                "c.json",
+            ],
+            extra,
+        ]
+        .concat();
+        scs(d, &args)
+    };
+    let run = issue(&["--issuer-name", "Some Body"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("--trust-list"), "{}", run.stderr);
+    let run = issue(&[
+        "--trust-list",
+        demo("trust-list.json").to_str().unwrap(),
+        "--demo",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("★5の発行を指定されていません")
+            && run.error_line().contains("not designated for ★5"),
+        "{}",
+        run.stderr
+    );
+    assert!(!d.join("c.json").exists());
+}
