@@ -146,6 +146,7 @@ pub struct IssueArgs {
     #[command(flatten)]
     pub anchor: AnchorArgs,
     /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
+    /// (Without it, an OUT.receipt.json left from an earlier credential is removed.)
     #[arg(long)]
     pub registry: Option<String>,
     /// Also draw the QR code (compact form, signed with the same key): FILE.png, FILE.svg or

@@ -701,24 +701,9 @@ fn star5_is_refused_unless_the_trust_list_designates_the_issuer() {
         .nth(1)
         .unwrap_or_default();
     assert!(level.contains("3 or 4"), "{}", run.stdout);
-    let key = demo("issuer-star4.key");
     let issue = |extra: &[&str]| {
-        let args = [
-            &[
-                "issue",
-                "--key",
-                key.to_str().unwrap(),
-                "--subject",
-                "subject.json",
-                "--level",
-                "5",
-                "--out",
-                "c.json",
-            ],
-            extra,
-        ]
-        .concat();
-        scs(d, &args)
+        let args = [&["--level", "5", "--out", "c.json"], extra].concat();
+        common::issue_with_star4_key(d, &args)
     };
     let run = issue(&["--issuer-name", "Some Body"]);
     assert_eq!(run.code, 2, "{}", run.stdout);

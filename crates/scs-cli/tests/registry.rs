@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{demo, repo, scs, write_subject};
+use common::{demo, issue_with_star4_key, repo, scs, write_subject};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
@@ -128,24 +128,7 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            key.to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            &url,
-            "--demo",
-            "--out",
-            "cred.json",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    issue_registered(d, &url, "cred.json", &[]);
     assert!(d.join("cred.receipt.json").exists());
     let run = scs(d, &["verify", "cred.json", "--registry", &url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -555,24 +538,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            key.to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            &url,
-            "--out",
-            "cred.json",
-            "--demo",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    issue_registered(d, &url, "cred.json", &[]);
 
     // The operator's next edition: the ★4 key compromised from ten minutes from now.
     let (_, current) = get(&format!("{url}/v1/trust-list"));
@@ -889,27 +855,16 @@ fn stalled_connections_neither_stop_answers_nor_stay_open() {
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
 }
 
-/// `scs issue … --registry URL --demo --out OUT` with the demo ★4 evaluation body.
-fn issue_registered(d: &Path, url: &str, out: &str) {
-    let key = demo("issuer-star4.key");
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            key.to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            url,
-            "--demo",
-            "--out",
-            out,
-        ],
-    );
+/// `scs issue` of a ★4 credential registered at `url`, into `out`, with `extra` flags.
+fn issue_registered(d: &Path, url: &str, out: &str, extra: &[&str]) -> common::Run {
+    let args = [
+        &["--level", "4", "--registry", url, "--demo", "--out", out],
+        extra,
+    ]
+    .concat();
+    let run = issue_with_star4_key(d, &args);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    run
 }
 
 /// The `id` of the credential in `path`.
@@ -990,8 +945,8 @@ fn the_ledger_check_is_part_of_the_verdict() {
     let server = Server::start(&d.join("data"), free_port());
     let url = server.url.clone();
     write_subject(d);
-    issue_registered(d, &url, "a.json");
-    issue_registered(d, &url, "b.json");
+    issue_registered(d, &url, "a.json", &[]);
+    issue_registered(d, &url, "b.json", &[]);
 
     let report = verify_agreeing(d, &url, &["a.json"]);
     assert_eq!(report["verdict"], "valid");
@@ -1022,18 +977,14 @@ fn the_ledger_check_is_part_of_the_verdict() {
     assert_eq!(ledger_check(&report)["ok"], false);
     assert!(ledger_check(&report).get("undecided").is_none(), "{report}");
 
-    let run = scs(
+    let list = demo("trust-list.json");
+    let run = issue_with_star4_key(
         d,
         &[
-            "issue",
-            "--key",
-            demo("issuer-star4.key").to_str().unwrap(),
-            "--subject",
-            "subject.json",
             "--level",
             "4",
             "--trust-list",
-            demo("trust-list.json").to_str().unwrap(),
+            list.to_str().unwrap(),
             "--demo",
             "--out",
             "a.json",
@@ -1087,26 +1038,7 @@ fn status_changes_take_the_credential_file_or_its_id() {
     let server = Server::start(&d.join("data"), free_port());
     let url = server.url.clone();
     write_subject(d);
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            demo("issuer-star4.key").to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            &url,
-            "--demo",
-            "--qr",
-            "a.png",
-            "--out",
-            "a.json",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = issue_registered(d, &url, "a.json", &["--qr", "a.png"]);
     let id = id_of(&d.join("a.json"));
     assert!(
         run.stdout
