@@ -1,7 +1,6 @@
 //! Commands that talk to a registry: status changes, lookups, the log audit.
 
 use std::fmt::Write as _;
-
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
