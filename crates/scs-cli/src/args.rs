@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::registry_cmds::Change;
+
 /// SCS ★ credential registry — issue and verify Supply Chain Security (SCS評価制度) ★ credentials.
 #[derive(Debug, Parser)]
 #[command(name = "scs", version, about)]
@@ -37,11 +39,11 @@ pub enum Command {
     /// Run the registry (with its web pages); sled in --data is the embedded store.
     Serve(ServeArgs),
     /// Revoke a registered credential (final).
-    Revoke(StatusChangeArgs),
+    Revoke(RevokeArgs),
     /// Suspend a registered credential (can be lifted).
-    Suspend(StatusChangeArgs),
+    Suspend(SuspendArgs),
     /// Lift a suspension.
-    Reinstate(StatusChangeArgs),
+    Reinstate(ReinstateArgs),
     /// Look a company up by 法人番号: its credentials and highest ★ valid now.
     Lookup(LookupArgs),
     /// The transparency log (台帳).
@@ -192,7 +194,8 @@ pub struct IssueArgs {
     /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
     #[arg(long)]
     pub subject: PathBuf,
-    /// ★ level: 3, 4 or 5.
+    /// ★ level: 3 or 4. (★5 only once the trust list, --trust-list or the registry's,
+    /// designates this issuer for it.)
     #[arg(long)]
     pub level: u64,
     /// Validity: `1y`, `3y`, `365d` (default ★3 1y, ★4 3y; capped by the trust list policy).
@@ -220,6 +223,7 @@ pub struct IssueArgs {
     #[command(flatten)]
     pub anchor: AnchorArgs,
     /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
+    /// (Without it, an OUT.receipt.json left from an earlier credential is removed.)
     #[arg(long)]
     pub registry: Option<String>,
     /// Also draw the QR code (compact form, signed with the same key): FILE.png, FILE.svg or
@@ -252,8 +256,9 @@ pub struct VerifyArgs {
     /// Registry URL: trust list (checked against the pinned operator key) and online status.
     #[arg(long, conflicts_with = "offline")]
     pub registry: Option<String>,
-    /// A registration receipt (OUT.receipt.json of `scs issue --registry`): checks the
-    /// credential's inclusion in the ledger offline. Default: FILE.receipt.json when present.
+    /// A registration receipt (OUT.receipt.json of `scs issue --registry`): the `ledger` check,
+    /// the credential's inclusion in the ledger, offline; part of the verdict. Default:
+    /// FILE.receipt.json when present.
     #[arg(long)]
     pub receipt: Option<PathBuf>,
     /// Do not contact any registry; use --trust-list and --status-list files.
@@ -307,15 +312,45 @@ pub struct ServeArgs {
     pub header_read_timeout_secs: u64,
 }
 
-/// `scs revoke|suspend|reinstate`
+/// `scs revoke`
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Why (the codes are listed by the help).
+    #[arg(long, help = Change::Revoke.reason_help())]
+    pub reason: String,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// `scs suspend`
+#[derive(Debug, Args)]
+pub struct SuspendArgs {
+    /// Why (the codes are listed by the help).
+    #[arg(long, help = Change::Suspend.reason_help())]
+    pub reason: String,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// `scs reinstate`
+#[derive(Debug, Args)]
+pub struct ReinstateArgs {
+    /// The matter the suspension was for, now resolved (the codes are listed by the help).
+    #[arg(long, help = Change::Reinstate.reason_help())]
+    pub reason: Option<String>,
+    /// The credential, key and registry.
+    #[command(flatten)]
+    pub change: StatusChangeArgs,
+}
+
+/// What `scs revoke|suspend|reinstate` share.
 #[derive(Debug, Args)]
 pub struct StatusChangeArgs {
-    /// The credential id (urn:uuid:…).
-    pub id: String,
-    /// Reason code: superseded, scope-change, nonconformity, fraud, issuer-error,
-    /// organization-dissolved, holder-request, issuer-withdrawn.
-    #[arg(long)]
-    pub reason: String,
+    /// The credential: its id (urn:uuid:…, printed by `scs issue`), or its file — the JSON, a
+    /// PNG/JPEG of its QR code, or a QR text file. Only the id is read from it.
+    pub credential: String,
     /// The issuer's (or operator's) secret key file.
     #[arg(long)]
     pub key: PathBuf,

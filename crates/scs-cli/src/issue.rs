@@ -1,6 +1,6 @@
 //! `scs issue`: sign ★ attainment credentials.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use scs_core::credential::{AssessmentMethod, Level};
 use scs_core::lifecycle::RequestBody;
 use scs_core::timestamp::{CalendarDate, Timestamp};
@@ -36,9 +36,17 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
         Some(list) => {
             let issuer = list
                 .authorise(&key.public().did_key(), level, Some(now))
-                .map_err(|why| anyhow!("{}", why.message().en))?;
+                .map_err(|why| {
+                    let why = why.message();
+                    anyhow!("{} / {}", why.ja, why.en)
+                })?;
             Some(issuer.name.clone())
         }
+        // ★3 and ★4 may be signed without a trust list (given --issuer-name); ★5 only for an
+        // issuer a trust list designates for it, as no edition does yet.
+        None if level == Level::STAR5 => bail!(
+            "★5は指定機関一覧で★5に指定された発行者だけが発行できます（--trust-list か --registry を指定） / ★5 is issued only by an issuer the trust list designates for it: give --trust-list or --registry"
+        ),
         None => None,
     };
     let issuer_name = args
@@ -122,6 +130,11 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
         } else {
             args.out.clone()
         };
+        // A receipt beside the file is read as evidence about the credential in it: the one of
+        // a credential this file held before would contradict the new one.
+        let receipt_path = path.with_extension("receipt.json");
+        let stale = scs_issuer::durable::remove_if_present(&receipt_path)
+            .with_context(|| format!("cannot remove {}", receipt_path.display()))?;
         write_json(&path, credential)?;
         if let Some(qr) = &args.qr {
             let qr = if batch {
@@ -131,17 +144,23 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
             };
             crate::qr::write_issued(credential, &key, &qr)?;
         }
-        if let Some(mut receipt) = receipt {
-            let index = receipt["logIndex"].clone();
-            if let Some(map) = receipt.as_object_mut() {
-                map.remove("id");
+        match receipt {
+            Some(mut receipt) => {
+                let index = receipt["logIndex"].clone();
+                if let Some(map) = receipt.as_object_mut() {
+                    map.remove("id");
+                }
+                write_json(&receipt_path, &receipt)?;
+                crate::say!(
+                    "registered / 登録済み: 台帳 ledger #{index}, receipt {}",
+                    receipt_path.display()
+                );
             }
-            let receipt_path = path.with_extension("receipt.json");
-            write_json(&receipt_path, &receipt)?;
-            crate::say!(
-                "registered / 登録済み: 台帳 ledger #{index}, receipt {}",
+            None if stale => crate::say!(
+                "古い受領証 {0} を削除しました（前の証明書のもの） / removed {0}: the receipt of the credential this file held before",
                 receipt_path.display()
-            );
+            ),
+            None => {}
         }
         crate::say!(
             "★{} {} → {}",
@@ -150,6 +169,11 @@ pub fn run(args: &IssueArgs) -> Result<Outcome> {
                 .as_str()
                 .unwrap_or_default(),
             path.display()
+        );
+        // The id is what `scs revoke|suspend|reinstate` and the registry's pages take.
+        crate::say!(
+            "  証明書ID / credential id: {}",
+            credential["id"].as_str().unwrap_or_default()
         );
     }
     Ok(Outcome::Yes)

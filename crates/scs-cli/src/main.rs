@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command, LogCommand, TrustListCommand};
+use registry_cmds::Change;
 
 /// jemalloc rather than glibc's malloc: after the registry decoded a burst of uploaded images,
 /// glibc kept the freed buffers (150 MB) in its per-thread arenas; jemalloc returns them.
@@ -52,9 +53,15 @@ fn main() -> ExitCode {
         Command::VerifyBatch(a) => verify_batch::run(&a),
         Command::Qr(a) => qr::run(&a),
         Command::Serve(a) => serve::run(&a),
-        Command::Revoke(a) => registry_cmds::change_status(registry_cmds::Change::Revoke, &a),
-        Command::Suspend(a) => registry_cmds::change_status(registry_cmds::Change::Suspend, &a),
-        Command::Reinstate(a) => registry_cmds::change_status(registry_cmds::Change::Reinstate, &a),
+        Command::Revoke(a) => {
+            registry_cmds::change_status(Change::Revoke, Some(&a.reason), &a.change)
+        }
+        Command::Suspend(a) => {
+            registry_cmds::change_status(Change::Suspend, Some(&a.reason), &a.change)
+        }
+        Command::Reinstate(a) => {
+            registry_cmds::change_status(Change::Reinstate, a.reason.as_deref(), &a.change)
+        }
         Command::Lookup(a) => registry_cmds::lookup(&a),
         Command::Log {
             command: LogCommand::Audit(a),

@@ -14,7 +14,6 @@ use scs_core::compact::{self, Encoded, Omitted, QR_V10_M_CHARS};
 use scs_core::credential::AttainmentCredential;
 use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
-use scs_core::report::Verdict;
 use scs_qr::{ImageKind, Symbol, DEFAULT_MODULE_PIXELS};
 use scs_verifier::MAX_CREDENTIAL_BYTES;
 use serde_json::Value;
@@ -190,15 +189,19 @@ fn draw(text: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The QR text `scs verify` was given: `--qr-text`, a PNG or JPEG file (found by its first
-/// bytes), or a text file holding `SCS1:…`. `None` for anything else (a JSON credential).
+/// The QR text `scs verify` was given: `--qr-text`, or in its FILE ([`compact_text_in`]).
 pub fn compact_input(args: &VerifyArgs) -> Result<Option<String>> {
-    let file = match (&args.qr_text, &args.file) {
+    match (&args.qr_text, &args.file) {
         (Some(_), Some(_)) => bail!("give either a FILE or --qr-text, not both"),
-        (Some(text), None) => return Ok(Some(text.clone())),
-        (None, None) => return Ok(None),
-        (None, Some(file)) => file,
-    };
+        (Some(text), None) => Ok(Some(text.clone())),
+        (None, None) => Ok(None),
+        (None, Some(file)) => compact_text_in(file),
+    }
+}
+
+/// The QR text in `file`: a PNG or JPEG image of the code (found by its first bytes), or a text
+/// file holding `SCS1:…`. `None` for anything else (a JSON credential).
+pub fn compact_text_in(file: &Path) -> Result<Option<String>> {
     let mut head = Vec::with_capacity(16);
     std::fs::File::open(file)
         .and_then(|f| f.take(16).read_to_end(&mut head))
@@ -235,9 +238,6 @@ pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
             .verifier(resolved.status.as_ref())
             .verify_decoded_compact(&compact, &resolved.question),
     );
-    crate::verify::print(args.json, &report, None)?;
-    Ok(match report.verdict {
-        Verdict::Valid => Outcome::Yes,
-        Verdict::Invalid | Verdict::Unknown => Outcome::No,
-    })
+    crate::verify::print(args.json, &report)?;
+    Ok(crate::verify::outcome(report.verdict))
 }

@@ -1,14 +1,16 @@
 //! Commands that talk to a registry: status changes, lookups, the log audit.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{Reason, RequestBody};
 use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
 use scs_registry::log_check::{self, CheckpointCheck, LogCheck, LogKey, Problem};
+use scs_verifier::MAX_CREDENTIAL_BYTES;
 
 use crate::args::{AuditArgs, CheckArgs, LookupArgs, StatusChangeArgs};
 use crate::client::Registry;
@@ -26,17 +28,68 @@ pub enum Change {
     Reinstate,
 }
 
-/// `scs revoke|suspend|reinstate ID --reason R --key K --registry URL`
-pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome> {
-    let target = CredentialId::parse(&args.id)?;
-    let reason = Reason::parse(&args.reason).ok_or_else(|| {
-        anyhow!(
-            "--reason must be one of: {}",
-            Reason::ALL.map(|r| r.code()).join(", ")
-        )
-    })?;
+/// The reasons a suspension gives: a matter that can be resolved. Not `superseded` (a renewal
+/// replaces a credential for good, shown as 更新済み) nor `organization-dissolved` (a dissolved
+/// company does not come back): those are revocations.
+const SUSPENSION_REASONS: [Reason; 6] = [
+    Reason::ScopeChange,
+    Reason::Nonconformity,
+    Reason::Fraud,
+    Reason::IssuerError,
+    Reason::HolderRequest,
+    Reason::IssuerWithdrawn,
+];
+
+impl Change {
+    /// The reasons this change takes. A reinstatement names the matter its suspension was for,
+    /// now resolved.
+    fn reasons(self) -> &'static [Reason] {
+        match self {
+            Self::Revoke => &Reason::ALL,
+            Self::Suspend | Self::Reinstate => &SUSPENSION_REASONS,
+        }
+    }
+
+    fn codes(self) -> String {
+        self.reasons()
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The help of `--reason`: the codes this change takes.
+    pub fn reason_help(self) -> String {
+        match self {
+            Self::Reinstate => format!(
+                "The matter the suspension was for, now resolved: {}. Default: the suspension's own reason, as the registry records it",
+                self.codes()
+            ),
+            Self::Revoke | Self::Suspend => format!("Reason code: {}", self.codes()),
+        }
+    }
+
+    fn parse_reason(self, code: &str) -> Result<Reason> {
+        Reason::parse(code)
+            .filter(|r| self.reasons().contains(r))
+            .ok_or_else(|| anyhow!("--reason must be one of: {}", self.codes()))
+    }
+}
+
+/// `scs revoke|suspend|reinstate CREDENTIAL [--reason R] --key K --registry URL`
+pub fn change_status(
+    change: Change,
+    reason: Option<&str>,
+    args: &StatusChangeArgs,
+) -> Result<Outcome> {
+    let target = target_id(&args.credential)?;
+    let reason = reason.map(|code| change.parse_reason(code)).transpose()?;
     let key = load_secret(&args.key)?.key;
     let registry = Registry::new(&args.registry)?;
+    let reason = match reason {
+        Some(reason) => reason,
+        None => suspension_reason(&registry, &target)?,
+    };
     let body = match change {
         Change::Revoke => RequestBody::Revoke { target, reason },
         Change::Suspend => RequestBody::Suspend { target, reason },
@@ -55,6 +108,50 @@ pub fn change_status(change: Change, args: &StatusChangeArgs) -> Result<Outcome>
         );
     }
     Ok(Outcome::Yes)
+}
+
+/// Why `target` is suspended, as the registry records it: what a reinstatement gives by default.
+fn suspension_reason(registry: &Registry, target: &CredentialId) -> Result<Reason> {
+    let record = registry.get_json(&format!("/v1/credentials/{target}"))?;
+    let status = &record["status"];
+    if status["state"] != "suspended" {
+        bail!(
+            "{target} is not suspended (the registry says {}), so there is nothing to reinstate",
+            status["state"].as_str().unwrap_or("nothing")
+        );
+    }
+    status["reason"]
+        .as_str()
+        .and_then(Reason::parse)
+        .ok_or_else(|| {
+            anyhow!("the registry gives no reason for {target}'s suspension; give --reason")
+        })
+}
+
+/// The credential a status change names: an existing file is the credential (its JSON or its QR
+/// code), a `urn:` string its id.
+fn target_id(given: &str) -> Result<CredentialId> {
+    let path = Path::new(given);
+    if path.exists() {
+        return credential_id_in(path).with_context(|| given.to_owned());
+    }
+    if given.starts_with("urn:") {
+        return Ok(CredentialId::parse(given)?);
+    }
+    bail!("{given} is neither a credential id (urn:uuid:…) nor a credential file")
+}
+
+/// The id of the credential in `file`: JSON, or a QR image or text (its signature is not
+/// checked: the registry decides whether the signer may change the credential's status).
+fn credential_id_in(file: &Path) -> Result<CredentialId> {
+    if let Some(text) = crate::qr::compact_text_in(file)? {
+        return Ok(scs_core::compact::decode(&text)?.claims().id);
+    }
+    let credential = scs_verifier::parse_credential(&read_bounded(file, MAX_CREDENTIAL_BYTES)?)?;
+    let id = credential["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the credential has no id"))?;
+    Ok(CredentialId::parse(id)?)
 }
 
 /// `scs lookup N --registry URL`: exit 0 when the company holds a ★ valid now.

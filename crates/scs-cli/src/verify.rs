@@ -11,7 +11,6 @@ use scs_verifier::{
     OfflineStatusLists, Question, StatusSource, Verifier, MAX_CREDENTIAL_BYTES,
     MAX_STATUS_LIST_BYTES,
 };
-use serde_json::Value;
 
 use crate::args::VerifyArgs;
 use crate::client::{OnlineStatus, Registry};
@@ -118,14 +117,18 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         let default = file.with_extension("receipt.json");
         default.exists().then_some(default)
     });
-    let ledger = match (&receipt_path, &resolved.trust_list) {
-        (Some(path), Some(list)) => Some(check_receipt(path, &credential, list)?),
-        _ => None,
+    let ledger = match &receipt_path {
+        Some(path) => Some(receipt::ledger_check(
+            &credential,
+            &read_receipt(path)?,
+            resolved.trust_list.as_ref(),
+        )),
+        None => None,
     };
     // A checked receipt dates the registration: evidence the issuer check needs once the
     // issuer's own word on when it signed has ended (withdrawal, compromise).
     let dated = match (&ledger, credential["id"].as_str().map(CredentialId::parse)) {
-        (Some(Ok(included)), Some(Ok(id))) => Some(WithReceipt {
+        (Some((_, Some(included))), Some(Ok(id))) => Some(WithReceipt {
             status: resolved.status.as_ref(),
             id,
             included: *included,
@@ -136,55 +139,37 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         Some(dated) => dated,
         None => resolved.status.as_ref(),
     };
-    let report = resolved.mark(
-        resolved
-            .verifier(status)
-            .verify(credential.clone(), &resolved.question),
-    );
-    print(args.json, &report, ledger.as_ref())?;
-    Ok(match (report.verdict, &ledger) {
-        (_, Some(Err(_))) => Outcome::No,
-        (Verdict::Valid, _) => Outcome::Yes,
-        (Verdict::Invalid | Verdict::Unknown, _) => Outcome::No,
-    })
+    let mut report = resolved
+        .verifier(status)
+        .verify(credential, &resolved.question);
+    // The receipt is evidence like the rest: its check joins the others and the verdict.
+    if let Some((check, _)) = ledger {
+        report = report.with_check(check);
+    }
+    let report = resolved.mark(report);
+    print(args.json, &report)?;
+    Ok(outcome(report.verdict))
 }
 
-type LedgerCheck = std::result::Result<receipt::Included, scs_core::report::Message>;
-
-fn check_receipt(
-    path: &std::path::Path,
-    credential: &Value,
-    list: &TrustList,
-) -> Result<LedgerCheck> {
-    let receipt: Receipt = serde_json::from_slice(&read_bounded(path, 1024 * 1024)?)
-        .with_context(|| format!("{} is not a registration receipt", path.display()))?;
-    Ok(receipt::check(credential, &receipt, list))
+/// Exit 0 only for `valid`.
+pub fn outcome(verdict: Verdict) -> Outcome {
+    match verdict {
+        Verdict::Valid => Outcome::Yes,
+        Verdict::Invalid | Verdict::Unknown => Outcome::No,
+    }
 }
 
-/// Prints the report, with the ledger inclusion when a receipt was checked.
-pub fn print(json: bool, report: &Report, ledger: Option<&LedgerCheck>) -> Result<()> {
+fn read_receipt(path: &std::path::Path) -> Result<Receipt> {
+    serde_json::from_slice(&read_bounded(path, 1024 * 1024)?)
+        .with_context(|| format!("{} is not a registration receipt", path.display()))
+}
+
+/// Prints the report: for people, or as JSON.
+pub fn print(json: bool, report: &Report) -> Result<()> {
     if json {
-        let mut value = serde_json::to_value(report)?;
-        if let Some(ledger) = ledger {
-            value["ledger"] = match ledger {
-                Ok(i) => {
-                    serde_json::json!({"ok": true, "logIndex": i.index, "treeSize": i.tree_size})
-                }
-                Err(why) => serde_json::json!({"ok": false, "detail": why.en, "detailJa": why.ja}),
-            };
-        }
-        crate::say!("{}", serde_json::to_string_pretty(&value)?);
+        crate::say!("{}", serde_json::to_string_pretty(report)?);
     } else {
-        let mut text = render::human(report);
-        match ledger {
-            Some(Ok(i)) => text.push_str(&format!(
-                "  ✓ 台帳 Ledger: 登録済み（#{}、木のサイズ {}） / included at index {} of a tree of {}\n",
-                i.index, i.tree_size, i.index, i.tree_size
-            )),
-            Some(Err(why)) => text.push_str(&format!("  ✗ 台帳 Ledger: {} / {}\n", why.ja, why.en)),
-            None => {}
-        }
-        crate::emit(&text);
+        crate::emit(&render::human(report));
     }
     Ok(())
 }

@@ -221,23 +221,13 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
         None => crate::emit(&report),
     }
     let (valid, invalid, unknown) = bulk::summary(&results);
-    let broken = parsed.broken().count();
     eprintln!(
-        "✓ 有効 {valid} · ✗ 無効 {invalid} · ? 判定不能 {unknown} / valid {valid}, invalid {invalid}, unknown {unknown}{}{}",
-        if broken > 0 {
-            format!(" — 読めない行 {broken} / {broken} unreadable rows")
-        } else {
-            String::new()
-        },
-        if parsed.not_processed > 0 {
-            format!(
-                " — 未確認 {n}（上限 {max} 行） / {n} rows past the {max}-row limit not checked",
-                n = parsed.not_processed,
-                max = bulk::MAX_ROWS
-            )
-        } else {
-            String::new()
-        },
+        "{}",
+        summary_line(
+            (valid, invalid, unknown),
+            parsed.broken().count(),
+            parsed.not_processed
+        )
     );
     Ok(
         if invalid == 0 && unknown == 0 && parsed.not_processed == 0 {
@@ -245,5 +235,34 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
         } else {
             Outcome::No
         },
+    )
+}
+
+/// The summary for stderr. An unreadable row is judged 無効 / invalid (as on the `/bulk` page),
+/// so it is said to be one of the invalid ones, not counted beside them: the counts add up to
+/// the rows checked.
+fn summary_line(
+    (valid, invalid, unknown): (usize, usize, usize),
+    unreadable: usize,
+    not_processed: usize,
+) -> String {
+    let (among_ja, among_en) = if unreadable > 0 {
+        (
+            format!("（うち読めない行 {unreadable}）"),
+            format!(" ({unreadable} of them unreadable)"),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    let past_limit = if not_processed > 0 {
+        format!(
+            " — 未確認 {not_processed}（上限 {max} 行） / {not_processed} rows past the {max}-row limit not checked",
+            max = bulk::MAX_ROWS
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "✓ 有効 {valid} · ✗ 無効 {invalid}{among_ja} · ? 判定不能 {unknown} / valid {valid}, invalid {invalid}{among_en}, unknown {unknown}{past_limit}"
     )
 }

@@ -682,3 +682,100 @@ fn batch_issuance_signs_one_credential_per_subject() {
         assert_eq!(run.code, 0, "{}", run.stdout);
     }
 }
+
+/// Issue 11 item 6: each status change's help lists the reasons it takes, and only those: a
+/// suspension is for a matter that can be resolved (not `superseded`, not
+/// `organization-dissolved`), a reinstatement names the matter resolved and may leave it to the
+/// suspension's own reason. A reason the command does not take is refused before anything is
+/// sent.
+#[test]
+fn each_status_change_offers_only_its_own_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let suspension = [
+        "scope-change",
+        "nonconformity",
+        "fraud",
+        "issuer-error",
+        "holder-request",
+        "issuer-withdrawn",
+    ];
+    let help = |command: &str| {
+        let run = scs(d, &[command, "--help"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    };
+    let revoke = help("revoke");
+    for reason in suspension
+        .iter()
+        .chain(&["superseded", "organization-dissolved"])
+    {
+        assert!(revoke.contains(reason), "{reason} in {revoke}");
+    }
+    for command in ["suspend", "reinstate"] {
+        let text = help(command);
+        for reason in suspension {
+            assert!(text.contains(reason), "{reason} in {text}");
+        }
+        for reason in ["superseded", "organization-dissolved"] {
+            assert!(!text.contains(reason), "{reason} in {text}");
+        }
+    }
+    let run = scs(
+        d,
+        &[
+            "suspend",
+            "urn:uuid:8a7f0c47-3a4e-4c2b-9d5e-0b7a1c2d3e4f",
+            "--reason",
+            "superseded",
+            "--key",
+            "none.key",
+            "--registry",
+            "http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("scope-change") && !run.error_line().contains("superseded,"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 11 item 6: `scs issue --level` offers ★3 and ★4; ★5 is refused (exit 2, one line
+/// saying why) unless the trust list in use designates the issuer for it — with no trust list,
+/// and with the demo list, which designates no one for ★5.
+#[test]
+fn star5_is_refused_unless_the_trust_list_designates_the_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_subject(d);
+    let run = scs(d, &["issue", "--help"]);
+    let level = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("--level"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(level.contains("3 or 4"), "{}", run.stdout);
+    let issue = |extra: &[&str]| {
+        let args = [&["--level", "5", "--out", "c.json"], extra].concat();
+        common::issue_with_star4_key(d, &args)
+    };
+    let run = issue(&["--issuer-name", "Some Body"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("--trust-list"), "{}", run.stderr);
+    let run = issue(&[
+        "--trust-list",
+        demo("trust-list.json").to_str().unwrap(),
+        "--demo",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("★5の発行を指定されていません")
+            && run.error_line().contains("not designated for ★5"),
+        "{}",
+        run.stderr
+    );
+    assert!(!d.join("c.json").exists());
+}

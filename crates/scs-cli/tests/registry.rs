@@ -5,12 +5,13 @@
 
 mod common;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::server::{agent, free_port, get, post, Server};
-use common::{copy_dir, demo, repo, scs, write_subject};
+use common::{copy_dir, demo, issue_with_star4_key, repo, scs, write_subject};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
@@ -26,24 +27,7 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            key.to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            &url,
-            "--demo",
-            "--out",
-            "cred.json",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    issue_registered(d, &url, "cred.json", &[]);
     assert!(d.join("cred.receipt.json").exists());
     let run = scs(d, &["verify", "cred.json", "--registry", &url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -445,24 +429,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            key.to_str().unwrap(),
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--registry",
-            &url,
-            "--out",
-            "cred.json",
-            "--demo",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    issue_registered(d, &url, "cred.json", &[]);
 
     // The operator's next edition: the ★4 key compromised from ten minutes from now.
     let (_, current) = get(&format!("{url}/v1/trust-list"));
@@ -777,4 +744,239 @@ fn stalled_connections_neither_stop_answers_nor_stay_open() {
     drop(connections);
     assert_eq!(get(&format!("{}/v1/health", server.url)).0, 200);
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
+}
+
+/// `scs issue` of a ★4 credential registered at `url`, into `out`, with `extra` flags.
+fn issue_registered(d: &Path, url: &str, out: &str, extra: &[&str]) -> common::Run {
+    let args = [
+        &["--level", "4", "--registry", url, "--demo", "--out", out],
+        extra,
+    ]
+    .concat();
+    let run = issue_with_star4_key(d, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+/// The `id` of the credential in `path`.
+fn id_of(path: &Path) -> String {
+    let credential: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    credential["id"].as_str().unwrap().to_owned()
+}
+
+/// `scs verify ARGS --registry URL --demo`, as JSON and for people: the verdict follows from the
+/// checks, the first line shows it, every check has its line, and the exit code is 0 only for
+/// `valid`. The JSON report.
+fn verify_agreeing(d: &Path, url: &str, args: &[&str]) -> Value {
+    let flags = [args, &["--registry", url, "--demo"]].concat();
+    let json = scs(d, &[&["verify"], flags.as_slice(), &["--json"]].concat());
+    let human = scs(d, &[&["verify"], flags.as_slice()].concat());
+    let report = json.json();
+    let checks = report["checks"].as_array().unwrap();
+    let derived = if checks
+        .iter()
+        .any(|c| c["ok"] == false && c["undecided"] != true)
+    {
+        "invalid"
+    } else if checks.iter().any(|c| c["undecided"] == true) {
+        "unknown"
+    } else {
+        "valid"
+    };
+    assert_eq!(report["verdict"], derived, "{report}");
+    let (code, first) = match derived {
+        "valid" => (0, "✓ 有効 / Valid"),
+        "invalid" => (1, "✗ 無効 / Invalid"),
+        _ => (1, "? 判定不能 / Unknown"),
+    };
+    assert_eq!(json.code, code, "{}{}", json.stdout, json.stderr);
+    assert_eq!(human.code, code, "{}{}", human.stdout, human.stderr);
+    assert!(human.stdout.starts_with(first), "{}", human.stdout);
+    let lines: Vec<&str> = human.stdout.lines().skip(1).take(checks.len()).collect();
+    for (check, line) in checks.iter().zip(&lines) {
+        let name: scs_core::report::CheckName =
+            serde_json::from_value(check["name"].clone()).unwrap();
+        let sign = match (check["ok"] == true, check["undecided"] == true) {
+            (true, _) => "✓",
+            (false, true) => "?",
+            (false, false) => "✗",
+        };
+        let shown = format!("  {sign} {} {}: ", name.ja(), name.en());
+        assert!(line.starts_with(&shown), "{shown} in {}", human.stdout);
+    }
+    assert_eq!(
+        human.stdout.contains("台帳 Ledger"),
+        checks.iter().any(|c| c["name"] == "ledger"),
+        "{}",
+        human.stdout
+    );
+    report
+}
+
+/// The report's `ledger` check.
+fn ledger_check(report: &Value) -> &Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ledger")
+        .unwrap_or_else(|| panic!("no ledger check in {report}"))
+}
+
+/// Issue 11 item 2: a receipt is evidence the verdict weighs like every other check. This
+/// credential's receipt passes; another credential's says nothing about this one (判定不能);
+/// this credential's receipt with a checkpoint the log key did not sign is forged evidence
+/// (無効). Issuing again over the same file without `--registry` removes the receipt that is no
+/// longer for it. In every case the first line, the JSON verdict, the checks and the exit code
+/// agree.
+#[test]
+fn the_ledger_check_is_part_of_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(&d.join("data"), free_port());
+    let url = server.url.clone();
+    write_subject(d);
+    issue_registered(d, &url, "a.json", &[]);
+    issue_registered(d, &url, "b.json", &[]);
+
+    let report = verify_agreeing(d, &url, &["a.json"]);
+    assert_eq!(report["verdict"], "valid");
+    assert_eq!(ledger_check(&report)["ok"], true);
+
+    let report = verify_agreeing(d, &url, &["a.json", "--receipt", "b.receipt.json"]);
+    assert_eq!(report["verdict"], "unknown");
+    assert_eq!(ledger_check(&report)["undecided"], true);
+    let other = id_of(&d.join("b.json"));
+    assert!(
+        ledger_check(&report)["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&other),
+        "{report}"
+    );
+
+    let mut forged: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a.receipt.json")).unwrap()).unwrap();
+    let checkpoint = forged["checkpoint"].as_str().unwrap().to_owned();
+    let root = checkpoint.lines().nth(2).unwrap().to_owned();
+    let other_root = format!("{}=", "A".repeat(43));
+    assert_ne!(root, other_root);
+    forged["checkpoint"] = Value::String(checkpoint.replacen(&root, &other_root, 1));
+    std::fs::write(d.join("forged.receipt.json"), forged.to_string()).unwrap();
+    let report = verify_agreeing(d, &url, &["a.json", "--receipt", "forged.receipt.json"]);
+    assert_eq!(report["verdict"], "invalid");
+    assert_eq!(ledger_check(&report)["ok"], false);
+    assert!(ledger_check(&report).get("undecided").is_none(), "{report}");
+
+    let list = demo("trust-list.json");
+    let run = issue_with_star4_key(
+        d,
+        &[
+            "--level",
+            "4",
+            "--trust-list",
+            list.to_str().unwrap(),
+            "--demo",
+            "--out",
+            "a.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!d.join("a.receipt.json").exists());
+    assert!(run.stdout.contains("a.receipt.json"), "{}", run.stdout);
+    let report = verify_agreeing(d, &url, &["a.json"]);
+    assert!(
+        !report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "ledger"),
+        "{report}"
+    );
+    assert_eq!(server.terminate(), 0);
+}
+
+/// `scs STATUS-CHANGE CREDENTIAL --key (demo ★4) --registry URL [--reason R]`.
+fn change_status(
+    d: &Path,
+    url: &str,
+    change: &str,
+    credential: &str,
+    reason: &[&str],
+) -> common::Run {
+    let key = demo("issuer-star4.key");
+    let args = [
+        &[
+            change,
+            credential,
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            url,
+        ],
+        reason,
+    ]
+    .concat();
+    scs(d, &args)
+}
+
+/// Issue 11 item 3: `scs issue` prints the id of the credential it wrote, and a status change
+/// takes the credential file (JSON, QR image or QR text) wherever it takes the id.
+#[test]
+fn status_changes_take_the_credential_file_or_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = Server::start(&d.join("data"), free_port());
+    let url = server.url.clone();
+    write_subject(d);
+    let run = issue_registered(d, &url, "a.json", &["--qr", "a.png"]);
+    let id = id_of(&d.join("a.json"));
+    assert!(
+        run.stdout
+            .contains(&format!("証明書ID / credential id: {id}")),
+        "{}",
+        run.stdout
+    );
+
+    let run = change_status(d, &url, "suspend", "a.png", &["--reason", "nonconformity"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{id}: suspended")),
+        "{}",
+        run.stdout
+    );
+    // Issue 11 item 6: a reinstatement gives, by default, the reason of the suspension lifted.
+    let run = change_status(d, &url, "reinstate", &id, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (_, record) = get(&format!("{url}/v1/credentials/{id}"));
+    let history = record["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["event"], "reinstated", "{record}");
+    assert_eq!(
+        history.last().unwrap()["reason"],
+        "nonconformity",
+        "{record}"
+    );
+    let run = change_status(d, &url, "reinstate", "a.json", &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("not suspended"), "{}", run.stderr);
+    let run = change_status(d, &url, "revoke", "a.json", &["--reason", "fraud"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{id}: revoked")),
+        "{}",
+        run.stdout
+    );
+
+    let run = change_status(d, &url, "revoke", "missing.json", &["--reason", "fraud"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.error_line().contains("neither a credential id"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(d.join("notes.txt"), "not a credential").unwrap();
+    let run = change_status(d, &url, "revoke", "notes.txt", &["--reason", "fraud"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.error_line().contains("notes.txt"), "{}", run.stderr);
+    assert_eq!(server.terminate(), 0);
 }

@@ -55,7 +55,19 @@ fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
     assert!(lines[2].contains("below the ★4 asked for"), "{}", lines[2]);
     assert!(lines[3].contains("Revoked (fraud)"), "{}", lines[3]);
     assert!(lines[4].contains("check digit"), "{}", lines[4]);
-    assert!(run.stderr.contains("valid 1, invalid 4"), "{}", run.stderr);
+    // Issue 11 item 6: the two unreadable rows are two of the four invalid ones, counted once:
+    // the summary adds up to the five rows.
+    assert!(
+        run.stderr
+            .contains("valid 1, invalid 4 (2 of them unreadable), unknown 0\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("無効 4（うち読めない行 2）"),
+        "{}",
+        run.stderr
+    );
 
     // The same logic as the web page: the same CSV, row for row (the CLI checks the signatures
     // itself, the page on the registry).

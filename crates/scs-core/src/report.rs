@@ -56,10 +56,12 @@ pub enum CheckName {
     Subject,
     /// At least the ★ asked for.
     Level,
+    /// A registration receipt given with the credential shows it in the registry's ledger.
+    Ledger,
 }
 
 impl CheckName {
-    /// 署名 · 発行者 · 有効期間 · 失効状況 · 対象企業 · ★段階
+    /// 署名 · 発行者 · 有効期間 · 失効状況 · 対象企業 · ★段階 · 台帳
     pub fn ja(self) -> &'static str {
         match self {
             Self::Signature => "署名",
@@ -68,10 +70,11 @@ impl CheckName {
             Self::Status => "失効状況",
             Self::Subject => "対象企業",
             Self::Level => "★段階",
+            Self::Ledger => "台帳",
         }
     }
 
-    /// Signature · Issuer · Validity · Status · Subject · Level
+    /// Signature · Issuer · Validity · Status · Subject · Level · Ledger
     pub fn en(self) -> &'static str {
         match self {
             Self::Signature => "Signature",
@@ -80,6 +83,7 @@ impl CheckName {
             Self::Status => "Status",
             Self::Subject => "Subject",
             Self::Level => "Level",
+            Self::Ledger => "Ledger",
         }
     }
 }
@@ -214,6 +218,16 @@ impl Report {
         }
     }
 
+    /// The same report with one more check, the verdict derived again from all of them.
+    pub fn with_check(self, check: Check) -> Self {
+        let mut checks = self.checks;
+        checks.push(check);
+        Self {
+            trust_anchor: self.trust_anchor,
+            ..Self::new(checks, self.credential)
+        }
+    }
+
     /// The check of that name, if it was made.
     pub fn check(&self, name: CheckName) -> Option<&Check> {
         self.checks.iter().find(|c| c.name == name)
@@ -242,10 +256,17 @@ mod tests {
             Verdict::Unknown
         );
         assert_eq!(
-            Report::new(vec![open, fail, pass], None).verdict,
+            Report::new(vec![open, fail, pass.clone()], None).verdict,
             Verdict::Invalid
         );
         assert_eq!(Report::new(vec![], None).verdict, Verdict::Unknown);
+        let added = Report::new(vec![pass.clone()], None)
+            .with_trust_anchor(TrustAnchor::Demo)
+            .with_check(Check::undecided(CheckName::Ledger, m()));
+        assert_eq!(added.verdict, Verdict::Unknown);
+        assert_eq!(added.trust_anchor, Some(TrustAnchor::Demo));
+        let added = Report::new(vec![pass], None).with_check(Check::fail(CheckName::Ledger, m()));
+        assert_eq!(added.verdict, Verdict::Invalid);
     }
 
     #[test]

@@ -107,6 +107,16 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     RealDisk.sync_dir(parent(path))
 }
 
+/// Removes `path` if it exists, and makes its removal durable (`fsync` of the directory).
+/// `Ok(true)` when there was a file to remove.
+pub fn remove_if_present(path: &Path) -> io::Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => RealDisk.sync_dir(parent(path)).map(|()| true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates `dir` and any missing parents, and makes each new directory's entry durable (a
 /// directory created and not synced into its parent can vanish with everything in it).
 pub fn create_dir_all(dir: &Path) -> io::Result<()> {
@@ -160,6 +170,16 @@ mod tests {
         let again = create_new(&path, b"other", 0o600).unwrap_err();
         assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&path).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn remove_if_present_says_whether_there_was_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cred.receipt.json");
+        write(&path, b"{}").unwrap();
+        assert!(remove_if_present(&path).unwrap());
+        assert!(!path.exists());
+        assert!(!remove_if_present(&path).unwrap());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use scs_core::credential::{AttainmentCredential, StatusEntry};
 use scs_core::ids::CredentialId;
 use scs_core::json::parse_strict;
 use scs_core::lifecycle::FRESHNESS_SECONDS;
-use scs_core::report::Message;
+use scs_core::report::{Check, CheckName, Message};
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash, NoteVerifier};
 use scs_core::trust_list::TrustList;
@@ -86,18 +86,61 @@ impl StatusSource for WithReceipt<'_> {
     }
 }
 
-fn fail(ja: &str, en: &str) -> Message {
-    Message::new(ja, en)
+/// Why a receipt does not show a credential in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotShown {
+    /// The receipt says nothing about this credential: it registers another one (or is no
+    /// registration), or the trust list gives no log key to check it with.
+    Undecided(Message),
+    /// The receipt is about this credential and does not hold: its entry registers a different
+    /// credential under this id, or its proof or checkpoint signature is wrong. Forged or damaged
+    /// evidence.
+    Refuted(Message),
+}
+
+fn fail(ja: &str, en: &str) -> NotShown {
+    NotShown::Refuted(Message::new(ja, en))
 }
 
 /// Checks that `credential` is the one registered by the receipt's entry, that the entry is in
 /// the tree of the checkpoint, and that the trust list's log key signed the checkpoint.
-pub fn check(
+fn check(credential: &Value, receipt: &Receipt, trust: &TrustList) -> Result<Included, NotShown> {
+    check_registering(receipt, trust, credential["id"].as_str(), |registered| {
+        registered == credential
+    })
+}
+
+/// The report's `ledger` check for a receipt given with `credential` (checked against `trust`,
+/// the trust list in use, if any), and where it showed the credential.
+pub fn ledger_check(
     credential: &Value,
     receipt: &Receipt,
-    trust: &TrustList,
-) -> Result<Included, Message> {
-    check_registering(receipt, trust, |registered| registered == credential)
+    trust: Option<&TrustList>,
+) -> (Check, Option<Included>) {
+    let Some(trust) = trust else {
+        let why = Message::new(
+            "指定機関一覧がないため、受領証の台帳鍵を確認できません",
+            "no trusted trust list, so the receipt's log key cannot be checked",
+        );
+        return (Check::undecided(CheckName::Ledger, why), None);
+    };
+    match check(credential, receipt, trust) {
+        Ok(included) => {
+            let why = Message::new(
+                format!(
+                    "登録済み（#{}、木のサイズ {}）",
+                    included.index, included.tree_size
+                ),
+                format!(
+                    "included at index {} of a tree of {}",
+                    included.index, included.tree_size
+                ),
+            );
+            (Check::pass(CheckName::Ledger, why), Some(included))
+        }
+        Err(NotShown::Undecided(why)) => (Check::undecided(CheckName::Ledger, why), None),
+        Err(NotShown::Refuted(why)) => (Check::fail(CheckName::Ledger, why), None),
+    }
 }
 
 /// [`check`] for a credential already read, in JSON or QR form (its proof is not compared, its
@@ -107,57 +150,68 @@ pub fn check_typed(
     credential: &AttainmentCredential,
     receipt: &Receipt,
     trust: &TrustList,
-) -> Result<Included, Message> {
-    check_registering(receipt, trust, |registered| {
+) -> Result<Included, NotShown> {
+    let id = credential.id.to_string();
+    check_registering(receipt, trust, Some(&id), |registered| {
         let mut unsecured = registered.clone();
         unsecured.as_object_mut().map(|o| o.remove("proof"));
         AttainmentCredential::from_json(&unsecured).is_ok_and(|c| c.claims_match(credential))
     })
 }
 
-/// [`check`], with `registers` telling whether the entry's credential is the one asked about.
+/// [`check`] of the credential whose id is `id`, with `registers` telling whether the entry's
+/// credential is the one asked about. What the receipt is about is read first: a receipt for
+/// another credential is undecided whatever else is wrong with it.
 fn check_registering(
     receipt: &Receipt,
     trust: &TrustList,
+    id: Option<&str>,
     registers: impl Fn(&Value) -> bool,
-) -> Result<Included, Message> {
-    let log_key = trust.log_key().map_err(|_| {
-        fail(
-            "指定機関一覧の台帳鍵が読めません",
-            "the trust list's log key is unreadable",
-        )
-    })?;
-    let origin = receipt.checkpoint.lines().next().unwrap_or_default();
-    let body = NoteVerifier::new(origin, *log_key.public_key())
-        .and_then(|v| v.verify(receipt.checkpoint.as_bytes()).map(str::to_owned))
-        .map_err(|e| {
-            Message::new(
-                format!("チェックポイントの署名が台帳鍵と一致しません（{e}）"),
-                format!("the checkpoint is not signed by the registry's log key ({e})"),
-            )
-        })?;
-    let checkpoint = Checkpoint::parse(&body).map_err(|e| {
-        Message::new(
-            format!("チェックポイントが読めません（{e}）"),
-            format!("unreadable checkpoint ({e})"),
-        )
-    })?;
-    if checkpoint.size() != receipt.tree_size {
-        return Err(fail(
-            "受領証の木のサイズがチェックポイントと異なります",
-            "the receipt's tree size is not the checkpoint's",
-        ));
-    }
+) -> Result<Included, NotShown> {
     let entry = parse_strict(receipt.entry.as_bytes(), MAX_ENTRY_BYTES).map_err(|_| {
         fail(
             "受領証の台帳エントリが読めません",
             "the receipt's log entry is not JSON",
         )
     })?;
-    if entry["action"] != "register" || !registers(&entry["credential"]) {
+    let registered_id = entry["credential"]["id"].as_str().unwrap_or_default();
+    if entry["action"] != "register" || id != Some(registered_id) {
+        return Err(NotShown::Undecided(Message::new(
+            format!("この受領証は別の証明書（{registered_id}）のものです"),
+            format!("this receipt is for another credential ({registered_id})"),
+        )));
+    }
+    if !registers(&entry["credential"]) {
         return Err(fail(
-            "受領証の台帳エントリはこの証明書の登録ではありません",
-            "the receipt's log entry does not register this credential",
+            "台帳にはこのIDで別の内容の証明書が登録されています",
+            "the ledger registers a different credential under this id",
+        ));
+    }
+    let log_key = trust.log_key().map_err(|_| {
+        NotShown::Undecided(Message::new(
+            "指定機関一覧の台帳鍵が読めません",
+            "the trust list's log key is unreadable",
+        ))
+    })?;
+    let origin = receipt.checkpoint.lines().next().unwrap_or_default();
+    let body = NoteVerifier::new(origin, *log_key.public_key())
+        .and_then(|v| v.verify(receipt.checkpoint.as_bytes()).map(str::to_owned))
+        .map_err(|e| {
+            NotShown::Refuted(Message::new(
+                format!("チェックポイントの署名が台帳鍵と一致しません（{e}）"),
+                format!("the checkpoint is not signed by the registry's log key ({e})"),
+            ))
+        })?;
+    let checkpoint = Checkpoint::parse(&body).map_err(|e| {
+        NotShown::Refuted(Message::new(
+            format!("チェックポイントが読めません（{e}）"),
+            format!("unreadable checkpoint ({e})"),
+        ))
+    })?;
+    if checkpoint.size() != receipt.tree_size {
+        return Err(fail(
+            "受領証の木のサイズがチェックポイントと異なります",
+            "the receipt's tree size is not the checkpoint's",
         ));
     }
     let registered_by = entry["proof"]["created"]
@@ -184,10 +238,10 @@ fn check_registering(
         checkpoint.root(),
     )
     .map_err(|e| {
-        Message::new(
+        NotShown::Refuted(Message::new(
             format!("台帳への包含を証明できません（{e}）"),
             format!("inclusion in the ledger does not verify ({e})"),
-        )
+        ))
     })?;
     Ok(Included {
         index: receipt.log_index,

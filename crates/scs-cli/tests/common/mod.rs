@@ -83,6 +83,19 @@ pub fn write_subject(dir: &Path) -> PathBuf {
     path
 }
 
+/// `scs issue --key (the demo ★4 evaluation body's) --subject subject.json ARGS` in `dir`.
+pub fn issue_with_star4_key(dir: &Path, args: &[&str]) -> Run {
+    let key = demo("issuer-star4.key");
+    let head = [
+        "issue",
+        "--key",
+        key.to_str().unwrap(),
+        "--subject",
+        "subject.json",
+    ];
+    scs(dir, &[head.as_slice(), args].concat())
+}
+
 /// Issues a ★`level` credential with the demo ★4 evaluation body into `dir/name` (`--demo`).
 pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
     let subject = write_subject(dir);
