@@ -60,124 +60,130 @@ impl From<crate::log_files::LogFileError> for ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<&str>) {
+    /// Its problem type, and the detail shown with it.
+    fn parts(&self) -> (Problem, Option<&str>) {
         use ApiError::*;
         match self {
-            BadJson(d) => (
-                StatusCode::BAD_REQUEST,
-                "bad-json",
-                "Malformed JSON / JSONの形式が正しくありません",
-                Some(d),
-            ),
-            TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Request too large / リクエストが大きすぎます",
-                None,
-            ),
-            UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Content-Type must be application/json / Content-Type が正しくありません",
-                None,
-            ),
-            BadSignature(d) => (
-                StatusCode::UNAUTHORIZED,
-                "bad-signature",
-                "Request signature invalid / 署名が正しくありません",
-                Some(d),
-            ),
-            Forbidden(d) => (
-                StatusCode::FORBIDDEN,
-                "not-authorised",
-                "Signer not authorised / 権限がありません",
-                Some(d),
-            ),
-            Stale(d) => (
-                StatusCode::UNAUTHORIZED,
-                "stale-request",
-                "Request too old or in the future / リクエストの日時が古すぎるか未来です",
-                Some(d),
-            ),
-            Replayed => (
-                StatusCode::CONFLICT,
-                "replayed-request",
-                "Nonce already used / このnonceは使用済みです",
-                None,
-            ),
-            InvalidCredential(d) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-credential",
-                "Credential rejected / 証明書を受け付けられません",
-                Some(d),
-            ),
-            InvalidCorporateNumber(d) => (
-                StatusCode::BAD_REQUEST,
-                "invalid-corporate-number",
-                "Invalid corporate number / 法人番号が正しくありません",
-                Some(d),
-            ),
-            BadParameter(d) => (
-                StatusCode::BAD_REQUEST,
-                "bad-parameter",
-                "Bad parameter / パラメータが正しくありません",
-                Some(d),
-            ),
-            NotFound(d) => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found / 見つかりません",
-                Some(d),
-            ),
-            Conflict(d) => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflicts with the current state / 現在の状態と矛盾します",
-                Some(d),
-            ),
-            OutOfRange(d) => (
-                StatusCode::BAD_REQUEST,
-                "out-of-range",
-                "Index out of range / 範囲外です",
-                Some(d),
-            ),
-            MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "Method not allowed / このメソッドは使えません",
-                None,
-            ),
-            Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Registry temporarily unavailable / 一時的に利用できません",
-                None,
-            ),
-            Timeout => (
-                StatusCode::REQUEST_TIMEOUT,
-                "request-timeout",
-                "Request took too long / リクエストに時間がかかりすぎました",
-                None,
-            ),
-            LedgerCorrupt => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ledger-integrity",
-                "Ledger entry failed its integrity check / 台帳エントリが整合性検査に失敗しました",
-                None,
-            ),
+            BadJson(d) => (Problem::BadJson, Some(d)),
+            TooLarge => (Problem::TooLarge, None),
+            UnsupportedMediaType => (Problem::UnsupportedMediaType, None),
+            BadSignature(d) => (Problem::BadSignature, Some(d)),
+            Forbidden(d) => (Problem::NotAuthorised, Some(d)),
+            Stale(d) => (Problem::StaleRequest, Some(d)),
+            Replayed => (Problem::ReplayedRequest, None),
+            InvalidCredential(d) => (Problem::InvalidCredential, Some(d)),
+            InvalidCorporateNumber(d) => (Problem::InvalidCorporateNumber, Some(d)),
+            BadParameter(d) => (Problem::BadParameter, Some(d)),
+            NotFound(d) => (Problem::NotFound, Some(d)),
+            Conflict(d) => (Problem::Conflict, Some(d)),
+            OutOfRange(d) => (Problem::OutOfRange, Some(d)),
+            MethodNotAllowed => (Problem::MethodNotAllowed, None),
+            Unavailable => (Problem::Unavailable, None),
+            Timeout => (Problem::RequestTimeout, None),
+            LedgerCorrupt => (Problem::LedgerIntegrity, None),
         }
+    }
+
+    /// Its problem type.
+    pub fn problem(&self) -> Problem {
+        self.parts().0
     }
 
     /// The stable type slug, e.g. `replayed-request`.
     pub fn slug(&self) -> &'static str {
-        self.parts().1
+        self.problem().slug()
     }
+}
+
+/// Declares [`Problem`] and [`Problem::ALL`] from one table, so that no problem type can be
+/// missing from the list docs/API.md is checked against (`the_api_reference_matches_the_router`).
+macro_rules! problems {
+    ($($(#[$doc:meta])* $name:ident => $status:ident, $slug:literal, $title:literal;)+) => {
+        /// A problem `type` of the API: [`PROBLEM_BASE`] + its slug, one per cause.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Problem {
+            $($(#[$doc])* $name,)+
+        }
+
+        impl Problem {
+            /// Every problem type, in the order declared.
+            pub const ALL: &'static [Problem] = &[$(Problem::$name,)+];
+
+            /// The HTTP status it is answered with.
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Problem::$name => StatusCode::$status,)+
+                }
+            }
+
+            /// The stable slug, e.g. `replayed-request`.
+            pub fn slug(self) -> &'static str {
+                match self {
+                    $(Problem::$name => $slug,)+
+                }
+            }
+
+            /// The title, English / 日本語.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Problem::$name => $title,)+
+                }
+            }
+        }
+    };
+}
+
+problems! {
+    /// The body is not JSON, or not the JSON this endpoint takes.
+    BadJson => BAD_REQUEST, "bad-json", "Malformed JSON / JSONの形式が正しくありません";
+    /// The body is larger than the limit.
+    TooLarge => PAYLOAD_TOO_LARGE, "too-large", "Request too large / リクエストが大きすぎます";
+    /// The content type is not JSON.
+    UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+        "Content-Type must be application/json / Content-Type が正しくありません";
+    /// The request's proof does not verify or is malformed.
+    BadSignature => UNAUTHORIZED, "bad-signature",
+        "Request signature invalid / 署名が正しくありません";
+    /// The signer may not do this.
+    NotAuthorised => FORBIDDEN, "not-authorised", "Signer not authorised / 権限がありません";
+    /// `proof.created` is too far from the registry's clock.
+    StaleRequest => UNAUTHORIZED, "stale-request",
+        "Request too old or in the future / リクエストの日時が古すぎるか未来です";
+    /// This signer has used this nonce before.
+    ReplayedRequest => CONFLICT, "replayed-request", "Nonce already used / このnonceは使用済みです";
+    /// The credential fails a check.
+    InvalidCredential => UNPROCESSABLE_ENTITY, "invalid-credential",
+        "Credential rejected / 証明書を受け付けられません";
+    /// A 法人番号 with a wrong check digit or format.
+    InvalidCorporateNumber => BAD_REQUEST, "invalid-corporate-number",
+        "Invalid corporate number / 法人番号が正しくありません";
+    /// A path or query parameter is malformed.
+    BadParameter => BAD_REQUEST, "bad-parameter", "Bad parameter / パラメータが正しくありません";
+    /// Nothing at that path, id or index.
+    NotFound => NOT_FOUND, "not-found", "Not found / 見つかりません";
+    /// The request contradicts the current state.
+    Conflict => CONFLICT, "conflict", "Conflicts with the current state / 現在の状態と矛盾します";
+    /// A log index or tree size beyond the log.
+    OutOfRange => BAD_REQUEST, "out-of-range", "Index out of range / 範囲外です";
+    /// The path exists, but not with this method.
+    MethodNotAllowed => METHOD_NOT_ALLOWED, "method-not-allowed",
+        "Method not allowed / このメソッドは使えません";
+    /// The registry cannot answer now.
+    Unavailable => SERVICE_UNAVAILABLE, "unavailable",
+        "Registry temporarily unavailable / 一時的に利用できません";
+    /// The request was not finished in time.
+    RequestTimeout => REQUEST_TIMEOUT, "request-timeout",
+        "Request took too long / リクエストに時間がかかりすぎました";
+    /// A ledger entry failed its integrity check.
+    LedgerIntegrity => SERVICE_UNAVAILABLE, "ledger-integrity",
+        "Ledger entry failed its integrity check / 台帳エントリが整合性検査に失敗しました";
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (_, slug, title, detail) = self.parts();
-        write!(f, "{slug}: {title}")?;
+        let (problem, detail) = self.parts();
+        write!(f, "{}: {}", problem.slug(), problem.title())?;
         if let Some(detail) = detail {
             write!(f, ": {detail}")?;
         }
@@ -187,7 +193,8 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, slug, title, detail) = self.parts();
+        let (problem, detail) = self.parts();
+        let (status, slug) = (problem.status(), problem.slug());
         if status.is_server_error() {
             tracing::error!(
                 problem = slug,
@@ -205,7 +212,7 @@ impl IntoResponse for ApiError {
         }
         let mut body = json!({
             "type": format!("{PROBLEM_BASE}{slug}"),
-            "title": title,
+            "title": problem.title(),
             "status": status.as_u16(),
         });
         if let Some(detail) = detail {

@@ -98,22 +98,27 @@ struct Answer {
     json: Value,
 }
 
+/// `router`'s answer to `request`.
+async fn answer_of(router: &Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        content_type,
+        json,
+    }
+}
+
 impl World {
     async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            content_type,
-            json,
-        }
+        answer_of(&self.router, request).await
     }
 
     async fn get(&self, path: &str) -> Answer {
@@ -764,26 +769,30 @@ impl World {
         &self,
         change: impl FnOnce(&mut scs_core::trust_list::TrustList),
     ) -> Answer {
+        self.send(
+            Request::put("/v1/trust-list")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(self.next_edition(change).to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The next trust list edition, `change`d from the one in force, signed by the operator.
+    fn next_edition(&self, change: impl FnOnce(&mut scs_core::trust_list::TrustList)) -> Value {
         let operator = key("operator.key");
         let mut list = (*self.ledger.trust_list().0).clone();
         list.sequence += 1;
         change(&mut list);
         let doc = list.to_credential(&operator.public().did_key(), now());
-        let signed = scs_core::proof::sign(
+        scs_core::proof::sign(
             doc,
             &operator,
             now(),
             scs_core::proof::ProofPurpose::AssertionMethod,
             Default::default(),
         )
-        .unwrap();
-        self.send(
-            Request::put("/v1/trust-list")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(signed.to_string()))
-                .unwrap(),
-        )
-        .await
+        .unwrap()
     }
 
     /// Registers `credential`, signed by `issuer`.
@@ -2017,4 +2026,188 @@ async fn uploads_beyond_the_limit_are_told_to_come_back() {
         .await
         .unwrap();
     assert_ne!(served.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// One endpoint as docs/API.md tables it: `` `METHOD /path` `` (placeholders in braces) in the
+/// first column, the statuses a good request is answered with in the third, the content type
+/// of that answer in the fourth.
+#[derive(Debug)]
+struct Documented {
+    method: String,
+    path: String,
+    statuses: Vec<u16>,
+    content_type: String,
+}
+
+/// The cells of a Markdown table row, trimmed (none for other lines).
+fn table_cells(line: &str) -> Option<Vec<&str>> {
+    let inner = line.trim().strip_prefix('|')?.strip_suffix('|')?;
+    Some(inner.split('|').map(str::trim).collect())
+}
+
+/// Every table row of docs/API.md whose first cell is `` `METHOD /path` ``.
+fn documented_endpoints(doc: &str) -> Vec<Documented> {
+    doc.lines()
+        .filter_map(table_cells)
+        .filter_map(|cells| {
+            let endpoint = cells.first()?.strip_prefix('`')?.strip_suffix('`')?;
+            let (method, path) = endpoint.split_once(" /")?;
+            ["GET", "POST", "PUT", "DELETE", "PATCH"]
+                .contains(&method)
+                .then(|| Documented {
+                    method: method.to_owned(),
+                    path: format!("/{path}"),
+                    statuses: cells[2]
+                        .split(|c: char| !c.is_ascii_digit())
+                        .filter(|code| code.len() == 3)
+                        .map(|code| code.parse().unwrap())
+                        .collect(),
+                    content_type: cells[3].trim_matches('`').to_owned(),
+                })
+        })
+        .collect()
+}
+
+/// A one-field `multipart/form-data` request, as a page's form sends it.
+fn form_post(path: &str, field: &str, text: &str) -> Request<Body> {
+    const BOUNDARY: &str = "scs-api-doc-boundary";
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{text}\r\n--{BOUNDARY}--\r\n"
+    );
+    Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn json_request(method: &str, path: &str, body: &Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+impl World {
+    /// A good request for a documented endpoint at `path` (its placeholders filled): the
+    /// signed write, the credential to verify or the form it takes.
+    async fn good_request(
+        &self,
+        endpoint: &Documented,
+        path: &str,
+        credential: &Value,
+    ) -> Request<Body> {
+        let issuer = key("issuer-star4.key");
+        let signed = |body: RequestBody| sign_request(&body, &issuer, now(), &nonce()).unwrap();
+        let body = match (endpoint.method.as_str(), endpoint.path.as_str()) {
+            ("GET", _) => return Request::get(path).body(Body::empty()).unwrap(),
+            ("PUT", "/v1/trust-list") => self.next_edition(|_| ()),
+            ("POST", "/v1/status-allocations") => signed(RequestBody::AllocateStatus),
+            ("POST", "/v1/credentials") => signed(RequestBody::Register {
+                credential: issue(&issuer, Level::STAR4, self.allocate(&issuer).await),
+            }),
+            ("POST", "/v1/credentials/{id}/status") => signed(RequestBody::Suspend {
+                target: scs_core::ids::CredentialId::parse(credential["id"].as_str().unwrap())
+                    .unwrap(),
+                reason: Reason::HolderRequest,
+            }),
+            ("POST", "/v1/verify") => json!({ "credential": credential }),
+            ("POST", "/credentials/verify") => json!({ "verifiableCredential": credential }),
+            ("POST", "/credentials/issue") => json!({"credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:subject"}
+            }}),
+            ("POST", "/") => return form_post(path, "text", &credential.to_string()),
+            ("POST", "/bulk") => {
+                return form_post(path, "text", "法人番号,求める★\n7000012050002,4\n")
+            }
+            _ => panic!("docs/API.md lists {endpoint:?}: add a good request for it here"),
+        };
+        json_request(&endpoint.method, path, &body)
+    }
+}
+
+/// docs/API.md stays true (issue 11): every endpoint and page its tables list answers a good
+/// request on a demo registry (`--demo`, so with the VC API's issuing too) with a status and
+/// content type the table gives, and every problem type the code defines is listed with its
+/// status — and nothing else is.
+#[tokio::test]
+async fn the_api_reference_matches_the_router() {
+    use scs_registry::error::{Problem, PROBLEM_BASE};
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/API.md"),
+    )
+    .unwrap();
+    let w = world();
+    let (credential, registered) = w.register(Level::STAR4).await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let demo = app(AppState::new(
+        Arc::clone(&w.ledger),
+        Some(Arc::new(key("issuer-star4.key"))),
+    ));
+    let id = credential["id"].as_str().unwrap().to_owned();
+    let size = w.size().to_string();
+    let partial_tile = format!("000.p/{size}");
+    let values = [
+        ("{id}", id.as_str()),
+        ("{number}", "7000012050002"),
+        ("{name}", "Sample"),
+        ("{purpose}", "revocation"),
+        ("{list}", "0"),
+        ("{index}", "1"),
+        ("{size}", &size),
+        ("{from}", "1"),
+        ("{to}", &size),
+        ("{L}", "0"),
+        ("{N}", &partial_tile),
+    ];
+
+    let endpoints = documented_endpoints(&doc);
+    assert!(endpoints.len() >= 30, "{endpoints:#?}");
+    for endpoint in &endpoints {
+        let path = values
+            .iter()
+            .fold(endpoint.path.clone(), |path, (name, value)| {
+                path.replace(name, value)
+            });
+        assert!(!path.contains('{'), "no value for a placeholder of {path}");
+        let request = w.good_request(endpoint, &path, &credential).await;
+        let answer = answer_of(&demo, request).await;
+        let status = answer.status.as_u16();
+        let said = format!("{} {path}: {status} {}", endpoint.method, answer.json);
+        assert!(
+            endpoint.statuses.contains(&status),
+            "{said}, documented {:?}",
+            endpoint.statuses
+        );
+        assert_eq!(answer.content_type, endpoint.content_type, "{said}");
+    }
+
+    let problem_rows: Vec<(String, String)> = doc
+        .lines()
+        .filter_map(table_cells)
+        .filter_map(|cells| {
+            let uri = cells.first()?.strip_prefix('`')?.strip_suffix('`')?;
+            uri.starts_with(PROBLEM_BASE)
+                .then(|| (uri.to_owned(), cells[1].to_owned()))
+        })
+        .collect();
+    let defined: Vec<(String, String)> = Problem::ALL
+        .iter()
+        .map(|p| {
+            (
+                format!("{PROBLEM_BASE}{}", p.slug()),
+                p.status().as_u16().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problem_rows, defined,
+        "docs/API.md's problem types, in the code's order"
+    );
 }
