@@ -43,21 +43,24 @@ fn walk_through_from_keygen_to_verify() {
         }
     }
     // The operator builds edition 1 with commands, no hand-edited JSON.
-    let run = scs(
-        d,
-        &[
-            "trust-list",
-            "new",
-            "--base-url",
-            "https://registry.example",
-            "--status-key",
-            "keys/status.pub",
-            "--log-key",
-            "keys/log.pub",
-            "--out",
-            "edition.json",
-        ],
-    );
+    let new_edition = || {
+        scs(
+            d,
+            &[
+                "trust-list",
+                "new",
+                "--base-url",
+                "https://registry.example",
+                "--status-key",
+                "keys/status.pub",
+                "--log-key",
+                "keys/log.pub",
+                "--out",
+                "edition.json",
+            ],
+        )
+    };
+    let run = new_edition();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let add_issuer = |key: &str, level: &str| {
         scs(
@@ -101,21 +104,7 @@ fn walk_through_from_keygen_to_verify() {
     );
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     // `new` never overwrites an edition.
-    let run = scs(
-        d,
-        &[
-            "trust-list",
-            "new",
-            "--base-url",
-            "https://registry.example",
-            "--status-key",
-            "keys/status.pub",
-            "--log-key",
-            "keys/log.pub",
-            "--out",
-            "edition.json",
-        ],
-    );
+    let run = new_edition();
     assert_eq!(run.code, 2);
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     let run = scs(
