@@ -5,6 +5,7 @@
 
 mod args;
 mod client;
+mod config;
 mod issue;
 mod keys;
 mod qr;
@@ -17,9 +18,12 @@ mod verify_batch;
 
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::Parser;
 
 use args::{Cli, Command, LogCommand, TrustListCommand};
+use config::Settings;
+use registry_cmds::{change_status, Change};
 
 /// jemalloc rather than glibc's malloc: after the registry decoded a burst of uploaded images,
 /// glibc kept the freed buffers (150 MB) in its per-thread arenas; jemalloc returns them.
@@ -38,27 +42,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Keygen(a) => keys::keygen(&a),
-        Command::TrustList {
-            command: TrustListCommand::Sign(a),
-        } => trust::sign(&a),
-        Command::Issue(a) => issue::run(&a),
-        Command::Verify(a) => verify::run(&a),
-        Command::VerifyBatch(a) => verify_batch::run(&a),
-        Command::Qr(a) => qr::run(&a),
-        Command::Serve(a) => serve::run(&a),
-        Command::Revoke(a) => registry_cmds::change_status(registry_cmds::Change::Revoke, &a),
-        Command::Suspend(a) => registry_cmds::change_status(registry_cmds::Change::Suspend, &a),
-        Command::Reinstate(a) => registry_cmds::change_status(registry_cmds::Change::Reinstate, &a),
-        Command::Lookup(a) => registry_cmds::lookup(&a),
-        Command::Log {
-            command: LogCommand::Audit(a),
-        } => registry_cmds::audit(&a),
-        Command::Log {
-            command: LogCommand::Check(a),
-        } => registry_cmds::check(&a),
-    };
+    let result = run(cli.command, cli.config.as_deref());
     match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,
         Ok(Outcome::No) => ExitCode::from(1),
@@ -68,6 +52,33 @@ fn main() -> ExitCode {
             eprintln!("error: {line}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs one command; those that take settings read the config file first.
+fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
+    let settings = || Settings::load(config);
+    match command {
+        Command::Keygen(a) => keys::keygen(&a),
+        Command::TrustList {
+            command: TrustListCommand::Sign(a),
+        } => trust::sign(&a),
+        Command::Issue(a) => issue::run(&a, &settings()?),
+        Command::Verify(a) => verify::run(&a, &settings()?),
+        Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
+        Command::Qr(a) => qr::run(&a, &settings()?),
+        Command::Serve(a) => serve::run(&a),
+        Command::Revoke(a) => change_status(Change::Revoke, &a, &settings()?),
+        Command::Suspend(a) => change_status(Change::Suspend, &a, &settings()?),
+        Command::Reinstate(a) => change_status(Change::Reinstate, &a, &settings()?),
+        Command::Lookup(a) => registry_cmds::lookup(&a, &settings()?),
+        Command::Log {
+            command: LogCommand::Audit(a),
+        } => registry_cmds::audit(&a, &settings()?),
+        Command::Log {
+            command: LogCommand::Check(a),
+        } => registry_cmds::check(&a, &settings()?),
+        Command::Config { command } => config::run(&command, config),
     }
 }
 

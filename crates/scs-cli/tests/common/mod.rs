@@ -52,18 +52,34 @@ impl Run {
     }
 }
 
-/// Runs `scs ARGS` in `dir`, with no operator key configured in the environment.
+/// The environment variables `scs` takes settings from.
+pub const SETTINGS_ENV: [&str; 5] = [
+    "SCS_REGISTRY",
+    "SCS_OPERATOR_KEY",
+    "SCS_TRUST_LIST",
+    "SCS_KEY",
+    "SCS_CONFIG",
+];
+
+/// Runs `scs ARGS` in `dir`, with no settings from the environment or a config file.
 pub fn scs(dir: &Path, args: &[&str]) -> Run {
     scs_with_env(dir, args, &[])
 }
 
-/// Runs `scs ARGS` in `dir` with these environment variables (and no other operator key).
+/// Runs `scs ARGS` in `dir` with these environment variables and no other settings: the
+/// developer's own `SCS_*` variables are removed, and HOME and XDG_CONFIG_HOME point into `dir`
+/// (at `.config`, which only `scs config set` creates), so their config file is never read.
 pub fn scs_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scs"));
+    for name in SETTINGS_ENV {
+        command.env_remove(name);
+    }
     Run::from(
-        Command::new(env!("CARGO_BIN_EXE_scs"))
+        command
             .args(args)
             .current_dir(dir)
-            .env_remove("SCS_OPERATOR_KEY")
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join(".config"))
             .envs(env.iter().copied())
             .output()
             .expect("run scs"),
@@ -105,4 +121,59 @@ pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     dir.join(name)
+}
+
+/// `scs serve --demo` on a free port, stopped when dropped.
+pub struct DemoServer {
+    child: std::process::Child,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl DemoServer {
+    /// Starts it with its data in `data`, run from `cwd`, and waits until it answers.
+    pub fn start(data: &Path, cwd: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_scs"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data",
+            ])
+            .arg(data)
+            .current_dir(cwd)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !server.is_healthy() {
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn is_healthy(&self) -> bool {
+        ureq::get(format!("{}/v1/health", self.url))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
