@@ -72,6 +72,10 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::config::ConfigCommand,
     },
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions(crate::manual::CompletionsArgs),
+    /// Print the man page, or write one page per command into a folder (--out).
+    Man(crate::manual::ManArgs),
 }
 
 /// Which operator key to trust: the anchor against which every trust list is checked. This

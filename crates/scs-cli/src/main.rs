@@ -8,6 +8,7 @@ mod client;
 mod config;
 mod issue;
 mod keys;
+mod manual;
 mod qr;
 mod registry_cmds;
 mod render;
@@ -79,6 +80,8 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
             command: LogCommand::Check(a),
         } => registry_cmds::check(&a, &settings()?),
         Command::Config { command } => config::run(&command, config),
+        Command::Completions(a) => manual::completions(&a),
+        Command::Man(a) => manual::man(&a),
     }
 }
 
