@@ -14,18 +14,11 @@ use crate::client::Registry;
 use crate::config::{refuse_demo_operator, Name, Origin, Settings};
 use crate::Outcome;
 
-/// The demo operator's public key (`keys/demo/operator.pub`). Its secret key is in the
+/// The demo operator's did:key (`keys/demo/operator.pub`, built in). Its secret key is in the
 /// repository, so anyone can sign a trust list with it: it is trusted only when `--demo` asks
 /// for it, and a registry refuses it without `serve --demo`.
-pub const DEMO_OPERATOR_KEY: &str = include_str!("../../../keys/demo/operator.pub");
-
-/// The demo operator's did:key.
 pub fn demo_operator() -> Result<DidKey> {
-    let line = DEMO_OPERATOR_KEY
-        .lines()
-        .find(|l| l.starts_with("did:key:"))
-        .unwrap_or_default();
-    Ok(DidKey::parse(line)?)
+    Ok(scs_registry::demo_keys::DemoFile::OperatorPublic.public()?)
 }
 
 /// The operator key to trust, from `--operator-key` (or `SCS_OPERATOR_KEY`) or `--demo`.

@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 
-use common::scs;
+use common::{scs, DemoServer};
 
 #[test]
 fn completion_scripts_name_the_commands() {
@@ -63,4 +63,21 @@ fn man_pages_document_every_command() {
     assert!(verify.contains(r"\-\-registry"), "{verify}");
     assert!(page("scs-log-audit.1").contains("SCS_REGISTRY"));
     assert!(is_man_page(&page("scs-config-set.1"), "scs-config-set"));
+}
+
+#[test]
+fn the_demo_registry_runs_from_any_folder() {
+    // Run from a folder with no `keys/demo` in it, as an installed `scs` is.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), d);
+    let company = scs_registry::demo::demo_corporate_number(0);
+    let run = scs(d, &["lookup", company.as_str(), "--registry", &server.url]);
+    assert_eq!(
+        run.code, 0,
+        "the demo data is seeded: {}{}",
+        run.stdout, run.stderr
+    );
+    let run = scs(d, &["log", "audit", "--registry", &server.url, "--demo"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }

@@ -152,12 +152,15 @@ impl DemoServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let server = Self {
+        let mut server = Self {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !server.is_healthy() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("scs serve --demo stopped: {status}");
+            }
             assert!(std::time::Instant::now() < deadline, "server did not start");
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
