@@ -7,15 +7,15 @@ use clap::{Args, Parser, Subcommand};
 
 /// What `scs --help` says after the commands: where the settings come from.
 const SETTINGS_HELP: &str = "\
-Settings / 設定 — each from its flag, else its environment variable, else the config file:
+Settings / 設定 (flag > environment > config file / フラグ > 環境変数 > 設定ファイル):
   --registry URL       SCS_REGISTRY       registry
   --operator-key KEY   SCS_OPERATOR_KEY   operator_key
   --trust-list FILE    SCS_TRUST_LIST     trust_list
   --key FILE           SCS_KEY            key
-フラグ > 環境変数 > 設定ファイル の順に優先します。--demo はフラグでのみ指定できます。
-Config file: --config FILE, else SCS_CONFIG, else $XDG_CONFIG_HOME/scs/config.toml
-(~/.config/scs/config.toml). `scs config set registry URL` stores one; `scs config show`
-shows them all and where each came from. --demo is a flag only, never a setting.";
+Config file / 設定ファイル: --config FILE, else SCS_CONFIG, else $XDG_CONFIG_HOME/scs/config.toml
+  (~/.config/scs/config.toml). `scs config set registry URL` stores a setting; `scs config
+  show` lists them and where each came from. --demo is a flag only, never a setting
+  (--demo はフラグでのみ指定できます).";
 
 /// SCS ★ credential registry — issue and verify Supply Chain Security (SCS評価制度) ★ credentials.
 #[derive(Debug, Parser)]
