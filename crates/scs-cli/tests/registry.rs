@@ -5,88 +5,18 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{demo, repo, scs, write_subject};
+use common::{demo, free_port, repo, scs, write_subject, DemoServer};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_issuer::{keyfile, IssueParams, SubjectInput};
 use serde_json::Value;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(data: &Path, port: u16) -> Self {
-        Self::start_with(data, port, &[])
-    }
-
-    fn start_with(data: &Path, port: u16, flags: &[&str]) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_scs"))
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data",
-            ])
-            .arg(data)
-            .args(flags)
-            .current_dir(repo())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while get(&format!("{url}/v1/health")).0 != 200 {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { child, url }
-    }
-
-    fn terminate(mut self) -> i32 {
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        self.child.wait().unwrap().code().unwrap_or(-1)
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
-    }
-}
-
-/// A test that fails midway does not leave its server running.
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -124,7 +54,7 @@ fn post(url: &str, body: &Value) -> (u16, Value) {
 fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
@@ -285,7 +215,7 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
 
     // A stop writes the index snapshot; the next start reads it and answers as before.
     let port = url.rsplit(':').next().unwrap().parse().unwrap();
-    let server = Server::start(&d.join("data"), port);
+    let server = DemoServer::start_with(&d.join("data"), &repo(), port, &[]);
     let (status, after) = get(&format!("{url}/v1/credentials/{id}"));
     assert_eq!(status, 200);
     assert_eq!(after, before);
@@ -401,7 +331,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let port = free_port();
-    let server = Server::start(&data, port);
+    let server = DemoServer::start_with(&data, &repo(), port, &[]);
     let url = server.url.clone();
     let issuer = Arc::new(keyfile::load_secret(&demo("issuer-star4.key")).unwrap().key);
     let stop = Arc::new(AtomicBool::new(false));
@@ -435,7 +365,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     );
     std::fs::write(dir.path().join("before.txt"), &last_checkpoint).unwrap();
 
-    let server = Server::start(&data, port);
+    let server = DemoServer::start_with(&data, &repo(), port, &[]);
     // Every acknowledged write is there, at its log index.
     for (id, event, index) in &acked {
         let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
@@ -551,7 +481,7 @@ fn demo_keys_never_run_outside_demo() {
 fn after_a_compromise_only_the_ledger_dates_a_credential() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
@@ -715,7 +645,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
 fn log_check_names_a_flipped_byte_and_the_registry_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, free_port());
+    let server = DemoServer::start(&data, &repo());
     assert_eq!(server.terminate(), 0);
     let data_arg = data.to_str().unwrap();
 
@@ -842,8 +772,9 @@ fn stalled_connections_neither_stop_answers_nor_stay_open() {
     // Long enough to open every connection on a loaded machine, short enough not to wait
     // the default's 20 s.
     let timeout = Duration::from_secs(10);
-    let server = Server::start_with(
+    let server = DemoServer::start_with(
         &dir.path().join("data"),
+        &repo(),
         free_port(),
         &["--header-read-timeout-secs", "10"],
     );

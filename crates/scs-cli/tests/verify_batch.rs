@@ -4,20 +4,9 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{repo, scs};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{repo, scs, DemoServer};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -25,42 +14,6 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()
-}
-
-fn start(data: &std::path::Path) -> (Server, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_scs"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data",
-        ])
-        .arg(data)
-        .current_dir(repo())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while agent()
-        .get(format!("{url}/v1/health"))
-        .call()
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
-        != 200
-    {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, url)
 }
 
 /// The CSV the web page `/bulk` gives for `csv` (its download button), without the BOM.
@@ -86,7 +39,8 @@ fn web_csv(url: &str, csv: &str) -> String {
 #[test]
 fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, url) = start(&dir.path().join("data"));
+    let server = DemoServer::start(&dir.path().join("data"), &repo());
+    let url = server.url.clone();
     // Demo companies: さくら精機 ★4 valid, 青葉システム ★3 valid, 北斗製作所 ★4 revoked (fraud).
     let csv = "法人番号,求める★\n6001001000000,4\n9001001015838,4\n2001001031676,\n7001001000000,3\nnot a number,3\n";
     std::fs::write(dir.path().join("suppliers.csv"), csv).unwrap();

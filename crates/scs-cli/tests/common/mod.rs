@@ -123,7 +123,16 @@ pub fn issue_demo(dir: &Path, level: &str, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// `scs serve --demo` on a free port, stopped when dropped.
+/// A port nothing listens on yet.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `scs serve --demo`, stopped when dropped.
 pub struct DemoServer {
     child: std::process::Child,
     /// Its base URL.
@@ -131,22 +140,19 @@ pub struct DemoServer {
 }
 
 impl DemoServer {
-    /// Starts it with its data in `data`, run from `cwd`, and waits until it answers.
+    /// Starts it on a free port with its data in `data`, run from `cwd`, and waits until it
+    /// answers.
     pub fn start(data: &Path, cwd: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::start_with(data, cwd, free_port(), &[])
+    }
+
+    /// [`DemoServer::start`] on `port`, with more flags.
+    pub fn start_with(data: &Path, cwd: &Path, port: u16, flags: &[&str]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_scs"))
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data",
-            ])
+            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data")
             .arg(data)
+            .args(flags)
             .current_dir(cwd)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -172,11 +178,30 @@ impl DemoServer {
             .call()
             .is_ok_and(|r| r.status() == 200)
     }
+
+    /// Stops it with SIGTERM (a graceful shutdown) and returns its exit code.
+    pub fn terminate(mut self) -> i32 {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+
+    /// Stops it with SIGKILL, as a power cut would.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
 }
 
+/// A test that fails midway does not leave its server running.
 impl Drop for DemoServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
