@@ -70,10 +70,19 @@ impl Name {
     /// Its flag.
     fn flag(self) -> &'static str {
         match self {
-            Self::Registry => "--registry URL",
-            Self::OperatorKey => "--operator-key KEY",
-            Self::TrustList => "--trust-list FILE",
-            Self::Key => "--key FILE",
+            Self::Registry => "--registry",
+            Self::OperatorKey => "--operator-key",
+            Self::TrustList => "--trust-list",
+            Self::Key => "--key",
+        }
+    }
+
+    /// What its value is, in usage lines.
+    fn placeholder(self) -> &'static str {
+        match self {
+            Self::Registry => "URL",
+            Self::OperatorKey => "KEY",
+            Self::TrustList | Self::Key => "FILE",
         }
     }
 
@@ -258,9 +267,9 @@ impl Settings {
     pub fn require(&self, name: Name, given: Option<&str>) -> Result<Setting> {
         self.get(name, given).ok_or_else(|| {
             let (ja, en) = name.what();
-            let (flag, env, key) = (name.flag(), name.env(), name.as_str());
-            let value = flag.rsplit(' ').next().unwrap_or_default();
-            anyhow!("{ja}が指定されていません。{flag}、環境変数 {env}、または `scs config set {key} {value}` で指定してください / no {en} given: pass {flag}, set {env}, or run `scs config set {key} {value}`")
+            let (flag, env) = (name.flag(), name.env());
+            let (key, value) = (name.as_str(), name.placeholder());
+            anyhow!("{ja}が指定されていません。{flag} {value}、環境変数 {env}、または `scs config set {key} {value}` で指定してください / no {en} given: pass {flag} {value}, set {env}, or run `scs config set {key} {value}`")
         })
     }
 

@@ -353,6 +353,16 @@ fn config_show_says_where_each_value_came_from_and_never_prints_a_key() {
     let secret = fs::read_to_string(d.join("keys/issuer.key")).unwrap();
     assert!(!run.stdout.contains(secret.lines().last().unwrap()));
     assert!(run.stdout.contains(p(&config_file(d))), "{}", run.stdout);
+
+    // A relative path written by hand is taken from the config file's folder, not the working
+    // directory, so the file means the same from anywhere.
+    fs::write(config_file(d), "trust_list = \"lists/trust-list.json\"\n").unwrap();
+    let run = scs(d, &["config", "show"]);
+    let folder = config_file(d)
+        .parent()
+        .unwrap()
+        .join("lists/trust-list.json");
+    assert!(run.stdout.contains(p(&folder)), "{}", run.stdout);
 }
 
 #[test]
