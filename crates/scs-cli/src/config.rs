@@ -406,7 +406,11 @@ pub fn run(command: &ConfigCommand, given: Option<&Path>) -> Result<Outcome> {
         ConfigCommand::Set { name, value } => {
             let stored = checked_for_storing(*name, value)?;
             edit(&location, *name, Some(&stored))?;
-            say!("{} = {stored} → {}", name.as_str(), location.path.display());
+            say!(
+                "保存しました / saved: {} = {stored} → {}",
+                name.as_str(),
+                location.path.display()
+            );
         }
         ConfigCommand::Unset { name } => {
             edit(&location, *name, None)?;
