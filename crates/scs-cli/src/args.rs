@@ -7,10 +7,25 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::registry_cmds::Change;
 
+/// What `scs --help` says after the commands: where the settings come from.
+const SETTINGS_HELP: &str = "\
+Settings / 設定 (flag > environment > config file / フラグ > 環境変数 > 設定ファイル):
+  --registry URL       SCS_REGISTRY       registry
+  --operator-key KEY   SCS_OPERATOR_KEY   operator_key
+  --trust-list FILE    SCS_TRUST_LIST     trust_list
+  --key FILE           SCS_KEY            key
+Config file / 設定ファイル: --config FILE, else SCS_CONFIG, else $XDG_CONFIG_HOME/scs/config.toml
+  (~/.config/scs/config.toml). `scs config set registry URL` stores a setting; `scs config
+  show` lists them and where each came from. --demo is a flag only, never a setting
+  (--demo はフラグでのみ指定できます).";
+
 /// SCS ★ credential registry — issue and verify Supply Chain Security (SCS評価制度) ★ credentials.
 #[derive(Debug, Parser)]
-#[command(name = "scs", version, about)]
+#[command(name = "scs", version, about, after_help = SETTINGS_HELP)]
 pub struct Cli {
+    /// The config file (default: $XDG_CONFIG_HOME/scs/config.toml or ~/.config/scs/config.toml).
+    #[arg(long, global = true, env = "SCS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -52,6 +67,17 @@ pub enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Settings: show them, or store the registry, operator key, trust list or key in the
+    /// config file.
+    Config {
+        /// What to do with the settings.
+        #[command(subcommand)]
+        command: crate::config::ConfigCommand,
+    },
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions(crate::manual::CompletionsArgs),
+    /// Print the man page, or write one page per command into a folder (--out).
+    Man(crate::manual::ManArgs),
 }
 
 /// Which operator key to trust: the anchor against which every trust list is checked. This
@@ -60,8 +86,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AnchorArgs {
     /// The scheme operator's public key that signs the trust list: a .pub file (as written by
-    /// `scs keygen`) or a did:key string. Without it, no trust list is trusted (unless --demo).
-    #[arg(long, env = "SCS_OPERATOR_KEY")]
+    /// `scs keygen`) or a did:key string (or `operator_key` in the config file). Without it, no
+    /// trust list is trusted (unless --demo).
+    #[arg(long, env = "SCS_OPERATOR_KEY", value_name = "KEY")]
     pub operator_key: Option<String>,
     /// Trust the DEMO operator key (keys/demo/operator.pub, whose secret key is public) — for
     /// trying the demo registry and files only; every verdict then says so.
@@ -187,9 +214,9 @@ pub struct TrustListSignArgs {
 /// `scs issue`
 #[derive(Debug, Args)]
 pub struct IssueArgs {
-    /// The issuer's secret key file.
-    #[arg(long)]
-    pub key: PathBuf,
+    /// The issuer's secret key file (or `key` in the config file).
+    #[arg(long, env = "SCS_KEY", value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// credentialSubject fields other than achievement: corporateNumber (or lei), legalName,
     /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
     #[arg(long)]
@@ -216,16 +243,21 @@ pub struct IssueArgs {
     /// The issuer's name as shown in the credential (default: its name in --trust-list).
     #[arg(long)]
     pub issuer_name: Option<String>,
-    /// The signed trust list: gives the issuer name and policy, and confirms designation.
-    #[arg(long)]
+    /// The signed trust list: gives the issuer name and policy, and confirms designation (or
+    /// `trust_list` in the config file).
+    #[arg(long, env = "SCS_TRUST_LIST", value_name = "FILE")]
     pub trust_list: Option<PathBuf>,
     /// The operator key that the trust list (--trust-list or the registry's) must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,
-    /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too.
-    /// (Without it, an OUT.receipt.json left from an earlier credential is removed.)
-    #[arg(long)]
+    /// Registry URL: reserve status entries, sign, register; writes OUT.receipt.json too (or
+    /// `registry` in the config file). Without one, an OUT.receipt.json left from an earlier
+    /// credential is removed.
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
+    /// Sign only: register nothing, even with a registry from SCS_REGISTRY or the config file.
+    #[arg(long)]
+    pub offline: bool,
     /// Also draw the QR code (compact form, signed with the same key): FILE.png, FILE.svg or
     /// FILE.txt; for a subject array, one beside each credential in the same format.
     #[arg(long)]
@@ -253,19 +285,21 @@ pub struct VerifyArgs {
     /// Judge validity at this time (date or date-time; default now).
     #[arg(long)]
     pub at: Option<String>,
-    /// Registry URL: trust list (checked against the pinned operator key) and online status.
-    #[arg(long, conflicts_with = "offline")]
+    /// Registry URL: trust list (checked against the pinned operator key) and online status (or
+    /// `registry` in the config file; --offline ignores that one).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
     /// A registration receipt (OUT.receipt.json of `scs issue --registry`): the `ledger` check,
     /// the credential's inclusion in the ledger, offline; part of the verdict. Default:
     /// FILE.receipt.json when present.
     #[arg(long)]
     pub receipt: Option<PathBuf>,
-    /// Do not contact any registry; use --trust-list and --status-list files.
+    /// Do not contact any registry, not even one from SCS_REGISTRY or the config file; use
+    /// --trust-list and --status-list files.
     #[arg(long)]
     pub offline: bool,
-    /// The signed trust list file.
-    #[arg(long)]
+    /// The signed trust list file (or `trust_list` in the config file).
+    #[arg(long, env = "SCS_TRUST_LIST", value_name = "FILE")]
     pub trust_list: Option<PathBuf>,
     /// Signed status list credential files.
     #[arg(long, num_args = 1..)]
@@ -351,12 +385,12 @@ pub struct StatusChangeArgs {
     /// The credential: its id (urn:uuid:…, printed by `scs issue`), or its file — the JSON, a
     /// PNG/JPEG of its QR code, or a QR text file. Only the id is read from it.
     pub credential: String,
-    /// The issuer's (or operator's) secret key file.
-    #[arg(long)]
-    pub key: PathBuf,
-    /// Registry URL.
-    #[arg(long)]
-    pub registry: String,
+    /// The issuer's (or operator's) secret key file (or `key` in the config file).
+    #[arg(long, env = "SCS_KEY", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Registry URL (or `registry` in the config file).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
     /// Print the registry's answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -367,9 +401,9 @@ pub struct StatusChangeArgs {
 pub struct LookupArgs {
     /// 法人番号 (13 digits).
     pub corporate_number: String,
-    /// Registry URL.
-    #[arg(long)]
-    pub registry: String,
+    /// Registry URL (or `registry` in the config file).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
     /// Print the registry's answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -403,9 +437,9 @@ pub struct CheckArgs {
 /// `scs log audit`
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Registry URL.
-    #[arg(long)]
-    pub registry: String,
+    /// Registry URL (or `registry` in the config file).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
     /// A checkpoint saved earlier (the body of GET /v1/log/checkpoint).
     #[arg(long)]
     pub since: Option<PathBuf>,

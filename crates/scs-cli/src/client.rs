@@ -20,6 +20,17 @@ use scs_verifier::{OfflineStatusLists, StatusAnswer, StatusSource};
 use serde_json::Value;
 use ureq::Agent;
 
+use crate::config::Setting;
+
+/// Checks that `url` is an http:// or https:// URL with a host.
+pub fn check_url(url: &str) -> Result<()> {
+    let uri: ureq::http::Uri = url.parse().map_err(|e| anyhow!("not a URL: {url} ({e})"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(()),
+        _ => bail!("the registry must be an http:// or https:// URL: {url}"),
+    }
+}
+
 /// Largest answer read from a registry.
 const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -32,9 +43,7 @@ pub struct Registry {
 impl Registry {
     /// `url` without a trailing slash.
     pub fn new(url: &str) -> Result<Self> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            bail!("--registry must be an http:// or https:// URL: {url}");
-        }
+        check_url(url)?;
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
@@ -44,6 +53,11 @@ impl Registry {
             base: url.trim_end_matches('/').to_owned(),
             agent,
         })
+    }
+
+    /// The registry a setting names, with where it came from in any error.
+    pub fn from_setting(setting: &Setting) -> Result<Self> {
+        Self::new(&setting.value).with_context(|| format!("the registry ({})", setting.origin()))
     }
 
     /// The base URL.

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::args::IssueArgs;
 use crate::client::Registry;
-use crate::keys::{load_secret, read_bounded, Anchor};
+use crate::config::{Name, Settings};
+use crate::keys::{read_bounded, signing_key, Anchor};
 use crate::trust::write_json;
 use crate::{now, Outcome};
 
@@ -18,16 +19,22 @@ use crate::{now, Outcome};
 const MAX_SUBJECT_BYTES: usize = 16 * 1024 * 1024;
 
 /// `scs issue --key K --subject S --level N --out F`
-pub fn run(args: &IssueArgs) -> Result<Outcome> {
+pub fn run(args: &IssueArgs, settings: &Settings) -> Result<Outcome> {
     let level = parse_level(args.level)?;
     if let Some(qr) = &args.qr {
         crate::qr::check_out(qr)?;
     }
-    let key = load_secret(&args.key)?.key;
+    let key = signing_key(settings, args.key.as_deref())?;
     let now = now();
-    let registry = args.registry.as_deref().map(Registry::new).transpose()?;
-    let anchor = Anchor::resolve(&args.anchor)?;
-    let trust_list = match (&args.trust_list, &registry) {
+    let registry = settings
+        .registry_unless_offline(args.registry.as_deref(), args.offline)?
+        .map(|setting| Registry::from_setting(&setting))
+        .transpose()?;
+    let anchor = Anchor::resolve(&args.anchor, settings)?;
+    let trust_list_file = settings
+        .get_path(Name::TrustList, args.trust_list.as_deref())
+        .map(|setting| setting.path());
+    let trust_list = match (&trust_list_file, &registry) {
         (Some(path), _) => Some(anchor.load_trust_list(path)?),
         (None, Some(registry)) => Some(anchor.registry_trust_list(registry)?),
         (None, None) => None,

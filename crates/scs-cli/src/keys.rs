@@ -11,20 +11,14 @@ use scs_issuer::keyfile;
 
 use crate::args::{AnchorArgs, KeygenArgs};
 use crate::client::Registry;
+use crate::config::{refuse_demo_operator, Name, Origin, Settings};
 use crate::Outcome;
 
-/// The demo operator's public key (`keys/demo/operator.pub`). Its secret key is in the
+/// The demo operator's did:key (`keys/demo/operator.pub`, built in). Its secret key is in the
 /// repository, so anyone can sign a trust list with it: it is trusted only when `--demo` asks
 /// for it, and a registry refuses it without `serve --demo`.
-pub const DEMO_OPERATOR_KEY: &str = include_str!("../../../keys/demo/operator.pub");
-
-/// The demo operator's did:key.
 pub fn demo_operator() -> Result<DidKey> {
-    let line = DEMO_OPERATOR_KEY
-        .lines()
-        .find(|l| l.starts_with("did:key:"))
-        .unwrap_or_default();
-    Ok(DidKey::parse(line)?)
+    Ok(scs_registry::demo_keys::DemoFile::OperatorPublic.public()?)
 }
 
 /// The operator key to trust, from `--operator-key` (or `SCS_OPERATOR_KEY`) or `--demo`.
@@ -39,17 +33,26 @@ pub enum Anchor {
 }
 
 impl Anchor {
-    /// Resolves the flags; `--demo` with a configured key is a contradiction, not a choice.
-    pub fn resolve(args: &AnchorArgs) -> Result<Self> {
-        match (&args.operator_key, args.demo) {
-            (Some(_), true) => bail!(
-                "--demo trusts the demo operator key and cannot be combined with --operator-key or SCS_OPERATOR_KEY (unset it to try the demo) / --demo は --operator-key や SCS_OPERATOR_KEY と同時に指定できません"
+    /// Resolves `--operator-key` (or `SCS_OPERATOR_KEY`, or `operator_key` in the config file)
+    /// and `--demo`; both at once is a contradiction, not a choice.
+    pub fn resolve(args: &AnchorArgs, settings: &Settings) -> Result<Self> {
+        let given = settings.get(Name::OperatorKey, args.operator_key.as_deref());
+        match (given, args.demo) {
+            (Some(given), true) => bail!(
+                "--demo trusts the demo operator key and cannot be combined with an operator key ({}; unset it to try the demo) / --demo は運営主体の鍵の指定（{}）と同時に使えません",
+                given.origin(),
+                given.origin()
             ),
             // The demo key given as if it were the operator's (a leftover SCS_OPERATOR_KEY, say)
-            // is still the demo key: anyone can sign with it, so the verdict says so.
+            // is still the demo key: anyone can sign with it, so the verdict says so. In the
+            // config file it is refused: the demo is trusted only when a command asks for it.
             (Some(given), false) => {
-                let key = parse_public_key(given)
-                    .context("the operator key (--operator-key or SCS_OPERATOR_KEY)")?;
+                let key = parse_public_key(&given.value)
+                    .with_context(|| format!("the operator key ({})", given.origin()))?;
+                if let Origin::File(_) = given.origin {
+                    refuse_demo_operator(&key)
+                        .with_context(|| format!("the operator key ({})", given.origin()))?;
+                }
                 let demo = demo_operator()?;
                 Ok(if key == demo {
                     Self::Demo(key)
@@ -112,8 +115,8 @@ impl Anchor {
 /// Why no trust list could be trusted, and how to give the operator key.
 pub fn missing_anchor() -> Message {
     Message::new(
-        "運営主体の鍵が指定されていないため、指定機関一覧（trust list）を確認できません。--operator-key（.pub ファイルか did:key）か環境変数 SCS_OPERATOR_KEY で指定してください（デモを試すときは --demo）",
-        "no operator key given, so the trust list cannot be checked: give --operator-key (a .pub file or a did:key) or set SCS_OPERATOR_KEY (or pass --demo to try the demo)",
+        "運営主体の鍵が指定されていないため、指定機関一覧（trust list）を確認できません。--operator-key（.pub ファイルか did:key）、環境変数 SCS_OPERATOR_KEY、または `scs config set operator_key KEY` で指定してください（デモを試すときは --demo）",
+        "no operator key given, so the trust list cannot be checked: give --operator-key (a .pub file or a did:key), set SCS_OPERATOR_KEY, or run `scs config set operator_key KEY` (or pass --demo to try the demo)",
     )
 }
 
@@ -150,6 +153,12 @@ pub fn load_secret(path: &Path) -> Result<keyfile::LoadedKey> {
         );
     }
     Ok(loaded)
+}
+
+/// The secret key that signs: `--key`, else `SCS_KEY`, else `key` in the config file.
+pub fn signing_key(settings: &Settings, given: Option<&Path>) -> Result<scs_core::keys::SecretKey> {
+    let setting = settings.require(Name::Key, given.map(|p| p.to_string_lossy()).as_deref())?;
+    Ok(load_secret(&setting.path())?.key)
 }
 
 /// Reads a file of at most `max` bytes, with the path in every error.

@@ -5,8 +5,10 @@
 
 mod args;
 mod client;
+mod config;
 mod issue;
 mod keys;
+mod manual;
 mod qr;
 mod registry_cmds;
 mod render;
@@ -17,10 +19,12 @@ mod verify_batch;
 
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::Parser;
 
 use args::{Cli, Command, LogCommand, TrustListCommand};
-use registry_cmds::Change;
+use config::Settings;
+use registry_cmds::{change_status, Change};
 
 /// jemalloc rather than glibc's malloc: after the registry decoded a burst of uploaded images,
 /// glibc kept the freed buffers (150 MB) in its per-thread arenas; jemalloc returns them.
@@ -39,37 +43,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Keygen(a) => keys::keygen(&a),
-        Command::TrustList { command } => match command {
-            TrustListCommand::New(a) => trust::new_edition(&a),
-            TrustListCommand::AddIssuer(a) => trust::add_issuer(&a),
-            TrustListCommand::WithdrawIssuer(a) => trust::withdraw_issuer(&a),
-            TrustListCommand::Next(a) => trust::next_edition(&a),
-            TrustListCommand::Sign(a) => trust::sign(&a),
-        },
-        Command::Issue(a) => issue::run(&a),
-        Command::Verify(a) => verify::run(&a),
-        Command::VerifyBatch(a) => verify_batch::run(&a),
-        Command::Qr(a) => qr::run(&a),
-        Command::Serve(a) => serve::run(&a),
-        Command::Revoke(a) => {
-            registry_cmds::change_status(Change::Revoke, Some(&a.reason), &a.change)
-        }
-        Command::Suspend(a) => {
-            registry_cmds::change_status(Change::Suspend, Some(&a.reason), &a.change)
-        }
-        Command::Reinstate(a) => {
-            registry_cmds::change_status(Change::Reinstate, a.reason.as_deref(), &a.change)
-        }
-        Command::Lookup(a) => registry_cmds::lookup(&a),
-        Command::Log {
-            command: LogCommand::Audit(a),
-        } => registry_cmds::audit(&a),
-        Command::Log {
-            command: LogCommand::Check(a),
-        } => registry_cmds::check(&a),
-    };
+    let result = run(cli.command, cli.config.as_deref());
     match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,
         Ok(Outcome::No) => ExitCode::from(1),
@@ -79,6 +53,48 @@ fn main() -> ExitCode {
             eprintln!("error: {line}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs one command; those that take settings read the config file first.
+fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
+    let settings = || Settings::load(config);
+    match command {
+        Command::Keygen(a) => keys::keygen(&a),
+        Command::TrustList { command } => match command {
+            TrustListCommand::New(a) => trust::new_edition(&a),
+            TrustListCommand::AddIssuer(a) => trust::add_issuer(&a),
+            TrustListCommand::WithdrawIssuer(a) => trust::withdraw_issuer(&a),
+            TrustListCommand::Next(a) => trust::next_edition(&a, &settings()?),
+            TrustListCommand::Sign(a) => trust::sign(&a),
+        },
+        Command::Issue(a) => issue::run(&a, &settings()?),
+        Command::Verify(a) => verify::run(&a, &settings()?),
+        Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
+        Command::Qr(a) => qr::run(&a, &settings()?),
+        Command::Serve(a) => serve::run(&a),
+        Command::Revoke(a) => {
+            change_status(Change::Revoke, Some(&a.reason), &a.change, &settings()?)
+        }
+        Command::Suspend(a) => {
+            change_status(Change::Suspend, Some(&a.reason), &a.change, &settings()?)
+        }
+        Command::Reinstate(a) => change_status(
+            Change::Reinstate,
+            a.reason.as_deref(),
+            &a.change,
+            &settings()?,
+        ),
+        Command::Lookup(a) => registry_cmds::lookup(&a, &settings()?),
+        Command::Log {
+            command: LogCommand::Audit(a),
+        } => registry_cmds::audit(&a, &settings()?),
+        Command::Log {
+            command: LogCommand::Check(a),
+        } => registry_cmds::check(&a, &settings()?),
+        Command::Config { command } => config::run(&command, config),
+        Command::Completions(a) => manual::completions(&a),
+        Command::Man(a) => manual::man(&a),
     }
 }
 

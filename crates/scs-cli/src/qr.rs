@@ -19,7 +19,8 @@ use scs_verifier::MAX_CREDENTIAL_BYTES;
 use serde_json::Value;
 
 use crate::args::VerifyArgs;
-use crate::keys::{load_secret, read_bounded, Anchor};
+use crate::config::{Name, Settings};
+use crate::keys::{read_bounded, signing_key, Anchor};
 use crate::Outcome;
 
 /// Largest image file `scs verify` reads (a 48-megapixel photo is about 20 MB as JPEG).
@@ -34,12 +35,12 @@ pub struct QrArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// The issuer's secret key file: the QR code is signed (COSE) with the credential's own
-    /// issuer key.
-    #[arg(long)]
+    /// issuer key (or `key` in the config file).
+    #[arg(long, env = "SCS_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// The signed trust list: checks that the status entries sit under its registry base URL,
-    /// from which a verifier of the QR code rebuilds them.
-    #[arg(long)]
+    /// from which a verifier of the QR code rebuilds them (or `trust_list` in the config file).
+    #[arg(long, env = "SCS_TRUST_LIST", value_name = "FILE")]
     pub trust_list: Option<PathBuf>,
     /// The operator key that --trust-list must be signed by.
     #[command(flatten)]
@@ -47,7 +48,7 @@ pub struct QrArgs {
 }
 
 /// `scs qr FILE --out OUT`
-pub fn run(args: &QrArgs) -> Result<Outcome> {
+pub fn run(args: &QrArgs, settings: &Settings) -> Result<Outcome> {
     let bytes = read_bounded(&args.file, MAX_CREDENTIAL_BYTES)?;
     let text = match std::str::from_utf8(&bytes).map(str::trim) {
         Ok(text) if text.starts_with(compact::PREFIX) => {
@@ -55,16 +56,15 @@ pub fn run(args: &QrArgs) -> Result<Outcome> {
             text.to_owned()
         }
         _ => {
-            let key_path = args.key.as_ref().ok_or_else(|| {
-                anyhow!("give --key: the issuer's secret key signs the QR form of the credential")
-            })?;
-            let key = load_secret(key_path)?.key;
+            // The issuer's secret key signs the QR form of the credential.
+            let key = signing_key(settings, args.key.as_deref())?;
             let credential = scs_verifier::parse_credential(&bytes)
                 .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
-            let registry_base = match &args.trust_list {
-                Some(path) => Some(
-                    Anchor::resolve(&args.anchor)?
-                        .load_trust_list(path)?
+            let trust_list = settings.get_path(Name::TrustList, args.trust_list.as_deref());
+            let registry_base = match trust_list {
+                Some(setting) => Some(
+                    Anchor::resolve(&args.anchor, settings)?
+                        .load_trust_list(&setting.path())?
                         .registry
                         .base_url,
                 ),
@@ -223,7 +223,7 @@ pub fn compact_text_in(file: &Path) -> Result<Option<String>> {
 }
 
 /// `scs verify` of QR text: the same report as for the JSON credential.
-pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
+pub fn verify(args: &VerifyArgs, settings: &Settings, text: &str) -> Result<Outcome> {
     let compact = compact::decode(text).map_err(|e| {
         anyhow!(
             "{}: {e}",
@@ -232,7 +232,7 @@ pub fn verify(args: &VerifyArgs, text: &str) -> Result<Outcome> {
                 .map_or("--qr-text".into(), |f| f.display().to_string())
         )
     })?;
-    let resolved = crate::verify::resolve(args, Some(compact.claims().id.to_string()))?;
+    let resolved = crate::verify::resolve(args, settings, Some(compact.claims().id.to_string()))?;
     let report = resolved.mark(
         resolved
             .verifier(resolved.status.as_ref())

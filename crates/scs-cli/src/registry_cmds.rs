@@ -14,8 +14,14 @@ use scs_verifier::MAX_CREDENTIAL_BYTES;
 
 use crate::args::{AuditArgs, CheckArgs, LookupArgs, StatusChangeArgs};
 use crate::client::Registry;
-use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
+use crate::config::{Name, Settings};
+use crate::keys::{parse_public_key, read_bounded, signing_key, Anchor};
 use crate::{emit, say, Outcome};
+
+/// The registry a command needs: `--registry`, else `SCS_REGISTRY`, else the config file.
+pub fn registry(settings: &Settings, given: Option<&str>) -> Result<Registry> {
+    Registry::from_setting(&settings.require(Name::Registry, given)?)
+}
 
 /// Which status change.
 #[derive(Debug, Clone, Copy)]
@@ -81,11 +87,12 @@ pub fn change_status(
     change: Change,
     reason: Option<&str>,
     args: &StatusChangeArgs,
+    settings: &Settings,
 ) -> Result<Outcome> {
     let target = target_id(&args.credential)?;
     let reason = reason.map(|code| change.parse_reason(code)).transpose()?;
-    let key = load_secret(&args.key)?.key;
-    let registry = Registry::new(&args.registry)?;
+    let key = signing_key(settings, args.key.as_deref())?;
+    let registry = registry(settings, args.registry.as_deref())?;
     let reason = match reason {
         Some(reason) => reason,
         None => suspension_reason(&registry, &target)?,
@@ -155,9 +162,9 @@ fn credential_id_in(file: &Path) -> Result<CredentialId> {
 }
 
 /// `scs lookup N --registry URL`: exit 0 when the company holds a ★ valid now.
-pub fn lookup(args: &LookupArgs) -> Result<Outcome> {
+pub fn lookup(args: &LookupArgs, settings: &Settings) -> Result<Outcome> {
     let number = CorporateNumber::parse(&args.corporate_number)?;
-    let registry = Registry::new(&args.registry)?;
+    let registry = registry(settings, args.registry.as_deref())?;
     let Some(answer) = registry.get_json_optional(&format!("/v1/organizations/{number}"))? else {
         if args.json {
             say!(
@@ -223,9 +230,9 @@ fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
 }
 
 /// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.
-pub fn audit(args: &AuditArgs) -> Result<Outcome> {
-    let registry = Registry::new(&args.registry)?;
-    let trust = Anchor::resolve(&args.anchor)?.registry_trust_list(&registry)?;
+pub fn audit(args: &AuditArgs, settings: &Settings) -> Result<Outcome> {
+    let registry = registry(settings, args.registry.as_deref())?;
+    let trust = Anchor::resolve(&args.anchor, settings)?.registry_trust_list(&registry)?;
     let log_key = *trust.log_key()?.public_key();
     let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)
         .context("checkpoint is not UTF-8")?;
@@ -296,7 +303,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome> {
 }
 
 /// `scs log check --data DIR`: exit 0 when the log on disk is intact, 1 when it is damaged.
-pub fn check(args: &CheckArgs) -> Result<Outcome> {
+pub fn check(args: &CheckArgs, settings: &Settings) -> Result<Outcome> {
     let log_dir = args.data.join("log");
     if !log_dir.join("leaves.bin").is_file() || !log_dir.join("entries.bin").is_file() {
         return Err(anyhow!(
@@ -306,7 +313,7 @@ pub fn check(args: &CheckArgs) -> Result<Outcome> {
     }
     let key = match &args.log_key {
         Some(given) => LogKey::Given(*parse_public_key(given)?.public_key()),
-        None => LogKey::FromTrustLists(Anchor::resolve(&args.anchor)?.require()?.clone()),
+        None => LogKey::FromTrustLists(Anchor::resolve(&args.anchor, settings)?.require()?.clone()),
     };
     let found = log_check::check(&log_dir, &key)
         .with_context(|| format!("cannot read the log in {}", log_dir.display()))?;

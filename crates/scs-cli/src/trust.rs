@@ -16,6 +16,7 @@ use crate::args::{
     TrustListAddIssuerArgs, TrustListNewArgs, TrustListNextArgs, TrustListSignArgs,
     TrustListWithdrawArgs,
 };
+use crate::config::Settings;
 use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
 use crate::{now, Outcome};
 
@@ -86,8 +87,8 @@ pub fn withdraw_issuer(args: &TrustListWithdrawArgs) -> Result<Outcome> {
 }
 
 /// `scs trust-list next trust-list.json --out edition.json`
-pub fn next_edition(args: &TrustListNextArgs) -> Result<Outcome> {
-    let anchor = Anchor::resolve(&args.anchor)?;
+pub fn next_edition(args: &TrustListNextArgs, settings: &Settings) -> Result<Outcome> {
+    let anchor = Anchor::resolve(&args.anchor, settings)?;
     let current = anchor.load_trust_list(&args.trust_list)?;
     let next = current.next_edition()?;
     create_edition(&args.out, &next)?;

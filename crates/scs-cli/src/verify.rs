@@ -14,6 +14,7 @@ use scs_verifier::{
 
 use crate::args::VerifyArgs;
 use crate::client::{OnlineStatus, Registry};
+use crate::config::{Name, Settings};
 use crate::issue::parse_level;
 use crate::keys::{missing_anchor, read_bounded, Anchor};
 use crate::{now, render, Outcome};
@@ -52,7 +53,11 @@ impl Resolved {
 }
 
 /// Resolves flags: time, level, 法人番号, trust list (file or registry), status source.
-pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resolved> {
+pub fn resolve(
+    args: &VerifyArgs,
+    settings: &Settings,
+    credential_id: Option<String>,
+) -> Result<Resolved> {
     let question = Question {
         at: match &args.at {
             Some(text) => Timestamp::parse_lenient(text)?,
@@ -66,10 +71,16 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
             .map(CorporateNumber::parse)
             .transpose()?,
     };
-    let anchor = Anchor::resolve(&args.anchor)?;
-    let registry = args.registry.as_deref().map(Registry::new).transpose()?;
-    let wanted = args.trust_list.is_some() || registry.is_some();
-    let trust_list = match (&args.trust_list, &registry, anchor.key()) {
+    let anchor = Anchor::resolve(&args.anchor, settings)?;
+    let registry = settings
+        .registry_unless_offline(args.registry.as_deref(), args.offline)?
+        .map(|setting| Registry::from_setting(&setting))
+        .transpose()?;
+    let trust_list_file = settings
+        .get_path(Name::TrustList, args.trust_list.as_deref())
+        .map(|setting| setting.path());
+    let wanted = trust_list_file.is_some() || registry.is_some();
+    let trust_list = match (&trust_list_file, &registry, anchor.key()) {
         (_, _, None) => None,
         (Some(path), _, Some(_)) => Some(anchor.load_trust_list(path)?),
         (None, Some(registry), Some(_)) => Some(anchor.registry_trust_list(registry)?),
@@ -101,9 +112,9 @@ pub fn resolve(args: &VerifyArgs, credential_id: Option<String>) -> Result<Resol
 }
 
 /// `scs verify FILE …`
-pub fn run(args: &VerifyArgs) -> Result<Outcome> {
+pub fn run(args: &VerifyArgs, settings: &Settings) -> Result<Outcome> {
     if let Some(text) = crate::qr::compact_input(args)? {
-        return crate::qr::verify(args, &text);
+        return crate::qr::verify(args, settings, &text);
     }
     let file = args
         .file
@@ -112,7 +123,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let bytes = read_bounded(file, MAX_CREDENTIAL_BYTES)?;
     let credential =
         scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-    let resolved = resolve(args, credential["id"].as_str().map(str::to_owned))?;
+    let resolved = resolve(args, settings, credential["id"].as_str().map(str::to_owned))?;
     let receipt_path = args.receipt.clone().or_else(|| {
         let default = file.with_extension("receipt.json");
         default.exists().then_some(default)

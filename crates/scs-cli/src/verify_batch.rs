@@ -24,6 +24,7 @@ use scs_verifier::{OfflineStatusLists, Question, StatusAnswer, StatusSource, Ver
 use serde_json::Value;
 
 use crate::client::Registry;
+use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
 use crate::{now, Outcome};
 
@@ -34,9 +35,10 @@ pub struct VerifyBatchArgs {
     /// 法人番号 / corporateNumber) and optionally the ★ required in the second (or the column
     /// headed ★ / level / required). Up to 10,000 rows.
     pub file: PathBuf,
-    /// Registry URL: where the companies' credentials are looked up.
-    #[arg(long)]
-    pub registry: String,
+    /// Registry URL: where the companies' credentials are looked up (or `registry` in the
+    /// config file).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
     /// Print the JSON report instead of CSV.
     #[arg(long)]
     pub json: bool,
@@ -172,7 +174,7 @@ impl Directory for Remote<'_> {
 }
 
 /// `scs verify-batch FILE --registry URL`
-pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
+pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
     let lang = match args.lang.as_str() {
         "ja" => Lang::Ja,
         "en" => Lang::En,
@@ -187,8 +189,8 @@ pub fn run(args: &VerifyBatchArgs) -> Result<Outcome> {
         let why = e.message();
         anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
     })?;
-    let anchor = Anchor::resolve(&args.anchor)?;
-    let registry = Registry::new(&args.registry)?;
+    let anchor = Anchor::resolve(&args.anchor, settings)?;
+    let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
     let trust_list = anchor.registry_trust_list(&registry)?;
     let remote = Remote {
         registry: &registry,

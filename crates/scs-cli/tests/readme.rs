@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{free_port, Server};
+use common::server::DemoServer;
 use common::{copy_dir, repo};
 
 /// The README's registry address; the test's server listens elsewhere.
@@ -150,7 +150,7 @@ fn the_readme_commands_run_as_written() {
     let d = dir.path();
     copy_dir(&repo().join("keys"), &d.join("keys"));
     copy_dir(&repo().join("tests/vectors"), &d.join("tests/vectors"));
-    let server = Server::start_in(d, &d.join("data"), free_port(), &[]);
+    let server = DemoServer::start(&d.join("data"), d);
 
     let outputs = d.join(".readme-outputs");
     fs::create_dir(&outputs).unwrap();

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server::{agent, free_port, get, post, Server};
+use common::server::{agent, free_port, get, post, DemoServer};
 use common::{copy_dir, demo, issue_with_star4_key, repo, scs, write_subject};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
@@ -23,7 +23,7 @@ use serde_json::Value;
 fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
@@ -167,7 +167,7 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
 
     // A stop writes the index snapshot; the next start reads it and answers as before.
     let port = url.rsplit(':').next().unwrap().parse().unwrap();
-    let server = Server::start(&d.join("data"), port);
+    let server = DemoServer::start_with(&d.join("data"), &repo(), port, &[]);
     let (status, after) = get(&format!("{url}/v1/credentials/{id}"));
     assert_eq!(status, 200);
     assert_eq!(after, before);
@@ -283,7 +283,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let port = free_port();
-    let server = Server::start(&data, port);
+    let server = DemoServer::start_with(&data, &repo(), port, &[]);
     let url = server.url.clone();
     let issuer = Arc::new(keyfile::load_secret(&demo("issuer-star4.key")).unwrap().key);
     let stop = Arc::new(AtomicBool::new(false));
@@ -317,7 +317,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     );
     std::fs::write(dir.path().join("before.txt"), &last_checkpoint).unwrap();
 
-    let server = Server::start(&data, port);
+    let server = DemoServer::start_with(&data, &repo(), port, &[]);
     // Every acknowledged write is there, at its log index.
     for (id, event, index) in &acked {
         let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
@@ -425,7 +425,7 @@ fn demo_keys_never_run_outside_demo() {
 fn after_a_compromise_only_the_ledger_dates_a_credential() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     let key = demo("issuer-star4.key");
@@ -572,7 +572,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
 fn log_check_names_a_flipped_byte_and_the_registry_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, free_port());
+    let server = DemoServer::start(&data, &repo());
     assert_eq!(server.terminate(), 0);
     let data_arg = data.to_str().unwrap();
 
@@ -699,8 +699,9 @@ fn stalled_connections_neither_stop_answers_nor_stay_open() {
     // Long enough to open every connection on a loaded machine, short enough not to wait
     // the default's 20 s.
     let timeout = Duration::from_secs(10);
-    let server = Server::start_with(
+    let server = DemoServer::start_with(
         &dir.path().join("data"),
+        &repo(),
         free_port(),
         &["--header-read-timeout-secs", "10"],
     );
@@ -833,7 +834,7 @@ fn ledger_check(report: &Value) -> &Value {
 fn the_ledger_check_is_part_of_the_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     issue_registered(d, &url, "a.json", &[]);
@@ -926,7 +927,7 @@ fn change_status(
 fn status_changes_take_the_credential_file_or_its_id() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = Server::start(&d.join("data"), free_port());
+    let server = DemoServer::start(&d.join("data"), &repo());
     let url = server.url.clone();
     write_subject(d);
     let run = issue_registered(d, &url, "a.json", &["--qr", "a.png"]);

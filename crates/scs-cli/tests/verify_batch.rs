@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::scs;
-use common::server::{agent, free_port, Server};
+use common::server::{agent, DemoServer};
+use common::{repo, scs};
 
 /// The CSV the web page `/bulk` gives for `csv` (its download button), without the BOM.
 fn web_csv(url: &str, csv: &str) -> String {
@@ -30,7 +30,7 @@ fn web_csv(url: &str, csv: &str) -> String {
 #[test]
 fn verify_batch_gives_the_web_pages_answers_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), free_port());
+    let server = DemoServer::start(&dir.path().join("data"), &repo());
     let url = server.url.clone();
     // Demo companies: さくら精機 ★4 valid, 青葉システム ★3 valid, 北斗製作所 ★4 revoked (fraud).
     let csv = "法人番号,求める★\n6001001000000,4\n9001001015838,4\n2001001031676,\n7001001000000,3\nnot a number,3\n";

@@ -89,6 +89,20 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_on(&RealDisk, path, bytes)
 }
 
+/// [`write`] for a file only its owner may read (mode 0600): the temporary file is created with
+/// that mode, so the contents are never readable by others, not even before the rename.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temporary(path);
+    // A temporary file left by a write that died half-way.
+    match fs::remove_file(&tmp) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    create_new(&tmp, bytes, 0o600)?;
+    fs::rename(&tmp, path)?;
+    RealDisk.sync_dir(parent(path))
+}
+
 /// Creates `path` (never replacing a file) with `mode` (Unix permissions) and `bytes`, and makes
 /// it and its directory entry durable.
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
@@ -131,6 +145,24 @@ pub fn create_dir_all(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn write_private_replaces_a_readable_file_with_an_owner_only_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, b"old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(temporary(&path), b"left by a crash").unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(!temporary(&path).exists());
+    }
 
     #[test]
     fn write_replaces_the_file_and_leaves_no_temporary() {

@@ -130,17 +130,29 @@ pub fn load_secret(path: &Path) -> Result<LoadedKey, KeyFileError> {
             let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
         }
     }
-    let key = SecretKey::from_multikey(body(&text)).map_err(|source| KeyFileError::Key {
+    parse_secret(&text, path)
+}
+
+/// A secret key file's text, already read (`path` names it in errors).
+pub fn parse_secret(text: &str, path: &Path) -> Result<LoadedKey, KeyFileError> {
+    let key = SecretKey::from_multikey(body(text)).map_err(|source| KeyFileError::Key {
         path: path.to_owned(),
         source,
     })?;
-    Ok(LoadedKey { key, is_demo })
+    Ok(LoadedKey {
+        key,
+        is_demo: text.contains(DEMO_MARK),
+    })
 }
 
 /// Reads a public key file: a `did:key` or a bare Multikey.
 pub fn load_public(path: &Path) -> Result<DidKey, KeyFileError> {
-    let text = fs::read_to_string(path).map_err(io(path))?;
-    DidKey::parse_did_or_multikey(body(&text)).map_err(|source| KeyFileError::Key {
+    parse_public(&fs::read_to_string(path).map_err(io(path))?, path)
+}
+
+/// A public key file's text, already read (`path` names it in errors).
+pub fn parse_public(text: &str, path: &Path) -> Result<DidKey, KeyFileError> {
+    DidKey::parse_did_or_multikey(body(text)).map_err(|source| KeyFileError::Key {
         path: path.to_owned(),
         source,
     })

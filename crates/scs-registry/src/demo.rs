@@ -12,12 +12,11 @@ use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::timestamp::Timestamp;
-use scs_issuer::keyfile;
 use scs_issuer::{IssueParams, SubjectInput};
 use serde_json::Value;
 
+use crate::demo_keys::DemoFile;
 use crate::ledger::Ledger;
-use crate::serve::DEMO_KEYS;
 use crate::state::Effect;
 
 /// What happens to a demo company's credential.
@@ -296,10 +295,8 @@ impl Seeder<'_> {
     }
 }
 
-fn load(name: &str) -> Option<SecretKey> {
-    keyfile::load_secret(&Path::new(DEMO_KEYS).join(name))
-        .ok()
-        .map(|k| k.key)
+fn load(file: DemoFile) -> Option<SecretKey> {
+    file.secret().ok().map(|k| k.key)
 }
 
 /// Seeds a fresh demo ledger (one holding only its genesis trust list); does nothing otherwise.
@@ -309,11 +306,11 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
         return;
     }
     let (Some(star3), Some(star4), Some(operator)) = (
-        load("issuer-star3.key"),
-        load("issuer-star4.key"),
-        load("operator.key"),
+        load(DemoFile::IssuerStar3),
+        load(DemoFile::IssuerStar4),
+        load(DemoFile::OperatorKey),
     ) else {
-        tracing::warn!("demo keys missing in {DEMO_KEYS}; no demo data");
+        tracing::warn!("built-in demo keys unreadable; no demo data");
         return;
     };
     let trust = ledger.trust_list().0;

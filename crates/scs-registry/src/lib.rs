@@ -20,6 +20,7 @@ pub mod bulk;
 #[cfg(test)]
 mod crash_disk;
 pub mod demo;
+pub mod demo_keys;
 pub mod directory;
 pub mod error;
 pub mod http;

@@ -10,13 +10,11 @@ use scs_issuer::keyfile;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::demo_keys::DemoFile;
 use crate::http::{app, AppState};
 use crate::ledger::{Ledger, LedgerError, RegistryKeys};
 use crate::server::{connection_cap, ConnectionLimits};
 use crate::store::SledStore;
-
-/// Where the demo key set lives, relative to the working directory (SPEC §2).
-pub const DEMO_KEYS: &str = "keys/demo";
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -76,29 +74,71 @@ struct Resolved {
     demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
 }
 
+/// Where a key or the trust list comes from: the file given, else (with `--demo`) the built-in
+/// demo set, so that the demo runs from any folder.
+enum Source {
+    File(PathBuf),
+    Demo(DemoFile),
+}
+
+impl Source {
+    fn pick(
+        given: &Option<PathBuf>,
+        demo: bool,
+        demo_file: DemoFile,
+        flag: &str,
+    ) -> Result<Self, ServeError> {
+        match (given, demo) {
+            (Some(path), _) => Ok(Self::File(path.clone())),
+            (None, true) => Ok(Self::Demo(demo_file)),
+            (None, false) => Err(ServeError::Usage(format!(
+                "{flag} is required without --demo (see README: running a registry)"
+            ))),
+        }
+    }
+
+    fn secret(&self) -> Result<keyfile::LoadedKey, ServeError> {
+        Ok(match self {
+            Self::File(path) => keyfile::load_secret(path)?,
+            Self::Demo(file) => file.secret()?,
+        })
+    }
+
+    fn public(&self) -> Result<DidKey, ServeError> {
+        Ok(match self {
+            Self::File(path) => keyfile::load_public(path)?,
+            Self::Demo(file) => file.public()?,
+        })
+    }
+
+    fn label(&self) -> PathBuf {
+        match self {
+            Self::File(path) => path.clone(),
+            Self::Demo(file) => file.label(),
+        }
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, ServeError> {
+        match self {
+            Self::File(path) => std::fs::read(path)
+                .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display()))),
+            Self::Demo(file) => Ok(file.text().as_bytes().to_vec()),
+        }
+    }
+}
+
 fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
-    let demo = PathBuf::from(DEMO_KEYS);
-    let pick =
-        |given: &Option<PathBuf>, demo_name: &str, flag: &str| -> Result<PathBuf, ServeError> {
-            match (given, config.demo) {
-                (Some(path), _) => Ok(path.clone()),
-                (None, true) => Ok(demo.join(demo_name)),
-                (None, false) => Err(ServeError::Usage(format!(
-                    "{flag} is required without --demo (see README: running a registry)"
-                ))),
-            }
-        };
-    let status = keyfile::load_secret(&pick(
-        &config.status_key,
-        "registry-status.key",
-        "--status-key",
-    )?)?;
-    let log = keyfile::load_secret(&pick(&config.log_key, "registry-log.key", "--log-key")?)?;
-    let operator = keyfile::load_public(&pick(
+    let pick = |given: &Option<PathBuf>, demo_file: DemoFile, flag: &str| {
+        Source::pick(given, config.demo, demo_file, flag)
+    };
+    let status = pick(&config.status_key, DemoFile::RegistryStatus, "--status-key")?.secret()?;
+    let log = pick(&config.log_key, DemoFile::RegistryLog, "--log-key")?.secret()?;
+    let operator = pick(
         &config.operator_key,
-        "operator.pub",
+        DemoFile::OperatorPublic,
         "--operator-key",
-    )?)?;
+    )?
+    .public()?;
     let demo_key = status.is_demo || log.is_demo || operator.to_string() == config.demo_operator;
     if !config.demo && demo_key {
         return Err(ServeError::Usage(
@@ -106,9 +146,9 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
                 .into(),
         ));
     }
-    let path = pick(&config.trust_list, "trust-list.json", "--trust-list")?;
-    let text = std::fs::read(&path)
-        .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
+    let source = pick(&config.trust_list, DemoFile::TrustList, "--trust-list")?;
+    let path = source.label();
+    let text = source.bytes()?;
     let trust_list = scs_core::json::parse_strict(&text, MAX_TRUST_LIST_BYTES)
         .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
     // Refused when not in force at the registry's clock: an expired edition may still list
@@ -124,9 +164,7 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
         ));
     }
     let demo_issuer = if config.demo {
-        Some(Arc::new(
-            keyfile::load_secret(&demo.join("issuer-star4.key"))?.key,
-        ))
+        Some(Arc::new(DemoFile::IssuerStar4.secret()?.key))
     } else {
         None
     };

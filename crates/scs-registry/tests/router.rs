@@ -66,8 +66,6 @@ fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
 /// The demo ledger of `scs serve --demo` in `dir` over `store`, seeded through the writer
 /// (which is then stopped), its directory in use as the server's is.
 async fn seeded_demo_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
-    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
-    std::env::set_current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
     let ledger = open_ledger(dir, store);
     ledger.load_from_log();
     ledger.start_writer();

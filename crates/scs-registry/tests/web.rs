@@ -44,8 +44,6 @@ impl Page {
 }
 
 async fn world() -> World {
-    // The demo seeder reads `keys/demo` relative to the working directory, as `scs serve --demo`.
-    std::env::set_current_dir(root()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let demo = root().join("keys/demo");
     let genesis: Value =

@@ -54,18 +54,34 @@ impl Run {
     }
 }
 
-/// Runs `scs ARGS` in `dir`, with no operator key configured in the environment.
+/// The environment variables `scs` takes settings from.
+pub const SETTINGS_ENV: [&str; 5] = [
+    "SCS_REGISTRY",
+    "SCS_OPERATOR_KEY",
+    "SCS_TRUST_LIST",
+    "SCS_KEY",
+    "SCS_CONFIG",
+];
+
+/// Runs `scs ARGS` in `dir`, with no settings from the environment or a config file.
 pub fn scs(dir: &Path, args: &[&str]) -> Run {
     scs_with_env(dir, args, &[])
 }
 
-/// Runs `scs ARGS` in `dir` with these environment variables (and no other operator key).
+/// Runs `scs ARGS` in `dir` with these environment variables and no other settings: the
+/// developer's own `SCS_*` variables are removed, and HOME and XDG_CONFIG_HOME point into `dir`
+/// (at `.config`, which only `scs config set` creates), so their config file is never read.
 pub fn scs_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scs"));
+    for name in SETTINGS_ENV {
+        command.env_remove(name);
+    }
     Run::from(
-        Command::new(env!("CARGO_BIN_EXE_scs"))
+        command
             .args(args)
             .current_dir(dir)
-            .env_remove("SCS_OPERATOR_KEY")
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join(".config"))
             .envs(env.iter().copied())
             .output()
             .expect("run scs"),

@@ -1,4 +1,5 @@
-//! The real `scs serve --demo` on a free port, stopped when the test ends however it ends.
+//! The real `scs serve --demo` on a free port, stopped when the test ends however it ends, and
+//! plain HTTP calls to it.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -7,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::repo;
-
+/// A port nothing listens on yet.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -17,30 +17,25 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub struct Server {
-    pub child: Child,
+/// `scs serve --demo`, stopped when dropped.
+pub struct DemoServer {
+    child: Child,
+    /// Its base URL.
     pub url: String,
 }
 
-impl Server {
-    pub fn start(data: &Path, port: u16) -> Self {
-        Self::start_with(data, port, &[])
+impl DemoServer {
+    /// Starts it on a free port with its data in `data`, run from `cwd`, and waits until it
+    /// answers.
+    pub fn start(data: &Path, cwd: &Path) -> Self {
+        Self::start_with(data, cwd, free_port(), &[])
     }
 
-    pub fn start_with(data: &Path, port: u16, flags: &[&str]) -> Self {
-        Self::start_in(&repo(), data, port, flags)
-    }
-
-    /// Starts `scs serve --demo` with `cwd` as its working folder.
-    pub fn start_in(cwd: &Path, data: &Path, port: u16, flags: &[&str]) -> Self {
+    /// [`DemoServer::start`] on `port`, with more flags.
+    pub fn start_with(data: &Path, cwd: &Path, port: u16, flags: &[&str]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_scs"))
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data",
-            ])
+            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data")
             .arg(data)
             .args(flags)
             .current_dir(cwd)
@@ -48,15 +43,28 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
+        let mut server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while get(&format!("{url}/v1/health")).0 != 200 {
+        while !server.is_healthy() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("scs serve --demo stopped: {status}");
+            }
             assert!(Instant::now() < deadline, "server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, url }
+        server
     }
 
+    fn is_healthy(&self) -> bool {
+        ureq::get(format!("{}/v1/health", self.url))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+    }
+
+    /// Stops it with SIGTERM (a graceful shutdown) and returns its exit code.
     pub fn terminate(mut self) -> i32 {
         Command::new("kill")
             .arg("-TERM")
@@ -66,14 +74,15 @@ impl Server {
         self.child.wait().unwrap().code().unwrap_or(-1)
     }
 
+    /// Stops it with SIGKILL, as a power cut would.
     pub fn kill(mut self) {
-        self.child.kill().unwrap(); // SIGKILL
+        self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 }
 
 /// A test that fails midway does not leave its server running.
-impl Drop for Server {
+impl Drop for DemoServer {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
