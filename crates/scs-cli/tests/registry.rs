@@ -295,10 +295,14 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
             std::thread::spawn(move || client(&url, &issuer, &stop, &acked))
         })
         .collect();
-    // Keep the last checkpoint seen before the crash.
+    // Keep the last checkpoint seen before the crash. Writes go on for 2.5 s and until more
+    // than 50 are acknowledged (a loaded 2-core machine may need longer), at most a minute.
     let mut last_checkpoint = String::new();
-    let deadline = Instant::now() + Duration::from_millis(2500);
-    while Instant::now() < deadline {
+    let started = Instant::now();
+    let sustained = || acked.lock().unwrap().len() > 50;
+    while started.elapsed() < Duration::from_secs(60)
+        && (started.elapsed() < Duration::from_millis(2500) || !sustained())
+    {
         if let Ok(mut r) = agent().get(&format!("{url}/v1/log/checkpoint")).call() {
             last_checkpoint = r.body_mut().read_to_string().unwrap();
         }
