@@ -6,7 +6,8 @@
 //! - ```sh blocks are run; ```text, ```json and others are shown only.
 //! - A command's trailing comment (`  # …`) says what a reader sees: every `` `word` `` in it
 //!   must appear in the command's output (stdout and stderr), and `exit N` gives the exit code
-//!   (0 when not said). Every `scs` command says at least one word.
+//!   (0 when not said). Every `scs` command says at least one word. The README's registry
+//!   address is replaced by the test server's, in commands and words alike.
 //! - The set-up lines are the test's own: `cargo run … serve --demo` is the server this test
 //!   starts, `cargo build`/`alias scs=` are the binary under test, `./scripts/test.sh` is the
 //!   suite this test is part of.
@@ -198,7 +199,12 @@ fn the_readme_commands_run_as_written() {
             .trim()
             .parse()
             .unwrap_or(-1);
-        let missing: Vec<&String> = s.words.iter().filter(|w| !output.contains(*w)).collect();
+        let missing: Vec<String> = s
+            .words
+            .iter()
+            .map(|w| w.replace(README_URL, &server.url))
+            .filter(|w| !output.contains(w.as_str()))
+            .collect();
         assert!(
             code == s.exit && missing.is_empty() && !output.contains("panicked"),
             "README.md:{}: `{}`\nexpected exit {} and {:?}; got exit {code}, missing {missing:?}:\n{output}",
