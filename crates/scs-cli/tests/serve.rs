@@ -117,3 +117,160 @@ fn a_log_written_to_a_file_has_no_colour_codes() {
         shown.stderr
     );
 }
+
+/// Issue 11: a second `serve` on a busy port printed the OS error twice, gave no hint and had
+/// already seeded a demo ledger into its data folder.
+#[test]
+fn a_busy_port_is_one_error_line_with_the_next_port_and_the_data_folder_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let run = common::scs(
+        &repo(),
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let line = run.error_line();
+    assert!(
+        line.contains(&format!("--listen 127.0.0.1:{}", port + 1)),
+        "{line}"
+    );
+    assert!(line.contains("使用中"), "{line}");
+    assert_eq!(line.matches("os error").count(), 1, "{line}");
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "only the error:\n{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(!data.exists(), "the data folder is not created");
+    drop(held);
+}
+
+/// Issue 11: "the start-up log says `log_size=1` while the banner says 76 entries".
+#[test]
+fn the_log_and_the_banner_agree_on_the_log_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = demo_on_port_zero(&dir.path().join("data"));
+    let number_after = |text: &str, label: &str| -> Vec<u64> {
+        text.match_indices(label)
+            .map(|(at, _)| {
+                let digits: String = text[at + label.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                digits.parse().unwrap()
+            })
+            .collect()
+    };
+    let banner = number_after(&shown.stdout, "台帳: ");
+    assert_eq!(banner.len(), 1, "{}", shown.stdout);
+    assert!(banner[0] > 1, "the demo ledger is seeded: {}", shown.stdout);
+    let logged = number_after(&shown.stderr, "log_size=");
+    assert!(!logged.is_empty(), "{}", shown.stderr);
+    assert!(
+        logged.iter().all(|&size| size == banner[0]),
+        "log {logged:?}, banner {banner:?}:\n{}",
+        shown.stderr
+    );
+}
+
+/// Issue 11: the banner says which URL to open (the one bound, with `--listen 127.0.0.1:0`),
+/// where the data is, that the demo keys are not for real use, and how to stop.
+#[test]
+fn the_demo_banner_names_the_bound_url_the_data_the_demo_keys_and_how_to_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let shown = demo_on_port_zero(&data);
+    let port = shown
+        .url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{}", shown.url));
+    assert_ne!(port.parse::<u16>().unwrap(), 0);
+    for needed in [
+        data.to_str().unwrap(),
+        "not for real use",
+        "実運用には使えません",
+        "Ctrl+C",
+    ] {
+        assert!(shown.stdout.contains(needed), "{needed}:\n{}", shown.stdout);
+    }
+}
+
+/// Issue 11: `--demo` on the data folder of a registry with its own operator key said "entry 0
+/// is not a trust list"; it says whose ledger the folder holds and what to do.
+#[test]
+fn demo_on_another_registrys_data_folder_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = |name: &str| d.join(name).to_str().unwrap().to_owned();
+    for key in ["operator", "status", "log"] {
+        assert_eq!(common::scs(d, &["keygen", "--out", key]).code, 0);
+    }
+    let did = |key: &str| {
+        scs_issuer::keyfile::load_public(&d.join(format!("{key}.pub")))
+            .unwrap()
+            .to_string()
+    };
+    let mut edition: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(common::demo("trust-list-edition.json")).unwrap())
+            .unwrap();
+    edition["registry"]["statusKey"] = did("status").into();
+    edition["registry"]["logKey"] = did("log").into();
+    std::fs::write(d.join("edition.json"), edition.to_string()).unwrap();
+    let signed = common::scs(
+        d,
+        &[
+            "trust-list",
+            "sign",
+            "--key",
+            "operator.key",
+            "--in",
+            "edition.json",
+            "--out",
+            "trust-list.json",
+        ],
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    serve_and_stop(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        &path("data"),
+        "--trust-list",
+        &path("trust-list.json"),
+        "--operator-key",
+        &path("operator.pub"),
+        "--status-key",
+        &path("status.key"),
+        "--log-key",
+        &path("log.key"),
+    ]);
+
+    let run = common::scs(
+        &repo(),
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            &path("data"),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let line = run.error_line();
+    assert!(line.contains(&did("operator")), "{line}");
+    assert!(line.contains("another operator"), "{line}");
+    assert!(line.contains("別の"), "{line}");
+}
