@@ -274,3 +274,27 @@ fn demo_on_another_registrys_data_folder_says_so() {
     assert!(line.contains("another operator"), "{line}");
     assert!(line.contains("別の"), "{line}");
 }
+
+/// Issue 11: `--demo` away from the repository's root said "keys/demo/registry-status.key: No
+/// such file or directory (os error 2): No such file or directory (os error 2)".
+#[test]
+fn demo_away_from_the_repository_root_says_where_to_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::scs(
+        dir.path(),
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            "data",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let line = run.error_line();
+    for needed in ["keys/demo", "root folder", "最上位フォルダー"] {
+        assert!(line.contains(needed), "{needed}: {line}");
+    }
+    assert!(!dir.path().join("data").exists());
+}

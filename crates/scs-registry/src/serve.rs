@@ -123,6 +123,13 @@ struct Resolved {
 
 fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
     let demo = PathBuf::from(DEMO_KEYS);
+    if config.demo && !demo.is_dir() {
+        return Err(ServeError::Usage(format!(
+            "--demo reads the demo keys from {DEMO_KEYS} in the current folder, and there is \
+             none: run it from the repository's root folder \
+             (デモ用の鍵 {DEMO_KEYS} がありません。リポジトリの最上位フォルダーで実行してください)"
+        )));
+    }
     let pick =
         |given: &Option<PathBuf>, demo_name: &str, flag: &str| -> Result<PathBuf, ServeError> {
             match (given, config.demo) {
