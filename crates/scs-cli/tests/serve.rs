@@ -298,3 +298,40 @@ fn demo_away_from_the_repository_root_says_where_to_run_it() {
     }
     assert!(!dir.path().join("data").exists());
 }
+
+/// Issue 11: a missing or broken key file's reason was printed twice ("…: No such file or
+/// directory (os error 2): No such file or directory (os error 2)").
+#[test]
+fn a_missing_or_broken_key_file_is_named_with_its_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.pub"), "not a key\n").unwrap();
+    let demo = |name: &str| common::demo(name).to_str().unwrap().to_owned();
+    for operator in ["missing.pub", "broken.pub"] {
+        let run = common::scs(
+            dir.path(),
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                "data",
+                "--trust-list",
+                &demo("trust-list.json"),
+                "--operator-key",
+                operator,
+                "--status-key",
+                &demo("registry-status.key"),
+                "--log-key",
+                &demo("registry-log.key"),
+            ],
+        );
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let line = run.error_line();
+        assert!(line.contains(operator), "{line}");
+        let parts: Vec<&str> = line.split(": ").collect();
+        assert!(
+            parts.windows(2).all(|pair| pair[0] != pair[1]),
+            "a reason repeated: {line}"
+        );
+    }
+}
