@@ -335,3 +335,49 @@ fn a_missing_or_broken_key_file_is_named_with_its_reason_once() {
         );
     }
 }
+
+/// A banner nobody reads (stdout a pipe whose reader has gone, as after `scs serve | head -3`)
+/// does not stop the registry: `println!` panicked on the broken pipe.
+#[test]
+fn a_closed_stdout_does_not_stop_the_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scs"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(dir.path().join("data"))
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let (stderr, err_reader) = collect(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answered = false;
+    while !answered && Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        answered = ureq::get(&format!("http://127.0.0.1:{port}/v1/health"))
+            .call()
+            .is_ok();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let code = child.wait().unwrap().code();
+    err_reader.join().unwrap();
+    let log = text(&stderr);
+    assert!(answered, "the registry stopped:\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(code, Some(0), "{log}");
+}

@@ -473,12 +473,12 @@ fn qr_png(signed: &Value, key: &SecretKey, registry_base: &str) -> Option<Vec<u8
         .ok()
 }
 
-/// Prints what a newcomer can try, below the banner (`base`: `http://ADDRESS`).
-pub fn print_guide(base: &str, data: &Path) {
+/// What a newcomer can try, below the banner (`base`: `http://ADDRESS`).
+pub fn guide(base: &str, data: &Path) -> String {
     let demo = data.join("demo");
     let valid = demo.join("valid-star4.json");
     let revoked = demo.join("revoked.json");
-    println!(
+    format!(
         "
 Try in the browser / ブラウザで試す:
   verify / 検証: upload {} (its QR code) or the .json beside it
@@ -505,5 +505,5 @@ Try the API / API を試す:
         valid.display(),
         revoked.display(),
         demo_corporate_number(0).as_str(),
-    );
+    )
 }

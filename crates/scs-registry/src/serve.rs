@@ -299,8 +299,16 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
 
 /// What a person starting the registry needs: the URL to open (the first `http://` on stdout,
 /// the address actually bound), where the data is, and how to stop; for `--demo`, that its
-/// keys are not for real use and what to try.
+/// keys are not for real use and what to try. One write, whose failure is ignored: a reader
+/// gone (`scs serve | head -3`) must not stop the registry.
 fn print_banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) {
+    use std::io::Write;
+    let banner = banner(ledger, address, config);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+}
+
+fn banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) -> String {
     let base = format!("http://{address}");
     let data = std::path::absolute(&config.data).unwrap_or_else(|_| config.data.clone());
     let (title, english) = if config.demo {
@@ -311,24 +319,27 @@ fn print_banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) {
     } else {
         ("SCS ★ registry / SCS ★ 登録機関", String::new())
     };
-    println!(
+    let mut banner = format!(
         "
 {title}
   Open / 開く:    {base}/{english}
-  Data / データ:  {}   (ledger / 台帳: {} entries)",
+  Data / データ:  {}   (ledger / 台帳: {} entries)
+",
         data.display(),
         ledger.checkpoint().0,
     );
     if config.demo {
-        println!(
+        banner.push_str(&format!(
             "  Keys / 鍵:      {DEMO_KEYS} — DEMO keys, their secrets are public: not for real use
-                  （デモ用の鍵です。秘密鍵が公開されているため、実運用には使えません）"
-        );
+                  （デモ用の鍵です。秘密鍵が公開されているため、実運用には使えません）
+"
+        ));
     }
-    println!("  Stop / 停止:    Ctrl+C");
+    banner.push_str("  Stop / 停止:    Ctrl+C\n");
     if config.demo {
-        crate::demo::print_guide(&base, &data);
+        banner.push_str(&crate::demo::guide(&base, &data));
     }
+    banner
 }
 
 async fn shutdown_signal() {
