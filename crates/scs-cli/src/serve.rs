@@ -15,6 +15,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
                 .unwrap_or_else(|_| "info,tower_http=warn,sled=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour_wanted())
         .init();
     let config = ServeConfig {
         listen: args.listen.parse().with_context(|| {
@@ -39,4 +40,11 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
         .context("cannot start the async runtime")?
         .block_on(serve(config))?;
     Ok(Outcome::Yes)
+}
+
+/// Colours only for a person at a terminal who has not set `NO_COLOR` (no-color.org): in a
+/// log file or a pipe they are escape codes in every line.
+fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

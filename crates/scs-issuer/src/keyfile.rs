@@ -19,25 +19,26 @@ use crate::durable;
 /// The comment that marks a demo or test key.
 pub const DEMO_MARK: &str = "# DEMO KEY";
 
-/// Why a key file could not be read or written.
+/// Why a key file could not be read or written. The causes are in the message and not
+/// `source`s, which callers print after it (the CLI printed each reason twice).
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum KeyFileError {
     /// Reading or writing failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file's contents are not a key.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Key {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: KeyError,
+        cause: KeyError,
     },
     /// A secret key readable by group or others.
     #[error("{0}: secret key file is readable by others (mode {1:o}); run chmod 600")]
@@ -57,9 +58,9 @@ pub struct LoadedKey {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
-    move |source| KeyFileError::Io {
+    move |cause| KeyFileError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -135,9 +136,9 @@ pub fn load_secret(path: &Path) -> Result<LoadedKey, KeyFileError> {
 
 /// A secret key file's text, already read (`path` names it in errors).
 pub fn parse_secret(text: &str, path: &Path) -> Result<LoadedKey, KeyFileError> {
-    let key = SecretKey::from_multikey(body(text)).map_err(|source| KeyFileError::Key {
+    let key = SecretKey::from_multikey(body(text)).map_err(|cause| KeyFileError::Key {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     Ok(LoadedKey {
         key,
@@ -152,9 +153,9 @@ pub fn load_public(path: &Path) -> Result<DidKey, KeyFileError> {
 
 /// A public key file's text, already read (`path` names it in errors).
 pub fn parse_public(text: &str, path: &Path) -> Result<DidKey, KeyFileError> {
-    DidKey::parse_did_or_multikey(body(text)).map_err(|source| KeyFileError::Key {
+    DidKey::parse_did_or_multikey(body(text)).map_err(|cause| KeyFileError::Key {
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 

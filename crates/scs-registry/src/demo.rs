@@ -2,7 +2,6 @@
 //! suspended, reinstated, expired and renewed — registered through the same signed-request path
 //! as real issuers use, so the demo ledger is a real ledger.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use rand_core::{OsRng, RngCore};
@@ -471,22 +470,18 @@ fn qr_png(signed: &Value, key: &SecretKey, registry_base: &str) -> Option<Vec<u8
         .ok()
 }
 
-/// Prints what a newcomer can try.
-pub fn print_guide(ledger: &Ledger, address: SocketAddr, data: &Path) {
-    let base = format!("http://{address}");
+/// What a newcomer can try, below the banner (`base`: `http://ADDRESS`).
+pub fn guide(base: &str, data: &Path) -> String {
     let demo = data.join("demo");
     let valid = demo.join("valid-star4.json");
     let revoked = demo.join("revoked.json");
-    println!(
+    format!(
         "
-SCS ★ registry (DEMO) — デモ用の登録機関です。鍵とデータはすべてデモ用です。
-  ledger / 台帳: {} entries
-
-Open in a browser / ブラウザで開く:  {base}/   (English: {base}/?lang=en)
+Try in the browser / ブラウザで試す:
   verify / 検証: upload {} (its QR code) or the .json beside it
   {base}/organizations/{}   (取消 / revoked: fraud)
 
-Try / 試してみる:
+Try the API / API を試す:
   {base}/v1/health
   {base}/v1/organizations/{}          (★4, 有効 / valid)
   {base}/v1/organizations/{}          (取消 / revoked: fraud)
@@ -500,7 +495,6 @@ Try / 試してみる:
   scs log audit --registry {base} --demo
   (--demo: trust the demo operator key, whose secret is public / デモ用の鍵を信頼する)
 ",
-        ledger.checkpoint().0,
         demo.join("valid-star4.png").display(),
         demo_corporate_number(4).as_str(),
         demo_corporate_number(0).as_str(),
@@ -508,5 +502,5 @@ Try / 試してみる:
         valid.display(),
         revoked.display(),
         demo_corporate_number(0).as_str(),
-    );
+    )
 }

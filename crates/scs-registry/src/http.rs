@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -130,16 +130,15 @@ async fn deadline(
     }
 }
 
-/// Unknown paths: problem+json, or a page for a browser outside `/v1/`.
-async fn fallback(
-    State(app): State<AppState>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
-    if crate::web::wants_page(&uri, &headers) {
-        return crate::web::not_found(&app, &uri);
+/// Unknown paths: problem+json under the API's paths, the HTML error page elsewhere. The path
+/// decides, not `Accept`: a mistyped page address opened by a link checker or `curl` is still a
+/// page, and a browser opening an API address still gets the API's answer.
+async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
+    if is_api_path(uri.path()) {
+        ApiError::NotFound("no such endpoint".into()).into_response()
+    } else {
+        crate::web::not_found(&app, &uri)
     }
-    ApiError::NotFound("no such endpoint".into()).into_response()
 }
 
 /// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API), whose every error

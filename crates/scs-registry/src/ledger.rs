@@ -32,7 +32,7 @@ use scs_core::keys::SecretKey;
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
-use scs_core::trust_list::TrustList;
+use scs_core::trust_list::{TrustList, TrustListError};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -69,6 +69,19 @@ pub enum LedgerError {
     /// An entry in the log no longer passes its checks, or a checkpoint is not extended.
     #[error("ledger is inconsistent: {0}")]
     Inconsistent(String),
+    /// The log was begun by another operator: its genesis trust list is signed by `found`.
+    #[error(
+        "the data folder holds the ledger of another operator: its first trust list is signed \
+         by {found}, not by {expected}; a data folder belongs to one registry, give --data a \
+         folder of its own (with --demo, a new one) \
+         (このデータフォルダーは別の運用者の台帳です。--data に別のフォルダーを指定してください)"
+    )]
+    OtherOperator {
+        /// The operator key given.
+        expected: String,
+        /// The key that signed the log's first entry.
+        found: String,
+    },
 }
 
 /// Not a `source`: the message already holds it, and the CLI prints causes after it.
@@ -311,10 +324,16 @@ impl Ledger {
         let bytes = log.read(index)?;
         let doc: Value = serde_json::from_slice(&bytes)
             .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
-        match state::verify_entry(doc, operator) {
-            Ok(VerifiedEntry::TrustList(list)) => Ok(*list),
-            _ => Err(LedgerError::Inconsistent(format!(
-                "entry {index} is not a trust list"
+        match TrustList::from_signed(doc, operator) {
+            Ok(list) => Ok(list),
+            // The genesis entry is where a data folder meets a registry with another key (a
+            // production folder given to `--demo`, or the reverse): say so rather than
+            // "inconsistent".
+            Err(TrustListError::NotOperator { expected, found }) if index == 0 => {
+                Err(LedgerError::OtherOperator { expected, found })
+            }
+            Err(error) => Err(LedgerError::Inconsistent(format!(
+                "entry {index} is not a trust list of this operator: {error}"
             ))),
         }
     }

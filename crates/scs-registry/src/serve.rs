@@ -58,12 +58,57 @@ pub enum ServeError {
     /// The index store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// Listening or serving.
+    /// The listen address cannot be bound.
+    #[error("{0}")]
+    Listen(ListenError),
+    /// Serving.
     #[error("server: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The trust list file.
     #[error("trust list {0}")]
     TrustList(String),
+}
+
+/// Not a `source`: the message already holds it, and the CLI prints causes after it (once
+/// was "Address already in use: Address already in use").
+impl From<std::io::Error> for ServeError {
+    fn from(error: std::io::Error) -> Self {
+        ServeError::Io(error)
+    }
+}
+
+/// Why the listen address could not be bound, with what to do about it.
+#[derive(Debug)]
+pub struct ListenError {
+    /// The address asked for.
+    pub address: SocketAddr,
+    /// What the system said.
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ListenError { address, error } = self;
+        write!(f, "cannot listen on {address}: {error}")?;
+        match error.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                let mut next = *address;
+                next.set_port(address.port().checked_add(1).unwrap_or(8080));
+                write!(
+                    f,
+                    "; another program (perhaps another registry) uses it: use another port: \
+                     --listen {next} (ポート {} は使用中です。別のポートを指定してください)",
+                    address.port()
+                )
+            }
+            std::io::ErrorKind::PermissionDenied => write!(
+                f,
+                "; ports below 1024 need privileges: use e.g. --listen 127.0.0.1:8080 \
+                 (1024 未満のポートには権限が必要です)"
+            ),
+            _ => write!(f, " ({address} で待ち受けできません)"),
+        }
+    }
 }
 
 /// Keys and trust list resolved from the configuration.
@@ -180,30 +225,38 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
 }
 
 /// Opens the ledger (recovering and replaying as needed) without serving.
-pub fn open(
-    config: &ServeConfig,
-) -> Result<(Arc<Ledger>, Option<Arc<scs_core::keys::SecretKey>>), ServeError> {
-    let resolved = resolve(config)?;
+fn open(config: &ServeConfig, resolved: Resolved) -> Result<Arc<Ledger>, ServeError> {
     // Durably: a data folder whose name a power cut forgets takes the log with it.
     scs_issuer::durable::create_dir_all(&config.data)?;
     let store = Arc::new(SledStore::open(
         &config.data.join("index"),
         config.index_cache_bytes,
     )?);
-    let ledger = Ledger::open(
+    Ok(Ledger::open(
         &config.data,
         store,
         resolved.operator,
         resolved.keys,
         &resolved.trust_list,
-    )?;
-    Ok((ledger, resolved.demo_issuer))
+    )?)
 }
 
 /// Runs the registry until SIGINT or SIGTERM.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let started = std::time::Instant::now();
-    let (ledger, demo_issuer) = open(&config)?;
+    let resolved = resolve(&config)?;
+    let demo_issuer = resolved.demo_issuer.clone();
+    // Bound before the data folder is touched: a registry that cannot listen leaves it as it
+    // was (it once seeded a demo ledger there first). Connections made meanwhile wait in the
+    // backlog until the router runs.
+    let listener = crate::server::listen(config.listen).map_err(|error| {
+        ServeError::Listen(ListenError {
+            address: config.listen,
+            error,
+        })
+    })?;
+    let address = listener.local_addr()?;
+    let ledger = open(&config, resolved)?;
     ledger.start_writer();
     let loader = Arc::clone(&ledger);
     let loaded = tokio::task::spawn_blocking(move || {
@@ -214,27 +267,18 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
             "name index and credential directory loaded"
         );
     });
-    let newer = ledger.trust_list().0.sequence;
-    tracing::info!(
-        log_size = ledger.checkpoint().0,
-        trust_list_sequence = newer,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "ledger open"
-    );
     if config.demo {
         crate::demo::seed(&ledger, &config.data).await;
     }
-    let listener = crate::server::listen(config.listen)?;
-    let address = listener.local_addr()?;
+    // After the demo seeding, so that the log size is the one the banner shows.
+    tracing::info!(
+        log_size = ledger.checkpoint().0,
+        trust_list_sequence = ledger.trust_list().0.sequence,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ledger open"
+    );
     tracing::info!(%address, "listening");
-    if config.demo {
-        crate::demo::print_guide(&ledger, address, &config.data);
-    } else {
-        println!(
-            "SCS registry listening on http://{address}/  (log size {})",
-            ledger.checkpoint().0
-        );
-    }
+    print_banner(&ledger, address, &config);
     let router = app(AppState::new(Arc::clone(&ledger), demo_issuer));
     // A span per request costs 8 % of a status-list GET (docs/PERFORMANCE.md) and logs nothing
     // at the default level, where refusals and failures are logged by `ApiError` itself: add
@@ -282,6 +326,51 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What a person starting the registry needs: the URL to open (the first `http://` on stdout,
+/// the address actually bound), where the data is, and how to stop; for `--demo`, that its
+/// keys are not for real use and what to try. One write, whose failure is ignored: a reader
+/// gone (`scs serve | head -3`) must not stop the registry.
+fn print_banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) {
+    use std::io::Write;
+    let banner = banner(ledger, address, config);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+}
+
+fn banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) -> String {
+    let base = format!("http://{address}");
+    let data = std::path::absolute(&config.data).unwrap_or_else(|_| config.data.clone());
+    let (title, english) = if config.demo {
+        (
+            "SCS ★ registry (DEMO) / SCS ★ 登録機関（デモ）",
+            format!("   (English: {base}/?lang=en)"),
+        )
+    } else {
+        ("SCS ★ registry / SCS ★ 登録機関", String::new())
+    };
+    let mut banner = format!(
+        "
+{title}
+  Open / 開く:    {base}/{english}
+  Data / データ:  {}   (ledger / 台帳: {} entries)
+",
+        data.display(),
+        ledger.checkpoint().0,
+    );
+    if config.demo {
+        banner.push_str(
+            "  Keys / 鍵:      built-in demo keys (keys/demo) — their secrets are public: not for real use
+                  （デモ用の鍵です。秘密鍵が公開されているため、実運用には使えません）
+",
+        );
+    }
+    banner.push_str("  Stop / 停止:    Ctrl+C\n");
+    if config.demo {
+        banner.push_str(&crate::demo::guide(&base, &data));
+    }
+    banner
 }
 
 async fn shutdown_signal() {

@@ -556,8 +556,9 @@ async fn bad_input_gets_a_stable_problem_and_changes_nothing() {
         StatusCode::BAD_REQUEST,
         "bad-parameter",
     );
+    // Outside the API an unknown address is a page (tests/web.rs).
     assert_problem(
-        &w.get("/no/such/page").await,
+        &w.get("/v1/no/such/endpoint").await,
         StatusCode::NOT_FOUND,
         "not-found",
     );

@@ -439,6 +439,62 @@ async fn every_page_error_is_the_html_error_page() {
     }
 }
 
+/// Issue 11: the answer to an unknown address or a wrong method follows the address, not the
+/// `Accept` header: a page's is the HTML error page (Japanese, with the English switch and a
+/// link back to the top page) even for a client that does not say it takes HTML; the API's is
+/// problem+json even for a browser.
+#[tokio::test]
+async fn unknown_addresses_and_wrong_methods_answer_as_their_address_does() {
+    let w = world().await;
+    let request = |method: &str, path: &str, accept: Option<&str>| {
+        let builder = Request::builder().method(method).uri(path);
+        let builder = match accept {
+            Some(accept) => builder.header(header::ACCEPT, accept),
+            None => builder,
+        };
+        builder.body(Body::empty()).unwrap()
+    };
+    let html = Some("text/html,application/xhtml+xml,*/*;q=0.8");
+    for accept in [None, Some("*/*"), html] {
+        for (method, path, status) in [
+            ("GET", "/no-such-page", StatusCode::NOT_FOUND),
+            ("GET", "/organizations/1/extra", StatusCode::NOT_FOUND),
+            ("DELETE", "/ledger", StatusCode::METHOD_NOT_ALLOWED),
+        ] {
+            let page = w.send(request(method, path, accept)).await;
+            let what = format!("{method} {path} Accept {accept:?}");
+            assert_eq!(page.status, status, "{what}");
+            is_page(&page);
+            assert!(
+                page.has("href=\"/\""),
+                "{what}: a link back to the top page"
+            );
+            assert!(page.has("English"), "{what}: the English switch");
+        }
+        for (method, path, status) in [
+            ("GET", "/v1/nothing", StatusCode::NOT_FOUND),
+            ("GET", "/ns/nothing", StatusCode::NOT_FOUND),
+            ("DELETE", "/v1/health", StatusCode::METHOD_NOT_ALLOWED),
+            ("GET", "/credentials/verify", StatusCode::METHOD_NOT_ALLOWED),
+        ] {
+            let answer = w.send(request(method, path, accept)).await;
+            let what = format!("{method} {path} Accept {accept:?}");
+            assert_eq!(answer.status, status, "{what}");
+            assert_eq!(
+                answer.headers[header::CONTENT_TYPE],
+                "application/problem+json",
+                "{what}"
+            );
+            let problem: Value = serde_json::from_str(&answer.text).unwrap();
+            assert_eq!(problem["status"], status.as_u16(), "{what}");
+        }
+    }
+    let english = w.send(request("GET", "/no-such-page?lang=en", None)).await;
+    assert!(english.has("Page not found"), "{}", english.text);
+    let japanese = w.send(request("GET", "/no-such-page", None)).await;
+    assert!(japanese.has("ページが見つかりません"), "{}", japanese.text);
+}
+
 /// A PNG of only a header declaring `width`×`height` grey pixels (and an empty image data
 /// chunk): a few dozen bytes.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {

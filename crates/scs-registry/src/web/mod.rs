@@ -306,16 +306,6 @@ fn page_response(status: StatusCode, markup: Markup) -> Response {
     response
 }
 
-/// `true` when a request for an unknown path comes from a browser (it accepts HTML and is not
-/// under `/v1/`), so that it gets a page rather than problem+json.
-pub fn wants_page(uri: &Uri, headers: &axum::http::HeaderMap) -> bool {
-    !uri.path().starts_with("/v1/")
-        && headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-}
-
 /// The "not found" page for unknown paths.
 pub fn not_found(app: &AppState, uri: &Uri) -> Response {
     error_page(
