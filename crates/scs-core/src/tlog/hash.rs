@@ -1,4 +1,4 @@
-//! Merkle tree hashing, RFC 9162 §2.1.1: the [`Hash`] type, the domain-separated
+//! Merkle tree hashing, RFC 9162 §2.1.1: the [`Hash`](struct@Hash) type, the domain-separated
 //! [`leaf_hash`] (0x00) and [`node_hash`] (0x01), the empty tree's root [`EMPTY_ROOT`], and
 //! [`tree_hash`], the Merkle Tree Hash of a whole list.
 //!

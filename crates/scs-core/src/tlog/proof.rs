@@ -61,9 +61,9 @@ fn read_ranges<R: HashReader + ?Sized>(
 
 /// The leaf ranges whose MTH are the hashes of the inclusion proof for `index` in a tree of
 /// `size`, innermost first. RFC 9162 §2.1.3.1, with k the largest power of two smaller than n:
-/// "PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) for m < k; and PATH(m, D[n]) = PATH(m - k,
-/// D[k:n]) : MTH(D[0:k]) for m >= k". Walking down from the root meets the siblings outermost
-/// first, hence the reversal. Expects `index < size`.
+/// "`PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n])` for m < k; and
+/// `PATH(m, D[n]) = PATH(m - k, D[k:n]) : MTH(D[0:k])` for m >= k". Walking down from the root
+/// meets the siblings outermost first, hence the reversal. Expects `index < size`.
 fn inclusion_ranges(index: u64, size: u64) -> Vec<Range<u64>> {
     let (mut lo, mut hi) = (0u64, size);
     let mut siblings = Vec::new();
@@ -82,12 +82,13 @@ fn inclusion_ranges(index: u64, size: u64) -> Vec<Range<u64>> {
 }
 
 /// The leaf ranges whose MTH are the hashes of the consistency proof from `old` to `new`,
-/// innermost first. RFC 9162 §2.1.4.1: "PROOF(m, D[n]) = SUBPROOF(m, D[n], true)", where
-/// "SUBPROOF(m, D[m], true) = {}", "SUBPROOF(m, D[m], false) = {MTH(D[m])}", and for m < n:
-/// "If m <= k, the right subtree entries D[k:n] only exist in the current tree. ...
-/// SUBPROOF(m, D[n], b) = SUBPROOF(m, D[0:k], b) : MTH(D[k:n])"; "If m > k, the left subtree
-/// entries D[0:k] are identical in both trees. ... SUBPROOF(m, D[n], b) = SUBPROOF(m - k,
-/// D[k:n], false) : MTH(D[0:k])". Expects `0 < old <= new`; keeps `lo < old <= hi`.
+/// innermost first. RFC 9162 §2.1.4.1: "`PROOF(m, D[n]) = SUBPROOF(m, D[n], true)`", where
+/// "`SUBPROOF(m, D[m], true) = {}`", "`SUBPROOF(m, D[m], false) = {MTH(D[m])}`", and for m < n:
+/// "If m <= k, the right subtree entries `D[k:n]` only exist in the current tree. ...
+/// `SUBPROOF(m, D[n], b) = SUBPROOF(m, D[0:k], b) : MTH(D[k:n])`"; "If m > k, the left subtree
+/// entries `D[0:k]` are identical in both trees. ...
+/// `SUBPROOF(m, D[n], b) = SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k])`". Expects
+/// `0 < old <= new`; keeps `lo < old <= hi`.
 fn consistency_ranges(old: u64, new: u64) -> Vec<Range<u64>> {
     let (mut lo, mut hi, mut whole) = (0u64, new, true);
     let mut path = Vec::new();

@@ -202,7 +202,7 @@ impl Frontier {
         Ok(completed)
     }
 
-    /// The tree head: MTH of all leaves so far ([`EMPTY_ROOT`] for none).
+    /// The tree head: MTH of all leaves so far ([`EMPTY_ROOT`](super::EMPTY_ROOT) for none).
     pub fn root(&self) -> Hash {
         fold_right(&self.roots)
     }
