@@ -447,10 +447,12 @@ pub fn entry_bundles_between(old_size: u64, new_size: u64) -> Vec<EntryBundle> {
 
 impl Node {
     /// Where this node's hash is found in the C2SP tiles: the tile at tile level `level / 8`, and
-    /// the run of its hashes whose [`tree_hash`](super::tree_hash) is this node (a single hash when `level` is a
+    /// the run of its hashes whose [`tree_hash`] is this node (a single hash when `level` is a
     /// multiple of 8). tlog-tiles: "The Merkle Tree levels between those expressed by the tile
     /// hashes are reconstructed by hashing the leaves." The returned tile has the smallest width
     /// that holds the run; any wider version of the same tile holds the same hashes.
+    ///
+    /// [`tree_hash`]: super::tree_hash
     pub fn tile_span(&self) -> Result<(Tile, Range<usize>), TileError> {
         let tile_level = self.level / TILE_HEIGHT;
         // How far this node sits above its tile's own hashes (0..8), and so how many of those

@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::hash::{fold_right, node_hash, Hash};
 
 /// A complete subtree: the node at `level` (0 = leaves) and `index` covers leaves
-/// `[index·2^level, (index+1)·2^level)`.
+/// `[index·2^level, (index+1)·2^level)`. Which tile holds its hash: [`Node::tile_span`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Node {
     /// Height above the leaves.
