@@ -236,22 +236,24 @@ pub struct Claims {
     pub issuer_name: Option<String>,
 }
 
+/// The integer keys of the CBOR claim map (SPEC §6; the table in `docs/QR.md`): small integers
+/// rather than names keep the payload, and so the QR code, small. Fixed forever once printed.
 mod key {
-    pub const ID: i64 = 1;
-    pub const ISSUED_AT: i64 = 2;
-    pub const LEVEL: i64 = 3;
-    pub const METHOD: i64 = 4;
-    pub const CORPORATE_NUMBER: i64 = 5;
-    pub const LEI: i64 = 6;
-    pub const LEGAL_NAME: i64 = 7;
-    pub const LEGAL_NAME_EN: i64 = 8;
-    pub const SCOPE: i64 = 9;
-    pub const VALID_FROM: i64 = 10;
-    pub const VALID_UNTIL: i64 = 11;
-    pub const ASSESSED_ON: i64 = 12;
-    pub const CRITERIA_VERSION: i64 = 13;
-    pub const STATUS: i64 = 14;
-    pub const ISSUER_NAME: i64 = 15;
+    pub(super) const ID: i64 = 1;
+    pub(super) const ISSUED_AT: i64 = 2;
+    pub(super) const LEVEL: i64 = 3;
+    pub(super) const METHOD: i64 = 4;
+    pub(super) const CORPORATE_NUMBER: i64 = 5;
+    pub(super) const LEI: i64 = 6;
+    pub(super) const LEGAL_NAME: i64 = 7;
+    pub(super) const LEGAL_NAME_EN: i64 = 8;
+    pub(super) const SCOPE: i64 = 9;
+    pub(super) const VALID_FROM: i64 = 10;
+    pub(super) const VALID_UNTIL: i64 = 11;
+    pub(super) const ASSESSED_ON: i64 = 12;
+    pub(super) const CRITERIA_VERSION: i64 = 13;
+    pub(super) const STATUS: i64 = 14;
+    pub(super) const ISSUER_NAME: i64 = 15;
 }
 
 fn whole_seconds(t: Timestamp, name: &'static str) -> Result<Timestamp, CompactError> {

@@ -194,17 +194,19 @@ pub struct Subject {
     pub achievement: Achievement,
 }
 
+/// `lei` as a plain string on the wire, checked (ISO 7064 mod 97-10) when read, because
+/// [`Lei`] itself carries no serde derive.
 mod lei_serde {
     use super::*;
 
-    pub fn serialize<S: Serializer>(lei: &Option<Lei>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(lei: &Option<Lei>, s: S) -> Result<S::Ok, S::Error> {
         match lei {
             Some(lei) => s.serialize_str(lei.as_str()),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Lei>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Lei>, D::Error> {
         let text = String::deserialize(d)?;
         Lei::parse(&text)
             .map(Some)

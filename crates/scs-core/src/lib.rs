@@ -23,6 +23,7 @@
 //! - [`lifecycle`]: credential states, reason codes, and signed registry requests.
 //! - [`report`]: the verification report that the CLI, the registry and the web pages show.
 //! - [`context`]: the SCS JSON-LD context document and well-known URLs.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod compact;

@@ -4,7 +4,7 @@
 //! A file system may keep written data and directory entries in memory until they are synced:
 //! after a crash, a file renamed into place without `fsync` can be empty (ext4 without
 //! `auto_da_alloc`, XFS, LazyFS), and a new or renamed file whose directory was not synced can be
-//! gone. So every file that matters is written by [`write`]: into a temporary file beside it,
+//! gone. So every file that matters is written by [`write()`]: into a temporary file beside it,
 //! `fsync`, renamed over the target, and the directory `fsync`ed. New secret files are
 //! [`create_new`] (never replacing one), synced, and their directory synced.
 //!
@@ -89,7 +89,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_on(&RealDisk, path, bytes)
 }
 
-/// [`write`] for a file only its owner may read (mode 0600): the temporary file is created with
+/// [`write()`] for a file only its owner may read (mode 0600): the temporary file is created with
 /// that mode, so the contents are never readable by others, not even before the rename.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temporary(path);

@@ -2,6 +2,7 @@
 //!
 //! This crate is where randomness enters (key generation, credential ids) and where key files
 //! are read and written; the signing itself is `scs_core::proof`.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod durable;

@@ -14,6 +14,7 @@
 //! read and write the bytes.
 //!
 //! Deliberately not here: other image formats (GIF, WebP, HEIC — phones export JPEG), and PDF.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::io::Cursor;

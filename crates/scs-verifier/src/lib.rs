@@ -8,6 +8,7 @@
 //!
 //! Input that cannot be read as a VC 2.0 credential at all is an [`InputError`], not a report:
 //! the CLI exits 2 for it and 1 for a report that says no.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod compact;

@@ -143,9 +143,11 @@ pub fn ledger_check(
     }
 }
 
-/// [`check`] for a credential already read, in JSON or QR form (its proof is not compared, its
-/// claims are: [`AttainmentCredential::claims_match`]): how a registry client dates a
-/// credential from the log entries it fetched.
+/// The receipt check of [`ledger_check`] (the entry registers this credential, the entry is in the
+/// checkpoint's tree, the trust list's log key signed the checkpoint) for a credential already
+/// read, in JSON or QR form (its proof is not compared, its claims are:
+/// [`AttainmentCredential::claims_match`]): how a registry client dates a credential from the
+/// log entries it fetched.
 pub fn check_typed(
     credential: &AttainmentCredential,
     receipt: &Receipt,
