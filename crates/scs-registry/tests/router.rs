@@ -15,9 +15,9 @@ use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_issuer::{keyfile, IssueParams, SubjectInput};
+use scs_ledger::MemoryStore;
+use scs_ledger::{Ledger, RegistryKeys};
 use scs_registry::http::{app, AppState};
-use scs_registry::ledger::{Ledger, RegistryKeys};
-use scs_registry::store::MemoryStore;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -411,10 +411,7 @@ async fn a_credential_goes_through_its_whole_life() {
     assert!(response.headers().get(header::ETAG).is_some());
     assert_eq!(
         response.headers().get(header::CACHE_CONTROL).unwrap(),
-        &format!(
-            "public, max-age={}",
-            scs_registry::ledger::STATUS_TTL_SECONDS
-        ),
+        &format!("public, max-age={}", scs_ledger::STATUS_TTL_SECONDS),
         "cached for the list's ttl"
     );
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -1352,9 +1349,9 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
 /// filled by the writer, and again after a restart, filled by the load from the log.
 #[tokio::test]
 async fn the_credential_directory_answers_as_the_store_does() {
-    use scs_registry::directory::Standing;
-    use scs_registry::state::CredentialRecord;
-    use scs_registry::store::IndexStore;
+    use scs_ledger::CredentialRecord;
+    use scs_ledger::IndexStore;
+    use scs_ledger::Standing;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1413,8 +1410,8 @@ async fn the_credential_directory_answers_as_the_store_does() {
 
 #[tokio::test]
 async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
-    use scs_registry::state::{keys, INDEX_FORMAT};
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
+    use scs_ledger::{keys, INDEX_FORMAT};
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1494,8 +1491,8 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
 /// after a restart, and the raw entry. Other credentials are still served.
 #[tokio::test]
 async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
-    use scs_registry::directory::Standing;
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
+    use scs_ledger::Standing;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1586,7 +1583,7 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
 #[tokio::test]
 #[ignore]
 async fn look_up_cost() {
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
     use std::os::unix::fs::FileExt;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
@@ -1600,7 +1597,7 @@ async fn look_up_cost() {
         .collect();
     let entries = std::fs::File::open(dir.path().join("log/entries.bin")).unwrap();
     const ROUNDS: usize = 2000;
-    let time = |what: &str, mut each: Box<dyn FnMut(&scs_registry::state::CredentialView)>| {
+    let time = |what: &str, mut each: Box<dyn FnMut(&scs_ledger::CredentialView)>| {
         let started = std::time::Instant::now();
         for _ in 0..ROUNDS {
             for (_, view) in &views {
@@ -1716,7 +1713,7 @@ async fn an_oversized_write_is_refused_before_the_writer_and_later_writes_go_thr
     );
     // The largest entry the log takes is taken.
     let status = w.allocate(&issuer).await;
-    let largest = register_request_of(&issuer, status, scs_registry::log_files::MAX_ENTRY_BYTES, 0);
+    let largest = register_request_of(&issuer, status, scs_ledger::MAX_ENTRY_BYTES, 0);
     let taken = w.post("/v1/credentials", &largest).await;
     assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
 }

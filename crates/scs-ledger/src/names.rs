@@ -55,13 +55,9 @@ pub struct NameIndex {
 
 impl NameIndex {
     /// Number of entries.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// True when nothing is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// Indexes a company's name (the Japanese legal name, and the English one if any). A name

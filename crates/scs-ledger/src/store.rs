@@ -20,7 +20,7 @@ use std::sync::RwLock;
 use thiserror::Error;
 
 /// The store failed (I/O, corruption). Never used for "not found".
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 #[error("index store: {0}")]
 pub struct StoreError(String);
 

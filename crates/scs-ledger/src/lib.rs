@@ -1,0 +1,36 @@
+//! The SCS ★ registry's ledger (台帳), without HTTP: the append-only transparency log on disk
+//! (the source of truth), its Merkle tree, the index store and its contract, the state as a
+//! function of the log (verify an entry, transition), the in-memory credential directory and
+//! company-name index, and the single writer that extends them all. `scs-registry` serves it
+//! over HTTP and is the only place its errors become problem+json; `scs log check` reads a
+//! log offline through [`check_log`].
+//!
+//! The modules are private: what other crates may use is the list below.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+#[cfg(test)]
+mod crash_disk;
+mod directory;
+mod error;
+mod ledger;
+mod log_check;
+mod log_files;
+mod names;
+mod state;
+mod store;
+mod tree;
+
+pub use directory::{Directory, Standing};
+pub use error::{Failure, Refusal, WriteError};
+pub use ledger::{
+    Committed, Ledger, LedgerError, RegistryKeys, SignedList, MAX_BATCH, STATUS_TTL_SECONDS,
+};
+pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem};
+pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
+pub use names::NameMatch;
+pub use state::{
+    keys, parse_list_url, read_bits, verify_entry, Allocation, CredentialRecord, CredentialView,
+    Effect, HistoryEvent, Registered, RegistryIdentity, VerifiedEntry, Void, INDEX_FORMAT,
+};
+pub use store::{IndexStore, MemoryStore, SledStore, StoreError};
+pub use tree::Tree;
