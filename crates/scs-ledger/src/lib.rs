@@ -6,6 +6,7 @@
 //! log offline through [`check_log`].
 //!
 //! The modules are private: what other crates may use is the list below.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 #[cfg(test)]

@@ -31,9 +31,9 @@ use crate::error::{Failure, Refusal, WriteError};
 use crate::store::{IndexStore, StoreError, Write};
 
 /// A list is "full" for new allocations at three quarters, so random probing stays quick.
-pub const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
+pub(crate) const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
 /// Most status changes kept per credential.
-pub const MAX_HISTORY: usize = 256;
+pub(crate) const MAX_HISTORY: usize = 256;
 
 /// The layout of the index keys and values this code writes. Indexes of another layout are
 /// cleared and rebuilt from the log at start-up (2: credential records without the credential;
@@ -305,7 +305,7 @@ impl ByteSpan {
 
 /// The subject's names in a registration, when it has a 法人番号.
 #[derive(Debug, PartialEq, Eq)]
-pub struct RegisteredNames<'a> {
+pub(crate) struct RegisteredNames<'a> {
     /// 法人番号, as written in the credential.
     pub corporate_number: Cow<'a, str>,
     /// Legal name.
@@ -319,7 +319,7 @@ pub struct RegisteredNames<'a> {
 /// credential directory are filled by one definition whichever path an entry takes. Every
 /// entry in the log was accepted, so the fields read here were checked when it was.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LoggedEntry<'a> {
+pub(crate) enum LoggedEntry<'a> {
     /// A registration request.
     Registration {
         /// The credential's id.
@@ -341,7 +341,7 @@ pub enum LoggedEntry<'a> {
 impl<'a> LoggedEntry<'a> {
     /// Reads the entry at `log_index`; `None` if it is not JSON of a known shape (which no
     /// accepted entry is).
-    pub fn read(log_index: u64, entry: &'a [u8]) -> Option<Self> {
+    pub(crate) fn read(log_index: u64, entry: &'a [u8]) -> Option<Self> {
         #[derive(Deserialize)]
         struct Sketch<'a> {
             #[serde(borrow, default)]
@@ -554,7 +554,7 @@ pub struct Allocation {
 
 /// The list currently taking allocations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenList {
+pub(crate) struct OpenList {
     /// List number.
     pub list: u32,
     /// Entries allocated in it.
@@ -611,7 +611,7 @@ pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry,
 }
 
 /// Reads state, seeing the writes staged earlier in the same batch.
-pub struct Overlay<'a> {
+pub(crate) struct Overlay<'a> {
     store: &'a dyn IndexStore,
     staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
@@ -624,7 +624,7 @@ impl std::fmt::Debug for Overlay<'_> {
 
 impl<'a> Overlay<'a> {
     /// Nothing staged.
-    pub fn new(store: &'a dyn IndexStore) -> Self {
+    pub(crate) fn new(store: &'a dyn IndexStore) -> Self {
         Self {
             store,
             staged: BTreeMap::new(),
@@ -632,7 +632,7 @@ impl<'a> Overlay<'a> {
     }
 
     /// The value at `key`.
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         match self.staged.get(key) {
             Some(value) => Ok(value.clone()),
             None => self.store.get(key),
@@ -640,7 +640,7 @@ impl<'a> Overlay<'a> {
     }
 
     /// Stages writes.
-    pub fn stage(&mut self, writes: &[Write]) {
+    pub(crate) fn stage(&mut self, writes: &[Write]) {
         for (key, value) in writes {
             self.staged.insert(key.clone(), value.clone());
         }
@@ -684,7 +684,7 @@ pub enum Effect {
 
 /// An accepted entry: the writes it causes and what it did.
 #[derive(Debug)]
-pub struct Transition {
+pub(crate) struct Transition {
     /// Index writes (not yet including the applied marker).
     pub writes: Vec<Write>,
     /// What it did.
@@ -708,7 +708,7 @@ fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
 /// kind, a trust-list edition ([`edition`]), or a request — after the checks every request
 /// passes (nonce, signer's authority) — a status allocation ([`allocation`]), a registration
 /// ([`registration`]) or a status change ([`status_change`]).
-pub fn transition(
+pub(crate) fn transition(
     view: &Overlay<'_>,
     index: u64,
     entry: &VerifiedEntry,
@@ -1108,7 +1108,7 @@ pub fn parse_list_url(url: &str, base_url: &str) -> Option<(StatusPurpose, u32)>
 }
 
 /// The URL of a status list.
-pub fn list_url(base_url: &str, purpose: StatusPurpose, list: u32) -> String {
+pub(crate) fn list_url(base_url: &str, purpose: StatusPurpose, list: u32) -> String {
     format!("{base_url}/v1/status/{}/{list}", purpose.as_str())
 }
 

@@ -25,10 +25,10 @@ use thiserror::Error;
 pub struct StoreError(String);
 
 /// One write of a batch: a value to set, or `None` to delete.
-pub type Write = (Vec<u8>, Option<Vec<u8>>);
+pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// Key-value pairs in key order.
-pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+pub(crate) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// The registry's index storage. See the module documentation for the contract.
 pub trait IndexStore: Send + Sync + 'static {
