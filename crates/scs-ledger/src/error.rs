@@ -61,6 +61,9 @@ pub enum Failure {
     /// The log files did not take the batch.
     #[error("log append failed: {0}")]
     Append(#[source] Arc<LogFileError>),
+    /// A log entry an index record points to could not be read.
+    #[error("log read failed: {0}")]
+    Read(#[source] Arc<LogFileError>),
     /// The checkpoint covering the batch could not be signed or written durably.
     #[error("cannot write the checkpoint: {0}")]
     Checkpoint(#[source] Arc<std::io::Error>),

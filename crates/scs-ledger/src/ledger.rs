@@ -963,20 +963,36 @@ impl Ledger {
         self.keys.log.public()
     }
 
-    /// A credential's record, without reading the credential from the log.
+    /// A credential's record, without reading the credential from the log; `None` as well
+    /// when the store cannot answer (the pages' reader; [`Self::credential_view`] tells the two
+    /// apart).
     pub fn credential_record(&self, id: &CredentialId) -> Option<state::CredentialRecord> {
-        let bytes = self.store.get(&keys::credential(id)).ok()??;
-        serde_json::from_slice(&bytes).ok()
+        self.record(id).ok().flatten()
+    }
+
+    /// A credential's record: `Ok(None)` when it is not registered, an error when the store
+    /// cannot say.
+    fn record(&self, id: &CredentialId) -> Result<Option<state::CredentialRecord>, Failure> {
+        let key = keys::credential(id);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| Failure::Record {
+                key: String::from_utf8_lossy(&key).into_owned(),
+                source: Arc::new(source),
+            })
     }
 
     /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when
     /// the credential's status never changed, else from its record in the index store.
-    pub fn credential_view(&self, id: &CredentialId) -> Option<CredentialView> {
+    pub fn credential_view(&self, id: &CredentialId) -> Result<Option<CredentialView>, Failure> {
         {
             let directory = read_lock(&self.directory);
             if let Standing::Unchanged(facts) = directory.standing(id) {
                 if let Some(signer) = directory.signer(&facts) {
-                    return Some(CredentialView::unchanged(&facts, signer));
+                    return Ok(Some(CredentialView::unchanged(&facts, signer)));
                 }
             }
         }
@@ -985,10 +1001,17 @@ impl Ledger {
 
     /// The view of a credential built from its record in the index store (what the directory
     /// stands in for).
-    pub fn credential_view_in_store(&self, id: &CredentialId) -> Option<CredentialView> {
-        let record = self.credential_record(id)?;
-        let entry_offset = read_lock(&self.log).entry_offset(record.log_index).ok()?;
-        Some(CredentialView::of_record(record, entry_offset))
+    pub fn credential_view_in_store(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<CredentialView>, Failure> {
+        let Some(record) = self.record(id)? else {
+            return Ok(None);
+        };
+        let entry_offset = read_lock(&self.log)
+            .entry_offset(record.log_index)
+            .map_err(|error| Failure::Read(Arc::new(error)))?;
+        Ok(Some(CredentialView::of_record(record, entry_offset)))
     }
 
     /// Fills `buffer` with the JSON text of the credential `view` describes, from its

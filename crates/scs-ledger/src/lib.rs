@@ -33,5 +33,5 @@ pub use state::{
     keys, parse_list_url, read_bits, verify_entry, Allocation, CredentialRecord, CredentialView,
     Effect, HistoryEvent, Registered, RegistryIdentity, VerifiedEntry, Void, INDEX_FORMAT,
 };
-pub use store::{IndexStore, MemoryStore, SledStore, StoreError};
+pub use store::{Entries, IndexStore, MemoryStore, SledStore, StoreError, Write};
 pub use tree::Tree;

@@ -191,7 +191,7 @@ impl LogFiles {
     /// Opens or creates the log in `dir`, recovering from a crash; returns the files and every
     /// leaf hash in order.
     #[cfg(test)]
-    pub fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
+    pub(crate) fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
         Self::open_keeping(dir, 0)
     }
 

@@ -24,11 +24,18 @@ use thiserror::Error;
 #[error("index store: {0}")]
 pub struct StoreError(String);
 
+impl StoreError {
+    /// The store failed, for this reason (how an [`IndexStore`] outside this crate reports it).
+    pub fn new(why: impl std::fmt::Display) -> Self {
+        Self(why.to_string())
+    }
+}
+
 /// One write of a batch: a value to set, or `None` to delete.
-pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
+pub type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// Key-value pairs in key order.
-pub(crate) type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// The registry's index storage. See the module documentation for the contract.
 pub trait IndexStore: Send + Sync + 'static {

@@ -453,7 +453,7 @@ async fn get_credential(
     let id = parse_id(&id)?;
     let view = app
         .ledger
-        .credential_view(&id)
+        .credential_view(&id)?
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
     let now = now();
     let void = app.ledger.void(&view.history, now);

@@ -47,7 +47,7 @@ struct World {
 }
 
 /// A demo ledger in `dir` over `store` (opened again on the same folder, a restart).
-fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
+fn open_ledger(dir: &std::path::Path, store: Arc<dyn scs_ledger::IndexStore>) -> Arc<Ledger> {
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
     Ledger::open(
@@ -1371,8 +1371,8 @@ async fn the_credential_directory_answers_as_the_store_does() {
                     Standing::Unknown => panic!("{id} is not in the directory"),
                 }
                 assert_eq!(
-                    ledger.credential_view(&id).unwrap(),
-                    ledger.credential_view_in_store(&id).unwrap(),
+                    ledger.credential_view(&id).unwrap().unwrap(),
+                    ledger.credential_view_in_store(&id).unwrap().unwrap(),
                     "{id}"
                 );
                 (id, standing)
@@ -1403,9 +1403,72 @@ async fn the_credential_directory_answers_as_the_store_does() {
         Standing::Unknown,
         "until loaded, look-ups go to the store"
     );
-    assert!(restarted.credential_view(&some_id).is_some());
+    assert!(restarted.credential_view(&some_id).unwrap().is_some());
     restarted.load_from_log();
     assert_eq!(check(&restarted), live);
+}
+
+/// The in-memory store, except that reads fail while `failing` is set.
+#[derive(Default)]
+struct FailingReads {
+    store: MemoryStore,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl scs_ledger::IndexStore for FailingReads {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, scs_ledger::StoreError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(scs_ledger::StoreError::new("the disk is failing"));
+        }
+        self.store.get(key)
+    }
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, scs_ledger::StoreError> {
+        self.store.scan_prefix(prefix, limit)
+    }
+    fn apply(&self, writes: Vec<scs_ledger::Write>) -> Result<(), scs_ledger::StoreError> {
+        self.store.apply(writes)
+    }
+    fn clear(&self) -> Result<(), scs_ledger::StoreError> {
+        self.store.clear()
+    }
+}
+
+/// Issue 12: a credential look-up the index store cannot answer is not "not registered" (the
+/// credential may well be): 503, its cause logged, and 404 again once the store answers.
+#[tokio::test]
+async fn a_look_up_the_store_cannot_answer_is_unavailable_not_not_found() {
+    use scs_ledger::IndexStore as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FailingReads::default());
+    let ledger = open_ledger(dir.path(), store.clone());
+    ledger.load_from_log();
+    let router = app(AppState::new(ledger, None));
+    let path = format!(
+        "/v1/credentials/{}",
+        scs_core::ids::CredentialId::from_bytes([7; 16])
+    );
+    let get = || Request::get(path.as_str()).body(Body::empty()).unwrap();
+    store
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(store.get(b"m/applied").is_err());
+    assert_problem(
+        &answer_of(&router, get()).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    store
+        .failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_problem(
+        &answer_of(&router, get()).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
 }
 
 #[tokio::test]
@@ -1505,7 +1568,7 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
         .into_iter()
         .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
         .filter(|id| matches!(ledger.directory().standing(id), Standing::Unchanged(_)))
-        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap().unwrap()))
         .filter(|(_, view)| view.credential_at.offset >= middle)
         .min_by_key(|(_, view)| view.credential_at.offset)
         .unwrap();
@@ -1593,7 +1656,7 @@ async fn look_up_cost() {
         .unwrap()
         .into_iter()
         .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
-        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap().unwrap()))
         .collect();
     let entries = std::fs::File::open(dir.path().join("log/entries.bin")).unwrap();
     const ROUNDS: usize = 2000;
