@@ -3,14 +3,16 @@
 //! # Write order (one batch; see also `log_files`)
 //!
 //! 1. Handlers verify signatures in parallel ([`state::verify_entry`]) and queue the entry.
-//! 2. The writer thread takes up to [`MAX_BATCH`] queued entries and runs [`state::transition`]
-//!    on each in order, against the indexes plus the writes staged earlier in the batch.
-//!    Refused entries are answered at once and never reach the log.
-//! 3. The accepted entries are appended to the log files and fsynced (group commit).
-//! 4. The index writes of the whole batch, with the applied-size marker, are applied atomically.
-//! 5. The in-memory tree is extended, a checkpoint is signed and written, and the status lists
-//!    touched are re-signed.
-//! 6. Only then are the requests answered.
+//! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
+//!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
+//!    in the batch. Refused entries are answered at once and never reach the log.
+//! 3. *Persist*: the accepted entries are appended to the log files and fsynced (group commit).
+//! 4. *Index*: the index writes of the whole batch, with the applied-size marker, are applied
+//!    atomically; the trust list, name index and credential directory take each entry.
+//! 5. *Publish*: the in-memory tree is extended, the status lists touched are re-signed, and a
+//!    checkpoint is signed and written durably.
+//! 6. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
+//!    and a proof of inclusion in it.
 //!
 //! # Recovery (start-up)
 //!
