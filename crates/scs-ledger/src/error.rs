@@ -86,6 +86,16 @@ pub enum Failure {
     WriterStopped,
 }
 
+impl Failure {
+    /// The record at `key` does not decode.
+    pub(crate) fn unreadable_record(key: &[u8], source: serde_json::Error) -> Self {
+        Failure::Record {
+            key: String::from_utf8_lossy(key).into_owned(),
+            source: Arc::new(source),
+        }
+    }
+}
+
 /// Why a write was not acknowledged.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]

@@ -981,10 +981,7 @@ impl Ledger {
         };
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|source| Failure::Record {
-                key: String::from_utf8_lossy(&key).into_owned(),
-                source: Arc::new(source),
-            })
+            .map_err(|source| Failure::unreadable_record(&key, source))
     }
 
     /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when

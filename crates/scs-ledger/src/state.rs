@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
 use scs_core::ids::CredentialId;
@@ -649,14 +648,9 @@ impl<'a> Overlay<'a> {
     /// The record at `key`, decoded.
     fn get_json<T: for<'de> Deserialize<'de>>(&self, key: &[u8]) -> Result<Option<T>, Failure> {
         match self.get(key)? {
-            Some(bytes) => {
-                serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|source| Failure::Record {
-                        key: String::from_utf8_lossy(key).into_owned(),
-                        source: Arc::new(source),
-                    })
-            }
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| Failure::unreadable_record(key, source)),
             None => Ok(None),
         }
     }
