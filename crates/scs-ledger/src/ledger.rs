@@ -52,7 +52,7 @@ use scs_issuer::durable::{self, Disk, RealDisk};
 use scs_issuer::now;
 
 /// Most entries committed with one fsync.
-pub const MAX_BATCH: usize = 512;
+pub(crate) const MAX_BATCH: usize = 512;
 // A crash can tear the last append, so recovery re-hashes at least that many records.
 const _: () = assert!(MAX_BATCH as u64 <= crate::log_files::RECHECK);
 /// Status list `ttl` and `Cache-Control: max-age`, in seconds.

@@ -23,10 +23,8 @@ mod tree;
 
 pub use directory::{Directory, Standing};
 pub use error::{Failure, Refusal, WriteError};
-pub use ledger::{
-    Committed, Ledger, LedgerError, RegistryKeys, SignedList, MAX_BATCH, STATUS_TTL_SECONDS,
-};
-pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem};
+pub use ledger::{Committed, Ledger, LedgerError, RegistryKeys, SignedList, STATUS_TTL_SECONDS};
+pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use names::NameMatch;
 pub use state::{
