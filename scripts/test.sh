@@ -21,8 +21,13 @@ done
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # No broken or private intra-doc link in the API documentation. (Missing docs and stray `pub`
-# in the pure crates, scs-core, scs-verifier, scs-issuer and scs-qr, fail clippy above.)
+# in scs-core, scs-verifier, scs-issuer, scs-qr and scs-ledger fail clippy above.)
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+# scs-ledger is the registry's domain without HTTP: none of the web stack in what it builds.
+if cargo tree -p scs-ledger -e normal --locked --prefix none | grep -E '^(axum|hyper|tower|http)[a-z0-9-]* v'; then
+  echo "error: scs-ledger depends on the HTTP stack (the crates above)" >&2
+  exit 1
+fi
 cargo test --workspace --locked
 # Every decoder of outside bytes under libFuzzer, 20 s each from its seed corpus (docs/FUZZING.md).
 scripts/fuzz.sh 20

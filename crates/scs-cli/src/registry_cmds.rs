@@ -9,7 +9,7 @@ use base64::Engine;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{Reason, RequestBody};
 use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
-use scs_registry::log_check::{self, CheckpointCheck, LogCheck, LogKey, Problem};
+use scs_ledger::{check_log, CheckpointCheck, LogCheck, LogKey, LogProblem};
 use scs_verifier::MAX_CREDENTIAL_BYTES;
 
 use crate::args::{AuditArgs, CheckArgs, LookupArgs, StatusChangeArgs};
@@ -315,7 +315,7 @@ pub fn check(args: &CheckArgs, settings: &Settings) -> Result<Outcome> {
         Some(given) => LogKey::Given(*parse_public_key(given)?.public_key()),
         None => LogKey::FromTrustLists(Anchor::resolve(&args.anchor, settings)?.require()?.clone()),
     };
-    let found = log_check::check(&log_dir, &key)
+    let found = check_log(&log_dir, &key)
         .with_context(|| format!("cannot read the log in {}", log_dir.display()))?;
     if found.checkpoint == CheckpointCheck::NoLogKey {
         return Err(anyhow!(
@@ -349,8 +349,8 @@ fn describe_check(found: &LogCheck) -> String {
         ),
         Some(bad) => {
             let what = match bad.problem {
-                Problem::Hash => "its bytes do not hash to its leaf / ハッシュ不一致",
-                Problem::Place => {
+                LogProblem::Hash => "its bytes do not hash to its leaf / ハッシュ不一致",
+                LogProblem::Place => {
                     "its record does not follow the entry before it / レコードの位置が不正"
                 }
                 _ => "damaged / 破損",

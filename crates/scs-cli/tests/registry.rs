@@ -351,19 +351,19 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     assert_eq!(server.terminate(), 0);
 
     // The sled indexes equal a fresh replay of the log into memory.
-    let sled = scs_registry::store::SledStore::open(&data.join("index"), 64 << 20).unwrap();
+    let sled = scs_ledger::SledStore::open(&data.join("index"), 64 << 20).unwrap();
     let indexed = sled.dump().unwrap();
     drop(sled);
-    let memory = Arc::new(scs_registry::store::MemoryStore::default());
+    let memory = Arc::new(scs_ledger::MemoryStore::default());
     let replay = tempfile::tempdir().unwrap();
     copy_dir(&data.join("log"), &replay.path().join("log"));
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-    scs_registry::ledger::Ledger::open(
+    scs_ledger::Ledger::open(
         replay.path(),
         memory.clone(),
         keyfile::load_public(&demo("operator.pub")).unwrap(),
-        scs_registry::ledger::RegistryKeys {
+        scs_ledger::RegistryKeys {
             status: keyfile::load_secret(&demo("registry-status.key"))
                 .unwrap()
                 .key,

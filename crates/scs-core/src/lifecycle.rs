@@ -143,6 +143,104 @@ impl CredentialState {
     }
 }
 
+/// Who signed a write, as the trust list in force judges the signer when the write arrives.
+///
+/// Kept in the registry's index records (who imposed a suspension), as `operator` / `issuer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Authority {
+    /// The operator key the registry pins: the scheme's authority.
+    Operator,
+    /// A designated issuer, active when the write arrived, changing its own credential.
+    Issuer,
+}
+
+/// A change of a credential's status that a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange {
+    /// Revoke, for this reason (`superseded` makes it [`CredentialState::Superseded`]).
+    Revoke(Reason),
+    /// Suspend.
+    Suspend,
+    /// Lift a suspension.
+    Reinstate,
+}
+
+/// What an allowed status change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusMove {
+    /// The status list whose bit changes.
+    pub purpose: crate::credential::StatusPurpose,
+    /// The bit's new value.
+    pub set: bool,
+    /// The state after it.
+    pub state: CredentialState,
+    /// Who imposed the suspension in force after it, if any.
+    pub suspended_by: Option<Authority>,
+}
+
+/// Why the lifecycle rules refuse a status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ChangeRefused {
+    /// The credential is revoked (or superseded): revocation is final.
+    #[error("the credential is revoked; revocation is final")]
+    Final,
+    /// A suspension of a suspended credential.
+    #[error("the credential is already suspended")]
+    AlreadySuspended,
+    /// A reinstatement of a credential that is not suspended.
+    #[error("the credential is not suspended")]
+    NotSuspended,
+    /// An issuer lifting a suspension the operator imposed.
+    #[error("the operator imposed this suspension; only the operator can lift it")]
+    OperatorsSuspension,
+}
+
+/// The lifecycle rules: what `change`, asked by `by`, does to a credential in `state` whose
+/// suspension in force (if any) `suspended_by` imposed. Revocation is final; the operator lifts
+/// any suspension (an issuer withdrawn since cannot lift its own), an issuer only its own.
+/// Whether `by` may touch this credential at all (its own issuer, or the operator) is the
+/// registry's question, asked before this one.
+pub fn change_status(
+    state: CredentialState,
+    suspended_by: Option<Authority>,
+    change: StatusChange,
+    by: Authority,
+) -> Result<StatusMove, ChangeRefused> {
+    use crate::credential::StatusPurpose::{Revocation, Suspension};
+    let to = |purpose, set, state, suspended_by| StatusMove {
+        purpose,
+        set,
+        state,
+        suspended_by,
+    };
+    match (change, state) {
+        (_, CredentialState::Revoked | CredentialState::Superseded) => Err(ChangeRefused::Final),
+        (StatusChange::Revoke(Reason::Superseded), _) => Ok(to(
+            Revocation,
+            true,
+            CredentialState::Superseded,
+            suspended_by,
+        )),
+        (StatusChange::Revoke(_), _) => {
+            Ok(to(Revocation, true, CredentialState::Revoked, suspended_by))
+        }
+        (StatusChange::Suspend, CredentialState::Suspended) => Err(ChangeRefused::AlreadySuspended),
+        (StatusChange::Suspend, _) => {
+            Ok(to(Suspension, true, CredentialState::Suspended, Some(by)))
+        }
+        (StatusChange::Reinstate, CredentialState::Suspended)
+            if by == Authority::Issuer && suspended_by != Some(Authority::Issuer) =>
+        {
+            Err(ChangeRefused::OperatorsSuspension)
+        }
+        (StatusChange::Reinstate, CredentialState::Suspended) => {
+            Ok(to(Suspension, false, CredentialState::Active, None))
+        }
+        (StatusChange::Reinstate, _) => Err(ChangeRefused::NotSuspended),
+    }
+}
+
 /// What a registry request asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
@@ -340,6 +438,54 @@ mod tests {
         for reason in Reason::ALL {
             assert_eq!(Reason::parse(reason.code()), Some(reason));
             assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+        }
+    }
+
+    /// The lifecycle rules, every state a record holds against every change and requester.
+    #[test]
+    fn status_changes_follow_the_lifecycle_rules() {
+        use crate::credential::StatusPurpose::{Revocation, Suspension};
+        use Authority::{Issuer, Operator};
+        use CredentialState::{Active, Revoked, Superseded, Suspended};
+        use StatusChange::{Reinstate, Revoke, Suspend};
+        let fraud = Revoke(Reason::Fraud);
+        let superseded = Revoke(Reason::Superseded);
+        let moved = |purpose, set, state, suspended_by| {
+            Ok(StatusMove {
+                purpose,
+                set,
+                state,
+                suspended_by,
+            })
+        };
+        #[rustfmt::skip]
+        let table = [
+            // state, suspended by, change, by: outcome
+            (Active, None, fraud, Issuer, moved(Revocation, true, Revoked, None)),
+            (Active, None, fraud, Operator, moved(Revocation, true, Revoked, None)),
+            (Active, None, superseded, Issuer, moved(Revocation, true, Superseded, None)),
+            (Suspended, Some(Operator), fraud, Issuer, moved(Revocation, true, Revoked, Some(Operator))),
+            (Revoked, None, fraud, Operator, Err(ChangeRefused::Final)),
+            (Revoked, None, Reinstate, Operator, Err(ChangeRefused::Final)),
+            (Superseded, None, Suspend, Operator, Err(ChangeRefused::Final)),
+            (Superseded, None, Reinstate, Issuer, Err(ChangeRefused::Final)),
+            (Active, None, Suspend, Issuer, moved(Suspension, true, Suspended, Some(Issuer))),
+            (Active, None, Suspend, Operator, moved(Suspension, true, Suspended, Some(Operator))),
+            (Suspended, Some(Issuer), Suspend, Operator, Err(ChangeRefused::AlreadySuspended)),
+            (Suspended, Some(Issuer), Reinstate, Issuer, moved(Suspension, false, Active, None)),
+            (Suspended, Some(Issuer), Reinstate, Operator, moved(Suspension, false, Active, None)),
+            (Suspended, Some(Operator), Reinstate, Operator, moved(Suspension, false, Active, None)),
+            (Suspended, Some(Operator), Reinstate, Issuer, Err(ChangeRefused::OperatorsSuspension)),
+            (Suspended, None, Reinstate, Issuer, Err(ChangeRefused::OperatorsSuspension)),
+            (Active, None, Reinstate, Operator, Err(ChangeRefused::NotSuspended)),
+            (Active, None, Reinstate, Issuer, Err(ChangeRefused::NotSuspended)),
+        ];
+        for (state, suspended_by, change, by, outcome) in table {
+            assert_eq!(
+                change_status(state, suspended_by, change, by),
+                outcome,
+                "{change:?} by {by:?} of a {state:?} credential suspended by {suspended_by:?}"
+            );
         }
     }
 }

@@ -15,8 +15,7 @@ use scs_issuer::{IssueParams, SubjectInput};
 use serde_json::Value;
 
 use crate::demo_keys::DemoFile;
-use crate::ledger::Ledger;
-use crate::state::Effect;
+use scs_ledger::{Effect, Ledger};
 
 /// What happens to a demo company's credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +237,7 @@ impl Seeder<'_> {
     async fn submit(&self, body: &RequestBody, key: &SecretKey) -> Option<Effect> {
         let document = sign_request(body, key, self.now, &nonce()).ok()?;
         let entry =
-            crate::state::verify_entry(document.clone(), &self.ledger.identity().operator).ok()?;
+            scs_ledger::verify_entry(document.clone(), &self.ledger.identity().operator).ok()?;
         match self.ledger.submit(entry, &document).await {
             Ok(committed) => Some(committed.effect),
             Err(error) => {

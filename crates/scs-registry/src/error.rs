@@ -50,13 +50,70 @@ pub enum ApiError {
 }
 
 /// Reading the log failed: a corrupt entry says so, anything else is unavailability.
-impl From<crate::log_files::LogFileError> for ApiError {
-    fn from(error: crate::log_files::LogFileError) -> Self {
+impl From<scs_ledger::LogFileError> for ApiError {
+    fn from(error: scs_ledger::LogFileError) -> Self {
         match error {
-            crate::log_files::LogFileError::Integrity { .. } => ApiError::LedgerCorrupt,
+            scs_ledger::LogFileError::Integrity { .. } => ApiError::LedgerCorrupt,
             _ => ApiError::Unavailable,
         }
     }
+}
+
+/// A write the ledger did not acknowledge: a refusal says why, a failure is logged here (with
+/// its cause) and answered with a generic 503.
+impl From<scs_ledger::WriteError> for ApiError {
+    fn from(error: scs_ledger::WriteError) -> Self {
+        use scs_ledger::WriteError;
+        match error {
+            WriteError::Refused(refusal) => refusal.into(),
+            WriteError::Failed(failure) => failure.into(),
+            other => unavailable(&other),
+        }
+    }
+}
+
+/// The ledger's refusals, each the problem type it always had.
+impl From<scs_ledger::Refusal> for ApiError {
+    fn from(refusal: scs_ledger::Refusal) -> Self {
+        use scs_ledger::Refusal;
+        match refusal {
+            Refusal::BadSignature(detail) => ApiError::BadSignature(detail),
+            Refusal::NotAuthorised(detail) => ApiError::Forbidden(detail),
+            Refusal::Stale(detail) => ApiError::Stale(detail),
+            Refusal::Replayed => ApiError::Replayed,
+            Refusal::InvalidCredential(detail) => ApiError::InvalidCredential(detail),
+            Refusal::InvalidCorporateNumber(detail) => ApiError::InvalidCorporateNumber(detail),
+            Refusal::NotFound(detail) => ApiError::NotFound(detail),
+            Refusal::Conflict(detail) => ApiError::Conflict(detail),
+            Refusal::TooLarge => ApiError::TooLarge,
+            // A refusal this code does not know yet: fail closed, and say so in the log.
+            other => unavailable(&other),
+        }
+    }
+}
+
+/// The ledger failed: the cause goes to the operator's log, the client learns only that the
+/// registry is unavailable.
+impl From<scs_ledger::Failure> for ApiError {
+    fn from(failure: scs_ledger::Failure) -> Self {
+        unavailable(&failure)
+    }
+}
+
+/// Logs why the ledger could not answer (with every cause) and answers 503.
+fn unavailable(error: &dyn std::error::Error) -> ApiError {
+    let mut why = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // A message often holds its source's text already.
+        if !why.contains(&text) {
+            why = format!("{why}: {text}");
+        }
+        source = cause.source();
+    }
+    tracing::error!(error = %why, "the ledger could not answer");
+    ApiError::Unavailable
 }
 
 impl ApiError {

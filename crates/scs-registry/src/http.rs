@@ -26,14 +26,14 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
-use crate::ledger::{Committed, Ledger};
 use crate::limits::MAX_BODY_BYTES;
-use crate::log_files::LogFileError;
-use crate::state::{self, keys, Allocation, CredentialView, Effect, VerifiedEntry};
 use scs_issuer::now;
+use scs_ledger::{
+    keys, Allocation, Committed, CredentialView, Effect, Ledger, LogFileError, VerifiedEntry,
+};
 
 /// `Cache-Control` of a status list: public, for its `ttl`
-/// ([`crate::ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
+/// ([`scs_ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
 /// How far `proof.created` of a request may be from the registry's clock.
 pub const FRESHNESS_SECONDS: i64 = scs_core::lifecycle::FRESHNESS_SECONDS;
@@ -263,7 +263,7 @@ async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiErro
 /// Verifies a write's signatures (and, for requests, its freshness; for trust list editions,
 /// that they are in force at the registry's clock).
 fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiError> {
-    let entry = state::verify_entry(document.clone(), &app.ledger.identity().operator)?;
+    let entry = scs_ledger::verify_entry(document.clone(), &app.ledger.identity().operator)?;
     if let VerifiedEntry::TrustList(list) = &entry {
         list.check_in_force(now())
             .map_err(|e| ApiError::Conflict(e.to_string()))?;
@@ -378,7 +378,7 @@ async fn register(
     let mut body = committed_json(&committed);
     body["id"] = id.to_string().into();
     // The exact bytes logged, so the issuer can keep a receipt that proves inclusion offline.
-    body["entry"] = serde_json::to_string(&document).unwrap_or_default().into();
+    body["entry"] = String::from_utf8_lossy(&committed.entry).into();
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -398,13 +398,13 @@ fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 fn credential_answer(
     view: &CredentialView,
     now: Timestamp,
-    void: Option<state::Void>,
+    void: Option<scs_ledger::Void>,
     read_credential: impl FnOnce(&mut [u8]) -> Result<(), ApiError>,
 ) -> Result<Vec<u8>, ApiError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct RecordView<'a> {
-        history: &'a [state::HistoryEvent],
+        history: &'a [scs_ledger::HistoryEvent],
         log_index: u64,
         status: StatusView,
     }
@@ -417,7 +417,7 @@ fn credential_answer(
         state_en: &'static str,
         state_ja: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        void: Option<state::Void>,
+        void: Option<scs_ledger::Void>,
     }
     let state = view.state_at(now);
     let rest = RecordView {
@@ -453,7 +453,7 @@ async fn get_credential(
     let id = parse_id(&id)?;
     let view = app
         .ledger
-        .credential_view(&id)
+        .credential_view(&id)?
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
     let now = now();
     let void = app.ledger.void(&view.history, now);
@@ -698,14 +698,14 @@ impl StatusSource for RegistryStatus<'_> {
     fn lookup(&self, entry: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
         let ledger = self.0;
         let Some((purpose, list)) =
-            state::parse_list_url(&entry.list_url, &ledger.identity().base_url)
+            scs_ledger::parse_list_url(&entry.list_url, &ledger.identity().base_url)
         else {
             return StatusAnswer::Unavailable(Message::new(
                 format!("この登録機関の失効リストではありません: {}", entry.list_url),
                 format!("not a status list of this registry: {}", entry.list_url),
             ));
         };
-        let Ok(bits) = state::read_bits(ledger.store(), purpose, list) else {
+        let Ok(bits) = scs_ledger::read_bits(ledger.store(), purpose, list) else {
             return StatusAnswer::Unavailable(Message::new(
                 "失効リストを読めません",
                 "status list unreadable",

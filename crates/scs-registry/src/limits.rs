@@ -21,7 +21,7 @@ use std::time::Duration;
 /// re-serialised (a signed registration is a few KiB). Re-serialising can lengthen a body
 /// (`1e5` becomes `100000.0`), so `Ledger::submit` checks the logged bytes against the same
 /// limit before they reach the writer.
-pub const MAX_BODY_BYTES: usize = crate::log_files::MAX_ENTRY_BYTES;
+pub const MAX_BODY_BYTES: usize = scs_ledger::MAX_ENTRY_BYTES;
 
 /// Largest upload a page takes (a phone photo of a QR code; a supplier CSV).
 pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;

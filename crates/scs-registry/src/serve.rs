@@ -12,9 +12,8 @@ use thiserror::Error;
 
 use crate::demo_keys::DemoFile;
 use crate::http::{app, AppState};
-use crate::ledger::{Ledger, LedgerError, RegistryKeys};
 use crate::server::{connection_cap, ConnectionLimits};
-use crate::store::SledStore;
+use scs_ledger::{Ledger, LedgerError, RegistryKeys, SledStore};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -57,7 +56,7 @@ pub enum ServeError {
     Ledger(#[from] LedgerError),
     /// The index store.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] scs_ledger::StoreError),
     /// The listen address cannot be bound.
     #[error("{0}")]
     Listen(ListenError),

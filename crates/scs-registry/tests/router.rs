@@ -15,9 +15,9 @@ use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_issuer::{keyfile, IssueParams, SubjectInput};
+use scs_ledger::MemoryStore;
+use scs_ledger::{Ledger, RegistryKeys};
 use scs_registry::http::{app, AppState};
-use scs_registry::ledger::{Ledger, RegistryKeys};
-use scs_registry::store::MemoryStore;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -47,7 +47,7 @@ struct World {
 }
 
 /// A demo ledger in `dir` over `store` (opened again on the same folder, a restart).
-fn open_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> Arc<Ledger> {
+fn open_ledger(dir: &std::path::Path, store: Arc<dyn scs_ledger::IndexStore>) -> Arc<Ledger> {
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
     Ledger::open(
@@ -411,10 +411,7 @@ async fn a_credential_goes_through_its_whole_life() {
     assert!(response.headers().get(header::ETAG).is_some());
     assert_eq!(
         response.headers().get(header::CACHE_CONTROL).unwrap(),
-        &format!(
-            "public, max-age={}",
-            scs_registry::ledger::STATUS_TTL_SECONDS
-        ),
+        &format!("public, max-age={}", scs_ledger::STATUS_TTL_SECONDS),
         "cached for the list's ttl"
     );
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -1352,9 +1349,9 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
 /// filled by the writer, and again after a restart, filled by the load from the log.
 #[tokio::test]
 async fn the_credential_directory_answers_as_the_store_does() {
-    use scs_registry::directory::Standing;
-    use scs_registry::state::CredentialRecord;
-    use scs_registry::store::IndexStore;
+    use scs_ledger::CredentialRecord;
+    use scs_ledger::IndexStore;
+    use scs_ledger::Standing;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1374,8 +1371,8 @@ async fn the_credential_directory_answers_as_the_store_does() {
                     Standing::Unknown => panic!("{id} is not in the directory"),
                 }
                 assert_eq!(
-                    ledger.credential_view(&id).unwrap(),
-                    ledger.credential_view_in_store(&id).unwrap(),
+                    ledger.credential_view(&id).unwrap().unwrap(),
+                    ledger.credential_view_in_store(&id).unwrap().unwrap(),
                     "{id}"
                 );
                 (id, standing)
@@ -1406,15 +1403,78 @@ async fn the_credential_directory_answers_as_the_store_does() {
         Standing::Unknown,
         "until loaded, look-ups go to the store"
     );
-    assert!(restarted.credential_view(&some_id).is_some());
+    assert!(restarted.credential_view(&some_id).unwrap().is_some());
     restarted.load_from_log();
     assert_eq!(check(&restarted), live);
 }
 
+/// The in-memory store, except that reads fail while `failing` is set.
+#[derive(Default)]
+struct FailingReads {
+    store: MemoryStore,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl scs_ledger::IndexStore for FailingReads {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, scs_ledger::StoreError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(scs_ledger::StoreError::new("the disk is failing"));
+        }
+        self.store.get(key)
+    }
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, scs_ledger::StoreError> {
+        self.store.scan_prefix(prefix, limit)
+    }
+    fn apply(&self, writes: Vec<scs_ledger::Write>) -> Result<(), scs_ledger::StoreError> {
+        self.store.apply(writes)
+    }
+    fn clear(&self) -> Result<(), scs_ledger::StoreError> {
+        self.store.clear()
+    }
+}
+
+/// Issue 12: a credential look-up the index store cannot answer is not "not registered" (the
+/// credential may well be): 503, its cause logged, and 404 again once the store answers.
+#[tokio::test]
+async fn a_look_up_the_store_cannot_answer_is_unavailable_not_not_found() {
+    use scs_ledger::IndexStore as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FailingReads::default());
+    let ledger = open_ledger(dir.path(), store.clone());
+    ledger.load_from_log();
+    let router = app(AppState::new(ledger, None));
+    let path = format!(
+        "/v1/credentials/{}",
+        scs_core::ids::CredentialId::from_bytes([7; 16])
+    );
+    let get = || Request::get(path.as_str()).body(Body::empty()).unwrap();
+    store
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(store.get(b"m/applied").is_err());
+    assert_problem(
+        &answer_of(&router, get()).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    store
+        .failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_problem(
+        &answer_of(&router, get()).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}
+
 #[tokio::test]
 async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
-    use scs_registry::state::{keys, INDEX_FORMAT};
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
+    use scs_ledger::{keys, INDEX_FORMAT};
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1494,8 +1554,8 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
 /// after a restart, and the raw entry. Other credentials are still served.
 #[tokio::test]
 async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
-    use scs_registry::directory::Standing;
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
+    use scs_ledger::Standing;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
@@ -1508,7 +1568,7 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
         .into_iter()
         .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
         .filter(|id| matches!(ledger.directory().standing(id), Standing::Unchanged(_)))
-        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap().unwrap()))
         .filter(|(_, view)| view.credential_at.offset >= middle)
         .min_by_key(|(_, view)| view.credential_at.offset)
         .unwrap();
@@ -1586,7 +1646,7 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
 #[tokio::test]
 #[ignore]
 async fn look_up_cost() {
-    use scs_registry::store::IndexStore;
+    use scs_ledger::IndexStore;
     use std::os::unix::fs::FileExt;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
@@ -1596,11 +1656,11 @@ async fn look_up_cost() {
         .unwrap()
         .into_iter()
         .map(|(key, _)| scs_core::ids::CredentialId::from_bytes(key[2..].try_into().unwrap()))
-        .map(|id| (id, ledger.credential_view(&id).unwrap()))
+        .map(|id| (id, ledger.credential_view(&id).unwrap().unwrap()))
         .collect();
     let entries = std::fs::File::open(dir.path().join("log/entries.bin")).unwrap();
     const ROUNDS: usize = 2000;
-    let time = |what: &str, mut each: Box<dyn FnMut(&scs_registry::state::CredentialView)>| {
+    let time = |what: &str, mut each: Box<dyn FnMut(&scs_ledger::CredentialView)>| {
         let started = std::time::Instant::now();
         for _ in 0..ROUNDS {
             for (_, view) in &views {
@@ -1716,7 +1776,7 @@ async fn an_oversized_write_is_refused_before_the_writer_and_later_writes_go_thr
     );
     // The largest entry the log takes is taken.
     let status = w.allocate(&issuer).await;
-    let largest = register_request_of(&issuer, status, scs_registry::log_files::MAX_ENTRY_BYTES, 0);
+    let largest = register_request_of(&issuer, status, scs_ledger::MAX_ENTRY_BYTES, 0);
     let taken = w.post("/v1/credentials", &largest).await;
     assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.json);
 }

@@ -14,10 +14,10 @@ use http_body_util::BodyExt;
 use scs_core::credential::AttainmentCredential;
 use scs_core::proof::{self, ProofPurpose};
 use scs_issuer::keyfile;
+use scs_ledger::MemoryStore;
+use scs_ledger::{Ledger, RegistryKeys};
 use scs_registry::demo::demo_corporate_number;
 use scs_registry::http::{app, AppState};
-use scs_registry::ledger::{Ledger, RegistryKeys};
-use scs_registry::store::MemoryStore;
 use serde_json::Value;
 use tower::ServiceExt;
 

@@ -20,9 +20,16 @@ use std::sync::RwLock;
 use thiserror::Error;
 
 /// The store failed (I/O, corruption). Never used for "not found".
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 #[error("index store: {0}")]
 pub struct StoreError(String);
+
+impl StoreError {
+    /// The store failed, for this reason (how an [`IndexStore`] outside this crate reports it).
+    pub fn new(why: impl std::fmt::Display) -> Self {
+        Self(why.to_string())
+    }
+}
 
 /// One write of a batch: a value to set, or `None` to delete.
 pub type Write = (Vec<u8>, Option<Vec<u8>>);

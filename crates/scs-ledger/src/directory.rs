@@ -198,7 +198,7 @@ impl Directory {
         self.starts.resize(prefixes + 1, len);
     }
 
-    /// The DID of a signer index found in [`RegistrationFacts`].
+    /// The DID of a signer index found in the facts of a registration (`RegistrationFacts`).
     pub fn signer(&self, facts: &RegistrationFacts) -> Option<&str> {
         self.signers
             .get(usize::from(facts.signer))

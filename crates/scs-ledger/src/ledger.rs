@@ -3,14 +3,16 @@
 //! # Write order (one batch; see also `log_files`)
 //!
 //! 1. Handlers verify signatures in parallel ([`state::verify_entry`]) and queue the entry.
-//! 2. The writer thread takes up to [`MAX_BATCH`] queued entries and runs [`state::transition`]
-//!    on each in order, against the indexes plus the writes staged earlier in the batch.
-//!    Refused entries are answered at once and never reach the log.
-//! 3. The accepted entries are appended to the log files and fsynced (group commit).
-//! 4. The index writes of the whole batch, with the applied-size marker, are applied atomically.
-//! 5. The in-memory tree is extended, a checkpoint is signed and written, and the status lists
-//!    touched are re-signed.
-//! 6. Only then are the requests answered.
+//! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
+//!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
+//!    in the batch. Refused entries are answered at once and never reach the log.
+//! 3. *Persist*: the accepted entries are appended to the log files and fsynced (group commit).
+//! 4. *Index*: the index writes of the whole batch, with the applied-size marker, are applied
+//!    atomically; the trust list, name index and credential directory take each entry.
+//! 5. *Publish*: the in-memory tree is extended, the status lists touched are re-signed, and a
+//!    checkpoint is signed and written durably.
+//! 6. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
+//!    and a proof of inclusion in it.
 //!
 //! # Recovery (start-up)
 //!
@@ -37,7 +39,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
-use crate::error::ApiError;
+use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
@@ -50,7 +52,7 @@ use scs_issuer::durable::{self, Disk, RealDisk};
 use scs_issuer::now;
 
 /// Most entries committed with one fsync.
-pub const MAX_BATCH: usize = 512;
+pub(crate) const MAX_BATCH: usize = 512;
 // A crash can tear the last append, so recovery re-hashes at least that many records.
 const _: () = assert!(MAX_BATCH as u64 <= crate::log_files::RECHECK);
 /// Status list `ttl` and `Cache-Control: max-age`, in seconds.
@@ -114,10 +116,10 @@ pub struct RegistryKeys {
 /// A signed status list, ready to serve.
 #[derive(Debug)]
 pub struct SignedList {
-    /// The credential JSON (shared, not copied, by every response).
-    pub body: axum::body::Bytes,
-    /// Strong ETag, ready to send.
-    pub etag: axum::http::HeaderValue,
+    /// The credential JSON.
+    pub body: Vec<u8>,
+    /// Its strong ETag, quoted.
+    pub etag: String,
     /// When it is re-signed on its next request (a day after signing), so that its
     /// `validUntil` never lapses. A clock reading rather than a timestamp: the check runs on
     /// every request.
@@ -141,6 +143,8 @@ pub struct Committed {
     pub index: u64,
     /// What it did.
     pub effect: Effect,
+    /// The bytes logged: what a receipt's entry is.
+    pub entry: Vec<u8>,
     /// Proof of inclusion in the tree of `checkpoint`.
     pub inclusion_proof: Vec<Hash>,
     /// The signed checkpoint covering it.
@@ -149,10 +153,25 @@ pub struct Committed {
     pub tree_size: u64,
 }
 
+/// A verified entry waiting for the writer, and where its answer goes.
 struct Job {
     entry: VerifiedEntry,
+    /// The bytes to log.
     bytes: Vec<u8>,
-    reply: oneshot::Sender<Result<Committed, ApiError>>,
+    reply: oneshot::Sender<Result<Committed, WriteError>>,
+}
+
+/// A job the batch accepted: what it does, and its log index.
+struct Sequenced {
+    job: Job,
+    transition: state::Transition,
+    index: u64,
+}
+
+/// The checkpoint a batch is acknowledged with.
+struct Checkpointed {
+    tree_size: u64,
+    note: Arc<String>,
 }
 
 /// The ledger, shared by every handler.
@@ -550,10 +569,11 @@ impl Ledger {
         &self,
         entry: VerifiedEntry,
         document: &Value,
-    ) -> Result<Committed, ApiError> {
-        let bytes = serde_json::to_vec(document).map_err(|_| ApiError::Unavailable)?;
+    ) -> Result<Committed, WriteError> {
+        let bytes = serde_json::to_vec(document)
+            .map_err(|e| Failure::Append(Arc::new(LogFileError::Io(std::io::Error::other(e)))))?;
         if bytes.len() > MAX_ENTRY_BYTES {
-            return Err(ApiError::TooLarge);
+            return Err(Refusal::TooLarge.into());
         }
         let (reply, answer) = oneshot::channel();
         let sender = self
@@ -561,7 +581,7 @@ impl Ledger {
             .lock()
             .ok()
             .and_then(|q| q.clone())
-            .ok_or(ApiError::Unavailable)?;
+            .ok_or(Failure::WriterStopped)?;
         sender
             .send(Job {
                 entry,
@@ -569,11 +589,49 @@ impl Ledger {
                 reply,
             })
             .await
-            .map_err(|_| ApiError::Unavailable)?;
-        answer.await.map_err(|_| ApiError::Unavailable)?
+            .map_err(|_| Failure::WriterStopped)?;
+        answer.await.map_err(|_| Failure::WriterStopped)?
     }
 
+    /// Commits one batch in named steps — [`sequence`](Self::sequence),
+    /// [`persist`](Self::persist), [`index`](Self::index), [`publish`](Self::publish),
+    /// [`reply`](Self::reply) — failing closed: an entry is acknowledged only with a durable
+    /// checkpoint that includes it and a proof of its inclusion; when a step fails, every entry
+    /// of the batch is answered with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
+        let accepted = self.sequence(batch);
+        if accepted.is_empty() {
+            return;
+        }
+        let published = self.persist(&accepted).and_then(|hashes| {
+            self.index(&accepted);
+            self.publish(&accepted, hashes)
+        });
+        match published {
+            Ok(checkpoint) => self.reply(accepted, &checkpoint),
+            Err(failure) => {
+                // Only the disk failing stops the writer; nothing a client sends can (entry
+                // sizes are checked in `submit`, and an oversized entry is refused before
+                // anything is written).
+                let refused_batch = matches!(&failure, Failure::Append(error)
+                    if !matches!(**error, LogFileError::Io(_)));
+                if refused_batch {
+                    tracing::error!("{failure}: the log refused the batch");
+                } else {
+                    tracing::error!("{failure}; refusing writes");
+                    self.stop_writer();
+                }
+                for sequenced in accepted {
+                    let _ = sequenced.job.reply.send(Err(failure.clone().into()));
+                }
+            }
+        }
+    }
+
+    /// Sequence: runs [`state::transition`] on each job in order, against the indexes plus the
+    /// writes staged earlier in the batch, giving each accepted entry the next log index.
+    /// Refused entries are answered at once and never reach the log.
+    fn sequence(&self, batch: Vec<Job>) -> Vec<Sequenced> {
         let mut trust = Some(read_lock(&self.trust).0.clone());
         let mut overlay = Overlay::new(self.store.as_ref());
         let mut next = read_lock(&self.log).size();
@@ -592,7 +650,11 @@ impl Ledger {
                     if let Effect::TrustList(list) = &transition.effect {
                         trust = Some(Arc::new((**list).clone()));
                     }
-                    accepted.push((job, transition, next));
+                    accepted.push(Sequenced {
+                        job,
+                        transition,
+                        index: next,
+                    });
                     next += 1;
                 }
                 Err(error) => {
@@ -600,92 +662,102 @@ impl Ledger {
                 }
             }
         }
-        if accepted.is_empty() {
-            return;
-        }
-        let entries: Vec<Vec<u8>> = accepted
-            .iter()
-            .map(|(job, _, _)| job.bytes.clone())
-            .collect();
-        let hashes = match write_lock(&self.log).append(&entries) {
-            Ok(hashes) => hashes,
-            Err(error) => {
-                // Only the disk failing stops the writer; nothing a client sends can (entry
-                // sizes are checked in `submit`, and an oversized entry is refused before
-                // anything is written).
-                if matches!(error, LogFileError::Io(_)) {
-                    tracing::error!("log append failed, refusing writes: {error}");
-                    self.stop_writer();
-                } else {
-                    tracing::error!("log append refused a batch: {error}");
-                }
-                for (job, _, _) in accepted {
-                    let _ = job.reply.send(Err(ApiError::Unavailable));
-                }
-                return;
-            }
-        };
-        // The whole batch's index writes, in log order (a later write to the same key wins),
-        // with the applied-size marker, as one atomic batch: after a crash the indexes hold all
-        // of it or none, and a restart replays what they lack.
+        accepted
+    }
+
+    /// Persist: appends the batch to the log files, each fsynced once (group commit), and
+    /// gives the entries' leaf hashes. Only the disk failing fails it; nothing a client sends
+    /// can (entry sizes are checked in `submit`).
+    fn persist(&self, accepted: &[Sequenced]) -> Result<Vec<Hash>, Failure> {
+        let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
+        write_lock(&self.log)
+            .append(&entries)
+            .map_err(|error| Failure::Append(Arc::new(error)))
+    }
+
+    /// Index: the whole batch's index writes, in log order (a later write to the same key wins),
+    /// with the applied-size marker, as one atomic batch — after a crash the indexes hold all
+    /// of it or none, and a restart replays what they lack; then the trust list in force, the
+    /// name index and the credential directory take each entry, before the answer (a look-up
+    /// after a revocation's acknowledgement finds it).
+    fn index(&self, accepted: &[Sequenced]) {
         let mut writes = Vec::new();
-        for (_, transition, _) in &mut accepted {
-            writes.append(&mut transition.writes);
+        for sequenced in accepted {
+            writes.extend(sequenced.transition.writes.iter().cloned());
         }
-        writes.push((keys::APPLIED.to_vec(), Some(next.to_be_bytes().to_vec())));
+        let applied = accepted.last().map_or(0, |s| s.index + 1);
+        writes.push((keys::APPLIED.to_vec(), Some(applied.to_be_bytes().to_vec())));
         if let Err(error) = self.store.apply(writes) {
             // The log holds the entries; a restart replays them into the indexes.
             tracing::error!("index update failed after the log append; restart to replay: {error}");
             self.stop_writer();
         }
-        let mut touched = Vec::new();
-        for (job, transition, index) in &accepted {
-            match &transition.effect {
-                Effect::TrustList(list) => self.set_trust_list(Arc::new((**list).clone()), *index),
-                Effect::StatusChanged { list, .. } => touched.push(*list),
-                Effect::Registered(_) | Effect::Allocated(_) => {}
+        for sequenced in accepted {
+            if let Effect::TrustList(list) = &sequenced.transition.effect {
+                self.set_trust_list(Arc::new((**list).clone()), sequenced.index);
             }
-            // Before the answer: a look-up after a revocation's acknowledgement finds it.
-            self.index_logged(*index, &job.bytes);
+            self.index_logged(sequenced.index, &sequenced.job.bytes);
         }
+    }
+
+    /// Publish: extends the tree by the batch's leaves, re-signs the status lists it touched,
+    /// and signs and durably writes a checkpoint covering it.
+    fn publish(&self, accepted: &[Sequenced], hashes: Vec<Hash>) -> Result<Checkpointed, Failure> {
         {
             let mut tree = write_lock(&self.tree);
             for hash in hashes {
                 tree.append(hash);
             }
         }
+        let mut touched: Vec<_> = accepted
+            .iter()
+            .filter_map(|s| match &s.transition.effect {
+                Effect::StatusChanged { list, .. } => Some(*list),
+                _ => None,
+            })
+            .collect();
         touched.sort();
         touched.dedup();
         for (purpose, list) in touched {
             self.resign_list(purpose, list);
         }
-        if let Err(error) = self.sign_checkpoint() {
-            // The entries are durable, but no checkpoint that includes them is: acknowledging
-            // them with an older one would hand out receipts that do not verify. The disk is
-            // failing, so writes stop; a restart signs a checkpoint over the log, and a client
-            // that sends its write again is answered as the same registration.
-            tracing::error!("cannot write the checkpoint, refusing writes: {error}");
-            self.stop_writer();
-            for (job, _, _) in accepted {
-                let _ = job.reply.send(Err(ApiError::Unavailable));
-            }
-            return;
-        }
-        let (tree_size, checkpoint) = self.checkpoint();
+        // The entries are durable, but without a checkpoint that includes them, acknowledging
+        // them with an older one would hand out receipts that do not verify. A restart signs a
+        // checkpoint over the log, and a client that sends its write again is answered as the
+        // same registration.
+        self.sign_checkpoint()
+            .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
+        let (tree_size, note) = self.checkpoint();
+        Ok(Checkpointed { tree_size, note })
+    }
+
+    /// Reply: answers each entry with its logged bytes, the checkpoint and a proof of its
+    /// inclusion in that checkpoint's tree (an entry without a proof is not acknowledged).
+    fn reply(&self, accepted: Vec<Sequenced>, checkpoint: &Checkpointed) {
         let tree = read_lock(&self.tree);
-        for (job, transition, index) in accepted {
-            let inclusion_proof = tree.inclusion_proof(index, tree_size).unwrap_or_else(|| {
-                // Durable all the same; the receipt's proof will not verify, and says so.
-                tracing::error!(index, tree_size, "no inclusion proof for a committed entry");
-                Vec::new()
-            });
-            let _ = job.reply.send(Ok(Committed {
-                index,
-                effect: transition.effect,
-                inclusion_proof,
-                checkpoint: checkpoint.clone(),
-                tree_size,
-            }));
+        let tree_size = checkpoint.tree_size;
+        for Sequenced {
+            job,
+            transition,
+            index,
+        } in accepted
+        {
+            let answer = match tree.inclusion_proof(index, tree_size) {
+                Some(inclusion_proof) => Ok(Committed {
+                    index,
+                    effect: transition.effect,
+                    entry: job.bytes,
+                    inclusion_proof,
+                    checkpoint: checkpoint.note.clone(),
+                    tree_size,
+                }),
+                None => {
+                    let failure = Failure::NoProof { index, tree_size };
+                    tracing::error!("{failure}");
+                    Err(failure.into())
+                }
+            };
+            let _ = job.reply.send(answer);
         }
     }
 
@@ -799,15 +871,12 @@ impl Ledger {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
-        let Ok(etag) = axum::http::HeaderValue::from_str(&etag) else {
-            return;
-        };
         let resign_after = std::time::UNIX_EPOCH
             + std::time::Duration::from_secs(signed_at.unix().max(0).unsigned_abs() + 86_400);
         write_lock(&self.lists).insert(
             (purpose, list),
             Arc::new(SignedList {
-                body: body.into(),
+                body,
                 etag,
                 resign_after,
             }),
@@ -896,20 +965,33 @@ impl Ledger {
         self.keys.log.public()
     }
 
-    /// A credential's record, without reading the credential from the log.
+    /// A credential's record, without reading the credential from the log; `None` as well
+    /// when the store cannot answer (the pages' reader; [`Self::credential_view`] tells the two
+    /// apart).
     pub fn credential_record(&self, id: &CredentialId) -> Option<state::CredentialRecord> {
-        let bytes = self.store.get(&keys::credential(id)).ok()??;
-        serde_json::from_slice(&bytes).ok()
+        self.record(id).ok().flatten()
+    }
+
+    /// A credential's record: `Ok(None)` when it is not registered, an error when the store
+    /// cannot say.
+    fn record(&self, id: &CredentialId) -> Result<Option<state::CredentialRecord>, Failure> {
+        let key = keys::credential(id);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| Failure::unreadable_record(&key, source))
     }
 
     /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when
     /// the credential's status never changed, else from its record in the index store.
-    pub fn credential_view(&self, id: &CredentialId) -> Option<CredentialView> {
+    pub fn credential_view(&self, id: &CredentialId) -> Result<Option<CredentialView>, Failure> {
         {
             let directory = read_lock(&self.directory);
             if let Standing::Unchanged(facts) = directory.standing(id) {
                 if let Some(signer) = directory.signer(&facts) {
-                    return Some(CredentialView::unchanged(&facts, signer));
+                    return Ok(Some(CredentialView::unchanged(&facts, signer)));
                 }
             }
         }
@@ -918,10 +1000,17 @@ impl Ledger {
 
     /// The view of a credential built from its record in the index store (what the directory
     /// stands in for).
-    pub fn credential_view_in_store(&self, id: &CredentialId) -> Option<CredentialView> {
-        let record = self.credential_record(id)?;
-        let entry_offset = read_lock(&self.log).entry_offset(record.log_index).ok()?;
-        Some(CredentialView::of_record(record, entry_offset))
+    pub fn credential_view_in_store(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<CredentialView>, Failure> {
+        let Some(record) = self.record(id)? else {
+            return Ok(None);
+        };
+        let entry_offset = read_lock(&self.log)
+            .entry_offset(record.log_index)
+            .map_err(|error| Failure::Read(Arc::new(error)))?;
+        Ok(Some(CredentialView::of_record(record, entry_offset)))
     }
 
     /// Fills `buffer` with the JSON text of the credential `view` describes, from its
@@ -1111,7 +1200,7 @@ mod tests {
             .unwrap();
         let answer = runtime.block_on(ledger.submit(entry, &document));
         assert!(
-            matches!(answer, Err(ApiError::Unavailable)),
+            matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
             "{:?}",
             answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
         );

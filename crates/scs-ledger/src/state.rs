@@ -13,7 +13,8 @@ use scs_core::credential::{AttainmentCredential, StatusEntry, StatusPurpose};
 use scs_core::ids::CredentialId;
 use scs_core::keys::DidKey;
 use scs_core::lifecycle::{
-    open_request, CredentialState, OpenedRequest, Reason, RequestBody, FRESHNESS_SECONDS,
+    change_status, open_request, Authority, ChangeRefused, CredentialState, OpenedRequest, Reason,
+    RequestBody, StatusChange, FRESHNESS_SECONDS,
 };
 use scs_core::proof::{self, ProofInfo, ProofPurpose};
 use scs_core::status_list::{Bitstring, MIN_BITS};
@@ -25,13 +26,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::directory::{LoggedRegistration, RegistrationFacts};
-use crate::error::ApiError;
+use crate::error::{Failure, Refusal, WriteError};
 use crate::store::{IndexStore, StoreError, Write};
 
 /// A list is "full" for new allocations at three quarters, so random probing stays quick.
-pub const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
+pub(crate) const LIST_FILL_LIMIT: u32 = (MIN_BITS as u32) / 4 * 3;
 /// Most status changes kept per credential.
-pub const MAX_HISTORY: usize = 256;
+pub(crate) const MAX_HISTORY: usize = 256;
 
 /// The layout of the index keys and values this code writes. Indexes of another layout are
 /// cleared and rebuilt from the log at start-up (2: credential records without the credential;
@@ -151,51 +152,36 @@ pub struct CredentialRecord {
     pub history: Vec<HistoryEvent>,
 }
 
-/// Who signed a write, as the trust list in force judges it when the write arrives.
+/// The signer's authority for a write whose `proof.created` is `created`, under `trust`, the
+/// edition in force (the newest logged before the write); see [`Authority`] and "Write rules"
+/// in docs/ARCHITECTURE.md. A key that is neither the operator nor an issuer active then — not
+/// listed, not yet or no longer designated, suspended, withdrawn, or declared compromised —
+/// writes nothing.
 ///
-/// The operator revokes and suspends any credential and lifts its own suspensions; an issuer
-/// active at that time reserves status entries, registers its own credentials and revokes,
-/// suspends and reinstates them, except that it cannot lift a suspension the operator imposed.
-/// A key that is neither — not listed, not yet or no longer designated, suspended, withdrawn,
-/// or declared compromised — writes nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Authority {
-    /// The operator key the registry pins.
-    Operator,
-    /// A designated issuer, active when the write arrived.
-    Issuer,
-}
-
-impl Authority {
-    /// The signer's authority for a write whose `proof.created` is `created`, under `trust`,
-    /// the edition in force (the newest logged before the write).
-    ///
-    /// The registry's clock read within [`FRESHNESS_SECONDS`] of `created` when the write
-    /// arrived (the handlers refuse other writes), so the designation is judged over that whole
-    /// span: a withdrawal, suspension or end of designation anywhere in it refuses the write,
-    /// whatever time in the span the signer chose. The judgement uses only the log (the edition
-    /// and the signed request), so replaying the log reaches it again.
-    fn of(
-        signer: &DidKey,
-        created: Timestamp,
-        trust: &TrustList,
-        identity: &RegistryIdentity,
-    ) -> Result<Self, ApiError> {
-        if signer == &identity.operator {
-            return Ok(Self::Operator);
-        }
-        let span = |seconds| Timestamp::from_unix(created.unix() + seconds);
-        let (Some(from), Some(until)) = (span(-FRESHNESS_SECONDS), span(FRESHNESS_SECONDS)) else {
-            return Err(ApiError::Stale(format!(
-                "proof.created {created} is out of range"
-            )));
-        };
-        trust
-            .active_throughout(signer, from, until)
-            .map(|_| Self::Issuer)
-            .map_err(|why| ApiError::Forbidden(barred(&why)))
+/// The registry's clock read within [`FRESHNESS_SECONDS`] of `created` when the write arrived
+/// (the handlers refuse other writes), so the designation is judged over that whole span: a
+/// withdrawal, suspension or end of designation anywhere in it refuses the write, whatever time
+/// in the span the signer chose. The judgement uses only the log (the edition and the signed
+/// request), so replaying the log reaches it again.
+fn authority_of(
+    signer: &DidKey,
+    created: Timestamp,
+    trust: &TrustList,
+    identity: &RegistryIdentity,
+) -> Result<Authority, Refusal> {
+    if signer == &identity.operator {
+        return Ok(Authority::Operator);
     }
+    let span = |seconds| Timestamp::from_unix(created.unix() + seconds);
+    let (Some(from), Some(until)) = (span(-FRESHNESS_SECONDS), span(FRESHNESS_SECONDS)) else {
+        return Err(Refusal::Stale(format!(
+            "proof.created {created} is out of range"
+        )));
+    };
+    trust
+        .active_throughout(signer, from, until)
+        .map(|_| Authority::Issuer)
+        .map_err(|why| Refusal::NotAuthorised(barred(&why)))
 }
 
 /// Why a key may not write now, in Japanese and English.
@@ -318,7 +304,7 @@ impl ByteSpan {
 
 /// The subject's names in a registration, when it has a 法人番号.
 #[derive(Debug, PartialEq, Eq)]
-pub struct RegisteredNames<'a> {
+pub(crate) struct RegisteredNames<'a> {
     /// 法人番号, as written in the credential.
     pub corporate_number: Cow<'a, str>,
     /// Legal name.
@@ -332,7 +318,7 @@ pub struct RegisteredNames<'a> {
 /// credential directory are filled by one definition whichever path an entry takes. Every
 /// entry in the log was accepted, so the fields read here were checked when it was.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LoggedEntry<'a> {
+pub(crate) enum LoggedEntry<'a> {
     /// A registration request.
     Registration {
         /// The credential's id.
@@ -354,7 +340,7 @@ pub enum LoggedEntry<'a> {
 impl<'a> LoggedEntry<'a> {
     /// Reads the entry at `log_index`; `None` if it is not JSON of a known shape (which no
     /// accepted entry is).
-    pub fn read(log_index: u64, entry: &'a [u8]) -> Option<Self> {
+    pub(crate) fn read(log_index: u64, entry: &'a [u8]) -> Option<Self> {
         #[derive(Deserialize)]
         struct Sketch<'a> {
             #[serde(borrow, default)]
@@ -567,7 +553,7 @@ pub struct Allocation {
 
 /// The list currently taking allocations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenList {
+pub(crate) struct OpenList {
     /// List number.
     pub list: u32,
     /// Entries allocated in it.
@@ -589,29 +575,29 @@ pub enum VerifiedEntry {
 }
 
 /// Checks an entry's signatures and shape.
-pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry, ApiError> {
+pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry, Refusal> {
     let is_trust_list = document["type"]
         .as_array()
         .is_some_and(|t| t.iter().any(|t| t == TRUST_LIST_TYPE));
     if is_trust_list {
         let list = TrustList::from_signed(document, operator)
-            .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+            .map_err(|e| Refusal::BadSignature(e.to_string()))?;
         return Ok(VerifiedEntry::TrustList(Box::new(list)));
     }
-    let request = open_request(document).map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let request = open_request(document).map_err(|e| Refusal::BadSignature(e.to_string()))?;
     let credential = match &request.body {
         RequestBody::Register { credential } => {
             scs_core::vcdm::check_data_model(credential)
-                .map_err(|e| ApiError::InvalidCredential(e.to_string()))?;
+                .map_err(|e| Refusal::InvalidCredential(e.to_string()))?;
             let (unsecured, info) =
                 proof::verify(credential.clone(), ProofPurpose::AssertionMethod).map_err(|e| {
-                    ApiError::InvalidCredential(format!("credential signature: {e}"))
+                    Refusal::InvalidCredential(format!("credential signature: {e}"))
                 })?;
             let typed = AttainmentCredential::from_json(&unsecured).map_err(|e| match e {
                 scs_core::credential::ProfileError::Shape(s) if s.contains("法人番号") => {
-                    ApiError::InvalidCorporateNumber(s)
+                    Refusal::InvalidCorporateNumber(s)
                 }
-                other => ApiError::InvalidCredential(other.to_string()),
+                other => Refusal::InvalidCredential(other.to_string()),
             })?;
             Some(Box::new((typed, info)))
         }
@@ -624,7 +610,7 @@ pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry,
 }
 
 /// Reads state, seeing the writes staged earlier in the same batch.
-pub struct Overlay<'a> {
+pub(crate) struct Overlay<'a> {
     store: &'a dyn IndexStore,
     staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
@@ -637,7 +623,7 @@ impl std::fmt::Debug for Overlay<'_> {
 
 impl<'a> Overlay<'a> {
     /// Nothing staged.
-    pub fn new(store: &'a dyn IndexStore) -> Self {
+    pub(crate) fn new(store: &'a dyn IndexStore) -> Self {
         Self {
             store,
             staged: BTreeMap::new(),
@@ -645,7 +631,7 @@ impl<'a> Overlay<'a> {
     }
 
     /// The value at `key`.
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         match self.staged.get(key) {
             Some(value) => Ok(value.clone()),
             None => self.store.get(key),
@@ -653,17 +639,18 @@ impl<'a> Overlay<'a> {
     }
 
     /// Stages writes.
-    pub fn stage(&mut self, writes: &[Write]) {
+    pub(crate) fn stage(&mut self, writes: &[Write]) {
         for (key, value) in writes {
             self.staged.insert(key.clone(), value.clone());
         }
     }
 
-    fn get_json<T: for<'de> Deserialize<'de>>(&self, key: &[u8]) -> Result<Option<T>, ApiError> {
-        match self.get(key).map_err(|_| ApiError::Unavailable)? {
+    /// The record at `key`, decoded.
+    fn get_json<T: for<'de> Deserialize<'de>>(&self, key: &[u8]) -> Result<Option<T>, Failure> {
+        match self.get(key)? {
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|_| ApiError::Unavailable),
+                .map_err(|source| Failure::unreadable_record(key, source)),
             None => Ok(None),
         }
     }
@@ -691,7 +678,7 @@ pub enum Effect {
 
 /// An accepted entry: the writes it causes and what it did.
 #[derive(Debug)]
-pub struct Transition {
+pub(crate) struct Transition {
     /// Index writes (not yet including the applied marker).
     pub writes: Vec<Write>,
     /// What it did.
@@ -711,285 +698,339 @@ fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-/// Checks `entry` against the state and the trust list in force, and computes its writes.
-pub fn transition(
+/// Checks `entry` against the state and the trust list in force, and computes its writes: by
+/// kind, a trust-list edition ([`edition`]), or a request — after the checks every request
+/// passes (nonce, signer's authority) — a status allocation ([`allocation`]), a registration
+/// ([`registration`]) or a status change ([`status_change`]).
+pub(crate) fn transition(
     view: &Overlay<'_>,
     index: u64,
     entry: &VerifiedEntry,
     entry_bytes: &[u8],
     trust: Option<&TrustList>,
     identity: &RegistryIdentity,
-) -> Result<Transition, ApiError> {
+) -> Result<Transition, WriteError> {
     let (request, credential) = match entry {
-        VerifiedEntry::TrustList(list) => {
-            if let Some(current) = trust {
-                if list.sequence <= current.sequence {
-                    return Err(ApiError::Conflict(format!(
-                        "trust list sequence {} is not newer than {}",
-                        list.sequence, current.sequence
-                    )));
-                }
-                if list.registry.status_key != current.registry.status_key
-                    || list.registry.log_key != current.registry.log_key
-                {
-                    return Err(ApiError::Conflict(
-                        "a new edition may not change the registry's keys while it runs".into(),
-                    ));
-                }
-                // An issuer leaves the list only as withdrawn: dropped, its credentials would
-                // lose the record of when its word ended, and every view would still count them.
-                if let Some(dropped) = current
-                    .issuers
-                    .iter()
-                    .find(|old| !list.issuers.iter().any(|new| new.id == old.id))
-                {
-                    return Err(ApiError::Conflict(format!(
-                        "指定機関を一覧から削除することはできません。指定取消（withdrawn）として残してください / a new edition may not drop issuer {}: keep it, marked withdrawn",
-                        dropped.id
-                    )));
-                }
-            }
-            return Ok(Transition {
-                writes: vec![(
-                    keys::TRUST_LIST.to_vec(),
-                    Some(index.to_be_bytes().to_vec()),
-                )],
-                effect: Effect::TrustList(list.clone()),
-            });
-        }
+        VerifiedEntry::TrustList(list) => return Ok(edition(index, list, trust)?),
         VerifiedEntry::Request {
             request,
             credential,
         } => (request, credential),
     };
-    let trust = trust.ok_or(ApiError::Unavailable)?;
+    let trust = trust.ok_or(Failure::NoTrustList)?;
     let signer = &request.info.signer;
     let nonce_key = keys::nonce(signer, &request.nonce);
-    if view
-        .get(&nonce_key)
-        .map_err(|_| ApiError::Unavailable)?
-        .is_some()
-    {
-        return Err(ApiError::Replayed);
+    if view.get(&nonce_key)?.is_some() {
+        return Err(Refusal::Replayed.into());
     }
-    let authority = Authority::of(signer, request.created, trust, identity)?;
-    let mut writes: Vec<Write> = vec![(nonce_key, Some(index.to_be_bytes().to_vec()))];
-    let effect = match &request.body {
-        RequestBody::AllocateStatus => {
-            if authority != Authority::Issuer {
-                return Err(ApiError::Forbidden(
-                    "失効リストの番号を予約できるのは指定機関だけです / only designated issuers reserve status entries".into(),
-                ));
-            }
-            let mut entries = Vec::new();
-            for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-                let (entry, mut more) = allocate(view, purpose, entry_bytes, signer, identity)?;
-                writes.append(&mut more);
-                entries.push(entry);
-            }
-            Effect::Allocated(entries)
-        }
+    let authority = authority_of(signer, request.created, trust, identity)?;
+    let judging = Judging {
+        view,
+        index,
+        request,
+        signer,
+        authority,
+    };
+    let (mut writes, effect) = match &request.body {
+        RequestBody::AllocateStatus => allocation(&judging, entry_bytes, identity)?,
         RequestBody::Register { .. } => {
             let Some(pair) = credential else {
-                return Err(ApiError::InvalidCredential("no credential".into()));
+                return Err(Refusal::InvalidCredential("no credential".into()).into());
             };
-            let (typed, info) = (&pair.0, &pair.1);
-            if authority != Authority::Issuer {
-                return Err(ApiError::Forbidden(
-                    "証明書を登録できるのは指定機関だけです / only designated issuers register credentials".into(),
-                ));
-            }
-            if &info.signer != signer {
-                return Err(ApiError::Forbidden(
-                    "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
-                ));
-            }
-            check_signed_before_registration(info, request.created)?;
-            check_issuance(typed, info, trust, request.created)?;
-            let key = keys::credential(&typed.id);
-            if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "{} is already registered",
-                    typed.id
-                )));
-            }
-            let mut purposes: Vec<StatusPurpose> =
-                typed.credential_status.iter().map(|e| e.purpose).collect();
-            purposes.sort();
-            if purposes != [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-                return Err(ApiError::InvalidCredential(
-                    "a registered credential carries one revocation and one suspension entry, reserved with POST /v1/status-allocations".into(),
-                ));
-            }
-            let mut status = Vec::with_capacity(2);
-            for entry in &typed.credential_status {
-                let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
-                    .filter(|(p, _)| *p == entry.purpose)
-                    .ok_or_else(|| {
-                        ApiError::InvalidCredential(format!(
-                            "status list URL {} is not this registry's",
-                            entry.list_url
-                        ))
-                    })?;
-                let akey = keys::allocation(purpose, list, entry.index);
-                let allocation: Allocation = view.get_json(&akey)?.ok_or_else(|| {
-                    ApiError::InvalidCredential(format!(
-                        "status entry {}#{} was never reserved",
-                        entry.list_url, entry.index
-                    ))
-                })?;
-                if allocation.issuer != signer.to_string() {
-                    return Err(ApiError::InvalidCredential(format!(
-                        "status entry {}#{} was reserved by another issuer",
-                        entry.list_url, entry.index
-                    )));
-                }
-                if allocation.used_by.is_some() {
-                    return Err(ApiError::InvalidCredential(format!(
-                        "status entry {}#{} is already used",
-                        entry.list_url, entry.index
-                    )));
-                }
-                let used = Allocation {
-                    issuer: allocation.issuer,
-                    used_by: Some(typed.id.to_string()),
-                };
-                writes.push((akey, Some(json_bytes(&used))));
-                status.push(StatusSlot {
-                    purpose,
-                    list,
-                    index: entry.index,
-                });
-            }
-            let credential_span =
-                ByteSpan::of_registered_credential(entry_bytes).ok_or_else(|| {
-                    ApiError::InvalidCredential("no credential in the request".into())
-                })?;
-            let record = CredentialRecord {
-                log_index: index,
-                credential_span,
-                issuer: typed.issuer.id.clone(),
-                valid_from: typed.valid_from,
-                valid_until: typed.valid_until,
-                status,
-                lifecycle: CredentialState::Active,
-                reason: None,
-                suspended_by: None,
-                history: vec![HistoryEvent {
-                    event: "registered".into(),
-                    reason: None,
-                    at: request.created,
-                    by: signer.to_string(),
-                    log_index: index,
-                }],
-            };
-            writes.push((key, Some(json_bytes(&record))));
-            if let Some(number) = typed.credential_subject.corporate_number {
-                writes.push((
-                    keys::organization(number.as_str(), &typed.id),
-                    Some(Vec::new()),
-                ));
-            }
-            Effect::Registered(typed.id)
+            registration(&judging, &pair.0, &pair.1, entry_bytes, trust, identity)?
         }
-        RequestBody::Revoke { target, reason }
-        | RequestBody::Suspend { target, reason }
-        | RequestBody::Reinstate { target, reason } => {
-            let key = keys::credential(target);
-            let mut record: CredentialRecord = view
-                .get_json(&key)?
-                .ok_or_else(|| ApiError::NotFound(format!("{target} is not registered")))?;
-            if authority != Authority::Operator && record.issuer != signer.to_string() {
-                return Err(ApiError::Forbidden(
-                    "状態を変更できるのは証明書の発行者か制度運営主体だけです / only the credential's issuer or the operator may change its status".into(),
-                ));
-            }
-            let (purpose, set, event, state) = match (&request.body, record.lifecycle) {
-                (_, CredentialState::Revoked | CredentialState::Superseded) => {
-                    return Err(ApiError::Conflict(
-                        "the credential is revoked; revocation is final".into(),
-                    ))
-                }
-                (RequestBody::Revoke { .. }, _) => {
-                    let state = if *reason == Reason::Superseded {
-                        CredentialState::Superseded
-                    } else {
-                        CredentialState::Revoked
-                    };
-                    (StatusPurpose::Revocation, true, "revoked", state)
-                }
-                (RequestBody::Suspend { .. }, CredentialState::Suspended) => {
-                    return Err(ApiError::Conflict(
-                        "the credential is already suspended".into(),
-                    ))
-                }
-                (RequestBody::Suspend { .. }, _) => (
-                    StatusPurpose::Suspension,
-                    true,
-                    "suspended",
-                    CredentialState::Suspended,
-                ),
-                // The operator, the scheme's authority, lifts any suspension (an issuer
-                // withdrawn since cannot lift its own); an issuer lifts only its own.
-                (RequestBody::Reinstate { .. }, CredentialState::Suspended)
-                    if authority == Authority::Issuer
-                        && record.suspended_by != Some(Authority::Issuer) =>
-                {
-                    return Err(ApiError::Forbidden(LIFTING_REFUSED.into()))
-                }
-                (RequestBody::Reinstate { .. }, CredentialState::Suspended) => (
-                    StatusPurpose::Suspension,
-                    false,
-                    "reinstated",
-                    CredentialState::Active,
-                ),
-                (_, _) => return Err(ApiError::Conflict("the credential is not suspended".into())),
-            };
-            if record.history.len() >= MAX_HISTORY {
-                return Err(ApiError::Conflict(
-                    "too many status changes for one credential".into(),
-                ));
-            }
-            let slot = record
-                .status
-                .iter()
-                .find(|slot| slot.purpose == purpose)
-                .copied()
-                .ok_or(ApiError::Unavailable)?;
-            let list = slot.list;
-            let bits_key = keys::bits(purpose, list);
-            let mut bits = view
-                .get(&bits_key)
-                .map_err(|_| ApiError::Unavailable)?
-                .and_then(Bitstring::from_bytes)
-                .unwrap_or_else(|| Bitstring::new(0));
-            if !bits.set(slot.index as usize, set) {
-                return Err(ApiError::Unavailable);
-            }
-            writes.push((bits_key, Some(bits.as_bytes().to_vec())));
-            match state {
-                CredentialState::Suspended => record.suspended_by = Some(authority),
-                CredentialState::Active => record.suspended_by = None,
-                _ => {}
-            }
-            record.lifecycle = state;
-            record.reason = Some(*reason);
-            record.history.push(HistoryEvent {
-                event: event.into(),
-                reason: Some(*reason),
-                at: request.created,
-                by: signer.to_string(),
-                log_index: index,
-            });
-            writes.push((key, Some(json_bytes(&record))));
-            Effect::StatusChanged {
-                id: *target,
-                state,
-                list: (purpose, list),
-            }
+        RequestBody::Revoke { target, reason } => {
+            status_change(&judging, target, StatusChange::Revoke(*reason), *reason)?
+        }
+        RequestBody::Suspend { target, reason } => {
+            status_change(&judging, target, StatusChange::Suspend, *reason)?
+        }
+        RequestBody::Reinstate { target, reason } => {
+            status_change(&judging, target, StatusChange::Reinstate, *reason)?
         }
     };
+    writes.insert(0, (nonce_key, Some(index.to_be_bytes().to_vec())));
     Ok(Transition { writes, effect })
+}
+
+/// A request being judged: what every kind of request needs besides its own body.
+struct Judging<'v, 'a> {
+    /// The indexes, with the batch's earlier writes.
+    view: &'v Overlay<'a>,
+    /// Where the request will be in the log.
+    index: u64,
+    /// The request.
+    request: &'v OpenedRequest,
+    /// Who signed it.
+    signer: &'v DidKey,
+    /// What the signer may do.
+    authority: Authority,
+}
+
+impl Judging<'_, '_> {
+    /// The history event this request adds to a credential.
+    fn event(&self, event: &str, reason: Option<Reason>) -> HistoryEvent {
+        HistoryEvent {
+            event: event.into(),
+            reason,
+            at: self.request.created,
+            by: self.signer.to_string(),
+            log_index: self.index,
+        }
+    }
+}
+
+/// A trust-list edition at log index `index`: it must be newer than the one in force, keep the
+/// registry's keys, and drop no issuer.
+fn edition(
+    index: u64,
+    list: &TrustList,
+    current: Option<&TrustList>,
+) -> Result<Transition, Refusal> {
+    if let Some(current) = current {
+        if list.sequence <= current.sequence {
+            return Err(Refusal::Conflict(format!(
+                "trust list sequence {} is not newer than {}",
+                list.sequence, current.sequence
+            )));
+        }
+        if list.registry.status_key != current.registry.status_key
+            || list.registry.log_key != current.registry.log_key
+        {
+            return Err(Refusal::Conflict(
+                "a new edition may not change the registry's keys while it runs".into(),
+            ));
+        }
+        // An issuer leaves the list only as withdrawn: dropped, its credentials would lose the
+        // record of when its word ended, and every view would still count them.
+        if let Some(dropped) = current
+            .issuers
+            .iter()
+            .find(|old| !list.issuers.iter().any(|new| new.id == old.id))
+        {
+            return Err(Refusal::Conflict(format!(
+                "指定機関を一覧から削除することはできません。指定取消（withdrawn）として残してください / a new edition may not drop issuer {}: keep it, marked withdrawn",
+                dropped.id
+            )));
+        }
+    }
+    Ok(Transition {
+        writes: vec![(
+            keys::TRUST_LIST.to_vec(),
+            Some(index.to_be_bytes().to_vec()),
+        )],
+        effect: Effect::TrustList(Box::new(list.clone())),
+    })
+}
+
+/// A status allocation: one revocation and one suspension entry, for an issuer.
+fn allocation(
+    judging: &Judging<'_, '_>,
+    entry_bytes: &[u8],
+    identity: &RegistryIdentity,
+) -> Result<(Vec<Write>, Effect), WriteError> {
+    if judging.authority != Authority::Issuer {
+        return Err(Refusal::NotAuthorised(
+            "失効リストの番号を予約できるのは指定機関だけです / only designated issuers reserve status entries".into(),
+        ).into());
+    }
+    let mut writes = Vec::new();
+    let mut entries = Vec::new();
+    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        let (entry, mut more) =
+            allocate(judging.view, purpose, entry_bytes, judging.signer, identity)?;
+        writes.append(&mut more);
+        entries.push(entry);
+    }
+    Ok((writes, Effect::Allocated(entries)))
+}
+
+/// A registration: an issuer's own credential, signed no later than the registration, valid by
+/// the verifier's checks, with a new id and the status entries reserved for it.
+fn registration(
+    judging: &Judging<'_, '_>,
+    typed: &AttainmentCredential,
+    info: &ProofInfo,
+    entry_bytes: &[u8],
+    trust: &TrustList,
+    identity: &RegistryIdentity,
+) -> Result<(Vec<Write>, Effect), WriteError> {
+    let (view, signer) = (judging.view, judging.signer);
+    if judging.authority != Authority::Issuer {
+        return Err(Refusal::NotAuthorised(
+            "証明書を登録できるのは指定機関だけです / only designated issuers register credentials"
+                .into(),
+        )
+        .into());
+    }
+    if &info.signer != signer {
+        return Err(Refusal::NotAuthorised(
+            "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
+        ).into());
+    }
+    check_signed_before_registration(info, judging.request.created)?;
+    check_issuance(typed, info, trust, judging.request.created)?;
+    let key = keys::credential(&typed.id);
+    if view.get(&key)?.is_some() {
+        return Err(Refusal::Conflict(format!("{} is already registered", typed.id)).into());
+    }
+    let mut purposes: Vec<StatusPurpose> =
+        typed.credential_status.iter().map(|e| e.purpose).collect();
+    purposes.sort();
+    if purposes != [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        return Err(Refusal::InvalidCredential(
+            "a registered credential carries one revocation and one suspension entry, reserved with POST /v1/status-allocations".into(),
+        ).into());
+    }
+    let mut writes = Vec::new();
+    let mut status = Vec::with_capacity(2);
+    for entry in &typed.credential_status {
+        let (slot, used) = use_allocation(view, entry, typed, signer, identity)?;
+        writes.push(used);
+        status.push(slot);
+    }
+    let credential_span = ByteSpan::of_registered_credential(entry_bytes)
+        .ok_or_else(|| Refusal::InvalidCredential("no credential in the request".into()))?;
+    let record = CredentialRecord {
+        log_index: judging.index,
+        credential_span,
+        issuer: typed.issuer.id.clone(),
+        valid_from: typed.valid_from,
+        valid_until: typed.valid_until,
+        status,
+        lifecycle: CredentialState::Active,
+        reason: None,
+        suspended_by: None,
+        history: vec![judging.event("registered", None)],
+    };
+    writes.push((key, Some(json_bytes(&record))));
+    if let Some(number) = &typed.credential_subject.corporate_number {
+        writes.push((
+            keys::organization(number.as_str(), &typed.id),
+            Some(Vec::new()),
+        ));
+    }
+    Ok((writes, Effect::Registered(typed.id)))
+}
+
+/// Marks the status entry `entry` of a credential being registered as used by it: it must be
+/// this registry's, reserved by the same issuer, and unused.
+fn use_allocation(
+    view: &Overlay<'_>,
+    entry: &StatusEntry,
+    typed: &AttainmentCredential,
+    signer: &DidKey,
+    identity: &RegistryIdentity,
+) -> Result<(StatusSlot, Write), WriteError> {
+    let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
+        .filter(|(p, _)| *p == entry.purpose)
+        .ok_or_else(|| {
+            Refusal::InvalidCredential(format!(
+                "status list URL {} is not this registry's",
+                entry.list_url
+            ))
+        })?;
+    let key = keys::allocation(purpose, list, entry.index);
+    let allocation: Allocation = view.get_json(&key)?.ok_or_else(|| {
+        Refusal::InvalidCredential(format!(
+            "status entry {}#{} was never reserved",
+            entry.list_url, entry.index
+        ))
+    })?;
+    if allocation.issuer != signer.to_string() {
+        return Err(Refusal::InvalidCredential(format!(
+            "status entry {}#{} was reserved by another issuer",
+            entry.list_url, entry.index
+        ))
+        .into());
+    }
+    if allocation.used_by.is_some() {
+        return Err(Refusal::InvalidCredential(format!(
+            "status entry {}#{} is already used",
+            entry.list_url, entry.index
+        ))
+        .into());
+    }
+    let used = Allocation {
+        issuer: allocation.issuer,
+        used_by: Some(typed.id.to_string()),
+    };
+    let slot = StatusSlot {
+        purpose,
+        list,
+        index: entry.index,
+    };
+    Ok((slot, (key, Some(json_bytes(&used)))))
+}
+
+/// A revocation, suspension or reinstatement of `target`, by its issuer or the operator, as the
+/// lifecycle rules ([`change_status`]) allow it.
+fn status_change(
+    judging: &Judging<'_, '_>,
+    target: &CredentialId,
+    change: StatusChange,
+    reason: Reason,
+) -> Result<(Vec<Write>, Effect), WriteError> {
+    let view = judging.view;
+    let key = keys::credential(target);
+    let mut record: CredentialRecord = view
+        .get_json(&key)?
+        .ok_or_else(|| Refusal::NotFound(format!("{target} is not registered")))?;
+    if judging.authority != Authority::Operator && record.issuer != judging.signer.to_string() {
+        return Err(Refusal::NotAuthorised(
+            "状態を変更できるのは証明書の発行者か制度運営主体だけです / only the credential's issuer or the operator may change its status".into(),
+        ).into());
+    }
+    let moved = change_status(
+        record.lifecycle,
+        record.suspended_by,
+        change,
+        judging.authority,
+    )
+    .map_err(|refused| match refused {
+        ChangeRefused::OperatorsSuspension => Refusal::NotAuthorised(LIFTING_REFUSED.into()),
+        other => Refusal::Conflict(other.to_string()),
+    })?;
+    if record.history.len() >= MAX_HISTORY {
+        return Err(Refusal::Conflict("too many status changes for one credential".into()).into());
+    }
+    let slot = record
+        .status
+        .iter()
+        .find(|slot| slot.purpose == moved.purpose)
+        .copied()
+        .ok_or(Failure::StatusLists(
+            "a registered credential has no entry for the change",
+        ))?;
+    let bits_key = keys::bits(moved.purpose, slot.list);
+    let mut bits = view
+        .get(&bits_key)?
+        .and_then(Bitstring::from_bytes)
+        .unwrap_or_else(|| Bitstring::new(0));
+    if !bits.set(slot.index as usize, moved.set) {
+        return Err(Failure::StatusLists("a credential's status index is outside its list").into());
+    }
+    let event = match change {
+        StatusChange::Revoke(_) => "revoked",
+        StatusChange::Suspend => "suspended",
+        StatusChange::Reinstate => "reinstated",
+    };
+    record.lifecycle = moved.state;
+    record.suspended_by = moved.suspended_by;
+    record.reason = Some(reason);
+    record.history.push(judging.event(event, Some(reason)));
+    let writes = vec![
+        (bits_key, Some(bits.as_bytes().to_vec())),
+        (key, Some(json_bytes(&record))),
+    ];
+    Ok((
+        writes,
+        Effect::StatusChanged {
+            id: *target,
+            state: moved.state,
+            list: (moved.purpose, slot.list),
+        },
+    ))
 }
 
 /// Why an issuer may not lift a suspension, in Japanese and English.
@@ -1002,14 +1043,14 @@ const LIFTING_REFUSED: &str = "この一時停止は制度運営主体が行っ�
 fn check_signed_before_registration(
     info: &ProofInfo,
     registered: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Refusal> {
     let latest = registered.unix() + FRESHNESS_SECONDS;
     match info.created {
         Some(created) if created.unix() <= latest => Ok(()),
-        Some(created) => Err(ApiError::InvalidCredential(format!(
+        Some(created) => Err(Refusal::InvalidCredential(format!(
             "証明書の署名日時 {created} が登録より後です / the credential's proof.created {created} is after its registration ({registered})"
         ))),
-        None => Err(ApiError::InvalidCredential(
+        None => Err(Refusal::InvalidCredential(
             "証明書の署名に日時（proof.created）がありません / the credential's proof has no created time".into(),
         )),
     }
@@ -1022,7 +1063,7 @@ fn check_issuance(
     info: &ProofInfo,
     trust: &TrustList,
     registered: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Refusal> {
     /// Not yet registered (no status set), and being registered now.
     struct Registering(Option<Timestamp>);
     impl StatusSource for Registering {
@@ -1041,7 +1082,7 @@ fn check_issuance(
         &Question::at(credential.valid_from),
     );
     match report.checks.iter().find(|c| !c.ok) {
-        Some(failed) => Err(ApiError::InvalidCredential(format!(
+        Some(failed) => Err(Refusal::InvalidCredential(format!(
             "{}: {} / {}: {}",
             failed.name.ja(),
             failed.detail_ja,
@@ -1061,7 +1102,7 @@ pub fn parse_list_url(url: &str, base_url: &str) -> Option<(StatusPurpose, u32)>
 }
 
 /// The URL of a status list.
-pub fn list_url(base_url: &str, purpose: StatusPurpose, list: u32) -> String {
+pub(crate) fn list_url(base_url: &str, purpose: StatusPurpose, list: u32) -> String {
     format!("{base_url}/v1/status/{}/{list}", purpose.as_str())
 }
 
@@ -1073,7 +1114,7 @@ fn allocate(
     entry_bytes: &[u8],
     issuer: &DidKey,
     identity: &RegistryIdentity,
-) -> Result<(StatusEntry, Vec<Write>), ApiError> {
+) -> Result<(StatusEntry, Vec<Write>), Failure> {
     let open_key = keys::open_list(purpose);
     let mut open: OpenList = view.get_json(&open_key)?.unwrap_or(OpenList {
         list: 0,
@@ -1094,7 +1135,7 @@ fn allocate(
     let mut index = start;
     loop {
         let key = keys::allocation(purpose, open.list, index);
-        if view.get(&key).map_err(|_| ApiError::Unavailable)?.is_none() {
+        if view.get(&key)?.is_none() {
             open.allocated += 1;
             let allocation = Allocation {
                 issuer: issuer.to_string(),
@@ -1113,7 +1154,9 @@ fn allocate(
         }
         index = (index + 1) % MIN_BITS as u32;
         if index == start {
-            return Err(ApiError::Unavailable);
+            return Err(Failure::StatusLists(
+                "no free status entry in the open list",
+            ));
         }
     }
 }

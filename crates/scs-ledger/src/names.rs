@@ -18,7 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 /// half-width katakana to full-width, the ideographic space to a space), lower case, no
 /// whitespace. So "ＡＢＣ　株式会社", "abc株式会社" and "ABC 株式会社" match, and so do
 /// "ｶﾌﾞｼｷｶﾞｲｼｬ" and "カブシキガイシャ".
-pub fn fold_name(text: &str) -> String {
+pub(crate) fn fold_name(text: &str) -> String {
     text.nfkc()
         .flat_map(char::to_lowercase)
         .filter(|c| !c.is_whitespace())
@@ -45,7 +45,7 @@ struct Entry {
 
 /// Names in the order they were first indexed.
 #[derive(Debug, Default)]
-pub struct NameIndex {
+pub(crate) struct NameIndex {
     folded: String,
     legal: String,
     entries: Vec<Entry>,
@@ -55,18 +55,14 @@ pub struct NameIndex {
 
 impl NameIndex {
     /// Number of entries.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// True when nothing is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// Indexes a company's name (the Japanese legal name, and the English one if any). A name
     /// already indexed for the same company is not added twice.
-    pub fn insert(
+    pub(crate) fn insert(
         &mut self,
         corporate_number: &str,
         legal_name: &str,
@@ -106,14 +102,14 @@ impl NameIndex {
 
     /// Makes room for `companies` entries before a bulk load (see
     /// [`crate::directory::Directory::reserve`]: no table freed while growing).
-    pub fn reserve(&mut self, companies: usize) {
+    pub(crate) fn reserve(&mut self, companies: usize) {
         self.entries.reserve(companies);
         self.seen.reserve(companies);
     }
 
     /// Gives back the spare capacity the arenas grew with (up to half of them), once a bulk
     /// load is done.
-    pub fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.folded.shrink_to_fit();
         self.legal.shrink_to_fit();
         self.entries.shrink_to_fit();
@@ -122,7 +118,7 @@ impl NameIndex {
 
     /// Companies whose folded name contains the folded `query`, in the order first indexed, one
     /// row per company, at most `limit`.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<NameMatch> {
+    pub(crate) fn search(&self, query: &str, limit: usize) -> Vec<NameMatch> {
         let query = fold_name(query);
         let mut found: Vec<NameMatch> = Vec::new();
         if query.is_empty() {

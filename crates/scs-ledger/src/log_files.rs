@@ -44,7 +44,7 @@ pub(crate) const RECORD: usize = 44;
 /// How many of the newest records are re-hashed on open, and how far back a broken record
 /// counts as a torn write: at least the most entries one append writes (the ledger's batch,
 /// checked where it is defined), since a crash can tear any of them.
-pub const RECHECK: u64 = 1024;
+pub(crate) const RECHECK: u64 = 1024;
 /// Largest entry accepted: C2SP entry bundles prefix each entry with a 16-bit length (a
 /// registration carrying a credential is a few KiB).
 pub const MAX_ENTRY_BYTES: usize = scs_core::tlog::MAX_ENTRY_SIZE;
@@ -112,7 +112,7 @@ impl LeafHashes {
 /// Reads whole entries already appended, by index, each checked against its leaf hash
 /// ([`LogFiles::entry_reader`]): its own handles on both files, so no lock around the log.
 #[derive(Debug)]
-pub struct EntryReader {
+pub(crate) struct EntryReader {
     entries: File,
     leaves: File,
 }
@@ -120,7 +120,7 @@ pub struct EntryReader {
 impl EntryReader {
     /// The entry at `index` (one the log holds) and where it starts in `entries.bin`, read by
     /// its leaf record; [`LogFileError::Integrity`] if its bytes do not hash to its leaf.
-    pub fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
+    pub(crate) fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
         let mut record = [0; RECORD];
         self.leaves
             .read_exact_at(&mut record, record_offset(index)?)
@@ -178,7 +178,7 @@ fn check_leaf(index: u64, offset: u64, data: &[u8], hash: &Hash) -> Result<(), L
 
 /// The open log files.
 #[derive(Debug)]
-pub struct LogFiles {
+pub(crate) struct LogFiles {
     entries: File,
     leaves: File,
     /// Where each entry starts in `entries.bin`. Entries lie end to end, so one ends where the
@@ -190,14 +190,18 @@ pub struct LogFiles {
 impl LogFiles {
     /// Opens or creates the log in `dir`, recovering from a crash; returns the files and every
     /// leaf hash in order.
-    pub fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
+    #[cfg(test)]
+    pub(crate) fn open(dir: &Path) -> Result<(Self, Vec<Hash>), LogFileError> {
         Self::open_keeping(dir, 0)
     }
 
     /// [`Self::open`], never cutting any of the first `acknowledged` entries (those a signed
     /// checkpoint covered): a record among them that does not describe its entry is not a torn
     /// write but corruption, and the log refuses to open with nothing cut.
-    pub fn open_keeping(dir: &Path, acknowledged: u64) -> Result<(Self, Vec<Hash>), LogFileError> {
+    pub(crate) fn open_keeping(
+        dir: &Path,
+        acknowledged: u64,
+    ) -> Result<(Self, Vec<Hash>), LogFileError> {
         durable::create_dir_all(dir)?;
         let created = !dir.join("entries.bin").exists() || !dir.join("leaves.bin").exists();
         let open = |name: &str| {
@@ -281,17 +285,17 @@ impl LogFiles {
     }
 
     /// A reader of the leaf hashes on disk, with its own file handle.
-    pub fn leaf_hashes(&self) -> Result<LeafHashes, LogFileError> {
+    pub(crate) fn leaf_hashes(&self) -> Result<LeafHashes, LogFileError> {
         Ok(LeafHashes(self.leaves.try_clone()?))
     }
 
     /// Number of entries.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.offsets.len() as u64
     }
 
     /// Appends entries durably (see the write order above); returns their leaf hashes.
-    pub fn append(&mut self, entries: &[Vec<u8>]) -> Result<Vec<Hash>, LogFileError> {
+    pub(crate) fn append(&mut self, entries: &[Vec<u8>]) -> Result<Vec<Hash>, LogFileError> {
         let mut data = Vec::new();
         let mut records = Vec::with_capacity(entries.len() * RECORD);
         let mut hashes = Vec::with_capacity(entries.len());
@@ -321,13 +325,13 @@ impl LogFiles {
     }
 
     /// Where the entry at `index` starts in `entries.bin`.
-    pub fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
+    pub(crate) fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
         self.location(index).map(|(offset, _)| offset)
     }
 
     /// A reader of `entries.bin` by absolute position, with its own file handle: reads that
     /// know where their bytes are need neither the lock around the log nor its offsets.
-    pub fn entry_reader(&self) -> Result<EntryReader, LogFileError> {
+    pub(crate) fn entry_reader(&self) -> Result<EntryReader, LogFileError> {
         Ok(EntryReader {
             entries: self.entries.try_clone()?,
             leaves: self.leaves.try_clone()?,
@@ -335,7 +339,7 @@ impl LogFiles {
     }
 
     /// The entry at `index`, checked against its leaf hash ([`LogFileError::Integrity`]).
-    pub fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
+    pub(crate) fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
         let data = self.read_unchecked(index)?;
         let mut hash = [0; 32];
         self.leaves

@@ -23,11 +23,11 @@ pub struct Tree {
 }
 
 /// Levels kept in memory start here; the ones below are hashed from the leaves on disk.
-pub const LOWEST_KEPT_LEVEL: u8 = 4;
+pub(crate) const LOWEST_KEPT_LEVEL: u8 = 4;
 
 /// How many of the newest leaves keep their low nodes in memory: more than a batch of the
 /// writer (512) and the aligned block before it.
-pub const RECENT_LEAVES: u64 = 1024;
+pub(crate) const RECENT_LEAVES: u64 = 1024;
 
 /// The nodes below [`LOWEST_KEPT_LEVEL`] over the newest [`RECENT_LEAVES`] leaves: per level, a
 /// run of consecutive nodes (nodes of a level complete left to right).

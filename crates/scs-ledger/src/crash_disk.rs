@@ -29,11 +29,11 @@ struct State {
 
 /// The simulated file system.
 #[derive(Debug, Default)]
-pub struct CrashDisk(Mutex<State>);
+pub(crate) struct CrashDisk(Mutex<State>);
 
 /// What survives a power cut besides what was synced.
 #[derive(Debug, Clone, Copy)]
-pub enum Cut {
+pub(crate) enum Cut {
     /// Unsynced name changes are lost too.
     LosingNames,
     /// Unsynced name changes were written (journalled metadata); unsynced contents are lost.
@@ -46,7 +46,7 @@ impl CrashDisk {
     }
 
     /// The power cut: every file and name as last synced (see [`Cut`]).
-    pub fn crash(&self, cut: Cut) {
+    pub(crate) fn crash(&self, cut: Cut) {
         let mut state = self.state();
         if let Cut::LosingNames = cut {
             state.names = state.synced_names.clone();

@@ -1,0 +1,43 @@
+//! The SCS ★ registry's ledger (台帳), without HTTP: the append-only transparency log on disk
+//! (the source of truth), its Merkle tree, the index store and its contract, the state as a
+//! function of the log (verify an entry, transition), the in-memory credential directory and
+//! company-name index, and the single writer that extends them all. `scs-registry` serves it
+//! over HTTP and is the only place its errors become problem+json; `scs log check` reads a
+//! log offline through [`check_log`].
+//!
+//! The modules are private: what other crates may use is the list below.
+#![warn(missing_docs, unreachable_pub)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+#[cfg(test)]
+mod crash_disk;
+mod directory;
+mod error;
+mod ledger;
+mod log_check;
+mod log_files;
+mod names;
+mod state;
+mod store;
+mod tree;
+
+pub use directory::{Directory, Standing};
+pub use error::{Failure, Refusal, WriteError};
+pub use ledger::{Committed, Ledger, LedgerError, RegistryKeys, SignedList, STATUS_TTL_SECONDS};
+pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
+pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
+pub use names::NameMatch;
+pub use state::{
+    keys, parse_list_url, read_bits, verify_entry, Allocation, CredentialRecord, CredentialView,
+    Effect, HistoryEvent, Registered, RegistryIdentity, VerifiedEntry, Void, INDEX_FORMAT,
+};
+pub use store::{Entries, IndexStore, MemoryStore, SledStore, StoreError, Write};
+pub use tree::Tree;
+
+/// Reads one log entry as the start-up load and the writer do (whether it is a registration, a
+/// status change or other), for the fuzz targets only: built with `--cfg fuzzing`
+/// (`scripts/fuzz.sh`), never in the registry.
+#[cfg(fuzzing)]
+pub fn read_logged_entry(log_index: u64, entry: &[u8]) -> bool {
+    state::LoggedEntry::read(log_index, entry).is_some()
+}
