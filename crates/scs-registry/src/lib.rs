@@ -13,10 +13,8 @@
 //! - [`limits`]: every bound on what a client or the network can send, in one place.
 //! - [`server`]: the accept loop under the router (timeouts, connection cap, graceful stop).
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
-//! - [`bulk`]: the supplier-list check shared by `/bulk` and `scs verify-batch`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod bulk;
 #[cfg(test)]
 mod crash_disk;
 pub mod demo;

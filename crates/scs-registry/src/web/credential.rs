@@ -17,7 +17,7 @@ use scs_verifier::{Question, Verifier};
 
 use super::orgs::query_param;
 use super::verify::scope_text;
-use super::{date, star, state_label, Frame, Lang, Nav, PagePath};
+use super::{date, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
 use crate::http::{AppState, RegistryStatus};
 use crate::ledger::Ledger;
 
@@ -70,7 +70,7 @@ fn url_qr(url: &str) -> Option<String> {
 /// `GET /credentials/{id}`
 pub async fn page(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     PagePath(id): PagePath<String>,
     RawQuery(query): RawQuery,
