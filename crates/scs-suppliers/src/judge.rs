@@ -335,6 +335,41 @@ mod tests {
     }
 
     #[test]
+    fn the_organization_view_is_read_leaving_out_what_cannot_be_tried() {
+        let view = json!({"legalName": "甲", "legalNameEn": "Kou", "credentials": [
+            {"id": "a", "level": 4, "state": "suspended", "reason": "nonconformity", "logIndex": 7},
+            {"id": "b", "level": 3, "state": "dormant"},
+            {"level": 5, "state": "active"},
+            {"id": "c", "level": 300, "state": "active"},
+        ]});
+        let organization = Organization::from_view(&view);
+        assert_eq!(organization.legal_name.as_deref(), Some("甲"));
+        assert_eq!(
+            organization.credentials,
+            [
+                CredentialSummary {
+                    id: "a".into(),
+                    level: 4,
+                    state: Some(CredentialState::Suspended),
+                    reason: Some(Reason::Nonconformity),
+                    log_index: 7,
+                },
+                CredentialSummary {
+                    id: "b".into(),
+                    level: 3,
+                    state: None,
+                    reason: None,
+                    log_index: 0,
+                },
+            ]
+        );
+        assert_eq!(
+            Organization::from_view(&json!({"error": "x"})),
+            Organization::default()
+        );
+    }
+
+    #[test]
     fn rows_are_judged_by_their_best_credential() {
         let with_cred = (1_001_000_000u64..)
             .map(number)
