@@ -1,7 +1,7 @@
 //! The `multipart/form-data` forms of the web pages: the verify form (`web::verify::read_form`,
 //! then `classify_file` / `classify_text` on what it holds: image, credential JSON, QR text or
-//! URL) and the bulk form (`web::bulk::read_form`, then `bulk::parse_csv`). The input is the
-//! request body, with a fixed boundary, read by axum's own extractor.
+//! URL) and the bulk form (`web::bulk::read_form`, then `scs_suppliers::parse_csv`). The input is
+//! the request body, with a fixed boundary, read by axum's own extractor.
 #![no_main]
 
 use axum::body::Body;
@@ -9,7 +9,6 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{FromRequest, Multipart};
 use axum::http::{header, Request};
 use libfuzzer_sys::fuzz_target;
-use scs_registry::bulk;
 use scs_registry::web::{bulk as bulk_page, verify};
 
 /// The boundary of the seed corpus's bodies.
@@ -38,8 +37,8 @@ async fn exercise(data: &[u8]) {
         let _ = verify::classify_text(&form.text, BASE_URL);
     }
     if let Ok(form) = bulk_page::read_form(multipart(data).await).await {
-        let _ = bulk::parse_csv(&form.csv);
-        let _ = bulk::parse_csv(form.text.as_bytes());
+        let _ = scs_suppliers::parse_csv(&form.csv);
+        let _ = scs_suppliers::parse_csv(form.text.as_bytes());
     }
 }
 

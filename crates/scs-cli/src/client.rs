@@ -172,14 +172,23 @@ pub fn nonce() -> String {
 }
 
 /// Status from a registry: signed status lists fetched once each and checked against the
-/// status key in the trust list, plus the reason from the credential's record when a bit is set.
+/// status key in the trust list, plus the reason the registry recorded for the credential when a
+/// bit is set. `scs verify` and `scs verify-batch` both ask it.
 pub struct OnlineStatus {
     registry: Registry,
     trust_list: TrustList,
     trust_base: String,
     lists: RefCell<OfflineStatusLists>,
     fetched: RefCell<HashMap<String, Option<String>>>,
-    credential_id: Option<String>,
+    reason: RefCell<SetReason>,
+}
+
+/// Where the reason for a set status bit comes from.
+enum SetReason {
+    /// The registry's record of this credential, fetched when a bit is found set.
+    Record(String),
+    /// Already read from the credential's record (or none, when no credential is named).
+    Known(Option<Message>),
 }
 
 impl OnlineStatus {
@@ -197,14 +206,37 @@ impl OnlineStatus {
                 .to_owned(),
             lists: RefCell::new(OfflineStatusLists::none()),
             fetched: RefCell::new(HashMap::new()),
-            credential_id,
+            reason: RefCell::new(credential_id.map_or(SetReason::Known(None), SetReason::Record)),
         }
+    }
+
+    /// The registry asked.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The trust list the status lists are checked against.
+    pub fn trust_list(&self) -> &TrustList {
+        &self.trust_list
+    }
+
+    /// The reason the registry recorded for the credential verified next, read by the caller
+    /// from its record: a set bit is explained with it, without asking the registry again.
+    pub fn recorded_reason(&self, reason: Option<Message>) {
+        *self.reason.borrow_mut() = SetReason::Known(reason);
     }
 
     fn path(&self, url: &str) -> Option<String> {
         url.strip_prefix(&self.trust_base)
             .or_else(|| url.strip_prefix(self.registry.base()))
             .map(str::to_owned)
+    }
+
+    fn set_reason(&self) -> Option<Message> {
+        match &*self.reason.borrow() {
+            SetReason::Record(id) => reason_of(&self.registry, id),
+            SetReason::Known(reason) => reason.clone(),
+        }
     }
 }
 
@@ -246,10 +278,7 @@ impl StatusSource for OnlineStatus {
         }
         match self.lists.borrow().lookup(entry, trust_list, at) {
             StatusAnswer::Set { reason: None } => StatusAnswer::Set {
-                reason: self
-                    .credential_id
-                    .as_deref()
-                    .and_then(|id| reason_of(&self.registry, id)),
+                reason: self.set_reason(),
             },
             other => other,
         }

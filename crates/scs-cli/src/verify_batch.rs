@@ -1,29 +1,23 @@
 //! `scs verify-batch suppliers.csv --registry URL`: a supplier list checked at once (SPEC §8).
 //!
-//! The list, the judging and the report are `scs_registry::bulk`, the same code as the
-//! registry's `/bulk` page. Here the [`Directory`] is a registry over HTTP: the CLI fetches each
+//! The list, the judging and the report are `scs_suppliers`, the same code as the registry's
+//! `/bulk` page. Here the [`RegistrySource`] is a registry over HTTP: the CLI fetches each
 //! company's registered credentials and verifies every signature itself, against the trust list
 //! checked against the pinned operator key, with status from the signed status lists (each
-//! fetched once for the whole list).
+//! fetched once for the whole list, by the same [`OnlineStatus`] as `scs verify`).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use scs_core::credential::StatusEntry;
 use scs_core::ids::CorporateNumber;
 use scs_core::lifecycle::Reason;
 use scs_core::report::{Message, Report};
 use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::TrustList;
-use scs_registry::bulk::{self, Directory};
-use scs_registry::web::Lang;
-use scs_verifier::{OfflineStatusLists, Question, StatusAnswer, StatusSource, Verifier};
-use serde_json::Value;
+use scs_suppliers::{Lang, Organization, RegistrySource};
+use scs_verifier::{Question, Verifier};
 
-use crate::client::Registry;
+use crate::client::OnlineStatus;
 use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
 use crate::{now, Outcome};
@@ -56,78 +50,10 @@ pub struct VerifyBatchArgs {
     pub anchor: crate::args::AnchorArgs,
 }
 
-/// Status from the registry's signed status lists, each fetched and checked once per run, with
-/// the reason the registry recorded for the credential being verified.
-struct ListCache<'a> {
-    registry: &'a Registry,
-    trust_list: &'a TrustList,
-    trust_base: String,
-    lists: RefCell<OfflineStatusLists>,
-    fetched: RefCell<HashMap<String, Option<String>>>,
-    reason: RefCell<Option<Message>>,
-}
-
-impl StatusSource for ListCache<'_> {
-    fn lookup(
-        &self,
-        entry: &StatusEntry,
-        trust_list: Option<&TrustList>,
-        at: Timestamp,
-    ) -> StatusAnswer {
-        let path = entry
-            .list_url
-            .strip_prefix(&self.trust_base)
-            .or_else(|| entry.list_url.strip_prefix(self.registry.base()));
-        let Some(path) = path else {
-            return StatusAnswer::Unavailable(Message::new(
-                format!(
-                    "失効リスト {} はこの登録機関のものではありません",
-                    entry.list_url
-                ),
-                format!("status list {} is not at this registry", entry.list_url),
-            ));
-        };
-        if !self.fetched.borrow().contains_key(&entry.list_url) {
-            let error = match self.registry.get_bytes(path) {
-                Ok(bytes) => self
-                    .lists
-                    .borrow_mut()
-                    .add_signed(&bytes, trust_list)
-                    .err()
-                    .map(|e| e.to_string()),
-                Err(e) => Some(e.to_string()),
-            };
-            self.fetched
-                .borrow_mut()
-                .insert(entry.list_url.clone(), error);
-        }
-        if let Some(Some(error)) = self.fetched.borrow().get(&entry.list_url) {
-            return StatusAnswer::Unavailable(Message::new(
-                format!("失効リストを取得できません: {error}"),
-                format!("status list unavailable: {error}"),
-            ));
-        }
-        match self.lists.borrow().lookup(entry, trust_list, at) {
-            StatusAnswer::Set { reason: None } => StatusAnswer::Set {
-                reason: self.reason.borrow().clone(),
-            },
-            other => other,
-        }
-    }
-
-    fn registered_by(
-        &self,
-        credential: &scs_core::credential::AttainmentCredential,
-    ) -> Option<Timestamp> {
-        crate::client::registered_by(self.registry, self.trust_list, credential)
-    }
-}
-
-/// A registry over HTTP as the bulk check's [`Directory`].
-struct Remote<'a> {
-    registry: &'a Registry,
-    trust_list: &'a TrustList,
-    status: ListCache<'a>,
+/// A registry over HTTP as the supplier check's [`RegistrySource`], with status from its signed
+/// status lists (each fetched and checked once per run).
+struct Remote {
+    status: OnlineStatus,
 }
 
 fn unreachable(error: &anyhow::Error) -> Message {
@@ -138,16 +64,20 @@ fn unreachable(error: &anyhow::Error) -> Message {
     )
 }
 
-impl Directory for Remote<'_> {
-    fn organization(&self, number: &CorporateNumber) -> Result<Option<Value>, Message> {
-        self.registry
+impl RegistrySource for Remote {
+    fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
+        let view = self
+            .status
+            .registry()
             .get_json_optional(&format!("/v1/organizations/{}", number.as_str()))
-            .map_err(|e| unreachable(&e))
+            .map_err(|e| unreachable(&e))?;
+        Ok(view.as_ref().map(Organization::from_view))
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
         let record = self
-            .registry
+            .status
+            .registry()
             .get_json_optional(&format!("/v1/credentials/{id}"))
             .map_err(|e| unreachable(&e))?
             .ok_or_else(|| {
@@ -163,11 +93,13 @@ impl Directory for Remote<'_> {
                 format!("the registry's answer is not a credential: {e}"),
             )
         })?;
-        *self.status.reason.borrow_mut() = record["status"]["reason"]
-            .as_str()
-            .and_then(Reason::parse)
-            .map(Reason::message);
-        Ok(Verifier::new(Some(self.trust_list), &self.status)
+        self.status.recorded_reason(
+            record["status"]["reason"]
+                .as_str()
+                .and_then(Reason::parse)
+                .map(Reason::message),
+        );
+        Ok(Verifier::new(Some(self.status.trust_list()), &self.status)
             .requiring_edition_in_force()
             .verify(credential, question))
     }
@@ -184,8 +116,8 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         Some(text) => Timestamp::parse_lenient(text)?,
         None => now(),
     };
-    let bytes = read_bounded(&args.file, bulk::MAX_CSV_BYTES)?;
-    let parsed = bulk::parse_csv(&bytes).map_err(|e| {
+    let bytes = read_bounded(&args.file, scs_suppliers::MAX_CSV_BYTES)?;
+    let parsed = scs_suppliers::parse_csv(&bytes).map_err(|e| {
         let why = e.message();
         anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
     })?;
@@ -193,26 +125,13 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
     let trust_list = anchor.registry_trust_list(&registry)?;
     let remote = Remote {
-        registry: &registry,
-        trust_list: &trust_list,
-        status: ListCache {
-            registry: &registry,
-            trust_list: &trust_list,
-            trust_base: trust_list
-                .registry
-                .base_url
-                .trim_end_matches('/')
-                .to_owned(),
-            lists: RefCell::new(OfflineStatusLists::none()),
-            fetched: RefCell::new(HashMap::new()),
-            reason: RefCell::new(None),
-        },
+        status: OnlineStatus::new(registry, &trust_list, None),
     };
-    let results = bulk::judge_all(&parsed, &remote, at);
+    let results = scs_suppliers::judge_all(&parsed, &remote, at);
     let report = if args.json {
-        serde_json::to_string_pretty(&bulk::to_json(&results, &parsed, at))? + "\n"
+        serde_json::to_string_pretty(&scs_suppliers::to_json(&results, &parsed, at))? + "\n"
     } else {
-        bulk::to_csv(&results, lang)
+        scs_suppliers::to_csv(&results, lang)
     };
     match &args.out {
         Some(path) => {
@@ -222,7 +141,7 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         }
         None => crate::emit(&report),
     }
-    let (valid, invalid, unknown) = bulk::summary(&results);
+    let (valid, invalid, unknown) = scs_suppliers::summary(&results);
     eprintln!(
         "{}",
         summary_line(
@@ -259,7 +178,7 @@ fn summary_line(
     let past_limit = if not_processed > 0 {
         format!(
             " — 未確認 {not_processed}（上限 {max} 行） / {not_processed} rows past the {max}-row limit not checked",
-            max = bulk::MAX_ROWS
+            max = scs_suppliers::MAX_ROWS
         )
     } else {
         String::new()

@@ -12,7 +12,7 @@
 //!
 //! Bounds kept beside the code they bound: a log entry (`log_files::MAX_ENTRY_BYTES`, from
 //! which [`MAX_BODY_BYTES`] follows), pasted text on the verify page (`web::verify`), a
-//! supplier CSV (`bulk::MAX_CSV_BYTES`, `bulk::MAX_ROWS`), a name query (100 characters,
+//! supplier CSV (`scs_suppliers::MAX_CSV_BYTES`, `MAX_ROWS`), a name query (100 characters,
 //! `http`), QR text (`scs_core::compact`).
 
 use std::time::Duration;

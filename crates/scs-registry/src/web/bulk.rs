@@ -1,5 +1,5 @@
 //! `/bulk`: a supplier list (CSV of 法人番号, optionally with the ★ required) checked at once,
-//! shown as a table and downloadable as CSV. The logic is [`crate::bulk`], shared with
+//! shown as a table and downloadable as CSV. The logic is [`scs_suppliers`], shared with
 //! `scs verify-batch`.
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -9,30 +9,27 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
+use scs_suppliers::{Organization, Parsed, RegistrySource, RowResult};
 use scs_verifier::Question;
-use serde_json::Value;
 
-use super::{star, Frame, Lang, Nav};
-use crate::bulk::{self, Directory, Parsed, RowResult};
+use super::{star, Frame, Lang, Nav, PageLang};
 use crate::http::{organization_view, verify_value, AppState};
-use crate::ledger::Ledger;
+use scs_ledger::Ledger;
 
 /// Most rows shown in the page's table; the CSV download has them all.
 const MAX_SHOWN: usize = 2_000;
 /// Most unreadable rows listed by line in the notice.
 const MAX_LISTED: usize = 20;
 
-/// The registry's own ledger as a [`Directory`].
+/// The registry's own ledger as the supplier check's [`RegistrySource`].
 #[derive(Debug)]
-pub struct LedgerDirectory<'a>(pub &'a Ledger);
+pub struct LedgerSource<'a>(pub &'a Ledger);
 
-impl Directory for LedgerDirectory<'_> {
-    fn organization(&self, number: &CorporateNumber) -> Result<Option<Value>, Message> {
+impl RegistrySource for LedgerSource<'_> {
+    fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
         let view = organization_view(self.0, number, super::now());
-        Ok(view["credentials"]
-            .as_array()
-            .is_some_and(|c| !c.is_empty())
-            .then_some(view))
+        let organization = Organization::from_view(&view);
+        Ok((!organization.credentials.is_empty()).then_some(organization))
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
@@ -55,7 +52,7 @@ impl Directory for LedgerDirectory<'_> {
 }
 
 /// `GET /bulk`
-pub async fn page(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+pub async fn page(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
     let frame = Frame {
         app: &app,
         lang,
@@ -90,11 +87,11 @@ pub async fn read_form(
         Message::new(
             format!(
                 "ファイルが大きすぎます（上限 {} MiB）",
-                bulk::MAX_CSV_BYTES / 1024 / 1024
+                scs_suppliers::MAX_CSV_BYTES / 1024 / 1024
             ),
             format!(
                 "the file is too large (limit {} MiB)",
-                bulk::MAX_CSV_BYTES / 1024 / 1024
+                scs_suppliers::MAX_CSV_BYTES / 1024 / 1024
             ),
         ),
     );
@@ -124,7 +121,7 @@ pub async fn read_form(
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
             Err(_) => return Err(unreadable),
         };
-        if bytes.len() > bulk::MAX_CSV_BYTES {
+        if bytes.len() > scs_suppliers::MAX_CSV_BYTES {
             return Err(too_large);
         }
         match name.as_str() {
@@ -140,7 +137,7 @@ pub async fn read_form(
 /// `POST /bulk` — the table, or with `format=csv` the CSV file.
 pub async fn submit(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
@@ -166,11 +163,11 @@ pub async fn submit(
     } else {
         form.csv
     };
-    let parsed = match bulk::parse_csv(&source) {
+    let parsed = match scs_suppliers::parse_csv(&source) {
         Ok(parsed) => parsed,
         Err(error) => {
             let status = match error {
-                bulk::ListError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                scs_suppliers::ListError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             return frame.render(
@@ -183,7 +180,7 @@ pub async fn submit(
     let ledger = app.ledger.clone();
     let at = super::now();
     let judged = tokio::task::spawn_blocking(move || {
-        let results = bulk::judge_all(&parsed, &LedgerDirectory(&ledger), at);
+        let results = scs_suppliers::judge_all(&parsed, &LedgerSource(&ledger), at);
         drop(slot);
         (parsed, results)
     })
@@ -204,7 +201,7 @@ pub async fn submit(
     };
     if form.format_csv {
         let mut csv = String::from("\u{FEFF}");
-        csv.push_str(&bulk::to_csv(&results, lang));
+        csv.push_str(&scs_suppliers::to_csv(&results, lang));
         let mut response = csv.into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -270,7 +267,7 @@ fn results_markup(
     source: &str,
     at: scs_core::timestamp::Timestamp,
 ) -> Markup {
-    let (valid, invalid, unknown) = bulk::summary(results);
+    let (valid, invalid, unknown) = scs_suppliers::summary(results);
     let broken: Vec<_> = parsed.broken().collect();
     html! {
         section.card #result aria-labelledby="summary-h" tabindex="-1" {
@@ -335,7 +332,7 @@ fn results_markup(
                             td { @if let Some(l) = r.required { "★" (l) } @else { (r.given_level) } }
                             td { span class=(format!("verdict-cell {class}")) { (mark) " " (lang.pick(r.verdict.ja(), r.verdict.en())) } }
                             td { @if let Some(l) = r.level { (star(l, lang)) } }
-                            td { (bulk::state_text(r, lang)) }
+                            td { (scs_suppliers::state_text(r, lang)) }
                             td.small { (lang.msg(&r.detail)) }
                         }
                     }

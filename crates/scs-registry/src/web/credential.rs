@@ -17,9 +17,9 @@ use scs_verifier::{Question, Verifier};
 
 use super::orgs::query_param;
 use super::verify::scope_text;
-use super::{date, star, state_label, Frame, Lang, Nav, PagePath};
+use super::{date, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
 use crate::http::{AppState, RegistryStatus};
-use crate::ledger::Ledger;
+use scs_ledger::Ledger;
 
 /// Longest `?qr=` text considered (version 10 at level M holds 311 characters).
 const MAX_QR_CHARS: usize = 1024;
@@ -70,7 +70,7 @@ fn url_qr(url: &str) -> Option<String> {
 /// `GET /credentials/{id}`
 pub async fn page(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     PagePath(id): PagePath<String>,
     RawQuery(query): RawQuery,

@@ -9,9 +9,9 @@ use scs_core::lifecycle::Reason;
 use scs_core::trust_list::{DesignationState, Role, TrustList};
 use serde_json::Value;
 
-use super::{date, Frame, Lang, Nav};
+use super::{date, Frame, Lang, Nav, PageLang};
 use crate::http::AppState;
-use crate::ledger::Ledger;
+use scs_ledger::Ledger;
 
 /// Most recent log entries shown on `/ledger`.
 const RECENT: u64 = 25;
@@ -32,7 +32,7 @@ fn designation_text(state: DesignationState, lang: Lang) -> (&'static str, &'sta
 }
 
 /// `GET /issuers`
-pub async fn issuers(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+pub async fn issuers(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
     let frame = Frame {
         app: &app,
         lang,
@@ -249,7 +249,7 @@ fn describe(ledger: &Ledger, trust: &TrustList, index: u64, lang: Lang) -> Optio
 }
 
 /// `GET /ledger`
-pub async fn ledger(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
     let frame = Frame {
         app: &app,
         lang,

@@ -5,7 +5,7 @@
 //! - `/organizations?name=…`, `/organizations/{法人番号}` — look-up ([`orgs`]).
 //! - `/credentials/{id}` — a credential with its printable A4 certificate ([`credential`]).
 //! - `/issuers`, `/ledger` — the trust list and the transparency log ([`info`]).
-//! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`crate::bulk`]).
+//! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`scs_suppliers`]).
 //!
 //! Pages are rendered on the server with `maud`, which escapes every interpolated value; no
 //! handler writes raw HTML from input. Every page is sent with a Content-Security-Policy that
@@ -42,60 +42,17 @@ pub mod verify;
 const STYLE: &str = include_str!("../../web/style.css");
 const SCRIPT: &str = include_str!("../../web/app.js");
 
-/// The language of a page: Japanese unless `?lang=en`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// 日本語 (default).
-    #[default]
-    Ja,
-    /// English.
-    En,
-}
+pub use scs_suppliers::Lang;
 
-impl Lang {
-    /// One of two texts.
-    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Self::Ja => ja,
-            Self::En => en,
-        }
-    }
+/// The language a page is asked in ([`Lang::from_query`]), as an extractor.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang(pub Lang);
 
-    /// A message in this language.
-    pub fn msg(self, message: &Message) -> &str {
-        self.pick(&message.ja, &message.en)
-    }
-
-    /// `ja` or `en`.
-    pub fn code(self) -> &'static str {
-        self.pick("ja", "en")
-    }
-
-    /// From a query string.
-    pub fn from_query(query: Option<&str>) -> Self {
-        let english = query.unwrap_or("").split('&').any(|pair| pair == "lang=en");
-        if english {
-            Self::En
-        } else {
-            Self::Ja
-        }
-    }
-
-    /// `path` with this language's query parameter.
-    pub fn href(self, path: &str) -> String {
-        match self {
-            Self::Ja => path.to_owned(),
-            Self::En if path.contains('?') => format!("{path}&lang=en"),
-            Self::En => format!("{path}?lang=en"),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_query(parts.uri.query()))
+        Ok(Self(Lang::from_query(parts.uri.query())))
     }
 }
 

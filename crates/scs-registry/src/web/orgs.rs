@@ -10,9 +10,9 @@ use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
 use serde_json::Value;
 
-use super::{date, number_field, star, state_label, Frame, Lang, Nav, PagePath};
+use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
 use crate::http::{organization_view, AppState};
-use crate::state::HistoryEvent;
+use scs_ledger::HistoryEvent;
 
 /// Longest name searched, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -58,7 +58,7 @@ fn percent_decode(text: &str) -> String {
 /// the companies whose name contains it.
 pub async fn search(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -82,7 +82,7 @@ pub async fn search(
             )
                 .into_response(),
             Err(e) => {
-                let why = crate::bulk::corporate_number_message(&number, &e);
+                let why = scs_suppliers::corporate_number_message(&number, &e);
                 frame.render(
                     StatusCode::BAD_REQUEST,
                     title,
@@ -228,7 +228,7 @@ fn event_label(event: &HistoryEvent, lang: Lang) -> &'static str {
 /// `GET /organizations/{number}`
 pub async fn organization(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     PagePath(number): PagePath<String>,
 ) -> Response {
@@ -241,7 +241,7 @@ pub async fn organization(
     let number = match CorporateNumber::parse(&number) {
         Ok(n) => n,
         Err(e) => {
-            let why = crate::bulk::corporate_number_message(&number, &e);
+            let why = scs_suppliers::corporate_number_message(&number, &e);
             return frame.render(
                 StatusCode::BAD_REQUEST,
                 lang.pick("会社を探す", "Look up a company"),

@@ -13,10 +13,10 @@ use scs_core::report::{Message, Report, Verdict};
 use scs_verifier::Question;
 use serde_json::Value;
 
-use super::{date, number_field, star, state_label, Frame, Lang, Nav};
+use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang};
 use crate::http::{verify_qr_text, verify_value, AppState};
-use crate::ledger::Ledger;
 use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
+use scs_ledger::Ledger;
 
 /// Longest pasted text or non-image file read (QR text is about 300 characters; a credential
 /// JSON a few KiB; the verifier takes at most `scs_verifier::MAX_CREDENTIAL_BYTES`, the same).
@@ -165,7 +165,7 @@ fn question(form: &Form) -> Result<Question, Message> {
         "" => None,
         text => Some(
             CorporateNumber::parse(text)
-                .map_err(|e| crate::bulk::corporate_number_message(text, &e))?,
+                .map_err(|e| scs_suppliers::corporate_number_message(text, &e))?,
         ),
     };
     Ok(Question {
@@ -261,7 +261,7 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
 }
 
 /// `GET /`
-pub async fn page(State(app): State<AppState>, lang: Lang, uri: Uri) -> Response {
+pub async fn page(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
     let frame = Frame {
         app: &app,
         lang,
@@ -328,7 +328,7 @@ pub async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Resu
 /// `POST /`
 pub async fn submit(
     State(app): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
