@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use scs_core::credential::{AssessmentMethod, Level};
 use scs_core::lifecycle::RequestBody;
-use scs_core::timestamp::{CalendarDate, Timestamp};
+use scs_core::timestamp::CalendarDate;
 use scs_core::trust_list::Policy;
 use scs_issuer::{IssueParams, SubjectInput, ValidFor};
 use serde_json::Value;
@@ -13,7 +13,7 @@ use crate::client::Registry;
 use crate::config::{Name, Settings};
 use crate::keys::{read_bounded, signing_key, Anchor};
 use crate::trust::write_json;
-use crate::{now, Outcome};
+use crate::{given_time, now, Outcome};
 
 /// Largest subject file accepted (a batch of a few thousand companies).
 const MAX_SUBJECT_BYTES: usize = 16 * 1024 * 1024;
@@ -71,10 +71,7 @@ pub fn run(args: &IssueArgs, settings: &Settings) -> Result<Outcome> {
             .as_deref()
             .map(CalendarDate::parse)
             .transpose()?,
-        valid_from: match &args.valid_from {
-            Some(text) => Timestamp::parse_lenient(text)?,
-            None => now,
-        },
+        valid_from: given_time(args.valid_from.as_deref())?.unwrap_or(now),
         valid_for: args
             .valid_for
             .as_deref()

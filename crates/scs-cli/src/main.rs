@@ -113,3 +113,10 @@ macro_rules! say {
 
 /// The current time, whole seconds.
 pub use scs_issuer::now;
+
+/// A time given on the command line (a date or a date-time), if one was.
+pub fn given_time(text: Option<&str>) -> anyhow::Result<Option<scs_core::timestamp::Timestamp>> {
+    Ok(text
+        .map(scs_core::timestamp::Timestamp::parse_lenient)
+        .transpose()?)
+}

@@ -8,7 +8,6 @@ use scs_core::credential::Level;
 use scs_core::json::parse_strict;
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
-use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::{RegistryInfo, TrustList, MAX_TRUST_LIST_BYTES};
 use serde_json::Value;
 
@@ -18,7 +17,7 @@ use crate::args::{
 };
 use crate::config::Settings;
 use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
-use crate::{now, Outcome};
+use crate::{given_time, now, Outcome};
 
 /// `scs trust-list new --base-url URL --status-key S.pub --log-key L.pub --out edition.json`
 pub fn new_edition(args: &TrustListNewArgs) -> Result<Outcome> {
@@ -53,7 +52,7 @@ pub fn add_issuer(args: &TrustListAddIssuerArgs) -> Result<Outcome> {
         .iter()
         .map(|l| Level::new(*l).with_context(|| format!("--level {l}: ★3, ★4 or ★5")))
         .collect::<Result<Vec<_>>>()?;
-    let from = time_or_now(args.from.as_deref())?;
+    let from = given_time(args.from.as_deref())?.unwrap_or_else(now);
     edition.designate(&key, args.name.clone(), args.name_en.clone(), &levels, from)?;
     rewrite_edition(&args.edition, &edition)?;
     crate::say!(
@@ -70,11 +69,8 @@ pub fn add_issuer(args: &TrustListAddIssuerArgs) -> Result<Outcome> {
 pub fn withdraw_issuer(args: &TrustListWithdrawArgs) -> Result<Outcome> {
     let mut edition = read_edition(&args.edition)?;
     let key = parse_public_key(&args.issuer).context("--issuer")?;
-    let since = time_or_now(args.since.as_deref())?;
-    let compromised = match &args.compromised_since {
-        Some(text) => Some(Timestamp::parse_lenient(text)?),
-        None => None,
-    };
+    let since = given_time(args.since.as_deref())?.unwrap_or_else(now);
+    let compromised = given_time(args.compromised_since.as_deref())?;
     edition.withdraw(&key, since, compromised)?;
     rewrite_edition(&args.edition, &edition)?;
     crate::say!(
@@ -129,14 +125,6 @@ fn edition_text(edition: &TrustList) -> Result<Vec<u8>> {
     Ok(text)
 }
 
-/// A time given on the command line, or now.
-fn time_or_now(given: Option<&str>) -> Result<Timestamp> {
-    Ok(match given {
-        Some(text) => Timestamp::parse_lenient(text)?,
-        None => now(),
-    })
-}
-
 /// `★3, ★4`
 fn stars(levels: &[Level]) -> String {
     let stars: Vec<String> = levels.iter().map(|l| format!("★{}", l.get())).collect();
@@ -160,10 +148,7 @@ pub fn sign(args: &TrustListSignArgs) -> Result<Outcome> {
         }
     }
     let signed_at = now();
-    let valid_until = match &args.valid_until {
-        Some(text) => Some(Timestamp::parse_lenient(text)?),
-        None => None,
-    };
+    let valid_until = given_time(args.valid_until.as_deref())?;
     if let Some(until) = valid_until.filter(|until| *until <= signed_at) {
         bail!("--valid-until {until} is not after now ({signed_at})");
     }

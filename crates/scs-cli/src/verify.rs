@@ -4,7 +4,6 @@ use anyhow::{anyhow, Context, Result};
 use scs_core::ids::CorporateNumber;
 use scs_core::ids::CredentialId;
 use scs_core::report::{Report, TrustAnchor, Verdict};
-use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
 use scs_verifier::receipt::{self, Receipt, WithReceipt};
 use scs_verifier::{
@@ -17,7 +16,7 @@ use crate::client::{OnlineStatus, Registry};
 use crate::config::{Name, Settings};
 use crate::issue::parse_level;
 use crate::keys::{missing_anchor, read_bounded, Anchor};
-use crate::{now, render, Outcome};
+use crate::{given_time, now, render, Outcome};
 
 /// What `scs verify` trusts and asks, resolved from its flags.
 pub struct Resolved {
@@ -59,10 +58,7 @@ pub fn resolve(
     credential_id: Option<String>,
 ) -> Result<Resolved> {
     let question = Question {
-        at: match &args.at {
-            Some(text) => Timestamp::parse_lenient(text)?,
-            None => now(),
-        },
+        at: given_time(args.at.as_deref())?.unwrap_or_else(now),
         now: now(),
         min_level: args.min_level.map(parse_level).transpose()?,
         corporate_number: args

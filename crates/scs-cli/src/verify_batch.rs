@@ -13,14 +13,13 @@ use clap::Args;
 use scs_core::ids::CorporateNumber;
 use scs_core::lifecycle::Reason;
 use scs_core::report::{Message, Report};
-use scs_core::timestamp::Timestamp;
 use scs_suppliers::{Lang, Organization, RegistrySource};
 use scs_verifier::{Question, Verifier};
 
 use crate::client::OnlineStatus;
 use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
-use crate::{now, Outcome};
+use crate::{given_time, now, Outcome};
 
 /// `scs verify-batch`
 #[derive(Debug, Args)]
@@ -112,10 +111,7 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         "en" => Lang::En,
         other => bail!("--lang must be ja or en, not {other}"),
     };
-    let at = match &args.at {
-        Some(text) => Timestamp::parse_lenient(text)?,
-        None => now(),
-    };
+    let at = given_time(args.at.as_deref())?.unwrap_or_else(now);
     let bytes = read_bounded(&args.file, scs_suppliers::MAX_CSV_BYTES)?;
     let parsed = scs_suppliers::parse_csv(&bytes).map_err(|e| {
         let why = e.message();
