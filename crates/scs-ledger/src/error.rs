@@ -58,6 +58,15 @@ pub enum Failure {
         #[source]
         source: Arc<serde_json::Error>,
     },
+    /// A log entry an index record points to does not hold what the registry logged there.
+    #[error("log entry {index} is unreadable: {source}")]
+    Entry {
+        /// Its log index.
+        index: u64,
+        /// Why it does not decode.
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
     /// The log files did not take the batch.
     #[error("log append failed: {0}")]
     Append(#[source] Arc<LogFileError>),
@@ -93,6 +102,20 @@ impl Failure {
             key: String::from_utf8_lossy(key).into_owned(),
             source: Arc::new(source),
         }
+    }
+
+    /// The entry at `index` does not decode.
+    pub(crate) fn unreadable_entry(index: u64, source: serde_json::Error) -> Self {
+        Failure::Entry {
+            index,
+            source: Arc::new(source),
+        }
+    }
+
+    /// A log entry's bytes no longer hash to its leaf: the disk is corrupt (not a passing
+    /// failure; the operator restores from a backup).
+    pub fn is_corrupt_entry(&self) -> bool {
+        matches!(self, Failure::Read(error) if matches!(**error, LogFileError::Integrity { .. }))
     }
 }
 

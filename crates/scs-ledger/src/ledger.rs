@@ -57,6 +57,9 @@ pub(crate) const MAX_BATCH: usize = 512;
 const _: () = assert!(MAX_BATCH as u64 <= crate::log_files::RECHECK);
 /// Status list `ttl` and `Cache-Control: max-age`, in seconds.
 pub const STATUS_TTL_SECONDS: u64 = 300;
+/// Most credentials [`Ledger::organization`] reads for one company: every renewal adds one, and
+/// a view of more would be one no page or answer should hold.
+pub const MAX_CREDENTIALS_PER_ORGANIZATION: usize = 1000;
 
 /// Why the ledger could not start.
 #[derive(Debug, thiserror::Error)]
@@ -944,10 +947,10 @@ impl Ledger {
         state::Void::of_history(&self.trust_list().0, history, now)
     }
 
-    /// The signed trust list document in force.
-    pub fn trust_list_document(&self) -> Option<Vec<u8>> {
-        let index = self.trust_list().1;
-        read_lock(&self.log).read(index).ok()
+    /// The signed trust list document in force, as logged.
+    pub fn trust_list_document(&self) -> Result<Vec<u8>, Failure> {
+        self.entry(self.trust_list().1)
+            .map_err(|error| Failure::Read(Arc::new(error)))
     }
 
     /// The registry's identity.
@@ -965,16 +968,12 @@ impl Ledger {
         self.keys.log.public()
     }
 
-    /// A credential's record, without reading the credential from the log; `None` as well
-    /// when the store cannot answer (the pages' reader; [`Self::credential_view`] tells the two
-    /// apart).
-    pub fn credential_record(&self, id: &CredentialId) -> Option<state::CredentialRecord> {
-        self.record(id).ok().flatten()
-    }
-
-    /// A credential's record: `Ok(None)` when it is not registered, an error when the store
-    /// cannot say.
-    fn record(&self, id: &CredentialId) -> Result<Option<state::CredentialRecord>, Failure> {
+    /// A credential's record, without reading the credential from the log: `Ok(None)` when it
+    /// is not registered, an error when the store cannot say.
+    pub fn credential_record(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<state::CredentialRecord>, Failure> {
         let key = keys::credential(id);
         let Some(bytes) = self.store.get(&key)? else {
             return Ok(None);
@@ -1004,7 +1003,7 @@ impl Ledger {
         &self,
         id: &CredentialId,
     ) -> Result<Option<CredentialView>, Failure> {
-        let Some(record) = self.record(id)? else {
+        let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
         let entry_offset = read_lock(&self.log)
@@ -1034,31 +1033,43 @@ impl Ledger {
         Ok(())
     }
 
-    /// A registered credential: its record, and the signed credential from the log (`None` as
-    /// well when its entry fails its integrity check).
-    pub fn credential(&self, id: &CredentialId) -> Option<Registered> {
-        let record = self.credential_record(id)?;
+    /// A registered credential: its record, and the signed credential from the log. An entry
+    /// that fails its integrity check, or a credential span that does not hold the credential,
+    /// is an error, never a credential that is not registered.
+    pub fn credential(&self, id: &CredentialId) -> Result<Option<Registered>, Failure> {
+        let Some(record) = self.credential_record(id)? else {
+            return Ok(None);
+        };
+        let entry = self
+            .entry(record.log_index)
+            .map_err(|error| Failure::Read(Arc::new(error)))?;
         let span = record.credential_span;
-        let entry = read_lock(&self.log).read(record.log_index).ok()?;
         let start = span.start as usize;
-        let credential = entry.get(start..start.checked_add(span.len as usize)?)?;
-        Some(Registered {
-            credential: serde_json::from_slice(credential).ok()?,
-            record,
-        })
+        let credential = start
+            .checked_add(span.len as usize)
+            .and_then(|end| entry.get(start..end))
+            .ok_or(Failure::Read(Arc::new(LogFileError::Span(u64::from(
+                span.start,
+            )))))?;
+        let credential = serde_json::from_slice(credential)
+            .map_err(|source| Failure::unreadable_entry(record.log_index, source))?;
+        Ok(Some(Registered { credential, record }))
     }
 
-    /// Credential ids of an organisation (bounded).
-    pub fn organization(&self, corporate_number: &str) -> Vec<CredentialId> {
-        self.store
-            .scan_prefix(&keys::organization_prefix(corporate_number), 1000)
-            .unwrap_or_default()
+    /// Credential ids of an organisation (at most [`MAX_CREDENTIALS_PER_ORGANIZATION`]).
+    pub fn organization(&self, number: &CorporateNumber) -> Result<Vec<CredentialId>, Failure> {
+        Ok(self
+            .store
+            .scan_prefix(
+                &keys::organization_prefix(number.as_str()),
+                MAX_CREDENTIALS_PER_ORGANIZATION,
+            )?
             .into_iter()
             .filter_map(|(k, _)| {
                 let tail = k.get(k.len().checked_sub(16)?..)?;
                 Some(CredentialId::from_bytes(tail.try_into().ok()?))
             })
-            .collect()
+            .collect())
     }
 
     /// Companies whose name contains `query` (folded), at most `limit`.

@@ -17,19 +17,25 @@ mod ledger;
 mod log_check;
 mod log_files;
 mod names;
+mod query;
 mod state;
 mod store;
 mod tree;
 
 pub use directory::{Directory, Standing};
 pub use error::{Failure, Refusal, WriteError};
-pub use ledger::{Committed, Ledger, LedgerError, RegistryKeys, SignedList, STATUS_TTL_SECONDS};
+pub use ledger::{
+    Committed, Ledger, LedgerError, RegistryKeys, SignedList, MAX_CREDENTIALS_PER_ORGANIZATION,
+    STATUS_TTL_SECONDS,
+};
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use names::NameMatch;
+pub use query::{CredentialSummary, NotACredential, OrganizationView};
 pub use state::{
-    keys, parse_list_url, read_bits, verify_entry, Allocation, CredentialRecord, CredentialView,
-    Effect, HistoryEvent, Registered, RegistryIdentity, VerifiedEntry, Void, INDEX_FORMAT,
+    keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, Effect, EventKind,
+    HistoryEvent, Registered, RegistryIdentity, SignedCredential, VerifiedEntry, Void,
+    INDEX_FORMAT,
 };
 pub use store::{Entries, IndexStore, MemoryStore, SledStore, StoreError, Write};
 pub use tree::Tree;

@@ -25,8 +25,9 @@ pub(crate) fn fold_name(text: &str) -> String {
         .collect()
 }
 
-/// One company found by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One company found by name (`GET /v1/organizations?name=` lists them).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NameMatch {
     /// 法人番号.
     pub corporate_number: String,

@@ -39,7 +39,8 @@ pub(crate) const MAX_HISTORY: usize = 256;
 /// 3: records name who imposed a suspension).
 pub const INDEX_FORMAT: &[u8] = b"3";
 
-/// Index keys. One letter of prefix per kind, then fixed-width binary parts.
+/// Index keys: the layout of the index store, part of its contract ([`INDEX_FORMAT`] names
+/// it). One letter of prefix per kind, then fixed-width binary parts.
 pub mod keys {
     use super::*;
 
@@ -102,12 +103,38 @@ pub mod keys {
     }
 }
 
+/// What happened to a credential (its name in records and answers: `registered`, `revoked`,
+/// `suspended`, `reinstated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// Registered in the ledger.
+    Registered,
+    /// Revoked (final; `superseded` when renewed).
+    Revoked,
+    /// Suspended.
+    Suspended,
+    /// A suspension lifted.
+    Reinstated,
+}
+
+impl EventKind {
+    /// What a status change adds to a credential's history.
+    fn of_change(change: StatusChange) -> Self {
+        match change {
+            StatusChange::Revoke(_) => EventKind::Revoked,
+            StatusChange::Suspend => EventKind::Suspended,
+            StatusChange::Reinstate => EventKind::Reinstated,
+        }
+    }
+}
+
 /// One event in a credential's life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEvent {
-    /// `registered`, `revoked`, `suspended` or `reinstated`.
-    pub event: String,
+    /// What happened.
+    pub event: EventKind,
     /// Reason code, for status changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
@@ -479,7 +506,7 @@ impl CredentialView {
             lifecycle: CredentialState::Active,
             reason: None,
             history: vec![HistoryEvent {
-                event: "registered".into(),
+                event: EventKind::Registered,
                 reason: None,
                 at: facts.registered_at(),
                 by: signer.to_owned(),
@@ -543,7 +570,7 @@ impl Registered {
 /// An allocated status entry: who may use it, and whether a credential does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Allocation {
+pub(crate) struct Allocation {
     /// The issuer it was reserved for.
     pub issuer: String,
     /// The credential using it, once registered.
@@ -569,9 +596,19 @@ pub enum VerifiedEntry {
     Request {
         /// The request.
         request: Box<OpenedRequest>,
-        /// For a registration: the credential and its proof.
-        credential: Option<Box<(AttainmentCredential, ProofInfo)>>,
+        /// For a registration: the credential and who signed it.
+        credential: Option<Box<SignedCredential>>,
     },
+}
+
+/// A registration's credential whose proof verified: what it says, and its proof's signer and
+/// time.
+#[derive(Debug, Clone)]
+pub struct SignedCredential {
+    /// The credential, read into the ★ attainment profile.
+    pub credential: AttainmentCredential,
+    /// Its proof: who signed it, and when they say they did.
+    pub proof: ProofInfo,
 }
 
 /// Checks an entry's signatures and shape.
@@ -599,7 +636,10 @@ pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry,
                 }
                 other => Refusal::InvalidCredential(other.to_string()),
             })?;
-            Some(Box::new((typed, info)))
+            Some(Box::new(SignedCredential {
+                credential: typed,
+                proof: info,
+            }))
         }
         _ => None,
     };
@@ -734,10 +774,10 @@ pub(crate) fn transition(
     let (mut writes, effect) = match &request.body {
         RequestBody::AllocateStatus => allocation(&judging, entry_bytes, identity)?,
         RequestBody::Register { .. } => {
-            let Some(pair) = credential else {
+            let Some(signed) = credential else {
                 return Err(Refusal::InvalidCredential("no credential".into()).into());
             };
-            registration(&judging, &pair.0, &pair.1, entry_bytes, trust, identity)?
+            registration(&judging, signed, entry_bytes, trust, identity)?
         }
         RequestBody::Revoke { target, reason } => {
             status_change(&judging, target, StatusChange::Revoke(*reason), *reason)?
@@ -769,9 +809,9 @@ struct Judging<'v, 'a> {
 
 impl Judging<'_, '_> {
     /// The history event this request adds to a credential.
-    fn event(&self, event: &str, reason: Option<Reason>) -> HistoryEvent {
+    fn event(&self, event: EventKind, reason: Option<Reason>) -> HistoryEvent {
         HistoryEvent {
-            event: event.into(),
+            event,
             reason,
             at: self.request.created,
             by: self.signer.to_string(),
@@ -849,8 +889,10 @@ fn allocation(
 /// the verifier's checks, with a new id and the status entries reserved for it.
 fn registration(
     judging: &Judging<'_, '_>,
-    typed: &AttainmentCredential,
-    info: &ProofInfo,
+    SignedCredential {
+        credential: typed,
+        proof: info,
+    }: &SignedCredential,
     entry_bytes: &[u8],
     trust: &TrustList,
     identity: &RegistryIdentity,
@@ -901,7 +943,7 @@ fn registration(
         lifecycle: CredentialState::Active,
         reason: None,
         suspended_by: None,
-        history: vec![judging.event("registered", None)],
+        history: vec![judging.event(EventKind::Registered, None)],
     };
     writes.push((key, Some(json_bytes(&record))));
     if let Some(number) = &typed.credential_subject.corporate_number {
@@ -1010,11 +1052,7 @@ fn status_change(
     if !bits.set(slot.index as usize, moved.set) {
         return Err(Failure::StatusLists("a credential's status index is outside its list").into());
     }
-    let event = match change {
-        StatusChange::Revoke(_) => "revoked",
-        StatusChange::Suspend => "suspended",
-        StatusChange::Reinstate => "reinstated",
-    };
+    let event = EventKind::of_change(change);
     record.lifecycle = moved.state;
     record.suspended_by = moved.suspended_by;
     record.reason = Some(reason);
@@ -1162,7 +1200,7 @@ fn allocate(
 }
 
 /// A status list's bits as stored (all clear if never changed).
-pub fn read_bits(
+pub(crate) fn read_bits(
     store: &dyn IndexStore,
     purpose: StatusPurpose,
     list: u32,

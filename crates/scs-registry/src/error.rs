@@ -49,12 +49,13 @@ pub enum ApiError {
     LedgerCorrupt,
 }
 
-/// Reading the log failed: a corrupt entry says so, anything else is unavailability.
+/// Reading the log failed: a corrupt entry says so, anything else is unavailability (its
+/// cause logged).
 impl From<scs_ledger::LogFileError> for ApiError {
     fn from(error: scs_ledger::LogFileError) -> Self {
         match error {
             scs_ledger::LogFileError::Integrity { .. } => ApiError::LedgerCorrupt,
-            _ => ApiError::Unavailable,
+            other => unavailable(&other),
         }
     }
 }
@@ -96,12 +97,23 @@ impl From<scs_ledger::Refusal> for ApiError {
 /// registry is unavailable.
 impl From<scs_ledger::Failure> for ApiError {
     fn from(failure: scs_ledger::Failure) -> Self {
-        unavailable(&failure)
+        if failure.is_corrupt_entry() {
+            ApiError::LedgerCorrupt
+        } else {
+            unavailable(&failure)
+        }
     }
 }
 
-/// Logs why the ledger could not answer (with every cause) and answers 503.
+/// 503, its cause logged.
 fn unavailable(error: &dyn std::error::Error) -> ApiError {
+    log_unavailable(error);
+    ApiError::Unavailable
+}
+
+/// Logs why the ledger could not answer, with every cause: the client is told only that the
+/// registry is unavailable (503).
+pub(crate) fn log_unavailable(error: &dyn std::error::Error) {
     let mut why = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -113,7 +125,6 @@ fn unavailable(error: &dyn std::error::Error) -> ApiError {
         source = cause.source();
     }
     tracing::error!(error = %why, "the ledger could not answer");
-    ApiError::Unavailable
 }
 
 impl ApiError {

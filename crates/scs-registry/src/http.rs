@@ -2,84 +2,37 @@
 //! [`ApiError`] is the only way an error leaves a handler.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use scs_core::credential::{StatusEntry, StatusPurpose};
+use scs_core::credential::StatusPurpose;
 use scs_core::ids::{CorporateNumber, CredentialId};
-use scs_core::lifecycle::{CredentialState, RequestBody};
-use scs_core::report::Message;
+use scs_core::lifecycle::{CredentialState, RequestBody, FRESHNESS_SECONDS};
+use scs_core::report::Report;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Hash, Tile};
-use scs_core::trust_list::TrustList;
-use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use scs_verifier::Question;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::limits::MAX_BODY_BYTES;
+use crate::extract::{ApiPath, ApiQuery, JsonBody};
 use scs_issuer::now;
-use scs_ledger::{
-    keys, Allocation, Committed, CredentialView, Effect, Ledger, LogFileError, VerifiedEntry,
-};
+use scs_ledger::{Committed, CredentialView, Effect, Ledger, LogFileError, VerifiedEntry};
 
 /// `Cache-Control` of a status list: public, for its `ttl`
 /// ([`scs_ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
-/// How far `proof.created` of a request may be from the registry's clock.
-pub const FRESHNESS_SECONDS: i64 = scs_core::lifecycle::FRESHNESS_SECONDS;
 
-/// Shared state of every handler, behind one `Arc`: axum clones the state for every request,
-/// and each `Arc` cloned is a reference count that both worker threads write.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<App>);
-
-/// What [`AppState`] shares.
-#[derive(Debug)]
-pub struct App {
-    /// The ledger.
-    pub ledger: Arc<Ledger>,
-    /// `--demo`: enables `POST /credentials/issue` with the demo ★4 key.
-    pub demo_issuer: Option<Arc<scs_core::keys::SecretKey>>,
-    /// Permits to decode an uploaded image ([`crate::limits::MAX_IMAGE_DECODES`]).
-    pub image_decodes: Arc<tokio::sync::Semaphore>,
-    /// Permits to handle a page upload ([`crate::limits::MAX_UPLOADS`]).
-    pub uploads: Arc<tokio::sync::Semaphore>,
-}
-
-impl AppState {
-    /// The state over `ledger`; `demo_issuer` only with `--demo`.
-    pub fn new(ledger: Arc<Ledger>, demo_issuer: Option<Arc<scs_core::keys::SecretKey>>) -> Self {
-        Self(Arc::new(App {
-            ledger,
-            demo_issuer,
-            image_decodes: Arc::new(tokio::sync::Semaphore::new(
-                crate::limits::MAX_IMAGE_DECODES,
-            )),
-            uploads: Arc::new(tokio::sync::Semaphore::new(crate::limits::MAX_UPLOADS)),
-        }))
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = App;
-
-    fn deref(&self) -> &App {
-        &self.0
-    }
-}
-
-/// The router.
-pub fn app(state: AppState) -> Router {
+/// The API's routes; `POST /credentials/issue` only with the demo issuer key.
+pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
     let mut router = Router::new()
         .route("/v1/health", get(health))
         .route("/v1/trust-list", get(get_trust_list).put(put_trust_list))
@@ -98,149 +51,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/log/proof/consistency", get(consistency_proof))
         .route("/ns/scs/v1", get(context))
         .route("/credentials/verify", post(vc_api_verify));
-    if state.demo_issuer.is_some() {
+    if demo_issuer {
         router = router.route("/credentials/issue", post(vc_api_issue));
     }
     router
-        .merge(crate::web::router())
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            deadline,
-        ))
-        .with_state(state)
-}
-
-/// Every request is answered within [`crate::limits::REQUEST_TIMEOUT`] of its headers: one
-/// whose body trickles in (or that waits too long for anything) is answered 408 and its work
-/// dropped. A write already queued is still committed by the writer, and answers again as
-/// the same registration if it is sent again.
-async fn deadline(
-    State(app): State<AppState>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let uri = request.uri().clone();
-    match tokio::time::timeout(crate::limits::REQUEST_TIMEOUT, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) if is_api_path(uri.path()) => ApiError::Timeout.into_response(),
-        Err(_) => crate::web::timed_out(&app, &uri),
-    }
-}
-
-/// Unknown paths: problem+json under the API's paths, the HTML error page elsewhere. The path
-/// decides, not `Accept`: a mistyped page address opened by a link checker or `curl` is still a
-/// page, and a browser opening an API address still gets the API's answer.
-async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
-    if is_api_path(uri.path()) {
-        ApiError::NotFound("no such endpoint".into()).into_response()
-    } else {
-        crate::web::not_found(&app, &uri)
-    }
-}
-
-/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API), whose every error
-/// is problem+json; the rest are pages, whose errors are the HTML error page.
-pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/v1/")
-        || path.starts_with("/ns/")
-        || path == "/credentials/verify"
-        || path == "/credentials/issue"
-}
-
-/// A known path asked with a method it does not take.
-async fn method_not_allowed(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
-    if is_api_path(uri.path()) {
-        ApiError::MethodNotAllowed.into_response()
-    } else {
-        crate::web::method_not_allowed(&app, &uri)
-    }
-}
-
-/// A path parameter whose every failure (e.g. invalid UTF-8 once percent-decoded) is an
-/// [`ApiError`] rather than axum's plain-text rejection.
-#[derive(Debug)]
-pub struct ApiPath<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| Self(value))
-            .map_err(|e| ApiError::BadParameter(e.body_text()))
-    }
-}
-
-/// A query string whose every failure (a wrong type, a repeated parameter) is an
-/// [`ApiError`].
-#[derive(Debug)]
-pub struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| Self(value))
-            .map_err(|e| ApiError::BadParameter(e.body_text()))
-    }
-}
-
-/// A JSON body read into `T`: a member of the wrong type or one `T` does not know (its serde
-/// derive says `deny_unknown_fields`) is a 400, never silently dropped.
-#[derive(Debug)]
-pub struct TypedBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for TypedBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let JsonBody(value) = JsonBody::from_request(req, state).await?;
-        typed(value).map(Self)
-    }
-}
-
-/// `value` read as `T`; a mismatch is a 400.
-fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::BadJson(e.to_string()))
-}
-
-/// A JSON body whose every failure is an [`ApiError`].
-#[derive(Debug)]
-pub struct JsonBody(pub Value);
-
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v == "application/json" || v == "application/ld+json" || v.ends_with("+json")
-            });
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::BadJson(e.body_text())
-            }
-        })?;
-        scs_core::json::parse_strict(&bytes, MAX_BODY_BYTES)
-            .map(JsonBody)
-            .map_err(|e| ApiError::BadJson(e.to_string()))
-    }
 }
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
@@ -253,10 +67,7 @@ async fn health(State(app): State<AppState>) -> Json<Value> {
 }
 
 async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiError> {
-    let body = app
-        .ledger
-        .trust_list_document()
-        .ok_or(ApiError::Unavailable)?;
+    let body = app.ledger.trust_list_document()?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -280,18 +91,43 @@ fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiErro
     Ok(entry)
 }
 
-fn committed_json(committed: &Committed) -> Value {
-    json!({
-        "logIndex": committed.index,
-        "treeSize": committed.tree_size,
-        "inclusionProof": b64(&committed.inclusion_proof),
-        "checkpoint": committed.checkpoint.as_str(),
-    })
+/// The answer to a write: where it is in the log and the proof that it is there, under a
+/// checkpoint that includes it; `effect` holds what the write did, in the endpoint's own
+/// members.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Receipt<'a, E: Serialize> {
+    #[serde(flatten)]
+    effect: E,
+    log_index: u64,
+    tree_size: u64,
+    inclusion_proof: Vec<String>,
+    checkpoint: &'a str,
+}
+
+impl<'a, E: Serialize> Receipt<'a, E> {
+    fn of(committed: &'a Committed, effect: E) -> Self {
+        Self {
+            effect,
+            log_index: committed.index,
+            tree_size: committed.tree_size,
+            inclusion_proof: b64(&committed.inclusion_proof),
+            checkpoint: committed.checkpoint.as_str(),
+        }
+    }
+}
+
+/// What a registration did: the credential's id and the exact bytes logged, so that the
+/// issuer can keep a receipt that proves inclusion offline.
+#[derive(Serialize)]
+struct Registration<'a> {
+    id: String,
+    entry: std::borrow::Cow<'a, str>,
 }
 
 async fn put_trust_list(
     State(app): State<AppState>,
-    JsonBody(document): JsonBody,
+    JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let entry = open_write(&app, &document)?;
     if !matches!(entry, VerifiedEntry::TrustList(_)) {
@@ -300,16 +136,21 @@ async fn put_trust_list(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    let mut body = committed_json(&committed);
-    if let Effect::TrustList(list) = &committed.effect {
-        body["sequence"] = list.sequence.into();
+    #[derive(Serialize)]
+    struct Edition {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sequence: Option<u64>,
     }
-    Ok(Json(body).into_response())
+    let sequence = match &committed.effect {
+        Effect::TrustList(list) => Some(list.sequence),
+        _ => None,
+    };
+    Ok(Json(Receipt::of(&committed, Edition { sequence })).into_response())
 }
 
 async fn allocate(
     State(app): State<AppState>,
-    JsonBody(document): JsonBody,
+    JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let entry = open_write(&app, &document)?;
     if !matches!(&entry, VerifiedEntry::Request { request, .. } if request.body == RequestBody::AllocateStatus)
@@ -319,35 +160,45 @@ async fn allocate(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    let mut body = committed_json(&committed);
-    if let Effect::Allocated(entries) = &committed.effect {
-        body["credentialStatus"] = serde_json::to_value(entries).unwrap_or_default();
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Allocated<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        credential_status: Option<&'a [scs_core::credential::StatusEntry]>,
     }
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let credential_status = match &committed.effect {
+        Effect::Allocated(entries) => Some(entries.as_slice()),
+        _ => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(Receipt::of(&committed, Allocated { credential_status })),
+    )
+        .into_response())
 }
 
 async fn register(
     State(app): State<AppState>,
-    JsonBody(document): JsonBody,
+    JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let entry = open_write(&app, &document)?;
     let VerifiedEntry::Request {
         request,
-        credential: Some(pair),
+        credential: Some(signed),
     } = &entry
     else {
         return Err(ApiError::BadJson(
             "the body must be a signed register request".into(),
         ));
     };
-    let id = pair.0.id;
-    if request.info.signer != pair.1.signer {
+    let id = signed.credential.id;
+    if request.info.signer != signed.proof.signer {
         return Err(ApiError::Forbidden(
             "an issuer may register only credentials it signed".into(),
         ));
     }
     // Idempotent: the same credential again gets the first registration's answer.
-    if let Some(existing) = app.ledger.credential(&id) {
+    if let Some(existing) = app.ledger.credential(&id)? {
         let RequestBody::Register { credential } = &request.body else {
             return Err(ApiError::Unavailable);
         };
@@ -364,22 +215,28 @@ async fn register(
             .inclusion_proof(log_index, size)
             .unwrap_or_default();
         let logged = app.ledger.entry(log_index).map_err(ApiError::from)?;
-        return Ok(Json(json!({
-            "id": id.to_string(),
-            "entry": String::from_utf8_lossy(&logged),
-            "logIndex": log_index,
-            "treeSize": size,
-            "inclusionProof": b64(&proof),
-            "checkpoint": checkpoint.as_str(),
-        }))
+        return Ok(Json(Receipt {
+            effect: Registration {
+                id: id.to_string(),
+                entry: String::from_utf8_lossy(&logged),
+            },
+            log_index,
+            tree_size: size,
+            inclusion_proof: b64(&proof),
+            checkpoint: checkpoint.as_str(),
+        })
         .into_response());
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    let mut body = committed_json(&committed);
-    body["id"] = id.to_string().into();
-    // The exact bytes logged, so the issuer can keep a receipt that proves inclusion offline.
-    body["entry"] = String::from_utf8_lossy(&committed.entry).into();
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let registration = Registration {
+        id: id.to_string(),
+        entry: String::from_utf8_lossy(&committed.entry),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(Receipt::of(&committed, registration)),
+    )
+        .into_response())
 }
 
 fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
@@ -475,8 +332,8 @@ async fn get_credential(
 async fn change_status(
     State(app): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    JsonBody(document): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    JsonBody(document): JsonBody<Value>,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let entry = open_write(&app, &document)?;
     let target = match &entry {
@@ -502,71 +359,34 @@ async fn change_status(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    let mut body = committed_json(&committed);
-    if let Effect::StatusChanged { state, .. } = committed.effect {
-        body["id"] = id.to_string().into();
-        body["state"] = serde_json::to_value(state).unwrap_or_default();
+    #[derive(Serialize)]
+    struct Changed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<CredentialState>,
     }
-    Ok(Json(body))
-}
-
-/// One organisation's credentials and its highest ★ valid now.
-pub fn organization_view(ledger: &Ledger, number: &CorporateNumber, now: Timestamp) -> Value {
-    let mut credentials = Vec::new();
-    let mut highest: Option<u8> = None;
-    let mut legal_name = None;
-    let mut legal_name_en = None;
-    for id in ledger.organization(number.as_str()) {
-        let Some(registered) = ledger.credential(&id) else {
-            continue;
-        };
-        let Some(typed) = registered.typed() else {
-            continue;
-        };
-        let state = registered.record.state_at(now);
-        let level = typed.credential_subject.achievement.level.get();
-        let void = ledger.void(&registered.record.history, now);
-        if state == CredentialState::Active && void.is_none() {
-            highest = highest.max(Some(level));
-        }
-        legal_name.get_or_insert_with(|| typed.credential_subject.legal_name.clone());
-        if legal_name_en.is_none() {
-            legal_name_en.clone_from(&typed.credential_subject.legal_name_en);
-        }
-        let mut shown = json!({
-            "id": typed.id.to_string(),
-            "level": level,
-            "issuer": typed.issuer,
-            "validFrom": typed.valid_from,
-            "validUntil": typed.valid_until,
-            "state": state,
-            "stateJa": state.ja(),
-            "reason": registered.record.reason,
-            "history": registered.record.history,
-            "logIndex": registered.record.log_index,
-        });
-        if let Some(void) = void {
-            shown["void"] = serde_json::to_value(void).unwrap_or_default();
-        }
-        credentials.push(shown);
-    }
-    json!({
-        "corporateNumber": number.as_str(),
-        "legalName": legal_name,
-        "legalNameEn": legal_name_en,
-        "highestLevel": highest,
-        "credentials": credentials,
-    })
+    let changed = match committed.effect {
+        Effect::StatusChanged { state, .. } => Changed {
+            id: Some(id.to_string()),
+            state: Some(state),
+        },
+        _ => Changed {
+            id: None,
+            state: None,
+        },
+    };
+    Ok(Json(Receipt::of(&committed, changed)).into_response())
 }
 
 async fn get_organization(
     State(app): State<AppState>,
     ApiPath(number): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<scs_ledger::OrganizationView>, ApiError> {
     let number = CorporateNumber::parse(&number)
         .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?;
-    let view = organization_view(&app.ledger, &number, now());
-    if view["credentials"].as_array().is_none_or(Vec::is_empty) {
+    let view = app.ledger.organization_view(&number, now())?;
+    if view.credentials.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no credentials for corporate number {}",
             number.as_str()
@@ -580,10 +400,17 @@ struct NameQuery {
     name: Option<String>,
 }
 
+/// The answer of `GET /v1/organizations?name=`.
+#[derive(Serialize)]
+struct SearchAnswer {
+    query: String,
+    results: Vec<scs_ledger::NameMatch>,
+}
+
 async fn search_organizations(
     State(app): State<AppState>,
     ApiQuery(q): ApiQuery<NameQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchAnswer>, ApiError> {
     let name = q
         .name
         .filter(|n| !n.trim().is_empty())
@@ -593,13 +420,11 @@ async fn search_organizations(
             "name is longer than 100 characters".into(),
         ));
     }
-    let results: Vec<Value> = app
-        .ledger
-        .search_names(&name, 50)
-        .into_iter()
-        .map(|n| json!({"corporateNumber": n.corporate_number, "legalName": n.legal_name}))
-        .collect();
-    Ok(Json(json!({"query": name, "results": results})))
+    let results = app.ledger.search_names(&name, 50);
+    Ok(Json(SearchAnswer {
+        query: name,
+        results,
+    }))
 }
 
 async fn get_status_list(
@@ -690,67 +515,29 @@ fn served_status_list(
     Some(served)
 }
 
-/// Status answers read straight from the registry's own indexes, with reasons.
-#[derive(Debug)]
-pub struct RegistryStatus<'a>(pub &'a Ledger);
+/// The body of `POST /v1/verify`: a request carrying `credential` or `qrText` (with the
+/// question's options), or a bare credential, which is verified with none.
+struct VerifyBody(VerifyRequest);
 
-impl StatusSource for RegistryStatus<'_> {
-    fn lookup(&self, entry: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
-        let ledger = self.0;
-        let Some((purpose, list)) =
-            scs_ledger::parse_list_url(&entry.list_url, &ledger.identity().base_url)
-        else {
-            return StatusAnswer::Unavailable(Message::new(
-                format!("この登録機関の失効リストではありません: {}", entry.list_url),
-                format!("not a status list of this registry: {}", entry.list_url),
-            ));
-        };
-        let Ok(bits) = scs_ledger::read_bits(ledger.store(), purpose, list) else {
-            return StatusAnswer::Unavailable(Message::new(
-                "失効リストを読めません",
-                "status list unreadable",
-            ));
-        };
-        match bits.get(entry.index as usize) {
-            None => StatusAnswer::Invalid(Message::new(
-                "失効リストの番号が範囲外です",
-                "status index outside the list",
-            )),
-            Some(false) => StatusAnswer::Clear,
-            Some(true) => {
-                let reason = ledger
-                    .store()
-                    .get(&keys::allocation(purpose, list, entry.index))
-                    .ok()
-                    .flatten()
-                    .and_then(|b| serde_json::from_slice::<Allocation>(&b).ok())
-                    .and_then(|a| a.used_by)
-                    .and_then(|id| CredentialId::parse(&id).ok())
-                    .and_then(|id| ledger.credential_record(&id))
-                    .and_then(|r| r.reason);
-                StatusAnswer::Set {
-                    reason: reason.map(|r| r.message()),
-                }
-            }
+impl<'de> Deserialize<'de> for VerifyBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let body = Value::deserialize(deserializer)?;
+        if body.get("credential").is_none() && body.get("qrText").is_none() {
+            return Ok(Self(VerifyRequest {
+                credential: Some(body),
+                qr_text: None,
+                min_level: None,
+                corporate_number: None,
+                at: None,
+            }));
         }
-    }
-
-    /// From the registration of this very credential (the same claims, in JSON or QR form; a
-    /// key's new credential reusing an old id gets nothing).
-    fn registered_by(
-        &self,
-        credential: &scs_core::credential::AttainmentCredential,
-    ) -> Option<Timestamp> {
-        let registered = self.0.credential(&credential.id)?;
-        if !registered.typed()?.claims_match(credential) {
-            return None;
-        }
-        let at = registered.record.history.first()?.at;
-        Timestamp::from_unix(at.unix() + FRESHNESS_SECONDS)
+        VerifyRequest::deserialize(body)
+            .map(Self)
+            .map_err(serde::de::Error::custom)
     }
 }
 
-/// The body of `POST /v1/verify` with options: a credential or QR text, and the question.
+/// `POST /v1/verify` with options: a credential or QR text, and the question.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct VerifyRequest {
@@ -770,20 +557,6 @@ enum Verifiable {
 }
 
 impl VerifyRequest {
-    /// Reads a body: a request carrying `credential` or `qrText`, or a bare credential.
-    fn read(body: Value) -> Result<Self, ApiError> {
-        if body.get("credential").is_none() && body.get("qrText").is_none() {
-            return Ok(Self {
-                credential: Some(body),
-                qr_text: None,
-                min_level: None,
-                corporate_number: None,
-                at: None,
-            });
-        }
-        typed(body)
-    }
-
     /// The question asked, at the registry's clock unless `at` is given.
     fn question(&self) -> Result<Question, ApiError> {
         Ok(Question {
@@ -823,40 +596,20 @@ impl VerifyRequest {
 /// "corporateNumber"?, "at"?}` or a bare credential → the report of `scs verify --json`.
 async fn verify(
     State(app): State<AppState>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let request = VerifyRequest::read(body)?;
+    JsonBody(VerifyBody(request)): JsonBody<VerifyBody>,
+) -> Result<Json<Report>, ApiError> {
     let question = request.question()?;
     let report = match request.verifiable()? {
-        Verifiable::Credential(credential) => verify_value(&app.ledger, credential, &question)?,
-        Verifiable::QrText(text) => verify_qr_text(&app.ledger, &text, &question)
+        Verifiable::Credential(credential) => app
+            .ledger
+            .verify_credential(credential, &question)
+            .map_err(|e| ApiError::BadJson(e.to_string()))?,
+        Verifiable::QrText(text) => app
+            .ledger
+            .verify_qr_text(&text, &question)
             .map_err(|e| ApiError::BadParameter(format!("qrText: {e}")))?,
     };
-    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
-}
-
-/// Verifies QR text (`SCS1:…`) against the registry's trust list and live status.
-pub fn verify_qr_text(
-    ledger: &Ledger,
-    text: &str,
-    question: &Question,
-) -> Result<scs_core::report::Report, scs_verifier::InputError> {
-    let (trust, _) = ledger.trust_list();
-    let status = RegistryStatus(ledger);
-    Verifier::new(Some(&trust), &status).verify_compact(text, question)
-}
-
-/// Verifies a credential against the registry's trust list and live status.
-pub fn verify_value(
-    ledger: &Ledger,
-    credential: Value,
-    question: &Question,
-) -> Result<scs_core::report::Report, ApiError> {
-    scs_core::vcdm::check_data_model(&credential)
-        .map_err(|e| ApiError::BadJson(format!("not a VC 2.0 credential: {e}")))?;
-    let (trust, _) = ledger.trust_list();
-    let status = RegistryStatus(ledger);
-    Ok(Verifier::new(Some(&trust), &status).verify(credential, question))
+    Ok(Json(report))
 }
 
 /// The body of `POST /credentials/verify` (W3C CCG VC API).
@@ -874,15 +627,15 @@ struct VcApiVerifyRequest {
 /// not a credential, 422 for a credential whose proof does not verify.
 async fn vc_api_verify(
     State(app): State<AppState>,
-    TypedBody(request): TypedBody<VcApiVerifyRequest>,
+    JsonBody(request): JsonBody<VcApiVerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let credential = Value::Object(request.verifiable_credential);
     // The interoperability suites send credentials of every shape: a data-model failure is a
     // 400, anything that is a credential gets its checks.
-    scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
-    let (trust, _) = app.ledger.trust_list();
-    let status = RegistryStatus(&app.ledger);
-    let report = Verifier::new(Some(&trust), &status).verify(credential, &Question::at(now()));
+    let report = app
+        .ledger
+        .verify_credential(credential, &Question::at(now()))
+        .map_err(|e| ApiError::BadJson(e.to_string()))?;
     let signature_ok = report.checks.first().is_some_and(|c| c.ok);
     if !signature_ok {
         return Err(ApiError::InvalidCredential(
@@ -916,7 +669,7 @@ struct VcApiIssueRequest {
 /// that key's issuer only.
 async fn vc_api_issue(
     State(app): State<AppState>,
-    TypedBody(request): TypedBody<VcApiIssueRequest>,
+    JsonBody(request): JsonBody<VcApiIssueRequest>,
 ) -> Result<Response, ApiError> {
     let key = app
         .demo_issuer

@@ -7,11 +7,14 @@
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod app;
 pub mod demo;
 pub mod demo_keys;
 pub mod error;
+pub mod extract;
 pub mod http;
 pub mod limits;
+pub mod router;
 pub mod serve;
 pub mod server;
 pub mod web;

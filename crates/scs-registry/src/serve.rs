@@ -10,8 +10,9 @@ use scs_issuer::keyfile;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::app::AppState;
 use crate::demo_keys::DemoFile;
-use crate::http::{app, AppState};
+use crate::router::app;
 use crate::server::{connection_cap, ConnectionLimits};
 use scs_ledger::{Ledger, LedgerError, RegistryKeys, SledStore};
 

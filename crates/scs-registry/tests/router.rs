@@ -17,7 +17,8 @@ use scs_core::timestamp::Timestamp;
 use scs_issuer::{keyfile, IssueParams, SubjectInput};
 use scs_ledger::MemoryStore;
 use scs_ledger::{Ledger, RegistryKeys};
-use scs_registry::http::{app, AppState};
+use scs_registry::app::AppState;
+use scs_registry::router::app;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -1037,10 +1038,9 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
         Some("http://127.0.0.1:8080"),
     )
     .unwrap();
-    let trust = w.ledger.trust_list().0;
-    let status = scs_registry::http::RegistryStatus(&w.ledger);
-    let report = scs_verifier::Verifier::new(Some(&trust), &status)
-        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+    let report = w
+        .ledger
+        .verify_qr_text(&qr.text, &scs_verifier::Question::at(now()))
         .unwrap();
     assert_eq!(
         report.verdict,
@@ -1061,8 +1061,9 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
         Some("http://127.0.0.1:8080"),
     )
     .unwrap();
-    let report = scs_verifier::Verifier::new(Some(&trust), &status)
-        .verify_compact(&qr.text, &scs_verifier::Question::at(now()))
+    let report = w
+        .ledger
+        .verify_qr_text(&qr.text, &scs_verifier::Question::at(now()))
         .unwrap();
     assert_ne!(report.verdict, scs_core::report::Verdict::Valid);
 }
@@ -1480,10 +1481,11 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
     let ledger = seeded_demo_ledger(dir.path(), store.clone()).await;
     let number = scs_registry::demo::demo_corporate_number(0);
     let id = *ledger
-        .organization(number.as_str())
+        .organization(&number)
+        .unwrap()
         .first()
         .expect("the demo seeded this company");
-    let before = ledger.credential(&id).unwrap();
+    let before = ledger.credential(&id).unwrap().unwrap();
     let indexes = store.dump();
     drop(ledger);
 
@@ -1498,7 +1500,7 @@ async fn indexes_of_another_layout_are_rebuilt_from_the_log() {
         ])
         .unwrap();
     let ledger = open_ledger(dir.path(), store.clone());
-    assert_eq!(ledger.credential(&id).unwrap(), before);
+    assert_eq!(ledger.credential(&id).unwrap().unwrap(), before);
     assert_eq!(store.dump(), indexes, "the same indexes as before, rebuilt");
     assert_eq!(
         store.get(keys::FORMAT).unwrap().as_deref(),

@@ -16,8 +16,9 @@ use scs_core::proof::{self, ProofPurpose};
 use scs_issuer::keyfile;
 use scs_ledger::MemoryStore;
 use scs_ledger::{Ledger, RegistryKeys};
+use scs_registry::app::AppState;
 use scs_registry::demo::demo_corporate_number;
-use scs_registry::http::{app, AppState};
+use scs_registry::router::app;
 use serde_json::Value;
 use tower::ServiceExt;
 

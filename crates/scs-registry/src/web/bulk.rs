@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
-use scs_suppliers::{Organization, Parsed, RegistrySource, RowResult};
+use scs_suppliers::{CredentialSummary, Organization, Parsed, RegistrySource, RowResult};
 use scs_verifier::Question;
 
 use super::{star, Frame, Lang, Nav, PageLang};
-use crate::http::{organization_view, verify_value, AppState};
+use crate::app::AppState;
 use scs_ledger::Ledger;
 
 /// Most rows shown in the page's table; the CSV download has them all.
@@ -27,28 +27,60 @@ pub struct LedgerSource<'a>(pub &'a Ledger);
 
 impl RegistrySource for LedgerSource<'_> {
     fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
-        let view = organization_view(self.0, number, super::now());
-        let organization = Organization::from_view(&view);
-        Ok((!organization.credentials.is_empty()).then_some(organization))
+        let view = self
+            .0
+            .organization_view(number, super::now())
+            .map_err(|failure| ledger_unreadable(&failure))?;
+        if view.credentials.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Organization {
+            legal_name: view.legal_name,
+            credentials: view
+                .credentials
+                .into_iter()
+                .map(|c| CredentialSummary {
+                    id: c.id.to_string(),
+                    level: c.level,
+                    state: Some(c.state),
+                    reason: c.reason,
+                    log_index: c.log_index,
+                })
+                .collect(),
+        }))
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-        let registered = CredentialId::parse(id)
-            .ok()
-            .and_then(|id| self.0.credential(&id))
-            .ok_or_else(|| {
-                Message::new(
-                    "登録された証明書を読めません",
-                    "registered credential unreadable",
-                )
-            })?;
-        verify_value(self.0, registered.credential, question).map_err(|e| {
+        let unreadable = || {
             Message::new(
-                format!("証明書を読めません（{e}）"),
-                format!("credential unreadable ({e})"),
+                "登録された証明書を読めません",
+                "registered credential unreadable",
             )
-        })
+        };
+        let id = CredentialId::parse(id).map_err(|_| unreadable())?;
+        let registered = self
+            .0
+            .credential(&id)
+            .map_err(|failure| ledger_unreadable(&failure))?
+            .ok_or_else(unreadable)?;
+        self.0
+            .verify_credential(registered.credential, question)
+            .map_err(|e| {
+                Message::new(
+                    format!("証明書を読めません（{e}）"),
+                    format!("credential unreadable ({e})"),
+                )
+            })
     }
+}
+
+/// A row's reason when the ledger could not answer for it (the cause is logged).
+fn ledger_unreadable(failure: &scs_ledger::Failure) -> Message {
+    crate::error::log_unavailable(failure);
+    Message::new(
+        "登録機関の台帳を読めませんでした",
+        "the registry could not read its ledger",
+    )
 }
 
 /// `GET /bulk`

@@ -13,13 +13,13 @@ use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 use scs_core::ids::CredentialId;
 use scs_core::report::{Message, Verdict};
-use scs_verifier::{Question, Verifier};
+use scs_verifier::Question;
 
 use super::orgs::query_param;
 use super::verify::scope_text;
 use super::{date, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
-use crate::http::{AppState, RegistryStatus};
-use scs_ledger::Ledger;
+use crate::app::AppState;
+use scs_ledger::{EventKind, Ledger};
 
 /// Longest `?qr=` text considered (version 10 at level M holds 311 characters).
 const MAX_QR_CHARS: usize = 1024;
@@ -36,10 +36,8 @@ fn issuer_qr(ledger: &Ledger, id: &CredentialId, text: &str) -> Option<scs_qr::S
     if text.len() > MAX_QR_CHARS {
         return None;
     }
-    let (trust, _) = ledger.trust_list();
-    let status = RegistryStatus(ledger);
-    let report = Verifier::new(Some(&trust), &status)
-        .verify_compact(text, &Question::at(super::now()))
+    let report = ledger
+        .verify_qr_text(text, &Question::at(super::now()))
         .ok()?;
     let signature_ok = report
         .check(scs_core::report::CheckName::Signature)
@@ -96,8 +94,9 @@ pub async fn page(
             ),
         );
     };
-    let Some(registered) = app.ledger.credential(&id) else {
-        if app.ledger.credential_record(&id).is_some() {
+    let registered = match app.ledger.credential(&id) {
+        Ok(registered) => registered,
+        Err(failure) if failure.is_corrupt_entry() => {
             // Registered, but its entry failed its integrity check (logged as an error).
             return frame.problem(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -111,6 +110,9 @@ pub async fn page(
                 ),
             );
         }
+        Err(failure) => return super::unavailable(&frame, &failure),
+    };
+    let Some(registered) = registered else {
         return frame.problem(
             StatusCode::NOT_FOUND,
             &Message::new("証明書が見つかりません", "Credential not found"),
@@ -132,12 +134,10 @@ pub async fn page(
     };
     let now = super::now();
     let state = registered.record.state_at(now);
-    let report = crate::http::verify_value(
-        &app.ledger,
-        registered.credential.clone(),
-        &Question::at(now),
-    )
-    .ok();
+    let report = app
+        .ledger
+        .verify_credential(registered.credential.clone(), &Question::at(now))
+        .ok();
     let base = app.ledger.identity().base_url.clone();
     let page_url = format!("{base}/credentials/{id}");
     let given_qr = query_param(query.as_deref(), "qr");
@@ -203,8 +203,8 @@ pub async fn page(
                             @for event in &registered.record.history {
                                 li {
                                     time datetime=(event.at.to_string()) { (date(&event.at)) }
-                                    " " strong { (event_word(&event.event, event.reason, lang)) }
-                                    @if let Some(reason) = event.reason.filter(|_| event.event != "registered") {
+                                    " " strong { (super::event_label(event, lang)) }
+                                    @if let Some(reason) = event.reason.filter(|_| event.event != EventKind::Registered) {
                                         " — " (lang.pick("理由: ", "reason: ")) (lang.pick(reason.ja(), reason.code()))
                                     }
                                     " · " a href=(format!("/v1/log/entries/{}", event.log_index)) { (lang.pick("台帳 #", "ledger #")) (event.log_index) }
@@ -218,23 +218,6 @@ pub async fn page(
             (certificate(lang, &typed, &id, registered.record.log_index, &base, &page_url, &qr_svg, offline))
         },
     )
-}
-
-fn event_word(
-    event: &str,
-    reason: Option<scs_core::lifecycle::Reason>,
-    lang: Lang,
-) -> &'static str {
-    match (event, reason) {
-        ("registered", _) => lang.pick("発行・登録", "Issued and registered"),
-        ("revoked", Some(scs_core::lifecycle::Reason::Superseded)) => {
-            lang.pick("更新済み", "Superseded")
-        }
-        ("revoked", _) => lang.pick("取消", "Revoked"),
-        ("suspended", _) => lang.pick("一時停止", "Suspended"),
-        ("reinstated", _) => lang.pick("一時停止の解除", "Reinstated"),
-        _ => lang.pick("その他", "Other"),
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,7 +10,7 @@ use scs_core::trust_list::{DesignationState, Role, TrustList};
 use serde_json::Value;
 
 use super::{date, Frame, Lang, Nav, PageLang};
-use crate::http::AppState;
+use crate::app::AppState;
 use scs_ledger::Ledger;
 
 /// Most recent log entries shown on `/ledger`.

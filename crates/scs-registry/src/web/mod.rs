@@ -14,8 +14,9 @@
 //! 法人番号 check as the user types, the print button, the upload's file name.
 //!
 //! Bad input never becomes a 500: every failure is a page with a plain message and a 4xx
-//! status. Verification runs the same code as `POST /v1/verify` ([`crate::http::verify_value`]
-//! for JSON, [`scs_verifier::Verifier::verify_compact`] with the same status source for QR).
+//! status (a ledger that cannot answer: 503, its cause logged). The pages ask the ledger what
+//! the API asks it: [`scs_ledger::Ledger::organization_view`],
+//! [`scs_ledger::Ledger::verify_credential`] and [`scs_ledger::Ledger::verify_qr_text`].
 
 use std::convert::Infallible;
 
@@ -26,11 +27,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
+use scs_core::lifecycle::Reason;
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
+use scs_ledger::{EventKind, HistoryEvent};
 use serde::de::DeserializeOwned;
 
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::limits::MAX_UPLOAD_BYTES;
 
 pub mod bulk;
@@ -56,7 +59,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     }
 }
 
-/// The page routes, merged into [`crate::http::app`].
+/// The page routes, merged into [`crate::router::app`].
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(verify::page).post(verify::submit))
@@ -327,6 +330,33 @@ pub(crate) fn busy(frame: &Frame<'_>) -> Response {
     page.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     page
+}
+
+/// The page of a look-up the ledger could not answer (its store or log failed): the cause goes
+/// to the operator's log, as the API's 503 does, and the page says only that.
+pub(crate) fn unavailable(frame: &Frame<'_>, failure: &scs_ledger::Failure) -> Response {
+    crate::error::log_unavailable(failure);
+    frame.problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &Message::new("ただいま応答できません", "The registry cannot answer now"),
+        &Message::new(
+            "登録機関の台帳を読めませんでした。しばらくしてからもう一度お試しください。",
+            "The registry could not read its ledger; please try again later.",
+        ),
+    )
+}
+
+/// What an event in a credential's history is called on the pages.
+pub(crate) fn event_label(event: &HistoryEvent, lang: Lang) -> &'static str {
+    match (event.event, event.reason) {
+        (EventKind::Registered, _) => lang.pick("発行・登録", "Issued and registered"),
+        (EventKind::Revoked, Some(Reason::Superseded)) => {
+            lang.pick("更新済み（新しい証明書に置き換え）", "Superseded (renewed)")
+        }
+        (EventKind::Revoked, _) => lang.pick("取消", "Revoked"),
+        (EventKind::Suspended, _) => lang.pick("一時停止", "Suspended"),
+        (EventKind::Reinstated, _) => lang.pick("一時停止の解除", "Reinstated"),
+    }
 }
 
 /// The page for a known address asked with a method it does not take.

@@ -4,15 +4,14 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-use scs_core::ids::CorporateNumber;
+use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{CredentialState, Reason};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
-use serde_json::Value;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
-use crate::http::{organization_view, AppState};
-use scs_ledger::HistoryEvent;
+use crate::app::AppState;
+use scs_ledger::{CredentialSummary, EventKind};
 
 /// Longest name searched, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -173,57 +172,14 @@ fn forms(
 }
 
 /// One line of the timeline: when, what, which ★, why, where in the ledger, which credential.
-type TimelineEntry<'a> = (Timestamp, String, u8, Option<Reason>, Option<u64>, &'a str);
-
-/// One credential of the organisation view, typed for display.
-struct Shown {
-    id: String,
-    level: u8,
-    state: Option<CredentialState>,
-    reason: Option<Reason>,
-    valid_from: Option<Timestamp>,
-    valid_until: Option<Timestamp>,
-    issuer: String,
-    log_index: u64,
-    history: Vec<HistoryEvent>,
-    /// Why it no longer counts although its status is clear (`state::Void`), in both languages.
-    void: Option<(String, String)>,
-}
-
-fn shown(value: &Value) -> Option<Shown> {
-    Some(Shown {
-        id: value["id"].as_str()?.to_owned(),
-        level: value["level"].as_u64().and_then(|l| u8::try_from(l).ok())?,
-        state: serde_json::from_value(value["state"].clone()).ok(),
-        reason: serde_json::from_value(value["reason"].clone()).ok(),
-        valid_from: serde_json::from_value(value["validFrom"].clone()).ok(),
-        valid_until: serde_json::from_value(value["validUntil"].clone()).ok(),
-        issuer: value["issuer"]["name"]
-            .as_str()
-            .or(value["issuer"].as_str())
-            .unwrap_or("")
-            .to_owned(),
-        log_index: value["logIndex"].as_u64().unwrap_or(0),
-        history: serde_json::from_value(value["history"].clone()).unwrap_or_default(),
-        void: value["void"]["detailJa"]
-            .as_str()
-            .zip(value["void"]["detail"].as_str())
-            .map(|(ja, en)| (ja.to_owned(), en.to_owned())),
-    })
-}
-
-fn event_label(event: &HistoryEvent, lang: Lang) -> &'static str {
-    match (event.event.as_str(), event.reason) {
-        ("registered", _) => lang.pick("発行・登録", "Issued and registered"),
-        ("revoked", Some(Reason::Superseded)) => {
-            lang.pick("更新済み（新しい証明書に置き換え）", "Superseded (renewed)")
-        }
-        ("revoked", _) => lang.pick("取消", "Revoked"),
-        ("suspended", _) => lang.pick("一時停止", "Suspended"),
-        ("reinstated", _) => lang.pick("一時停止の解除", "Reinstated"),
-        _ => lang.pick("その他", "Other"),
-    }
-}
+type TimelineEntry<'a> = (
+    Timestamp,
+    String,
+    u8,
+    Option<Reason>,
+    Option<u64>,
+    &'a CredentialId,
+);
 
 /// `GET /organizations/{number}`
 pub async fn organization(
@@ -250,14 +206,11 @@ pub async fn organization(
         }
     };
     let now = super::now();
-    let view = organization_view(&app.ledger, &number, now);
-    let credentials: Vec<Shown> = view["credentials"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(shown)
-        .collect();
+    let view = match app.ledger.organization_view(&number, now) {
+        Ok(view) => view,
+        Err(failure) => return super::unavailable(&frame, &failure),
+    };
+    let credentials = &view.credentials;
     if credentials.is_empty() {
         return frame.render(
             StatusCode::NOT_FOUND,
@@ -271,29 +224,29 @@ pub async fn organization(
             },
         );
     }
-    let legal_name = view["legalName"].as_str().unwrap_or("").to_owned();
-    let legal_name_en = view["legalNameEn"].as_str().map(str::to_owned);
-    let highest = view["highestLevel"]
-        .as_u64()
-        .and_then(|l| u8::try_from(l).ok());
-    let mut sorted: Vec<&Shown> = credentials.iter().collect();
+    let legal_name = view.legal_name.clone().unwrap_or_default();
+    let legal_name_en = &view.legal_name_en;
+    let highest = view.highest_level;
+    let mut sorted: Vec<&CredentialSummary> = credentials.iter().collect();
     sorted.sort_by_key(|c| std::cmp::Reverse(c.log_index));
     // The timeline: every event of every credential, plus expiries that have passed.
     let mut timeline: Vec<TimelineEntry<'_>> = Vec::new();
-    for c in &credentials {
+    for c in credentials {
         for event in &c.history {
             timeline.push((
                 event.at,
-                event_label(event, lang).to_owned(),
+                super::event_label(event, lang).to_owned(),
                 c.level,
-                event.reason.filter(|_| event.event != "registered"),
+                event
+                    .reason
+                    .filter(|_| event.event != EventKind::Registered),
                 Some(event.log_index),
                 &c.id,
             ));
         }
-        if let (Some(until), Some(CredentialState::Expired)) = (c.valid_until, c.state) {
+        if c.state == CredentialState::Expired {
             timeline.push((
-                until,
+                c.valid_until,
                 lang.pick("期限切れ", "Expired").to_owned(),
                 c.level,
                 None,
@@ -315,7 +268,7 @@ pub async fn organization(
         html! {
             h1 {
                 (legal_name)
-                @if let Some(en) = &legal_name_en { " " span.en-name lang="en" { (en) } }
+                @if let Some(en) = legal_name_en { " " span.en-name lang="en" { (en) } }
             }
             p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (number.as_str()) } }
             section class=(if highest.is_some() { "verdict valid" } else { "verdict invalid" }) aria-labelledby="highest-h" {
@@ -343,11 +296,11 @@ pub async fn organization(
                                 tr {
                                     td { (star(c.level, lang)) }
                                     td {
-                                        @if let Some(state) = c.state { (state_label(state, c.reason, lang)) }
-                                        @if let Some((ja, en)) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(ja, en)) } }
+                                        (state_label(c.state, c.reason, lang))
+                                        @if let Some(void) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(&void.detail_ja, &void.detail)) } }
                                     }
-                                    td { (c.valid_from.as_ref().map(date).unwrap_or_default()) " – " (c.valid_until.as_ref().map(date).unwrap_or_default()) }
-                                    td { (c.issuer) }
+                                    td { (date(&c.valid_from)) " – " (date(&c.valid_until)) }
+                                    td { (c.issuer.name) }
                                     td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
                                     td { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
                                 }

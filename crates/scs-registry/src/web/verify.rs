@@ -14,7 +14,7 @@ use scs_verifier::Question;
 use serde_json::Value;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang};
-use crate::http::{verify_qr_text, verify_value, AppState};
+use crate::app::AppState;
 use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
 use scs_ledger::Ledger;
 
@@ -208,44 +208,48 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
         Err(why) => return Outcome::Refused(StatusCode::UNPROCESSABLE_ENTITY, why),
     };
     match input {
-        Input::Json(value) => match verify_value(ledger, value, &question) {
+        Input::Json(value) => match ledger.verify_credential(value, &question) {
             Ok(report) => Outcome::Report {
                 report: Box::new(report),
                 form: "JSON",
                 qr: None,
             },
-            Err(error) => {
-                let detail = match &error {
-                    crate::error::ApiError::BadJson(detail) => detail.clone(),
-                    other => other.to_string(),
-                };
-                refused(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("★取得証明書として読めません（{detail}）"),
-                    format!("not a ★ credential ({detail})"),
-                )
-            }
+            Err(error) => refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("★取得証明書として読めません（{error}）"),
+                format!("not a ★ credential ({error})"),
+            ),
         },
         Input::Registered(id) => match ledger.credential(&id) {
-            Some(registered) => match verify_value(ledger, registered.credential, &question) {
-                Ok(report) => Outcome::Report {
-                    report: Box::new(report),
-                    form: "URL",
-                    qr: None,
-                },
-                Err(_) => refused(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "登録された証明書を読めません",
-                    "the registered credential cannot be read",
-                ),
-            },
-            None => refused(
+            Err(failure) => {
+                crate::error::log_unavailable(&failure);
+                refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "登録機関の台帳を読めませんでした。しばらくしてからもう一度お試しください",
+                    "the registry could not read its ledger; please try again later",
+                )
+            }
+            Ok(Some(registered)) => {
+                match ledger.verify_credential(registered.credential, &question) {
+                    Ok(report) => Outcome::Report {
+                        report: Box::new(report),
+                        form: "URL",
+                        qr: None,
+                    },
+                    Err(_) => refused(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "登録された証明書を読めません",
+                        "the registered credential cannot be read",
+                    ),
+                }
+            }
+            Ok(None) => refused(
                 StatusCode::NOT_FOUND,
                 format!("{id} はこの登録機関に登録されていません"),
                 format!("{id} is not registered here"),
             ),
         },
-        Input::Compact(text) => match verify_qr_text(ledger, &text, &question) {
+        Input::Compact(text) => match ledger.verify_qr_text(&text, &question) {
             Ok(report) => Outcome::Report {
                 report: Box::new(report),
                 form: "QR",
@@ -486,7 +490,14 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
     let facts = report.credential.as_ref();
     let registered = facts
         .and_then(|f| CredentialId::parse(&f.id).ok())
-        .and_then(|id| ledger.credential_record(&id).map(|r| (id, r)));
+        .and_then(|id| match ledger.credential_record(&id) {
+            Ok(record) => record.map(|r| (id, r)),
+            // The report stands without the registration's facts; the cause is logged.
+            Err(failure) => {
+                crate::error::log_unavailable(&failure);
+                None
+            }
+        });
     let status_check = report.check(scs_core::report::CheckName::Status);
     html! {
         section #result class=(class) aria-labelledby="verdict-h" tabindex="-1" {

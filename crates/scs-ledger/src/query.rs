@@ -1,0 +1,209 @@
+//! The read side that the JSON API and the pages share: an organisation's credentials, and a
+//! credential verified against the registry's trust list and live status. Plain structs; the
+//! API serialises them (field names are the API's: SPEC §7), the pages render them.
+//!
+//! Fields are declared in the order the API has always written them (alphabetical), so that an
+//! answer reads the same as before the typed view.
+
+use scs_core::credential::{IssuerRef, StatusEntry};
+use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::lifecycle::{CredentialState, Reason, FRESHNESS_SECONDS};
+use scs_core::report::{Message, Report};
+use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::TrustList;
+use scs_verifier::{InputError, Question, StatusAnswer, StatusSource, Verifier};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::Failure;
+use crate::ledger::Ledger;
+use crate::state::{keys, parse_list_url, read_bits, Allocation, HistoryEvent, Void};
+
+/// One organisation's registered credentials and its highest ★ valid now
+/// (`GET /v1/organizations/{corporateNumber}`, the page `/organizations/{corporateNumber}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationView {
+    /// The 法人番号.
+    pub corporate_number: String,
+    /// Its credentials, in the order of their ids in the index.
+    pub credentials: Vec<CredentialSummary>,
+    /// The highest ★ of a credential that is active and not void now.
+    pub highest_level: Option<u8>,
+    /// The company name, from its first credential.
+    pub legal_name: Option<String>,
+    /// The English name, from the first credential that has one.
+    pub legal_name_en: Option<String>,
+}
+
+/// One credential of an [`OrganizationView`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialSummary {
+    /// Its life so far.
+    pub history: Vec<HistoryEvent>,
+    /// Its id.
+    pub id: CredentialId,
+    /// Who issued it.
+    pub issuer: IssuerRef,
+    /// Its ★.
+    pub level: u8,
+    /// Where its registration is in the log.
+    pub log_index: u64,
+    /// The reason of its last status change.
+    pub reason: Option<Reason>,
+    /// Its state now.
+    pub state: CredentialState,
+    /// The state's Japanese name.
+    pub state_ja: &'static str,
+    /// Valid from.
+    pub valid_from: Timestamp,
+    /// Valid until.
+    pub valid_until: Timestamp,
+    /// Why it no longer counts although its status is clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void: Option<Void>,
+}
+
+/// A credential handed in for verification is not a VC 2.0 credential at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a VC 2.0 credential: {0}")]
+pub struct NotACredential(String);
+
+impl Ledger {
+    /// The organisation's credentials at `now` (none when nothing is registered for it).
+    pub fn organization_view(
+        &self,
+        number: &CorporateNumber,
+        now: Timestamp,
+    ) -> Result<OrganizationView, Failure> {
+        let mut view = OrganizationView {
+            corporate_number: number.as_str().to_owned(),
+            credentials: Vec::new(),
+            highest_level: None,
+            legal_name: None,
+            legal_name_en: None,
+        };
+        for id in self.organization(number)? {
+            let Some(registered) = self.credential(&id)? else {
+                continue;
+            };
+            // Checked when it was registered: a credential that no longer reads is left out
+            // rather than shown half.
+            let Some(typed) = registered.typed() else {
+                continue;
+            };
+            let record = registered.record;
+            let state = record.state_at(now);
+            let level = typed.credential_subject.achievement.level.get();
+            let void = self.void(&record.history, now);
+            if state == CredentialState::Active && void.is_none() {
+                view.highest_level = view.highest_level.max(Some(level));
+            }
+            let subject = typed.credential_subject;
+            view.legal_name.get_or_insert(subject.legal_name);
+            if view.legal_name_en.is_none() {
+                view.legal_name_en = subject.legal_name_en;
+            }
+            view.credentials.push(CredentialSummary {
+                history: record.history,
+                id: typed.id,
+                issuer: typed.issuer,
+                level,
+                log_index: record.log_index,
+                reason: record.reason,
+                state,
+                state_ja: state.ja(),
+                valid_from: typed.valid_from,
+                valid_until: typed.valid_until,
+                void,
+            });
+        }
+        Ok(view)
+    }
+
+    /// Verifies a credential document against the registry's trust list and live status.
+    pub fn verify_credential(
+        &self,
+        credential: Value,
+        question: &Question,
+    ) -> Result<Report, NotACredential> {
+        scs_core::vcdm::check_data_model(&credential).map_err(|e| NotACredential(e.to_string()))?;
+        let (trust, _) = self.trust_list();
+        Ok(Verifier::new(Some(&trust), &RegistryStatus(self)).verify(credential, question))
+    }
+
+    /// Verifies QR text (`SCS1:…`) against the registry's trust list and live status.
+    pub fn verify_qr_text(&self, text: &str, question: &Question) -> Result<Report, InputError> {
+        let (trust, _) = self.trust_list();
+        Verifier::new(Some(&trust), &RegistryStatus(self)).verify_compact(text, question)
+    }
+}
+
+/// Status answers read straight from the registry's own indexes, with reasons.
+#[derive(Debug)]
+struct RegistryStatus<'a>(&'a Ledger);
+
+impl RegistryStatus<'_> {
+    /// The reason recorded for the credential that uses this status entry.
+    fn reason_at(
+        &self,
+        entry: &StatusEntry,
+        list: (scs_core::credential::StatusPurpose, u32),
+    ) -> Option<Reason> {
+        let ledger = self.0;
+        let allocation = ledger
+            .store()
+            .get(&keys::allocation(list.0, list.1, entry.index))
+            .ok()
+            .flatten()?;
+        let used_by = serde_json::from_slice::<Allocation>(&allocation)
+            .ok()?
+            .used_by?;
+        let id = CredentialId::parse(&used_by).ok()?;
+        ledger.credential_record(&id).ok().flatten()?.reason
+    }
+}
+
+impl StatusSource for RegistryStatus<'_> {
+    fn lookup(&self, entry: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
+        let ledger = self.0;
+        let Some((purpose, list)) = parse_list_url(&entry.list_url, &ledger.identity().base_url)
+        else {
+            return StatusAnswer::Unavailable(Message::new(
+                format!("この登録機関の失効リストではありません: {}", entry.list_url),
+                format!("not a status list of this registry: {}", entry.list_url),
+            ));
+        };
+        let Ok(bits) = read_bits(ledger.store(), purpose, list) else {
+            return StatusAnswer::Unavailable(Message::new(
+                "失効リストを読めません",
+                "status list unreadable",
+            ));
+        };
+        match bits.get(entry.index as usize) {
+            None => StatusAnswer::Invalid(Message::new(
+                "失効リストの番号が範囲外です",
+                "status index outside the list",
+            )),
+            Some(false) => StatusAnswer::Clear,
+            Some(true) => StatusAnswer::Set {
+                reason: self.reason_at(entry, (purpose, list)).map(|r| r.message()),
+            },
+        }
+    }
+
+    /// From the registration of this very credential (the same claims, in JSON or QR form; a
+    /// key's new credential reusing an old id gets nothing).
+    fn registered_by(
+        &self,
+        credential: &scs_core::credential::AttainmentCredential,
+    ) -> Option<Timestamp> {
+        let registered = self.0.credential(&credential.id).ok().flatten()?;
+        if !registered.typed()?.claims_match(credential) {
+            return None;
+        }
+        let at = registered.record.history.first()?.at;
+        Timestamp::from_unix(at.unix() + FRESHNESS_SECONDS)
+    }
+}

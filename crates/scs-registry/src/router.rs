@@ -1,0 +1,71 @@
+//! The registry's one router: the JSON API ([`crate::http`]) and the pages ([`crate::web`]),
+//! and what both share at the edge: the request deadline, and the answers for unknown paths
+//! and methods (problem+json under the API's paths, the HTML error page elsewhere).
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::limits::MAX_BODY_BYTES;
+
+/// The registry: the API's routes and the pages, with every limit of the edge.
+pub fn app(state: AppState) -> Router {
+    crate::http::routes(state.demo_issuer.is_some())
+        .merge(crate::web::router())
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline,
+        ))
+        .with_state(state)
+}
+
+/// Every request is answered within [`crate::limits::REQUEST_TIMEOUT`] of its headers: one
+/// whose body trickles in (or that waits too long for anything) is answered 408 and its work
+/// dropped. A write already queued is still committed by the writer, and answers again as
+/// the same registration if it is sent again.
+async fn deadline(
+    State(app): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = request.uri().clone();
+    match tokio::time::timeout(crate::limits::REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) if is_api_path(uri.path()) => ApiError::Timeout.into_response(),
+        Err(_) => crate::web::timed_out(&app, &uri),
+    }
+}
+
+/// Unknown paths: problem+json under the API's paths, the HTML error page elsewhere. The path
+/// decides, not `Accept`: a mistyped page address opened by a link checker or `curl` is still a
+/// page, and a browser opening an API address still gets the API's answer.
+async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
+    if is_api_path(uri.path()) {
+        ApiError::NotFound("no such endpoint".into()).into_response()
+    } else {
+        crate::web::not_found(&app, &uri)
+    }
+}
+
+/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API), whose every error
+/// is problem+json; the rest are pages, whose errors are the HTML error page.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v1/")
+        || path.starts_with("/ns/")
+        || path == "/credentials/verify"
+        || path == "/credentials/issue"
+}
+
+/// A known path asked with a method it does not take.
+async fn method_not_allowed(State(app): State<AppState>, uri: axum::http::Uri) -> Response {
+    if is_api_path(uri.path()) {
+        ApiError::MethodNotAllowed.into_response()
+    } else {
+        crate::web::method_not_allowed(&app, &uri)
+    }
+}
