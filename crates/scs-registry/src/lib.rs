@@ -1,20 +1,31 @@
 //! The SCS ★ registry (SPEC §4, §5, §7): an axum server over the ledger of `scs-ledger` (the
 //! durable append-only transparency log, with lookup indexes in a `scs_ledger::IndexStore`).
 //!
-//! - [`http`]: the router, handlers, and the one error type mapped to problem+json.
-//! - [`limits`]: every bound on what a client or the network can send, in one place.
-//! - [`server`]: the accept loop under the router (timeouts, connection cap, graceful stop).
+//! - [`router`]: the one router: the API and the pages, the request deadline, unknown paths.
+//! - `http`: the JSON API's handlers (private); `extract`: its extractors, every rejection an
+//!   [`error::ApiError`].
+//! - [`error`]: the one error type, mapped to problem+json.
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
+//! - [`app`]: what every handler shares.
+//! - [`limits`]: every bound on what a client or the network can send, in one place.
+//! - [`serve`]: `scs serve`: open the ledger, bind, serve; `server` (private): the accept loop
+//!   under the router (timeouts, connection cap, graceful stop).
+//! - [`demo`], [`demo_keys`]: `--demo`'s keys and seeded credentials.
+//!
+//! The API and the pages both read the ledger through `scs_ledger`'s query layer
+//! ([`scs_ledger::Ledger::organization_view`], [`scs_ledger::Ledger::verify_credential`]):
+//! neither imports the other.
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
 pub mod demo;
 pub mod demo_keys;
 pub mod error;
-pub mod extract;
-pub mod http;
+mod extract;
+mod http;
 pub mod limits;
 pub mod router;
 pub mod serve;
-pub mod server;
+mod server;
 pub mod web;

@@ -4,7 +4,7 @@
 //! (between requests on a kept-alive connection too), and a body that stalls for that long
 //! fails its request; every request is answered within [`REQUEST_TIMEOUT`] of its headers,
 //! however slowly its body trickles in. At most [`MAX_CONNECTIONS`] are open at once (fewer
-//! when the open-file limit is low: see [`crate::server::connection_cap`]). A request's
+//! when the open-file limit is low: see `server::connection_cap`). A request's
 //! headers fit in [`CONNECTION_BUFFER_BYTES`]; an API body in [`MAX_BODY_BYTES`], a page
 //! upload in [`MAX_UPLOAD_BYTES`], and at most [`MAX_UPLOADS`] uploads are handled at once.
 //! An uploaded image is decoded only when its header declares at most [`MAX_IMAGE_PIXELS`],

@@ -1,4 +1,4 @@
-//! The registry's one router: the JSON API ([`crate::http`]) and the pages ([`crate::web`]),
+//! The registry's one router: the JSON API (`http`) and the pages ([`crate::web`]),
 //! and what both share at the edge: the request deadline, and the answers for unknown paths
 //! and methods (problem+json under the API's paths, the HTML error page elsewhere).
 

@@ -24,7 +24,7 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// How connections are bounded.
 #[derive(Debug, Clone, Copy)]
-pub struct ConnectionLimits {
+pub(crate) struct ConnectionLimits {
     /// See [`crate::limits::HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
     /// Most connections open at once.
@@ -34,7 +34,7 @@ pub struct ConnectionLimits {
 /// Raises the open-file limit to its hard limit and returns the connection cap that fits in
 /// it: [`MAX_CONNECTIONS`], or three quarters of the descriptors when that is less (the rest
 /// stay for the log, the index store and the listen socket).
-pub fn connection_cap() -> usize {
+pub(crate) fn connection_cap() -> usize {
     let descriptors = match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,
         Err(error) => {
@@ -47,7 +47,7 @@ pub fn connection_cap() -> usize {
 }
 
 /// Listens on `address` with [`LISTEN_BACKLOG`] (tokio's `TcpListener::bind` queues 1024).
-pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if address.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -61,7 +61,7 @@ pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then waits for open connections.
-pub async fn run(
+pub(crate) async fn run(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,

@@ -95,6 +95,8 @@ struct Answer {
     status: StatusCode,
     content_type: String,
     json: Value,
+    /// The body as text (a page's HTML).
+    text: String,
 }
 
 /// `router`'s answer to `request`.
@@ -112,6 +114,7 @@ async fn answer_of(router: &Router, request: Request<Body>) -> Answer {
         status,
         content_type,
         json,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -1428,6 +1431,9 @@ impl scs_ledger::IndexStore for FailingReads {
         prefix: &[u8],
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, scs_ledger::StoreError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(scs_ledger::StoreError::new("the disk is failing"));
+        }
         self.store.scan_prefix(prefix, limit)
     }
     fn apply(&self, writes: Vec<scs_ledger::Write>) -> Result<(), scs_ledger::StoreError> {
@@ -1469,6 +1475,86 @@ async fn a_look_up_the_store_cannot_answer_is_unavailable_not_not_found() {
         &answer_of(&router, get()).await,
         StatusCode::NOT_FOUND,
         "not-found",
+    );
+}
+
+/// What the registry logs while a test runs: its `tracing` events, as text.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Issue 12 item 4: an organisation the index store cannot answer for is not "nothing
+/// registered" — the API and the page both answer 503 (before, both said 404), and the cause
+/// is in the operator's log, never in the answer.
+#[tokio::test]
+async fn an_organization_the_store_cannot_answer_for_is_unavailable_and_the_cause_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FailingReads::default());
+    let ledger = open_ledger(dir.path(), store.clone());
+    ledger.load_from_log();
+    let router = app(AppState::new(ledger, None));
+    let number = scs_registry::demo::demo_corporate_number(0);
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let _logging = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    store
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+
+    let api = answer_of(
+        &router,
+        Request::get(format!("/v1/organizations/{}", number.as_str()))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_problem(&api, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(!api.text.contains("the disk is failing"), "{}", api.text);
+    let page = answer_of(
+        &router,
+        Request::get(format!("/organizations/{}", number.as_str()))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("ただいま応答できません"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("the disk is failing"), "{}", page.text);
+
+    let logged = log.text();
+    assert_eq!(
+        logged.matches("the disk is failing").count(),
+        2,
+        "each 503 logs its cause once: {logged}"
     );
 }
 

@@ -153,7 +153,7 @@ fn switch_href(uri: &Uri, to: Lang) -> String {
 
 impl Frame<'_> {
     /// The whole page, with the headers every page gets.
-    pub fn render(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+    pub(crate) fn render(&self, status: StatusCode, title: &str, body: Markup) -> Response {
         let lang = self.lang;
         let other = match lang {
             Lang::Ja => Lang::En,
@@ -225,7 +225,12 @@ impl Frame<'_> {
     }
 
     /// A page that only says what went wrong.
-    pub fn problem(&self, status: StatusCode, title: &Message, detail: &Message) -> Response {
+    pub(crate) fn problem(
+        &self,
+        status: StatusCode,
+        title: &Message,
+        detail: &Message,
+    ) -> Response {
         let lang = self.lang;
         self.render(
             status,
