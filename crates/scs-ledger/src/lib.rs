@@ -31,7 +31,9 @@ pub use ledger::{
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use names::NameMatch;
-pub use query::{CredentialSummary, NotACredential, OrganizationView};
+pub use query::{
+    CredentialSummary, LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationView,
+};
 pub use state::{
     keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, Effect, EventKind,
     HistoryEvent, Registered, RegistryIdentity, SignedCredential, VerifiedEntry, Void,

@@ -7,6 +7,7 @@
 
 use scs_core::credential::{IssuerRef, StatusEntry};
 use scs_core::ids::{CorporateNumber, CredentialId};
+use scs_core::keys::DidKey;
 use scs_core::lifecycle::{CredentialState, Reason, FRESHNESS_SECONDS};
 use scs_core::report::{Message, Report};
 use scs_core::timestamp::Timestamp;
@@ -17,7 +18,7 @@ use serde_json::Value;
 
 use crate::error::Failure;
 use crate::ledger::Ledger;
-use crate::state::{keys, parse_list_url, read_bits, Allocation, HistoryEvent, Void};
+use crate::state::{keys, parse_list_url, read_bits, Allocation, EventKind, HistoryEvent, Void};
 
 /// One organisation's registered credentials and its highest ★ valid now
 /// (`GET /v1/organizations/{corporateNumber}`, the page `/organizations/{corporateNumber}`).
@@ -205,5 +206,265 @@ impl StatusSource for RegistryStatus<'_> {
         }
         let at = registered.record.history.first()?.at;
         Timestamp::from_unix(at.unix() + FRESHNESS_SECONDS)
+    }
+}
+
+/// A log entry in brief: what the ledger page lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEntrySummary {
+    /// Its log index.
+    pub index: u64,
+    /// When its signer says it was signed (`proof.created`: the signer's word, shown as such).
+    pub signed_at: Option<Timestamp>,
+    /// Who signed it.
+    pub signer: Option<DidKey>,
+    /// What it is.
+    pub write: LoggedWrite,
+}
+
+/// What a logged entry wrote.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LoggedWrite {
+    /// An edition of the trust list.
+    TrustListEdition {
+        /// Its sequence number.
+        sequence: u64,
+    },
+    /// Status entries reserved by an issuer.
+    StatusAllocation,
+    /// A credential registered.
+    Registration {
+        /// The credential.
+        id: CredentialId,
+        /// Its ★.
+        level: u8,
+        /// The company's name.
+        legal_name: String,
+    },
+    /// A revocation, suspension or reinstatement.
+    StatusChange {
+        /// Which.
+        event: EventKind,
+        /// The credential.
+        target: CredentialId,
+        /// The reason given.
+        reason: Option<Reason>,
+    },
+    /// An entry of a shape this code does not describe (none that the writer accepts).
+    Other,
+}
+
+impl Ledger {
+    /// The entry at `index`, in brief.
+    pub fn logged_entry_summary(&self, index: u64) -> Result<LoggedEntrySummary, Failure> {
+        let bytes = self
+            .entry(index)
+            .map_err(|error| Failure::Read(std::sync::Arc::new(error)))?;
+        Ok(LoggedEntrySummary::read(index, &bytes))
+    }
+}
+
+impl LoggedEntrySummary {
+    /// Reads the members the summary needs; what does not read is [`LoggedWrite::Other`].
+    fn read(index: u64, entry: &[u8]) -> Self {
+        let Ok(mut sketch) = serde_json::from_slice::<EntrySketch>(entry) else {
+            return Self {
+                index,
+                signed_at: None,
+                signer: None,
+                write: LoggedWrite::Other,
+            };
+        };
+        let proof = sketch.proof.take().unwrap_or_default();
+        let signer = proof
+            .verification_method
+            .as_deref()
+            .and_then(|method| method.split('#').next())
+            .and_then(|did| DidKey::parse(did).ok());
+        Self {
+            index,
+            signed_at: proof.created,
+            signer,
+            write: sketch.write(),
+        }
+    }
+}
+
+/// The members of a logged entry that say what it is.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EntrySketch {
+    #[serde(default, rename = "type")]
+    types: TypeMember,
+    action: Option<String>,
+    target: Option<String>,
+    reason: Option<String>,
+    proof: Option<ProofSketch>,
+    credential_subject: Option<EditionSketch>,
+    credential: Option<RegisteredSketch>,
+}
+
+/// `type`: one name or a list.
+#[derive(serde::Deserialize, Default)]
+#[serde(untagged)]
+enum TypeMember {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TypeMember {
+    fn has(&self, name: &str) -> bool {
+        match self {
+            TypeMember::None => false,
+            TypeMember::One(one) => one == name,
+            TypeMember::Many(many) => many.iter().any(|t| t == name),
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ProofSketch {
+    created: Option<Timestamp>,
+    verification_method: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct EditionSketch {
+    sequence: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisteredSketch {
+    id: String,
+    credential_subject: SubjectSketch,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubjectSketch {
+    legal_name: String,
+    achievement: AchievementSketch,
+}
+
+#[derive(serde::Deserialize)]
+struct AchievementSketch {
+    level: u8,
+}
+
+impl EntrySketch {
+    fn write(self) -> LoggedWrite {
+        if self.types.has(scs_core::trust_list::TRUST_LIST_TYPE) {
+            return match self.credential_subject.and_then(|s| s.sequence) {
+                Some(sequence) => LoggedWrite::TrustListEdition { sequence },
+                None => LoggedWrite::Other,
+            };
+        }
+        let reason = self.reason.as_deref().and_then(Reason::parse);
+        let target = self
+            .target
+            .as_deref()
+            .and_then(|t| CredentialId::parse(t).ok());
+        let change = |event| match target {
+            Some(target) => LoggedWrite::StatusChange {
+                event,
+                target,
+                reason,
+            },
+            None => LoggedWrite::Other,
+        };
+        match (self.action.as_deref(), self.credential) {
+            (Some("allocate-status"), _) => LoggedWrite::StatusAllocation,
+            (Some("register"), Some(credential)) => match CredentialId::parse(&credential.id) {
+                Ok(id) => LoggedWrite::Registration {
+                    id,
+                    level: credential.credential_subject.achievement.level,
+                    legal_name: credential.credential_subject.legal_name,
+                },
+                Err(_) => LoggedWrite::Other,
+            },
+            (Some("revoke"), _) => change(EventKind::Revoked),
+            (Some("suspend"), _) => change(EventKind::Suspended),
+            (Some("reinstate"), _) => change(EventKind::Reinstated),
+            _ => LoggedWrite::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ISSUER: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+
+    fn read(entry: &serde_json::Value) -> LoggedEntrySummary {
+        LoggedEntrySummary::read(7, entry.to_string().as_bytes())
+    }
+
+    fn proof() -> serde_json::Value {
+        json!({"created": "2027-04-01T09:00:00Z", "verificationMethod": format!("{ISSUER}#{}", &ISSUER[8..])})
+    }
+
+    #[test]
+    fn each_kind_of_logged_write_is_named_with_its_signer_and_time() {
+        let id = "urn:uuid:0b6f3c2e-8d4a-4f1e-9c7b-2a5d6e8f9a01";
+        let cases = [
+            (
+                json!({"type": ["VerifiableCredential", scs_core::trust_list::TRUST_LIST_TYPE],
+                       "credentialSubject": {"sequence": 3}, "proof": proof()}),
+                LoggedWrite::TrustListEdition { sequence: 3 },
+            ),
+            (
+                json!({"action": "allocate-status", "proof": proof()}),
+                LoggedWrite::StatusAllocation,
+            ),
+            (
+                json!({"action": "register", "proof": proof(), "credential": {"id": id,
+                       "credentialSubject": {"legalName": "株式会社デモ", "achievement": {"level": 4}}}}),
+                LoggedWrite::Registration {
+                    id: CredentialId::parse(id).unwrap(),
+                    level: 4,
+                    legal_name: "株式会社デモ".into(),
+                },
+            ),
+            (
+                json!({"action": "revoke", "target": id, "reason": "fraud", "proof": proof()}),
+                LoggedWrite::StatusChange {
+                    event: EventKind::Revoked,
+                    target: CredentialId::parse(id).unwrap(),
+                    reason: Some(Reason::Fraud),
+                },
+            ),
+            (
+                json!({"action": "reinstate", "target": id, "proof": proof()}),
+                LoggedWrite::StatusChange {
+                    event: EventKind::Reinstated,
+                    target: CredentialId::parse(id).unwrap(),
+                    reason: None,
+                },
+            ),
+            (
+                json!({"action": "suspend", "target": "not an id", "proof": proof()}),
+                LoggedWrite::Other,
+            ),
+        ];
+        for (entry, write) in cases {
+            let summary = read(&entry);
+            assert_eq!(summary.write, write, "{entry}");
+            assert_eq!(summary.index, 7);
+            assert_eq!(summary.signer, Some(DidKey::parse(ISSUER).unwrap()));
+            assert_eq!(
+                summary.signed_at,
+                Some(Timestamp::parse("2027-04-01T09:00:00Z").unwrap())
+            );
+        }
+        let unreadable = LoggedEntrySummary::read(8, b"not json");
+        assert_eq!(unreadable.write, LoggedWrite::Other);
+        assert_eq!(unreadable.signer, None);
     }
 }

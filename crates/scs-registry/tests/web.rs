@@ -175,7 +175,17 @@ async fn pages_verify_look_up_and_refuse_bad_input_plainly() {
         assert!(en.has("日本語"), "{path}: the switch back");
     }
     assert!(w.get("/issuers").await.has("デモ評価機関"));
-    assert!(w.get("/ledger").await.has("scs log audit --registry"));
+    let ledger = w.get("/ledger").await;
+    assert!(ledger.has("scs log audit --registry"));
+    // The recent entries in words, each linked to what it is about, signed by whom.
+    assert!(ledger.has("登録 ★"), "{}", ledger.text);
+    assert!(
+        ledger.has("<a href=\"/credentials/urn:uuid:"),
+        "{}",
+        ledger.text
+    );
+    assert!(ledger.has("デモ評価機関"), "{}", ledger.text);
+    assert!(ledger.has(" — 理由: "), "{}", ledger.text);
     let css = w.get("/static/style.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.has("@media print"));

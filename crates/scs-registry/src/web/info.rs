@@ -7,11 +7,10 @@ use maud::{html, Markup};
 use scs_core::keys::DidKey;
 use scs_core::lifecycle::Reason;
 use scs_core::trust_list::{DesignationState, Role, TrustList};
-use serde_json::Value;
 
 use super::{date, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
-use scs_ledger::Ledger;
+use scs_ledger::{EventKind, LoggedEntrySummary, LoggedWrite};
 
 /// Most recent log entries shown on `/ledger`.
 const RECENT: u64 = 25;
@@ -149,37 +148,26 @@ struct Event {
     link: Option<String>,
 }
 
-fn describe(ledger: &Ledger, trust: &TrustList, index: u64, lang: Lang) -> Option<Event> {
-    let bytes = ledger.entry(index).ok()?;
-    let doc: Value = serde_json::from_slice(&bytes).ok()?;
-    let at = doc["proof"]["created"]
-        .as_str()
-        .map(|s| s.replace('T', " ").replace('Z', " UTC"))
+fn describe(operator: &DidKey, trust: &TrustList, entry: LoggedEntrySummary, lang: Lang) -> Event {
+    let at = entry
+        .signed_at
+        .map(|t| t.to_string().replace('T', " ").replace('Z', " UTC"))
         .unwrap_or_default();
-    let signer = doc["proof"]["verificationMethod"]
-        .as_str()
-        .and_then(|m| m.split('#').next())
-        .unwrap_or("");
-    let operator = ledger.identity().operator.to_string();
-    let who = if signer == operator {
-        lang.pick("制度運営主体", "Scheme operator").to_owned()
-    } else {
-        DidKey::parse(signer)
-            .ok()
-            .and_then(|k| trust.issuer(&k))
+    let who = match &entry.signer {
+        Some(signer) if signer == operator => {
+            lang.pick("制度運営主体", "Scheme operator").to_owned()
+        }
+        Some(signer) => trust
+            .issuer(signer)
             .map(|i| match (lang, &i.name_en) {
                 (Lang::En, Some(en)) => en.clone(),
                 _ => i.name.clone(),
             })
-            .unwrap_or_else(|| short_key(signer))
+            .unwrap_or_else(|| short_key(&signer.to_string())),
+        None => String::new(),
     };
-    let is_trust_list = doc["type"]
-        .as_array()
-        .is_some_and(|t| t.iter().any(|t| t == scs_core::trust_list::TRUST_LIST_TYPE));
-    let reason = |doc: &Value| {
-        doc["reason"]
-            .as_str()
-            .and_then(Reason::parse)
+    let because = |reason: Option<Reason>| {
+        reason
             .map(|r| {
                 format!(
                     " — {}{}",
@@ -189,63 +177,52 @@ fn describe(ledger: &Ledger, trust: &TrustList, index: u64, lang: Lang) -> Optio
             })
             .unwrap_or_default()
     };
-    let target = doc["target"].as_str().map(|t| format!("/credentials/{t}"));
-    let (what, link) = if is_trust_list {
-        (
+    let (what, link) = match entry.write {
+        LoggedWrite::TrustListEdition { sequence } => (
             format!(
-                "{} {}",
-                lang.pick("指定機関一覧の版", "Trust list edition"),
-                doc["credentialSubject"]["sequence"]
+                "{} {sequence}",
+                lang.pick("指定機関一覧の版", "Trust list edition")
             ),
             Some("/issuers".to_owned()),
-        )
-    } else {
-        match doc["action"].as_str().unwrap_or("") {
-            "allocate-status" => (
-                lang.pick("失効リストの番号を予約", "Status entries reserved")
-                    .to_owned(),
-                None,
-            ),
-            "register" => {
-                let subject = &doc["credential"]["credentialSubject"];
-                (
-                    format!(
-                        "{} ★{} {}",
-                        lang.pick("登録", "Registered"),
-                        subject["achievement"]["level"],
-                        subject["legalName"].as_str().unwrap_or("")
-                    ),
-                    doc["credential"]["id"]
-                        .as_str()
-                        .map(|id| format!("/credentials/{id}")),
-                )
-            }
-            "revoke" => (
-                format!("{}{}", lang.pick("取消", "Revoked"), reason(&doc)),
-                target,
-            ),
-            "suspend" => (
-                format!("{}{}", lang.pick("一時停止", "Suspended"), reason(&doc)),
-                target,
-            ),
-            "reinstate" => (
-                format!(
-                    "{}{}",
-                    lang.pick("一時停止の解除", "Reinstated"),
-                    reason(&doc)
-                ),
-                target,
-            ),
-            _ => (lang.pick("その他", "Other").to_owned(), None),
+        ),
+        LoggedWrite::StatusAllocation => (
+            lang.pick("失効リストの番号を予約", "Status entries reserved")
+                .to_owned(),
+            None,
+        ),
+        LoggedWrite::Registration {
+            id,
+            level,
+            legal_name,
+        } => (
+            format!("{} ★{level} {legal_name}", lang.pick("登録", "Registered")),
+            Some(format!("/credentials/{id}")),
+        ),
+        LoggedWrite::StatusChange {
+            event,
+            target,
+            reason,
+        } => {
+            let word = match event {
+                EventKind::Revoked => lang.pick("取消", "Revoked"),
+                EventKind::Suspended => lang.pick("一時停止", "Suspended"),
+                EventKind::Reinstated => lang.pick("一時停止の解除", "Reinstated"),
+                EventKind::Registered => lang.pick("登録", "Registered"),
+            };
+            (
+                format!("{word}{}", because(reason)),
+                Some(format!("/credentials/{target}")),
+            )
         }
+        _ => (lang.pick("その他", "Other").to_owned(), None),
     };
-    Some(Event {
-        index,
+    Event {
+        index: entry.index,
         at,
         what,
         who,
         link,
-    })
+    }
 }
 
 /// `GET /ledger`
@@ -258,10 +235,18 @@ pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: 
     };
     let (size, checkpoint) = app.ledger.checkpoint();
     let (trust, _) = app.ledger.trust_list();
-    let events: Vec<Event> = (size.saturating_sub(RECENT)..size)
+    let operator = &app.ledger.identity().operator;
+    let entries: Result<Vec<_>, _> = (size.saturating_sub(RECENT)..size)
         .rev()
-        .filter_map(|i| describe(&app.ledger, &trust, i, lang))
+        .map(|i| app.ledger.logged_entry_summary(i))
         .collect();
+    let events: Vec<Event> = match entries {
+        Ok(entries) => entries
+            .into_iter()
+            .map(|entry| describe(operator, &trust, entry, lang))
+            .collect(),
+        Err(failure) => return super::unavailable(&frame, &failure),
+    };
     let base = trust.registry.base_url.trim_end_matches('/').to_owned();
     frame.render(
         StatusCode::OK,
