@@ -607,7 +607,7 @@ impl Ledger {
             return;
         }
         let published = self.persist(&accepted).and_then(|hashes| {
-            self.index(&accepted);
+            self.index(&accepted)?;
             self.publish(&accepted, hashes)
         });
         match published {
@@ -682,25 +682,24 @@ impl Ledger {
     /// with the applied-size marker, as one atomic batch — after a crash the indexes hold all
     /// of it or none, and a restart replays what they lack; then the trust list in force, the
     /// name index and the credential directory take each entry, before the answer (a look-up
-    /// after a revocation's acknowledgement finds it).
-    fn index(&self, accepted: &[Sequenced]) {
+    /// after a revocation's acknowledgement finds it). If the store fails, nothing is
+    /// acknowledged (a look-up would not find what the answer says is done): the log holds
+    /// the entries, and a restart replays them into the indexes.
+    fn index(&self, accepted: &[Sequenced]) -> Result<(), Failure> {
         let mut writes = Vec::new();
         for sequenced in accepted {
             writes.extend(sequenced.transition.writes.iter().cloned());
         }
         let applied = accepted.last().map_or(0, |s| s.index + 1);
         writes.push((keys::APPLIED.to_vec(), Some(applied.to_be_bytes().to_vec())));
-        if let Err(error) = self.store.apply(writes) {
-            // The log holds the entries; a restart replays them into the indexes.
-            tracing::error!("index update failed after the log append; restart to replay: {error}");
-            self.stop_writer();
-        }
+        self.store.apply(writes)?;
         for sequenced in accepted {
             if let Effect::TrustList(list) = &sequenced.transition.effect {
                 self.set_trust_list(Arc::new((**list).clone()), sequenced.index);
             }
             self.index_logged(sequenced.index, &sequenced.job.bytes);
         }
+        Ok(())
     }
 
     /// Publish: extends the tree by the batch's leaves, re-signs the status lists it touched,
@@ -722,7 +721,7 @@ impl Ledger {
         touched.sort();
         touched.dedup();
         for (purpose, list) in touched {
-            self.resign_list(purpose, list);
+            self.resign_list(purpose, list)?;
         }
         // The entries are durable, but without a checkpoint that includes them, acknowledging
         // them with an older one would hand out receipts that do not verify. A restart signs a
@@ -829,7 +828,7 @@ impl Ledger {
         }
     }
 
-    fn resign_list(&self, purpose: StatusPurpose, list: u32) {
+    fn resign_list(&self, purpose: StatusPurpose, list: u32) -> Result<(), Failure> {
         // One signer at a time, from reading the bits to replacing the list: the writer signs
         // after each status change, handlers when a list is first asked for or a day old, and
         // a handler that read the bits before a change must not put its list in place after
@@ -838,13 +837,7 @@ impl Ledger {
             .signing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bits = match read_bits(self.store.as_ref(), purpose, list) {
-            Ok(bits) => bits,
-            Err(error) => {
-                tracing::error!("cannot read status list {purpose:?}/{list}: {error}");
-                return;
-            }
-        };
+        let bits = read_bits(self.store.as_ref(), purpose, list)?;
         let signed_at = now();
         let content = StatusList {
             url: state::list_url(&self.identity.base_url, purpose, list),
@@ -862,7 +855,7 @@ impl Ledger {
             scs_core::proof::ProofPurpose::AssertionMethod,
             Default::default(),
         ) else {
-            return;
+            return Err(Failure::StatusLists("a status list could not be signed"));
         };
         let body = serde_json::to_vec(&signed).unwrap_or_default();
         let digest = sha2::Sha256::digest(&body);
@@ -887,10 +880,16 @@ impl Ledger {
         // After the list is in place: whoever sees the new version finds the new list.
         self.lists_signed
             .fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
     }
 
-    /// The signed status list, re-signed when a day old so that its `validUntil` never lapses.
-    pub fn status_list(&self, purpose: StatusPurpose, list: u32) -> Option<Arc<SignedList>> {
+    /// The signed status list, re-signed when a day old so that its `validUntil` never lapses:
+    /// `Ok(None)` for a list that was never opened, an error when the store cannot say.
+    pub fn status_list(
+        &self,
+        purpose: StatusPurpose,
+        list: u32,
+    ) -> Result<Option<Arc<SignedList>>, Failure> {
         // A list signed before exists (lists are never removed): answer from the cache without
         // reading the store.
         let fresh = |l: &SignedList| std::time::SystemTime::now() < l.resign_after;
@@ -898,17 +897,22 @@ impl Ledger {
             .get(&(purpose, list))
             .filter(|l| fresh(l))
         {
-            return Some(cached.clone());
+            return Ok(Some(cached.clone()));
         }
-        let open = self.store.get(&keys::open_list(purpose)).ok().flatten();
-        let open: u32 = open
-            .and_then(|b| serde_json::from_slice::<state::OpenList>(&b).ok())
-            .map_or(0, |o| o.list);
+        let key = keys::open_list(purpose);
+        let open = match self.store.get(&key)? {
+            Some(bytes) => {
+                serde_json::from_slice::<state::OpenList>(&bytes)
+                    .map_err(|source| Failure::unreadable_record(&key, source))?
+                    .list
+            }
+            None => 0,
+        };
         if list > open {
-            return None;
+            return Ok(None);
         }
-        self.resign_list(purpose, list);
-        read_lock(&self.lists).get(&(purpose, list)).cloned()
+        self.resign_list(purpose, list)?;
+        Ok(read_lock(&self.lists).get(&(purpose, list)).cloned())
     }
 
     /// This ledger's number (unique in the process) and a count that changes whenever any of
@@ -1028,7 +1032,7 @@ impl Ledger {
             .and_then(|start| usize::try_from(start).ok())
             .and_then(|start| entry.get(start..start.checked_add(at.len as usize)?))
             .filter(|text| text.len() == buffer.len())
-            .ok_or(LogFileError::Span(at.offset))?;
+            .ok_or(LogFileError::Span(view.log_index))?;
         buffer.copy_from_slice(text);
         Ok(())
     }
@@ -1048,9 +1052,7 @@ impl Ledger {
         let credential = start
             .checked_add(span.len as usize)
             .and_then(|end| entry.get(start..end))
-            .ok_or(Failure::Read(Arc::new(LogFileError::Span(u64::from(
-                span.start,
-            )))))?;
+            .ok_or_else(|| Failure::Read(Arc::new(LogFileError::Span(record.log_index))))?;
         let credential = serde_json::from_slice(credential)
             .map_err(|source| Failure::unreadable_entry(record.log_index, source))?;
         Ok(Some(Registered { credential, record }))

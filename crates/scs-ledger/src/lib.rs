@@ -32,7 +32,7 @@ pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Probl
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use names::NameMatch;
 pub use query::{
-    CredentialSummary, LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationView,
+    LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential, OrganizationView,
 };
 pub use state::{
     keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, Effect, EventKind,

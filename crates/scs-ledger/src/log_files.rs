@@ -73,7 +73,7 @@ pub enum LogFileError {
         /// Where it starts in `entries.bin`.
         offset: u64,
     },
-    /// A span past the end of an entry.
+    /// A span past the end of an entry (the entry's log index).
     #[error("log entry {0} is shorter than the bytes asked for")]
     Span(u64),
 }

@@ -2,8 +2,8 @@
 //! credential verified against the registry's trust list and live status. Plain structs; the
 //! API serialises them (field names are the API's: SPEC §7), the pages render them.
 //!
-//! Fields are declared in the order the API has always written them (alphabetical), so that an
-//! answer reads the same as before the typed view.
+//! [`OrganizationView`]'s fields are declared in alphabetical order, the order in which the API
+//! wrote this answer before it was typed.
 
 use scs_core::credential::{IssuerRef, StatusEntry};
 use scs_core::ids::{CorporateNumber, CredentialId};
@@ -28,7 +28,7 @@ pub struct OrganizationView {
     /// The 法人番号.
     pub corporate_number: String,
     /// Its credentials, in the order of their ids in the index.
-    pub credentials: Vec<CredentialSummary>,
+    pub credentials: Vec<OrganizationCredential>,
     /// The highest ★ of a credential that is active and not void now.
     pub highest_level: Option<u8>,
     /// The company name, from its first credential.
@@ -40,7 +40,7 @@ pub struct OrganizationView {
 /// One credential of an [`OrganizationView`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CredentialSummary {
+pub struct OrganizationCredential {
     /// Its life so far.
     pub history: Vec<HistoryEvent>,
     /// Its id.
@@ -90,8 +90,9 @@ impl Ledger {
                 continue;
             };
             // Checked when it was registered: a credential that no longer reads is left out
-            // rather than shown half.
+            // rather than shown half, and the operator told.
             let Some(typed) = registered.typed() else {
+                tracing::error!("registered credential {id} no longer reads as a ★ credential");
                 continue;
             };
             let record = registered.record;
@@ -106,7 +107,7 @@ impl Ledger {
             if view.legal_name_en.is_none() {
                 view.legal_name_en = subject.legal_name_en;
             }
-            view.credentials.push(CredentialSummary {
+            view.credentials.push(OrganizationCredential {
                 history: record.history,
                 id: typed.id,
                 issuer: typed.issuer,
@@ -152,17 +153,27 @@ impl RegistryStatus<'_> {
         entry: &StatusEntry,
         list: (scs_core::credential::StatusPurpose, u32),
     ) -> Option<Reason> {
+        let unreadable = |error: &dyn std::error::Error| {
+            // The bit stands (the verdict does not depend on this); only its reason is lost.
+            tracing::error!("no reason for a set status bit: {error}");
+        };
         let ledger = self.0;
         let allocation = ledger
             .store()
             .get(&keys::allocation(list.0, list.1, entry.index))
+            .map_err(|error| unreadable(&error))
             .ok()
             .flatten()?;
         let used_by = serde_json::from_slice::<Allocation>(&allocation)
             .ok()?
             .used_by?;
         let id = CredentialId::parse(&used_by).ok()?;
-        ledger.credential_record(&id).ok().flatten()?.reason
+        ledger
+            .credential_record(&id)
+            .map_err(|failure| unreadable(&failure))
+            .ok()
+            .flatten()?
+            .reason
     }
 }
 
@@ -200,7 +211,15 @@ impl StatusSource for RegistryStatus<'_> {
         &self,
         credential: &scs_core::credential::AttainmentCredential,
     ) -> Option<Timestamp> {
-        let registered = self.0.credential(&credential.id).ok().flatten()?;
+        // A failing store gives no date: the issuer check is then undecided, never failed.
+        let registered = self
+            .0
+            .credential(&credential.id)
+            .map_err(|failure| {
+                tracing::error!("registration of {} unreadable: {failure}", credential.id);
+            })
+            .ok()
+            .flatten()?;
         if !registered.typed()?.claims_match(credential) {
             return None;
         }
@@ -284,7 +303,10 @@ impl LoggedEntrySummary {
             .and_then(|did| DidKey::parse(did).ok());
         Self {
             index,
-            signed_at: proof.created,
+            signed_at: proof
+                .created
+                .as_deref()
+                .and_then(|t| Timestamp::parse(t).ok()),
             signer,
             write: sketch.write(),
         }
@@ -313,12 +335,14 @@ enum TypeMember {
     None,
     One(String),
     Many(Vec<String>),
+    /// Anything else: not a type this summary knows, and no reason to lose the row.
+    Other(serde::de::IgnoredAny),
 }
 
 impl TypeMember {
     fn has(&self, name: &str) -> bool {
         match self {
-            TypeMember::None => false,
+            TypeMember::None | TypeMember::Other(_) => false,
             TypeMember::One(one) => one == name,
             TypeMember::Many(many) => many.iter().any(|t| t == name),
         }
@@ -328,7 +352,8 @@ impl TypeMember {
 #[derive(serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ProofSketch {
-    created: Option<Timestamp>,
+    /// Read as text and parsed on its own: an odd time loses the time, not the row.
+    created: Option<String>,
     verification_method: Option<String>,
 }
 

@@ -438,7 +438,7 @@ async fn get_status_list(
     let list: u32 = list
         .parse()
         .map_err(|_| ApiError::BadParameter("list number".into()))?;
-    let (body, etag) = served_status_list(&app.ledger, purpose, list)
+    let (body, etag) = served_status_list(&app.ledger, purpose, list)?
         .ok_or_else(|| ApiError::NotFound(format!("no {} list {list}", purpose.as_str())))?;
     let cache = HeaderValue::from_static(STATUS_CACHE_CONTROL);
     if request.headers().get(header::IF_NONE_MATCH) == Some(&etag) {
@@ -488,7 +488,7 @@ fn served_status_list(
     ledger: &Ledger,
     purpose: StatusPurpose,
     list: u32,
-) -> Option<(Bytes, HeaderValue)> {
+) -> Result<Option<(Bytes, HeaderValue)>, ApiError> {
     // Read before the list: a copy is never labelled newer than what it holds.
     let version = ledger.lists_version();
     let key = (version.0, purpose, list);
@@ -501,18 +501,21 @@ fn served_status_list(
             .map(|copy| (copy.body.clone(), copy.etag.clone()))
     });
     if hit.is_some() {
-        return hit;
+        return Ok(hit);
     }
-    let signed = ledger.status_list(purpose, list)?;
+    let Some(signed) = ledger.status_list(purpose, list)? else {
+        return Ok(None);
+    };
     let copy = ThreadCopy {
         version,
         resign_after: signed.resign_after(),
         body: Bytes::copy_from_slice(&signed.body),
-        etag: HeaderValue::from_bytes(signed.etag.as_bytes()).ok()?,
+        // The ETag is hex in quotes: always a valid header value.
+        etag: HeaderValue::from_bytes(signed.etag.as_bytes()).map_err(|_| ApiError::Unavailable)?,
     };
     let served = (copy.body.clone(), copy.etag.clone());
     STATUS_COPIES.with(|copies| copies.borrow_mut().insert(key, copy));
-    Some(served)
+    Ok(Some(served))
 }
 
 /// The body of `POST /v1/verify`: a request carrying `credential` or `qrText` (with the

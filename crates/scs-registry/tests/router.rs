@@ -1412,11 +1412,13 @@ async fn the_credential_directory_answers_as_the_store_does() {
     assert_eq!(check(&restarted), live);
 }
 
-/// The in-memory store, except that reads fail while `failing` is set.
+/// The in-memory store, except that reads fail while `failing` is set, and writes while
+/// `failing_writes` is.
 #[derive(Default)]
 struct FailingReads {
     store: MemoryStore,
     failing: std::sync::atomic::AtomicBool,
+    failing_writes: std::sync::atomic::AtomicBool,
 }
 
 impl scs_ledger::IndexStore for FailingReads {
@@ -1437,6 +1439,12 @@ impl scs_ledger::IndexStore for FailingReads {
         self.store.scan_prefix(prefix, limit)
     }
     fn apply(&self, writes: Vec<scs_ledger::Write>) -> Result<(), scs_ledger::StoreError> {
+        if self
+            .failing_writes
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(scs_ledger::StoreError::new("the disk is full"));
+        }
         self.store.apply(writes)
     }
     fn clear(&self) -> Result<(), scs_ledger::StoreError> {
@@ -1476,6 +1484,57 @@ async fn a_look_up_the_store_cannot_answer_is_unavailable_not_not_found() {
         StatusCode::NOT_FOUND,
         "not-found",
     );
+}
+
+/// Found in review (issue 12): when the index store failed to take a batch's writes, the
+/// writer logged it and stopped, but still acknowledged the batch — a revocation answered
+/// "done" that no look-up or status list showed. Nothing is acknowledged now (503), and the
+/// writer takes no more writes.
+#[tokio::test]
+async fn a_write_the_index_store_does_not_take_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FailingReads::default());
+    let ledger = open_ledger(dir.path(), store.clone());
+    ledger.load_from_log();
+    ledger.start_writer();
+    let router = app(AppState::new(Arc::clone(&ledger), None));
+    let allocate = || {
+        let body = sign_request(
+            &RequestBody::AllocateStatus,
+            &key("issuer-star4.key"),
+            now(),
+            &nonce(),
+        )
+        .unwrap();
+        Request::post("/v1/status-allocations")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    assert_eq!(
+        answer_of(&router, allocate()).await.status,
+        StatusCode::CREATED,
+        "a store that takes writes"
+    );
+    store
+        .failing_writes
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let size = ledger.checkpoint().0;
+    assert_problem(
+        &answer_of(&router, allocate()).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    assert_eq!(ledger.checkpoint().0, size, "no checkpoint covers it");
+    store
+        .failing_writes
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_problem(
+        &answer_of(&router, allocate()).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    ledger.stop_writer();
 }
 
 /// What the registry logs while a test runs: its `tracing` events, as text.

@@ -96,20 +96,6 @@ pub async fn page(
     };
     let registered = match app.ledger.credential(&id) {
         Ok(registered) => registered,
-        Err(failure) if failure.is_corrupt_entry() => {
-            // Registered, but its entry failed its integrity check (logged as an error).
-            return frame.problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &Message::new(
-                    "台帳エントリが整合性検査に失敗しました",
-                    "Ledger entry failed its integrity check",
-                ),
-                &Message::new(
-                    "この証明書は現在表示できません。登録機関の運営者に連絡してください。",
-                    "This credential cannot be shown now; please contact the registry's operator.",
-                ),
-            );
-        }
         Err(failure) => return super::unavailable(&frame, &failure),
     };
     let Some(registered) = registered else {

@@ -337,9 +337,24 @@ pub(crate) fn busy(frame: &Frame<'_>) -> Response {
     page
 }
 
-/// The page of a look-up the ledger could not answer (its store or log failed): the cause goes
-/// to the operator's log, as the API's 503 does, and the page says only that.
+/// The page of a look-up the ledger could not answer, as the API's 503 answers it: a log entry
+/// that fails its integrity check says so (the operator must restore the log), any other
+/// failure is logged with its cause and the page says only that.
 pub(crate) fn unavailable(frame: &Frame<'_>, failure: &scs_ledger::Failure) -> Response {
+    if failure.is_corrupt_entry() {
+        // Logged as an error where the entry was read.
+        return frame.problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &Message::new(
+                "台帳エントリが整合性検査に失敗しました",
+                "Ledger entry failed its integrity check",
+            ),
+            &Message::new(
+                "この情報は現在表示できません。登録機関の運営者に連絡してください。",
+                "This cannot be shown now; please contact the registry's operator.",
+            ),
+        );
+    }
     crate::error::log_unavailable(failure);
     frame.problem(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -11,7 +11,7 @@ use scs_core::timestamp::Timestamp;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
 use crate::app::AppState;
-use scs_ledger::{CredentialSummary, EventKind};
+use scs_ledger::{EventKind, OrganizationCredential};
 
 /// Longest name searched, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -227,7 +227,7 @@ pub async fn organization(
     let legal_name = view.legal_name.clone().unwrap_or_default();
     let legal_name_en = &view.legal_name_en;
     let highest = view.highest_level;
-    let mut sorted: Vec<&CredentialSummary> = credentials.iter().collect();
+    let mut sorted: Vec<&OrganizationCredential> = credentials.iter().collect();
     sorted.sort_by_key(|c| std::cmp::Reverse(c.log_index));
     // The timeline: every event of every credential, plus expiries that have passed.
     let mut timeline: Vec<TimelineEntry<'_>> = Vec::new();
