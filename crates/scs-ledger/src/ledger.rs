@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
+use scs_core::evidence::{self, Checked, CheckpointRef, Evidence, TrustListRef};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
@@ -951,6 +952,49 @@ impl Ledger {
     pub fn trust_list_document(&self) -> Result<Vec<u8>, Failure> {
         self.entry(self.trust_list().1)
             .map_err(|error| Failure::Read(Arc::new(error)))
+    }
+
+    /// Verification evidence (`scs_core::evidence`) of a check that ran at `checked_at`, the
+    /// registry's clock: the check with the checkpoint and trust list edition in force now,
+    /// signed with the status key.
+    pub fn sign_evidence(&self, checked: Checked, checked_at: Timestamp) -> Result<Value, Failure> {
+        let (log_index, document) = self.trust_list_in_force()?;
+        let (tree_size, note) = self.checkpoint();
+        let checkpoint = self.open_checkpoint(note.as_bytes()).map_err(|unusable| {
+            let why = match unusable {
+                Unusable::Torn(why) | Unusable::Foreign(why) => why,
+            };
+            Failure::Checkpoint(Arc::new(std::io::Error::other(why)))
+        })?;
+        let evidence = Evidence {
+            checked_at,
+            checkpoint: CheckpointRef {
+                tree_size,
+                root_hash: checkpoint.root().to_base64(),
+                signed_note: note.to_string(),
+            },
+            trust_list: TrustListRef {
+                log_index,
+                document,
+            },
+            checked,
+        };
+        evidence::sign(&evidence, &self.keys.status)
+            .map_err(|e| Failure::Checkpoint(Arc::new(std::io::Error::other(e.to_string()))))
+    }
+
+    /// The log index and signed document of the trust list edition in force, read together.
+    fn trust_list_in_force(&self) -> Result<(u64, Value), Failure> {
+        let index = self.trust_list().1;
+        let bytes = self
+            .entry(index)
+            .map_err(|error| Failure::Read(Arc::new(error)))?;
+        serde_json::from_slice(&bytes)
+            .map(|document| (index, document))
+            .map_err(|source| Failure::Entry {
+                index,
+                source: Arc::new(source),
+            })
     }
 
     /// The registry's identity.

@@ -6,6 +6,7 @@
 //! - `/credentials/{id}` — a credential with its printable A4 certificate ([`credential`]).
 //! - `/issuers`, `/ledger` — the trust list and the transparency log ([`info`]).
 //! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`scs_suppliers`]).
+//! - `/evidence` — a signed result of a check printed on A4, and its JSON ([`evidence`]).
 //!
 //! Pages are rendered on the server with `maud`, which escapes every interpolated value; no
 //! handler writes raw HTML from input. Every page is sent with a Content-Security-Policy that
@@ -38,6 +39,7 @@ use crate::limits::MAX_UPLOAD_BYTES;
 
 pub mod bulk;
 pub mod credential;
+pub mod evidence;
 pub mod info;
 pub mod orgs;
 pub mod verify;
@@ -75,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/issuers", get(info::issuers))
         .route("/ledger", get(info::ledger))
         .route("/bulk", get(bulk::page).post(bulk::submit))
+        .route("/evidence", get(evidence::page).post(evidence::submit))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
