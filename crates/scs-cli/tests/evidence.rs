@@ -1,0 +1,172 @@
+//! `scs verify-receipt` on verification evidence (検証結果の証跡) downloaded from the real
+//! `scs serve --demo`: valid evidence exits 0 and says what was checked, when (JST) and the
+//! results; one byte changed, another signing key or another operator's pin exits 1; what is not
+//! evidence exits 2 (issue 13, item 4).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+
+use common::server::{agent, post, DemoServer};
+use common::{demo, repo, scs};
+use serde_json::{json, Value};
+
+/// The bulk page's signed result for `csv` (its "download the signed result" button).
+fn bulk_evidence(url: &str, csv: &str) -> Vec<u8> {
+    let boundary = "scs-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{csv}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"\r\n\r\njson\r\n--{boundary}--\r\n"
+    );
+    let mut answer = agent()
+        .post(format!("{url}/bulk"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .send(body.as_bytes())
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    answer.body_mut().read_to_vec().unwrap()
+}
+
+fn verify_receipt(dir: &Path, file: &str, anchor: &[&str]) -> common::Run {
+    scs(dir, &[["verify-receipt", file].as_slice(), anchor].concat())
+}
+
+#[test]
+fn verify_receipt_checks_downloaded_evidence_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = DemoServer::start(&data, &repo());
+    let credential: Value =
+        serde_json::from_slice(&std::fs::read(data.join("demo/valid-star4.json")).unwrap())
+            .unwrap();
+    let (status, evidence) = post(
+        &format!("{}/v1/verify/evidence", server.url),
+        &json!({"credential": credential, "minLevel": 4}),
+    );
+    assert_eq!(status, 200, "{evidence}");
+    let text = evidence.to_string();
+    std::fs::write(dir.path().join("evidence.json"), &text).unwrap();
+    let list = bulk_evidence(
+        &server.url,
+        "法人番号,求める★\n6001001000000,4\n2001001031676,\n",
+    );
+    std::fs::write(dir.path().join("bulk.json"), &list).unwrap();
+    // Offline from here on.
+    drop(server);
+
+    let run = verify_receipt(dir.path(), "evidence.json", &["--demo"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("✓ 検証結果の証跡は正しい / The verification evidence is valid"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(" JST ("), "{}", run.stdout);
+    assert!(run.stdout.contains("✓ 有効 / Valid — ★4"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("求める★ Required: ★4"),
+        "{}",
+        run.stdout
+    );
+    let fingerprint = scs_core::evidence::fingerprint(&evidence);
+    assert!(
+        run.stdout.contains(&format!("sha256:{fingerprint}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("DEMO"),
+        "the demo pin is said: {}",
+        run.stdout
+    );
+    // The operator key given as a file, and the trust list given beside it: the same answer.
+    let operator = demo("operator.pub");
+    let trust_list = demo("trust-list.json");
+    let pinned = verify_receipt(
+        dir.path(),
+        "evidence.json",
+        &[
+            "--operator-key",
+            operator.to_str().unwrap(),
+            "--trust-list",
+            trust_list.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(pinned.code, 0, "{}{}", pinned.stdout, pinned.stderr);
+
+    let bulk = verify_receipt(dir.path(), "bulk.json", &["--demo"]);
+    assert_eq!(bulk.code, 0, "{}{}", bulk.stdout, bulk.stderr);
+    assert!(
+        bulk.stdout.contains("取引先一覧 / supplier list"),
+        "{}",
+        bulk.stdout
+    );
+    assert!(bulk.stdout.contains("2 行 rows"), "{}", bulk.stdout);
+
+    // One byte of the results changed: 1.
+    let altered = text.replacen("\"verdict\":\"valid\"", "\"verdict\":\"valie\"", 1);
+    assert_eq!(altered.len(), text.len());
+    assert_ne!(altered, text);
+    std::fs::write(dir.path().join("altered.json"), altered).unwrap();
+    let run = verify_receipt(dir.path(), "altered.json", &["--demo"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("does not hold"), "{}", run.stdout);
+    assert!(run.stdout.contains("altered"), "{}", run.stdout);
+
+    // Signed again by another key (the demo ★4 issuer's), with everything else the same: 1.
+    let mut unsigned = evidence.clone();
+    unsigned.as_object_mut().unwrap().remove("proof");
+    let other = scs_issuer::keyfile::load_secret(&demo("issuer-star4.key"))
+        .unwrap()
+        .key;
+    let resigned = scs_core::proof::sign(
+        unsigned,
+        &other,
+        scs_core::timestamp::Timestamp::parse(evidence["validFrom"].as_str().unwrap()).unwrap(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        Default::default(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("other-key.json"), resigned.to_string()).unwrap();
+    let run = verify_receipt(dir.path(), "other-key.json", &["--demo"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("status key"), "{}", run.stdout);
+
+    // Pinned to another operator: the enclosed trust list is not theirs: 1.
+    let keygen = scs(dir.path(), &["keygen", "--out", "other-operator"]);
+    assert_eq!(keygen.code, 0, "{}", keygen.stderr);
+    let run = verify_receipt(
+        dir.path(),
+        "evidence.json",
+        &["--operator-key", "other-operator.pub"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("operator key"), "{}", run.stdout);
+
+    // Not evidence, not JSON, or no operator key at all: 2, with one line.
+    let credential_file = data.join("demo/valid-star4.json");
+    let run = verify_receipt(dir.path(), credential_file.to_str().unwrap(), &["--demo"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.error_line().contains("not verification evidence"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(dir.path().join("broken.json"), &text[..text.len() / 2]).unwrap();
+    assert_eq!(
+        verify_receipt(dir.path(), "broken.json", &["--demo"]).code,
+        2
+    );
+    let run = verify_receipt(dir.path(), "evidence.json", &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("--operator-key"),
+        "{}",
+        run.stderr
+    );
+}
