@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use scs_core::evidence::{Checked, EvidenceError, Verified, MAX_EVIDENCE_BYTES};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
@@ -28,6 +28,10 @@ pub struct VerifyReceiptArgs {
     /// the edition enclosed in the evidence (checked against the operator key either way).
     #[arg(long, value_name = "FILE")]
     pub trust_list: Option<PathBuf>,
+    /// Print the outcome as JSON: `{"valid": true, "fingerprint", "signer", "evidence"}` or
+    /// `{"valid": false, "why", "whyJa"}`.
+    #[arg(long)]
+    pub json: bool,
     /// The operator key that the trust list must be signed by.
     #[command(flatten)]
     pub anchor: crate::args::AnchorArgs,
@@ -49,9 +53,27 @@ pub fn run(args: &VerifyReceiptArgs, settings: &Settings) -> Result<Outcome> {
         .map(|m| format!(" [{m}]"))
         .unwrap_or_default();
     match scs_core::evidence::check_bytes(&bytes, &operator, trust_list.as_ref()) {
+        Ok(verified) if args.json => {
+            let answer = json!({
+                "valid": true,
+                "fingerprint": format!("sha256:{}", verified.fingerprint),
+                "signer": verified.signer.to_string(),
+                "trustListSequence": verified.trust_list.sequence,
+                "evidence": verified.evidence,
+            });
+            println!("{answer:#}");
+            Ok(Outcome::Yes)
+        }
         Ok(verified) => {
             print!("{}", valid_text(&verified, &demo));
             Ok(Outcome::Yes)
+        }
+        Err(EvidenceError::Invalid(why)) if args.json => {
+            println!(
+                "{:#}",
+                json!({"valid": false, "why": why.en, "whyJa": why.ja})
+            );
+            Ok(Outcome::No)
         }
         Err(EvidenceError::Invalid(why)) => {
             println!(

@@ -98,6 +98,12 @@ fn verify_receipt_checks_downloaded_evidence_offline() {
         ],
     );
     assert_eq!(pinned.code, 0, "{}{}", pinned.stdout, pinned.stderr);
+    let json = verify_receipt(dir.path(), "evidence.json", &["--demo", "--json"]);
+    assert_eq!(json.code, 0);
+    let json = json.json();
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["fingerprint"], format!("sha256:{fingerprint}"));
+    assert_eq!(json["evidence"]["checked"]["report"]["verdict"], "valid");
 
     let bulk = verify_receipt(dir.path(), "bulk.json", &["--demo"]);
     assert_eq!(bulk.code, 0, "{}{}", bulk.stdout, bulk.stderr);
@@ -117,6 +123,9 @@ fn verify_receipt_checks_downloaded_evidence_offline() {
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("does not hold"), "{}", run.stdout);
     assert!(run.stdout.contains("altered"), "{}", run.stdout);
+    let json = verify_receipt(dir.path(), "altered.json", &["--demo", "--json"]);
+    assert_eq!(json.code, 1);
+    assert_eq!(json.json()["valid"], false);
 
     // Signed again by another key (the demo ★4 issuer's), with everything else the same: 1.
     let mut unsigned = evidence.clone();
