@@ -8,27 +8,18 @@ mod common;
 
 use std::path::Path;
 
-use common::server::{agent, post, DemoServer};
+use common::server::{post, post_form, DemoServer};
 use common::{demo, repo, scs};
 use serde_json::{json, Value};
 
 /// The bulk page's signed result for `csv` (its "download the signed result" button).
 fn bulk_evidence(url: &str, csv: &str) -> Vec<u8> {
-    let boundary = "scs-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{csv}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"\r\n\r\njson\r\n--{boundary}--\r\n"
+    let (status, body) = post_form(
+        &format!("{url}/bulk"),
+        &[("text", csv), ("evidence", "json")],
     );
-    let mut answer = agent()
-        .post(format!("{url}/bulk"))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .send(body.as_bytes())
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 200);
-    answer.body_mut().read_to_vec().unwrap()
+    assert_eq!(status, 200);
+    body
 }
 
 fn verify_receipt(dir: &Path, file: &str, anchor: &[&str]) -> common::Run {

@@ -4,8 +4,8 @@
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use maud::{html, Markup};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
@@ -241,22 +241,8 @@ pub async fn submit(
     if form.format_csv {
         let mut csv = String::from("\u{FEFF}");
         csv.push_str(&scs_suppliers::to_csv(&results, lang));
-        let mut response = csv.into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
         let name = format!("scs-bulk-{}.csv", at.date());
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        return response;
+        return super::download(csv, "text/csv; charset=utf-8", &name);
     }
     let source_text = String::from_utf8_lossy(&source).into_owned();
     let table = results_markup(lang, &parsed, &results, &source_text, at);

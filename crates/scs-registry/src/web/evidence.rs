@@ -9,8 +9,8 @@
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use maud::{html, Markup, PreEscaped};
@@ -79,22 +79,8 @@ pub(crate) fn for_bulk(
 
 /// The signed JSON as a download.
 fn json_file(signed: &Value, at: Timestamp) -> Response {
-    let mut response = signed.to_string().into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     let name = format!("scs-evidence-{}.json", at.date());
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
+    super::download(signed.to_string(), "application/json", &name)
 }
 
 /// The A4 page of evidence this registry just signed (checked like any uploaded file, so the
@@ -160,12 +146,7 @@ pub(crate) fn bulk_buttons(lang: Lang, source: &str) -> Markup {
 
 /// `GET /evidence`: upload a signed result to see it as the A4 page.
 pub async fn page(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
-    let frame = Frame {
-        app: &app,
-        lang,
-        uri: &uri,
-        nav: Nav::None,
-    };
+    let frame = Frame::new(&app, lang, &uri, Nav::None);
     frame.render(StatusCode::OK, title(lang), upload_form(lang))
 }
 
@@ -194,12 +175,7 @@ pub async fn submit(
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let frame = Frame {
-        app: &app,
-        lang,
-        uri: &uri,
-        nav: Nav::None,
-    };
+    let frame = Frame::new(&app, lang, &uri, Nav::None);
     let Some(slot) = super::upload_slot(&app) else {
         return super::busy(&frame);
     };

@@ -132,6 +132,22 @@ pub(crate) struct Frame<'a> {
     pub nav: Nav,
 }
 
+/// A file to download (a page's CSV or signed result): named, never cached, never sniffed.
+pub(crate) fn download(body: String, content_type: &'static str, name: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 /// `uri` with `lang` switched, for the language link.
 fn switch_href(uri: &Uri, to: Lang) -> String {
     let kept: Vec<&str> = uri
@@ -154,7 +170,17 @@ fn switch_href(uri: &Uri, to: Lang) -> String {
     }
 }
 
-impl Frame<'_> {
+impl<'a> Frame<'a> {
+    /// The frame of a page in `lang` at `uri`, under the navigation entry `nav`.
+    pub(crate) fn new(app: &'a AppState, lang: Lang, uri: &'a Uri, nav: Nav) -> Self {
+        Self {
+            app,
+            lang,
+            uri,
+            nav,
+        }
+    }
+
     /// The whole page, with the headers every page gets.
     pub(crate) fn render(&self, status: StatusCode, title: &str, body: Markup) -> Response {
         let lang = self.lang;

@@ -210,14 +210,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
         Err(why) => return Outcome::Refused(StatusCode::UNPROCESSABLE_ENTITY, why),
     };
     match input {
-        Input::Json(value) => match ledger.verify_credential(value.clone(), &question) {
-            Ok(report) => reported(
-                ledger,
-                VerifiedInput::Credential(value),
-                &question,
-                report,
-                "JSON",
-            ),
+        Input::Json(value) => match verify_json(ledger, value, &question, "JSON") {
+            Ok(outcome) => outcome,
             Err(error) => refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("★取得証明書として読めません（{error}）"),
@@ -234,15 +228,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
                 )
             }
             Ok(Some(registered)) => {
-                let credential = registered.credential;
-                match ledger.verify_credential(credential.clone(), &question) {
-                    Ok(report) => reported(
-                        ledger,
-                        VerifiedInput::Credential(credential),
-                        &question,
-                        report,
-                        "URL",
-                    ),
+                match verify_json(ledger, registered.credential, &question, "URL") {
+                    Ok(outcome) => outcome,
                     Err(_) => refused(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "登録された証明書を読めません",
@@ -265,6 +252,18 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
             ),
         },
     }
+}
+
+/// A credential document verified, with its signed evidence.
+fn verify_json(
+    ledger: &Ledger,
+    credential: Value,
+    question: &Question,
+    form: &'static str,
+) -> Result<Outcome, scs_ledger::NotACredential> {
+    let report = ledger.verify_credential(credential.clone(), question)?;
+    let input = VerifiedInput::Credential(credential);
+    Ok(reported(ledger, input, question, report, form))
 }
 
 /// A report's outcome with its signed evidence; without it (the cause logged) when the ledger
