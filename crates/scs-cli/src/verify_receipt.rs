@@ -152,7 +152,7 @@ fn valid_text(verified: &Verified, demo: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "  指定機関一覧 Trust list: 第{}版 edition {} (台帳 ledger #{})",
+        "  指定機関一覧 Trust list: 第{}版 edition {} (台帳 ledger #{}, チェックポイントに含まれる / included in the checkpoint)",
         verified.trust_list.sequence, verified.trust_list.sequence, evidence.trust_list.log_index
     );
     let _ = writeln!(

@@ -11,14 +11,17 @@
 //! { "@context": [VC 2.0], "type": ["VerifiableCredential", "VerificationEvidence"],
 //!   "issuer": did:key of the status key, "validFrom": checkedAt, "name": …,
 //!   "credentialSubject": { "checkedAt", "checkpoint": {treeSize, rootHash, signedNote},
-//!                          "trustList": {logIndex, document: the operator-signed edition},
+//!                          "trustList": {logIndex, entry: the operator-signed edition as
+//!                                        logged, inclusionProof: in the checkpoint's tree},
 //!                          "checked": {"type": "CredentialVerification" | "SupplierListCheck", …} },
 //!   "proof": { … } }
 //! ```
 //!
 //! It is self-contained: [`check`] needs only the operator key (the one pin), from which it
 //! trusts the embedded trust list, and from that the status key (the evidence's signer) and the
-//! log key (the checkpoint's signer). No key is ever taken from the evidence itself. Not to be
+//! log key (the checkpoint's signer). No key is ever taken from the evidence itself. The
+//! enclosed edition is proven to be in the log at the checkpoint, so the evidence names an
+//! edition the registry published. Not to be
 //! confused with a registration *receipt* (`scs_verifier::receipt`), which proves a credential is
 //! in the log.
 
@@ -32,7 +35,7 @@ use crate::keys::{DidKey, SecretKey};
 use crate::proof::{self, ProofError, ProofPurpose};
 use crate::report::{Message, Report};
 use crate::timestamp::Timestamp;
-use crate::tlog::{Checkpoint, Hash, NoteVerifier};
+use crate::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash, NoteVerifier};
 use crate::trust_list::TrustList;
 
 /// The `type` that marks a verification evidence document.
@@ -68,13 +71,15 @@ pub struct CheckpointRef {
 }
 
 /// A trust list edition, as the operator signed it and the log holds it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrustListRef {
     /// Where the edition is in the log.
     pub log_index: u64,
-    /// The operator-signed trust list credential.
-    pub document: Value,
+    /// The log entry: the operator-signed trust list credential, byte for byte as logged.
+    pub entry: String,
+    /// Its inclusion proof (base64 hashes) in the tree of the evidence's checkpoint.
+    pub inclusion_proof: Vec<String>,
 }
 
 /// What was checked.
@@ -254,6 +259,7 @@ pub fn check(
     let evidence = Evidence::deserialize(&unsecured["credentialSubject"])
         .map_err(|e| EvidenceError::Unreadable(e.to_string()))?;
     let checkpoint = check_checkpoint(&evidence.checkpoint, &trust)?;
+    check_edition_logged(&evidence.trust_list, &checkpoint)?;
     Ok(Verified {
         evidence,
         fingerprint,
@@ -265,8 +271,10 @@ pub fn check(
 
 /// The trust list inside the evidence, which must be signed by the operator.
 fn embedded_trust_list(document: &Value, operator: &DidKey) -> Result<TrustList, EvidenceError> {
-    let embedded = document["credentialSubject"]["trustList"]["document"].clone();
-    TrustList::from_signed(embedded, operator).map_err(|e| {
+    let entry = document["credentialSubject"]["trustList"]["entry"]
+        .as_str()
+        .unwrap_or_default();
+    TrustList::from_signed_bytes(entry.as_bytes(), operator).map_err(|e| {
         invalid(
             format!("同封の指定機関一覧が運営主体の鍵で確認できません（{e}）"),
             format!("the enclosed trust list does not check against the operator key ({e})"),
@@ -312,11 +320,38 @@ fn check_checkpoint(
     Ok(checkpoint)
 }
 
+/// The enclosed edition's entry is in the checkpoint's tree at its log index.
+fn check_edition_logged(
+    edition: &TrustListRef,
+    checkpoint: &Checkpoint,
+) -> Result<(), EvidenceError> {
+    let not_logged = || {
+        invalid(
+            "同封の指定機関一覧がチェックポイントの台帳に含まれていません",
+            "the enclosed trust list edition is not in the log at the checkpoint",
+        )
+    };
+    let proof = edition
+        .inclusion_proof
+        .iter()
+        .map(|h| Hash::from_base64(h).ok())
+        .collect::<Option<Vec<Hash>>>()
+        .ok_or_else(not_logged)?;
+    verify_inclusion(
+        &leaf_hash(edition.entry.as_bytes()),
+        edition.log_index,
+        checkpoint.size(),
+        &proof,
+        checkpoint.root(),
+    )
+    .map_err(|_| not_logged())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::{Check, CheckName};
-    use crate::tlog::sign_note;
+    use crate::tlog::{sign_note, tree_hash};
     use crate::trust_list::RegistryInfo;
 
     struct Keys {
@@ -355,21 +390,25 @@ mod tests {
         .unwrap()
     }
 
+    /// Evidence of a two-entry log: the trust list edition, then another entry.
     fn evidence(k: &Keys) -> Evidence {
-        let root = Hash([7; 32]);
-        let body = Checkpoint::new("registry.example/v1/log", 5, root)
+        let entry = signed_trust_list(k).to_string();
+        let other = leaf_hash(b"another entry");
+        let root = tree_hash(&[leaf_hash(entry.as_bytes()), other]);
+        let body = Checkpoint::new("registry.example/v1/log", 2, root)
             .unwrap()
             .body();
         Evidence {
             checked_at: t("2029-03-31T00:00:00Z"),
             checkpoint: CheckpointRef {
-                tree_size: 5,
+                tree_size: 2,
                 root_hash: root.to_base64(),
                 signed_note: sign_note(&body, "registry.example/v1/log", &k.log).unwrap(),
             },
             trust_list: TrustListRef {
                 log_index: 0,
-                document: signed_trust_list(k),
+                entry,
+                inclusion_proof: vec![other.to_base64()],
             },
             checked: Checked::SupplierList {
                 list_sha256: "00".repeat(32),
@@ -385,7 +424,7 @@ mod tests {
         let verified = check(signed.clone(), &k.operator.public().did_key(), None).unwrap();
         assert_eq!(verified.evidence, evidence(&k));
         assert_eq!(verified.signer, k.status.public().did_key());
-        assert_eq!(verified.checkpoint.size(), 5);
+        assert_eq!(verified.checkpoint.size(), 2);
         assert_eq!(verified.fingerprint, fingerprint(&signed));
         assert_eq!(verified.fingerprint.len(), 64);
         // Re-indenting the file changes neither the check nor the fingerprint.
@@ -474,6 +513,15 @@ mod tests {
             None,
         );
         assert!(matches!(error, Err(EvidenceError::Invalid(m)) if m.en.contains("tree size")));
+        // An edition the log does not hold where the evidence says.
+        let mut e = evidence(&k);
+        e.trust_list.log_index = 1;
+        let error = check(
+            sign(&e, &k.status).unwrap(),
+            &k.operator.public().did_key(),
+            None,
+        );
+        assert!(matches!(error, Err(EvidenceError::Invalid(m)) if m.en.contains("not in the log")));
     }
 
     #[test]

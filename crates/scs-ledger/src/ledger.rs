@@ -958,8 +958,8 @@ impl Ledger {
     /// registry's clock: the check with the checkpoint and trust list edition in force now,
     /// signed with the status key.
     pub fn sign_evidence(&self, checked: Checked, checked_at: Timestamp) -> Result<Value, Failure> {
-        let (log_index, document) = self.trust_list_in_force()?;
         let (tree_size, note) = self.checkpoint();
+        let trust_list = self.trust_list_in_force(tree_size)?;
         let checkpoint = self.open_checkpoint(note.as_bytes()).map_err(|unusable| {
             let why = match unusable {
                 Unusable::Torn(why) | Unusable::Foreign(why) => why,
@@ -973,28 +973,34 @@ impl Ledger {
                 root_hash: checkpoint.root().to_base64(),
                 signed_note: note.to_string(),
             },
-            trust_list: TrustListRef {
-                log_index,
-                document,
-            },
+            trust_list,
             checked,
         };
         evidence::sign(&evidence, &self.keys.status)
             .map_err(|e| Failure::Checkpoint(Arc::new(std::io::Error::other(e.to_string()))))
     }
 
-    /// The log index and signed document of the trust list edition in force, read together.
-    fn trust_list_in_force(&self) -> Result<(u64, Value), Failure> {
+    /// The trust list edition in force as logged, with its inclusion proof in the tree of
+    /// `tree_size`, a checkpoint's. An edition comes into force when its batch is indexed, a
+    /// moment before that batch's checkpoint is signed: in between it has no proof, and the
+    /// evidence is refused (503) rather than signed against an edition it cannot prove.
+    fn trust_list_in_force(&self, tree_size: u64) -> Result<TrustListRef, Failure> {
         let index = self.trust_list().1;
         let bytes = self
             .entry(index)
             .map_err(|error| Failure::Read(Arc::new(error)))?;
-        serde_json::from_slice(&bytes)
-            .map(|document| (index, document))
-            .map_err(|source| Failure::Entry {
-                index,
-                source: Arc::new(source),
-            })
+        let entry = String::from_utf8(bytes).map_err(|error| Failure::Entry {
+            index,
+            source: Arc::new(serde::de::Error::custom(error)),
+        })?;
+        let proof = read_lock(&self.tree)
+            .inclusion_proof(index, tree_size)
+            .ok_or(Failure::NoProof { index, tree_size })?;
+        Ok(TrustListRef {
+            log_index: index,
+            entry,
+            inclusion_proof: proof.iter().map(Hash::to_base64).collect(),
+        })
     }
 
     /// The registry's identity.

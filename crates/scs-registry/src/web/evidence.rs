@@ -281,7 +281,7 @@ fn sheet(lang: Lang, verified: &Verified, embedded: Option<&str>) -> Markup {
                 dt { "木のサイズ" span lang="en" { " Tree size" } } dd { (evidence.checkpoint.tree_size) }
                 dt { "ルートハッシュ" span lang="en" { " Root hash" } } dd.mono.small { (evidence.checkpoint.root_hash) }
                 dt { "指定機関一覧" span lang="en" { " Trust list" } }
-                dd { "第" (verified.trust_list.sequence) "版（台帳 #" (evidence.trust_list.log_index) "） / edition " (verified.trust_list.sequence) " (ledger #" (evidence.trust_list.log_index) ")" }
+                dd { "第" (verified.trust_list.sequence) "版（台帳 #" (evidence.trust_list.log_index) "、このチェックポイントに含まれる） / edition " (verified.trust_list.sequence) " (ledger #" (evidence.trust_list.log_index) ", included in this checkpoint)" }
                 dt { "署名した鍵" span lang="en" { " Signed by" } }
                 dd.mono.small { (verified.signer.to_string()) br; span.muted { "登録機関の状態鍵 / the registry's status key" } }
             }
