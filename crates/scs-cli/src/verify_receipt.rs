@@ -8,13 +8,14 @@
 //! checkpoint are those of the operator-signed trust list (the one enclosed, or `--trust-list`).
 
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use scs_core::evidence::{Checked, EvidenceError, Verified, MAX_EVIDENCE_BYTES};
 use serde_json::{json, Value};
 
+use crate::client::Registry;
 use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
 use crate::{render, Outcome};
@@ -87,6 +88,37 @@ pub fn run(args: &VerifyReceiptArgs, settings: &Settings) -> Result<Outcome> {
             args.file.display()
         ),
     }
+}
+
+/// `scs verify-batch --evidence FILE`: the registry's signed result of the list `(path, bytes)`
+/// (its `/bulk` page, `evidence=json`), checked against the operator key and for being the
+/// result of these very bytes, then written to `out`.
+pub fn save_list_evidence(
+    registry: &Registry,
+    (path, bytes): (&Path, &[u8]),
+    anchor: &Anchor,
+    out: &Path,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("list.csv");
+    let signed = registry.post_form("/bulk", (name, bytes), &[("evidence", "json")])?;
+    let verified = scs_core::evidence::check_bytes(&signed, anchor.require()?, None)
+        .map_err(|e| anyhow!("the registry's signed result does not check: {e}"))?;
+    let digest = scs_core::evidence::list_sha256(bytes);
+    match &verified.evidence.checked {
+        Checked::SupplierList { list_sha256, .. } if *list_sha256 == digest => {}
+        _ => bail!("the registry's signed result is not of this list"),
+    }
+    scs_issuer::durable::write(out, &signed)
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "署名付き結果を保存しました / saved the signed result: {} (sha256:{})",
+        out.display(),
+        verified.fingerprint
+    );
+    Ok(())
 }
 
 /// What valid evidence says, Japanese first, English beside it.

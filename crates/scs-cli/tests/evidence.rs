@@ -41,11 +41,33 @@ fn verify_receipt_checks_downloaded_evidence_offline() {
     assert_eq!(status, 200, "{evidence}");
     let text = evidence.to_string();
     std::fs::write(dir.path().join("evidence.json"), &text).unwrap();
-    let list = bulk_evidence(
-        &server.url,
-        "法人番号,求める★\n6001001000000,4\n2001001031676,\n",
-    );
+    let csv = "法人番号,求める★\n6001001000000,4\n2001001031676,\n";
+    let list = bulk_evidence(&server.url, csv);
     std::fs::write(dir.path().join("bulk.json"), &list).unwrap();
+    // `scs verify-batch --evidence`: the registry's signed result of the same file, saved.
+    std::fs::write(dir.path().join("suppliers.csv"), csv).unwrap();
+    let batch = [
+        "verify-batch",
+        "suppliers.csv",
+        "--registry",
+        &server.url,
+        "--demo",
+        "--evidence",
+        "batch-evidence.json",
+    ];
+    let run = scs(dir.path(), &batch);
+    assert_eq!(run.code, 1, "one supplier is revoked: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("saved the signed result: batch-evidence.json (sha256:"),
+        "{}",
+        run.stderr
+    );
+    let with_at = scs(
+        dir.path(),
+        &[batch.as_slice(), &["--at", "2027-01-01"]].concat(),
+    );
+    assert_eq!(with_at.code, 2, "the registry checks now, not at --at");
     // Offline from here on.
     drop(server);
 
@@ -104,6 +126,17 @@ fn verify_receipt_checks_downloaded_evidence_offline() {
         bulk.stdout
     );
     assert!(bulk.stdout.contains("2 行 rows"), "{}", bulk.stdout);
+    let saved = verify_receipt(dir.path(), "batch-evidence.json", &["--demo", "--json"]);
+    assert_eq!(saved.code, 0, "{}{}", saved.stdout, saved.stderr);
+    let saved = saved.json();
+    assert_eq!(
+        saved["evidence"]["checked"]["listSha256"],
+        scs_core::evidence::list_sha256(csv.as_bytes())
+    );
+    assert_eq!(
+        saved["evidence"]["checked"]["results"]["rows"][1]["state"],
+        "revoked"
+    );
 
     // One byte of the results changed: 1.
     let altered = text.replacen("\"verdict\":\"valid\"", "\"verdict\":\"valie\"", 1);

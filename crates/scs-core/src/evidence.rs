@@ -178,13 +178,19 @@ pub fn sign(evidence: &Evidence, status_key: &SecretKey) -> Result<Value, ProofE
     )
 }
 
+/// SHA-256 (hex) of a supplier list's bytes, as [`Checked::SupplierList`] names the list.
+pub fn list_sha256(list: &[u8]) -> String {
+    hex(&Sha256::digest(list))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 (hex) of the document's JCS form: the same for the file however it is re-indented,
 /// printed on the A4 page and by `scs verify-receipt` so that paper and file can be matched.
 pub fn fingerprint(document: &Value) -> String {
-    Sha256::digest(crate::jcs::canonicalize(document))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(crate::jcs::canonicalize(document)))
 }
 
 /// [`check`] of a file's bytes (strict JSON, at most [`MAX_EVIDENCE_BYTES`]).

@@ -2500,6 +2500,7 @@ async fn a_supplier_list_check_is_signed_as_evidence() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(list_sha256, &digest, "the SHA-256 of the list as posted");
+    assert_eq!(scs_core::evidence::list_sha256(list.as_bytes()), digest);
     let rows = results["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["corporateNumber"], "7000012050002");

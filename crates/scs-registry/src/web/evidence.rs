@@ -19,7 +19,6 @@ use scs_core::report::{Message, Report, Verdict};
 use scs_core::timestamp::Timestamp;
 use scs_suppliers::{Parsed, RowResult};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
@@ -64,7 +63,7 @@ pub(crate) fn for_bulk(
     at: Timestamp,
 ) -> Response {
     let checked = Checked::SupplierList {
-        list_sha256: hex(&Sha256::digest(source)),
+        list_sha256: scs_core::evidence::list_sha256(source),
         results: scs_suppliers::to_json(results, parsed, at),
     };
     let signed = match frame.app.ledger.sign_evidence(checked, at) {
@@ -241,10 +240,6 @@ fn refused(frame: &Frame<'_>, error: &EvidenceError) -> Response {
         ),
         &why,
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The fingerprint in groups of eight, as it is easier to compare by eye.
