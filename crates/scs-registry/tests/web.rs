@@ -645,6 +645,14 @@ async fn verification_evidence_downloads_and_prints_on_a4_with_its_fingerprint()
     let nothing = w.post("/evidence", &[("evidence", None, b"{}")]).await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(w.get("/evidence").await.has("確かめて表示"));
+    let empty = w.post("/evidence", &[]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let huge = vec![b' '; 16 * 1024 * 1024 + 1];
+    let too_large = w
+        .post("/evidence", &[("file", Some("e.json"), &huge)])
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    is_page(&too_large);
 
     // The bulk result: its buttons, and its A4 page of the list with the JSON to download.
     let csv = format!("法人番号,求める★\n{},4\n", demo_corporate_number(0));

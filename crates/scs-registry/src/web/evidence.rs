@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::{Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
+use crate::limits::MAX_UPLOAD_BYTES;
 
 /// Most rows of a supplier list printed; the JSON has them all.
 const MAX_PRINTED_ROWS: usize = 2_000;
@@ -178,15 +179,28 @@ pub async fn submit(
     let Some(slot) = super::upload_slot(&app) else {
         return super::busy(&frame);
     };
-    let Some(bytes) = read_upload(multipart).await else {
-        return frame.problem(
-            StatusCode::BAD_REQUEST,
-            &Message::new("送信された内容を読めません", "The form could not be read"),
-            &Message::new(
-                "署名付き結果（JSON）のファイルを選んでください。",
-                "Choose a signed result (JSON) file.",
-            ),
-        );
+    let bytes = match read_upload(multipart).await {
+        Ok(bytes) => bytes,
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
+            return frame.problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &Message::new("ファイルが大きすぎます", "The file is too large"),
+                &Message::new(
+                    format!("上限は {} MiB です。", MAX_UPLOAD_BYTES / 1024 / 1024),
+                    format!("The limit is {} MiB.", MAX_UPLOAD_BYTES / 1024 / 1024),
+                ),
+            )
+        }
+        Err(status) => {
+            return frame.problem(
+                status,
+                &Message::new("送信された内容を読めません", "The form could not be read"),
+                &Message::new(
+                    "署名付き結果（JSON）のファイルを選んでください。",
+                    "Choose a signed result (JSON) file.",
+                ),
+            )
+        }
     };
     let operator = app.ledger.identity().operator.clone();
     let checked = tokio::task::spawn_blocking(move || {
@@ -205,14 +219,27 @@ pub async fn submit(
     }
 }
 
-/// The uploaded file, else the posted `evidence` text; `None` when the form is unreadable or
-/// empty. Bounded by the pages' body limit.
-async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Option<Vec<u8>> {
-    let mut multipart = multipart.ok()?;
+/// The uploaded file, else the posted `evidence` text; the status to answer when the form is
+/// unreadable (400), empty (400) or over the pages' body limit (413).
+async fn read_upload(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<u8>, StatusCode> {
+    let unreadable = |status: StatusCode| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    };
+    let mut multipart = multipart.map_err(|e| unreadable(e.status()))?;
     let (mut file, mut text) = (Vec::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.ok()? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.status()))?
+    {
         let name = field.name().unwrap_or("").to_owned();
-        let bytes = field.bytes().await.ok()?;
+        let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
         match name.as_str() {
             "file" => file = bytes.to_vec(),
             "evidence" => text = bytes.to_vec(),
@@ -220,7 +247,10 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Option
         }
     }
     let chosen = if file.is_empty() { text } else { file };
-    (!chosen.is_empty()).then_some(chosen)
+    if chosen.is_empty() {
+        return Err(StatusCode::BAD_REQUEST);
+    }
+    Ok(chosen)
 }
 
 /// The page for evidence that does not check: 422 with the reason.
