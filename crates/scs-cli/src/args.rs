@@ -49,6 +49,9 @@ pub enum Command {
     /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
     /// a CSV or JSON report; exit 0 only when every row is valid.
     VerifyBatch(crate::verify_batch::VerifyBatchArgs),
+    /// Check a registry's signed verification result (検証結果の証跡) offline: exit 0 valid, 1
+    /// invalid, 2 unreadable.
+    VerifyReceipt(crate::verify_receipt::VerifyReceiptArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.

@@ -146,6 +146,48 @@ impl Registry {
         parse_answer(&bytes).with_context(|| format!("{path}: not JSON"))
     }
 
+    /// POSTs a page's form (`multipart/form-data`): one file and text fields; the answer's bytes.
+    pub fn post_form(
+        &self,
+        path: &str,
+        (file_name, file): (&str, &[u8]),
+        fields: &[(&str, &str)],
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}{path}", self.base);
+        let boundary = format!("scs-form-{}", nonce());
+        let mut body = Vec::with_capacity(file.len() + 1024);
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        // The file's own name (some pages tell a spreadsheet by it), without what would end
+        // the header.
+        let file_name: String = file_name
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\r' | '\n'))
+            .collect();
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let (status, bytes) = self.read(
+            self.agent
+                .post(&url)
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .send(&body[..]),
+            path,
+        )?;
+        Self::check(status, &bytes, path)?;
+        Ok(bytes)
+    }
+
     /// Signs `body` with `key` and POSTs it.
     pub fn signed(&self, path: &str, body: &RequestBody, key: &SecretKey) -> Result<Value> {
         let document = sign_request(body, key, crate::now(), &nonce())?;

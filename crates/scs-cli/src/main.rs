@@ -16,6 +16,7 @@ mod serve;
 mod trust;
 mod verify;
 mod verify_batch;
+mod verify_receipt;
 
 use std::process::ExitCode;
 
@@ -71,6 +72,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::Issue(a) => issue::run(&a, &settings()?),
         Command::Verify(a) => verify::run(&a, &settings()?),
         Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
+        Command::VerifyReceipt(a) => verify_receipt::run(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {

@@ -44,6 +44,10 @@ pub struct VerifyBatchArgs {
     /// Judge validity at this time (date or date-time; default now).
     #[arg(long)]
     pub at: Option<String>,
+    /// Also save the registry's signed result of the same list (検証結果の証跡: the `/bulk`
+    /// page's check, now), checked against the operator key; `scs verify-receipt` checks it later.
+    #[arg(long, value_name = "FILE", conflicts_with = "at")]
+    pub evidence: Option<PathBuf>,
     /// The operator key that the registry's trust list must be signed by.
     #[command(flatten)]
     pub anchor: crate::args::AnchorArgs,
@@ -124,6 +128,10 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         status: OnlineStatus::new(registry, &trust_list, None),
     };
     let results = scs_suppliers::judge_all(&parsed, &remote, at);
+    if let Some(path) = &args.evidence {
+        let list = (args.file.as_path(), bytes.as_slice());
+        crate::verify_receipt::save_list_evidence(remote.status.registry(), list, &anchor, path)?;
+    }
     let report = if args.json {
         serde_json::to_string_pretty(&scs_suppliers::to_json(&results, &parsed, at))? + "\n"
     } else {

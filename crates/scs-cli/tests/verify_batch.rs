@@ -4,26 +4,17 @@
 
 mod common;
 
-use common::server::{agent, DemoServer};
+use common::server::{post_form, DemoServer};
 use common::{repo, scs};
 
 /// The CSV the web page `/bulk` gives for `csv` (its download button), without the BOM.
 fn web_csv(url: &str, csv: &str) -> String {
-    let boundary = "scs-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{csv}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\ncsv\r\n--{boundary}--\r\n"
+    let (status, body) = post_form(
+        &format!("{url}/bulk?lang=en"),
+        &[("text", csv), ("format", "csv")],
     );
-    let mut answer = agent()
-        .post(format!("{url}/bulk?lang=en"))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .send(body.as_bytes())
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 200);
-    let text = answer.body_mut().read_to_string().unwrap();
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
     text.trim_start_matches('\u{FEFF}').to_owned()
 }
 

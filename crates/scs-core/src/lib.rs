@@ -22,6 +22,7 @@
 //! - [`compact`]: the compact QR form (`SCS1:` + Base45 of a COSE_Sign1 over a CBOR claim map).
 //! - [`lifecycle`]: credential states, reason codes, and signed registry requests.
 //! - [`report`]: the verification report that the CLI, the registry and the web pages show.
+//! - [`evidence`]: verification evidence (検証結果の証跡), the registry's signed result of a check.
 //! - [`context`]: the SCS JSON-LD context document and well-known URLs.
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -29,6 +30,7 @@
 pub mod compact;
 pub mod context;
 pub mod credential;
+pub mod evidence;
 pub mod ids;
 pub mod jcs;
 pub mod json;

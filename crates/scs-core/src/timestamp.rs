@@ -91,6 +91,23 @@ impl Timestamp {
     pub fn date(&self) -> CalendarDate {
         CalendarDate(self.0.date())
     }
+
+    /// This instant as people in Japan read it: `2029年3月31日 18:05:09 JST` (UTC+9, no daylight
+    /// saving).
+    pub fn jst_text(&self) -> String {
+        let jst = UtcOffset::from_hms(9, 0, 0)
+            .map(|offset| self.0.to_offset(offset))
+            .unwrap_or(self.0);
+        format!(
+            "{}年{}月{}日 {:02}:{:02}:{:02} JST",
+            jst.year(),
+            u8::from(jst.month()),
+            jst.day(),
+            jst.hour(),
+            jst.minute(),
+            jst.second()
+        )
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -212,6 +229,14 @@ impl<'de> Deserialize<'de> for CalendarDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jst_text_is_nine_hours_ahead_and_crosses_the_date() {
+        let t = Timestamp::parse("2029-03-31T15:05:09Z").unwrap();
+        assert_eq!(t.jst_text(), "2029年4月1日 00:05:09 JST");
+        let t = Timestamp::parse("2029-03-31T00:00:00Z").unwrap();
+        assert_eq!(t.jst_text(), "2029年3月31日 09:00:00 JST");
+    }
 
     #[test]
     fn parses_xsd_forms_and_normalises_to_utc() {

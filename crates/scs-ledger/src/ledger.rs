@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
+use scs_core::evidence::{self, Checked, CheckpointRef, Evidence, TrustListRef};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
@@ -955,6 +956,55 @@ impl Ledger {
     pub fn trust_list_document(&self) -> Result<Vec<u8>, Failure> {
         self.entry(self.trust_list().1)
             .map_err(|error| Failure::Read(Arc::new(error)))
+    }
+
+    /// Verification evidence (`scs_core::evidence`) of a check that ran at `checked_at`, the
+    /// registry's clock: the check with the checkpoint and trust list edition in force now,
+    /// signed with the status key.
+    pub fn sign_evidence(&self, checked: Checked, checked_at: Timestamp) -> Result<Value, Failure> {
+        let (tree_size, note) = self.checkpoint();
+        let trust_list = self.trust_list_in_force(tree_size)?;
+        let checkpoint = self.open_checkpoint(note.as_bytes()).map_err(|unusable| {
+            let why = match unusable {
+                Unusable::Torn(why) | Unusable::Foreign(why) => why,
+            };
+            Failure::Checkpoint(Arc::new(std::io::Error::other(why)))
+        })?;
+        let evidence = Evidence {
+            checked_at,
+            checkpoint: CheckpointRef {
+                tree_size,
+                root_hash: checkpoint.root().to_base64(),
+                signed_note: note.to_string(),
+            },
+            trust_list,
+            checked,
+        };
+        evidence::sign(&evidence, &self.keys.status)
+            .map_err(|e| Failure::Checkpoint(Arc::new(std::io::Error::other(e.to_string()))))
+    }
+
+    /// The trust list edition in force as logged, with its inclusion proof in the tree of
+    /// `tree_size`, a checkpoint's. An edition comes into force when its batch is indexed, a
+    /// moment before that batch's checkpoint is signed: in between it has no proof, and the
+    /// evidence is refused (503) rather than signed against an edition it cannot prove.
+    fn trust_list_in_force(&self, tree_size: u64) -> Result<TrustListRef, Failure> {
+        let index = self.trust_list().1;
+        let bytes = self
+            .entry(index)
+            .map_err(|error| Failure::Read(Arc::new(error)))?;
+        let entry = String::from_utf8(bytes).map_err(|error| Failure::Entry {
+            index,
+            source: Arc::new(serde::de::Error::custom(error)),
+        })?;
+        let proof = read_lock(&self.tree)
+            .inclusion_proof(index, tree_size)
+            .ok_or(Failure::NoProof { index, tree_size })?;
+        Ok(TrustListRef {
+            log_index: index,
+            entry,
+            inclusion_proof: proof.iter().map(Hash::to_base64).collect(),
+        })
     }
 
     /// The registry's identity.

@@ -33,6 +33,7 @@ pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use names::NameMatch;
 pub use query::{
     LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential, OrganizationView,
+    VerifiedInput,
 };
 pub use state::{
     keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, Effect, EventKind,

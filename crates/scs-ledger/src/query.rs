@@ -6,6 +6,7 @@
 //! wrote this answer before it was typed.
 
 use scs_core::credential::{IssuerRef, StatusEntry};
+use scs_core::evidence::{Checked, QuestionAsked};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::lifecycle::{CredentialState, Reason, FRESHNESS_SECONDS};
@@ -139,6 +140,45 @@ impl Ledger {
     pub fn verify_qr_text(&self, text: &str, question: &Question) -> Result<Report, InputError> {
         let (trust, _) = self.trust_list();
         Verifier::new(Some(&trust), &RegistryStatus(self)).verify_compact(text, question)
+    }
+}
+
+/// What a credential verification was given, as its evidence records it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VerifiedInput {
+    /// A credential document (given, or the registered one a page's URL named).
+    Credential(Value),
+    /// QR text, `SCS1:…`.
+    QrText(String),
+}
+
+impl Ledger {
+    /// Verification evidence of one credential's verification: the input, the question and the
+    /// report, signed with the status key as of the question's `now` (the registry's clock).
+    pub fn sign_verification(
+        &self,
+        input: VerifiedInput,
+        question: &Question,
+        report: Report,
+    ) -> Result<Value, Failure> {
+        let (credential, qr_text) = match input {
+            VerifiedInput::Credential(credential) => (Some(credential), None),
+            VerifiedInput::QrText(text) => (None, Some(text)),
+        };
+        let checked = Checked::Credential {
+            credential,
+            qr_text,
+            question: QuestionAsked {
+                at: question.at,
+                min_level: question.min_level.map(|level| level.get()),
+                corporate_number: question
+                    .corporate_number
+                    .as_ref()
+                    .map(|n| n.as_str().to_owned()),
+            },
+            report: Box::new(report),
+        };
+        self.sign_evidence(checked, question.now)
     }
 }
 

@@ -25,7 +25,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery, JsonBody};
 use scs_issuer::now;
-use scs_ledger::{Committed, CredentialView, Effect, Ledger, LogFileError, VerifiedEntry};
+use scs_ledger::{
+    Committed, CredentialView, Effect, Ledger, LogFileError, VerifiedEntry, VerifiedInput,
+};
 
 /// `Cache-Control` of a status list: public, for its `ttl`
 /// ([`scs_ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
@@ -44,6 +46,7 @@ pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
         .route("/v1/organizations/{number}", get(get_organization))
         .route("/v1/status/{purpose}/{list}", get(get_status_list))
         .route("/v1/verify", post(verify))
+        .route("/v1/verify/evidence", post(verify_evidence))
         .route("/v1/log/checkpoint", get(checkpoint))
         .route("/v1/log/tile/{*path}", get(tile))
         .route("/v1/log/entries/{index}", get(log_entry))
@@ -551,14 +554,6 @@ struct VerifyRequest {
     at: Option<String>,
 }
 
-/// What `POST /v1/verify` is asked to verify.
-enum Verifiable {
-    /// A credential JSON document.
-    Credential(Value),
-    /// QR text, `SCS1:…`.
-    QrText(String),
-}
-
 impl VerifyRequest {
     /// The question asked, at the registry's clock unless `at` is given.
     fn question(&self) -> Result<Question, ApiError> {
@@ -586,10 +581,10 @@ impl VerifyRequest {
     }
 
     /// The one thing to verify.
-    fn verifiable(self) -> Result<Verifiable, ApiError> {
+    fn verifiable(self) -> Result<VerifiedInput, ApiError> {
         match (self.credential, self.qr_text) {
-            (Some(credential), None) => Ok(Verifiable::Credential(credential)),
-            (None, Some(text)) => Ok(Verifiable::QrText(text)),
+            (Some(credential), None) => Ok(VerifiedInput::Credential(credential)),
+            (None, Some(text)) => Ok(VerifiedInput::QrText(text)),
             _ => Err(ApiError::BadJson("give either credential or qrText".into())),
         }
     }
@@ -602,17 +597,38 @@ async fn verify(
     JsonBody(VerifyBody(request)): JsonBody<VerifyBody>,
 ) -> Result<Json<Report>, ApiError> {
     let question = request.question()?;
-    let report = match request.verifiable()? {
-        Verifiable::Credential(credential) => app
-            .ledger
-            .verify_credential(credential, &question)
-            .map_err(|e| ApiError::BadJson(e.to_string()))?,
-        Verifiable::QrText(text) => app
-            .ledger
-            .verify_qr_text(&text, &question)
-            .map_err(|e| ApiError::BadParameter(format!("qrText: {e}")))?,
-    };
+    let report = report_of(&app.ledger, request.verifiable()?, &question)?;
     Ok(Json(report))
+}
+
+/// The verification report of one credential or QR text.
+fn report_of(
+    ledger: &Ledger,
+    verifiable: VerifiedInput,
+    question: &Question,
+) -> Result<Report, ApiError> {
+    match verifiable {
+        VerifiedInput::Credential(credential) => ledger
+            .verify_credential(credential, question)
+            .map_err(|e| ApiError::BadJson(e.to_string())),
+        VerifiedInput::QrText(text) => ledger
+            .verify_qr_text(&text, question)
+            .map_err(|e| ApiError::BadParameter(format!("qrText: {e}"))),
+    }
+}
+
+/// `POST /v1/verify/evidence`: the body of `POST /v1/verify` → the verification's evidence
+/// (検証結果の証跡, `scs_core::evidence`), signed by the registry's status key.
+async fn verify_evidence(
+    State(app): State<AppState>,
+    JsonBody(VerifyBody(request)): JsonBody<VerifyBody>,
+) -> Result<Json<Value>, ApiError> {
+    let question = request.question()?;
+    let input = request.verifiable()?;
+    let report = report_of(&app.ledger, input.clone(), &question)?;
+    Ok(Json(
+        app.ledger.sign_verification(input, &question, report)?,
+    ))
 }
 
 /// The body of `POST /credentials/verify` (W3C CCG VC API).

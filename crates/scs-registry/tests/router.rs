@@ -2276,10 +2276,19 @@ fn documented_endpoints(doc: &str) -> Vec<Documented> {
 
 /// A one-field `multipart/form-data` request, as a page's form sends it.
 fn form_post(path: &str, field: &str, text: &str) -> Request<Body> {
+    form_post_fields(path, &[(field, text)])
+}
+
+/// A `multipart/form-data` request of text fields.
+fn form_post_fields(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
     const BOUNDARY: &str = "scs-api-doc-boundary";
-    let body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{text}\r\n--{BOUNDARY}--\r\n"
-    );
+    let mut body = String::new();
+    for (field, text) in fields {
+        body += &format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{text}\r\n"
+        );
+    }
+    body += &format!("--{BOUNDARY}--\r\n");
     Request::post(path)
         .header(
             header::CONTENT_TYPE,
@@ -2331,6 +2340,20 @@ impl World {
             ("POST", "/") => return form_post(path, "text", &credential.to_string()),
             ("POST", "/bulk") => {
                 return form_post(path, "text", "法人番号,求める★\n7000012050002,4\n")
+            }
+            ("POST", "/v1/verify/evidence") => json!({ "credential": credential }),
+            ("POST", "/evidence") => {
+                let signed = self
+                    .ledger
+                    .sign_evidence(
+                        scs_core::evidence::Checked::SupplierList {
+                            list_sha256: "00".repeat(32),
+                            results: json!({"rows": []}),
+                        },
+                        now(),
+                    )
+                    .unwrap();
+                return form_post(path, "evidence", &signed.to_string());
             }
             _ => panic!("docs/API.md lists {endpoint:?}: add a good request for it here"),
         };
@@ -2416,4 +2439,129 @@ async fn the_api_reference_matches_the_router() {
         problem_rows, defined,
         "docs/API.md's problem types, in the code's order"
     );
+}
+
+/// The demo operator key, the one pin of verification evidence.
+fn operator() -> scs_core::keys::DidKey {
+    keyfile::load_public(&demo("operator.pub")).unwrap()
+}
+
+/// Item 4 of issue 13: `POST /v1/verify/evidence` answers the verification signed by the status
+/// key, at the registry's clock, against its checkpoint and trust list edition; it checks with
+/// the operator key alone, and not once one result is changed.
+#[tokio::test]
+async fn a_verification_is_signed_as_evidence_that_checks_against_the_operator_key() {
+    let w = world();
+    let (credential, _) = w.register(Level::STAR4).await;
+    let before = now();
+    let answer = w
+        .post(
+            "/v1/verify/evidence",
+            &json!({"credential": credential, "minLevel": 5}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/json");
+    let verified = scs_core::evidence::check(answer.json.clone(), &operator(), None).unwrap();
+    assert_eq!(
+        verified.signer,
+        key("registry-status.key").public().did_key()
+    );
+    let evidence = &verified.evidence;
+    assert!(evidence.checked_at >= before && evidence.checked_at <= now());
+    assert_eq!(evidence.checkpoint.tree_size, w.ledger.checkpoint().0);
+    assert_eq!(evidence.trust_list.log_index, w.ledger.trust_list().1);
+    assert_eq!(
+        evidence.trust_list.entry.as_bytes(),
+        w.ledger.entry(evidence.trust_list.log_index).unwrap(),
+        "the edition byte for byte as logged"
+    );
+    let scs_core::evidence::Checked::Credential {
+        credential: given,
+        question,
+        report,
+        ..
+    } = &evidence.checked
+    else {
+        panic!("{:?}", evidence.checked);
+    };
+    assert_eq!(given.as_ref(), Some(&credential));
+    assert_eq!(question.min_level, Some(5));
+    // ★4 asked to be ★5: the report says invalid, and the evidence says what the report said.
+    let plain = w
+        .post(
+            "/v1/verify",
+            &json!({"credential": credential, "minLevel": 5}),
+        )
+        .await;
+    // (The details name the time of each check, which may be a second apart.)
+    let outcome = |checks: &Value| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].clone(), c["ok"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let signed = serde_json::to_value(report).unwrap();
+    assert_eq!(outcome(&signed["checks"]), outcome(&plain.json["checks"]));
+    assert_eq!(signed["verdict"], plain.json["verdict"]);
+    assert_eq!(signed["credential"], plain.json["credential"]);
+    assert_eq!(report.verdict, scs_core::report::Verdict::Invalid);
+
+    let mut altered = answer.json.clone();
+    altered["credentialSubject"]["checked"]["report"]["verdict"] = "valid".into();
+    assert!(matches!(
+        scs_core::evidence::check(altered, &operator(), None),
+        Err(scs_core::evidence::EvidenceError::Invalid(_))
+    ));
+    // What /v1/verify refuses, so does the evidence endpoint.
+    let bad = w
+        .post("/v1/verify/evidence", &json!({"qrText": "SCS1:nonsense"}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// Item 4 of issue 13: the bulk page's signed result is the JSON `scs_suppliers::to_json`
+/// writes, signed, for the list the page posted.
+#[tokio::test]
+async fn a_supplier_list_check_is_signed_as_evidence() {
+    let w = world();
+    w.register(Level::STAR4).await;
+    let list = "法人番号,求める★\n7000012050002,4\n1234567890123,3\n";
+    let response = w
+        .router
+        .clone()
+        .oneshot(form_post_fields(
+            "/bulk",
+            &[("text", list), ("evidence", "json")],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"scs-evidence-"));
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let verified = scs_core::evidence::check_bytes(&bytes, &operator(), None).unwrap();
+    let scs_core::evidence::Checked::SupplierList {
+        list_sha256,
+        results,
+    } = &verified.evidence.checked
+    else {
+        panic!("{:?}", verified.evidence.checked);
+    };
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(list.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(list_sha256, &digest, "the SHA-256 of the list as posted");
+    assert_eq!(scs_core::evidence::list_sha256(list.as_bytes()), digest);
+    let rows = results["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["corporateNumber"], "7000012050002");
+    assert_eq!(results["checkedAt"], json!(verified.evidence.checked_at));
 }

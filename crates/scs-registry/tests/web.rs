@@ -570,3 +570,108 @@ async fn images_are_decoded_a_few_at_a_time() {
     let page = waiting.await;
     is_page(&page);
 }
+
+/// The data: link's JSON in a page (the signed result of a verification).
+fn embedded_evidence(page: &Page) -> Vec<u8> {
+    use base64::Engine;
+    let start = page
+        .text
+        .find("data:application/json;base64,")
+        .expect("a data: link")
+        + "data:application/json;base64,".len();
+    let end = start + page.text[start..].find('"').unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(&page.text[start..end])
+        .unwrap()
+}
+
+/// Item 4 of issue 13: the verify page's result carries its signed evidence (a data: link and a
+/// form to the A4 page); `/evidence` checks it against the registry's operator key and prints
+/// it with the fingerprint; an altered file is refused; the bulk page's result prints too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_evidence_downloads_and_prints_on_a4_with_its_fingerprint() {
+    let w = world().await;
+    let operator = keyfile::load_public(&root().join("keys/demo/operator.pub")).unwrap();
+    let page = w
+        .post("/", &[("text", None, &w.demo_file("valid-star4.json"))])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.has("署名付き結果をダウンロード（JSON）"),
+        "{}",
+        page.text
+    );
+    let json = embedded_evidence(&page);
+    let verified = scs_core::evidence::check_bytes(&json, &operator, None).unwrap();
+    let scs_core::evidence::Checked::Credential { report, .. } = &verified.evidence.checked else {
+        panic!("a credential verification: {:?}", verified.evidence.checked);
+    };
+    assert_eq!(report.verdict, scs_core::report::Verdict::Valid);
+
+    let printed = w.post("/evidence", &[("evidence", None, &json)]).await;
+    assert_eq!(printed.status, StatusCode::OK, "{}", printed.text);
+    is_page(&printed);
+    assert!(printed.has("検証結果の証跡"));
+    assert!(printed.has("Verification evidence"));
+    assert!(printed.has("株式会社さくら精機"), "{}", printed.text);
+    assert!(printed.has("有効 / Valid"), "{}", printed.text);
+    assert!(printed.has("JST"), "{}", printed.text);
+    let grouped: Vec<&str> = verified
+        .fingerprint
+        .as_bytes()
+        .chunks(8)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    assert!(printed.has(&grouped.join(" ")), "{}", printed.text);
+    assert!(printed.has("<svg"), "the fingerprint's QR code");
+    assert!(printed.has(&verified.evidence.checkpoint.root_hash));
+    // The same file uploaded by an auditor prints the same.
+    let uploaded = w
+        .post("/evidence", &[("file", Some("e.json"), &json)])
+        .await;
+    assert_eq!(uploaded.status, StatusCode::OK);
+    assert!(uploaded.has(&grouped.join(" ")));
+
+    // One result changed: refused with the reason, not printed.
+    let text = String::from_utf8(json).unwrap();
+    let altered = text.replacen("\"verdict\":\"valid\"", "\"verdict\":\"invalid\"", 1);
+    assert_ne!(altered, text);
+    let refused = w
+        .post("/evidence", &[("evidence", None, altered.as_bytes())])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    is_page(&refused);
+    assert!(refused.has("署名が内容と一致しません"), "{}", refused.text);
+    let nothing = w.post("/evidence", &[("evidence", None, b"{}")]).await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(w.get("/evidence").await.has("確かめて表示"));
+    let empty = w.post("/evidence", &[]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let huge = vec![b' '; 16 * 1024 * 1024 + 1];
+    let too_large = w
+        .post("/evidence", &[("file", Some("e.json"), &huge)])
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    is_page(&too_large);
+
+    // The bulk result: its buttons, and its A4 page of the list with the JSON to download.
+    let csv = format!("法人番号,求める★\n{},4\n", demo_corporate_number(0));
+    let bulk = w.post("/bulk", &[("text", None, csv.as_bytes())]).await;
+    assert!(
+        bulk.has("name=\"evidence\" value=\"print\""),
+        "{}",
+        bulk.text
+    );
+    let sheet = w
+        .post(
+            "/bulk",
+            &[("text", None, csv.as_bytes()), ("evidence", None, b"print")],
+        )
+        .await;
+    assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text);
+    assert!(sheet.has("取引先一覧 / supplier list"));
+    assert!(sheet.has(&demo_corporate_number(0).to_string()));
+    let json = embedded_evidence(&sheet);
+    let verified = scs_core::evidence::check_bytes(&json, &operator, None).unwrap();
+    assert!(sheet.has(&verified.fingerprint[..8]));
+}

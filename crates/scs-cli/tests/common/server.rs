@@ -109,6 +109,28 @@ pub fn get(url: &str) -> (u16, Value) {
     }
 }
 
+/// A page's form posted as `multipart/form-data` (text fields): the status and the body.
+pub fn post_form(url: &str, fields: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let boundary = "scs-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body += &format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        );
+    }
+    body += &format!("--{boundary}--\r\n");
+    let mut answer = agent()
+        .post(url)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .send(body.as_bytes())
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.body_mut().read_to_vec().unwrap())
+}
+
 pub fn post(url: &str, body: &Value) -> (u16, Value) {
     match agent()
         .post(url)

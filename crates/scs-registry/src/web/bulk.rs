@@ -4,8 +4,8 @@
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use maud::{html, Markup};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::report::{Message, Report, Verdict};
@@ -107,6 +107,8 @@ pub struct Submitted {
     pub text: String,
     /// `format=csv`: answer with the CSV file instead of the page.
     pub format_csv: bool,
+    /// `evidence=json|print`: answer with the signed result instead of the page.
+    pub evidence: Option<super::evidence::Wanted>,
 }
 
 /// Reads the fields of the bulk form from a `multipart/form-data` body (fuzzed in
@@ -139,6 +141,7 @@ pub async fn read_form(
         csv: Vec::new(),
         text: String::new(),
         format_csv: false,
+        evidence: None,
     };
     loop {
         let field = match multipart.next_field().await {
@@ -160,6 +163,7 @@ pub async fn read_form(
             "file" => form.csv = bytes.to_vec(),
             "text" => form.text = String::from_utf8_lossy(&bytes).into_owned(),
             "format" => form.format_csv = &bytes[..] == b"csv",
+            "evidence" => form.evidence = super::evidence::Wanted::from_field(&bytes),
             _ => {}
         }
     }
@@ -231,25 +235,14 @@ pub async fn submit(
             ),
         );
     };
+    if let Some(wanted) = form.evidence {
+        return super::evidence::for_bulk(&frame, wanted, &source, &parsed, &results, at);
+    }
     if form.format_csv {
         let mut csv = String::from("\u{FEFF}");
         csv.push_str(&scs_suppliers::to_csv(&results, lang));
-        let mut response = csv.into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
         let name = format!("scs-bulk-{}.csv", at.date());
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        return response;
+        return super::download(csv, "text/csv; charset=utf-8", &name);
     }
     let source_text = String::from_utf8_lossy(&source).into_owned();
     let table = results_markup(lang, &parsed, &results, &source_text, at);
@@ -335,6 +328,7 @@ fn results_markup(
                 input type="hidden" name="format" value="csv";
                 button.secondary type="submit" { (lang.pick("結果を CSV でダウンロード", "Download the results as CSV")) }
             }
+            (super::evidence::bulk_buttons(lang, source))
             @if results.len() > MAX_SHOWN {
                 p.help { (lang.pick("表には最初の 2,000 行を表示しています。すべての行は CSV に含まれます。", "The table shows the first 2,000 rows; the CSV has them all.")) }
             }

@@ -25,7 +25,7 @@ use scs_ledger::{EventKind, Ledger};
 const MAX_QR_CHARS: usize = 1024;
 
 /// The SVG of a QR code, without the XML prolog, sized by CSS.
-fn svg_without_prolog(svg: &str) -> String {
+pub(crate) fn svg_without_prolog(svg: &str) -> String {
     svg.find("<svg")
         .map(|start| svg[start..].to_owned())
         .unwrap_or_default()
@@ -51,10 +51,10 @@ fn issuer_qr(ledger: &Ledger, id: &CredentialId, text: &str) -> Option<scs_qr::S
         .flatten()
 }
 
-/// A QR code of a URL (byte mode, error correction M), as SVG.
-fn url_qr(url: &str) -> Option<String> {
+/// A QR code of a text — a URL, a fingerprint — (byte mode, error correction M), as SVG.
+pub(crate) fn text_qr(text: &str) -> Option<String> {
     let code =
-        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
     Some(
         code.render::<qrcode::render::svg::Color<'_>>()
             .quiet_zone(true)
@@ -133,7 +133,7 @@ pub async fn page(
     {
         Some(symbol) => (svg_without_prolog(&symbol.to_svg()), true),
         None => (
-            url_qr(&page_url)
+            text_qr(&page_url)
                 .map(|s| svg_without_prolog(&s))
                 .unwrap_or_default(),
             false,

@@ -6,6 +6,7 @@
 //! - `/credentials/{id}` — a credential with its printable A4 certificate ([`credential`]).
 //! - `/issuers`, `/ledger` — the trust list and the transparency log ([`info`]).
 //! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`scs_suppliers`]).
+//! - `/evidence` — a signed result of a check printed on A4, and its JSON ([`evidence`]).
 //!
 //! Pages are rendered on the server with `maud`, which escapes every interpolated value; no
 //! handler writes raw HTML from input. Every page is sent with a Content-Security-Policy that
@@ -38,6 +39,7 @@ use crate::limits::MAX_UPLOAD_BYTES;
 
 pub mod bulk;
 pub mod credential;
+pub mod evidence;
 pub mod info;
 pub mod orgs;
 pub mod verify;
@@ -75,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/issuers", get(info::issuers))
         .route("/ledger", get(info::ledger))
         .route("/bulk", get(bulk::page).post(bulk::submit))
+        .route("/evidence", get(evidence::page).post(evidence::submit))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
@@ -129,6 +132,22 @@ pub(crate) struct Frame<'a> {
     pub nav: Nav,
 }
 
+/// A file to download (a page's CSV or signed result): named, never cached, never sniffed.
+pub(crate) fn download(body: String, content_type: &'static str, name: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 /// `uri` with `lang` switched, for the language link.
 fn switch_href(uri: &Uri, to: Lang) -> String {
     let kept: Vec<&str> = uri
@@ -151,7 +170,17 @@ fn switch_href(uri: &Uri, to: Lang) -> String {
     }
 }
 
-impl Frame<'_> {
+impl<'a> Frame<'a> {
+    /// The frame of a page in `lang` at `uri`, under the navigation entry `nav`.
+    pub(crate) fn new(app: &'a AppState, lang: Lang, uri: &'a Uri, nav: Nav) -> Self {
+        Self {
+            app,
+            lang,
+            uri,
+            nav,
+        }
+    }
+
     /// The whole page, with the headers every page gets.
     pub(crate) fn render(&self, status: StatusCode, title: &str, body: Markup) -> Response {
         let lang = self.lang;

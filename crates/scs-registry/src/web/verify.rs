@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
 use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
-use scs_ledger::Ledger;
+use scs_ledger::{Ledger, VerifiedInput};
 
 /// Longest pasted text or non-image file read (QR text is about 300 characters; a credential
 /// JSON a few KiB; the verifier takes at most `scs_verifier::MAX_CREDENTIAL_BYTES`, the same).
@@ -57,6 +57,8 @@ pub enum Outcome {
         form: &'static str,
         /// The QR text, when the QR form was verified (for the certificate link).
         qr: Option<String>,
+        /// The verification's signed evidence (JSON), unless the ledger could not sign it.
+        evidence: Option<String>,
     },
     /// The input could not be used.
     Refused(StatusCode, Message),
@@ -208,12 +210,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
         Err(why) => return Outcome::Refused(StatusCode::UNPROCESSABLE_ENTITY, why),
     };
     match input {
-        Input::Json(value) => match ledger.verify_credential(value, &question) {
-            Ok(report) => Outcome::Report {
-                report: Box::new(report),
-                form: "JSON",
-                qr: None,
-            },
+        Input::Json(value) => match verify_json(ledger, value, &question, "JSON") {
+            Ok(outcome) => outcome,
             Err(error) => refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("★取得証明書として読めません（{error}）"),
@@ -230,12 +228,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
                 )
             }
             Ok(Some(registered)) => {
-                match ledger.verify_credential(registered.credential, &question) {
-                    Ok(report) => Outcome::Report {
-                        report: Box::new(report),
-                        form: "URL",
-                        qr: None,
-                    },
+                match verify_json(ledger, registered.credential, &question, "URL") {
+                    Ok(outcome) => outcome,
                     Err(_) => refused(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "登録された証明書を読めません",
@@ -250,17 +244,53 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
             ),
         },
         Input::Compact(text) => match ledger.verify_qr_text(&text, &question) {
-            Ok(report) => Outcome::Report {
-                report: Box::new(report),
-                form: "QR",
-                qr: Some(text),
-            },
+            Ok(report) => reported(ledger, VerifiedInput::QrText(text), &question, report, "QR"),
             Err(error) => refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("QRコードの内容を読めません（{error}）"),
                 format!("the QR code's content cannot be read ({error})"),
             ),
         },
+    }
+}
+
+/// A credential document verified, with its signed evidence.
+fn verify_json(
+    ledger: &Ledger,
+    credential: Value,
+    question: &Question,
+    form: &'static str,
+) -> Result<Outcome, scs_ledger::NotACredential> {
+    let report = ledger.verify_credential(credential.clone(), question)?;
+    let input = VerifiedInput::Credential(credential);
+    Ok(reported(ledger, input, question, report, form))
+}
+
+/// A report's outcome with its signed evidence; without it (the cause logged) when the ledger
+/// cannot sign it: the report still stands.
+fn reported(
+    ledger: &Ledger,
+    input: VerifiedInput,
+    question: &Question,
+    report: Report,
+    form: &'static str,
+) -> Outcome {
+    let qr = match &input {
+        VerifiedInput::QrText(text) => Some(text.clone()),
+        VerifiedInput::Credential(_) => None,
+    };
+    let evidence = match ledger.sign_verification(input, question, report.clone()) {
+        Ok(signed) => Some(signed.to_string()),
+        Err(failure) => {
+            crate::error::log_unavailable(&failure);
+            None
+        }
+    };
+    Outcome::Report {
+        report: Box::new(report),
+        form,
+        qr,
+        evidence,
     }
 }
 
@@ -421,7 +451,10 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
     html! {
         h1 { (lang.pick("★取得証明の検証", "Verify a ★ credential")) }
         @match outcome {
-            Some(Outcome::Report { report, form: which, qr }) => (result(ledger, lang, report, which, qr.as_deref())),
+            Some(Outcome::Report { report, form: which, qr, evidence }) => {
+                (result(ledger, lang, report, which, qr.as_deref()))
+                @if let Some(signed) = evidence { (super::evidence::buttons(lang, signed, super::now())) }
+            }
             Some(Outcome::Refused(_, why)) => {
                 div.notice.error #result role="alert" tabindex="-1" {
                     p { strong { (lang.pick("検証できませんでした: ", "Could not verify: ")) } (lang.msg(why)) }
@@ -470,7 +503,7 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
     }
 }
 
-fn check_mark(
+pub(crate) fn check_mark(
     ok: bool,
     undecided: bool,
 ) -> (&'static str, &'static str, &'static str, &'static str) {
