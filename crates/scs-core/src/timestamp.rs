@@ -91,6 +91,17 @@ impl Timestamp {
     pub fn date(&self) -> CalendarDate {
         CalendarDate(self.0.date())
     }
+
+    /// The date in Japan (JST, UTC+9) as people there write it: `2029/03/31`.
+    pub fn jst_date(&self) -> String {
+        let jst = self.0.saturating_add(time::Duration::hours(9)).date();
+        format!(
+            "{:04}/{:02}/{:02}",
+            jst.year(),
+            u8::from(jst.month()),
+            jst.day()
+        )
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -279,6 +290,14 @@ mod tests {
             "2029-03-01T12:00:00Z"
         );
         assert_eq!(a.plus_years(8000), None);
+    }
+
+    #[test]
+    fn a_jst_date_is_the_date_in_japan() {
+        let late_utc = Timestamp::parse("2029-03-30T15:00:00Z").unwrap();
+        assert_eq!(late_utc.jst_date(), "2029/03/31");
+        let early_utc = Timestamp::parse("2029-03-30T14:59:59Z").unwrap();
+        assert_eq!(early_utc.jst_date(), "2029/03/30");
     }
 
     #[test]
