@@ -49,6 +49,11 @@ pub enum Command {
     /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
     /// a CSV or JSON report; exit 0 only when every row is valid.
     VerifyBatch(crate::verify_batch::VerifyBatchArgs),
+    /// Watch a supplier list: verify the registry's log stays consistent, report every change
+    /// to the watched companies (and ★ below the required, expiry, no credential) once, on
+    /// stdout and to a signed webhook. Exit 0 after a round, 3 registry inconsistent, 4 webhook
+    /// not delivered, 2 bad input.
+    Watch(crate::watch::WatchArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.
