@@ -832,6 +832,36 @@ impl World {
     }
 }
 
+impl World {
+    /// Publishes the edition that withdraws the demo ★3 confirming body and declares the demo
+    /// ★4 evaluation body's key compromised, both from `since`.
+    async fn withdraw_star3_and_compromise_star4(&self, since: Timestamp) {
+        use scs_core::trust_list::{DesignationState, DesignationStatus};
+        let (star3, star4) = (key("issuer-star3.key"), key("issuer-star4.key"));
+        self.publish(|list| {
+            set_status(
+                list,
+                &star3,
+                DesignationStatus {
+                    state: DesignationState::Withdrawn,
+                    since: Some(since),
+                    compromised_since: None,
+                },
+            );
+            set_status(
+                list,
+                &star4,
+                DesignationStatus {
+                    state: DesignationState::Active,
+                    since: None,
+                    compromised_since: Some(since),
+                },
+            );
+        })
+        .await;
+    }
+}
+
 fn set_status(
     list: &mut scs_core::trust_list::TrustList,
     issuer: &SecretKey,
@@ -851,7 +881,6 @@ fn set_status(
 /// revokes and suspends their credentials; and a replay of the log builds the same indexes.
 #[tokio::test]
 async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
-    use scs_core::trust_list::{DesignationState, DesignationStatus};
     let w = world();
     let (star3, star4, operator) = (
         key("issuer-star3.key"),
@@ -881,27 +910,7 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
         ));
     }
 
-    w.publish(|list| {
-        set_status(
-            list,
-            &star3,
-            DesignationStatus {
-                state: DesignationState::Withdrawn,
-                since: Some(ago(3600)),
-                compromised_since: None,
-            },
-        );
-        set_status(
-            list,
-            &star4,
-            DesignationStatus {
-                state: DesignationState::Active,
-                since: None,
-                compromised_since: Some(ago(3600)),
-            },
-        );
-    })
-    .await;
+    w.withdraw_star3_and_compromise_star4(ago(3600)).await;
 
     let size = w.size();
     for (issuer, level, credential, suspended, reserved) in &registered {
@@ -2531,7 +2540,6 @@ async fn the_change_feed_pages_after_a_cursor_and_filters_by_company() {
 /// and the Atom feeds carry them, escaped, with stable entry ids.
 #[tokio::test]
 async fn issuer_changes_are_events_and_the_atom_feeds_carry_them() {
-    use scs_core::trust_list::{DesignationState, DesignationStatus};
     let w = world();
     let (star3, star4) = (key("issuer-star3.key"), key("issuer-star4.key"));
     let other = scs_registry::demo::demo_corporate_number(1);
@@ -2545,27 +2553,8 @@ async fn issuer_changes_are_events_and_the_atom_feeds_carry_them() {
     .await;
     register_company(&w, &star3, Level::STAR3, other.as_str(), "株式会社ほか").await;
     let before = w.size() - 1;
-    w.publish(|list| {
-        set_status(
-            list,
-            &star3,
-            DesignationStatus {
-                state: DesignationState::Withdrawn,
-                since: Some(ago(60)),
-                compromised_since: None,
-            },
-        );
-        set_status(
-            list,
-            &star4,
-            DesignationStatus {
-                state: DesignationState::Active,
-                since: None,
-                compromised_since: Some(ago(120)),
-            },
-        );
-    })
-    .await;
+    let since = ago(60);
+    w.withdraw_star3_and_compromise_star4(since).await;
     let edition = w.size() - 1;
 
     let all = w.get(&format!("/v1/events?after={before}")).await;
@@ -2580,7 +2569,7 @@ async fn issuer_changes_are_events_and_the_atom_feeds_carry_them() {
         assert_eq!(event["issuer"]["id"], issuer.public().did_key().to_string());
         assert!(event.get("company").is_none(), "{event}");
     }
-    assert_eq!(all.json["events"][0]["at"], ago(60).to_string());
+    assert_eq!(all.json["events"][0]["at"], since.to_string());
 
     let of_sample = w.get("/v1/events?corporateNumber=7000012050002").await;
     assert_eq!(kinds(&of_sample.json), ["registered", "issuer-compromised"]);

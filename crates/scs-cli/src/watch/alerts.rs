@@ -14,24 +14,13 @@ use sha2::{Digest, Sha256};
 /// Days before the end of a credential's validity at which the watch warns, each once.
 pub const EXPIRY_NOTICES: [i64; 3] = [90, 30, 7];
 
-/// What an alert says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// What an alert says happened: a change from the registry's feed, or what the watch sees of
+/// a company's standing or of the registry's log. Named in JSON by [`AlertKind::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertKind {
-    /// A credential was registered.
-    Registered,
-    /// A credential was revoked.
-    Revoked,
-    /// A credential was suspended.
-    Suspended,
-    /// A suspension was lifted.
-    Reinstated,
-    /// A credential was revoked because a renewed one replaces it.
-    Superseded,
-    /// The issuer of a credential was withdrawn.
-    IssuerWithdrawn,
-    /// The issuer's key was declared compromised.
-    IssuerCompromised,
+    /// A change of the feed: registered, revoked, suspended, reinstated, superseded, the issuer
+    /// withdrawn or compromised.
+    Change(ChangeKind),
     /// The company's best valid ★ is below the ★ required.
     BelowRequired,
     /// The company's best credential ends within 90, 30 or 7 days.
@@ -43,16 +32,18 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    /// The kind's name (as in JSON).
+    /// The kinds that are not changes of the feed.
+    const OWN: [AlertKind; 4] = [
+        Self::BelowRequired,
+        Self::Expiring,
+        Self::NoCredential,
+        Self::RegistryInconsistent,
+    ];
+
+    /// The kind's name (as in JSON): a change's own, e.g. `revoked`, or `below-required`, …
     pub fn code(self) -> &'static str {
         match self {
-            Self::Registered => "registered",
-            Self::Revoked => "revoked",
-            Self::Suspended => "suspended",
-            Self::Reinstated => "reinstated",
-            Self::Superseded => "superseded",
-            Self::IssuerWithdrawn => "issuer-withdrawn",
-            Self::IssuerCompromised => "issuer-compromised",
+            Self::Change(kind) => kind.code(),
             Self::BelowRequired => "below-required",
             Self::Expiring => "expiring",
             Self::NoCredential => "no-credential",
@@ -63,30 +54,30 @@ impl AlertKind {
     /// The kind in Japanese.
     pub fn ja(self) -> &'static str {
         match self {
-            Self::Registered => "登録",
-            Self::Revoked => "失効",
-            Self::Suspended => "一時停止",
-            Self::Reinstated => "一時停止の解除",
-            Self::Superseded => "更新による失効",
-            Self::IssuerWithdrawn => "発行者の指定取消",
-            Self::IssuerCompromised => "発行者の鍵の漏えい",
+            Self::Change(kind) => kind.ja(),
             Self::BelowRequired => "★不足",
             Self::Expiring => "期限間近",
             Self::NoCredential => "有効な認定なし",
             Self::RegistryInconsistent => "登録機関の台帳の不整合",
         }
     }
+}
 
-    fn of_event(kind: ChangeKind) -> Self {
-        match kind {
-            ChangeKind::Registered => Self::Registered,
-            ChangeKind::Revoked => Self::Revoked,
-            ChangeKind::Suspended => Self::Suspended,
-            ChangeKind::Reinstated => Self::Reinstated,
-            ChangeKind::Superseded => Self::Superseded,
-            ChangeKind::IssuerWithdrawn => Self::IssuerWithdrawn,
-            ChangeKind::IssuerCompromised => Self::IssuerCompromised,
-        }
+impl Serialize for AlertKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for AlertKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        ChangeKind::ALL
+            .into_iter()
+            .map(Self::Change)
+            .chain(Self::OWN)
+            .find(|kind| kind.code() == code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown alert kind {code}")))
     }
 }
 
@@ -308,7 +299,7 @@ pub fn of_events(registry: &str, events: &[ChangeEvent], watched: &[Supplier]) -
 
 fn of_event(registry: &str, event: &ChangeEvent, number: &str, name: Option<&str>) -> Alert {
     let mut alert = Alert::new(
-        AlertKind::of_event(event.kind),
+        AlertKind::Change(event.kind),
         registry,
         Some((number, name)),
     );
@@ -463,6 +454,20 @@ mod tests {
                 void: None,
             }],
         }
+    }
+
+    #[test]
+    fn every_kind_reads_back_from_its_code() {
+        for kind in ChangeKind::ALL
+            .into_iter()
+            .map(AlertKind::Change)
+            .chain(AlertKind::OWN)
+        {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, serde_json::json!(kind.code()));
+            assert_eq!(serde_json::from_value::<AlertKind>(json).unwrap(), kind);
+        }
+        assert!(serde_json::from_value::<AlertKind>(serde_json::json!("x")).is_err());
     }
 
     fn kinds(alerts: &[Alert]) -> Vec<(AlertKind, Option<i64>)> {
