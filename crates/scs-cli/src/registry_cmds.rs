@@ -253,6 +253,8 @@ pub enum LogBreak {
     },
     /// No proof that it extends the one saved.
     Inconsistent(String),
+    /// Its change feed reports an event the log does not hold (`scs watch`).
+    Misreported(String),
 }
 
 impl std::fmt::Display for LogBreak {
@@ -268,6 +270,10 @@ impl std::fmt::Display for LogBreak {
             Self::Inconsistent(why) => write!(
                 f,
                 "台帳が整合しません / the log is NOT consistent with the saved checkpoint: {why}"
+            ),
+            Self::Misreported(why) => write!(
+                f,
+                "変更フィードが台帳と一致しません / the change feed does NOT match the log at entry {why}"
             ),
         }
     }

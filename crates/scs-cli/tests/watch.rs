@@ -197,6 +197,58 @@ fn change(d: &Path, url: &str, action: &str, id: &str, reason: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// Publishes the next trust-list edition, withdrawing the demo ★4 evaluation body, as the
+/// operator would: `scs trust-list next`, `withdraw-issuer`, `sign`, then `PUT /v1/trust-list`.
+fn withdraw_star4_issuer(d: &Path, url: &str) {
+    let mut answer = common::server::agent()
+        .get(format!("{url}/v1/trust-list"))
+        .call()
+        .unwrap();
+    std::fs::write(
+        d.join("in-force.json"),
+        answer.body_mut().read_to_vec().unwrap(),
+    )
+    .unwrap();
+    let (issuer, operator) = (demo("issuer-star4.pub"), demo("operator.key"));
+    let steps: [&[&str]; 3] = [
+        &[
+            "trust-list",
+            "next",
+            "in-force.json",
+            "--demo",
+            "--out",
+            "next.json",
+        ],
+        &[
+            "trust-list",
+            "withdraw-issuer",
+            "next.json",
+            "--issuer",
+            issuer.to_str().unwrap(),
+        ],
+        &[
+            "trust-list",
+            "sign",
+            "--key",
+            operator.to_str().unwrap(),
+            "--in",
+            "next.json",
+            "--out",
+            "next-signed.json",
+        ],
+    ];
+    for step in steps {
+        let run = scs(d, step);
+        assert_eq!(run.code, 0, "{step:?}: {}", run.stderr);
+    }
+    let answer = common::server::agent()
+        .put(format!("{url}/v1/trust-list"))
+        .header("Content-Type", "application/json")
+        .send(std::fs::read(d.join("next-signed.json")).unwrap())
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
 /// The webhook deliveries the receiver took, once they number `count` (waiting up to 10 s).
 fn accepted(seen: &Mutex<Vec<Delivery>>, count: usize) -> Vec<Delivery> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -293,14 +345,41 @@ fn watch_reports_each_change_of_a_watched_supplier_once() {
     assert!(lines[0].contains(" / [revoked] "), "{}", lines[0]);
     assert!(lines[0].contains("理由: 不正") && lines[0].contains("reason: fraud"));
 
+    // The issuer withdrawn by a new edition: an alert for each of the company's credentials
+    // it issued; and the ★3 one, registered within 300 s of the withdrawal, no longer counts.
+    withdraw_star4_issuer(d, &url);
+    let run = watch(d, &url, &json);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (kinds, withdrawn) = alerts(&run);
+    assert_eq!(
+        kinds,
+        [
+            pair("issuer-withdrawn", sample),
+            pair("issuer-withdrawn", sample),
+            pair("no-credential", sample),
+        ]
+    );
+    let mut concerned: Vec<&str> = withdrawn[..2]
+        .iter()
+        .map(|a| a["credentialId"].as_str().unwrap())
+        .collect();
+    concerned.sort_unstable();
+    let mut ours = [first.as_str(), second.as_str()];
+    ours.sort_unstable();
+    assert_eq!(concerned, ours);
+    assert!(withdrawn[0]["issuer"]
+        .as_str()
+        .unwrap()
+        .starts_with("did:key:"));
+
     // At the webhook: every alert once, every signature good.
-    let taken = accepted(&seen, 6);
-    assert_eq!(taken.len(), 6, "{taken:#?}");
+    let taken = accepted(&seen, 9);
+    assert_eq!(taken.len(), 9, "{taken:#?}");
     assert!(seen.lock().unwrap().iter().all(|d| d.signed), "{seen:#?}");
     let mut ids: Vec<&str> = taken.iter().map(|d| d.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 6, "each alert taken once");
+    assert_eq!(ids.len(), 9, "each alert taken once");
     for (delivery, alert) in taken[1..5].iter().zip(&changes) {
         assert_eq!(&delivery.body, alert);
     }
@@ -309,7 +388,7 @@ fn watch_reports_each_change_of_a_watched_supplier_once() {
         serde_json::from_str(&std::fs::read_to_string(d.join("state/watch.json")).unwrap())
             .unwrap();
     assert_eq!(state["pending"], serde_json::json!([]));
-    assert_eq!(state["raised"].as_array().unwrap().len(), 6);
+    assert_eq!(state["raised"].as_array().unwrap().len(), 9);
 
     // Bad input is refused before anything is asked.
     let open = d.join("open.secret");

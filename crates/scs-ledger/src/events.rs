@@ -82,8 +82,8 @@ impl ChangeKind {
         }
     }
 
-    /// The kind of a credential's history event.
-    fn of_history(event: EventKind, reason: Option<Reason>) -> Self {
+    /// The kind of a credential's history event (or of a logged status change).
+    pub fn of_history(event: EventKind, reason: Option<Reason>) -> Self {
         match (event, reason) {
             (EventKind::Registered, _) => Self::Registered,
             (EventKind::Revoked, Some(Reason::Superseded)) => Self::Superseded,

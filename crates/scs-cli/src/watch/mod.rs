@@ -2,10 +2,12 @@
 //! Transparency monitor (SPEC §8). Each round: verify the registry's checkpoint with the log
 //! key of the pinned trust list, prove it consistent with the one saved (else the loudest
 //! alert, and the registry is refused until `--reset-alarm`), read the change feed's events of
-//! the watched 法人番号 up to that checkpoint, look at each company's standing now, and report
+//! the watched 法人番号 up to that checkpoint, each checked against the log entry it names
+//! (included in that checkpoint, saying the same), look at each company's standing now, and report
 //! what is new — on stdout and, signed, to a webhook — saving the state durably.
 
 mod alerts;
+mod proof;
 mod state;
 mod webhook;
 
@@ -152,6 +154,14 @@ impl Watch {
             (false, _) | (true, 0) => Vec::new(),
             (true, _) => self.events(stored.state.cursor, size)?,
         };
+        let operator = self.anchor.require()?;
+        for event in &events {
+            if let Err(broken) =
+                proof::check_event(&self.registry, &signed.checkpoint, operator, event)?
+            {
+                return self.alarm(stored, &broken);
+            }
+        }
         let mut alerts = alerts::of_events(self.registry.base(), &events, &self.suppliers);
         for supplier in &self.suppliers {
             let view = self.company(supplier)?;
