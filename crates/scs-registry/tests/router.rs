@@ -2612,6 +2612,13 @@ async fn issuer_changes_are_events_and_the_atom_feeds_carry_them() {
         sample["id"].as_str().unwrap()
     );
     assert!(xml.contains(&entry_id), "{xml}");
+    let page = w.get("/organizations/7000012050002").await;
+    assert!(
+        page.text.contains(
+            "href=\"/organizations/7000012050002/feed.atom\" type=\"application/atom+xml\""
+        ),
+        "the company page links its feed"
+    );
     let again = w.get("/organizations/7000012050002/feed.atom").await;
     assert!(again.text.contains(&entry_id), "entry ids are stable");
     assert_eq!(xml.matches("<feed").count(), xml.matches("</feed>").count());
