@@ -120,9 +120,11 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<Outcome> {
     loop {
         let outcome = match watch.round(&mut stored) {
             Ok(outcome) => outcome,
-            // A registry out of reach for a round is said, and asked again next round.
+            // A registry out of reach for a round is said, and asked again next round, from
+            // the state last saved (not from what the failed round had half updated).
             Err(error) => {
                 eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
+                stored = Stored::open(&dir, watch.registry.base())?;
                 Outcome::Yes
             }
         };
