@@ -325,9 +325,42 @@ impl Ledger {
     ) -> Result<EventPage, Failure> {
         let tree_size = self.checkpoint().0;
         let start = after.map_or(0, |a| a.saturating_add(1));
-        let wanted = |index: u64| index >= start && index < tree_size;
+        let mut window = Window::new(Keep::Oldest, limit);
+        self.collect_company_events(numbers, start..tree_size, &mut window)?;
+        let next = match window.trimmed {
+            true => window.events.last().map(|event| event.log_index),
+            false => tree_size
+                .checked_sub(1)
+                .filter(|&n| after.is_none_or(|a| n > a)),
+        };
+        Ok(EventPage {
+            events: window.events,
+            next: next.or(after),
+            tree_size,
+        })
+    }
+
+    /// The newest events of the companies `numbers`: those of the last `entries` log entries
+    /// that concern them (capped at [`MAX_EVENTS_PAGE`]), in log order.
+    pub fn newest_company_events(
+        &self,
+        numbers: &[CorporateNumber],
+        entries: usize,
+    ) -> Result<Vec<ChangeEvent>, Failure> {
+        let mut window = Window::new(Keep::Newest, entries);
+        self.collect_company_events(numbers, 0..self.checkpoint().0, &mut window)?;
+        Ok(window.events)
+    }
+
+    /// Adds to `window` the companies' events whose log index is in `range`.
+    fn collect_company_events(
+        &self,
+        numbers: &[CorporateNumber],
+        range: std::ops::Range<u64>,
+        window: &mut Window,
+    ) -> Result<(), Failure> {
+        let wanted = |index: u64| range.contains(&index);
         let changes = self.all_issuer_changes()?;
-        let mut events = Vec::new();
         for number in numbers {
             for id in self.organization(number)? {
                 let Some(registered) = self.credential(&id)? else {
@@ -336,58 +369,94 @@ impl Ledger {
                 let Some(subject) = Subject::of(&registered) else {
                     continue;
                 };
-                events.extend(subject.history_events(&registered, wanted));
                 let registered_at = registered.record.log_index;
-                events.extend(
-                    changes
-                        .iter()
-                        .filter(|(index, change)| {
-                            wanted(*index)
-                                && *index > registered_at
-                                && change.issuer == registered.record.issuer
-                        })
-                        .map(|(index, change)| issuer_event(*index, change, Some(&subject))),
+                let issuer_events = changes
+                    .iter()
+                    .filter(|(index, change)| {
+                        wanted(*index)
+                            && *index > registered_at
+                            && change.issuer == registered.record.issuer
+                    })
+                    .map(|(index, change)| issuer_event(*index, change, Some(&subject)));
+                window.add(
+                    subject
+                        .history_events(&registered, wanted)
+                        .into_iter()
+                        .chain(issuer_events),
                 );
             }
         }
-        events.sort_by(|a, b| {
-            (a.log_index, a.credential.as_ref().map(|c| c.id.to_string()))
-                .cmp(&(b.log_index, b.credential.as_ref().map(|c| c.id.to_string())))
-        });
-        Ok(page_of_entries(events, after, limit, tree_size))
+        window.trim();
+        Ok(())
     }
 }
 
-/// The first `limit` log entries' worth of `events` (sorted by log index), with the cursor.
-fn page_of_entries(
-    mut events: Vec<ChangeEvent>,
-    after: Option<u64>,
-    limit: usize,
-    tree_size: u64,
-) -> EventPage {
-    let limit = limit.clamp(1, MAX_EVENTS_PAGE);
-    let mut entries = 0;
-    let mut last = None;
-    let cut = events.iter().position(|event| {
-        if last != Some(event.log_index) {
-            entries += 1;
-            last = Some(event.log_index);
+/// Which events a [`Window`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Those of the first log entries.
+    Oldest,
+    /// Those of the last log entries.
+    Newest,
+}
+
+/// The events of at most `entries` log entries, oldest or newest, gathered from many
+/// credentials: trimmed as it grows, so a request holds little more than what it answers.
+#[derive(Debug)]
+struct Window {
+    keep: Keep,
+    entries: usize,
+    events: Vec<ChangeEvent>,
+    /// Events were left out.
+    trimmed: bool,
+}
+
+impl Window {
+    fn new(keep: Keep, entries: usize) -> Self {
+        Self {
+            keep,
+            entries: entries.clamp(1, MAX_EVENTS_PAGE),
+            events: Vec::new(),
+            trimmed: false,
         }
-        entries > limit
-    });
-    let next = match cut {
-        Some(cut) => {
-            events.truncate(cut);
-            events.last().map(|event| event.log_index)
+    }
+
+    fn add(&mut self, events: impl IntoIterator<Item = ChangeEvent>) {
+        self.events.extend(events);
+        if self.events.len() > 4 * self.entries {
+            self.trim();
         }
-        None => tree_size
-            .checked_sub(1)
-            .filter(|&n| after.is_none_or(|a| n > a)),
-    };
-    EventPage {
-        events,
-        next: next.or(after),
-        tree_size,
+    }
+
+    /// Sorts the events (by log index, then credential) and keeps those of `entries` log
+    /// entries, whole.
+    fn trim(&mut self) {
+        let key = |event: &ChangeEvent| {
+            (
+                event.log_index,
+                event.credential.as_ref().map(|c| c.id.to_string()),
+            )
+        };
+        self.events.sort_by_key(key);
+        if self.keep == Keep::Newest {
+            self.events.reverse();
+        }
+        let mut seen = 0;
+        let mut last = None;
+        let cut = self.events.iter().position(|event| {
+            if last != Some(event.log_index) {
+                seen += 1;
+                last = Some(event.log_index);
+            }
+            seen > self.entries
+        });
+        if let Some(cut) = cut {
+            self.events.truncate(cut);
+            self.trimmed = true;
+        }
+        if self.keep == Keep::Newest {
+            self.events.reverse();
+        }
     }
 }
 
@@ -407,25 +476,38 @@ mod tests {
         }
     }
 
+    fn indexes(window: &Window) -> Vec<u64> {
+        window.events.iter().map(|e| e.log_index).collect()
+    }
+
     #[test]
-    fn a_page_never_splits_the_events_of_one_entry() {
-        let events = [3, 3, 5, 7, 7, 9].map(event).to_vec();
-        let page = page_of_entries(events.clone(), Some(2), 2, 20);
-        assert_eq!(
-            page.events.iter().map(|e| e.log_index).collect::<Vec<_>>(),
-            [3, 3, 5]
-        );
-        assert_eq!(page.next, Some(5));
-        let rest = page_of_entries(events[3..].to_vec(), Some(5), 2, 20);
-        assert_eq!(rest.events.len(), 3);
-        assert_eq!(
-            rest.next,
-            Some(19),
-            "everything up to the tree size was read"
-        );
-        let empty = page_of_entries(Vec::new(), Some(19), 5, 20);
-        assert_eq!(empty.next, Some(19));
-        assert_eq!(page_of_entries(Vec::new(), None, 5, 0).next, None);
+    fn a_window_keeps_whole_entries_oldest_or_newest() {
+        let events = [9, 3, 7, 3, 5, 7].map(event);
+        let mut oldest = Window::new(Keep::Oldest, 2);
+        oldest.add(events.clone());
+        oldest.trim();
+        assert_eq!(indexes(&oldest), [3, 3, 5]);
+        assert!(oldest.trimmed);
+        let mut newest = Window::new(Keep::Newest, 2);
+        newest.add(events.clone());
+        newest.trim();
+        assert_eq!(indexes(&newest), [7, 7, 9]);
+        let mut all = Window::new(Keep::Oldest, 4);
+        all.add(events);
+        all.trim();
+        assert_eq!(indexes(&all), [3, 3, 5, 7, 7, 9]);
+        assert!(!all.trimmed);
+    }
+
+    #[test]
+    fn a_window_stays_small_while_it_gathers() {
+        let mut window = Window::new(Keep::Oldest, 1);
+        for index in (0..1000).rev() {
+            window.add([event(index)]);
+            assert!(window.events.len() <= 5);
+        }
+        window.trim();
+        assert_eq!(indexes(&window), [0]);
     }
 
     #[test]

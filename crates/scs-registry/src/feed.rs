@@ -129,8 +129,10 @@ fn base_url(app: &AppState) -> String {
 
 /// The Atom feed of `numbers`' newest events (at most [`MAX_FEED_ENTRIES`]), newest first.
 fn atom(app: &AppState, numbers: &[CorporateNumber], self_url: &str) -> Result<Response, ApiError> {
-    let page = app.ledger.company_events(numbers, None, MAX_EVENTS_PAGE)?;
-    let newest: Vec<&ChangeEvent> = page.events.iter().rev().take(MAX_FEED_ENTRIES).collect();
+    let events = app
+        .ledger
+        .newest_company_events(numbers, MAX_FEED_ENTRIES)?;
+    let newest: Vec<&ChangeEvent> = events.iter().rev().take(MAX_FEED_ENTRIES).collect();
     let base = base_url(app);
     let updated = newest
         .iter()
@@ -140,7 +142,7 @@ fn atom(app: &AppState, numbers: &[CorporateNumber], self_url: &str) -> Result<R
     let names: Vec<String> = numbers
         .iter()
         .map(|number| {
-            page.events
+            events
                 .iter()
                 .filter_map(|e| e.company.as_ref())
                 .find(|c| c.corporate_number.as_ref() == Some(number))
