@@ -321,18 +321,7 @@ impl SignedCheckpoint {
             old.size(),
             new.size()
         ))?;
-        let proof = answer["proof"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|h| {
-                h.as_str()
-                    .and_then(|s| STANDARD.decode(s).ok())
-                    .and_then(|b| Hash::from_slice(&b))
-            })
-            .collect::<Option<Vec<Hash>>>();
-        let Some(proof) = proof.filter(|_| answer["proof"].is_array()) else {
+        let Some(proof) = proof_hashes(&answer) else {
             return Ok(Err(LogBreak::Inconsistent(
                 "consistency proof missing or malformed".into(),
             )));
@@ -343,6 +332,19 @@ impl SignedCheckpoint {
                 .map_err(|error| LogBreak::Inconsistent(error.to_string())),
         )
     }
+}
+
+/// The hashes of a proof the registry answered (`{"proof": ["<base64>", …]}`), if they all read.
+pub fn proof_hashes(answer: &serde_json::Value) -> Option<Vec<Hash>> {
+    answer["proof"]
+        .as_array()?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(|s| STANDARD.decode(s).ok())
+                .and_then(|b| Hash::from_slice(&b))
+        })
+        .collect()
 }
 
 /// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.

@@ -4,15 +4,13 @@
 //! signed by the pinned operator key that withdraws the issuer or declares its key compromised).
 
 use anyhow::Result;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use scs_core::keys::DidKey;
-use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint, Hash};
+use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint};
 use scs_core::trust_list::{DesignationState, TrustList};
 use scs_ledger::{ChangeEvent, ChangeKind, LoggedEntrySummary, LoggedWrite};
 
 use crate::client::Registry;
-use crate::registry_cmds::LogBreak;
+use crate::registry_cmds::{proof_hashes, LogBreak};
 
 /// Checks `event` against the entry at its log index in the log of `checkpoint`. `Err` when
 /// the registry cannot be asked; `Ok(Err(_))` when the log does not hold what the feed said.
@@ -28,16 +26,7 @@ pub fn check_event(
         "/v1/log/proof/inclusion?index={index}&size={}",
         checkpoint.size()
     ))?;
-    let proof: Option<Vec<Hash>> = answer["proof"].as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| {
-                h.as_str()
-                    .and_then(|s| STANDARD.decode(s).ok())
-                    .and_then(|b| Hash::from_slice(&b))
-            })
-            .collect()
-    });
+    let proof = proof_hashes(&answer);
     let misreported = |why: String| Ok(Err(LogBreak::Misreported(format!("{index}: {why}"))));
     let Some(proof) = proof else {
         return misreported("no inclusion proof".into());
