@@ -52,6 +52,11 @@ pub enum Command {
     /// Check a registry's signed verification result (検証結果の証跡) offline: exit 0 valid, 1
     /// invalid, 2 unreadable.
     VerifyReceipt(crate::verify_receipt::VerifyReceiptArgs),
+    /// Watch a supplier list: verify the registry's log stays consistent, report every change
+    /// to the watched companies (and ★ below the required, expiry, no credential) once, on
+    /// stdout and to a signed webhook. Exit 0 after a round, 3 registry inconsistent, 4 webhook
+    /// not delivered, 2 bad input.
+    Watch(crate::watch::WatchArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.

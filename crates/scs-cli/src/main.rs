@@ -1,7 +1,11 @@
 //! `scs`: a thin layer over the library crates.
 //!
 //! Exit codes (SPEC §8): 0 when the answer is yes, 1 when a verification says no (verdict
-//! `invalid` or `unknown`), 2 for bad input or usage — always with a one-line reason on stderr.
+//! `invalid` or `unknown`), 2 for bad input or usage — always with a one-line reason on stderr;
+//! `scs watch` also 3 (the registry's log is inconsistent) and 4 (a webhook did not take an
+//! alert).
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod args;
 mod client;
@@ -17,6 +21,7 @@ mod trust;
 mod verify;
 mod verify_batch;
 mod verify_receipt;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -40,6 +45,11 @@ pub enum Outcome {
     Yes,
     /// Exit 1: a verification said no.
     No,
+    /// Exit 3: `scs watch` found the registry's log inconsistent with what it verified before
+    /// (or found so earlier, until `--reset-alarm`).
+    RegistryInconsistent,
+    /// Exit 4: `scs watch`'s webhook did not take every alert (they are sent again next round).
+    NotDelivered,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +58,8 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,
         Ok(Outcome::No) => ExitCode::from(1),
+        Ok(Outcome::RegistryInconsistent) => ExitCode::from(3),
+        Ok(Outcome::NotDelivered) => ExitCode::from(4),
         Err(error) => {
             // One line: the chain of causes joined with ": ".
             let line = format!("{error:#}").replace('\n', " ");
@@ -73,6 +85,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::Verify(a) => verify::run(&a, &settings()?),
         Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
         Command::VerifyReceipt(a) => verify_receipt::run(&a, &settings()?),
+        Command::Watch(a) => watch::run(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {

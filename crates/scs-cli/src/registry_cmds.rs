@@ -9,6 +9,7 @@ use base64::Engine;
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::{Reason, RequestBody};
 use scs_core::tlog::{verify_consistency, Checkpoint, Hash, NoteVerifier};
+use scs_core::trust_list::TrustList;
 use scs_ledger::{check_log, CheckpointCheck, LogCheck, LogKey, LogProblem};
 use scs_verifier::MAX_CREDENTIAL_BYTES;
 
@@ -229,70 +230,157 @@ fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
     Ok(Checkpoint::parse(body)?)
 }
 
-/// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.
-pub fn audit(args: &AuditArgs, settings: &Settings) -> Result<Outcome> {
-    let registry = registry(settings, args.registry.as_deref())?;
-    let trust = Anchor::resolve(&args.anchor, settings)?.registry_trust_list(&registry)?;
+/// A registry's checkpoint as it serves it now, signed by the log key its trust list names.
+pub struct SignedCheckpoint {
+    /// The note as served.
+    pub note: String,
+    /// What it says.
+    pub checkpoint: Checkpoint,
+    verifier: NoteVerifier,
+}
+
+/// Why a registry's log can no longer be trusted: it does not extend what was seen of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogBreak {
+    /// Its checkpoint (or the one saved) is not signed by the log key of its trust list.
+    Unsigned(String),
+    /// It is smaller than the one saved.
+    Shrank {
+        /// The saved size.
+        from: u64,
+        /// The size served now.
+        to: u64,
+    },
+    /// No proof that it extends the one saved.
+    Inconsistent(String),
+    /// Its change feed reports an event the log does not hold (`scs watch`).
+    Misreported(String),
+}
+
+impl std::fmt::Display for LogBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unsigned(why) => write!(
+                f,
+                "チェックポイントの署名がログ鍵と一致しません / the checkpoint is not signed by the log key of the trust list: {why}"
+            ),
+            Self::Shrank { from, to } => {
+                write!(f, "台帳が縮んでいます / the log shrank: {from} → {to}")
+            }
+            Self::Inconsistent(why) => write!(
+                f,
+                "台帳が整合しません / the log is NOT consistent with the saved checkpoint: {why}"
+            ),
+            Self::Misreported(why) => write!(
+                f,
+                "変更フィードが台帳と一致しません / the change feed does NOT match the log at entry {why}"
+            ),
+        }
+    }
+}
+
+/// Fetches the registry's checkpoint and checks its signature with the log key `trust` names.
+/// `Err` when it cannot be asked; `Ok(Err(_))` when its answer is not signed by that key.
+pub fn signed_checkpoint(
+    registry: &Registry,
+    trust: &TrustList,
+) -> Result<Result<SignedCheckpoint, LogBreak>> {
     let log_key = *trust.log_key()?.public_key();
     let note = String::from_utf8(registry.get_bytes("/v1/log/checkpoint")?)
         .context("checkpoint is not UTF-8")?;
     let origin = note.lines().next().unwrap_or_default().to_owned();
     let verifier = NoteVerifier::new(&origin, log_key)?;
-    let new = open_checkpoint(&note, &verifier)
-        .context("the registry's checkpoint is not signed by the log key in the trust list")?;
-    say!(
-        "✓ チェックポイントの署名を確認 / checkpoint signed by the log key: {origin}, size {}",
-        new.size()
-    );
-    if let Some(path) = &args.since {
-        let old_note = String::from_utf8(read_bounded(path, 64 * 1024)?)
-            .context("saved checkpoint is not UTF-8")?;
-        let old = open_checkpoint(&old_note, &verifier).with_context(|| {
-            format!(
-                "{}: not a checkpoint of this log signed by its key",
-                path.display()
-            )
-        })?;
+    Ok(match open_checkpoint(&note, &verifier) {
+        Ok(checkpoint) => Ok(SignedCheckpoint {
+            note,
+            checkpoint,
+            verifier,
+        }),
+        Err(error) => Err(LogBreak::Unsigned(format!("{error:#}"))),
+    })
+}
+
+impl SignedCheckpoint {
+    /// Proves, with the registry's consistency proof, that this checkpoint extends `saved` (a
+    /// note seen earlier, which must be signed by the same key): the saved size. `Err` when the
+    /// registry cannot be asked; `Ok(Err(_))` when the log does not extend it.
+    pub fn extends(&self, registry: &Registry, saved: &str) -> Result<Result<u64, LogBreak>> {
+        let old = match open_checkpoint(saved, &self.verifier) {
+            Ok(old) => old,
+            Err(error) => return Ok(Err(LogBreak::Unsigned(format!("saved: {error:#}")))),
+        };
+        let new = &self.checkpoint;
         if old.size() > new.size() {
-            say!(
-                "✗ 台帳が縮んでいます / the log shrank: {} → {}",
-                old.size(),
-                new.size()
-            );
-            return Ok(Outcome::No);
+            return Ok(Err(LogBreak::Shrank {
+                from: old.size(),
+                to: new.size(),
+            }));
         }
         let answer = registry.get_json(&format!(
             "/v1/log/proof/consistency?from={}&to={}",
             old.size(),
             new.size()
         ))?;
-        let proof = answer["proof"]
-            .as_array()
-            .ok_or_else(|| anyhow!("consistency proof missing"))?
-            .iter()
-            .map(|h| {
-                h.as_str()
-                    .and_then(|s| STANDARD.decode(s).ok())
-                    .and_then(|b| Hash::from_slice(&b))
-            })
-            .collect::<Option<Vec<Hash>>>()
-            .ok_or_else(|| anyhow!("consistency proof is malformed"))?;
-        if let Err(error) =
+        let Some(proof) = proof_hashes(&answer) else {
+            return Ok(Err(LogBreak::Inconsistent(
+                "consistency proof missing or malformed".into(),
+            )));
+        };
+        Ok(
             verify_consistency(old.size(), new.size(), old.root(), new.root(), &proof)
-        {
-            say!(
-                "✗ 台帳が整合しません / the log is NOT consistent with the saved checkpoint: {error}"
-            );
-            return Ok(Outcome::No);
+                .map(|()| old.size())
+                .map_err(|error| LogBreak::Inconsistent(error.to_string())),
+        )
+    }
+}
+
+/// The hashes of a proof the registry answered (`{"proof": ["<base64>", …]}`), if they all read.
+pub fn proof_hashes(answer: &serde_json::Value) -> Option<Vec<Hash>> {
+    answer["proof"]
+        .as_array()?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(|s| STANDARD.decode(s).ok())
+                .and_then(|b| Hash::from_slice(&b))
+        })
+        .collect()
+}
+
+/// `scs log audit --registry URL [--since FILE]`: exit 0 when consistent.
+pub fn audit(args: &AuditArgs, settings: &Settings) -> Result<Outcome> {
+    let registry = registry(settings, args.registry.as_deref())?;
+    let trust = Anchor::resolve(&args.anchor, settings)?.registry_trust_list(&registry)?;
+    let signed = signed_checkpoint(&registry, &trust)?.map_err(|broken| {
+        anyhow!(
+            "the registry's checkpoint is not signed by the log key in the trust list: {broken}"
+        )
+    })?;
+    let origin = signed.note.lines().next().unwrap_or_default();
+    say!(
+        "✓ チェックポイントの署名を確認 / checkpoint signed by the log key: {origin}, size {}",
+        signed.checkpoint.size()
+    );
+    if let Some(path) = &args.since {
+        let old_note = String::from_utf8(read_bounded(path, 64 * 1024)?)
+            .context("saved checkpoint is not UTF-8")?;
+        match signed.extends(&registry, &old_note)? {
+            Ok(old_size) => say!(
+                "✓ 台帳は整合しています / consistent: size {old_size} → {} (append-only)",
+                signed.checkpoint.size()
+            ),
+            Err(LogBreak::Unsigned(why)) => bail!(
+                "{}: not a checkpoint of this log signed by its key ({why})",
+                path.display()
+            ),
+            Err(broken) => {
+                say!("✗ {broken}");
+                return Ok(Outcome::No);
+            }
         }
-        say!(
-            "✓ 台帳は整合しています / consistent: size {} → {} (append-only)",
-            old.size(),
-            new.size()
-        );
     }
     if let Some(path) = &args.save {
-        scs_issuer::durable::write(path, note.as_bytes())
+        scs_issuer::durable::write(path, signed.note.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         say!("saved the checkpoint to {}", path.display());
     }

@@ -92,12 +92,16 @@ impl Timestamp {
         CalendarDate(self.0.date())
     }
 
-    /// This instant as people in Japan read it: `2029年3月31日 18:05:09 JST` (UTC+9, no daylight
-    /// saving).
-    pub fn jst_text(&self) -> String {
-        let jst = UtcOffset::from_hms(9, 0, 0)
+    /// This instant in Japan's time (UTC+9, no daylight saving).
+    fn jst(&self) -> OffsetDateTime {
+        UtcOffset::from_hms(9, 0, 0)
             .map(|offset| self.0.to_offset(offset))
-            .unwrap_or(self.0);
+            .unwrap_or(self.0)
+    }
+
+    /// This instant as people in Japan read it: `2029年3月31日 18:05:09 JST`.
+    pub fn jst_text(&self) -> String {
+        let jst = self.jst();
         format!(
             "{}年{}月{}日 {:02}:{:02}:{:02} JST",
             jst.year(),
@@ -106,6 +110,17 @@ impl Timestamp {
             jst.hour(),
             jst.minute(),
             jst.second()
+        )
+    }
+
+    /// The date in Japan as people there write it in lists and spreadsheets: `2029/03/31`.
+    pub fn jst_date(&self) -> String {
+        let jst = self.jst();
+        format!(
+            "{:04}/{:02}/{:02}",
+            jst.year(),
+            u8::from(jst.month()),
+            jst.day()
         )
     }
 }
@@ -304,6 +319,14 @@ mod tests {
             "2029-03-01T12:00:00Z"
         );
         assert_eq!(a.plus_years(8000), None);
+    }
+
+    #[test]
+    fn a_jst_date_is_the_date_in_japan() {
+        let late_utc = Timestamp::parse("2029-03-30T15:00:00Z").unwrap();
+        assert_eq!(late_utc.jst_date(), "2029/03/31");
+        let early_utc = Timestamp::parse("2029-03-30T14:59:59Z").unwrap();
+        assert_eq!(early_utc.jst_date(), "2029/03/30");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 mod crash_disk;
 mod directory;
 mod error;
+mod events;
 mod ledger;
 mod log_check;
 mod log_files;
@@ -24,6 +25,10 @@ mod tree;
 
 pub use directory::{Directory, Standing};
 pub use error::{Failure, Refusal, WriteError};
+pub use events::{
+    ChangeEvent, ChangeKind, Company, CredentialBrief, EventPage, IssuerBrief, DEFAULT_EVENTS_PAGE,
+    MAX_EVENTS_PAGE,
+};
 pub use ledger::{
     Committed, Ledger, LedgerError, RegistryKeys, SignedList, MAX_CREDENTIALS_PER_ORGANIZATION,
     STATUS_TTL_SECONDS,
@@ -36,9 +41,9 @@ pub use query::{
     VerifiedInput,
 };
 pub use state::{
-    keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, Effect, EventKind,
-    HistoryEvent, Registered, RegistryIdentity, SignedCredential, VerifiedEntry, Void,
-    INDEX_FORMAT,
+    keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, DesignationChange,
+    Effect, EventKind, HistoryEvent, IssuerChange, Registered, RegistryIdentity, SignedCredential,
+    VerifiedEntry, Void, INDEX_FORMAT,
 };
 pub use store::{Entries, IndexStore, MemoryStore, SledStore, StoreError, Write};
 pub use tree::Tree;

@@ -325,8 +325,9 @@ impl Ledger {
 }
 
 impl LoggedEntrySummary {
-    /// Reads the members the summary needs; what does not read is [`LoggedWrite::Other`].
-    fn read(index: u64, entry: &[u8]) -> Self {
+    /// Reads the members the summary needs from the entry's bytes (as served by
+    /// `/v1/log/entries/{index}`); what does not read is [`LoggedWrite::Other`].
+    pub fn read(index: u64, entry: &[u8]) -> Self {
         let Ok(mut sketch) = serde_json::from_slice::<EntrySketch>(entry) else {
             return Self {
                 index,

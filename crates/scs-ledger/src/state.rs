@@ -19,7 +19,7 @@ use scs_core::lifecycle::{
 use scs_core::proof::{self, ProofInfo, ProofPurpose};
 use scs_core::status_list::{Bitstring, MIN_BITS};
 use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::{NotAuthorised, TrustList, TRUST_LIST_TYPE};
+use scs_core::trust_list::{DesignationState, NotAuthorised, TrustList, TRUST_LIST_TYPE};
 use scs_verifier::{Question, StatusAnswer, StatusSource, Verifier};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,8 +36,8 @@ pub(crate) const MAX_HISTORY: usize = 256;
 
 /// The layout of the index keys and values this code writes. Indexes of another layout are
 /// cleared and rebuilt from the log at start-up (2: credential records without the credential;
-/// 3: records name who imposed a suspension).
-pub const INDEX_FORMAT: &[u8] = b"3";
+/// 3: records name who imposed a suspension; 4: the issuer changes of each trust-list edition).
+pub const INDEX_FORMAT: &[u8] = b"4";
 
 /// Index keys: the layout of the index store, part of its contract ([`INDEX_FORMAT`] names
 /// it). One letter of prefix per kind, then fixed-width binary parts.
@@ -51,6 +51,14 @@ pub mod keys {
     /// Log index of the trust list in force.
     pub const TRUST_LIST: &[u8] = b"m/trust-list";
 
+    /// Prefix of the issuer changes of trust-list editions.
+    pub const EDITION_PREFIX: &[u8] = b"e/";
+
+    /// The issuer changes of the trust-list edition at log index `index` (only for an edition
+    /// that withdraws an issuer or declares its key compromised).
+    pub fn edition(index: u64) -> Vec<u8> {
+        [EDITION_PREFIX, &index.to_be_bytes()].concat()
+    }
     /// A credential record.
     pub fn credential(id: &CredentialId) -> Vec<u8> {
         [b"c/".as_slice(), id.as_bytes()].concat()
@@ -854,13 +862,79 @@ fn edition(
             )));
         }
     }
+    let mut writes = vec![(
+        keys::TRUST_LIST.to_vec(),
+        Some(index.to_be_bytes().to_vec()),
+    )];
+    let changes = current
+        .map(|c| IssuerChange::between(c, list))
+        .unwrap_or_default();
+    if !changes.is_empty() {
+        writes.push((keys::edition(index), Some(json_bytes(&changes))));
+    }
     Ok(Transition {
-        writes: vec![(
-            keys::TRUST_LIST.to_vec(),
-            Some(index.to_be_bytes().to_vec()),
-        )],
+        writes,
         effect: Effect::TrustList(Box::new(list.clone())),
     })
+}
+
+/// What an edition changed in an issuer's designation, compared with the edition before it:
+/// what the change feed reports as `issuer-withdrawn` or `issuer-compromised`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerChange {
+    /// The issuer's did:key.
+    pub issuer: String,
+    /// Its name in the edition.
+    pub name: String,
+    /// Withdrawn, or its key declared compromised.
+    pub change: DesignationChange,
+    /// From when, as the edition says (`status.since` or `status.compromisedSince`).
+    pub since: Timestamp,
+}
+
+/// The designation changes the change feed reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignationChange {
+    /// The designation was withdrawn.
+    Withdrawn,
+    /// The issuer's key was declared compromised.
+    Compromised,
+}
+
+impl IssuerChange {
+    /// The issuers that `next` withdraws or declares compromised and `previous` did not.
+    fn between(previous: &TrustList, next: &TrustList) -> Vec<Self> {
+        let mut changes = Vec::new();
+        for issuer in &next.issuers {
+            let Some(before) = previous.issuers.iter().find(|old| old.id == issuer.id) else {
+                continue;
+            };
+            let (now, then) = (&issuer.status, &before.status);
+            let withdrawn = (now.state == DesignationState::Withdrawn
+                && then.state != DesignationState::Withdrawn)
+                .then_some(now.since)
+                .flatten()
+                .map(|since| (DesignationChange::Withdrawn, since));
+            let compromised = now
+                .compromised_since
+                .filter(|_| then.compromised_since.is_none())
+                .map(|since| (DesignationChange::Compromised, since));
+            changes.extend(
+                withdrawn
+                    .into_iter()
+                    .chain(compromised)
+                    .map(|(change, since)| Self {
+                        issuer: issuer.id.clone(),
+                        name: issuer.name.clone(),
+                        change,
+                        since,
+                    }),
+            );
+        }
+        changes
+    }
 }
 
 /// A status allocation: one revocation and one suspension entry, for an issuer.

@@ -4,6 +4,7 @@
 //! - [`router`]: the one router: the API and the pages, the request deadline, unknown paths.
 //! - `http`: the JSON API's handlers (private); `extract`: its extractors, every rejection an
 //!   [`error::ApiError`].
+//! - `feed` (private): the change feed, `GET /v1/events` and the Atom feeds.
 //! - [`error`]: the one error type, mapped to problem+json.
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
 //! - [`app`]: what every handler shares.
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod demo_keys;
 pub mod error;
 mod extract;
+mod feed;
 mod http;
 pub mod limits;
 pub mod router;

@@ -12,7 +12,8 @@
 //!
 //! Bounds kept beside the code they bound: a log entry (`log_files::MAX_ENTRY_BYTES`, from
 //! which [`MAX_BODY_BYTES`] follows), pasted text on the verify page (`web::verify`), a
-//! supplier CSV (`scs_suppliers::MAX_CSV_BYTES`, `MAX_ROWS`), a name query (100 characters,
+//! supplier CSV (`scs_suppliers::MAX_CSV_BYTES`, `MAX_ROWS`), a page of events
+//! (`scs_ledger::MAX_EVENTS_PAGE`), a name query (100 characters,
 //! `http`), QR text (`scs_core::compact`).
 
 use std::time::Duration;
@@ -65,3 +66,10 @@ pub const MAX_IMAGE_PIXELS: u64 = 24_000_000;
 /// Images decoded at the same time; more uploads wait their turn. Decoding is CPU work on a
 /// blocking thread, and each decode holds up to a few hundred MB.
 pub const MAX_IMAGE_DECODES: usize = 2;
+
+/// Most companies one change-feed request names (`/v1/events`, `/feed.atom`): each costs a
+/// look-up of its credentials and their histories.
+pub const MAX_FEED_COMPANIES: usize = 100;
+
+/// Most entries of an Atom feed: the newest events.
+pub const MAX_FEED_ENTRIES: usize = 100;

@@ -52,10 +52,11 @@ async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response
     }
 }
 
-/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API), whose every error
-/// is problem+json; the rest are pages, whose errors are the HTML error page.
+/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API, the Atom feeds),
+/// whose every error is problem+json; the rest are pages, whose errors are the HTML error page.
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/v1/")
+        || path.ends_with("/feed.atom")
         || path.starts_with("/ns/")
         || path == "/credentials/verify"
         || path == "/credentials/issue"

@@ -206,6 +206,9 @@ fn issue(issuer: &SecretKey, level: Level, status: Vec<StatusEntry>) -> Value {
     issue_signed_at(issuer, level, status, now())
 }
 
+/// The company of the credentials these tests issue.
+const SAMPLE_SUBJECT: &str = r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル", "legalNameEn": "Sample K.K."}"#;
+
 /// A credential valid from and signed at `at`.
 fn issue_signed_at(
     issuer: &SecretKey,
@@ -213,11 +216,18 @@ fn issue_signed_at(
     status: Vec<StatusEntry>,
     at: Timestamp,
 ) -> Value {
-    let subject = SubjectInput::parse_many(
-        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル", "legalNameEn": "Sample K.K."}"#,
-    )
-    .unwrap()
-    .remove(0);
+    issue_about(SAMPLE_SUBJECT, issuer, level, status, at)
+}
+
+/// A credential about `subject` (its JSON), valid from and signed at `at`.
+fn issue_about(
+    subject: &str,
+    issuer: &SecretKey,
+    level: Level,
+    status: Vec<StatusEntry>,
+    at: Timestamp,
+) -> Value {
+    let subject = SubjectInput::parse_many(subject).unwrap().remove(0);
     let params = IssueParams {
         issuer_name: "デモ評価機関（デモ用）".into(),
         level,
@@ -822,6 +832,36 @@ impl World {
     }
 }
 
+impl World {
+    /// Publishes the edition that withdraws the demo ★3 confirming body and declares the demo
+    /// ★4 evaluation body's key compromised, both from `since`.
+    async fn withdraw_star3_and_compromise_star4(&self, since: Timestamp) {
+        use scs_core::trust_list::{DesignationState, DesignationStatus};
+        let (star3, star4) = (key("issuer-star3.key"), key("issuer-star4.key"));
+        self.publish(|list| {
+            set_status(
+                list,
+                &star3,
+                DesignationStatus {
+                    state: DesignationState::Withdrawn,
+                    since: Some(since),
+                    compromised_since: None,
+                },
+            );
+            set_status(
+                list,
+                &star4,
+                DesignationStatus {
+                    state: DesignationState::Active,
+                    since: None,
+                    compromised_since: Some(since),
+                },
+            );
+        })
+        .await;
+    }
+}
+
 fn set_status(
     list: &mut scs_core::trust_list::TrustList,
     issuer: &SecretKey,
@@ -841,7 +881,6 @@ fn set_status(
 /// revokes and suspends their credentials; and a replay of the log builds the same indexes.
 #[tokio::test]
 async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
-    use scs_core::trust_list::{DesignationState, DesignationStatus};
     let w = world();
     let (star3, star4, operator) = (
         key("issuer-star3.key"),
@@ -871,27 +910,7 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
         ));
     }
 
-    w.publish(|list| {
-        set_status(
-            list,
-            &star3,
-            DesignationStatus {
-                state: DesignationState::Withdrawn,
-                since: Some(ago(3600)),
-                compromised_since: None,
-            },
-        );
-        set_status(
-            list,
-            &star4,
-            DesignationStatus {
-                state: DesignationState::Active,
-                since: None,
-                compromised_since: Some(ago(3600)),
-            },
-        );
-    })
-    .await;
+    w.withdraw_star3_and_compromise_star4(ago(3600)).await;
 
     let size = w.size();
     for (issuer, level, credential, suspended, reserved) in &registered {
@@ -2564,4 +2583,313 @@ async fn a_supplier_list_check_is_signed_as_evidence() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["corporateNumber"], "7000012050002");
     assert_eq!(results["checkedAt"], json!(verified.evidence.checked_at));
+}
+
+/// A ★`level` credential of company `number` named `name`, registered by `issuer`.
+async fn register_company(
+    w: &World,
+    issuer: &SecretKey,
+    level: Level,
+    number: &str,
+    name: &str,
+) -> Value {
+    let subject = json!({"corporateNumber": number, "legalName": name}).to_string();
+    let credential = issue_about(&subject, issuer, level, w.allocate(issuer).await, now());
+    let answer = w.register_signed(&credential, issuer).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    credential
+}
+
+/// A status change of `credential` for `reason`, signed by `signer`; its log index.
+async fn change_for(
+    w: &World,
+    credential: &Value,
+    action: &str,
+    reason: Reason,
+    signer: &SecretKey,
+) -> u64 {
+    let id = credential["id"].as_str().unwrap();
+    let target = scs_core::ids::CredentialId::parse(id).unwrap();
+    let body = match action {
+        "revoke" => RequestBody::Revoke { target, reason },
+        "suspend" => RequestBody::Suspend { target, reason },
+        _ => RequestBody::Reinstate { target, reason },
+    };
+    let answer = w
+        .signed(&format!("/v1/credentials/{id}/status"), &body, signer)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    answer.json["logIndex"].as_u64().unwrap()
+}
+
+/// The kinds of a page of events, in order.
+fn kinds(page: &Value) -> Vec<&str> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect()
+}
+
+/// Issue 13 item 1: the ledger as a change feed — every event after a cursor with the log
+/// index that proves it, in bounded pages that together give the whole feed; filtered by
+/// company from its credentials' histories; a renewal's revocation is `superseded`.
+#[tokio::test]
+async fn the_change_feed_pages_after_a_cursor_and_filters_by_company() {
+    let w = world();
+    let star4 = key("issuer-star4.key");
+    let other = scs_registry::demo::demo_corporate_number(1);
+    let (first, _) = w.register(Level::STAR4).await;
+    register_company(&w, &star4, Level::STAR3, other.as_str(), "株式会社ほか").await;
+    let (renewed, renewal) = w.register(Level::STAR4).await;
+    let renewed_at = renewal.json["logIndex"].as_u64().unwrap();
+    let superseded_at = change_for(&w, &first, "revoke", Reason::Superseded, &star4).await;
+    change_for(&w, &renewed, "suspend", Reason::HolderRequest, &star4).await;
+
+    let all = w.get("/v1/events").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.json);
+    assert_eq!(
+        kinds(&all.json),
+        [
+            "registered",
+            "registered",
+            "registered",
+            "superseded",
+            "suspended"
+        ]
+    );
+    assert_eq!(all.json["treeSize"], w.size());
+    assert_eq!(all.json["next"], w.size() - 1);
+    let superseded = &all.json["events"][3];
+    assert_eq!(superseded["logIndex"], superseded_at);
+    assert_eq!(superseded["reason"], "superseded");
+    assert_eq!(superseded["company"]["corporateNumber"], "7000012050002");
+    assert_eq!(superseded["company"]["legalName"], "株式会社サンプル");
+    assert_eq!(superseded["credential"]["id"], first["id"]);
+    assert_eq!(superseded["credential"]["level"], 4);
+    assert_eq!(superseded["credential"]["validUntil"], first["validUntil"]);
+    // Each event's log index is the entry that made it: its inclusion proof is served.
+    for event in all.json["events"].as_array().unwrap() {
+        let index = event["logIndex"].as_u64().unwrap();
+        let entry = w.get(&format!("/v1/log/entries/{index}")).await;
+        assert_eq!(entry.status, StatusCode::OK);
+        let target = entry.json["target"]
+            .as_str()
+            .or(entry.json["credential"]["id"].as_str());
+        assert_eq!(target, event["credential"]["id"].as_str(), "{index}");
+        let proof = w
+            .get(&format!(
+                "/v1/log/proof/inclusion?index={index}&size={}",
+                w.size()
+            ))
+            .await;
+        assert_eq!(proof.status, StatusCode::OK);
+    }
+
+    // Pages of two entries each give the same events, and a cursor that moves on.
+    let mut paged = Vec::new();
+    let mut after = 0;
+    while after + 1 < w.size() {
+        let page = w.get(&format!("/v1/events?after={after}&limit=2")).await;
+        let next = page.json["next"].as_u64().unwrap();
+        assert!(next > after && next <= after + 2, "{}", page.json);
+        for event in page.json["events"].as_array().unwrap() {
+            let index = event["logIndex"].as_u64().unwrap();
+            assert!(index > after && index <= next);
+            paged.push(event.clone());
+        }
+        after = next;
+    }
+    assert_eq!(&paged, all.json["events"].as_array().unwrap());
+    let done = w.get(&format!("/v1/events?after={after}")).await;
+    assert_eq!(kinds(&done.json), Vec::<&str>::new());
+    assert_eq!(done.json["next"], after);
+
+    // By company: only its credentials' events, from the cursor on.
+    let sample = w.get("/v1/events?corporateNumber=7000012050002").await;
+    assert_eq!(
+        kinds(&sample.json),
+        ["registered", "registered", "superseded", "suspended"]
+    );
+    let later = w
+        .get(&format!(
+            "/v1/events?corporateNumber=7000012050002&after={renewed_at}"
+        ))
+        .await;
+    assert_eq!(kinds(&later.json), ["superseded", "suspended"]);
+    let one = w
+        .get(&format!(
+            "/v1/events?corporateNumber=7000012050002&after={renewed_at}&limit=1"
+        ))
+        .await;
+    assert_eq!(kinds(&one.json), ["superseded"]);
+    assert_eq!(one.json["next"], superseded_at);
+    let both = w
+        .get(&format!(
+            "/v1/events?corporateNumber=7000012050002&corporateNumber={}",
+            other.as_str()
+        ))
+        .await;
+    assert_eq!(kinds(&both.json), kinds(&all.json));
+    let nobody = w
+        .get(&format!(
+            "/v1/events?corporateNumber={}",
+            scs_registry::demo::demo_corporate_number(2).as_str()
+        ))
+        .await;
+    assert_eq!(nobody.status, StatusCode::OK, "{}", nobody.json);
+    assert_eq!(kinds(&nobody.json), Vec::<&str>::new());
+}
+
+/// Issue 13 item 1: a trust-list edition that withdraws an issuer or declares its key
+/// compromised is an event — for a company, about each of its credentials from that issuer —
+/// and the Atom feeds carry them, escaped, with stable entry ids.
+#[tokio::test]
+async fn issuer_changes_are_events_and_the_atom_feeds_carry_them() {
+    let w = world();
+    let (star3, star4) = (key("issuer-star3.key"), key("issuer-star4.key"));
+    let other = scs_registry::demo::demo_corporate_number(1);
+    let sample = register_company(
+        &w,
+        &star4,
+        Level::STAR4,
+        "7000012050002",
+        "株式会社A&B<試験>",
+    )
+    .await;
+    register_company(&w, &star3, Level::STAR3, other.as_str(), "株式会社ほか").await;
+    let before = w.size() - 1;
+    let since = ago(60);
+    w.withdraw_star3_and_compromise_star4(since).await;
+    let edition = w.size() - 1;
+
+    let all = w.get(&format!("/v1/events?after={before}")).await;
+    assert_eq!(kinds(&all.json), ["issuer-withdrawn", "issuer-compromised"]);
+    for (event, issuer) in all.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([&star3, &star4])
+    {
+        assert_eq!(event["logIndex"], edition);
+        assert_eq!(event["issuer"]["id"], issuer.public().did_key().to_string());
+        assert!(event.get("company").is_none(), "{event}");
+    }
+    assert_eq!(all.json["events"][0]["at"], since.to_string());
+
+    let of_sample = w.get("/v1/events?corporateNumber=7000012050002").await;
+    assert_eq!(kinds(&of_sample.json), ["registered", "issuer-compromised"]);
+    let compromised = &of_sample.json["events"][1];
+    assert_eq!(compromised["credential"]["id"], sample["id"]);
+    assert_eq!(compromised["company"]["legalName"], "株式会社A&B<試験>");
+    let of_other = w
+        .get(&format!(
+            "/v1/events?corporateNumber={}&after={before}",
+            other.as_str()
+        ))
+        .await;
+    assert_eq!(kinds(&of_other.json), ["issuer-withdrawn"]);
+
+    // A second edition that keeps the same states reports nothing new.
+    w.publish(|_| ()).await;
+    let after_second = w.get(&format!("/v1/events?after={edition}")).await;
+    assert_eq!(kinds(&after_second.json), Vec::<&str>::new());
+
+    let feed = w.get("/organizations/7000012050002/feed.atom").await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.text);
+    assert_eq!(feed.content_type, "application/atom+xml; charset=utf-8");
+    let xml = &feed.text;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
+    assert!(xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    assert!(xml.contains("株式会社A&amp;B&lt;試験&gt;"), "{xml}");
+    assert!(!xml.contains("<試験>"), "escaped");
+    assert_eq!(xml.matches("<entry>").count(), 2);
+    assert!(
+        xml.contains("発行者の鍵の漏えい / issuer-compromised"),
+        "{xml}"
+    );
+    let newest = xml.find("issuer-compromised").unwrap();
+    assert!(
+        newest < xml.find("登録 / registered").unwrap(),
+        "newest first"
+    );
+    let entry_id = format!(
+        "<id>http://127.0.0.1:8080/v1/log/entries/{edition}#{}</id>",
+        sample["id"].as_str().unwrap()
+    );
+    assert!(xml.contains(&entry_id), "{xml}");
+    let page = w.get("/organizations/7000012050002").await;
+    assert!(
+        page.text.contains(
+            "href=\"/organizations/7000012050002/feed.atom\" type=\"application/atom+xml\""
+        ),
+        "the company page links its feed"
+    );
+    let again = w.get("/organizations/7000012050002/feed.atom").await;
+    assert!(again.text.contains(&entry_id), "entry ids are stable");
+    assert_eq!(xml.matches("<feed").count(), xml.matches("</feed>").count());
+    assert_eq!(
+        xml.matches("<entry>").count(),
+        xml.matches("</entry>").count()
+    );
+
+    let list = w
+        .get(&format!(
+            "/feed.atom?corporateNumber=7000012050002&corporateNumber={}",
+            other.as_str()
+        ))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.text.matches("<entry>").count(), 4);
+    assert!(list.text.contains("株式会社ほか"));
+}
+
+/// Issue 13 item 1: the feed's parameters are checked, and a wrong one is problem+json — on the
+/// Atom feeds too, which are machine-read.
+#[tokio::test]
+async fn bad_feed_parameters_are_problems() {
+    let w = world();
+    let many = (0..101)
+        .map(|i| {
+            format!(
+                "corporateNumber={}",
+                scs_registry::demo::demo_corporate_number(i).as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let cases = [
+        ("/v1/events?after=-1".to_owned(), "bad-parameter"),
+        ("/v1/events?after=x".to_owned(), "bad-parameter"),
+        ("/v1/events?after=1&after=2".to_owned(), "bad-parameter"),
+        ("/v1/events?limit=0".to_owned(), "bad-parameter"),
+        ("/v1/events?limit=1001".to_owned(), "bad-parameter"),
+        ("/v1/events?since=1".to_owned(), "bad-parameter"),
+        (
+            "/v1/events?corporateNumber=7000012050003".to_owned(),
+            "invalid-corporate-number",
+        ),
+        (format!("/v1/events?{many}"), "bad-parameter"),
+        (
+            "/organizations/7000012050003/feed.atom".to_owned(),
+            "invalid-corporate-number",
+        ),
+        ("/feed.atom".to_owned(), "bad-parameter"),
+        (
+            "/feed.atom?corporateNumber=7000012050002&after=3".to_owned(),
+            "bad-parameter",
+        ),
+        (
+            "/feed.atom?corporateNumber=12345".to_owned(),
+            "invalid-corporate-number",
+        ),
+        (format!("/feed.atom?{many}"), "bad-parameter"),
+    ];
+    for (path, slug) in cases {
+        let answer = w.get(&path).await;
+        assert_problem(&answer, StatusCode::BAD_REQUEST, slug);
+    }
+    let limit = w.get("/v1/events?limit=1000").await;
+    assert_eq!(limit.status, StatusCode::OK);
 }

@@ -328,6 +328,11 @@ pub async fn organization(
                         }
                     }
                 }
+                p.help {
+                    a href=(format!("/organizations/{}/feed.atom", number.as_str())) type="application/atom+xml" {
+                        (lang.pick("この会社の変更を購読する（Atom フィード）", "Follow this company's changes (Atom feed)"))
+                    }
+                }
             }
         },
     )

@@ -1,0 +1,210 @@
+//! The watch does not take the change feed's word: each event it reports is checked against the
+//! log — the entry at its log index, proved included in the verified checkpoint, must say what
+//! the event says (the same write to the same credential; for an issuer's event, an edition
+//! signed by the pinned operator key that withdraws the issuer or declares its key compromised).
+
+use anyhow::Result;
+use scs_core::keys::DidKey;
+use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint};
+use scs_core::trust_list::{DesignationState, TrustList};
+use scs_ledger::{ChangeEvent, ChangeKind, LoggedEntrySummary, LoggedWrite};
+
+use crate::client::Registry;
+use crate::registry_cmds::{proof_hashes, LogBreak};
+
+/// Checks `event` against the entry at its log index in the log of `checkpoint`. `Err` when
+/// the registry cannot be asked; `Ok(Err(_))` when the log does not hold what the feed said.
+pub fn check_event(
+    registry: &Registry,
+    checkpoint: &Checkpoint,
+    operator: &DidKey,
+    event: &ChangeEvent,
+) -> Result<Result<(), LogBreak>> {
+    let index = event.log_index;
+    let entry = registry.get_bytes(&format!("/v1/log/entries/{index}"))?;
+    let answer = registry.get_json(&format!(
+        "/v1/log/proof/inclusion?index={index}&size={}",
+        checkpoint.size()
+    ))?;
+    let proof = proof_hashes(&answer);
+    let misreported = |why: String| Ok(Err(LogBreak::Misreported(format!("{index}: {why}"))));
+    let Some(proof) = proof else {
+        return misreported("no inclusion proof".into());
+    };
+    if let Err(error) = verify_inclusion(
+        &leaf_hash(&entry),
+        index,
+        checkpoint.size(),
+        &proof,
+        checkpoint.root(),
+    ) {
+        return misreported(format!(
+            "the entry is not in the checkpoint's tree: {error}"
+        ));
+    }
+    if says(event, &entry, operator) {
+        Ok(Ok(()))
+    } else {
+        misreported(format!("the entry does not say {}", event.kind.code()))
+    }
+}
+
+/// Whether the logged `entry` is the write `event` reports.
+fn says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
+    let credential = event.credential.as_ref().map(|c| &c.id);
+    match LoggedEntrySummary::read(event.log_index, entry).write {
+        LoggedWrite::Registration { id, .. } => {
+            event.kind == ChangeKind::Registered && credential == Some(&id)
+        }
+        LoggedWrite::StatusChange {
+            event: change,
+            target,
+            reason,
+        } => {
+            event.kind == ChangeKind::of_history(change, reason)
+                && event.reason == reason
+                && credential == Some(&target)
+        }
+        LoggedWrite::TrustListEdition { .. } => edition_says(event, entry, operator),
+        _ => false,
+    }
+}
+
+/// Whether the edition `entry`, signed by `operator`, withdraws the event's issuer or declares
+/// its key compromised, as the event says.
+fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
+    let (Some(issuer), Ok(list)) = (
+        event.issuer.as_ref(),
+        TrustList::from_signed_bytes(entry, operator),
+    ) else {
+        return false;
+    };
+    let Some(listed) = list.issuers.iter().find(|i| i.id == issuer.id) else {
+        return false;
+    };
+    match event.kind {
+        ChangeKind::IssuerWithdrawn => {
+            listed.status.state == DesignationState::Withdrawn
+                && listed.status.since == Some(event.at)
+        }
+        ChangeKind::IssuerCompromised => listed.status.compromised_since == Some(event.at),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scs_core::ids::CredentialId;
+    use scs_core::lifecycle::Reason;
+    use scs_core::timestamp::Timestamp;
+    use scs_core::trust_list::DesignationStatus;
+    use scs_ledger::{CredentialBrief, IssuerBrief};
+    use serde_json::json;
+
+    const ID: &str = "urn:uuid:0b6f3c2e-8d4a-4f1e-9c7b-2a5d6e8f9a01";
+
+    fn demo(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../keys/demo")
+            .join(name)
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn event(kind: ChangeKind, reason: Option<Reason>) -> ChangeEvent {
+        ChangeEvent {
+            log_index: 5,
+            kind,
+            reason,
+            at: at("2027-04-01T09:00:00Z"),
+            company: None,
+            credential: Some(CredentialBrief {
+                id: CredentialId::parse(ID).unwrap(),
+                level: 4,
+                valid_until: at("2030-04-01T09:00:00Z"),
+                issuer: "did:key:z6Mk".into(),
+            }),
+            issuer: None,
+        }
+    }
+
+    #[test]
+    fn a_status_change_entry_says_only_its_own_change() {
+        let operator = crate::keys::demo_operator().unwrap();
+        let entry = json!({"action": "revoke", "target": ID, "reason": "fraud"}).to_string();
+        let entry = entry.as_bytes();
+        let fraud = Some(Reason::Fraud);
+        assert!(says(&event(ChangeKind::Revoked, fraud), entry, &operator));
+        assert!(!says(
+            &event(ChangeKind::Suspended, fraud),
+            entry,
+            &operator
+        ));
+        assert!(!says(
+            &event(ChangeKind::Revoked, Some(Reason::IssuerError)),
+            entry,
+            &operator
+        ));
+        let mut other = event(ChangeKind::Revoked, fraud);
+        other.credential = None;
+        assert!(!says(&other, entry, &operator));
+        let superseded =
+            json!({"action": "revoke", "target": ID, "reason": "superseded"}).to_string();
+        assert!(says(
+            &event(ChangeKind::Superseded, Some(Reason::Superseded)),
+            superseded.as_bytes(),
+            &operator
+        ));
+        assert!(!says(
+            &event(ChangeKind::Registered, None),
+            entry,
+            &operator
+        ));
+    }
+
+    #[test]
+    fn an_edition_says_a_withdrawal_only_when_the_operator_signed_it() {
+        let operator_key = scs_issuer::keyfile::load_secret(&demo("operator.key"))
+            .unwrap()
+            .key;
+        let operator = operator_key.public().did_key();
+        let genesis = std::fs::read(demo("trust-list.json")).unwrap();
+        let mut list = TrustList::from_signed_bytes(&genesis, &operator).unwrap();
+        let since = at("2027-04-01T09:00:00Z");
+        list.sequence += 1;
+        list.issuers[0].status = DesignationStatus {
+            state: DesignationState::Withdrawn,
+            since: Some(since),
+            compromised_since: None,
+        };
+        let signed = scs_core::proof::sign(
+            list.to_credential(&operator, since),
+            &operator_key,
+            since,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap()
+        .to_string();
+        let mut withdrawn = event(ChangeKind::IssuerWithdrawn, None);
+        withdrawn.credential = None;
+        withdrawn.issuer = Some(IssuerBrief {
+            id: list.issuers[0].id.clone(),
+            name: list.issuers[0].name.clone(),
+        });
+        assert!(says(&withdrawn, signed.as_bytes(), &operator));
+        let mut compromised = withdrawn.clone();
+        compromised.kind = ChangeKind::IssuerCompromised;
+        assert!(!says(&compromised, signed.as_bytes(), &operator));
+        let mut other_time = withdrawn.clone();
+        other_time.at = at("2027-04-02T09:00:00Z");
+        assert!(!says(&other_time, signed.as_bytes(), &operator));
+        let stranger = scs_core::keys::SecretKey::from_seed(&[7; 32])
+            .public()
+            .did_key();
+        assert!(!says(&withdrawn, signed.as_bytes(), &stranger));
+    }
+}
