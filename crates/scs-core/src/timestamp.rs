@@ -91,6 +91,13 @@ impl Timestamp {
     pub fn date(&self) -> CalendarDate {
         CalendarDate(self.0.date())
     }
+
+    /// The calendar date in Japan (JST, UTC+9, which has no summer time): the date a person in
+    /// Japan reads for this instant.
+    pub fn date_in_japan(&self) -> CalendarDate {
+        let jst = self.0.saturating_add(time::Duration::hours(9));
+        CalendarDate(jst.date())
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -157,6 +164,16 @@ pub struct CalendarDate(Date);
 pub struct DateError(String);
 
 impl CalendarDate {
+    /// `2029/03/31`: the date as Japanese office documents write it.
+    pub fn slashed(&self) -> String {
+        format!(
+            "{:04}/{:02}/{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+
     /// Parses `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<Self, DateError> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -292,6 +309,10 @@ mod tests {
             1
         );
         assert!(CalendarDate::parse("2027-02-30").is_err());
+        let late_utc = Timestamp::parse("2029-03-30T15:00:00Z").unwrap();
+        assert_eq!(late_utc.date_in_japan().slashed(), "2029/03/31");
+        let before = Timestamp::parse("2029-03-30T14:59:59Z").unwrap();
+        assert_eq!(before.date_in_japan().slashed(), "2029/03/30");
         assert!(CalendarDate::parse("2027-3-15").is_err());
         assert_eq!(
             Timestamp::parse_lenient("2027-03-15").unwrap().to_string(),
