@@ -491,6 +491,9 @@ fn results_markup(lang: Lang, checked: &Checked<'_>, data: &str) -> Markup {
             p.muted {
                 (lang.pick("判定時点 ", "As of ")) (scs_suppliers::office_time(&checked.at))
                 (lang.pick("・読み込んだ形式: ", " · read as ")) (lang.msg(&parsed.encoding.message()))
+                @if parsed.by_questions {
+                    (lang.pick("・求める★が空の行は設問の列から決めました", " · where the ★ required was empty, it was worked out from the question columns"))
+                }
             }
             (notices_markup(lang, parsed))
             (actions_markup(lang, checked.problems_only, data))
