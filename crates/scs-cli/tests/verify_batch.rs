@@ -157,6 +157,14 @@ fn shift_jis_list(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// `scs verify-batch ARGS… --registry URL --demo`.
+fn verify_batch(dir: &std::path::Path, url: &str, args: &[&str]) -> common::Run {
+    let mut all = vec!["verify-batch"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--registry", url, "--demo"]);
+    scs(dir, &all)
+}
+
 #[test]
 fn verify_batch_reads_shift_jis_and_xlsx_and_writes_xlsx_excel_reads_as_meant() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,18 +174,7 @@ fn verify_batch_reads_shift_jis_and_xlsx_and_writes_xlsx_excel_reads_as_meant() 
     let list = list.to_str().unwrap();
 
     // JSON first: the categories, and the demo numbers this test relies on.
-    let run = scs(
-        dir.path(),
-        &[
-            "verify-batch",
-            list,
-            "--registry",
-            &url,
-            "--demo",
-            "--format",
-            "json",
-        ],
-    );
+    let run = verify_batch(dir.path(), &url, &[list, "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["encoding"], "shift_jis");
@@ -207,28 +204,11 @@ fn verify_batch_reads_shift_jis_and_xlsx_and_writes_xlsx_excel_reads_as_meant() 
     assert!(run.stderr.contains("CSV（Shift_JIS）"), "{}", run.stderr);
 
     // The workbook, inferred from --out: read back as Excel reads it.
-    let run = scs(
-        dir.path(),
-        &[
-            "verify-batch",
-            list,
-            "--registry",
-            &url,
-            "--demo",
-            "--out",
-            "結果.xlsx",
-        ],
-    );
+    let run = verify_batch(dir.path(), &url, &[list, "--out", "結果.xlsx"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let mut book: Xlsx<_> = calamine::open_workbook(dir.path().join("結果.xlsx")).unwrap();
     let sheet = book.worksheet_range("結果").unwrap();
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet.headers().unwrap();
     assert_eq!(
         &header[..6],
         [
@@ -273,18 +253,10 @@ fn verify_batch_reads_shift_jis_and_xlsx_and_writes_xlsx_excel_reads_as_meant() 
         sheet.write_string(r, 1, name).unwrap();
     }
     upload.save(dir.path().join("list.xlsx")).unwrap();
-    let run = scs(
+    let run = verify_batch(
         dir.path(),
-        &[
-            "verify-batch",
-            "list.xlsx",
-            "--registry",
-            &url,
-            "--demo",
-            "--problems-only",
-            "--lang",
-            "en",
-        ],
+        &url,
+        &["list.xlsx", "--problems-only", "--lang", "en"],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -302,18 +274,7 @@ fn verify_batch_reads_shift_jis_and_xlsx_and_writes_xlsx_excel_reads_as_meant() 
     );
 
     // A workbook cannot go to the terminal.
-    let run = scs(
-        dir.path(),
-        &[
-            "verify-batch",
-            list,
-            "--registry",
-            &url,
-            "--demo",
-            "--format",
-            "xlsx",
-        ],
-    );
+    let run = verify_batch(dir.path(), &url, &[list, "--format", "xlsx"]);
     assert_eq!(run.code, 2);
     assert!(run.error_line().contains("--out"), "{}", run.stderr);
 }

@@ -592,13 +592,7 @@ async fn bulk_reads_and_writes_xlsx_with_the_required_level_from_the_trust_lists
     );
     let mut results: Xlsx<_> = Xlsx::new(std::io::Cursor::new(answer.bytes)).unwrap();
     let sheet = results.worksheet_range("結果").unwrap();
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = sheet.headers().unwrap();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
     assert_eq!(
         &header[..7],
