@@ -216,9 +216,11 @@ pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult
                 result.verdict = Verdict::Valid;
                 result.category = Category::of_valid(result.valid_until, at);
                 let level = result.level.unwrap_or(candidate.level);
+                // The day in Japan, as the 有効期限 column beside it says.
                 let until = result
                     .valid_until
-                    .map(|t| t.date().to_string())
+                    .as_ref()
+                    .map(crate::output::office_date)
                     .unwrap_or_default();
                 result.detail = Message::new(
                     format!("★{level} 有効（{until} まで）"),
@@ -517,6 +519,7 @@ mod tests {
             .plus_days(-EXPIRING_DAYS)
             .unwrap();
         let results = judge_all(&parsed, &Fake, at);
+        assert_eq!(results[0].detail.ja, "★4 有効（2027/04/01 まで）");
         let csv = to_csv(&results, &parsed, Lang::Ja);
         let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
         assert_eq!(&row[..5], ["2", n.as_str(), "A-1", "", "期限間近"]);
@@ -531,10 +534,9 @@ mod tests {
         );
         assert_eq!(sheet.get_value((1, 1)), Some(&Data::String(n.clone())));
         assert_eq!(sheet.get_value((1, 0)), Some(&Data::Float(2.0)));
-        let until = (0..sheet.width() as u32).find_map(|c| match sheet.get_value((1, c)) {
-            Some(Data::String(s)) if s.contains('/') => Some(s.clone()),
-            _ => None,
-        });
-        assert_eq!(until.as_deref(), Some("2027/04/01"));
+        let header = sheet.headers().unwrap();
+        let until = header.iter().position(|h| h == "有効期限").unwrap() as u32;
+        let until = sheet.get_value((1, until)).cloned();
+        assert_eq!(until, Some(Data::String("2027/04/01".into())));
     }
 }
