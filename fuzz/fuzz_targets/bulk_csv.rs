@@ -1,6 +1,6 @@
-//! The supplier list of the bulk check (`scs_suppliers::parse_csv`), as `/bulk` and
-//! `scs verify-batch` read it, then judged against an empty registry and written out as CSV and
-//! JSON.
+//! The supplier list of the bulk check (`scs_suppliers::read_list`: CSV in UTF-8 or Shift_JIS,
+//! or an .xlsx workbook), as `/bulk` and `scs verify-batch` read it, then judged against an
+//! empty registry and written out as CSV, workbook and JSON.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,10 +24,11 @@ impl RegistrySource for Empty {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(parsed) = scs_suppliers::parse_csv(data) else {
+    let Ok(parsed) = scs_suppliers::read_list(data, None) else {
         return;
     };
     let results = scs_suppliers::judge_all(&parsed, &Empty, now());
-    let _ = scs_suppliers::to_csv(&results, Lang::Ja);
+    let _ = scs_suppliers::to_csv(&results, &parsed, Lang::Ja);
+    let _ = scs_suppliers::to_xlsx(&results, &parsed, Lang::Ja, now());
     let _ = scs_suppliers::to_json(&results, &parsed, now());
 });

@@ -1,6 +1,6 @@
 //! The `multipart/form-data` forms of the web pages: the verify form (`web::verify::read_form`,
 //! then `classify_file` / `classify_text` on what it holds: image, credential JSON, QR text or
-//! URL) and the bulk form (`web::bulk::read_form`, then `scs_suppliers::parse_csv`). The input is
+//! URL) and the bulk form (`web::bulk::read_form`, then `scs_suppliers::read_list`). The input is
 //! the request body, with a fixed boundary, read by axum's own extractor.
 #![no_main]
 
@@ -37,8 +37,9 @@ async fn exercise(data: &[u8]) {
         let _ = verify::classify_text(&form.text, BASE_URL);
     }
     if let Ok(form) = bulk_page::read_form(multipart(data).await).await {
-        let _ = scs_suppliers::parse_csv(&form.csv);
-        let _ = scs_suppliers::parse_csv(form.text.as_bytes());
+        let _ = scs_suppliers::read_list(&form.file, None);
+        let _ = scs_suppliers::read_list(&form.data, None);
+        let _ = scs_suppliers::read_list(form.text.as_bytes(), None);
     }
 }
 

@@ -200,23 +200,29 @@ test('bulk-check a supplier CSV, with broken rows, and download the results', as
   await page.locator('table.results').waitFor();
   const rows = page.locator('table.results tbody tr');
   assert.equal(await rows.count(), 5);
-  assert.match(await rows.nth(0).innerText(), /Valid/);
-  assert.match(await rows.nth(1).innerText(), /Invalid/);
-  assert.match(await rows.nth(2).innerText(), /Revoked/);
+  assert.match(await rows.nth(0).innerText(), /meets/);
+  assert.match(await rows.nth(1).innerText(), /★ too low/);
+  assert.match(await rows.nth(2).innerText(), /revoked/);
+  assert.match(await rows.nth(0).innerText(), /Sakura \(valid ★4\)/, 'the user\'s own column is kept');
   assert.match(await page.locator('.notice').innerText(), /2 rows could not be read/);
   assert.equal(await page.evaluate(() => window.__scsInjected ?? null), null);
   await shot(page, '09-bulk-results');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download the results as CSV' }).click(),
+    page.getByRole('button', { name: 'Download as CSV' }).click(),
   ]);
   const saved = path.join(artifacts, 'bulk-results.csv');
   await download.saveAs(saved);
   const bytes = readFileSync(saved);
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM, so that spreadsheets read UTF-8');
   const lines = bytes.toString('utf8').slice(1).trim().split(/\r?\n/);
-  assert.match(lines[0], /^line,corporateNumber/);
+  assert.match(lines[0], /^line,corporateNumber,memo,requiredLevel,category/);
   assert.equal(lines.length, 6);
+  // Only the problems, without JavaScript's help: the checkbox and the button of the same form.
+  await page.getByLabel('Only the rows with problems', { exact: true }).check();
+  await page.getByRole('button', { name: 'Update the table' }).click();
+  await page.locator('table.results').waitFor();
+  assert.equal(await page.locator('table.results tbody tr').count(), 4);
   await page.close();
 });
 

@@ -24,18 +24,28 @@ use crate::{given_time, now, Outcome};
 /// `scs verify-batch`
 #[derive(Debug, Args)]
 pub struct VerifyBatchArgs {
-    /// The supplier list: CSV (UTF-8) with the 法人番号 in the first column (or the column headed
-    /// 法人番号 / corporateNumber) and optionally the ★ required in the second (or the column
-    /// headed ★ / level / required). Up to 10,000 rows.
+    /// The supplier list: CSV (UTF-8 with or without BOM, or Shift_JIS as Japanese Excel saves
+    /// it) or an Excel workbook (.xlsx, first sheet), told apart by content. The 法人番号 is in
+    /// the column headed 法人番号 / 会社法人等番号 / corporate number (else the first), the ★
+    /// required in the column headed ★ / 求める★ / level / required (else the second), or worked
+    /// out from the trust list's yes/no question columns; other columns are kept in the output.
+    /// Up to 10,000 rows.
     pub file: PathBuf,
     /// Registry URL: where the companies' credentials are looked up (or `registry` in the
     /// config file).
     #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
-    /// Print the JSON report instead of CSV.
+    /// Report format: csv, xlsx or json (default: from the --out file's extension, .xlsx or
+    /// .json, else csv). xlsx needs --out.
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<Format>,
+    /// The same as --format json.
     #[arg(long)]
     pub json: bool,
-    /// Language of the CSV header and texts: ja (default) or en.
+    /// Only the rows that need attention (every category but 要件充足 / meets).
+    #[arg(long)]
+    pub problems_only: bool,
+    /// Language of the CSV and workbook headers and texts: ja (default) or en.
     #[arg(long, default_value = "ja")]
     pub lang: String,
     /// Write the report to this file instead of stdout (a CSV file gets a BOM for spreadsheets).
@@ -51,6 +61,40 @@ pub struct VerifyBatchArgs {
     /// The operator key that the registry's trust list must be signed by.
     #[command(flatten)]
     pub anchor: crate::args::AnchorArgs,
+}
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// CSV, UTF-8 (with a BOM in a file).
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+    /// The JSON report.
+    Json,
+}
+
+impl VerifyBatchArgs {
+    /// `--format`, else `--json`, else the `--out` file's extension, else CSV.
+    fn format(&self) -> Format {
+        if let Some(format) = self.format {
+            return format;
+        }
+        if self.json {
+            return Format::Json;
+        }
+        let extension = self
+            .out
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("xlsx") => Format::Xlsx,
+            Some("json") => Format::Json,
+            _ => Format::Csv,
+        }
+    }
 }
 
 /// A registry over HTTP as the supplier check's [`RegistrySource`], with status from its signed
@@ -115,15 +159,22 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         "en" => Lang::En,
         other => bail!("--lang must be ja or en, not {other}"),
     };
+    let format = args.format();
+    if format == Format::Xlsx && args.out.is_none() {
+        bail!(
+            "--format xlsx needs --out FILE.xlsx / Excel 形式は --out でファイルを指定してください"
+        );
+    }
     let at = given_time(args.at.as_deref())?.unwrap_or_else(now);
     let bytes = read_bounded(&args.file, scs_suppliers::MAX_CSV_BYTES)?;
-    let parsed = scs_suppliers::parse_csv(&bytes).map_err(|e| {
-        let why = e.message();
-        anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
-    })?;
     let anchor = Anchor::resolve(&args.anchor, settings)?;
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
     let trust_list = anchor.registry_trust_list(&registry)?;
+    let parsed = scs_suppliers::read_list(&bytes, trust_list.policy.required_level_rule.as_ref())
+        .map_err(|e| {
+        let why = e.message();
+        anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
+    })?;
     let remote = Remote {
         status: OnlineStatus::new(registry, &trust_list, None),
     };
@@ -132,30 +183,32 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         let list = (args.file.as_path(), bytes.as_slice());
         crate::verify_receipt::save_list_evidence(remote.status.registry(), list, &anchor, path)?;
     }
-    let report = if args.json {
-        serde_json::to_string_pretty(&scs_suppliers::to_json(&results, &parsed, at))? + "\n"
+    let shown = if args.problems_only {
+        scs_suppliers::problems_only(&results)
     } else {
-        scs_suppliers::to_csv(&results, lang)
+        results.clone()
+    };
+    let report = match format {
+        Format::Json => {
+            let json = scs_suppliers::to_json(&shown, &parsed, at);
+            (serde_json::to_string_pretty(&json)? + "\n").into_bytes()
+        }
+        Format::Csv if args.out.is_some() => {
+            format!("\u{FEFF}{}", scs_suppliers::to_csv(&shown, &parsed, lang)).into_bytes()
+        }
+        Format::Csv => scs_suppliers::to_csv(&shown, &parsed, lang).into_bytes(),
+        Format::Xlsx => scs_suppliers::to_xlsx(&shown, &parsed, lang, at)
+            .map_err(|why| anyhow!("{} / {}", why.ja, why.en))?,
     };
     match &args.out {
-        Some(path) => {
-            let bom = if args.json { "" } else { "\u{FEFF}" };
-            scs_issuer::durable::write(path, format!("{bom}{report}").as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => crate::emit(&report),
+        Some(path) => scs_issuer::durable::write(path, &report)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => crate::emit(&String::from_utf8_lossy(&report)),
     }
-    let (valid, invalid, unknown) = scs_suppliers::summary(&results);
-    eprintln!(
-        "{}",
-        summary_line(
-            (valid, invalid, unknown),
-            parsed.broken().count(),
-            parsed.not_processed
-        )
-    );
+    let counted = scs_suppliers::summary(&results);
+    eprintln!("{}", summary_line(&counted, &parsed));
     Ok(
-        if invalid == 0 && unknown == 0 && parsed.not_processed == 0 {
+        if counted.invalid == 0 && counted.unknown == 0 && parsed.not_processed == 0 {
             Outcome::Yes
         } else {
             Outcome::No
@@ -163,31 +216,34 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
     )
 }
 
-/// The summary for stderr. An unreadable row is judged 無効 / invalid (as on the `/bulk` page),
-/// so it is said to be one of the invalid ones, not counted beside them: the counts add up to
-/// the rows checked.
-fn summary_line(
-    (valid, invalid, unknown): (usize, usize, usize),
-    unreadable: usize,
-    not_processed: usize,
-) -> String {
-    let (among_ja, among_en) = if unreadable > 0 {
-        (
-            format!("（うち読めない行 {unreadable}）"),
-            format!(" ({unreadable} of them unreadable)"),
-        )
-    } else {
-        (String::new(), String::new())
-    };
-    let past_limit = if not_processed > 0 {
+/// The summary for stderr: the rows counted by category (those with none left out), how the
+/// file was read, and the rows past the limit. The counts add up to the rows checked.
+fn summary_line(counted: &scs_suppliers::Summary, parsed: &scs_suppliers::Parsed) -> String {
+    let present: Vec<_> = counted.categories.iter().filter(|(_, n)| *n > 0).collect();
+    let ja: Vec<String> = present
+        .iter()
+        .map(|(c, n)| format!("{} {n}", c.message().ja))
+        .collect();
+    let en: Vec<String> = present
+        .iter()
+        .map(|(c, n)| format!("{} {n}", c.message().en))
+        .collect();
+    let rows = parsed.rows.len();
+    let read_as = parsed.encoding.message();
+    let past_limit = if parsed.not_processed > 0 {
         format!(
-            " — 未確認 {not_processed}（上限 {max} 行） / {not_processed} rows past the {max}-row limit not checked",
+            " — 未確認 {n}（上限 {max} 行） / {n} rows past the {max}-row limit not checked",
+            n = parsed.not_processed,
             max = scs_suppliers::MAX_ROWS
         )
     } else {
         String::new()
     };
     format!(
-        "✓ 有効 {valid} · ✗ 無効 {invalid}{among_ja} · ? 判定不能 {unknown} / valid {valid}, invalid {invalid}{among_en}, unknown {unknown}{past_limit}"
+        "{rows} 行: {}（{}） / {rows} rows: {} ({}){past_limit}",
+        ja.join(" · "),
+        read_as.ja,
+        en.join(", "),
+        read_as.en
     )
 }

@@ -113,15 +113,9 @@ impl Timestamp {
         )
     }
 
-    /// The date in Japan as people there write it in lists and spreadsheets: `2029/03/31`.
-    pub fn jst_date(&self) -> String {
-        let jst = self.jst();
-        format!(
-            "{:04}/{:02}/{:02}",
-            jst.year(),
-            u8::from(jst.month()),
-            jst.day()
-        )
+    /// The calendar date in Japan: the date a person in Japan reads for this instant.
+    pub fn date_in_japan(&self) -> CalendarDate {
+        CalendarDate(self.jst().date())
     }
 }
 
@@ -189,6 +183,16 @@ pub struct CalendarDate(Date);
 pub struct DateError(String);
 
 impl CalendarDate {
+    /// `2029/03/31`: the date as Japanese office documents write it.
+    pub fn slashed(&self) -> String {
+        format!(
+            "{:04}/{:02}/{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+
     /// Parses `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<Self, DateError> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -322,14 +326,6 @@ mod tests {
     }
 
     #[test]
-    fn a_jst_date_is_the_date_in_japan() {
-        let late_utc = Timestamp::parse("2029-03-30T15:00:00Z").unwrap();
-        assert_eq!(late_utc.jst_date(), "2029/03/31");
-        let early_utc = Timestamp::parse("2029-03-30T14:59:59Z").unwrap();
-        assert_eq!(early_utc.jst_date(), "2029/03/30");
-    }
-
-    #[test]
     fn dates() {
         let d = CalendarDate::parse("2027-03-15").unwrap();
         assert_eq!(d.to_string(), "2027-03-15");
@@ -340,6 +336,10 @@ mod tests {
             1
         );
         assert!(CalendarDate::parse("2027-02-30").is_err());
+        let late_utc = Timestamp::parse("2029-03-30T15:00:00Z").unwrap();
+        assert_eq!(late_utc.date_in_japan().slashed(), "2029/03/31");
+        let before = Timestamp::parse("2029-03-30T14:59:59Z").unwrap();
+        assert_eq!(before.date_in_japan().slashed(), "2029/03/30");
         assert!(CalendarDate::parse("2027-3-15").is_err());
         assert_eq!(
             Timestamp::parse_lenient("2027-03-15").unwrap().to_string(),

@@ -182,6 +182,78 @@ pub struct LevelRule {
 pub struct Policy {
     /// One rule per level that may be issued.
     pub level_rules: Vec<LevelRule>,
+    /// How an ordering company works out the ★ a supplier must hold from yes/no questions
+    /// (the supplier check of SPEC §8); absent: the questions cannot be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_level_rule: Option<RequiredLevelRule>,
+}
+
+/// Most questions a [`RequiredLevelRule`] may ask.
+pub const MAX_RULE_QUESTIONS: usize = 8;
+/// Longest question or header text of a [`RequiredLevelRule`], in characters.
+pub const MAX_RULE_TEXT_CHARS: usize = 200;
+
+/// The ★ a supplier must hold, worked out from yes/no questions about what it does for the
+/// ordering company: [`any_yes`](Self::any_yes) when any answer is yes, otherwise
+/// [`all_no`](Self::all_no). It is data in the operator's policy because the scheme may change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequiredLevelRule {
+    /// The questions, each answered in its own column of a supplier list.
+    pub questions: Vec<RuleQuestion>,
+    /// The ★ required when any answer is yes.
+    pub any_yes: Level,
+    /// The ★ required when every answer is no.
+    pub all_no: Level,
+}
+
+/// One yes/no question of a [`RequiredLevelRule`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleQuestion {
+    /// The question, in Japanese.
+    pub question: String,
+    /// The question, in English.
+    pub question_en: String,
+    /// The column header that answers it in a Japanese list.
+    pub header: String,
+    /// The column header that answers it in an English list.
+    pub header_en: String,
+}
+
+impl RequiredLevelRule {
+    /// The ★ required by these answers (one per question, in order).
+    pub fn level_for(&self, answers: &[bool]) -> Level {
+        if answers.iter().any(|yes| *yes) {
+            self.any_yes
+        } else {
+            self.all_no
+        }
+    }
+
+    fn check(&self) -> Result<(), TrustListError> {
+        let shape = |why: &str| {
+            Err(TrustListError::Shape(format!(
+                "policy.requiredLevelRule: {why}"
+            )))
+        };
+        if self.questions.is_empty() || self.questions.len() > MAX_RULE_QUESTIONS {
+            return shape("must ask between 1 and 8 questions");
+        }
+        if self.any_yes < self.all_no {
+            return shape("anyYes must be at least allNo");
+        }
+        let texts = self
+            .questions
+            .iter()
+            .flat_map(|q| [&q.question, &q.question_en, &q.header, &q.header_en]);
+        for text in texts {
+            if text.trim().is_empty() || text.chars().count() > MAX_RULE_TEXT_CHARS {
+                return shape("every question and header must be 1 to 200 characters");
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Policy {
@@ -200,6 +272,7 @@ impl Default for Policy {
                     assessment_method: AssessmentMethod::ThirdPartyEvaluation,
                 },
             ],
+            required_level_rule: None,
         }
     }
 }
@@ -416,6 +489,9 @@ impl TrustList {
                 )));
             }
         }
+        if let Some(rule) = &self.policy.required_level_rule {
+            rule.check()?;
+        }
         self.status_key()?;
         self.log_key()?;
         Ok(())
@@ -584,6 +660,39 @@ pub(crate) mod tests {
             since: None,
             compromised_since: None,
         }
+    }
+
+    #[test]
+    fn the_required_level_rule_is_optional_data_checked_when_present() {
+        let mut list = sample(&key(2), active());
+        let without = serde_json::to_value(&list.policy).unwrap();
+        assert!(without.get("requiredLevelRule").is_none());
+        let policy: Policy = serde_json::from_value(serde_json::json!({
+            "levelRules": without["levelRules"],
+            "requiredLevelRule": {
+                "questions": [
+                    {"question": "機密を扱う", "questionEn": "Handles secrets", "header": "機密", "headerEn": "secrets"},
+                    {"question": "接続する", "questionEn": "Connects", "header": "接続", "headerEn": "connects"}
+                ],
+                "anyYes": 4,
+                "allNo": 3
+            }
+        }))
+        .unwrap();
+        let rule = policy.required_level_rule.clone().unwrap();
+        assert_eq!(rule.level_for(&[false, true]), Level::STAR4);
+        assert_eq!(rule.level_for(&[false, false]), Level::STAR3);
+        list.policy = policy;
+        list.check().unwrap();
+        let mut backwards = rule.clone();
+        backwards.any_yes = Level::STAR3;
+        backwards.all_no = Level::STAR4;
+        list.policy.required_level_rule = Some(backwards);
+        assert!(list.check().is_err());
+        let mut blank = rule;
+        blank.questions[0].header = " ".into();
+        list.policy.required_level_rule = Some(blank);
+        assert!(list.check().is_err());
     }
 
     #[test]

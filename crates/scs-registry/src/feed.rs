@@ -219,7 +219,7 @@ fn summary(event: &ChangeEvent) -> String {
             "★{} {}（有効期限 / valid until {}）",
             credential.level,
             credential.id,
-            credential.valid_until.jst_date()
+            credential.valid_until.date_in_japan().slashed()
         ));
     }
     if let Some(issuer) = &event.issuer {
@@ -235,7 +235,7 @@ fn summary(event: &ChangeEvent) -> String {
     parts.push(format!(
         "日時 / at {}（{} JST）; 台帳 / log index {}",
         event.at,
-        event.at.jst_date(),
+        event.at.date_in_japan().slashed(),
         event.log_index
     ));
     parts.join("; ")

@@ -36,6 +36,7 @@ struct Page {
     status: StatusCode,
     headers: axum::http::HeaderMap,
     text: String,
+    bytes: Vec<u8>,
 }
 
 impl Page {
@@ -104,6 +105,7 @@ impl World {
             status,
             headers,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -392,9 +394,14 @@ async fn bulk_checks_every_readable_row_and_reports_the_rest() {
         csv_answer.headers[header::CONTENT_TYPE],
         "text/csv; charset=utf-8"
     );
-    assert!(csv_answer.text.starts_with("\u{FEFF}line,corporateNumber"));
+    assert!(csv_answer
+        .text
+        .starts_with("\u{FEFF}line,corporateNumber,メモ,requiredLevel,category,verdict"));
     assert_eq!(csv_answer.text.lines().count(), 8);
-    assert!(csv_answer.text.contains(",Valid,4,Active,"));
+    assert!(csv_answer
+        .text
+        .contains(&format!("2,{valid},a,4,meets,Valid,")));
+    assert!(csv_answer.text.contains(",4,Active,"));
 
     // 10,000 rows are all checked; more are reported, not dropped silently.
     let many = format!("{valid}\n").repeat(10_001);
@@ -419,6 +426,225 @@ async fn bulk_checks_every_readable_row_and_reports_the_rest() {
     assert!(page.has("UTF-8"));
     let page = w.post("/bulk", &[("text", None, b"\n\n")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A multipart body sending back the list the results page holds, with its buttons' fields.
+fn resend(
+    list: &[u8],
+    format: &str,
+    problems: bool,
+) -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> {
+    use base64::Engine as _;
+    let mut fields = vec![
+        (
+            "data",
+            None,
+            base64::engine::general_purpose::STANDARD
+                .encode(list)
+                .into_bytes(),
+        ),
+        ("format", None, format.as_bytes().to_vec()),
+    ];
+    if problems {
+        fields.push(("problems", None, b"1".to_vec()));
+    }
+    fields
+}
+
+impl World {
+    async fn post_owned(&self, path: &str, fields: &[(&str, Option<&str>, Vec<u8>)]) -> Page {
+        let borrowed: Vec<_> = fields.iter().map(|(n, f, b)| (*n, *f, &b[..])).collect();
+        self.post(path, &borrowed).await
+    }
+
+    /// The JST date the organisation view gives for a company's first credential.
+    async fn valid_until_in_japan(&self, number: &str) -> String {
+        let view = self
+            .send(
+                Request::get(format!("/v1/organizations/{number}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let view: Value = serde_json::from_str(&view.text).unwrap();
+        let until = view["credentials"][0]["validUntil"].as_str().unwrap();
+        scs_core::timestamp::Timestamp::parse(until)
+            .unwrap()
+            .date_in_japan()
+            .slashed()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_reads_shift_jis_sorts_rows_into_categories_and_shows_only_problems_on_request() {
+    let w = world().await;
+    let n = |i: usize| demo_corporate_number(i).to_string();
+    let csv = format!(
+        "取引先コード,取引先名,法人番号,求める★\r\nS-01,さくら,{},4\r\nS-02,青葉,{},4\r\nS-03,北斗,{},\r\nS-04,東雲,{},\r\nS-05,かもめ,{},\r\nS-06,未登録社,{},\r\nS-07,誤り,123,\r\n",
+        n(0), n(2), n(4), n(5), n(6), n(40)
+    );
+    let (cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&csv);
+    assert!(!unmappable);
+    let page = w
+        .post("/bulk", &[("file", Some("suppliers.csv"), &cp932)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    is_page(&page);
+    assert!(page.has("CSV（Shift_JIS）"), "{}", page.text);
+    for (category, count) in [
+        ("要件充足", 1),
+        ("★不足", 1),
+        ("取消", 1),
+        ("一時停止", 1),
+        ("期限切れ", 1),
+        ("未登録", 1),
+        ("入力エラー", 1),
+    ] {
+        assert!(
+            page.has(&format!(" {category} <strong>{count}</strong>")),
+            "{category}: {}",
+            page.text
+        );
+    }
+    assert!(page.has("<th scope=\"col\">取引先名</th>"));
+    assert!(page.has("<td>S-01</td>") && page.has("<td>S-07</td>"));
+    assert!(page.has(&w.valid_until_in_japan(&n(0)).await));
+
+    // 問題のある行だけ: the list sent back with problems=1 — no JavaScript needed.
+    let page = w.post_owned("/bulk", &resend(&cp932, "page", true)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.has("<td>S-01</td>"), "the row that meets is left out");
+    for code in ["S-02", "S-03", "S-04", "S-05", "S-06", "S-07"] {
+        assert!(page.has(&format!("<td>{code}</td>")), "{code}");
+    }
+    assert!(page.has("name=\"problems\" value=\"1\" checked"));
+
+    // The downloads can be problems-only too; the CSV keeps the user's columns in order.
+    let csv_answer = w.post_owned("/bulk", &resend(&cp932, "csv", true)).await;
+    assert_eq!(
+        csv_answer.headers[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    let lines: Vec<&str> = csv_answer.text.lines().collect();
+    assert_eq!(lines.len(), 1 + 6, "{}", csv_answer.text);
+    assert!(lines[0].starts_with("\u{FEFF}行,法人番号,取引先コード,取引先名,求める★,区分"));
+    assert!(
+        lines[1].starts_with(&format!("3,{},S-02,青葉,4,★不足,", n(2))),
+        "{}",
+        lines[1]
+    );
+    let all = w.post_owned("/bulk", &resend(&cp932, "csv", false)).await;
+    assert_eq!(all.text.lines().count(), 1 + 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_reads_and_writes_xlsx_with_the_required_level_from_the_trust_lists_questions() {
+    use calamine::{Data, Reader, Xlsx};
+    let w = world().await;
+    let n = |i: usize| demo_corporate_number(i).to_string();
+    // A workbook as an ordering company keeps it: the 法人番号 typed as a number (Excel's
+    // default), the three questions of the demo trust list's policy, a ★ column mostly empty.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "取引先名",
+        "法人番号",
+        "機密情報を扱う",
+        "停止で事業が止まる",
+        "システムに接続する",
+        "求める★",
+    ];
+    for (c, h) in (0u16..).zip(header) {
+        sheet.write_string(0, c, h).unwrap();
+    }
+    let rows: [(&str, String, [&str; 3], &str); 4] = [
+        ("さくら", n(0), ["はい", "いいえ", "いいえ"], ""),
+        ("青葉・設問", n(2), ["いいえ", "はい", "いいえ"], ""),
+        ("青葉・★指定", n(2), ["はい", "はい", "はい"], "3"),
+        ("みなと", n(3), ["いいえ", "いいえ", "いいえ"], ""),
+    ];
+    for (r, (name, number, answers, level)) in (1u32..).zip(&rows) {
+        sheet.write_string(r, 0, *name).unwrap();
+        sheet
+            .write_number(r, 1, number.parse::<f64>().unwrap())
+            .unwrap();
+        for (c, a) in (2u16..).zip(answers) {
+            sheet.write_string(r, c, *a).unwrap();
+        }
+        if !level.is_empty() {
+            sheet.write_string(r, 5, *level).unwrap();
+        }
+    }
+    let upload = book.save_to_buffer().unwrap();
+    let answer = w
+        .post(
+            "/bulk",
+            &[
+                ("file", Some("suppliers.bin"), &upload),
+                ("format", None, b"xlsx"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(
+        answer.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut results: Xlsx<_> = Xlsx::new(std::io::Cursor::new(answer.bytes)).unwrap();
+    let sheet = results.worksheet_range("結果").unwrap();
+    let header = sheet.headers().unwrap();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+    assert_eq!(
+        &header[..7],
+        [
+            "行",
+            "法人番号",
+            "取引先名",
+            "機密情報を扱う",
+            "停止で事業が止まる",
+            "システムに接続する",
+            "求める★"
+        ]
+    );
+    let cell = |r: u32, name: &str| {
+        sheet
+            .get_value((r, col(name)))
+            .cloned()
+            .unwrap_or(Data::Empty)
+    };
+    assert_eq!(
+        cell(1, "法人番号"),
+        Data::String(n(0)),
+        "a text cell, never 7.00E+12"
+    );
+    assert_eq!(
+        cell(1, "有効期限"),
+        Data::String(w.valid_until_in_japan(&n(0)).await)
+    );
+    let required: Vec<Data> = (1..=4).map(|r| cell(r, "求める★")).collect();
+    assert_eq!(
+        required,
+        [
+            Data::Float(4.0),
+            Data::Float(4.0),
+            Data::Float(3.0),
+            Data::Float(3.0)
+        ]
+    );
+    let categories: Vec<Data> = (1..=4).map(|r| cell(r, "区分")).collect();
+    assert_eq!(
+        categories,
+        ["要件充足", "★不足", "要件充足", "要件充足"].map(|c| Data::String(c.into()))
+    );
+    assert_eq!(cell(2, "取引先名"), Data::String("青葉・設問".into()));
+    let summary = results.worksheet_range("概要").unwrap();
+    assert!(summary
+        .rows()
+        .any(|r| r[1] == Data::String("Excel ブック（.xlsx、最初のシート）".into())));
+
+    // The page says what the questions are, from the trust list.
+    let page = w.get("/bulk").await;
+    assert!(page.has("停止で事業が止まる"), "{}", page.text);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use scs_core::timestamp::Timestamp;
 use scs_verifier::Question;
 use serde_json::Value;
 
+use crate::category::Category;
 use crate::list::{Parsed, Row};
 
 /// Most credentials of one company verified for one row.
@@ -89,6 +90,8 @@ pub struct RowResult {
     pub given: String,
     /// The ★ required, as given.
     pub given_level: String,
+    /// The user's other cells, as given.
+    pub kept: Vec<String>,
     /// The 法人番号, when it was valid.
     pub corporate_number: Option<String>,
     /// The ★ required.
@@ -99,6 +102,8 @@ pub struct RowResult {
     pub legal_name_en: Option<String>,
     /// The answer.
     pub verdict: Verdict,
+    /// What the answer means for the ordering company.
+    pub category: Category,
     /// The ★ of the credential the answer is about.
     pub level: Option<u8>,
     /// That credential's state at the time of the check.
@@ -114,16 +119,21 @@ pub struct RowResult {
 }
 
 impl RowResult {
-    fn new(row: &Row, verdict: Verdict, detail: Message) -> Self {
+    fn new(row: &Row, category: Category, detail: Message) -> Self {
         Self {
             line: row.line,
             given: row.given.clone(),
             given_level: row.given_level.clone(),
+            kept: row.kept.clone(),
             corporate_number: None,
             required: None,
             legal_name: None,
             legal_name_en: None,
-            verdict,
+            verdict: match category {
+                Category::Unknown => Verdict::Unknown,
+                _ => Verdict::Invalid,
+            },
+            category,
             level: None,
             state: None,
             reason: None,
@@ -175,22 +185,17 @@ pub fn failing_detail(report: &Report) -> Message {
 pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult {
     let (number, required) = match &row.input {
         Ok(input) => *input,
-        Err(why) => return RowResult::new(row, Verdict::Invalid, why.clone()),
+        Err(why) => return RowResult::new(row, Category::InputError, why.clone()),
     };
-    let mut result = RowResult::new(row, Verdict::Invalid, Message::new("", ""));
+    let mut result = RowResult::new(row, Category::NotRegistered, not_registered());
     result.corporate_number = Some(number.to_string());
     result.required = required.map(Level::get);
     let organization = match source.organization(&number) {
         Ok(Some(organization)) => organization,
-        Ok(None) => {
-            result.detail = Message::new(
-                "この法人番号の★取得証明は登録されていません",
-                "no ★ credential is registered for this corporate number",
-            );
-            return result;
-        }
+        Ok(None) => return result,
         Err(why) => {
             result.verdict = Verdict::Unknown;
+            result.category = Category::Unknown;
             result.detail = why;
             return result;
         }
@@ -209,10 +214,13 @@ pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult
             if report.verdict == Verdict::Valid {
                 fill(&mut result, &candidate, report);
                 result.verdict = Verdict::Valid;
+                result.category = Category::of_valid(result.valid_until, at);
                 let level = result.level.unwrap_or(candidate.level);
+                // The day in Japan, as the 有効期限 column beside it says.
                 let until = result
                     .valid_until
-                    .map(|t| t.date().to_string())
+                    .as_ref()
+                    .map(crate::output::office_date)
                     .unwrap_or_default();
                 result.detail = Message::new(
                     format!("★{level} 有効（{until} まで）"),
@@ -231,6 +239,7 @@ pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult
         Some((candidate, Ok(report))) => {
             fill(&mut result, &candidate, &report);
             result.verdict = report.verdict;
+            result.category = Category::of_failed(&report, candidate.state, result.valid_until, at);
             result.detail = failing_detail(&report);
         }
         Some((candidate, Err(why))) => {
@@ -239,16 +248,19 @@ pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult
             result.state = candidate.state;
             result.reason = candidate.reason;
             result.verdict = Verdict::Unknown;
+            result.category = Category::Unknown;
             result.detail = why;
         }
-        None => {
-            result.detail = Message::new(
-                "この法人番号の★取得証明は登録されていません",
-                "no ★ credential is registered for this corporate number",
-            );
-        }
+        None => {}
     }
     result
+}
+
+fn not_registered() -> Message {
+    Message::new(
+        "この法人番号の★取得証明は登録されていません",
+        "no ★ credential is registered for this corporate number",
+    )
 }
 
 fn fill(result: &mut RowResult, candidate: &CredentialSummary, report: &Report) {
@@ -279,6 +291,7 @@ pub fn judge_all(parsed: &Parsed, source: &dyn RegistrySource, at: Timestamp) ->
                     line: row.line,
                     given: row.given.clone(),
                     given_level: row.given_level.clone(),
+                    kept: row.kept.clone(),
                     ..earlier.clone()
                 };
             }
@@ -292,45 +305,97 @@ pub fn judge_all(parsed: &Parsed, source: &dyn RegistrySource, at: Timestamp) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::list::parse_csv;
+    use crate::category::EXPIRING_DAYS;
+    use crate::list::read_list;
+    use crate::list::tests::number;
     use crate::output::{summary, to_csv, to_json};
     use crate::Lang;
+    use scs_core::credential::{AssessmentMethod, CredentialFacts, Scope};
     use scs_core::report::{Check, CheckName};
+    use scs_core::timestamp::CalendarDate;
     use serde_json::json;
 
-    fn number(body: u64) -> String {
-        CorporateNumber::from_body(body).unwrap().to_string()
+    fn at() -> Timestamp {
+        Timestamp::parse("2027-01-01T00:00:00Z").unwrap()
     }
 
+    /// A registry whose companies are told apart by the last digit of their 法人番号, each with
+    /// one credential (id = that digit) that fails in its own way.
     struct Fake;
 
     impl RegistrySource for Fake {
         fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
-            match number.as_str().as_bytes()[12] {
-                b'0' => Ok(Some(Organization::from_view(
-                    &json!({"legalName": "甲", "credentials": [
-                        {"id": "a", "level": 3, "state": "active", "logIndex": 1},
-                        {"id": "b", "level": 4, "state": "revoked", "reason": "fraud", "logIndex": 2},
-                    ]}),
-                ))),
-                b'9' => Err(Message::new("届きません", "unreachable")),
-                _ => Ok(None),
-            }
+            let last = number.as_str().as_bytes()[12];
+            let credential = |id: &str, level: u8, state: &str| json!({"id": id, "level": level, "state": state, "reason": "fraud", "logIndex": 1});
+            let credentials = match last {
+                b'0' => vec![
+                    credential("meets", 3, "active"),
+                    credential("old", 4, "revoked"),
+                ],
+                b'1' => return Ok(None),
+                b'2' => vec![credential("suspended", 4, "suspended")],
+                b'3' => vec![credential("revoked", 4, "revoked")],
+                b'4' => vec![credential("expired", 4, "active")],
+                b'5' => vec![credential("forged", 4, "active")],
+                b'6' => vec![credential("soon", 4, "active")],
+                b'7' => vec![credential("undecided", 4, "active")],
+                b'8' => vec![],
+                _ => return Err(Message::new("届きません", "unreachable")),
+            };
+            Ok(Some(Organization::from_view(
+                &json!({"legalName": "甲", "credentials": credentials}),
+            )))
         }
 
         fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-            let level_ok = question.min_level.is_none_or(|l| l.get() <= 3);
-            Ok(Report::new(
-                vec![
-                    Check::pass(CheckName::Signature, Message::new("良", "ok")),
-                    if id == "a" && level_ok {
-                        Check::pass(CheckName::Level, Message::new("良", "ok"))
-                    } else {
-                        Check::fail(CheckName::Level, Message::new("足りない", "too low"))
-                    },
-                ],
-                None,
-            ))
+            let level = if id == "meets" { 3 } else { 4 };
+            let until = match id {
+                "expired" => Timestamp::parse("2026-12-01T00:00:00Z").unwrap(),
+                "soon" => question.at.plus_days(EXPIRING_DAYS).unwrap(),
+                _ => question.at.plus_days(EXPIRING_DAYS + 1).unwrap(),
+            };
+            let ok = Message::new("良", "ok");
+            let bad = Message::new("悪", "bad");
+            let check = |name: CheckName, failing: bool| {
+                if failing {
+                    Check::fail(name, bad.clone())
+                } else {
+                    Check::pass(name, ok.clone())
+                }
+            };
+            let mut checks = vec![
+                check(CheckName::Signature, id == "forged"),
+                check(CheckName::Validity, id == "expired"),
+                check(
+                    CheckName::Status,
+                    ["suspended", "revoked", "old"].contains(&id),
+                ),
+                check(
+                    CheckName::Level,
+                    question.min_level.is_some_and(|l| l.get() > level),
+                ),
+            ];
+            if id == "undecided" {
+                checks.push(Check::undecided(CheckName::Issuer, bad.clone()));
+            }
+            let facts = CredentialFacts {
+                id: id.into(),
+                issuer: "did:key:z".into(),
+                issuer_name: "評価機関".into(),
+                level: Level::new(u64::from(level)).unwrap(),
+                corporate_number: question.corporate_number.map(|n| n.to_string()),
+                lei: None,
+                legal_name: "甲株式会社".into(),
+                legal_name_en: None,
+                scope: Scope::WholeOrganization,
+                assessment_method: AssessmentMethod::ThirdPartyEvaluation,
+                criteria_version: "1".into(),
+                assessed_on: CalendarDate::parse("2026-01-01").unwrap(),
+                valid_from: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+                valid_until: until,
+                status: vec![],
+            };
+            Ok(Report::new(checks, Some(facts)))
         }
     }
 
@@ -369,44 +434,109 @@ mod tests {
         );
     }
 
+    fn company(last: char) -> String {
+        (1_001_000_000u64..)
+            .map(number)
+            .find(|n| n.ends_with(last))
+            .unwrap()
+    }
+
     #[test]
-    fn rows_are_judged_by_their_best_credential() {
-        let with_cred = (1_001_000_000u64..)
-            .map(number)
-            .find(|n| n.ends_with('0'))
-            .unwrap();
-        let missing = (1_001_000_000u64..)
-            .map(number)
-            .find(|n| n.ends_with('1'))
-            .unwrap();
-        let down = (1_001_000_000u64..)
-            .map(number)
-            .find(|n| n.ends_with('9'))
-            .unwrap();
-        let csv = format!("{with_cred}\n{with_cred},4\n{missing}\n{down}\n123\n");
-        let parsed = parse_csv(csv.as_bytes()).unwrap();
-        let at = Timestamp::parse("2027-01-01T00:00:00Z").unwrap();
-        let results = judge_all(&parsed, &Fake, at);
-        let verdicts: Vec<_> = results.iter().map(|r| r.verdict).collect();
+    fn every_row_gets_one_category_in_the_documented_precedence() {
+        let rows = [
+            (company('0'), "", Category::Meets),
+            (company('0'), "4", Category::LevelTooLow),
+            (company('1'), "", Category::NotRegistered),
+            (company('2'), "", Category::Suspended),
+            (company('3'), "", Category::Revoked),
+            (company('4'), "", Category::Expired),
+            (company('5'), "", Category::Invalid),
+            (company('6'), "", Category::ExpiringSoon),
+            (company('7'), "", Category::Unknown),
+            (company('8'), "", Category::NotRegistered),
+            (company('9'), "", Category::Unknown),
+            ("123".to_owned(), "", Category::InputError),
+            (company('3'), "6", Category::InputError),
+        ];
+        let csv: String = rows
+            .iter()
+            .map(|(n, level, _)| format!("{n},{level},取引先{n}\n"))
+            .collect();
+        let parsed = read_list(csv.as_bytes(), None).unwrap();
+        let results = judge_all(&parsed, &Fake, at());
+        let got: Vec<_> = results.iter().map(|r| r.category).collect();
+        let want: Vec<_> = rows.iter().map(|(_, _, c)| *c).collect();
+        assert_eq!(got, want);
+        assert_eq!(results[0].credential_id.as_deref(), Some("meets"));
+        assert_eq!(results[0].verdict, Verdict::Valid);
         assert_eq!(
-            verdicts,
-            [
-                Verdict::Valid,
-                Verdict::Invalid,
-                Verdict::Invalid,
-                Verdict::Unknown,
-                Verdict::Invalid
-            ]
+            results[7].verdict,
+            Verdict::Valid,
+            "expiring soon is still valid"
         );
-        assert_eq!(results[0].credential_id.as_deref(), Some("a"));
-        assert!(results[1].detail.en.contains("too low"));
+        assert_eq!(results[1].verdict, Verdict::Invalid);
+        assert_eq!(results[10].verdict, Verdict::Unknown);
         assert!(results[2].detail.en.contains("no ★ credential"));
-        assert_eq!(summary(&results), (1, 3, 1));
-        let csv = to_csv(&results, Lang::En);
-        assert!(csv.starts_with("line,corporateNumber"));
-        assert_eq!(csv.lines().count(), 6);
-        let json = to_json(&results, &parsed, at);
-        assert_eq!(json["summary"]["valid"], 1);
-        assert_eq!(json["rows"][3]["verdict"], "unknown");
+        assert!(results.iter().all(|r| r.kept.len() == 1));
+        let counted = summary(&results);
+        assert_eq!((counted.valid, counted.invalid, counted.unknown), (2, 9, 2));
+        let count = |c: Category| counted.categories.iter().find(|(k, _)| *k == c).unwrap().1;
+        assert_eq!(count(Category::NotRegistered), 2);
+        assert_eq!(count(Category::InputError), 2);
+        assert_eq!(counted.problems(), 12);
+        let csv = to_csv(&results, &parsed, Lang::En);
+        assert!(csv.starts_with("line,corporateNumber,column 3,requiredLevel,category"));
+        assert_eq!(csv.lines().count(), rows.len() + 1);
+        let json = to_json(&results, &parsed, at());
+        assert_eq!(json["summary"]["valid"], 2);
+        assert_eq!(json["summary"]["categories"]["expiringSoon"], 1);
+        assert_eq!(json["rows"][6]["category"], "invalid");
+        assert_eq!(
+            json["rows"][2]["kept"][0],
+            format!("取引先{}", company('1'))
+        );
+    }
+
+    #[test]
+    fn a_company_listed_twice_is_asked_once_but_keeps_each_rows_own_cells() {
+        let n = company('0');
+        let parsed = read_list(format!("{n},,甲\n{n},,乙\n").as_bytes(), None).unwrap();
+        let results = judge_all(&parsed, &Fake, at());
+        assert_eq!(results[1].line, 2);
+        assert_eq!(results[1].kept, ["乙"]);
+        assert_eq!(results[1].category, Category::Meets);
+    }
+
+    #[test]
+    fn the_workbook_and_the_csv_say_the_number_as_text_and_the_date_as_in_japan() {
+        use calamine::{Data, Reader, Xlsx};
+        let n = company('6');
+        let parsed =
+            read_list(format!("取引先コード,法人番号\nA-1,{n}\n").as_bytes(), None).unwrap();
+        // Valid until 2027-03-31T15:00:00Z: 2027/04/01 in Japan.
+        let at = Timestamp::parse("2027-03-31T15:00:00Z")
+            .unwrap()
+            .plus_days(-EXPIRING_DAYS)
+            .unwrap();
+        let results = judge_all(&parsed, &Fake, at);
+        assert_eq!(results[0].detail.ja, "★4 有効（2027/04/01 まで）");
+        let csv = to_csv(&results, &parsed, Lang::Ja);
+        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        assert_eq!(&row[..5], ["2", n.as_str(), "A-1", "", "期限間近"]);
+        assert!(row.contains(&"2027/04/01"), "{csv}");
+        let bytes = crate::to_xlsx(&results, &parsed, Lang::Ja, at).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["結果", "概要"]);
+        let sheet = book.worksheet_range("結果").unwrap();
+        assert_eq!(
+            sheet.get_value((0, 1)),
+            Some(&Data::String("法人番号".into()))
+        );
+        assert_eq!(sheet.get_value((1, 1)), Some(&Data::String(n.clone())));
+        assert_eq!(sheet.get_value((1, 0)), Some(&Data::Float(2.0)));
+        let header = sheet.headers().unwrap();
+        let until = header.iter().position(|h| h == "有効期限").unwrap() as u32;
+        let until = sheet.get_value((1, until)).cloned();
+        assert_eq!(until, Some(Data::String("2027/04/01".into())));
     }
 }

@@ -332,7 +332,10 @@ fn of_event(registry: &str, event: &ChangeEvent, number: &str, name: Option<&str
     let index = event.log_index.to_string();
     alert.finish(
         &[event.kind.code(), &index, &concerns],
-        format!("{what_ja}（{} JST、台帳 {index}）", event.at.jst_date()),
+        format!(
+            "{what_ja}（{} JST、台帳 {index}）",
+            event.at.date_in_japan().slashed()
+        ),
         format!("{what_en} ({}, log index {index})", event.at),
     )
 }
@@ -420,7 +423,7 @@ fn expiry(
     alert.required_level = Some(supplier.required);
     alert.valid_until = Some(best.valid_until);
     alert.notice_days = Some(notice);
-    let end = best.valid_until.jst_date();
+    let end = best.valid_until.date_in_japan().slashed();
     Some(alert.finish(
         &["expiring", &best.id, &notice.to_string()],
         format!(

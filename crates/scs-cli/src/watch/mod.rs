@@ -88,10 +88,12 @@ struct Watch {
 /// `scs watch FILE --registry URL`: exit 0 after a round, 3 when the registry is (or was
 /// found) inconsistent, 4 when the webhook did not take every alert; 2 for bad input.
 pub fn run(args: &WatchArgs, settings: &Settings) -> Result<Outcome> {
-    let suppliers = read_suppliers(&args.file)?;
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
     let anchor = Anchor::resolve(&args.anchor, settings)?;
     anchor.require()?;
+    // The ★ a row requires may come from the trust list's questions (its policy's rule).
+    let trust = anchor.registry_trust_list(&registry)?;
+    let suppliers = read_suppliers(&args.file, trust.policy.required_level_rule.as_ref())?;
     let webhook = match (&args.webhook, &args.webhook_secret) {
         (Some(url), Some(secret)) => Some(Webhook::new(url, secret)?),
         _ => None,
@@ -313,9 +315,12 @@ impl Watch {
 
 /// The watched suppliers of the list; a row that cannot be read refuses the whole list (a
 /// watch must not silently skip a supplier).
-fn read_suppliers(path: &std::path::Path) -> Result<Vec<Supplier>> {
+fn read_suppliers(
+    path: &std::path::Path,
+    rule: Option<&scs_core::trust_list::RequiredLevelRule>,
+) -> Result<Vec<Supplier>> {
     let bytes = read_bounded(path, scs_suppliers::MAX_CSV_BYTES)?;
-    let parsed = scs_suppliers::parse_csv(&bytes).map_err(|e| {
+    let parsed = scs_suppliers::read_list(&bytes, rule).map_err(|e| {
         let why = e.message();
         anyhow!("{}: {} / {}", path.display(), why.ja, why.en)
     })?;

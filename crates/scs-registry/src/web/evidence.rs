@@ -80,7 +80,7 @@ pub(crate) fn for_bulk(
 /// The signed JSON as a download.
 fn json_file(signed: &Value, at: Timestamp) -> Response {
     let name = format!("scs-evidence-{}.json", at.date());
-    super::download(signed.to_string(), "application/json", &name)
+    super::download(signed.to_string().into_bytes(), "application/json", &name)
 }
 
 /// The A4 page of evidence this registry just signed (checked like any uploaded file, so the
@@ -131,16 +131,13 @@ fn links(lang: Lang, signed: &str, at: Timestamp) -> Markup {
     }
 }
 
-/// The bulk page's buttons: the list posted again, to be checked and signed as JSON or shown as
-/// the A4 page.
-pub(crate) fn bulk_buttons(lang: Lang, source: &str) -> Markup {
+/// The bulk results form's buttons for the signed result: the list the form sends back is
+/// checked again and signed, as JSON or as the A4 page.
+pub(crate) fn bulk_buttons(lang: Lang) -> Markup {
     html! {
-        form method="post" action=(lang.href("/bulk")) enctype="multipart/form-data" {
-            textarea name="text" hidden aria-hidden="true" tabindex="-1" { (source) }
-            button.secondary type="submit" name="evidence" value="json" { (lang.pick("署名付き結果をダウンロード（JSON）", "Download the signed result (JSON)")) }
-            " "
-            button.secondary type="submit" name="evidence" value="print" { (lang.pick("印刷用ページ（A4）", "Printable page (A4)")) }
-        }
+        button.secondary type="submit" name="evidence" value="json" { (lang.pick("署名付き結果をダウンロード（JSON）", "Download the signed result (JSON)")) }
+        " "
+        button.secondary type="submit" name="evidence" value="print" { (lang.pick("印刷用ページ（A4）", "Printable page (A4)")) }
     }
 }
 

@@ -133,7 +133,7 @@ pub(crate) struct Frame<'a> {
 }
 
 /// A file to download (a page's CSV or signed result): named, never cached, never sniffed.
-pub(crate) fn download(body: String, content_type: &'static str, name: &str) -> Response {
+pub(crate) fn download(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
