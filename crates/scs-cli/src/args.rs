@@ -49,6 +49,9 @@ pub enum Command {
     /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
     /// a CSV or JSON report; exit 0 only when every row is valid.
     VerifyBatch(crate::verify_batch::VerifyBatchArgs),
+    /// Save a registry's signed trust list, status lists and checkpoint in one file, for
+    /// verifying offline (`scs verify --bundle`, `scs verify-batch --bundle`).
+    Bundle(crate::bundle::BundleArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.
@@ -304,6 +307,13 @@ pub struct VerifyArgs {
     /// Signed status list credential files.
     #[arg(long, num_args = 1..)]
     pub status_list: Vec<PathBuf>,
+    /// An offline bundle (`scs bundle`): the trust list and status lists from it, checked
+    /// against the pinned operator key; no registry is asked, no trust list file read.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["status_list", "offline"])]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: data older than this (30m, 24h, 7d; default 24h) gives 判定不能 / unknown.
+    #[arg(long, value_name = "AGE", requires = "bundle")]
+    pub max_age: Option<String>,
     /// The operator key that the trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,

@@ -4,6 +4,7 @@
 //! `invalid` or `unknown`), 2 for bad input or usage — always with a one-line reason on stderr.
 
 mod args;
+mod bundle;
 mod client;
 mod config;
 mod issue;
@@ -71,6 +72,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::Issue(a) => issue::run(&a, &settings()?),
         Command::Verify(a) => verify::run(&a, &settings()?),
         Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
+        Command::Bundle(a) => bundle::run(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {
