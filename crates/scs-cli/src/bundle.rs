@@ -12,9 +12,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
+use scs_core::credential::StatusEntry;
 use scs_core::report::{Check, CheckName, Message};
 use scs_core::timestamp::Timestamp;
+use scs_core::trust_list::TrustList;
 use scs_verifier::bundle::{Bundle, BundleError, BundleFile, BUNDLE_TYPE, MAX_BUNDLE_BYTES};
+use scs_verifier::{OfflineStatusLists, StatusAnswer, StatusSource};
 
 use crate::client::Registry;
 use crate::config::Settings;
@@ -80,7 +83,7 @@ pub fn run(args: &BundleArgs, settings: &Settings) -> Result<Outcome> {
 fn fetch(registry: &Registry, operator: &scs_core::keys::DidKey) -> Result<BundleFile> {
     let status_index = text(registry, "/v1/status")?;
     let trust_list = text(registry, "/v1/trust-list")?;
-    let base = scs_core::trust_list::TrustList::from_signed_bytes(trust_list.as_bytes(), operator)
+    let base = TrustList::from_signed_bytes(trust_list.as_bytes(), operator)
         .context("the registry's trust list")?
         .registry
         .base_url;
@@ -138,6 +141,29 @@ pub fn load(
     let bundle = Bundle::open(&bytes, operator).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let freshness = freshness(bundle.as_of(), max_age, now);
     Ok((bundle, freshness))
+}
+
+/// Where status answers come from for a bundle: its status lists, or — when its data is
+/// older than allowed (`freshness` not passed) — nowhere: every status is then undecided, so
+/// that a credential revoked or suspended in old data is 判定不能 too, not 無効 on old word.
+pub fn status_source(lists: OfflineStatusLists, freshness: &Check) -> Box<dyn StatusSource> {
+    if freshness.ok {
+        Box::new(lists)
+    } else {
+        Box::new(TooOld(Message::new(
+            freshness.detail_ja.clone(),
+            freshness.detail.clone(),
+        )))
+    }
+}
+
+/// The status source of a bundle whose data is too old: no answer, and why.
+struct TooOld(Message);
+
+impl StatusSource for TooOld {
+    fn lookup(&self, _: &StatusEntry, _: Option<&TrustList>, _: Timestamp) -> StatusAnswer {
+        StatusAnswer::Unavailable(self.0.clone())
+    }
 }
 
 /// The largest age accepted, in seconds, with the text it was given as.

@@ -10,6 +10,7 @@ mod config;
 mod issue;
 mod keys;
 mod manual;
+mod offline_batch;
 mod qr;
 mod registry_cmds;
 mod render;

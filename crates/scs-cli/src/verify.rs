@@ -80,7 +80,7 @@ pub fn resolve(
         return Ok(Resolved {
             question,
             trust_list: Some(bundle.trust_list),
-            status: Box::new(bundle.status),
+            status: crate::bundle::status_source(bundle.status, &freshness),
             anchor: Some(anchor.kind()),
             freshness: Some(freshness),
         });

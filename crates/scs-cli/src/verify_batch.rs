@@ -44,6 +44,17 @@ pub struct VerifyBatchArgs {
     /// Judge validity at this time (date or date-time; default now).
     #[arg(long)]
     pub at: Option<String>,
+    /// Offline: an offline bundle (`scs bundle`) instead of a registry; the suppliers'
+    /// credentials come from --credentials.
+    #[arg(long, value_name = "FILE", requires = "credentials")]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: the suppliers' credentials, a JSON Lines file (one per line) or a folder
+    /// of .json files.
+    #[arg(long, value_name = "FILE|DIR", requires = "bundle")]
+    pub credentials: Option<PathBuf>,
+    /// With --bundle: data older than this (30m, 24h, 7d; default 24h) gives 判定不能 / unknown.
+    #[arg(long, value_name = "AGE", requires = "bundle")]
+    pub max_age: Option<String>,
     /// The operator key that the registry's trust list must be signed by.
     #[command(flatten)]
     pub anchor: crate::args::AnchorArgs,
@@ -118,12 +129,23 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
         anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
     })?;
     let anchor = Anchor::resolve(&args.anchor, settings)?;
-    let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
-    let trust_list = anchor.registry_trust_list(&registry)?;
-    let remote = Remote {
-        status: OnlineStatus::new(registry, &trust_list, None),
+    let source: Box<dyn RegistrySource> = match (&args.bundle, &args.credentials) {
+        (Some(bundle), Some(credentials)) => Box::new(crate::offline_batch::Offline::open(
+            bundle,
+            credentials,
+            &anchor,
+            args.max_age.as_deref(),
+            now(),
+        )?),
+        _ => {
+            let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+            let trust_list = anchor.registry_trust_list(&registry)?;
+            Box::new(Remote {
+                status: OnlineStatus::new(registry, &trust_list, None),
+            })
+        }
     };
-    let results = scs_suppliers::judge_all(&parsed, &remote, at);
+    let results = scs_suppliers::judge_all(&parsed, source.as_ref(), at);
     let report = if args.json {
         serde_json::to_string_pretty(&scs_suppliers::to_json(&results, &parsed, at))? + "\n"
     } else {

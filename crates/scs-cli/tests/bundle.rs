@@ -169,6 +169,13 @@ fn a_bundle_verifies_offline_says_how_old_it_is_and_refuses_stale_or_altered_dat
         "{}",
         old.stdout
     );
+    // Old data does not decide a revocation either.
+    let old_revoked = verify(d, "revoked.json", "stale.json", &[]);
+    assert!(
+        old_revoked.stdout.starts_with("? 判定不能 / Unknown"),
+        "{}",
+        old_revoked.stdout
+    );
     // A longer --max-age takes it; a shorter one refuses fresh data too.
     assert_eq!(
         verify(d, "valid.json", "stale.json", &["--max-age", "2d"]).code,
@@ -239,4 +246,137 @@ fn a_bundle_verifies_offline_says_how_old_it_is_and_refuses_stale_or_altered_dat
     // No operator key at all: nothing is trusted either.
     let none = scs(d, &["verify", "valid.json", "--bundle", "bundle.json"]);
     assert_eq!(none.code, 2, "{}", none.stdout);
+}
+
+/// Every registered credential of the demo company `number`, whatever its state.
+fn credentials_of(url: &str, number: &str) -> Vec<Value> {
+    let (_, view) = get(&format!("{url}/v1/organizations/{number}"));
+    view["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let (_, record) = get(&format!(
+                "{url}/v1/credentials/{}",
+                c["id"].as_str().unwrap()
+            ));
+            record["credential"].clone()
+        })
+        .collect()
+}
+
+/// The verdict, ★, state and credential of every row of a `--json` report.
+fn rows(run: &Run) -> Vec<(Value, Value, Value, Value)> {
+    run.json()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["verdict"].clone(),
+                r["level"].clone(),
+                r["state"].clone(),
+                r["credentialId"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 13 item 6: `scs verify-batch --bundle --credentials` judges the list offline as the
+/// registry does online, from a JSON Lines file or a folder; a forged credential is named and
+/// not trusted; a stale bundle makes every row 判定不能.
+#[test]
+fn verify_batch_from_a_bundle_gives_the_online_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    // さくら精機 ★4 valid, 青葉システム ★3 (below ★4), 北斗製作所 revoked, one with nothing.
+    let numbers = ["6001001000000", "9001001015838", "2001001031676"];
+    let csv =
+        "法人番号,求める★\n6001001000000,4\n9001001015838,4\n2001001031676,\n7001001000000,3\n";
+    std::fs::write(d.join("suppliers.csv"), csv).unwrap();
+    let mut credentials: Vec<Value> = numbers
+        .iter()
+        .flat_map(|n| credentials_of(&url, n))
+        .collect();
+    // A forgery claiming to be さくら精機's: its signature does not hold.
+    let mut forged = credentials[0].clone();
+    forged["id"] = "urn:uuid:00000000-0000-4000-8000-000000000000".into();
+    forged["validUntil"] = "2099-03-31T23:59:59Z".into();
+    credentials.push(forged);
+    let lines: Vec<String> = credentials.iter().map(Value::to_string).collect();
+    std::fs::write(d.join("credentials.jsonl"), lines.join("\n") + "\n\n").unwrap();
+    std::fs::create_dir(d.join("folder")).unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        std::fs::write(d.join("folder").join(format!("{i:03}.json")), line).unwrap();
+    }
+    let online = scs(
+        d,
+        &[
+            "verify-batch",
+            "suppliers.csv",
+            "--registry",
+            &url,
+            "--demo",
+            "--json",
+        ],
+    );
+    assert_eq!(online.code, 1, "{}", online.stderr);
+    let made = scs(
+        d,
+        &[
+            "bundle",
+            "--registry",
+            &url,
+            "--demo",
+            "--out",
+            "bundle.json",
+        ],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    server.terminate();
+
+    let offline = |credentials: &str, bundle: &str| {
+        scs(
+            d,
+            &[
+                "verify-batch",
+                "suppliers.csv",
+                "--bundle",
+                bundle,
+                "--credentials",
+                credentials,
+                "--demo",
+                "--json",
+            ],
+        )
+    };
+    for given in ["credentials.jsonl", "folder"] {
+        let run = offline(given, "bundle.json");
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(rows(&run), rows(&online), "{given}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("warning: ") && run.stderr.contains("署名が一致しません"),
+            "{given}: {}",
+            run.stderr
+        );
+        let verdicts: Vec<Value> = rows(&run).into_iter().map(|r| r.0).collect();
+        assert_eq!(verdicts, ["valid", "invalid", "invalid", "invalid"]);
+    }
+
+    let bundle = read_bundle(d);
+    let old = Timestamp::from_unix(scs_issuer::now().unix() - 3 * 86_400).unwrap();
+    write_bundle(d, "stale.json", &signed_at(&bundle, old));
+    let stale = offline("credentials.jsonl", "stale.json");
+    assert_eq!(stale.code, 1);
+    let verdicts: Vec<Value> = rows(&stale).into_iter().map(|r| r.0).collect();
+    // Old data decides nothing it holds (the revocation included), but a ★3 is below the ★4
+    // asked whatever its age, and a company with no credential given has none.
+    assert_eq!(
+        verdicts,
+        ["unknown", "invalid", "unknown", "invalid"],
+        "{}",
+        stale.stdout
+    );
 }

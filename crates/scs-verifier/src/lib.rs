@@ -143,6 +143,11 @@ impl SignatureChecked {
     }
 }
 
+/// `check_batch` checks a thread's chunk in parts of this many: one Ed25519 batch each, and
+/// the parsed documents of one part at a time in memory. Batch verification gains little per
+/// signature past a few thousand.
+const CHECK_BATCH_SIZE: usize = 4096;
+
 /// `verify_batch` gives each thread at least this many signatures to check (so a batch of fewer
 /// than twice this stays on the calling thread): starting a thread costs about as much as
 /// checking two or three signatures.
@@ -241,26 +246,9 @@ impl<'a> Verifier<'a> {
     pub fn check_batch(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
         let signers = &self.signers;
         in_chunks(inputs, available_threads(), |chunk| {
-            let mut documents = Vec::with_capacity(chunk.len());
-            let unreadable: Vec<Option<InputError>> = chunk
-                .iter()
-                .map(|bytes| parse_credential(bytes).map(|d| documents.push(d)).err())
-                .collect();
-            let prepared = signers.prepare_all(documents);
-            let ready: Vec<&PreparedProof> =
-                prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
-            let checked = verify_chunk(&ready);
-            let mut signed = read_checked(prepared, checked).into_iter();
-            unreadable
-                .into_iter()
-                .map(|error| match error {
-                    Some(error) => Err(error),
-                    // One signed answer per readable input, in order: never missing.
-                    None => signed
-                        .next()
-                        .map(SignatureChecked)
-                        .ok_or_else(|| InputError::NotJson("lost in the batch".into())),
-                })
+            chunk
+                .chunks(CHECK_BATCH_SIZE)
+                .flat_map(|part| signers.check_part(part))
                 .collect()
         })
     }
@@ -532,6 +520,31 @@ struct Signers<'a> {
 }
 
 impl Signers<'_> {
+    /// [`Verifier::check_batch`] on one part of a thread's chunk, on this thread: parsed,
+    /// prepared, batch-verified and read.
+    fn check_part(&self, part: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
+        let mut documents = Vec::with_capacity(part.len());
+        let unreadable: Vec<Option<InputError>> = part
+            .iter()
+            .map(|bytes| parse_credential(bytes).map(|d| documents.push(d)).err())
+            .collect();
+        let prepared = self.prepare_all(documents);
+        let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let checked = verify_chunk(&ready);
+        let mut signed = read_checked(prepared, checked).into_iter();
+        unreadable
+            .into_iter()
+            .map(|error| match error {
+                Some(error) => Err(error),
+                // One signed answer per readable input, in order: never missing.
+                None => signed
+                    .next()
+                    .map(SignatureChecked)
+                    .ok_or_else(|| InputError::NotJson("lost in the batch".into())),
+            })
+            .collect()
+    }
+
     /// Prepares the proofs of `credentials`, in order. Keys outside the trust list are not
     /// cached across calls, but within one call each is decoded once.
     fn prepare_all(&self, credentials: Vec<Value>) -> Vec<Result<PreparedProof, ProofError>> {
