@@ -239,10 +239,12 @@ impl<'a> Verifier<'a> {
     /// Reads credentials from their bytes and checks their signatures, every step — parsing,
     /// preparing the proofs, Ed25519 batch verification, reading the ★ credentials — spread
     /// over the available cores, one chunk of `inputs` per core (at least
-    /// `MIN_BATCH_PER_THREAD` each). For a list of many thousand credentials, where the work
-    /// around the signatures (parsing, canonicalization, hashing) is as large as the
-    /// signatures' own. One answer per input, in order; [`Verifier::answer`] then asks the
-    /// question of each, giving the report [`Verifier::verify_bytes`] gives.
+    /// `MIN_BATCH_PER_THREAD` each), each chunk taken in parts of `CHECK_BATCH_SIZE` (one
+    /// Ed25519 batch each, and only that part's parsed documents in memory at once). For a
+    /// list of many thousand credentials, where the work around the signatures (parsing,
+    /// canonicalization, hashing) is as large as the signatures' own. One answer per input, in
+    /// order; [`Verifier::answer`] then asks the question of each, giving the report
+    /// [`Verifier::verify_bytes`] gives — with the exception [`Verifier::verify_batch`] states.
     pub fn check_batch(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
         let signers = &self.signers;
         in_chunks(inputs, available_threads(), |chunk| {
