@@ -57,6 +57,9 @@ pub enum Command {
     /// stdout and to a signed webhook. Exit 0 after a round, 3 registry inconsistent, 4 webhook
     /// not delivered, 2 bad input.
     Watch(crate::watch::WatchArgs),
+    /// Save a registry's signed trust list, status lists and checkpoint in one file, for
+    /// verifying offline (`scs verify --bundle`, `scs verify-batch --bundle`).
+    Bundle(crate::bundle::BundleArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.
@@ -312,6 +315,13 @@ pub struct VerifyArgs {
     /// Signed status list credential files.
     #[arg(long, num_args = 1..)]
     pub status_list: Vec<PathBuf>,
+    /// An offline bundle (`scs bundle`): the trust list and status lists from it, checked
+    /// against the pinned operator key; no registry is asked, no trust list file read.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["status_list", "offline"])]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: data older than this (30m, 24h, 7d; default 24h) gives 判定不能 / unknown.
+    #[arg(long, value_name = "AGE", requires = "bundle")]
+    pub max_age: Option<String>,
     /// The operator key that the trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,

@@ -8,11 +8,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod args;
+mod bundle;
 mod client;
 mod config;
 mod issue;
 mod keys;
 mod manual;
+mod offline_batch;
 mod qr;
 mod registry_cmds;
 mod render;
@@ -86,6 +88,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
         Command::VerifyReceipt(a) => verify_receipt::run(&a, &settings()?),
         Command::Watch(a) => watch::run(&a, &settings()?),
+        Command::Bundle(a) => bundle::run(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {

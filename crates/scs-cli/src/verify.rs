@@ -3,7 +3,7 @@
 use anyhow::{anyhow, Context, Result};
 use scs_core::ids::CorporateNumber;
 use scs_core::ids::CredentialId;
-use scs_core::report::{Report, TrustAnchor, Verdict};
+use scs_core::report::{Check, Report, TrustAnchor, Verdict};
 use scs_core::trust_list::TrustList;
 use scs_verifier::receipt::{self, Receipt, WithReceipt};
 use scs_verifier::{
@@ -29,6 +29,8 @@ pub struct Resolved {
     /// The operator key the trust list was checked against, when a trust list was asked for
     /// (`TrustAnchor::None` when none could be, for want of a key).
     pub anchor: Option<TrustAnchor>,
+    /// With `--bundle`: how old its data is, a check of the report (undecided when too old).
+    pub freshness: Option<Check>,
 }
 
 impl Resolved {
@@ -44,6 +46,10 @@ impl Resolved {
 
     /// The report, saying which operator key its trust list was checked against.
     pub fn mark(&self, report: Report) -> Report {
+        let report = match &self.freshness {
+            Some(check) => report.with_check(check.clone()),
+            None => report,
+        };
         match self.anchor {
             Some(anchor) => report.with_trust_anchor(anchor),
             None => report,
@@ -68,6 +74,17 @@ pub fn resolve(
             .transpose()?,
     };
     let anchor = Anchor::resolve(&args.anchor, settings)?;
+    if let Some(path) = &args.bundle {
+        let (bundle, freshness) =
+            crate::bundle::load(path, &anchor, args.max_age.as_deref(), question.now)?;
+        return Ok(Resolved {
+            question,
+            trust_list: Some(bundle.trust_list),
+            status: crate::bundle::status_source(bundle.status, &freshness),
+            anchor: Some(anchor.kind()),
+            freshness: Some(freshness),
+        });
+    }
     let registry = settings
         .registry_unless_offline(args.registry.as_deref(), args.offline)?
         .map(|setting| Registry::from_setting(&setting))
@@ -104,6 +121,7 @@ pub fn resolve(
         trust_list,
         status,
         anchor: wanted.then(|| anchor.kind()),
+        freshness: None,
     })
 }
 

@@ -56,8 +56,19 @@ pub struct VerifyBatchArgs {
     pub at: Option<String>,
     /// Also save the registry's signed result of the same list (検証結果の証跡: the `/bulk`
     /// page's check, now), checked against the operator key; `scs verify-receipt` checks it later.
-    #[arg(long, value_name = "FILE", conflicts_with = "at")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["at", "bundle"])]
     pub evidence: Option<PathBuf>,
+    /// Offline: an offline bundle (`scs bundle`) instead of a registry; the suppliers'
+    /// credentials come from --credentials.
+    #[arg(long, value_name = "FILE", requires = "credentials")]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: the suppliers' credentials, a JSON Lines file (one per line) or a folder
+    /// of .json files.
+    #[arg(long, value_name = "FILE|DIR", requires = "bundle")]
+    pub credentials: Option<PathBuf>,
+    /// With --bundle: data older than this (30m, 24h, 7d; default 24h) gives 判定不能 / unknown.
+    #[arg(long, value_name = "AGE", requires = "bundle")]
+    pub max_age: Option<String>,
     /// The operator key that the registry's trust list must be signed by.
     #[command(flatten)]
     pub anchor: crate::args::AnchorArgs,
@@ -168,21 +179,37 @@ pub fn run(args: &VerifyBatchArgs, settings: &Settings) -> Result<Outcome> {
     let at = given_time(args.at.as_deref())?.unwrap_or_else(now);
     let bytes = read_bounded(&args.file, scs_suppliers::MAX_CSV_BYTES)?;
     let anchor = Anchor::resolve(&args.anchor, settings)?;
-    let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
-    let trust_list = anchor.registry_trust_list(&registry)?;
-    let parsed = scs_suppliers::read_list(&bytes, trust_list.policy.required_level_rule.as_ref())
-        .map_err(|e| {
+    let (source, rule): (Box<dyn RegistrySource>, _) = match (&args.bundle, &args.credentials) {
+        (Some(bundle), Some(credentials)) => {
+            let offline = crate::offline_batch::Offline::open(
+                bundle,
+                credentials,
+                &anchor,
+                args.max_age.as_deref(),
+                now(),
+            )?;
+            let rule = offline.trust_list().policy.required_level_rule.clone();
+            (Box::new(offline), rule)
+        }
+        _ => {
+            let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+            let trust_list = anchor.registry_trust_list(&registry)?;
+            if let Some(path) = &args.evidence {
+                let list = (args.file.as_path(), bytes.as_slice());
+                crate::verify_receipt::save_list_evidence(&registry, list, &anchor, path)?;
+            }
+            let rule = trust_list.policy.required_level_rule.clone();
+            let remote = Remote {
+                status: OnlineStatus::new(registry, &trust_list, None),
+            };
+            (Box::new(remote), rule)
+        }
+    };
+    let parsed = scs_suppliers::read_list(&bytes, rule.as_ref()).map_err(|e| {
         let why = e.message();
         anyhow!("{}: {} / {}", args.file.display(), why.ja, why.en)
     })?;
-    let remote = Remote {
-        status: OnlineStatus::new(registry, &trust_list, None),
-    };
-    let results = scs_suppliers::judge_all(&parsed, &remote, at);
-    if let Some(path) = &args.evidence {
-        let list = (args.file.as_path(), bytes.as_slice());
-        crate::verify_receipt::save_list_evidence(remote.status.registry(), list, &anchor, path)?;
-    }
+    let results = scs_suppliers::judge_all(&parsed, source.as_ref(), at);
     let shown = if args.problems_only {
         scs_suppliers::problems_only(&results)
     } else {

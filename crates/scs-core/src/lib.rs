@@ -17,6 +17,7 @@
 //! - [`credential`]: the ★ attainment credential profile.
 //! - [`trust_list`]: the operator's signed list of designated issuers and its policy.
 //! - [`status_list`]: W3C Bitstring Status List encoding.
+//! - [`status_index`]: the registry's signed index of what it serves (for offline bundles).
 //! - [`tlog`]: the transparency log (台帳): RFC 9162 Merkle proofs, C2SP tiles, checkpoints and
 //!   signed notes.
 //! - [`compact`]: the compact QR form (`SCS1:` + Base45 of a COSE_Sign1 over a CBOR claim map).
@@ -39,6 +40,7 @@ pub mod lifecycle;
 pub mod multibase;
 pub mod proof;
 pub mod report;
+pub mod status_index;
 pub mod status_list;
 pub mod timestamp;
 pub mod tlog;

@@ -32,6 +32,7 @@ use scs_core::evidence::{self, Checked, CheckpointRef, Evidence, TrustListRef};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::DidKey;
 use scs_core::keys::SecretKey;
+use scs_core::status_index::{sha256_hex, IndexedList, StatusIndex};
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
@@ -900,20 +901,64 @@ impl Ledger {
         {
             return Ok(Some(cached.clone()));
         }
+        if list > self.open_list(purpose)? {
+            return Ok(None);
+        }
+        self.resign_list(purpose, list)?;
+        Ok(read_lock(&self.lists).get(&(purpose, list)).cloned())
+    }
+
+    /// The number of the list taking allocations for `purpose`: lists `0..=` it are served.
+    fn open_list(&self, purpose: StatusPurpose) -> Result<u32, Failure> {
         let key = keys::open_list(purpose);
-        let open = match self.store.get(&key)? {
+        Ok(match self.store.get(&key)? {
             Some(bytes) => {
                 serde_json::from_slice::<state::OpenList>(&bytes)
                     .map_err(|source| Failure::unreadable_record(&key, source))?
                     .list
             }
             None => 0,
-        };
-        if list > open {
-            return Ok(None);
+        })
+    }
+
+    /// The signed status index ([`scs_core::status_index`], `GET /v1/status`): the trust list
+    /// in force, the checkpoint and every status list, each by the SHA-256 of the bytes served,
+    /// signed with the status key at the registry's clock. Signed afresh on each call, so that
+    /// its time is the time of asking: an offline bundle is as old as its index.
+    pub fn status_index(&self) -> Result<Vec<u8>, Failure> {
+        let trust_list = self.trust_list_document()?;
+        let (_, checkpoint) = self.checkpoint();
+        let mut lists = Vec::new();
+        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+            for list in 0..=self.open_list(purpose)? {
+                if let Some(signed) = self.status_list(purpose, list)? {
+                    lists.push(IndexedList {
+                        url: state::list_url(&self.identity.base_url, purpose, list),
+                        sha256: sha256_hex(&signed.body),
+                    });
+                }
+            }
         }
-        self.resign_list(purpose, list)?;
-        Ok(read_lock(&self.lists).get(&(purpose, list)).cloned())
+        let signed_at = now();
+        let index = StatusIndex::new(
+            self.identity.base_url.clone(),
+            signed_at,
+            &trust_list,
+            checkpoint.as_bytes(),
+            lists,
+        );
+        let unsigned = serde_json::to_value(&index)
+            .map_err(|_| Failure::StatusLists("the status index does not serialise"))?;
+        let signed = scs_core::proof::sign(
+            unsigned,
+            &self.keys.status,
+            signed_at,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .map_err(|_| Failure::StatusLists("the status index cannot be signed"))?;
+        serde_json::to_vec(&signed)
+            .map_err(|_| Failure::StatusLists("the status index does not serialise"))
     }
 
     /// This ledger's number (unique in the process) and a count that changes whenever any of

@@ -44,6 +44,7 @@ pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
         .route("/v1/credentials/{id}/status", post(change_status))
         .route("/v1/organizations", get(search_organizations))
         .route("/v1/organizations/{number}", get(get_organization))
+        .route("/v1/status", get(get_status_index))
         .route("/v1/status/{purpose}/{list}", get(get_status_list))
         .route("/v1/verify", post(verify))
         .route("/v1/verify/evidence", post(verify_evidence))
@@ -429,6 +430,19 @@ async fn search_organizations(
         query: name,
         results,
     }))
+}
+
+/// The signed status index: what an offline bundle is made of, and the time it is as of.
+async fn get_status_index(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let body = app.ledger.status_index()?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 async fn get_status_list(

@@ -2893,3 +2893,79 @@ async fn bad_feed_parameters_are_problems() {
     let limit = w.get("/v1/events?limit=1000").await;
     assert_eq!(limit.status, StatusCode::OK);
 }
+
+impl World {
+    /// `GET /v1/status`, its proof checked against the demo status key.
+    async fn status_index(&self) -> scs_core::status_index::StatusIndex {
+        let answer = self.get("/v1/status").await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let (unsecured, info) =
+            scs_core::proof::verify(answer.json, scs_core::proof::ProofPurpose::AssertionMethod)
+                .unwrap();
+        assert_eq!(info.signer, key("registry-status.key").public().did_key());
+        serde_json::from_value(unsecured).unwrap()
+    }
+
+    /// The SHA-256 of what `GET url` answers, `url` on the demo base URL.
+    async fn served_digest(&self, url: &str) -> String {
+        let path = url.strip_prefix("http://127.0.0.1:8080").unwrap();
+        let answer = self.get(path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        scs_core::status_index::sha256_hex(answer.text.as_bytes())
+    }
+}
+
+/// Issue 13: the status index names every status list served, the trust list and the
+/// checkpoint by the digests of the bytes served, at the registry's clock, signed by the status
+/// key; a status change shows in the next index as a new digest.
+#[tokio::test]
+async fn the_status_index_names_what_is_served_at_the_registrys_clock() {
+    let w = world();
+    let (credential, registered) = w.register(Level::STAR4).await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let before = now();
+    let index = w.status_index().await;
+    assert_eq!(index.kind, "SCSStatusIndex");
+    assert_eq!(index.registry, "http://127.0.0.1:8080");
+    assert!((index.valid_from.unix() - before.unix()).abs() <= 5);
+    let urls: Vec<&str> = index.status_lists.iter().map(|l| l.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://127.0.0.1:8080/v1/status/revocation/0",
+            "http://127.0.0.1:8080/v1/status/suspension/0"
+        ]
+    );
+    for list in &index.status_lists {
+        assert_eq!(list.sha256, w.served_digest(&list.url).await);
+    }
+    let base = "http://127.0.0.1:8080";
+    assert_eq!(
+        index.trust_list_sha256,
+        w.served_digest(&format!("{base}/v1/trust-list")).await
+    );
+    assert_eq!(
+        index.checkpoint_sha256,
+        w.served_digest(&format!("{base}/v1/log/checkpoint")).await
+    );
+
+    let id = credential["id"].as_str().unwrap();
+    let revoked = w
+        .signed(
+            &format!("/v1/credentials/{id}/status"),
+            &RequestBody::Revoke {
+                target: scs_core::ids::CredentialId::parse(id).unwrap(),
+                reason: Reason::Fraud,
+            },
+            &key("operator.key"),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.json);
+    let after = w.status_index().await;
+    assert_ne!(after.status_lists[0].sha256, index.status_lists[0].sha256);
+    assert_eq!(
+        after.status_lists[0].sha256,
+        w.served_digest(&after.status_lists[0].url).await
+    );
+    assert_ne!(after.checkpoint_sha256, index.checkpoint_sha256);
+}

@@ -19,90 +19,21 @@
 //!   floor for the batch case.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::hint::black_box;
 
+use common::{credential_bytes, key as issuer_key, t, trust_list, ISSUER_SEEDS};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey};
 use scs_core::credential::Level;
 use scs_core::ids::CorporateNumber;
-use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::report::Verdict;
-use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::{
-    DesignatedIssuer, DesignationState, DesignationStatus, Policy, RegistryInfo, Role, TrustList,
-};
-use scs_issuer::{IssueParams, SubjectInput};
 use scs_verifier::{parse_credential, OfflineStatusLists, Question, Verifier};
 use serde_json::Value;
 
 const BATCH: usize = 64;
-/// Issuer keys used for the batch; the single credential is signed by the first.
-const ISSUER_SEEDS: [u8; 4] = [4, 7, 8, 9];
-
-fn t(s: &str) -> Timestamp {
-    Timestamp::parse(s).unwrap()
-}
-
-fn issuer_key(seed: u8) -> SecretKey {
-    SecretKey::from_seed(&[seed; 32])
-}
-
-/// A trust list naming every bench issuer as designated for ★3 and ★4.
-fn trust_list() -> TrustList {
-    let issuers = ISSUER_SEEDS
-        .iter()
-        .enumerate()
-        .map(|(n, &seed)| DesignatedIssuer {
-            id: issuer_key(seed).public().did_key().to_string(),
-            name: format!("デモ評価機関{n}"),
-            name_en: Some(format!("Demo Evaluation Body {n}")),
-            roles: vec![Role::EvaluationBody],
-            levels: vec![Level::STAR3, Level::STAR4],
-            valid_from: t("2026-01-01T00:00:00Z"),
-            valid_until: None,
-            status: DesignationStatus {
-                state: DesignationState::Active,
-                since: None,
-                compromised_since: None,
-            },
-        })
-        .collect();
-    TrustList {
-        kind: "SCSTrustList".into(),
-        sequence: 1,
-        issuers,
-        registry: RegistryInfo {
-            base_url: "https://registry.example".into(),
-            status_key: issuer_key(5).public().did_key().to_string(),
-            log_key: issuer_key(6).public().did_key().to_string(),
-        },
-        policy: Policy::default(),
-        in_force: Default::default(),
-    }
-}
-
-/// A ★4 credential issued offline (no status entries), as bytes on the wire.
-fn credential_bytes(key: &SecretKey) -> Vec<u8> {
-    let subject = SubjectInput::parse_many(
-        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
-    )
-    .unwrap()
-    .remove(0);
-    let params = IssueParams {
-        issuer_name: "デモ評価機関".into(),
-        level: Level::STAR4,
-        method: None,
-        criteria_version: "2026-03-27".into(),
-        assessed_on: None,
-        valid_from: t("2027-04-01T00:00:00Z"),
-        valid_for: None,
-        status: vec![],
-        policy: Policy::default(),
-    };
-    let signed = scs_issuer::issue(&subject, &params, key, t("2027-03-31T00:00:00Z")).unwrap();
-    serde_json::to_vec(&signed).unwrap()
-}
 
 fn question() -> Question {
     Question {
@@ -119,13 +50,13 @@ fn bench(c: &mut Criterion) {
     let verifier = Verifier::new(Some(&trust_list), &none);
     let question = question();
 
-    let single = credential_bytes(&issuer_key(ISSUER_SEEDS[0]));
+    let single = credential_bytes(&issuer_key(ISSUER_SEEDS[0]), vec![]);
     let report = verifier.verify_bytes(&single, &question).unwrap();
     assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
     assert_eq!(report.checks.len(), 6, "every check runs: {report:#?}");
 
     let batch: Vec<Vec<u8>> = (0..BATCH)
-        .map(|i| credential_bytes(&issuer_key(ISSUER_SEEDS[i % ISSUER_SEEDS.len()])))
+        .map(|i| credential_bytes(&issuer_key(ISSUER_SEEDS[i % ISSUER_SEEDS.len()]), vec![]))
         .collect();
     let parsed: Vec<Value> = batch.iter().map(|b| parse_credential(b).unwrap()).collect();
     let reports = verifier.verify_batch(parsed, &question);

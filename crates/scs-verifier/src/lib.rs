@@ -11,6 +11,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod bundle;
 mod compact;
 pub mod receipt;
 mod status;
@@ -127,6 +128,26 @@ pub fn parse_credential(bytes: &[u8]) -> Result<Value, InputError> {
 /// credential; or why the signature could not be checked or did not verify.
 type Signed = Result<(ProofInfo, Result<AttainmentCredential, ProfileError>), ProofError>;
 
+/// A credential read from its bytes and its signature checked by [`Verifier::check_batch`]:
+/// the questions are asked of it by [`Verifier::answer`].
+#[derive(Debug, Clone)]
+pub struct SignatureChecked(Signed);
+
+impl SignatureChecked {
+    /// The ★ credential, when its signature verified and it reads as one.
+    pub fn credential(&self) -> Option<&AttainmentCredential> {
+        match &self.0 {
+            Ok((_, Ok(credential))) => Some(credential),
+            _ => None,
+        }
+    }
+}
+
+/// `check_batch` checks a thread's chunk in parts of this many: one Ed25519 batch each, and
+/// the parsed documents of one part at a time in memory. Batch verification gains little per
+/// signature past a few thousand.
+const CHECK_BATCH_SIZE: usize = 4096;
+
 /// `verify_batch` gives each thread at least this many signatures to check (so a batch of fewer
 /// than twice this stays on the calling thread): starting a thread costs about as much as
 /// checking two or three signatures.
@@ -186,7 +207,7 @@ impl<'a> Verifier<'a> {
             prepared.verify()?;
             Ok(read(prepared))
         });
-        self.report(signed, question)
+        self.report(&signed, question)
     }
 
     /// Verifies many credentials, checking their signatures with Ed25519 batch verification.
@@ -201,7 +222,7 @@ impl<'a> Verifier<'a> {
     pub fn verify_batch(&self, credentials: Vec<Value>, question: &Question) -> Vec<Report> {
         self.check_signatures(credentials, available_threads())
             .into_iter()
-            .map(|signed| self.report(signed, question))
+            .map(|signed| self.report(&signed, question))
             .collect()
     }
 
@@ -209,46 +230,46 @@ impl<'a> Verifier<'a> {
     /// (and credentials read) on the calling thread, and the Ed25519 checks are spread over up to
     /// `threads` threads.
     fn check_signatures(&self, credentials: Vec<Value>, threads: usize) -> Vec<Signed> {
-        // Keys outside the trust list are not cached across calls, but within one batch each is
-        // decoded once.
-        let mut unlisted: HashMap<String, DidKey> = HashMap::new();
-        let prepared: Vec<Result<PreparedProof, ProofError>> = credentials
-            .into_iter()
-            .map(|c| {
-                proof::prepare_with(c, ProofPurpose::AssertionMethod, |method| {
-                    if let Some(key) = self.signers.listed(method).or_else(|| unlisted.get(method))
-                    {
-                        return Ok(key.clone());
-                    }
-                    let key = DidKey::from_verification_method(method)?;
-                    unlisted.insert(method.to_owned(), key.clone());
-                    Ok(key)
-                })
-            })
-            .collect();
+        let prepared = self.signers.prepare_all(credentials);
         let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
-        let mut checked = verify_signatures(&ready, threads).into_iter();
-        prepared
-            .into_iter()
-            .map(|p| {
-                let prepared = p?;
-                // One answer per ready proof, in order: never missing.
-                checked.next().unwrap_or(Err(ProofError::BadSignature))?;
-                Ok(read(prepared))
-            })
-            .collect()
+        let checked = verify_signatures(&ready, threads);
+        read_checked(prepared, checked)
     }
 
-    fn report(&self, signed: Signed, question: &Question) -> Report {
+    /// Reads credentials from their bytes and checks their signatures, every step — parsing,
+    /// preparing the proofs, Ed25519 batch verification, reading the ★ credentials — spread
+    /// over the available cores, one chunk of `inputs` per core (at least
+    /// `MIN_BATCH_PER_THREAD` each), each chunk taken in parts of `CHECK_BATCH_SIZE` (one
+    /// Ed25519 batch each, and only that part's parsed documents in memory at once). For a
+    /// list of many thousand credentials, where the work around the signatures (parsing,
+    /// canonicalization, hashing) is as large as the signatures' own. One answer per input, in
+    /// order; [`Verifier::answer`] then asks the question of each, giving the report
+    /// [`Verifier::verify_bytes`] gives — with the exception [`Verifier::verify_batch`] states.
+    pub fn check_batch(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
+        let signers = &self.signers;
+        in_chunks(inputs, available_threads(), |chunk| {
+            chunk
+                .chunks(CHECK_BATCH_SIZE)
+                .flat_map(|part| signers.check_part(part))
+                .collect()
+        })
+    }
+
+    /// The report for a credential checked by [`Verifier::check_batch`], for `question`.
+    pub fn answer(&self, checked: &SignatureChecked, question: &Question) -> Report {
+        self.report(&checked.0, question)
+    }
+
+    fn report(&self, signed: &Signed, question: &Question) -> Report {
         match signed {
             Err(error) => Report::new(
-                vec![Check::fail(CheckName::Signature, signature_failure(&error))],
+                vec![Check::fail(CheckName::Signature, signature_failure(error))],
                 None,
             ),
-            Ok((info, Ok(credential))) => self.verify_signed_claims(&credential, &info, question),
+            Ok((info, Ok(credential))) => self.verify_signed_claims(credential, info, question),
             Ok((info, Err(error))) => Report::new(
                 vec![
-                    signature_pass(&info),
+                    signature_pass(info),
                     Check::fail(
                         CheckName::Issuer,
                         Message::new(
@@ -501,6 +522,50 @@ struct Signers<'a> {
 }
 
 impl Signers<'_> {
+    /// [`Verifier::check_batch`] on one part of a thread's chunk, on this thread: parsed,
+    /// prepared, batch-verified and read.
+    fn check_part(&self, part: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
+        let mut documents = Vec::with_capacity(part.len());
+        let unreadable: Vec<Option<InputError>> = part
+            .iter()
+            .map(|bytes| parse_credential(bytes).map(|d| documents.push(d)).err())
+            .collect();
+        let prepared = self.prepare_all(documents);
+        let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let checked = verify_chunk(&ready);
+        let mut signed = read_checked(prepared, checked).into_iter();
+        unreadable
+            .into_iter()
+            .map(|error| match error {
+                Some(error) => Err(error),
+                // One signed answer per readable input, in order: never missing.
+                None => signed
+                    .next()
+                    .map(SignatureChecked)
+                    .ok_or_else(|| InputError::NotJson("lost in the batch".into())),
+            })
+            .collect()
+    }
+
+    /// Prepares the proofs of `credentials`, in order. Keys outside the trust list are not
+    /// cached across calls, but within one call each is decoded once.
+    fn prepare_all(&self, credentials: Vec<Value>) -> Vec<Result<PreparedProof, ProofError>> {
+        let mut unlisted: HashMap<String, DidKey> = HashMap::new();
+        credentials
+            .into_iter()
+            .map(|c| {
+                proof::prepare_with(c, ProofPurpose::AssertionMethod, |method| {
+                    if let Some(key) = self.listed(method).or_else(|| unlisted.get(method)) {
+                        return Ok(key.clone());
+                    }
+                    let key = DidKey::from_verification_method(method)?;
+                    unlisted.insert(method.to_owned(), key.clone());
+                    Ok(key)
+                })
+            })
+            .collect()
+    }
+
     /// The key named by a verification method `did:key:X#X`: the same answer as
     /// [`DidKey::from_verification_method`], from the cache when `did:key:X` is a trust list
     /// issuer.
@@ -534,26 +599,55 @@ impl Signers<'_> {
 /// (parsing, canonicalization, reading, reports) stays on the calling thread, so the threads do
 /// not contend for the allocator.
 fn verify_signatures(proofs: &[&PreparedProof], threads: usize) -> Vec<Result<(), ProofError>> {
-    let threads = threads.min(proofs.len() / MIN_BATCH_PER_THREAD).max(1);
+    in_chunks(proofs, threads, verify_chunk)
+}
+
+/// `work` on `items` cut into up to `threads` chunks of at least `MIN_BATCH_PER_THREAD`, each
+/// on its own thread (the calling thread takes the first); the answers in order.
+fn in_chunks<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len() / MIN_BATCH_PER_THREAD).max(1);
     if threads == 1 {
-        return verify_chunk(proofs);
+        return work(items);
     }
-    let mut chunks = proofs.chunks(proofs.len().div_ceil(threads));
+    let mut chunks = items.chunks(items.len().div_ceil(threads));
     let first = chunks.next().unwrap_or_default();
+    let work = &work;
     std::thread::scope(|scope| {
         let others: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || verify_chunk(chunk)))
+            .map(|chunk| scope.spawn(move || work(chunk)))
             .collect();
-        let mut checked = verify_chunk(first);
+        let mut answers = work(first);
         for thread in others {
-            checked.extend(
+            answers.extend(
                 thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             );
         }
-        checked
+        answers
     })
+}
+
+/// The prepared proofs read into signed credentials, given `checked`: one signature answer per
+/// prepared proof that is `Ok`, in order.
+fn read_checked(
+    prepared: Vec<Result<PreparedProof, ProofError>>,
+    checked: Vec<Result<(), ProofError>>,
+) -> Vec<Signed> {
+    let mut checked = checked.into_iter();
+    prepared
+        .into_iter()
+        .map(|p| {
+            let prepared = p?;
+            // One answer per ready proof, in order: never missing.
+            checked.next().unwrap_or(Err(ProofError::BadSignature))?;
+            Ok(read(prepared))
+        })
+        .collect()
 }
 
 /// One batch verification of `proofs`. Batch verification says only "all good" or "something is

@@ -482,10 +482,25 @@ fn batch_on_several_threads_gives_the_same_reports_in_order() {
         let signed = verifier.check_signatures(credentials.clone(), threads);
         let batch: Vec<Report> = signed
             .into_iter()
-            .map(|s| verifier.report(s, &ask()))
+            .map(|s| verifier.report(&s, &ask()))
             .collect();
         assert_eq!(batch, single, "{threads} threads");
     }
+    // From bytes, every step in chunks (`check_batch`): the same reports, and an unreadable
+    // input is an input error in its place.
+    let mut bytes: Vec<Vec<u8>> = credentials
+        .iter()
+        .map(|c| serde_json::to_vec(c).unwrap())
+        .collect();
+    bytes.insert(20, b"{not json".to_vec());
+    let inputs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let mut checked = verifier.check_batch(&inputs);
+    assert!(matches!(checked.remove(20), Err(InputError::NotJson(_))));
+    let answered: Vec<Report> = checked
+        .iter()
+        .map(|c| verifier.answer(c.as_ref().unwrap(), &ask()))
+        .collect();
+    assert_eq!(answered, single);
     assert_eq!(verifier.verify_batch(credentials, &ask()), single);
     let invalid: Vec<usize> = (0..50)
         .filter(|&i| single[i].verdict != Verdict::Valid)
