@@ -205,7 +205,7 @@ pub fn corporate_number_message(given: &str, error: &IdError) -> Message {
     }
 }
 
-/// The headers that name the 法人番号 column (compared by [`header_key`]): any header
+/// The headers that name the 法人番号 column (compared by `header_key`): any header
 /// containing 法人番号 (法人番号, 法人番号（13桁）, 会社法人番号) or 法人等番号 (会社法人等番号), or one
 /// starting with `corporatenumber` (corporate number, corporateNumber, corporate_number), or
 /// exactly `houjinbangou`, `corporateno` or `number`.
