@@ -162,10 +162,24 @@ impl Offline {
                 problems.push(format!("{name}: {} / {}", why.ja, why.en));
                 continue;
             };
+            // Only what a listed issuer signed is anyone's: a credential any key can sign would
+            // let one supplier crowd another's real credential out of its row.
+            if usable
+                .signer()
+                .is_none_or(|key| bundle.trust_list.issuer(key).is_none())
+            {
+                problems.push(format!("{name}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name"));
+                continue;
+            }
+            let id = credential.id.to_string();
+            if by_id.contains_key(&id) {
+                problems.push(format!("{name}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)"));
+                continue;
+            }
             if let Some(number) = credential.credential_subject.corporate_number {
                 by_number.entry(number).or_default().push(checked.len());
             }
-            by_id.insert(credential.id.to_string(), checked.len());
+            by_id.insert(id, checked.len());
             checked.push(usable);
         }
         report_problems(&problems);

@@ -305,6 +305,28 @@ fn verify_batch_from_a_bundle_gives_the_online_answers() {
     forged["id"] = "urn:uuid:00000000-0000-4000-8000-000000000000".into();
     forged["validUntil"] = "2099-03-31T23:59:59Z".into();
     credentials.push(forged);
+    // Credentials a key the trust list does not name signed (their signatures hold), claiming
+    // さくら精機 at ★5, four of them, and one with its real credential's id: they must not
+    // crowd its real ★4 out of its row. (They used to: its row came out 無効.)
+    let stranger = scs_core::keys::SecretKey::from_seed(&[7; 32]);
+    for n in 0..5 {
+        let mut claim = credentials[0].clone();
+        claim.as_object_mut().unwrap().remove("proof");
+        if n < 4 {
+            claim["id"] = format!("urn:uuid:00000000-0000-4000-8000-00000000000{n}").into();
+        }
+        claim["credentialSubject"]["achievement"]["level"] = 5.into();
+        claim["issuer"]["id"] = stranger.public().did_key().to_string().into();
+        let signed = proof::sign(
+            claim,
+            &stranger,
+            scs_issuer::now(),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        credentials.push(signed);
+    }
     let lines: Vec<String> = credentials.iter().map(Value::to_string).collect();
     std::fs::write(d.join("credentials.jsonl"), lines.join("\n") + "\n\n").unwrap();
     std::fs::create_dir(d.join("folder")).unwrap();
@@ -347,6 +369,14 @@ fn verify_batch_from_a_bundle_gives_the_online_answers() {
         assert_eq!(rows(&run), rows(&online), "{given}: {}", run.stdout);
         assert!(
             run.stderr.contains("warning: ") && run.stderr.contains("署名が一致しません"),
+            "{given}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr
+                .matches("指定機関一覧にない鍵で署名されています")
+                .count(),
+            5,
             "{given}: {}",
             run.stderr
         );

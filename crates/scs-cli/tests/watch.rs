@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,11 +28,15 @@ struct Delivery {
     body: Value,
     signed: bool,
     accepted: bool,
+    /// How many alerts the watch's saved state held as pending when this one arrived, when the
+    /// receiver was given the state file to look at.
+    pending_on_disk: Option<usize>,
 }
 
 /// A webhook receiver on a free port: refuses the first `refuse_first` posts with 500, takes
-/// the rest; checks each signature as Standard Webhooks say. Serves at most 64 connections.
-fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Vec<Delivery>>>) {
+/// the rest; checks each signature as Standard Webhooks say, and reads the pending alerts of
+/// the watch `state` file if given. Serves at most 64 connections.
+fn receiver(refuse_first: usize, state: Option<PathBuf>) -> (String, Arc<Mutex<Vec<Delivery>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -62,11 +66,17 @@ fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Vec<Delivery>>>) {
                 .parse::<u64>()
                 .is_ok_and(|t| t.abs_diff(unix_now()) < 300);
             let accepted = n >= refuse_first;
+            let pending_on_disk = state.as_deref().map(|path| {
+                let saved: Value =
+                    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+                saved["pending"].as_array().unwrap().len()
+            });
             log.lock().unwrap().push(Delivery {
                 id,
                 body: serde_json::from_slice(&body).unwrap_or(Value::Null),
                 signed: header("webhook-signature") == expected && fresh,
                 accepted,
+                pending_on_disk,
             });
             let status = if accepted { "200 OK" } else { "500 Oops" };
             let _ = write!(
@@ -286,7 +296,7 @@ fn watch_reports_each_change_of_a_watched_supplier_once() {
     )
     .unwrap();
     let secret = write_secret(d);
-    let (hook, seen) = receiver(1);
+    let (hook, seen) = receiver(1, None);
     let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
     let json = [webhook.as_slice(), &["--json"]].concat();
 
@@ -412,6 +422,37 @@ fn watch_reports_each_change_of_a_watched_supplier_once() {
     assert_eq!(server.terminate(), 0);
 }
 
+/// An alert leaves the saved state's pending list only once the webhook took it: when the
+/// webhook is handed alert k of n, the state on disk still holds n − k, so a watch killed
+/// between two deliveries sends the rest next round. (It used to save an empty list after the
+/// first delivery: the rest were lost with the process.)
+#[test]
+fn an_alert_leaves_the_saved_state_only_once_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let nobody: Vec<String> = (997..=999)
+        .map(|n| {
+            scs_registry::demo::demo_corporate_number(n)
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    std::fs::write(d.join("suppliers.csv"), nobody.join("\n") + "\n").unwrap();
+    let secret = write_secret(d);
+    let (hook, seen) = receiver(0, Some(d.join("state/watch.json")));
+    let run = watch(
+        d,
+        &server.url,
+        &["--webhook", &hook, "--webhook-secret", &secret],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let taken = accepted(&seen, 3);
+    let pending: Vec<Option<usize>> = taken.iter().map(|t| t.pending_on_disk).collect();
+    assert_eq!(pending, [Some(3), Some(2), Some(1)]);
+    assert_eq!(server.terminate(), 0);
+}
+
 /// Issue 13 item 2: a registry that forks its log — another data folder served at the same
 /// URL with the same demo keys — raises the loudest alert (stderr, webhook), exits 3, and keeps
 /// refusing until `--reset-alarm`. `--every` stops cleanly on SIGTERM.
@@ -426,7 +467,7 @@ fn a_forked_log_raises_the_alarm_until_it_is_reset() {
     issue_registered(d, &url, "4", "a1.json", &[]);
     std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
     let secret = write_secret(d);
-    let (hook, seen) = receiver(0);
+    let (hook, seen) = receiver(0, None);
     let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
     let run = watch(d, &url, &webhook);
     assert_eq!(run.code, 0, "{}", run.stderr);

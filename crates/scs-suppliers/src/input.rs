@@ -103,7 +103,11 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ListError> {
         encoding,
         ..Table::default()
     };
-    for (index, line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut index = 0;
+    while let Some(line) = lines.get(index) {
+        let first = index;
+        index += 1;
         if line.trim().is_empty() {
             continue;
         }
@@ -111,12 +115,40 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ListError> {
             table.not_processed += 1;
             continue;
         }
+        let cells = match split_record(&lines[first..]) {
+            Ok((cells, used)) => {
+                index = first + used;
+                Ok(cells)
+            }
+            Err(()) => Err(clip_cell(line, MAX_CELL_CHARS)),
+        };
         table.rows.push(SheetRow {
-            line: index + 1,
-            cells: split_line(line).map_err(|()| clip_cell(line, MAX_CELL_CHARS)),
+            line: first + 1,
+            cells,
         });
     }
     Ok(table)
+}
+
+/// How many lines one row may span: a quoted cell with line breaks, as Excel saves a cell typed
+/// with Alt+Enter (住所, 備考), continues on the next lines; a stray quote that never closes must
+/// not swallow the rest of the list.
+const MAX_LINES_PER_ROW: usize = 20;
+
+/// The cells of the row starting at `lines[0]`, and how many lines it took: the first line
+/// alone, or with the next ones while a quoted cell is open (up to [`MAX_LINES_PER_ROW`]).
+fn split_record(lines: &[&str]) -> Result<(Vec<String>, usize), ()> {
+    let mut record = String::new();
+    for (taken, line) in lines.iter().take(MAX_LINES_PER_ROW).enumerate() {
+        if taken > 0 {
+            record.push('\n');
+        }
+        record.push_str(line);
+        if let Ok(cells) = split_line(&record) {
+            return Ok((cells, taken + 1));
+        }
+    }
+    Err(())
 }
 
 /// Text in UTF-8 when it is valid UTF-8, else in CP932 (encoding_rs's `Shift_JIS` is the WHATWG
@@ -140,9 +172,8 @@ fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), ListError> {
     Ok((text, encoding))
 }
 
-/// Splits one line into cells: comma-separated (tab-separated when it has tabs and no commas),
-/// with RFC 4180 quotes. A quote left open makes the row unreadable; it never swallows the next
-/// lines. At most [`MAX_COLUMNS`] cells, each cut to [`MAX_CELL_CHARS`].
+/// Splits one record into cells: comma-separated (tab-separated when it has tabs and no commas),
+/// with RFC 4180 quotes; a quote left open makes it unreadable (see [`split_record`]). At most [`MAX_COLUMNS`] cells, each cut to [`MAX_CELL_CHARS`].
 fn split_line(line: &str) -> Result<Vec<String>, ()> {
     let separator = if !line.contains(',') && line.contains('\t') {
         '\t'
@@ -316,6 +347,37 @@ mod tests {
         assert!(first[0].ends_with('…'));
         assert_eq!(table.rows[1].cells.as_ref().unwrap().len(), MAX_COLUMNS);
         assert_eq!(table.rows[2].cells, Err("\"open,".into()));
+    }
+
+    /// A cell with line breaks, as Excel saves one typed with Alt+Enter, stays in its row, in
+    /// UTF-8 and in CP932 with CRLF; a stray quote that never closes spoils its own row only.
+    /// (Lines used to be split before quotes were read: such a row was an input error and its
+    /// continuation an extra row.)
+    #[test]
+    fn quoted_line_breaks_stay_in_one_row() {
+        let text = "法人番号,備考\r\n7000012050002,\"一行目\r\n二行目\"\r\n8000012010002,無し\r\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        for bytes in [text.as_bytes(), &sjis] {
+            let table = read_table(bytes).unwrap();
+            assert_eq!(table.rows.len(), 3, "{table:?}");
+            assert_eq!(
+                table.rows[1].cells,
+                Ok(vec!["7000012050002".into(), "一行目\n二行目".into()])
+            );
+            assert_eq!(table.rows[2].line, 4);
+            assert_eq!(
+                table.rows[2].cells,
+                Ok(vec!["8000012010002".into(), "無し".into()])
+            );
+        }
+        let after_stray: Vec<String> = (0..MAX_LINES_PER_ROW + 5)
+            .map(|n| format!("{n},x"))
+            .collect();
+        let table =
+            read_table(format!("\"stray,1\n{}\n", after_stray.join("\n")).as_bytes()).unwrap();
+        assert_eq!(table.rows[0].cells, Err("\"stray,1".into()));
+        assert_eq!(table.rows.len(), 1 + after_stray.len());
+        assert_eq!(table.rows[1].cells, Ok(vec!["0".into(), "x".into()]));
     }
 
     fn workbook(write: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {

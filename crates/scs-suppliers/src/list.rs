@@ -105,6 +105,13 @@ pub enum ListError {
         /// Its English header.
         header_en: String,
     },
+    /// Two or more headers could each be the 法人番号 (or the required ★) column, and none is
+    /// plainly the one: reading either could check the wrong company or the wrong ★.
+    #[error("more than one column could be the one to read: {}", headers.join(", "))]
+    AmbiguousColumns {
+        /// The headers that could each be it.
+        headers: Vec<String>,
+    },
 }
 
 impl ListError {
@@ -134,6 +141,10 @@ impl ListError {
             Self::QuestionMissing { header, header_en } => Message::new(
                 format!("設問の列「{header}」がありません。設問の列はすべてそろえてください"),
                 format!("the question column \"{header_en}\" is missing; give every question column"),
+            ),
+            Self::AmbiguousColumns { headers } => Message::new(
+                format!("どの列を読むか決められません（「{}」）。見出しを一つにしてください", headers.join("」「")),
+                format!("cannot tell which column to read (\"{}\"); keep one such header", headers.join("\", \"")),
             ),
         }
     }
@@ -235,6 +246,42 @@ fn is_level_header(cell: &str) -> bool {
     .any(|k| key.contains(k))
 }
 
+/// A ★ header that says it is the ★ asked for (求める★, 要求レベル, required level), not the
+/// one held (現在の★).
+fn is_required_header(cell: &str) -> bool {
+    let key = header_key(cell);
+    ["求める", "要求", "必要", "required"]
+        .iter()
+        .any(|k| key.contains(k))
+}
+
+/// The one column `candidate` accepts, or among several the one `plainly` accepts; several
+/// that nothing tells apart are refused rather than guessed (a sheet with 親会社法人番号 before
+/// 法人番号, or 現在の★ before 求める★, would otherwise be read in the wrong column).
+fn pick_column(
+    cells: &[String],
+    candidate: impl Fn(usize, &str) -> bool,
+    plainly: impl Fn(&str) -> bool,
+) -> Result<Option<usize>, ListError> {
+    let found: Vec<usize> = (0..cells.len())
+        .filter(|&i| candidate(i, &cells[i]))
+        .collect();
+    if found.len() <= 1 {
+        return Ok(found.first().copied());
+    }
+    match found
+        .iter()
+        .filter(|&&i| plainly(&cells[i]))
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [one] => Ok(Some(**one)),
+        _ => Err(ListError::AmbiguousColumns {
+            headers: found.iter().map(|&i| clip(&cells[i])).collect(),
+        }),
+    }
+}
+
 /// Words of the three questions about a supplier, by which a list using them is recognised even
 /// when the trust list has no rule (so that it is refused, not read without them): a header row
 /// with words of two of the groups.
@@ -295,12 +342,18 @@ impl Layout {
 
     /// The columns named by a header row.
     fn from_header(cells: &[String], rule: Option<&RequiredLevelRule>) -> Result<Self, ListError> {
-        let number = cells.iter().position(|c| is_number_header(c)).unwrap_or(0);
+        let number = pick_column(
+            cells,
+            |_, c| is_number_header(c),
+            |c| header_key(c) == "法人番号",
+        )?
+        .unwrap_or(0);
         let questions = question_columns(cells, rule)?;
-        let level = cells
-            .iter()
-            .enumerate()
-            .position(|(i, c)| i != number && !questions.contains(&i) && is_level_header(c));
+        let level = pick_column(
+            cells,
+            |i, c| i != number && !questions.contains(&i) && is_level_header(c),
+            is_required_header,
+        )?;
         let kept = cells
             .iter()
             .enumerate()
@@ -577,6 +630,49 @@ pub(crate) mod tests {
             assert_eq!(parsed.rows[1].kept, ["A-002", "", ""]);
             assert_eq!(level(&parsed.rows[1]), None);
         }
+    }
+
+    /// Two headers that could each be the column: the one that plainly is wins (求める★ over
+    /// 現在の★, 法人番号 over 親会社法人番号); two that nothing tells apart are refused. (The
+    /// first match used to be read: ★3 held was taken for ★3 required, and the parent company
+    /// was checked.)
+    #[test]
+    fn of_two_candidate_columns_the_plain_one_is_read_or_the_list_refused() {
+        let supplier = number(1_001_000_000);
+        let parent = number(1_001_007_919);
+        let csv = format!(
+            "取引先名,現在の★,求める★,親会社法人番号,法人番号
+さくら,3,4,{parent},{supplier}
+"
+        );
+        let parsed = read_list(csv.as_bytes(), None).unwrap();
+        assert_eq!(
+            parsed.rows[0].input,
+            Ok((CorporateNumber::parse(&supplier).unwrap(), Level::new(4)))
+        );
+        let titles: Vec<_> = parsed.kept.iter().map(|k| k.title(Lang::Ja)).collect();
+        assert_eq!(titles, ["取引先名", "現在の★", "親会社法人番号"]);
+        let two_levels = format!(
+            "法人番号,★A,★B
+{supplier},3,4
+"
+        );
+        assert_eq!(
+            read_list(two_levels.as_bytes(), None),
+            Err(ListError::AmbiguousColumns {
+                headers: vec!["★A".into(), "★B".into()]
+            })
+        );
+        let two_numbers = format!(
+            "親会社法人番号,取引先法人番号
+{parent},{supplier}
+"
+        );
+        let refused = read_list(two_numbers.as_bytes(), None).unwrap_err();
+        assert!(refused
+            .message()
+            .ja
+            .contains("「親会社法人番号」「取引先法人番号」"));
     }
 
     #[test]

@@ -141,6 +141,11 @@ impl SignatureChecked {
             _ => None,
         }
     }
+
+    /// The key whose signature verified, if one did.
+    pub fn signer(&self) -> Option<&DidKey> {
+        self.0.as_ref().ok().map(|(info, _)| &info.signer)
+    }
 }
 
 /// `check_batch` checks a thread's chunk in parts of this many: one Ed25519 batch each, and

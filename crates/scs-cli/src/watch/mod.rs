@@ -280,36 +280,27 @@ impl Watch {
         }
     }
 
-    /// Sends the alerts the webhook has not taken, each until taken (the state saved after
-    /// each); exit 4 when some are left for the next round.
+    /// Sends the alerts the webhook has not taken, in order, each until taken; exit 4 when some
+    /// are left for the next round. An alert leaves `pending` only once the webhook took it,
+    /// and the state is saved then: a watch killed between two deliveries sends the rest next
+    /// round (at worst one alert twice, which its id lets the receiver drop; never none).
     fn deliver(&self, stored: &mut Stored) -> Result<Outcome> {
         let Some(webhook) = &self.webhook else {
             return Ok(Outcome::Yes);
         };
-        let mut left = Vec::new();
-        for alert in std::mem::take(&mut stored.state.pending) {
-            if !left.is_empty() {
-                left.push(alert);
-                continue;
-            }
-            if let Err(why) = webhook.deliver(&alert) {
+        while let Some(alert) = stored.state.pending.first() {
+            if let Err(why) = webhook.deliver(alert) {
                 eprintln!(
                     "error: webhook did not take alert {}: {why} — kept for the next round / 通知を送れませんでした（次回再送）",
                     alert.id
                 );
-                left.push(alert);
-            } else {
                 stored.save()?;
+                return Ok(Outcome::NotDelivered);
             }
+            stored.state.pending.remove(0);
+            stored.save()?;
         }
-        let undelivered = !left.is_empty();
-        stored.state.pending = left;
-        stored.save()?;
-        Ok(if undelivered {
-            Outcome::NotDelivered
-        } else {
-            Outcome::Yes
-        })
+        Ok(Outcome::Yes)
     }
 }
 
@@ -367,7 +358,9 @@ fn parse_interval(text: &str) -> Result<Duration> {
     let bad = || {
         anyhow!("--every must look like 10m or 1h (1 minute to 24 hours), not {text} / --every は 10m や 1h の形で指定してください")
     };
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    // Split before the last character, not the last byte: `10分` must be refused, not panic.
+    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
+    let (number, unit) = text.split_at(unit_at);
     let count: u64 = number.parse().map_err(|_| bad())?;
     let seconds = match unit {
         "m" => count.checked_mul(60),
@@ -431,7 +424,19 @@ mod tests {
     fn intervals_are_minutes_or_hours_within_a_day() {
         assert_eq!(parse_interval("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_interval("24h").unwrap(), Duration::from_secs(86_400));
-        for bad in ["30s", "0m", "25h", "m", "", "10", "-5m", "1d"] {
+        for bad in [
+            "30s",
+            "0m",
+            "25h",
+            "m",
+            "",
+            "10",
+            "-5m",
+            "1d",
+            "10分",
+            "１０ｍ",
+            "5時間",
+        ] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
     }
