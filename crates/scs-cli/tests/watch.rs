@@ -453,6 +453,94 @@ fn an_alert_leaves_the_saved_state_only_once_delivered() {
     assert_eq!(server.terminate(), 0);
 }
 
+/// A registry at `port` that serves `served` (path → body) and answers every other request 500
+/// with problem+json: it signs a checkpoint but proves nothing. Serves at most 64 connections.
+fn withholding_registry(port: u16, served: Vec<(&'static str, Vec<u8>)>) {
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let target = request_line.split_whitespace().nth(1).unwrap_or("");
+            let path = target.split('?').next().unwrap_or("");
+            let (status, body) = match served.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => ("200 OK", body.clone()),
+                None => (
+                    "500 Oops",
+                    br#"{"type":"about:blank","title":"withheld"}"#.to_vec(),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+}
+
+/// A registry that signs a longer checkpoint but answers no consistency proof is said on stderr
+/// for two rounds (it may be restarting), and raises the loudest alert at the third: a forked
+/// registry cannot keep the watch blind by refusing to prove its log. (It used to be an error
+/// line every round, exit 2, and nothing to the webhook, for ever.)
+#[test]
+fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let server = DemoServer::start_with(&d.join("data"), &repo(), port, &[]);
+    let url = server.url.clone();
+    write_subject(d);
+    issue_registered(d, &url, "4", "a1.json", &[]);
+    std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
+    let secret = write_secret(d);
+    let (hook, seen) = receiver(0, None);
+    let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
+    let run = watch(d, &url, &webhook);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    issue_registered(d, &url, "4", "a2.json", &[]);
+    let fetch = |path: &str| -> Vec<u8> {
+        ureq::get(format!("{url}{path}"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap()
+    };
+    let served = vec![
+        ("/v1/trust-list", fetch("/v1/trust-list")),
+        ("/v1/log/checkpoint", fetch("/v1/log/checkpoint")),
+    ];
+    assert_eq!(server.terminate(), 0);
+    withholding_registry(port, served);
+
+    for round in 1..=2 {
+        let run = watch(d, &url, &webhook);
+        assert_eq!(run.code, 2, "round {round}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("did not answer for it ({round} of 3")),
+            "round {round}: {}",
+            run.stderr
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(seen.lock().unwrap().is_empty(), "no alarm yet");
+    let run = watch(d, &url, &webhook);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("withheld the proofs"), "{}", run.stderr);
+    let taken = accepted(&seen, 1);
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].body["kind"], "registry-inconsistent");
+}
+
 /// Issue 13 item 2: a registry that forks its log — another data folder served at the same
 /// URL with the same demo keys — raises the loudest alert (stderr, webhook), exits 3, and keeps
 /// refusing until `--reset-alarm`. `--every` stops cleanly on SIGTERM.

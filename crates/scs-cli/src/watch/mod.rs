@@ -19,7 +19,6 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use scs_core::credential::Level;
-use scs_core::trust_list::TrustList;
 use scs_ledger::{ChangeEvent, EventPage};
 
 use self::alerts::{Alert, CompanyView, Supplier};
@@ -28,11 +27,14 @@ use self::webhook::Webhook;
 use crate::client::Registry;
 use crate::config::Settings;
 use crate::keys::{read_bounded, Anchor};
-use crate::registry_cmds::{signed_checkpoint, LogBreak};
+use crate::registry_cmds::{signed_checkpoint, LogBreak, SignedCheckpoint};
 use crate::{now, say, Outcome};
 
 /// Companies asked about in one request of the change feed (the registry's bound).
 const COMPANIES_PER_REQUEST: usize = 100;
+/// Rounds running in which the registry signs a checkpoint but does not answer for it, before
+/// the alarm (see `Watch::withheld`).
+const WITHHELD_ROUNDS: u32 = 3;
 /// Log entries per page of the change feed (the registry's bound).
 const ENTRIES_PER_PAGE: u64 = 1000;
 /// The shortest and longest `--every`.
@@ -48,8 +50,8 @@ pub struct WatchArgs {
     /// Registry URL (or `registry` in the config file).
     #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
-    /// The folder where the watch keeps what it verified and reported (default:
-    /// $XDG_STATE_HOME/scs/watch, else ~/.local/state/scs/watch). One folder per list.
+    /// The folder where the watch keeps what it verified and reported (default: one folder per
+    /// list under $XDG_STATE_HOME/scs/watch, else ~/.local/state/scs/watch). One folder per list.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Check again every INTERVAL (30m, 1h, 10m: 1 minute to 24 hours) until SIGINT or SIGTERM.
@@ -99,7 +101,10 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<Outcome> {
         _ => None,
     };
     let interval = args.every.as_deref().map(parse_interval).transpose()?;
-    let dir = args.state.clone().map_or_else(state::default_dir, Ok)?;
+    let dir = match &args.state {
+        Some(dir) => dir.clone(),
+        None => state::default_dir(&args.file)?,
+    };
     let mut stored = Stored::open(&dir, registry.base())?;
     if args.reset_alarm {
         stored.reset_alarm();
@@ -148,24 +153,17 @@ impl Watch {
             return Ok(Outcome::RegistryInconsistent);
         }
         let trust = self.anchor.registry_trust_list(&self.registry)?;
-        let signed = match self.verified_checkpoint(stored, &trust)? {
+        let signed = match signed_checkpoint(&self.registry, &trust)? {
             Ok(signed) => signed,
             Err(broken) => return self.alarm(stored, &broken),
         };
-        let size = signed.checkpoint.size();
-        let events = match (stored.state.checkpoint.is_some(), size) {
-            // The first round is the baseline: what happened before it is history.
-            (false, _) | (true, 0) => Vec::new(),
-            (true, _) => self.events(stored.state.cursor, size)?,
+        let events = match self.proved_events(stored, &signed) {
+            Ok(Ok(events)) => events,
+            Ok(Err(broken)) => return self.alarm(stored, &broken),
+            Err(error) => return self.withheld(stored, error),
         };
-        let operator = self.anchor.require()?;
-        for event in &events {
-            if let Err(broken) =
-                proof::check_event(&self.registry, &signed.checkpoint, operator, event)?
-            {
-                return self.alarm(stored, &broken);
-            }
-        }
+        stored.state.withheld_rounds = 0;
+        let size = signed.checkpoint.size();
         let mut alerts = alerts::of_events(self.registry.base(), &events, &self.suppliers);
         for supplier in &self.suppliers {
             let view = self.company(supplier)?;
@@ -194,22 +192,56 @@ impl Watch {
         self.deliver(stored)
     }
 
-    /// The registry's checkpoint, signed by the log key and consistent with the one saved.
-    fn verified_checkpoint(
+    /// The events since the saved cursor, each proved in the log of `signed`, which is proved
+    /// consistent with the saved checkpoint. `Err` when the registry, having signed a
+    /// checkpoint, does not answer for it (see [`Watch::withheld`]); `Ok(Err(_))` when what it
+    /// answers does not hold.
+    fn proved_events(
         &self,
         stored: &Stored,
-        trust: &TrustList,
-    ) -> Result<Result<crate::registry_cmds::SignedCheckpoint, LogBreak>> {
-        let signed = match signed_checkpoint(&self.registry, trust)? {
-            Ok(signed) => signed,
-            Err(broken) => return Ok(Err(broken)),
+        signed: &SignedCheckpoint,
+    ) -> Result<Result<Vec<ChangeEvent>, LogBreak>> {
+        let Some(saved) = &stored.state.checkpoint else {
+            // The first round is the baseline: what happened before it is history.
+            return Ok(Ok(Vec::new()));
         };
-        if let Some(saved) = &stored.state.checkpoint {
-            if let Err(broken) = signed.extends(&self.registry, saved)? {
+        if let Err(broken) = signed.extends(&self.registry, saved)? {
+            return Ok(Err(broken));
+        }
+        let size = signed.checkpoint.size();
+        if size == 0 {
+            return Ok(Ok(Vec::new()));
+        }
+        let events = self.events(stored.state.cursor, size)?;
+        let operator = self.anchor.require()?;
+        for event in &events {
+            if let Err(broken) =
+                proof::check_event(&self.registry, &signed.checkpoint, operator, event)?
+            {
                 return Ok(Err(broken));
             }
         }
-        Ok(Ok(signed))
+        Ok(Ok(events))
+    }
+
+    /// A registry that signs a checkpoint but does not answer for it — no consistency proof,
+    /// no feed, no entry or inclusion proof — is said on stderr for a round or two (it may be
+    /// restarting); after [`WITHHELD_ROUNDS`] rounds running, it raises the alarm: a registry
+    /// that forks its log could otherwise keep the watch blind by refusing to prove it.
+    fn withheld(&self, stored: &mut Stored, error: anyhow::Error) -> Result<Outcome> {
+        stored.state.withheld_rounds += 1;
+        let rounds = stored.state.withheld_rounds;
+        if rounds >= WITHHELD_ROUNDS {
+            let why = format!(
+                "登録機関が {rounds} 回続けて署名したチェックポイントの証明を出しません / the registry withheld the proofs of its signed checkpoint {rounds} rounds running: {}",
+                format!("{error:#}").replace('\n', " ")
+            );
+            return self.alarm(stored, &LogBreak::Inconsistent(why));
+        }
+        stored.save()?;
+        Err(error.context(format!(
+            "the registry signed a checkpoint but did not answer for it ({rounds} of {WITHHELD_ROUNDS} rounds before the alarm)"
+        )))
     }
 
     /// Raises the loudest alert and records it: every later round refuses this registry.

@@ -4,6 +4,7 @@
 //! signed by the pinned operator key that withdraws the issuer or declares its key compromised).
 
 use anyhow::Result;
+use scs_core::credential::AttainmentCredential;
 use scs_core::keys::DidKey;
 use scs_core::tlog::{leaf_hash, verify_inclusion, Checkpoint};
 use scs_core::trust_list::{DesignationState, TrustList};
@@ -53,8 +54,8 @@ pub fn check_event(
 fn says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
     let credential = event.credential.as_ref().map(|c| &c.id);
     match LoggedEntrySummary::read(event.log_index, entry).write {
-        LoggedWrite::Registration { id, .. } => {
-            event.kind == ChangeKind::Registered && credential == Some(&id)
+        LoggedWrite::Registration { .. } => {
+            event.kind == ChangeKind::Registered && registration_says(event, entry)
         }
         LoggedWrite::StatusChange {
             event: change,
@@ -68,6 +69,32 @@ fn says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
         LoggedWrite::TrustListEdition { .. } => edition_says(event, entry, operator),
         _ => false,
     }
+}
+
+/// Whether the registration `entry` registers the credential the event describes — its id,
+/// ★, end of validity and issuer — for the company the event names: a feed must not lend a
+/// genuine entry of another company (or another ★, another date) to a watched supplier.
+fn registration_says(event: &ChangeEvent, entry: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        credential: serde_json::Value,
+    }
+    let (Some(brief), Some(company)) = (&event.credential, &event.company) else {
+        return false;
+    };
+    let Some(credential) = serde_json::from_slice::<Request>(entry)
+        .ok()
+        .and_then(|request| AttainmentCredential::from_value(request.credential).ok())
+    else {
+        return false;
+    };
+    let subject = &credential.credential_subject;
+    credential.id == brief.id
+        && subject.achievement.level.get() == brief.level
+        && credential.valid_until == brief.valid_until
+        && credential.issuer.id == brief.issuer
+        && company.corporate_number == subject.corporate_number
+        && company.legal_name == subject.legal_name
 }
 
 /// Whether the edition `entry`, signed by `operator`, withdraws the event's issuer or declares
@@ -95,11 +122,12 @@ fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scs_core::ids::CorporateNumber;
     use scs_core::ids::CredentialId;
     use scs_core::lifecycle::Reason;
     use scs_core::timestamp::Timestamp;
     use scs_core::trust_list::DesignationStatus;
-    use scs_ledger::{CredentialBrief, IssuerBrief};
+    use scs_ledger::{Company, CredentialBrief, IssuerBrief};
     use serde_json::json;
 
     const ID: &str = "urn:uuid:0b6f3c2e-8d4a-4f1e-9c7b-2a5d6e8f9a01";
@@ -163,6 +191,63 @@ mod tests {
             entry,
             &operator
         ));
+    }
+
+    /// A registration entry says only its own credential, for its own company, at its own ★
+    /// and end of validity. (Only the kind and the id were compared: a feed could lend another
+    /// company's genuine registration to a watched supplier.)
+    #[test]
+    fn a_registration_entry_says_only_its_own_company_level_and_dates() {
+        let operator = crate::keys::demo_operator().unwrap();
+        let entry = json!({"action": "register", "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/scs/v1"],
+            "type": ["VerifiableCredential", "SCSAttainmentCredential"],
+            "id": ID,
+            "issuer": {"id": "did:key:z6Mk", "name": "評価機関"},
+            "validFrom": "2027-04-01T00:00:00Z",
+            "validUntil": "2030-04-01T09:00:00Z",
+            "credentialSubject": {
+                "type": "SCSCertifiedOrganization",
+                "corporateNumber": "6001001000000",
+                "legalName": "株式会社さくら精機",
+                "achievement": {"level": 4, "assessedOn": "2027-03-01",
+                    "assessmentMethod": "ThirdPartyEvaluation", "criteriaVersion": "2026-03-27"},
+                "scope": {"type": "WholeOrganization"}
+            }
+        }})
+        .to_string();
+        let entry = entry.as_bytes();
+        let company = |number: &str, name: &str| {
+            Some(Company {
+                corporate_number: Some(CorporateNumber::parse(number).unwrap()),
+                legal_name: name.into(),
+            })
+        };
+        let mut registered = event(ChangeKind::Registered, None);
+        registered.company = company("6001001000000", "株式会社さくら精機");
+        assert!(says(&registered, entry, &operator));
+        let mut other_company = registered.clone();
+        other_company.company = company("7000012050002", "株式会社さくら精機");
+        let mut other_name = registered.clone();
+        other_name.company = company("6001001000000", "株式会社あおば");
+        let mut no_company = registered.clone();
+        no_company.company = None;
+        let mut other_level = registered.clone();
+        other_level.credential.as_mut().unwrap().level = 5;
+        let mut other_date = registered.clone();
+        other_date.credential.as_mut().unwrap().valid_until = at("2031-04-01T09:00:00Z");
+        let mut other_issuer = registered.clone();
+        other_issuer.credential.as_mut().unwrap().issuer = "did:key:z6MkOther".into();
+        for lent in [
+            other_company,
+            other_name,
+            no_company,
+            other_level,
+            other_date,
+            other_issuer,
+        ] {
+            assert!(!says(&lent, entry, &operator), "{lent:?}");
+        }
     }
 
     #[test]

@@ -21,23 +21,42 @@ const MAX_STATE_BYTES: usize = 64 * 1024 * 1024;
 /// The state file's name in the folder.
 const FILE: &str = "watch.json";
 
-/// The state folder when `--state` is not given: `$XDG_STATE_HOME/scs/watch`, else
-/// `~/.local/state/scs/watch`.
-pub fn default_dir() -> Result<PathBuf> {
+/// The state folder when `--state` is not given: one per list, under `$XDG_STATE_HOME/scs/watch`,
+/// else `~/.local/state/scs/watch` (see [`folder_of_list`]).
+pub fn default_dir(list: &Path) -> Result<PathBuf> {
     let from = |name| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    if let Some(state) = from("XDG_STATE_HOME") {
-        return Ok(state.join("scs/watch"));
-    }
-    match from("HOME") {
-        Some(home) => Ok(home.join(".local/state/scs/watch")),
-        None => bail!(
+    let base = match (from("XDG_STATE_HOME"), from("HOME")) {
+        (Some(state), _) => state.join("scs/watch"),
+        (None, Some(home)) => home.join(".local/state/scs/watch"),
+        (None, None) => bail!(
             "no HOME or XDG_STATE_HOME: give --state DIR / --state で保存先を指定してください"
         ),
-    }
+    };
+    let list = std::fs::canonicalize(list)
+        .with_context(|| format!("{}: cannot read the list", list.display()))?;
+    Ok(folder_of_list(&base, &list))
+}
+
+/// The folder in `base` for the list at the absolute path `list`: its name and a digest of its
+/// path. Two lists watched with the default folder must not share one: each would move the
+/// feed's cursor past events of the other's suppliers, which the other would then never see.
+fn folder_of_list(base: &Path, list: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(list.as_os_str().as_encoded_bytes());
+    let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let stem: String = list
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
+        .take(40)
+        .collect();
+    base.join(format!("{stem}-{short}"))
 }
 
 /// The recorded alarm: the registry's log did not extend what was verified before.
@@ -75,6 +94,9 @@ pub struct WatchState {
     /// `--reset-alarm`.
     #[serde(default)]
     pub alarm: Option<Alarm>,
+    /// Rounds running in which the registry signed a checkpoint but did not prove it.
+    #[serde(default)]
+    pub withheld_rounds: u32,
 }
 
 /// The state and where it is kept.
@@ -150,8 +172,34 @@ impl Stored {
     /// sent twice.
     pub fn reset_alarm(&mut self) {
         self.state.alarm = None;
+        self.state.withheld_rounds = 0;
         self.state.checkpoint = None;
         self.state.cursor = None;
         self.state.suppliers.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each list has its own default folder, the same whichever way it is named. (All lists
+    /// shared one: a second list's round moved the cursor past the first list's events.)
+    #[test]
+    fn each_list_has_its_own_default_folder() {
+        let base = Path::new("/state/scs/watch");
+        let a = folder_of_list(base, Path::new("/work/取引先A.csv"));
+        let b = folder_of_list(base, Path::new("/work/b.csv"));
+        let b_elsewhere = folder_of_list(base, Path::new("/other/b.csv"));
+        assert_ne!(a, b);
+        assert_ne!(b, b_elsewhere);
+        assert_eq!(a, folder_of_list(base, Path::new("/work/取引先A.csv")));
+        assert!(a.starts_with(base));
+        assert!(a
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("取引先A-"));
     }
 }
