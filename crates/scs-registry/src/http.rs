@@ -367,7 +367,7 @@ fn credential_answer(
     Ok(CredentialAnswer(body))
 }
 
-/// A credential's record, after the credential itself in [`CredentialAnswer`].
+/// A credential's record: the members after `credential` in the answer.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RecordView<'a> {

@@ -5,7 +5,8 @@
 //!
 //! The problem types every operation can answer (a timeout, an unavailable registry) and those
 //! of every write (its body, its signature, its size) are added to each operation here, from
-//! [`Problem`]'s table, rather than repeated on each handler.
+//! [`Problem`]'s table, rather than repeated on each handler; and the bytes of the log's tiles
+//! are described as bytes (utoipa would say an array of integers).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -23,6 +25,9 @@ use crate::error::{Problem, ProblemDocument};
 
 /// The media type of every error.
 const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The media type of the log's tiles and entry bundles.
+const BYTES: &str = "application/octet-stream";
 
 /// What any request may be answered with, whatever the operation.
 const EVERY_OPERATION: &[Problem] = &[
@@ -101,6 +106,7 @@ impl Modify for CommonProblems {
                 if writes {
                     add_problems(operation, EVERY_WRITE);
                 }
+                describe_bytes(operation);
             }
         }
     }
@@ -136,6 +142,24 @@ fn add_problems(operation: &mut Operation, problems: &[Problem]) {
                     .build()
                     .into()
             });
+    }
+}
+
+/// Describes `application/octet-stream` answers as what they are: bytes (OpenAPI 3.1's
+/// `contentMediaType`).
+fn describe_bytes(operation: &mut Operation) {
+    for response in operation.responses.responses.values_mut() {
+        let utoipa::openapi::RefOr::T(response) = response else {
+            continue;
+        };
+        if let Some(content) = response.content.get_mut(BYTES) {
+            content.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .content_media_type(BYTES)
+                    .into(),
+            );
+        }
     }
 }
 

@@ -3285,6 +3285,13 @@ async fn the_openapi_document_describes_exactly_the_v1_api() {
             "{target} is not in the document"
         );
     }
+    // Tiles are bytes, not an array of numbers.
+    for path in ["/v1/log/tile/{L}/{N}", "/v1/log/tile/entries/{N}"] {
+        let content = &document["paths"][path]["get"]["responses"]["200"]["content"];
+        let schema = &content["application/octet-stream"]["schema"];
+        assert_eq!(schema["type"], "string", "{path}");
+        assert_eq!(schema["contentMediaType"], "application/octet-stream");
+    }
     // The types are the wire's: the organisation view and the report are as serialised.
     let schemas = &document["components"]["schemas"];
     for (schema, member) in [

@@ -44,7 +44,7 @@ pub async fn page(State(app): State<AppState>, PageLang(lang): PageLang, uri: Ur
                 a href="/v1/openapi.json" { "/v1/openapi.json" }
                 " (OpenAPI " (openapi_version(document)) ")"
             }
-            nav aria-labelledby="api-toc-h" {
+            section aria-labelledby="api-toc-h" {
                 h2 #api-toc-h { (lang.pick("エンドポイント一覧", "Endpoints")) }
                 ul {
                     @for (method, path, operation) in &operations {
