@@ -244,3 +244,18 @@ test('bad input: a huge upload and a pasted script get a message; nothing runs',
   await shot(page, '11-pasted-script');
   await page.close();
 });
+
+test('the API reference: from the footer, every endpoint, in English and Japanese', async () => {
+  const page = await context.newPage();
+  await page.goto(`${base}/issuers?lang=en`);
+  await page.getByRole('contentinfo').getByRole('link', { name: 'API', exact: true }).click();
+  await page.waitForURL(/\/api\?lang=en$/);
+  assert.match(await page.locator('h1').innerText(), /API reference/);
+  const main = await page.locator('main').innerText();
+  assert.match(main, /GET \/v1\/credentials\/\{id\}/);
+  assert.match(main, /application\/problem\+json/);
+  await shot(page, '12-api-reference');
+  await page.getByRole('link', { name: '日本語' }).click();
+  assert.match(await page.locator('h1').innerText(), /API リファレンス/);
+  await page.close();
+});

@@ -117,6 +117,7 @@ impl<'de> Deserialize<'de> for Level {
 
 /// How the level was assessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AssessmentMethod {
     /// ★3: 自己評価 confirmed by a registered expert.
     SelfAssessmentWithExpertConfirmation,
@@ -145,6 +146,7 @@ impl fmt::Display for AssessmentMethod {
 
 /// What the attainment covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum Scope {
     /// The whole organisation.
@@ -216,6 +218,7 @@ mod lei_serde {
 
 /// `issuer`: id and display name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IssuerRef {
     /// The issuer's did:key; must be the proof's signer.
@@ -226,6 +229,7 @@ pub struct IssuerRef {
 
 /// Revocation or suspension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StatusPurpose {
     /// Final.
@@ -264,7 +268,9 @@ pub struct StatusEntry {
     pub index: u32,
 }
 
+/// A `BitstringStatusListEntry` as written in a credential.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StatusEntryWire {
     id: String,
@@ -273,6 +279,26 @@ struct StatusEntryWire {
     status_purpose: StatusPurpose,
     status_list_index: String,
     status_list_credential: String,
+}
+
+/// Its schema is the one of what it is written as.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for StatusEntry {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <StatusEntryWire as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for StatusEntry {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <StatusEntryWire as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl Serialize for StatusEntry {
@@ -462,6 +488,7 @@ impl AttainmentCredential {
 
 /// The facts a verifier shows, identical whichever form (JSON or QR) it was given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialFacts {
     /// `urn:uuid:…`.

@@ -38,6 +38,8 @@ pub mod json;
 pub mod keys;
 pub mod lifecycle;
 pub mod multibase;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod proof;
 pub mod report;
 pub mod status_index;

@@ -27,6 +27,7 @@ pub const FRESHNESS_SECONDS: i64 = 300;
 
 /// Why a status changed (SPEC §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     /// 更新: replaced by a renewed credential.
@@ -101,6 +102,7 @@ impl Reason {
 
 /// A credential's state as shown to people (SPEC §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CredentialState {
     /// 有効.

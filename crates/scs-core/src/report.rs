@@ -10,6 +10,7 @@ use crate::credential::CredentialFacts;
 
 /// The answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every check asked for passed.
@@ -42,6 +43,7 @@ impl Verdict {
 
 /// The checks, in the order they are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CheckName {
     /// The eddsa-jcs-2022 proof.
@@ -109,6 +111,7 @@ impl Message {
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// Which check.
@@ -153,6 +156,7 @@ impl Check {
 
 /// Which operator key a trust list was checked against: the anchor of every issuer check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TrustAnchor {
     /// A key the user gave or configured (`--operator-key`, `SCS_OPERATOR_KEY`).
@@ -175,6 +179,7 @@ impl TrustAnchor {
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     /// The answer.
     pub verdict: Verdict,

@@ -26,6 +26,7 @@ const MAX_EDITIONS: usize = 10_000;
 
 /// What an event is (its name in answers: `registered`, `revoked`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// A credential was registered.
@@ -103,6 +104,7 @@ impl ChangeKind {
 
 /// One event of the change feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeEvent {
     /// The log entry that made it (prove it with `/v1/log/proof/inclusion`).
@@ -129,6 +131,7 @@ pub struct ChangeEvent {
 
 /// The company an event concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Company {
     /// Its 法人番号 (absent for a company named by LEI only).
@@ -140,6 +143,7 @@ pub struct Company {
 
 /// The credential an event concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialBrief {
     /// Its id.
@@ -154,6 +158,7 @@ pub struct CredentialBrief {
 
 /// The issuer an issuer event concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IssuerBrief {
     /// Its did:key.
@@ -164,6 +169,7 @@ pub struct IssuerBrief {
 
 /// A page of events (`GET /v1/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventPage {
     /// The events, in log order.

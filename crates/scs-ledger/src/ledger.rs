@@ -43,6 +43,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
+use crate::metrics::WriterMetrics;
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
     self, keys, read_bits, CredentialView, Effect, LoggedEntry, Overlay, Registered,
@@ -89,6 +90,9 @@ pub enum LedgerError {
         /// The key that signed the log's first entry.
         found: String,
     },
+    /// The writer's metrics could not be made (a metric name or bucket list in the code).
+    #[error("cannot make the writer's metrics: {0}")]
+    Metrics(String),
 }
 
 /// Not a `source`: the message already holds it, and the CLI prints causes after it.
@@ -207,6 +211,7 @@ pub struct Ledger {
     directory: RwLock<Directory>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    pub(crate) metrics: WriterMetrics,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -334,6 +339,7 @@ impl Ledger {
             directory: RwLock::new(Directory::default()),
             queue: Mutex::new(None),
             writer: Mutex::new(None),
+            metrics: WriterMetrics::new().map_err(|e| LedgerError::Metrics(e.to_string()))?,
         };
         ledger.replay()?;
         ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
@@ -537,11 +543,13 @@ impl Ledger {
                             Err(_) => break,
                         }
                     }
+                    ledger.metrics.taken(batch.len());
                     ledger.commit(batch);
                 }
             });
         match writer {
             Ok(handle) => {
+                self.metrics.set_writer(true);
                 if let Ok(mut writer) = self.writer.lock() {
                     *writer = Some(handle);
                 }
@@ -565,6 +573,7 @@ impl Ledger {
         if let Ok(mut queue) = self.queue.lock() {
             queue.take();
         }
+        self.metrics.set_writer(false);
     }
 
     /// Queues a verified entry and waits until it is durable (or refused). An entry larger
@@ -578,6 +587,7 @@ impl Ledger {
         let bytes = serde_json::to_vec(document)
             .map_err(|e| Failure::Append(Arc::new(LogFileError::Io(std::io::Error::other(e)))))?;
         if bytes.len() > MAX_ENTRY_BYTES {
+            self.metrics.refused(&entry, &Refusal::TooLarge);
             return Err(Refusal::TooLarge.into());
         }
         let (reply, answer) = oneshot::channel();
@@ -587,6 +597,7 @@ impl Ledger {
             .ok()
             .and_then(|q| q.clone())
             .ok_or(Failure::WriterStopped)?;
+        self.metrics.queued();
         sender
             .send(Job {
                 entry,
@@ -604,17 +615,24 @@ impl Ledger {
     /// checkpoint that includes it and a proof of its inclusion; when a step fails, every entry
     /// of the batch is answered with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
+        let started = std::time::Instant::now();
         let accepted = self.sequence(batch);
         if accepted.is_empty() {
             return;
         }
-        let published = self.persist(&accepted).and_then(|hashes| {
+        let persisted = self.metrics.time_fsyncs(|| self.persist(&accepted));
+        let published = persisted.and_then(|hashes| {
             self.index(&accepted)?;
             self.publish(&accepted, hashes)
         });
         match published {
-            Ok(checkpoint) => self.reply(accepted, &checkpoint),
+            Ok(checkpoint) => {
+                let entries = accepted.iter().map(|s| &s.job.entry);
+                self.metrics.committed(entries, started);
+                self.reply(accepted, &checkpoint)
+            }
             Err(failure) => {
+                self.metrics.batch_failed(accepted.len());
                 // Only the disk failing stops the writer; nothing a client sends can (entry
                 // sizes are checked in `submit`, and an oversized entry is refused before
                 // anything is written).
@@ -663,6 +681,7 @@ impl Ledger {
                     next += 1;
                 }
                 Err(error) => {
+                    self.metrics.not_taken(&job.entry, &error);
                     let _ = job.reply.send(Err(error));
                 }
             }
@@ -882,6 +901,7 @@ impl Ledger {
         // After the list is in place: whoever sees the new version finds the new list.
         self.lists_signed
             .fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.metrics.list_signed(purpose, list, signed_at);
         Ok(())
     }
 

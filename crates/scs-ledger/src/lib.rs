@@ -17,6 +17,7 @@ mod events;
 mod ledger;
 mod log_check;
 mod log_files;
+mod metrics;
 mod names;
 mod query;
 mod state;
@@ -35,6 +36,7 @@ pub use ledger::{
 };
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
+pub use metrics::WriterMetrics;
 pub use names::NameMatch;
 pub use query::{
     LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential, OrganizationView,

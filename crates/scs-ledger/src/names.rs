@@ -27,6 +27,7 @@ pub(crate) fn fold_name(text: &str) -> String {
 
 /// One company found by name (`GET /v1/organizations?name=` lists them).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NameMatch {
     /// 法人番号.

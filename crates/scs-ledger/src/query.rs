@@ -24,6 +24,7 @@ use crate::state::{keys, parse_list_url, read_bits, Allocation, EventKind, Histo
 /// One organisation's registered credentials and its highest ★ valid now
 /// (`GET /v1/organizations/{corporateNumber}`, the page `/organizations/{corporateNumber}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationView {
     /// The 法人番号.
@@ -40,6 +41,7 @@ pub struct OrganizationView {
 
 /// One credential of an [`OrganizationView`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationCredential {
     /// Its life so far.

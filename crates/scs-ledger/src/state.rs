@@ -114,6 +114,7 @@ pub mod keys {
 /// What happened to a credential (its name in records and answers: `registered`, `revoked`,
 /// `suspended`, `reinstated`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     /// Registered in the ledger.
@@ -139,6 +140,7 @@ impl EventKind {
 
 /// One event in a credential's life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEvent {
     /// What happened.
@@ -256,6 +258,7 @@ fn barred(why: &NotAuthorised) -> String {
 /// same facts (`Verifier`'s issuer check with [`StatusSource::registered_by`]), for views that
 /// show a record rather than a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Void {
     /// When the issuer's own word ended.

@@ -1,5 +1,5 @@
-//! What every handler shares: the ledger, the demo issuer key, and the permits that bound the
-//! expensive work a client can start.
+//! What every handler shares: the ledger, the demo issuer key, the permits that bound the
+//! expensive work a client can start, and the metrics.
 
 use std::sync::Arc;
 
@@ -21,12 +21,15 @@ pub struct App {
     pub image_decodes: Arc<tokio::sync::Semaphore>,
     /// Permits to handle a page upload ([`crate::limits::MAX_UPLOADS`]).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// What `GET /metrics` answers.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
     /// The state over `ledger`; `demo_issuer` only with `--demo`.
     pub fn new(ledger: Arc<Ledger>, demo_issuer: Option<Arc<scs_core::keys::SecretKey>>) -> Self {
         Self(Arc::new(App {
+            metrics: crate::metrics::Metrics::new(&ledger),
             ledger,
             demo_issuer,
             image_decodes: Arc::new(tokio::sync::Semaphore::new(

@@ -3,7 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 /// Base of every problem `type` URI.
 pub const PROBLEM_BASE: &str = "https://w3id.org/scs/problems/";
@@ -259,6 +259,25 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// An RFC 9457 problem document, as every error of the API is answered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    /// [`PROBLEM_BASE`] and the problem's slug: stable, to branch on.
+    #[serde(rename = "type")]
+    #[schema(example = "https://w3id.org/scs/problems/invalid-corporate-number")]
+    pub kind: String,
+    /// English / 日本語.
+    #[schema(example = "Invalid corporate number / 法人番号が正しくありません")]
+    pub title: &'static str,
+    /// The HTTP status.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What in the request was wrong; left out where there is nothing to add, and never given
+    /// for a 5xx.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (problem, detail) = self.parts();
@@ -278,18 +297,16 @@ impl IntoResponse for ApiError {
                 "request refused"
             );
         }
-        let mut body = json!({
-            "type": format!("{PROBLEM_BASE}{slug}"),
-            "title": problem.title(),
-            "status": status.as_u16(),
-        });
-        if let Some(detail) = detail {
-            body["detail"] = detail.into();
-        }
+        let body = ProblemDocument {
+            kind: format!("{PROBLEM_BASE}{slug}"),
+            title: problem.title(),
+            status: status.as_u16(),
+            detail: detail.map(str::to_owned),
+        };
         (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            serde_json::to_string(&body).unwrap_or_default(),
         )
             .into_response()
     }

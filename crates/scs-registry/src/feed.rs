@@ -71,8 +71,21 @@ impl FeedQuery {
     }
 }
 
-/// `GET /v1/events?after=N[&corporateNumber=…][&limit=…]`.
-async fn events(
+/// 変更イベント / the events after a cursor.
+///
+/// Registrations, status changes and the withdrawal or compromise of issuers, in log order;
+/// with `corporateNumber`, only those of these companies' credentials.
+#[utoipa::path(get, path = "/v1/events", tag = "feed",
+    params(
+        ("after" = Option<u64>, Query, description = "The cursor: events of entries after this log index (default: from entry 0)"),
+        ("limit" = Option<usize>, Query, description = "How many log entries one page covers: 1–1000, default 100"),
+        ("corporateNumber" = Option<Vec<String>>, Query, description = "Repeatable, at most 100: only these companies' events"),
+    ),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage, content_type = "application/json"),
+        (status = 400, description = "bad-parameter or invalid-corporate-number: an unknown or repeated parameter, a limit out of range, a wrong 法人番号", body = crate::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn events(
     State(app): State<AppState>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Json<EventPage>, ApiError> {

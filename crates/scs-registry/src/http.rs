@@ -20,9 +20,10 @@ use scs_core::tlog::{EntryBundle, Hash, Tile};
 use scs_verifier::Question;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemDocument};
 use crate::extract::{ApiPath, ApiQuery, JsonBody};
 use scs_issuer::now;
 use scs_ledger::{
@@ -66,12 +67,35 @@ fn b64(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(|h| STANDARD.encode(h.0)).collect()
 }
 
-async fn health(State(app): State<AppState>) -> Json<Value> {
-    let (size, _) = app.ledger.checkpoint();
-    Json(json!({"status": "ok", "logSize": size}))
+/// The answer of `GET /v1/health`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Health {
+    /// Always `ok`: the registry answers.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// The number of entries in the log's latest checkpoint.
+    log_size: u64,
 }
 
-async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiError> {
+/// 稼働確認 / liveness and the log's size.
+#[utoipa::path(get, path = "/v1/health", tag = "registry",
+    responses((status = 200, description = "The registry answers", body = Health, content_type = "application/json")))]
+pub(crate) async fn health(State(app): State<AppState>) -> Json<Health> {
+    let (log_size, _) = app.ledger.checkpoint();
+    Json(Health {
+        status: "ok",
+        log_size,
+    })
+}
+
+/// 指定機関一覧 / the signed trust list edition in force.
+///
+/// The signed `SCSTrustListCredential` of SPEC §4, byte for byte as logged. A verifier checks it
+/// against the operator key it pins.
+#[utoipa::path(get, path = "/v1/trust-list", tag = "registry",
+    responses((status = 200, description = "The edition in force, as logged", body = Object, content_type = "application/json")))]
+pub(crate) async fn get_trust_list(State(app): State<AppState>) -> Result<Response, ApiError> {
     let body = app.ledger.trust_list_document()?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -99,14 +123,19 @@ fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiErro
 /// The answer to a write: where it is in the log and the proof that it is there, under a
 /// checkpoint that includes it; `effect` holds what the write did, in the endpoint's own
 /// members.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Receipt<'a, E: Serialize> {
+pub(crate) struct Receipt<'a, E: Serialize> {
+    /// What the write did.
     #[serde(flatten)]
     effect: E,
+    /// Where the entry is in the log.
     log_index: u64,
+    /// The size of the tree `checkpoint` commits to.
     tree_size: u64,
+    /// Base64 SHA-256 hashes (RFC 9162) proving the entry is leaf `logIndex` of that tree.
     inclusion_proof: Vec<String>,
+    /// The C2SP signed note of the checkpoint, signed by the log key.
     checkpoint: &'a str,
 }
 
@@ -124,13 +153,50 @@ impl<'a, E: Serialize> Receipt<'a, E> {
 
 /// What a registration did: the credential's id and the exact bytes logged, so that the
 /// issuer can keep a receipt that proves inclusion offline.
-#[derive(Serialize)]
-struct Registration<'a> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Registration<'a> {
+    /// The credential's id.
     id: String,
+    /// The exact text logged: the signed register request.
+    #[schema(value_type = String)]
     entry: std::borrow::Cow<'a, str>,
 }
 
-async fn put_trust_list(
+/// What a trust list edition did: its sequence number.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Edition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequence: Option<u64>,
+}
+
+/// What an allocation did: one revocation and one suspension entry, to put in the
+/// credential's `credentialStatus` before signing it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Allocated<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_status: Option<&'a [scs_core::credential::StatusEntry]>,
+}
+
+/// What a status change did: the credential's state now.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Changed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<CredentialState>,
+}
+
+/// 指定機関一覧の公開 / publish a newer trust list edition (operator).
+///
+/// The body is a new edition, an `SCSTrustListCredential` signed by the operator key.
+#[utoipa::path(put, path = "/v1/trust-list", tag = "writes",
+    request_body(content = Object, content_type = "application/json", description = "A trust list edition signed by the operator key"),
+    responses(
+        (status = 200, description = "Logged and in force", body = Receipt<Edition>, content_type = "application/json"),
+        (status = 409, description = "conflict: outside its own validity, not a newer sequence, a registry key changed, an issuer dropped", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn put_trust_list(
     State(app): State<AppState>,
     JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
@@ -141,11 +207,6 @@ async fn put_trust_list(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    #[derive(Serialize)]
-    struct Edition {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        sequence: Option<u64>,
-    }
     let sequence = match &committed.effect {
         Effect::TrustList(list) => Some(list.sequence),
         _ => None,
@@ -153,7 +214,15 @@ async fn put_trust_list(
     Ok(Json(Receipt::of(&committed, Edition { sequence })).into_response())
 }
 
-async fn allocate(
+/// 失効リスト番号の予約 / reserve status entries (issuer).
+#[utoipa::path(post, path = "/v1/status-allocations", tag = "writes",
+    request_body(content = Object, content_type = "application/json", description = "A signed allocate-status request"),
+    responses(
+        (status = 201, description = "Reserved and logged", body = Receipt<Allocated>, content_type = "application/json"),
+        (status = 403, description = "not-authorised: the signer is no active issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "replayed-request: the nonce was used before", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn allocate(
     State(app): State<AppState>,
     JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
@@ -165,12 +234,6 @@ async fn allocate(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Allocated<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        credential_status: Option<&'a [scs_core::credential::StatusEntry]>,
-    }
     let credential_status = match &committed.effect {
         Effect::Allocated(entries) => Some(entries.as_slice()),
         _ => None,
@@ -182,7 +245,21 @@ async fn allocate(
         .into_response())
 }
 
-async fn register(
+/// 登録 / register a signed credential (its issuer).
+///
+/// The body is a signed register request whose `credential` is the signed ★ credential. The
+/// answer is the registration receipt; the same credential again answers 200 with its first
+/// registration and logs nothing.
+#[utoipa::path(post, path = "/v1/credentials", tag = "writes",
+    request_body(content = Object, content_type = "application/json", description = "A signed register request carrying the signed credential"),
+    responses(
+        (status = 201, description = "Registered: the receipt", body = Receipt<Registration>, content_type = "application/json"),
+        (status = 200, description = "Already registered: the first registration's receipt", body = Receipt<Registration>, content_type = "application/json"),
+        (status = 403, description = "not-authorised: not the credential's signer, or no active issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "conflict or replayed-request: the id is registered with other content, or the nonce was used", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "invalid-credential: the credential fails a check", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn register(
     State(app): State<AppState>,
     JsonBody(document): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
@@ -262,25 +339,7 @@ fn credential_answer(
     now: Timestamp,
     void: Option<scs_ledger::Void>,
     read_credential: impl FnOnce(&mut [u8]) -> Result<(), ApiError>,
-) -> Result<Vec<u8>, ApiError> {
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct RecordView<'a> {
-        history: &'a [scs_ledger::HistoryEvent],
-        log_index: u64,
-        status: StatusView,
-    }
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct StatusView {
-        reason: Option<scs_core::lifecycle::Reason>,
-        reason_ja: Option<&'static str>,
-        state: CredentialState,
-        state_en: &'static str,
-        state_ja: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        void: Option<scs_ledger::Void>,
-    }
+) -> Result<CredentialAnswer, ApiError> {
     let state = view.state_at(now);
     let rest = RecordView {
         history: &view.history,
@@ -305,13 +364,96 @@ fn credential_answer(
     let members_at = body.len();
     serde_json::to_writer(&mut body, &rest).map_err(|_| ApiError::Unavailable)?;
     body.remove(members_at);
-    Ok(body)
+    Ok(CredentialAnswer(body))
 }
 
-async fn get_credential(
+/// A credential's record: the members after `credential` in the answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct RecordView<'a> {
+    /// `registered`, `revoked`, `suspended` and `reinstated` events.
+    history: &'a [scs_ledger::HistoryEvent],
+    /// Where its registration is in the log.
+    log_index: u64,
+    /// Its status at the registry's clock.
+    status: StatusView,
+}
+
+/// A credential's status at the registry's clock.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct StatusView {
+    /// The reason code of its last status change.
+    reason: Option<scs_core::lifecycle::Reason>,
+    reason_ja: Option<&'static str>,
+    state: CredentialState,
+    state_en: &'static str,
+    state_ja: &'static str,
+    /// Why it no longer counts although its status is clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    void: Option<scs_ledger::Void>,
+}
+
+/// The body of `GET /v1/credentials/{id}`, already serialised: `{"credential": …}` and the
+/// members of [`RecordView`].
+pub(crate) struct CredentialAnswer(Vec<u8>);
+
+impl IntoResponse for CredentialAnswer {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+impl utoipa::PartialSchema for CredentialAnswer {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Type};
+        let credential = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("The credential exactly as registered"));
+        AllOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .property("credential", credential)
+                    .required("credential"),
+            )
+            .item(<RecordView as utoipa::PartialSchema>::schema())
+            .into()
+    }
+}
+
+impl ToSchema for CredentialAnswer {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <RecordView as ToSchema>::schemas(schemas);
+    }
+}
+
+/// 証明書の照会 / a credential, its status, history and log index.
+///
+/// `status.state` is at the registry's clock. 503 `ledger-integrity` when its log entry no
+/// longer matches its leaf hash.
+#[utoipa::path(get, path = "/v1/credentials/{id}", tag = "look-up",
+    params(("id" = String, Path, description = "The credential id: urn:uuid:… or the bare UUID")),
+    responses(
+        (status = 200, description = "The credential and its record", body = CredentialAnswer, content_type = "application/json"),
+        (status = 400, description = "bad-parameter: not a credential id", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: not registered", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_credential(
     State(app): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Response, ApiError> {
+) -> Result<CredentialAnswer, ApiError> {
     let id = parse_id(&id)?;
     let view = app
         .ledger
@@ -319,22 +461,27 @@ async fn get_credential(
         .ok_or_else(|| ApiError::NotFound(format!("{id} is not registered")))?;
     let now = now();
     let void = app.ledger.void(&view.history, now);
-    let body = credential_answer(&view, now, void, |buffer| {
+    credential_answer(&view, now, void, |buffer| {
         app.ledger
             .read_credential(&view, buffer)
             .map_err(ApiError::from)
-    })?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response())
+    })
 }
 
-async fn change_status(
+/// 取消・一時停止・再開 / revoke, suspend or reinstate.
+///
+/// The body is a signed revoke, suspend or reinstate request whose `target` is `{id}`. The
+/// status list has the new bit when this answer is sent.
+#[utoipa::path(post, path = "/v1/credentials/{id}/status", tag = "writes",
+    params(("id" = String, Path, description = "The credential id: urn:uuid:… or the bare UUID")),
+    request_body(content = Object, content_type = "application/json", description = "A signed revoke, suspend or reinstate request"),
+    responses(
+        (status = 200, description = "Changed and logged", body = Receipt<Changed>, content_type = "application/json"),
+        (status = 403, description = "not-authorised: the signer may not change this credential", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: the credential is not registered", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "conflict or replayed-request: the state does not allow the change, or the nonce was used", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn change_status(
     State(app): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonBody(document): JsonBody<Value>,
@@ -364,13 +511,6 @@ async fn change_status(
         ));
     }
     let committed = app.ledger.submit(entry, &document).await?;
-    #[derive(Serialize)]
-    struct Changed {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        id: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        state: Option<CredentialState>,
-    }
     let changed = match committed.effect {
         Effect::StatusChanged { state, .. } => Changed {
             id: Some(id.to_string()),
@@ -384,7 +524,18 @@ async fn change_status(
     Ok(Json(Receipt::of(&committed, changed)).into_response())
 }
 
-async fn get_organization(
+/// 企業の照会 / a company's credentials and highest ★.
+///
+/// `highestLevel` is the highest ★ among the credentials active now and not void (`null` if
+/// none). 503 if any of them cannot be read.
+#[utoipa::path(get, path = "/v1/organizations/{number}", tag = "look-up",
+    params(("number" = String, Path, description = "法人番号: 13 digits, the first the check digit (full-width digits accepted)")),
+    responses(
+        (status = 200, description = "The company's credentials", body = scs_ledger::OrganizationView, content_type = "application/json"),
+        (status = 400, description = "invalid-corporate-number: a wrong length, character or check digit", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: nothing registered for the number", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_organization(
     State(app): State<AppState>,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<scs_ledger::OrganizationView>, ApiError> {
@@ -400,19 +551,32 @@ async fn get_organization(
     Ok(Json(view))
 }
 
-#[derive(Deserialize)]
-struct NameQuery {
+/// The query of `GET /v1/organizations`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct NameQuery {
+    /// Part of the Japanese or English legal name (required; 1–100 characters).
     name: Option<String>,
 }
 
 /// The answer of `GET /v1/organizations?name=`.
-#[derive(Serialize)]
-struct SearchAnswer {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SearchAnswer {
+    /// The name asked.
     query: String,
+    /// At most 50 companies.
     results: Vec<scs_ledger::NameMatch>,
 }
 
-async fn search_organizations(
+/// 企業名検索 / search companies by name.
+///
+/// Partial match anywhere in the Japanese or English legal name, full- and half-width alike.
+#[utoipa::path(get, path = "/v1/organizations", tag = "look-up", params(NameQuery),
+    responses(
+        (status = 200, description = "The companies found", body = SearchAnswer, content_type = "application/json"),
+        (status = 400, description = "bad-parameter: no name, a blank one, or over 100 characters", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn search_organizations(
     State(app): State<AppState>,
     ApiQuery(q): ApiQuery<NameQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
@@ -432,8 +596,13 @@ async fn search_organizations(
     }))
 }
 
-/// The signed status index: what an offline bundle is made of, and the time it is as of.
-async fn get_status_index(State(app): State<AppState>) -> Result<Response, ApiError> {
+/// 失効リスト索引 / the signed status index.
+///
+/// Every status list, the trust list and the checkpoint by SHA-256, signed with the status key
+/// at the registry's clock: what an offline bundle is made of, and the time it is as of.
+#[utoipa::path(get, path = "/v1/status", tag = "status",
+    responses((status = 200, description = "The SCSStatusIndex, signed afresh", body = Object, content_type = "application/json")))]
+pub(crate) async fn get_status_index(State(app): State<AppState>) -> Result<Response, ApiError> {
     let body = app.ledger.status_index()?;
     Ok((
         [
@@ -445,7 +614,23 @@ async fn get_status_index(State(app): State<AppState>) -> Result<Response, ApiEr
         .into_response())
 }
 
-async fn get_status_list(
+/// 失効リスト / a signed status list.
+///
+/// A `BitstringStatusListCredential` signed by the status key, with a strong `ETag` and
+/// `Cache-Control: public, max-age=300`.
+#[utoipa::path(get, path = "/v1/status/{purpose}/{list}", tag = "status",
+    params(
+        ("purpose" = String, Path, description = "revocation or suspension"),
+        ("list" = u32, Path, description = "The list number"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of a copy held"),
+    ),
+    responses(
+        (status = 200, description = "The signed status list", body = Object, content_type = "application/vc+ld+json"),
+        (status = 304, description = "Not modified: the copy held is current"),
+        (status = 400, description = "bad-parameter: an unknown purpose or list number", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: a list not yet opened", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_status_list(
     State(app): State<AppState>,
     ApiPath((purpose, list)): ApiPath<(String, String)>,
     // The request itself rather than a `HeaderMap`, which would copy every header.
@@ -538,7 +723,7 @@ fn served_status_list(
 
 /// The body of `POST /v1/verify`: a request carrying `credential` or `qrText` (with the
 /// question's options), or a bare credential, which is verified with none.
-struct VerifyBody(VerifyRequest);
+pub(crate) struct VerifyBody(VerifyRequest);
 
 impl<'de> Deserialize<'de> for VerifyBody {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -558,14 +743,21 @@ impl<'de> Deserialize<'de> for VerifyBody {
     }
 }
 
-/// `POST /v1/verify` with options: a credential or QR text, and the question.
-#[derive(Deserialize)]
+/// `POST /v1/verify` with options: a credential or QR text (exactly one), and the question.
+/// A credential sent by itself is verified with no option.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct VerifyRequest {
+pub(crate) struct VerifyRequest {
+    /// The credential to verify.
+    #[schema(value_type = Option<Object>)]
     credential: Option<Value>,
+    /// Or the text of its QR code (`SCS1:…`).
     qr_text: Option<String>,
+    /// The ★ asked for: 3, 4 or 5.
     min_level: Option<u64>,
+    /// The company asked about (法人番号).
     corporate_number: Option<String>,
+    /// When: an RFC 3339 time or a date (default: the registry's clock).
     at: Option<String>,
 }
 
@@ -605,9 +797,18 @@ impl VerifyRequest {
     }
 }
 
-/// `POST /v1/verify`: `{"credential": {…} | "qrText": "SCS1:…", "minLevel"?,
-/// "corporateNumber"?, "at"?}` or a bare credential → the report of `scs verify --json`.
-async fn verify(
+/// 検証 / verify a credential or QR text, with the registry's status.
+///
+/// The report of `scs verify --json`, whatever the verdict.
+#[utoipa::path(post, path = "/v1/verify", tag = "verify",
+    request_body(content = VerifyRequest, content_type = "application/json", description = "The question; or a credential by itself"),
+    responses(
+        (status = 200, description = "The verification report", body = Report, content_type = "application/json"),
+        (status = 400, description = "bad-json, bad-parameter or invalid-corporate-number: not a credential, unreadable QR text, a bad option", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "too-large: the body is over 65,535 bytes", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "unsupported-media-type: the body is not JSON", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn verify(
     State(app): State<AppState>,
     JsonBody(VerifyBody(request)): JsonBody<VerifyBody>,
 ) -> Result<Json<Report>, ApiError> {
@@ -632,9 +833,19 @@ fn report_of(
     }
 }
 
-/// `POST /v1/verify/evidence`: the body of `POST /v1/verify` → the verification's evidence
-/// (検証結果の証跡, `scs_core::evidence`), signed by the registry's status key.
-async fn verify_evidence(
+/// 検証結果の証跡 / the same verification, signed as evidence by the registry's status key.
+///
+/// A VC 2.0 document with an eddsa-jcs-2022 proof, checkable offline with
+/// `scs verify-receipt FILE --operator-key KEY`.
+#[utoipa::path(post, path = "/v1/verify/evidence", tag = "verify",
+    request_body(content = VerifyRequest, content_type = "application/json", description = "The question; or a credential by itself"),
+    responses(
+        (status = 200, description = "The verification evidence, signed", body = Object, content_type = "application/json"),
+        (status = 400, description = "bad-json, bad-parameter or invalid-corporate-number: as POST /v1/verify", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "too-large: the body is over 65,535 bytes", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "unsupported-media-type: the body is not JSON", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn verify_evidence(
     State(app): State<AppState>,
     JsonBody(VerifyBody(request)): JsonBody<VerifyBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -743,7 +954,13 @@ async fn vc_api_issue(
         .into_response())
 }
 
-async fn checkpoint(State(app): State<AppState>) -> Response {
+/// チェックポイント / the latest signed checkpoint.
+///
+/// A C2SP signed note: origin, tree size, base64 root hash, a blank line, the log key's
+/// signature line. `Cache-Control: no-store`.
+#[utoipa::path(get, path = "/v1/log/checkpoint", tag = "log",
+    responses((status = 200, description = "The signed checkpoint", body = String, content_type = "text/plain; charset=utf-8")))]
+pub(crate) async fn checkpoint(State(app): State<AppState>) -> Response {
     let (_, note) = app.ledger.checkpoint();
     (
         [
@@ -755,22 +972,28 @@ async fn checkpoint(State(app): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn tile(
+/// A hash tile (C2SP tlog-tiles).
+///
+/// `{L}` is the level (0–63), `{N}` the tile index in three-digit path segments (`000`,
+/// `x001/234`), followed by `.p/{W}` for a partial tile of `W` hashes; only the canonical form
+/// is accepted. Entry bundles share the path: see `GET /v1/log/tile/entries/{N}`.
+#[utoipa::path(get, path = "/v1/log/tile/{L}/{N}", tag = "log",
+    params(
+        ("L" = u8, Path, description = "The level, 0–63"),
+        ("N" = String, Path, description = "The tile index in three-digit segments, and .p/{W} for a partial tile"),
+    ),
+    responses(
+        (status = 200, description = "The tile's hashes, 32 bytes each", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "bad-parameter: not a canonical tile path", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: the tree does not hold the tile yet", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn tile(
     State(app): State<AppState>,
     ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let full = format!("tile/{path}");
     let bytes = if full.starts_with("tile/entries/") {
-        let bundle =
-            EntryBundle::parse_path(&full).map_err(|e| ApiError::BadParameter(e.to_string()))?;
-        let range = bundle.entry_indexes();
-        if range.end > app.ledger.tree().size() {
-            return Err(ApiError::NotFound("entry bundle not yet complete".into()));
-        }
-        let entries = range
-            .map(|i| app.ledger.entry(i).map_err(ApiError::from))
-            .collect::<Result<Vec<_>, _>>()?;
-        bundle.encode(&entries).map_err(|_| ApiError::Unavailable)?
+        entry_bundle(&app, &full)?
     } else {
         let tile = Tile::parse_path(&full).map_err(|e| ApiError::BadParameter(e.to_string()))?;
         app.ledger
@@ -788,7 +1011,38 @@ async fn tile(
         .into_response())
 }
 
-async fn log_entry(
+/// An entry bundle (C2SP tlog-tiles): each entry as a big-endian 16-bit length and its bytes.
+#[utoipa::path(get, path = "/v1/log/tile/entries/{N}", tag = "log",
+    params(("N" = String, Path, description = "The bundle index in three-digit segments, and .p/{W} for a partial bundle")),
+    responses(
+        (status = 200, description = "The entries of the bundle", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "bad-parameter: not a canonical bundle path", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "not-found: the log does not hold the bundle yet", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) fn entry_bundle(app: &AppState, path: &str) -> Result<Vec<u8>, ApiError> {
+    let bundle =
+        EntryBundle::parse_path(path).map_err(|e| ApiError::BadParameter(e.to_string()))?;
+    let range = bundle.entry_indexes();
+    if range.end > app.ledger.tree().size() {
+        return Err(ApiError::NotFound("entry bundle not yet complete".into()));
+    }
+    let entries = range
+        .map(|i| app.ledger.entry(i).map_err(ApiError::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    bundle.encode(&entries).map_err(|_| ApiError::Unavailable)
+}
+
+/// One entry: the signed document logged.
+///
+/// The entry's exact bytes: a signed trust list edition or registry request (entry 0 is the
+/// genesis trust list).
+#[utoipa::path(get, path = "/v1/log/entries/{index}", tag = "log",
+    params(("index" = u64, Path, description = "The log index")),
+    responses(
+        (status = 200, description = "The entry as logged", body = Object, content_type = "application/json"),
+        (status = 400, description = "bad-parameter or out-of-range: not an index, or beyond the log", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn log_entry(
     State(app): State<AppState>,
     ApiPath(index): ApiPath<String>,
 ) -> Result<Response, ApiError> {
@@ -802,16 +1056,38 @@ async fn log_entry(
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
-#[derive(Deserialize)]
-struct InclusionQuery {
+/// The query of `GET /v1/log/proof/inclusion`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InclusionQuery {
+    /// The entry's log index.
     index: u64,
+    /// The tree size (default: the current one).
     size: Option<u64>,
 }
 
-async fn inclusion_proof(
+/// The answer of `GET /v1/log/proof/inclusion`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InclusionProof {
+    index: u64,
+    tree_size: u64,
+    /// Base64 of the entry's leaf hash (RFC 9162).
+    leaf_hash: String,
+    /// Base64 SHA-256 hashes.
+    proof: Vec<String>,
+}
+
+/// Inclusion proof of one entry (RFC 9162).
+#[utoipa::path(get, path = "/v1/log/proof/inclusion", tag = "log", params(InclusionQuery),
+    responses(
+        (status = 200, description = "The proof", body = InclusionProof, content_type = "application/json"),
+        (status = 400, description = "bad-parameter or out-of-range: a bad number, or an index or size beyond the tree", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn inclusion_proof(
     State(app): State<AppState>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InclusionProof>, ApiError> {
     let (current, _) = app.ledger.checkpoint();
     let size = q.size.unwrap_or(current);
     let proof = app
@@ -825,21 +1101,43 @@ async fn inclusion_proof(
         .entry(q.index)
         .map(|e| scs_core::tlog::leaf_hash(&e))
         .map_err(ApiError::from)?;
-    Ok(Json(
-        json!({"index": q.index, "treeSize": size, "leafHash": STANDARD.encode(leaf.0), "proof": b64(&proof)}),
-    ))
+    Ok(Json(InclusionProof {
+        index: q.index,
+        tree_size: size,
+        leaf_hash: STANDARD.encode(leaf.0),
+        proof: b64(&proof),
+    }))
 }
 
-#[derive(Deserialize)]
-struct ConsistencyQuery {
+/// The query of `GET /v1/log/proof/consistency`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ConsistencyQuery {
+    /// The older tree size.
     from: u64,
+    /// The newer tree size (default: the current one).
     to: Option<u64>,
 }
 
-async fn consistency_proof(
+/// The answer of `GET /v1/log/proof/consistency`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConsistencyProof {
+    from: u64,
+    to: u64,
+    /// Base64 SHA-256 hashes.
+    proof: Vec<String>,
+}
+
+/// Consistency proof between two tree sizes (RFC 9162).
+#[utoipa::path(get, path = "/v1/log/proof/consistency", tag = "log", params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "The proof", body = ConsistencyProof, content_type = "application/json"),
+        (status = 400, description = "bad-parameter or out-of-range: a bad number, or a size beyond the tree", body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn consistency_proof(
     State(app): State<AppState>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConsistencyProof>, ApiError> {
     let (current, _) = app.ledger.checkpoint();
     let to = q.to.unwrap_or(current);
     let proof = app
@@ -850,9 +1148,11 @@ async fn consistency_proof(
         .ok_or_else(|| {
             ApiError::OutOfRange(format!("no consistency proof from {} to {to}", q.from))
         })?;
-    Ok(Json(
-        json!({"from": q.from, "to": to, "proof": b64(&proof)}),
-    ))
+    Ok(Json(ConsistencyProof {
+        from: q.from,
+        to,
+        proof: b64(&proof),
+    }))
 }
 
 async fn context() -> Response {

@@ -9,6 +9,8 @@
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
 //! - [`app`]: what every handler shares.
 //! - [`limits`]: every bound on what a client or the network can send, in one place.
+//! - [`metrics`]: `GET /metrics` (Prometheus), and the latency of every request.
+//! - [`openapi`]: `GET /v1/openapi.json`, generated from the handlers and their types.
 //! - [`serve`]: `scs serve`: open the ledger, bind, serve; `server` (private): the accept loop
 //!   under the router (timeouts, connection cap, graceful stop).
 //! - [`demo`], [`demo_keys`]: `--demo`'s keys and seeded credentials.
@@ -27,6 +29,8 @@ mod extract;
 mod feed;
 mod http;
 pub mod limits;
+pub mod metrics;
+pub mod openapi;
 pub mod router;
 pub mod serve;
 mod server;

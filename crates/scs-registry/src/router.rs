@@ -14,12 +14,19 @@ use crate::limits::MAX_BODY_BYTES;
 pub fn app(state: AppState) -> Router {
     crate::http::routes(state.demo_issuer.is_some())
         .merge(crate::web::router())
+        .merge(crate::metrics::routes())
+        .merge(crate::openapi::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             deadline,
+        ))
+        // Outside the deadline, so that a request answered 408 is timed too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
         ))
         .with_state(state)
 }
@@ -52,7 +59,8 @@ async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response
     }
 }
 
-/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API, the Atom feeds),
+/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API, the Atom feeds,
+/// `/metrics`),
 /// whose every error is problem+json; the rest are pages, whose errors are the HTML error page.
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/v1/")
@@ -60,6 +68,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path.starts_with("/ns/")
         || path == "/credentials/verify"
         || path == "/credentials/issue"
+        || path == "/metrics"
 }
 
 /// A known path asked with a method it does not take.

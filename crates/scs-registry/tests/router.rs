@@ -2969,3 +2969,341 @@ async fn the_status_index_names_what_is_served_at_the_registrys_clock() {
     );
     assert_ne!(after.checkpoint_sha256, index.checkpoint_sha256);
 }
+
+/// The value of the sample `name{labels}` in a text exposition, whatever the order of its labels.
+fn sample(exposition: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let mut wanted: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    wanted.sort();
+    exposition.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (series_name, mut found) = match series.split_once('{') {
+            Some((series_name, rest)) => (
+                series_name,
+                rest.strip_suffix('}')?
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>(),
+            ),
+            None => (series, Vec::new()),
+        };
+        found.sort();
+        (series_name == name && found == wanted).then(|| value.parse().unwrap())
+    })
+}
+
+/// Issue 14 item 6: `/metrics` in Prometheus' text format; a registration moves the writer's
+/// counters and histograms and the request latencies of its route, a refused write is counted
+/// by kind and reason, and the gauges read the ledger.
+#[tokio::test]
+async fn the_metrics_count_writes_batches_and_request_latencies() {
+    let w = world();
+    let metrics = || async { w.get("/metrics").await };
+    let before = metrics().await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(
+        before.content_type,
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let count =
+        |text: &str, name: &str, labels: &[(&str, &str)]| sample(text, name, labels).unwrap_or(0.0);
+    let register = [("kind", "register")];
+    let registered_before = count(&before.text, "scs_writes_committed_total", &register);
+    let batches_before = count(&before.text, "scs_write_batch_entries_count", &[]);
+
+    let (credential, registered) = w.register(Level::STAR4).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.json
+    );
+    // A revocation of a credential the ledger does not hold: refused by the writer.
+    let unknown = "urn:uuid:00000000-0000-4000-8000-000000000000";
+    let refused = w
+        .signed(
+            &format!("/v1/credentials/{unknown}/status"),
+            &RequestBody::Revoke {
+                target: scs_core::ids::CredentialId::parse(unknown).unwrap(),
+                reason: Reason::Fraud,
+            },
+            &key("operator.key"),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::NOT_FOUND, "not-found");
+    // The status list is signed when first served.
+    let list = credential["credentialStatus"][0]["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://127.0.0.1:8080")
+        .unwrap()
+        .to_owned();
+    assert_eq!(w.get(&list).await.status, StatusCode::OK);
+
+    let after = metrics().await.text;
+    assert_eq!(
+        count(&after, "scs_writes_committed_total", &register),
+        registered_before + 1.0,
+        "{after}"
+    );
+    assert_eq!(
+        count(
+            &after,
+            "scs_writes_committed_total",
+            &[("kind", "allocate-status")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(
+            &after,
+            "scs_writes_refused_total",
+            &[("kind", "revoke"), ("reason", "not-found")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(&after, "scs_write_batch_entries_count", &[]),
+        batches_before + 2.0,
+        "the allocation and the registration, one batch each"
+    );
+    assert_eq!(count(&after, "scs_write_batch_entries_sum", &[]), 2.0);
+    for histogram in ["scs_write_fsync_seconds", "scs_write_commit_seconds"] {
+        let committed = count(&after, &format!("{histogram}_count"), &[]);
+        assert_eq!(committed, 2.0, "{histogram}");
+        assert_eq!(
+            count(&after, &format!("{histogram}_bucket"), &[("le", "+Inf")]),
+            committed
+        );
+        assert!(count(&after, &format!("{histogram}_sum"), &[]) > 0.0);
+    }
+    assert_eq!(
+        count(&after, "scs_log_tree_size", &[]),
+        w.size() as f64,
+        "the log's size under its checkpoint"
+    );
+    assert_eq!(count(&after, "scs_writer_role", &[]), 1.0);
+    assert_eq!(count(&after, "scs_writer_queue_depth", &[]), 0.0);
+    let age = sample(
+        &after,
+        "scs_status_list_signature_age_seconds",
+        &[("purpose", "revocation"), ("list", "0")],
+    )
+    .expect("the age of the list served");
+    assert!((0.0..5.0).contains(&age), "{age}");
+
+    let route = |route: &str, method: &str, status: &str| {
+        count(
+            &after,
+            "scs_http_request_duration_seconds_count",
+            &[("route", route), ("method", method), ("status", status)],
+        )
+    };
+    assert_eq!(route("/v1/credentials", "POST", "2xx"), 1.0, "{after}");
+    assert_eq!(route("/v1/status-allocations", "POST", "2xx"), 1.0);
+    assert_eq!(route("/v1/credentials/{id}/status", "POST", "4xx"), 1.0);
+    assert_eq!(route("/v1/status/{purpose}/{list}", "GET", "2xx"), 1.0);
+    assert_eq!(route("/metrics", "GET", "2xx"), 1.0, "the first scrape");
+
+    // Once the writer stops (a failing disk, or shutting down), this process takes no writes.
+    w.ledger.stop_writer();
+    let stopped = metrics().await.text;
+    assert_eq!(count(&stopped, "scs_writer_role", &[]), 0.0);
+}
+
+/// Issue 14 item 6: whatever paths and methods clients send, the latency metric's labels are
+/// the router's templates, eight methods and five status classes.
+#[tokio::test]
+async fn the_metrics_labels_stay_bounded_whatever_the_paths_asked() {
+    let w = world();
+    for i in 0..1000 {
+        let path = if i % 2 == 0 {
+            format!("/v1/nothing-{i}")
+        } else {
+            format!("/no/such/page/{i}")
+        };
+        let answer = w.get(&path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for method in ["PROPFIND", "BREW", "DELETE"] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/v1/health")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(w.send(request).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    for i in 0..20 {
+        w.get(&format!("/v1/credentials/{}", uuid_like(i))).await;
+    }
+    let text = w.get("/metrics").await.text;
+    let series: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("scs_http_request_duration_seconds_count"))
+        .collect();
+    assert!(
+        !text.contains("nothing-") && !text.contains("no/such"),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "scs_http_request_duration_seconds_count",
+            &[("route", "unmatched"), ("method", "GET"), ("status", "4xx")]
+        ),
+        Some(1000.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "scs_http_request_duration_seconds_count",
+            &[
+                ("route", "/v1/credentials/{id}"),
+                ("method", "GET"),
+                ("status", "4xx")
+            ]
+        ),
+        Some(20.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "scs_http_request_duration_seconds_count",
+            &[
+                ("route", "/v1/health"),
+                ("method", "other"),
+                ("status", "4xx")
+            ]
+        ),
+        Some(2.0),
+        "PROPFIND and BREW: {text}"
+    );
+    assert_eq!(series.len(), 4, "{series:#?}");
+}
+
+fn uuid_like(i: u32) -> String {
+    format!("00000000-0000-4000-8000-{i:012}")
+}
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(members) => {
+            for (name, member) in members {
+                match (name.as_str(), member) {
+                    ("$ref", Value::String(target)) => found.push(target),
+                    _ => refs(member, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+        _ => {}
+    }
+}
+
+/// Issue 14 item 6: `/v1/openapi.json` is an OpenAPI 3.1 document of exactly the `/v1`
+/// endpoints docs/API.md lists (which `the_api_reference_matches_the_router` holds to the
+/// router); every answer names its content type — the documented one for a success,
+/// problem+json for an error — and every schema it names is in it.
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_v1_api() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let w = world();
+    let answer = w.get("/v1/openapi.json").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.content_type, "application/json");
+    let document = &answer.json;
+    assert_eq!(document["openapi"], "3.1.0");
+
+    let api_md = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/API.md"),
+    )
+    .unwrap();
+    let documented: BTreeMap<(String, String), String> = documented_endpoints(&api_md)
+        .into_iter()
+        .filter(|e| e.path.starts_with("/v1/"))
+        .map(|e| {
+            let path = e.path.split('?').next().unwrap().to_owned();
+            ((e.method, path), e.content_type)
+        })
+        .collect();
+    let mut described = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let methods = ["get", "put", "post", "delete", "patch"];
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(methods.contains(&method.as_str()), "{path}: {method}");
+            let method = method.to_uppercase();
+            let key = (method.clone(), path.clone());
+            let content_type = documented
+                .get(&key)
+                .unwrap_or_else(|| panic!("{method} {path} is not in docs/API.md"));
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let said = format!("{method} {path} {status}");
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{said}"
+                );
+                if status == "304" {
+                    assert!(response.get("content").is_none(), "{said}: no body");
+                    continue;
+                }
+                let media: Vec<&String> = response["content"].as_object().unwrap().keys().collect();
+                let expected = if status.starts_with('2') {
+                    content_type.as_str()
+                } else {
+                    "application/problem+json"
+                };
+                assert_eq!(media, [expected], "{said}");
+                assert!(
+                    response["content"][expected].get("schema").is_some(),
+                    "{said}"
+                );
+            }
+            // Every operation can time out or find the registry unavailable.
+            for status in ["408", "503"] {
+                assert!(
+                    operation["responses"].get(status).is_some(),
+                    "{method} {path}: {status}"
+                );
+            }
+            described.insert(key);
+        }
+    }
+    let documented: BTreeSet<_> = documented.into_keys().collect();
+    assert_eq!(described, documented, "the document against docs/API.md");
+
+    let mut found = Vec::new();
+    refs(document, &mut found);
+    assert!(found.contains(&"#/components/schemas/ProblemDocument"));
+    for target in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap();
+        assert!(
+            document["components"]["schemas"].get(name).is_some(),
+            "{target} is not in the document"
+        );
+    }
+    // Tiles are bytes, not an array of numbers.
+    for path in ["/v1/log/tile/{L}/{N}", "/v1/log/tile/entries/{N}"] {
+        let content = &document["paths"][path]["get"]["responses"]["200"]["content"];
+        let schema = &content["application/octet-stream"]["schema"];
+        assert_eq!(schema["type"], "string", "{path}");
+        assert_eq!(schema["contentMediaType"], "application/octet-stream");
+    }
+    // The types are the wire's: the organisation view and the report are as serialised.
+    let schemas = &document["components"]["schemas"];
+    for (schema, member) in [
+        ("OrganizationView", "highestLevel"),
+        ("Report", "verdict"),
+        ("ProblemDocument", "type"),
+        ("EventPage", "treeSize"),
+    ] {
+        assert!(
+            schemas[schema]["properties"].get(member).is_some(),
+            "{schema}.{member}: {}",
+            schemas[schema]
+        );
+    }
+}

@@ -167,7 +167,14 @@ async fn pages_verify_look_up_and_refuse_bad_input_plainly() {
     let w = world().await;
 
     // Every page renders, Japanese by default and English with ?lang=en.
-    for path in ["/", "/organizations", "/issuers", "/ledger", "/bulk"] {
+    for path in [
+        "/",
+        "/organizations",
+        "/issuers",
+        "/ledger",
+        "/bulk",
+        "/api",
+    ] {
         let page = w.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         is_page(&page);
@@ -900,4 +907,40 @@ async fn verification_evidence_downloads_and_prints_on_a4_with_its_fingerprint()
     let json = embedded_evidence(&sheet);
     let verified = scs_core::evidence::check_bytes(&json, &operator, None).unwrap();
     assert!(sheet.has(&verified.fingerprint[..8]));
+}
+
+/// Issue 14 item 6: `/api`, the API reference rendered from the OpenAPI document, in Japanese
+/// and in English, without script of its own, linked from every page's footer.
+#[tokio::test]
+async fn the_api_reference_page_shows_every_operation_of_the_openapi_document() {
+    let w = world().await;
+    let document = w.get("/v1/openapi.json").await;
+    let document: Value = serde_json::from_slice(&document.bytes).unwrap();
+    let ja = w.get("/api").await;
+    assert_eq!(ja.status, StatusCode::OK);
+    is_page(&ja);
+    assert!(ja.has("API リファレンス"), "{}", ja.text);
+    assert!(ja.has("<a href=\"/v1/openapi.json\">"));
+    let en = w.get("/api?lang=en").await;
+    assert!(en.has("API reference"));
+    assert!(en.has("Responses"));
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let heading = format!("<code>{} {path}</code>", method.to_uppercase());
+            assert!(ja.has(&heading), "{heading}");
+        }
+    }
+    assert!(ja.has("application/problem+json"));
+    assert!(ja.has("ProblemDocument"));
+    assert_eq!(
+        ja.text.matches("<script").count(),
+        1,
+        "only the pages' own script"
+    );
+    // Every page's footer links the reference, in the page's language.
+    assert!(w.get("/issuers").await.has("<a href=\"/api\">API</a>"));
+    assert!(w
+        .get("/issuers?lang=en")
+        .await
+        .has("<a href=\"/api?lang=en\">API</a>"));
 }

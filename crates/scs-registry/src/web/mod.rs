@@ -7,6 +7,7 @@
 //! - `/issuers`, `/ledger` — the trust list and the transparency log ([`info`]).
 //! - `/bulk` — a supplier CSV checked at once ([`bulk`], logic in [`scs_suppliers`]).
 //! - `/evidence` — a signed result of a check printed on A4, and its JSON ([`evidence`]).
+//! - `/api` — the API reference, from the OpenAPI document ([`api`]).
 //!
 //! Pages are rendered on the server with `maud`, which escapes every interpolated value; no
 //! handler writes raw HTML from input. Every page is sent with a Content-Security-Policy that
@@ -37,6 +38,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::limits::MAX_UPLOAD_BYTES;
 
+pub mod api;
 pub mod bulk;
 pub mod credential;
 pub mod evidence;
@@ -78,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/ledger", get(info::ledger))
         .route("/bulk", get(bulk::page).post(bulk::submit))
         .route("/evidence", get(evidence::page).post(evidence::submit))
+        .route("/api", get(api::page))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
@@ -242,7 +245,7 @@ impl<'a> Frame<'a> {
                         p {
                             (lang.pick("サプライチェーン・セキュリティ評価制度（SCS評価制度）の★取得証明を登録・公開しています。", "Registers and publishes ★ credentials of Japan's Supply Chain Security evaluation scheme."))
                             " "
-                            a href="/v1/health" { "API" } " · "
+                            a href=(lang.href("/api")) { "API" } " · "
                             a href="/v1/trust-list" { (lang.pick("指定機関一覧（JSON）", "Trust list (JSON)")) } " · "
                             a href="/v1/log/checkpoint" { (lang.pick("チェックポイント", "Checkpoint")) }
                         }
