@@ -65,6 +65,12 @@ pub enum Command {
     /// what changed, after checking it all. Exit 1 when the log does not extend what was
     /// published.
     Publish(crate::publish::PublishArgs),
+    /// Back up a registry's log — its entries and signed checkpoint, with the trust list — into
+    /// one file (the private keys are not in it).
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into a new data folder for `scs serve --data DIR`, checked by
+    /// replaying it to the backup's signed checkpoint.
+    Restore(crate::backup::RestoreArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.

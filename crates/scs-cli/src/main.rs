@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod args;
+mod backup;
 mod bundle;
 mod client;
 mod config;
@@ -92,6 +93,8 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::Watch(a) => watch::run(&a, &settings()?),
         Command::Bundle(a) => bundle::run(&a, &settings()?),
         Command::Publish(a) => publish::run(&a, &settings()?),
+        Command::Backup(a) => backup::backup(&a, &settings()?),
+        Command::Restore(a) => backup::restore(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {

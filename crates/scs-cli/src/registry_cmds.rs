@@ -255,7 +255,7 @@ pub enum LogBreak {
     Inconsistent(String),
     /// Its change feed reports an event the log does not hold (`scs watch`).
     Misreported(String),
-    /// Its tiles or entries do not hash to its checkpoint's root (`scs publish`).
+    /// Its tiles or entries do not hash to its checkpoint's root (`scs publish`, `scs backup`).
     Unproven(String),
 }
 
