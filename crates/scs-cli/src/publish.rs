@@ -352,3 +352,87 @@ fn publish_entries(
     folder.put(&path, &bytes)?;
     Ok(Ok(()))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use scs_core::tlog::MemoryTree;
+
+    fn tree(size: u64, salt: &str) -> MemoryTree {
+        let mut tree = MemoryTree::new();
+        for i in 0..size {
+            tree.push(leaf_hash(format!("{salt} {i}").as_bytes()))
+                .unwrap();
+        }
+        tree
+    }
+
+    fn hashes_of(tree: &MemoryTree, tile: Tile) -> Vec<Hash> {
+        let range = tile.hash_indexes();
+        tree.level(tile.hash_level())[range.start as usize..range.end as usize].to_vec()
+    }
+
+    fn checkpoint(tree: &MemoryTree) -> Checkpoint {
+        Checkpoint::new("registry.example/v1/log", tree.size(), tree.root()).unwrap()
+    }
+
+    /// `check_tree` over the changed tiles `spine` (as fetched, perhaps altered), any other
+    /// tile read from `tree`.
+    fn check(
+        tree: &MemoryTree,
+        spine: &[(Tile, Vec<Hash>)],
+        old: &MemoryTree,
+    ) -> Result<(), LogBreak> {
+        let reader = TileHashReader::new(tree.size(), |tile| {
+            Ok::<_, anyhow::Error>(hashes_of(tree, tile))
+        });
+        for (tile, hashes) in spine {
+            reader.insert(*tile, hashes.clone());
+        }
+        check_tree(&reader, spine, Some(&checkpoint(old)), &checkpoint(tree)).unwrap()
+    }
+
+    #[test]
+    fn every_changed_tile_must_hash_up_to_the_root_and_extend_what_was_published() {
+        let new = tree(70_000, "leaf");
+        let old = tree(66_000, "leaf");
+        let spine: Vec<(Tile, Vec<Hash>)> = tiles_between(66_000, 70_000)
+            .into_iter()
+            .map(|tile| (tile, hashes_of(&new, tile)))
+            .collect();
+        assert_eq!(check(&new, &spine, &old), Ok(()));
+        assert_eq!(check(&new, &spine[..0], &new), Ok(()));
+
+        // One hash changed in a full bottom tile inside the change: the root is read from the
+        // tiles above it, so only its own hash there gives it away.
+        let mut altered = spine.clone();
+        let inside = altered
+            .iter()
+            .position(|(tile, _)| tile.level() == 0 && tile.index() == 260)
+            .unwrap();
+        altered[inside].1[17].0[0] ^= 1;
+        assert!(
+            matches!(check(&new, &altered, &old), Err(LogBreak::Unproven(why)) if why.contains("tile/0/260")),
+        );
+        // One hash changed in the partial tile at the right edge: the root differs.
+        let mut altered = spine.clone();
+        altered.last_mut().unwrap().1[0].0[0] ^= 1;
+        let edge = altered.len() - 1;
+        assert!(altered[edge].0.is_partial());
+        assert!(matches!(
+            check(&new, &altered, &old),
+            Err(LogBreak::Unproven(_))
+        ));
+        // Another log of the same or a smaller size published before: a fork.
+        let other = tree(66_000, "forged");
+        assert!(matches!(
+            check(&new, &spine, &other),
+            Err(LogBreak::Inconsistent(_))
+        ));
+        assert!(matches!(
+            check(&new, &spine[..0], &tree(70_000, "forged")),
+            Err(LogBreak::Inconsistent(_))
+        ));
+    }
+}
