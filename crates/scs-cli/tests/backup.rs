@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::server::{agent, DemoServer};
-use common::{check, issue_and_revoke, repo, scs, Run};
+use common::{issue_and_revoke, repo, revoked_status, scs, Run};
 
 fn checkpoint(url: &str) -> Vec<u8> {
     agent()
@@ -64,21 +64,7 @@ fn a_restored_backup_serves_the_same_checkpoint_and_verdicts() {
     assert!(d.join("restored/trust-list.json").is_file());
     let again = DemoServer::start(&d.join("restored"), &repo());
     assert_eq!(checkpoint(&again.url), served);
-    let verified = scs(
-        d,
-        &[
-            "verify",
-            "cred.json",
-            "--registry",
-            &again.url,
-            "--demo",
-            "--json",
-        ],
-    );
-    assert_eq!(verified.code, 1, "{}", verified.stderr);
-    let report = verified.json();
-    assert_eq!(report["verdict"], "invalid");
-    let status = check(&report, "status");
+    let status = revoked_status(d, &again.url);
     assert_eq!(status["detail"], "revoked (reason: fraud)");
     assert_eq!(again.terminate(), 0);
 

@@ -190,12 +190,21 @@ pub fn issue_and_revoke(dir: &Path, url: &str) -> String {
     id
 }
 
-/// The check named `name` in a JSON report.
-pub fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+/// `scs verify cred.json --registry URL --demo --json` in `dir` for a revoked credential: the
+/// verdict is `invalid` (exit 1); the report's `status` check.
+pub fn revoked_status(dir: &Path, url: &str) -> serde_json::Value {
+    let verified = scs(
+        dir,
+        &["verify", "cred.json", "--registry", url, "--demo", "--json"],
+    );
+    assert_eq!(verified.code, 1, "{}", verified.stderr);
+    let report = verified.json();
+    assert_eq!(report["verdict"], "invalid", "{report}");
     report["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} check: {report}"))
+        .find(|c| c["name"] == "status")
+        .unwrap_or_else(|| panic!("no status check: {report}"))
+        .clone()
 }
