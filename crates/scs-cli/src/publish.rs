@@ -85,7 +85,7 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     folder.put("v1/trust-list", file.trust_list.as_bytes())?;
     folder.put("ns/scs/v1", &checked_context(&registry)?)?;
     // Last: from now on the mirror names the new tree, whose every tile is in place.
-    folder.put(CHECKPOINT, file.checkpoint.as_bytes())?;
+    folder.replace_checkpoint(&file.checkpoint, old.as_ref(), &verifier)?;
     let removed = folder.remove_superseded_partials(old_size, new.size())?;
     say!(
         "✓ 公開しました / published {} to {}",
@@ -164,6 +164,24 @@ impl Folder {
             )
         })?;
         Ok(Some(checkpoint))
+    }
+
+    /// Writes the new checkpoint `note`, unless another run published since this one read the
+    /// folder's checkpoint (`read_first`): two runs at once could otherwise leave the older tree's
+    /// checkpoint last, and the mirror would seem to shrink.
+    fn replace_checkpoint(
+        &self,
+        note: &str,
+        read_first: Option<&Checkpoint>,
+        verifier: &NoteVerifier,
+    ) -> Result<()> {
+        if self.published_checkpoint(verifier)?.as_ref() != read_first {
+            bail!(
+                "another scs publish replaced {} meanwhile: run one at a time into a folder (e.g. under flock), and run again / 同じフォルダへの公開は一度に一つにしてください",
+                self.root.join(CHECKPOINT).display()
+            );
+        }
+        self.put(CHECKPOINT, note.as_bytes())
     }
 
     /// Writes `bytes` at `relative` (a path the code built, never one read from outside), unless
@@ -391,6 +409,41 @@ mod tests {
             reader.insert(*tile, hashes.clone());
         }
         check_tree(&reader, spine, Some(&checkpoint(old)), &checkpoint(tree)).unwrap()
+    }
+
+    #[test]
+    fn the_checkpoint_is_not_replaced_over_one_another_run_published_meanwhile() {
+        let key = scs_core::keys::SecretKey::from_seed(&[7; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", key.public()).unwrap();
+        let (small, large) = (tree(3, "leaf"), tree(5, "leaf"));
+        let note = |tree: &MemoryTree| checkpoint(tree).sign(&key).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::new(dir.path()).unwrap();
+        assert_eq!(folder.published_checkpoint(&verifier).unwrap(), None);
+        folder
+            .replace_checkpoint(&note(&small), None, &verifier)
+            .unwrap();
+        let first = folder.published_checkpoint(&verifier).unwrap();
+        assert_eq!(first, Some(checkpoint(&small)));
+        // A slower run that read no checkpoint, or the small one after a faster run published
+        // the large one, must not put its own back.
+        folder
+            .replace_checkpoint(&note(&large), first.as_ref(), &verifier)
+            .unwrap();
+        assert!(folder
+            .replace_checkpoint(&note(&small), None, &verifier)
+            .is_err());
+        assert!(folder
+            .replace_checkpoint(&note(&small), first.as_ref(), &verifier)
+            .is_err());
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&large))
+        );
+        // Another log's checkpoint in the folder is refused outright.
+        let other = scs_core::keys::SecretKey::from_seed(&[8; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", other.public()).unwrap();
+        assert!(folder.published_checkpoint(&verifier).is_err());
     }
 
     #[test]
