@@ -61,8 +61,14 @@ pub struct RestoreArgs {
 /// The first line of a backup file: its format and version.
 const MAGIC: &[u8] = b"SCS-BACKUP 1\n";
 
-/// The log files the ledger reads (`crates/scs-ledger/src/log_files.rs`).
-const LOG_FILES: [&str; 3] = ["entries.bin", "leaves.bin", "checkpoint"];
+/// What a data folder restored into must not hold yet: the log files the ledger reads
+/// (`crates/scs-ledger/src/log_files.rs`), and indexes, which would be another log's.
+const LOG_FILES: [&str; 4] = [
+    "log/entries.bin",
+    "log/leaves.bin",
+    "log/checkpoint",
+    "index",
+];
 
 /// What both commands say about the keys, which no backup holds.
 const KEYS_NOT_INCLUDED: &str = "  秘密鍵（失効リスト鍵・台帳鍵）はバックアップに含まれません。別にオフラインで保管してください / the registry's private keys (status key, log key) are NOT in the backup: keep them apart, offline";
@@ -199,11 +205,11 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     let log_dir = args.data.join("log");
     if let Some(found) = LOG_FILES
         .iter()
-        .map(|name| log_dir.join(name))
+        .map(|name| args.data.join(name))
         .find(|p| p.exists())
     {
         bail!(
-            "{} already exists: restore into a new data folder / 復元先には台帳がすでにあります",
+            "{} already exists: restore into a new data folder / 復元先には台帳か索引がすでにあります",
             found.display()
         );
     }
