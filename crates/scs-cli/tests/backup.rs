@@ -68,7 +68,7 @@ fn a_restored_backup_serves_the_same_checkpoint_and_verdicts() {
     assert_eq!(status["detail"], "revoked (reason: fraud)");
     assert_eq!(again.terminate(), 0);
 
-    // Never over a log.
+    // Never over a log, nor beside another log's indexes.
     let over = restore(d, "registry.scsbak", "restored");
     assert_eq!(over.code, 2);
     assert!(
@@ -76,6 +76,11 @@ fn a_restored_backup_serves_the_same_checkpoint_and_verdicts() {
         "{}",
         over.stderr
     );
+    std::fs::create_dir_all(d.join("stale/index")).unwrap();
+    let beside = restore(d, "registry.scsbak", "stale");
+    assert_eq!(beside.code, 2);
+    assert!(beside.error_line().contains("index"), "{}", beside.stderr);
+    assert!(!d.join("stale/log").exists());
 
     // Altered: one byte of the last entry, of the checkpoint, the file cut short, a byte added.
     let original = std::fs::read(d.join("registry.scsbak")).unwrap();
