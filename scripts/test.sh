@@ -13,6 +13,11 @@ if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic
   scripts/install-debs.sh chromium chromium-driver fonts-ipafont-gothic
 fi
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+# Debian's nginx serves a static mirror (`scs publish`) in crates/scs-cli/tests/publish.rs; the
+# test runs its own nginx in the foreground, never the system service.
+if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then
+  scripts/install-debs.sh nginx
+fi
 
 # rustfmt and clippy come with rustup's default profile; add them when a minimal one left them out.
 for tool in rustfmt clippy; do

@@ -60,6 +60,17 @@ pub enum Command {
     /// Save a registry's signed trust list, status lists and checkpoint in one file, for
     /// verifying offline (`scs verify --bundle`, `scs verify-batch --bundle`).
     Bundle(crate::bundle::BundleArgs),
+    /// Publish a registry's log tiles, checkpoint, status lists, trust list and JSON-LD context
+    /// as static files in the API's URL layout, for a web server or CDN; each run writes only
+    /// what changed, after checking it all. Exit 1 when the log does not extend what was
+    /// published.
+    Publish(crate::publish::PublishArgs),
+    /// Back up a registry's log — its entries and signed checkpoint, with the trust list — into
+    /// one file (the private keys are not in it).
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into a new data folder for `scs serve --data DIR`, checked by
+    /// replaying it to the backup's signed checkpoint.
+    Restore(crate::backup::RestoreArgs),
     /// Draw a credential's QR code: PNG, SVG, its text, or in the terminal (`--out -`).
     Qr(crate::qr::QrArgs),
     /// Run the registry (with its web pages); sled in --data is the embedded store.

@@ -49,22 +49,8 @@ pub fn run(args: &BundleArgs, settings: &Settings) -> Result<Outcome> {
     let anchor = Anchor::resolve(&args.anchor, settings)?;
     let operator = anchor.require()?.clone();
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
-    let mut attempt = 0;
-    let (bytes, bundle) = loop {
-        attempt += 1;
-        let bytes = serde_json::to_vec(&fetch(&registry, &operator)?)?;
-        match Bundle::open(&bytes, &operator) {
-            Ok(bundle) => break (bytes, bundle),
-            // A status change between the index and a list: the next index names the new list.
-            Err(BundleError::Mismatch(_)) if attempt < FETCH_ATTEMPTS => continue,
-            Err(error) => {
-                return Err(anyhow!("{error}")).context(format!(
-                    "the registry at {} served data that does not check",
-                    registry.base()
-                ))
-            }
-        }
-    };
+    let (file, bundle) = fetch_checked(&registry, &operator)?;
+    let bytes = serde_json::to_vec(&file)?;
     scs_issuer::durable::write(&args.out, &bytes)
         .with_context(|| format!("writing {}", args.out.display()))?;
     let (ja, en) = (jst_ja(bundle.as_of()), jst_en(bundle.as_of()));
@@ -77,6 +63,32 @@ pub fn run(args: &BundleArgs, settings: &Settings) -> Result<Outcome> {
         "  台帳データ: {ja}（台帳 {size} 件、失効リスト {lists} 件） / bundle data: {en} (log size {size}, {lists} status lists)"
     );
     Ok(Outcome::Yes)
+}
+
+/// A registry's signed data at one moment, as served and as checked against the pinned
+/// `operator` key: the trust list, the status index, every status list it names and the
+/// checkpoint, each matching the index's digest (fetched again when a status list changed
+/// meanwhile). What `scs bundle` saves and `scs publish` publishes.
+pub fn fetch_checked(
+    registry: &Registry,
+    operator: &scs_core::keys::DidKey,
+) -> Result<(BundleFile, Bundle)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let file = fetch(registry, operator)?;
+        match Bundle::open(&serde_json::to_vec(&file)?, operator) {
+            Ok(bundle) => return Ok((file, bundle)),
+            // A status change between the index and a list: the next index names the new list.
+            Err(BundleError::Mismatch(_)) if attempt < FETCH_ATTEMPTS => continue,
+            Err(error) => {
+                return Err(anyhow!("{error}")).context(format!(
+                    "the registry at {} served data that does not check",
+                    registry.base()
+                ))
+            }
+        }
+    }
 }
 
 /// Every part of a bundle, fetched as served: the index first, then what it names.

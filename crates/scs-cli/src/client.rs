@@ -31,8 +31,8 @@ pub fn check_url(url: &str) -> Result<()> {
     }
 }
 
-/// Largest answer read from a registry.
-const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest answer read from a registry (unless the caller bounds it otherwise).
+pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A registry at a base URL.
 pub struct Registry {
@@ -70,13 +70,22 @@ impl Registry {
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         what: &str,
     ) -> Result<(u16, Vec<u8>)> {
+        self.read_at_most(response, what, MAX_RESPONSE_BYTES)
+    }
+
+    fn read_at_most(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        what: &str,
+        limit: u64,
+    ) -> Result<(u16, Vec<u8>)> {
         let mut response = response
             .map_err(|e| anyhow!("cannot reach the registry at {} ({what}): {e}", self.base))?;
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
             .with_config()
-            .limit(MAX_RESPONSE_BYTES)
+            .limit(limit)
             .read_to_vec()
             .with_context(|| format!("reading the registry's answer to {what}"))?;
         Ok((status, bytes))
@@ -105,8 +114,25 @@ impl Registry {
 
     /// GET a path; the raw bytes.
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        self.get_bytes_at_most(path, MAX_RESPONSE_BYTES)
+    }
+
+    /// GET a path whose answer may be larger or must be smaller than most: at most `limit`
+    /// bytes; `None` on 404 (a static mirror has no file there, or the tile is gone).
+    pub fn get_bytes_optional(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
         let url = format!("{}{path}", self.base);
-        let (status, bytes) = self.read(self.agent.get(&url).call(), path)?;
+        let (status, bytes) = self.read_at_most(self.agent.get(&url).call(), path, limit)?;
+        if status == 404 {
+            return Ok(None);
+        }
+        Self::check(status, &bytes, path)?;
+        Ok(Some(bytes))
+    }
+
+    /// GET a path; the raw bytes, at most `limit` of them.
+    pub fn get_bytes_at_most(&self, path: &str, limit: u64) -> Result<Vec<u8>> {
+        let url = format!("{}{path}", self.base);
+        let (status, bytes) = self.read_at_most(self.agent.get(&url).call(), path, limit)?;
         Self::check(status, &bytes, path)?;
         Ok(bytes)
     }
@@ -120,15 +146,9 @@ impl Registry {
 
     /// GET a path; `None` on 404.
     pub fn get_json_optional(&self, path: &str) -> Result<Option<Value>> {
-        let url = format!("{}{path}", self.base);
-        let (status, bytes) = self.read(self.agent.get(&url).call(), path)?;
-        if status == 404 {
-            return Ok(None);
-        }
-        Self::check(status, &bytes, path)?;
-        Ok(Some(
-            parse_answer(&bytes).with_context(|| format!("{path}: not JSON"))?,
-        ))
+        self.get_bytes_optional(path, MAX_RESPONSE_BYTES)?
+            .map(|bytes| parse_answer(&bytes).with_context(|| format!("{path}: not JSON")))
+            .transpose()
     }
 
     /// POST a JSON body.

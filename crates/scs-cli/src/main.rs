@@ -8,13 +8,16 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod args;
+mod backup;
 mod bundle;
 mod client;
 mod config;
 mod issue;
 mod keys;
+mod log_tiles;
 mod manual;
 mod offline_batch;
+mod publish;
 mod qr;
 mod registry_cmds;
 mod render;
@@ -89,6 +92,9 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::VerifyReceipt(a) => verify_receipt::run(&a, &settings()?),
         Command::Watch(a) => watch::run(&a, &settings()?),
         Command::Bundle(a) => bundle::run(&a, &settings()?),
+        Command::Publish(a) => publish::run(&a, &settings()?),
+        Command::Backup(a) => backup::backup(&a, &settings()?),
+        Command::Restore(a) => backup::restore(&a, &settings()?),
         Command::Qr(a) => qr::run(&a, &settings()?),
         Command::Serve(a) => serve::run(&a),
         Command::Revoke(a) => {

@@ -225,7 +225,7 @@ pub fn lookup(args: &LookupArgs, settings: &Settings) -> Result<Outcome> {
 }
 
 /// A checkpoint note verified with `verifier`.
-fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
+pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {
     let body = verifier.verify(note.as_bytes())?;
     Ok(Checkpoint::parse(body)?)
 }
@@ -255,6 +255,8 @@ pub enum LogBreak {
     Inconsistent(String),
     /// Its change feed reports an event the log does not hold (`scs watch`).
     Misreported(String),
+    /// Its tiles or entries do not hash to its checkpoint's root (`scs publish`, `scs backup`).
+    Unproven(String),
 }
 
 impl std::fmt::Display for LogBreak {
@@ -270,6 +272,10 @@ impl std::fmt::Display for LogBreak {
             Self::Inconsistent(why) => write!(
                 f,
                 "台帳が整合しません / the log is NOT consistent with the saved checkpoint: {why}"
+            ),
+            Self::Unproven(why) => write!(
+                f,
+                "台帳のデータがチェックポイントと一致しません / the log's data does NOT hash to its signed checkpoint: {why}"
             ),
             Self::Misreported(why) => write!(
                 f,
@@ -301,8 +307,9 @@ pub fn signed_checkpoint(
 }
 
 impl SignedCheckpoint {
-    /// Proves, with the registry's consistency proof, that this checkpoint extends `saved` (a
-    /// note seen earlier, which must be signed by the same key): the saved size. `Err` when the
+    /// Proves, with the registry's consistency proof (or, from a static mirror without a proof
+    /// endpoint, one computed from its tiles), that this checkpoint extends `saved` (a note seen
+    /// earlier, which must be signed by the same key): the saved size. `Err` when the
     /// registry cannot be asked; `Ok(Err(_))` when the log does not extend it.
     pub fn extends(&self, registry: &Registry, saved: &str) -> Result<Result<u64, LogBreak>> {
         let old = match open_checkpoint(saved, &self.verifier) {
@@ -316,12 +323,21 @@ impl SignedCheckpoint {
                 to: new.size(),
             }));
         }
-        let answer = registry.get_json(&format!(
+        let asked = registry.get_json_optional(&format!(
             "/v1/log/proof/consistency?from={}&to={}",
             old.size(),
             new.size()
         ))?;
-        let Some(proof) = proof_hashes(&answer) else {
+        let proof = match asked {
+            Some(answer) => proof_hashes(&answer),
+            // A static mirror (`scs publish`) serves no proofs: its tiles hold them.
+            None => Some(crate::log_tiles::consistency_from_tiles(
+                registry,
+                old.size(),
+                new.size(),
+            )?),
+        };
+        let Some(proof) = proof else {
             return Ok(Err(LogBreak::Inconsistent(
                 "consistency proof missing or malformed".into(),
             )));

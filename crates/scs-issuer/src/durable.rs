@@ -89,6 +89,67 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_on(&RealDisk, path, bytes)
 }
 
+/// A file written piece by piece, too large to hold in memory (a backup, a restored log), that
+/// replaces `path` only when [`Staged::commit`] returns: the pieces go into the temporary file
+/// [`write()`] uses, and commit is that function's `fsync`, rename and `fsync` of the directory.
+/// Dropped without a commit, the temporary file is removed and `path` is left as it was.
+#[derive(Debug)]
+pub struct Staged {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<io::BufWriter<File>>,
+}
+
+impl Staged {
+    /// Starts replacing `path` (its directory must exist).
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let tmp = temporary(path);
+        let file = File::create(&tmp)?;
+        Ok(Self {
+            path: path.to_owned(),
+            tmp,
+            file: Some(io::BufWriter::new(file)),
+        })
+    }
+
+    /// Makes what was written the contents of the path, durably.
+    pub fn commit(mut self) -> io::Result<()> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("already committed"))?;
+        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path)?;
+        RealDisk.sync_dir(parent(&self.path))
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match &mut self.file {
+            Some(file) => file.write(bytes),
+            None => Err(io::Error::other("already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// [`write()`] for a file only its owner may read (mode 0600): the temporary file is created with
 /// that mode, so the contents are never readable by others, not even before the rename.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -176,6 +237,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["checkpoint"]);
+    }
+
+    #[test]
+    fn a_staged_file_replaces_the_path_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup.scsbak");
+        fs::write(&path, b"old").unwrap();
+        let mut staged = Staged::create(&path).unwrap();
+        staged.write_all(b"new ").unwrap();
+        staged.write_all(b"contents").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new contents");
+        assert!(!temporary(&path).exists());
+
+        let mut abandoned = Staged::create(&path).unwrap();
+        abandoned.write_all(b"half").unwrap();
+        assert!(temporary(&path).exists());
+        drop(abandoned);
+        assert!(!temporary(&path).exists());
+        assert_eq!(fs::read(&path).unwrap(), b"new contents");
     }
 
     #[test]

@@ -151,3 +151,60 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Issues a ★4 credential with the demo ★4 key, registered at `url`, into `dir/cred.json`
+/// (`--demo`, with `subject.json`), and revokes it for `fraud`: its id.
+pub fn issue_and_revoke(dir: &Path, url: &str) -> String {
+    write_subject(dir);
+    let issued = issue_with_star4_key(
+        dir,
+        &[
+            "--level",
+            "4",
+            "--registry",
+            url,
+            "--demo",
+            "--out",
+            "cred.json",
+        ],
+    );
+    assert_eq!(issued.code, 0, "{}", issued.stderr);
+    let credential: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cred.json")).unwrap()).unwrap();
+    let id = credential["id"].as_str().unwrap().to_owned();
+    let key = demo("issuer-star4.key");
+    let revoked = scs(
+        dir,
+        &[
+            "revoke",
+            &id,
+            "--reason",
+            "fraud",
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            url,
+        ],
+    );
+    assert_eq!(revoked.code, 0, "{}", revoked.stderr);
+    id
+}
+
+/// `scs verify cred.json --registry URL --demo --json` in `dir` for a revoked credential: the
+/// verdict is `invalid` (exit 1); the report's `status` check.
+pub fn revoked_status(dir: &Path, url: &str) -> serde_json::Value {
+    let verified = scs(
+        dir,
+        &["verify", "cred.json", "--registry", url, "--demo", "--json"],
+    );
+    assert_eq!(verified.code, 1, "{}", verified.stderr);
+    let report = verified.json();
+    assert_eq!(report["verdict"], "invalid", "{report}");
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "status")
+        .unwrap_or_else(|| panic!("no status check: {report}"))
+        .clone()
+}

@@ -47,21 +47,9 @@ impl DemoServer {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !server.is_healthy() {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("scs serve --demo stopped: {status}");
-            }
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let url = server.url.clone();
+        wait_until_ready(&mut server.child, "scs serve --demo", || is_healthy(&url));
         server
-    }
-
-    fn is_healthy(&self) -> bool {
-        ureq::get(format!("{}/v1/health", self.url))
-            .call()
-            .is_ok_and(|r| r.status() == 200)
     }
 
     /// Stops it with SIGTERM (a graceful shutdown) and returns its exit code.
@@ -78,6 +66,24 @@ impl DemoServer {
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+}
+
+fn is_healthy(url: &str) -> bool {
+    ureq::get(format!("{url}/v1/health"))
+        .call()
+        .is_ok_and(|r| r.status() == 200)
+}
+
+/// Waits up to a minute until `ready`, failing the test when `child` (`what`) stops first.
+pub fn wait_until_ready(child: &mut Child, what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} stopped: {status}");
+        }
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

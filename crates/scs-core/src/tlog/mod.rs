@@ -17,7 +17,8 @@
 //!   [`tree_root`] read nodes through a [`HashReader`]; [`verify_inclusion`] and
 //!   [`verify_consistency`] are RFC 9162 §2.1.3.2 and §2.1.4.2 step by step.
 //! - `tiles.rs` — C2SP tlog-tiles: [`Tile`], [`EntryBundle`], [`tiles_between`],
-//!   [`entry_bundles_between`] and [`Node::tile_span`] (which tile a node's hash is read from).
+//!   [`entry_bundles_between`], [`Node::tile_span`] (which tile a node's hash is read from) and
+//!   [`TileHashReader`] (node hashes read from a tree's tiles, as a client or mirror does).
 //! - `note.rs` — C2SP signed-note: [`NoteVerifier`] and [`sign_note`].
 //! - `checkpoint.rs` — C2SP tlog-checkpoint: [`Checkpoint`], the note body naming a tree head.
 //!
@@ -45,8 +46,8 @@ pub use proof::{
     consistency_proof, inclusion_proof, tree_root, verify_consistency, verify_inclusion, ProofError,
 };
 pub use tiles::{
-    entry_bundles_between, tiles_between, EntryBundle, Tile, TileError, MAX_ENTRY_SIZE,
-    TILE_HEIGHT, TILE_WIDTH,
+    entry_bundles_between, tiles_between, EntryBundle, Tile, TileError, TileHashReader,
+    TileReadError, MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH,
 };
 pub use tree::{Frontier, FrontierError, HashReader, MemoryTree, MissingNode, Node, ProveError};
 

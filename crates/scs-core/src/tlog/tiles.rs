@@ -7,13 +7,15 @@
 //! share this file. [`Node::tile_span`] (which tile a node's hash is read from) is here too: it is
 //! the tile layout's answer to a tree question.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use thiserror::Error;
 
 use super::clip;
-use super::hash::{Hash, HASH_SIZE};
-use super::tree::Node;
+use super::hash::{tree_hash, Hash, HASH_SIZE};
+use super::tree::{HashReader, Node};
 
 /// Tree levels per tile: "a tile represents the entire subtree of height 8 with its hashes as
 /// the leaves".
@@ -177,6 +179,17 @@ impl Tile {
             index,
             width,
         })
+    }
+
+    /// The tile at tile level `level` and index `index` as the tree of `size` publishes it:
+    /// full, or — on the tree's right edge — partial at its width in that tree ("the partial tile
+    /// at level *l* for a tree of size *s* has `floor(s / 256**l) mod 256` entries"). `None`
+    /// when that tree holds no hash of it.
+    pub fn in_tree(level: u8, index: u64, size: u64) -> Option<Self> {
+        let count = size.checked_shr(u32::from(TILE_HEIGHT) * u32::from(level))?;
+        let start = index.checked_mul(u64::from(TILE_WIDTH))?;
+        let width = count.checked_sub(start).filter(|w| *w > 0)?;
+        Self::new(level, index, width.min(u64::from(TILE_WIDTH)) as u16).ok()
     }
 
     /// The tile level L.
@@ -445,14 +458,114 @@ pub fn entry_bundles_between(old_size: u64, new_size: u64) -> Vec<EntryBundle> {
         .collect()
 }
 
+/// Reads node hashes from the C2SP tiles of the tree of `size`, as a client of a tiled log
+/// does: each tile is asked of `load` once, as that tree publishes it ([`Tile::in_tree`]), kept,
+/// and every node rebuilt from its span ([`Node::tile_span`]). Where tiles come from — a
+/// registry over HTTP, a folder of published files — is the caller's; tiles already at hand can
+/// be given with [`TileHashReader::insert`]. Only proofs and roots computed from these hashes
+/// and checked against a signed checkpoint make them trustworthy.
+pub struct TileHashReader<F> {
+    size: u64,
+    load: F,
+    tiles: RefCell<HashMap<(u8, u64), Vec<Hash>>>,
+}
+
+/// Why a [`TileHashReader`] could not give a node's hash.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TileReadError<E> {
+    /// The node is not in the tree of the reader's size.
+    #[error("node at level {level}, index {index} is not in a tree of size {size}")]
+    Outside {
+        /// The node's level.
+        level: u8,
+        /// The node's index.
+        index: u64,
+        /// The tree size read.
+        size: u64,
+    },
+    /// A tile held fewer hashes than its width.
+    #[error("tile {0} holds fewer hashes than its width")]
+    Short(String),
+    /// Loading a tile failed.
+    #[error("{0}")]
+    Load(E),
+}
+
+impl<F> std::fmt::Debug for TileHashReader<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TileHashReader")
+            .field("size", &self.size)
+            .field("tiles_held", &self.tiles.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, E> TileHashReader<F>
+where
+    F: Fn(Tile) -> Result<Vec<Hash>, E>,
+{
+    /// A reader of the tree of `size`, loading tiles with `load` (which gets the tile at its
+    /// width in that tree and returns its hashes, e.g. through [`Tile::decode`]).
+    pub fn new(size: u64, load: F) -> Self {
+        Self {
+            size,
+            load,
+            tiles: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Gives the hashes of `tile` (at its width in the tree of this reader's size), so that
+    /// they are not loaded.
+    pub fn insert(&self, tile: Tile, hashes: Vec<Hash>) {
+        self.tiles
+            .borrow_mut()
+            .insert((tile.level(), tile.index()), hashes);
+    }
+
+    fn read_one(&self, node: Node) -> Result<Hash, TileReadError<E>> {
+        let outside = || TileReadError::Outside {
+            level: node.level,
+            index: node.index,
+            size: self.size,
+        };
+        let (smallest, span) = node.tile_span().map_err(|_| outside())?;
+        let tile =
+            Tile::in_tree(smallest.level(), smallest.index(), self.size).ok_or_else(outside)?;
+        if tile.width() < smallest.width() {
+            return Err(outside());
+        }
+        let key = (tile.level(), tile.index());
+        if !self.tiles.borrow().contains_key(&key) {
+            let hashes = (self.load)(tile).map_err(TileReadError::Load)?;
+            self.tiles.borrow_mut().insert(key, hashes);
+        }
+        let tiles = self.tiles.borrow();
+        let run = tiles
+            .get(&key)
+            .and_then(|hashes| hashes.get(span))
+            .ok_or_else(|| TileReadError::Short(tile.path()))?;
+        Ok(tree_hash(run))
+    }
+}
+
+impl<F, E> HashReader for TileHashReader<F>
+where
+    F: Fn(Tile) -> Result<Vec<Hash>, E>,
+{
+    type Error = TileReadError<E>;
+
+    fn read_hashes(&self, nodes: &[Node]) -> Result<Vec<Hash>, Self::Error> {
+        nodes.iter().map(|&node| self.read_one(node)).collect()
+    }
+}
+
 impl Node {
     /// Where this node's hash is found in the C2SP tiles: the tile at tile level `level / 8`, and
     /// the run of its hashes whose [`tree_hash`] is this node (a single hash when `level` is a
     /// multiple of 8). tlog-tiles: "The Merkle Tree levels between those expressed by the tile
     /// hashes are reconstructed by hashing the leaves." The returned tile has the smallest width
     /// that holds the run; any wider version of the same tile holds the same hashes.
-    ///
-    /// [`tree_hash`]: super::tree_hash
     pub fn tile_span(&self) -> Result<(Tile, Range<usize>), TileError> {
         let tile_level = self.level / TILE_HEIGHT;
         // How far this node sits above its tile's own hashes (0..8), and so how many of those
@@ -743,6 +856,92 @@ mod tests {
             }
             assert_eq!(Frontier::read(size, &tiles), Frontier::read(size, &tree));
         }
+    }
+
+    #[test]
+    fn a_tile_in_a_tree_has_that_trees_width() {
+        // The tlog-tiles example: a tree of 70,000.
+        assert_eq!(Tile::in_tree(0, 0, 70_000), Tile::new(0, 0, 256).ok());
+        assert_eq!(Tile::in_tree(0, 273, 70_000), Tile::new(0, 273, 112).ok());
+        assert_eq!(Tile::in_tree(0, 274, 70_000), None);
+        assert_eq!(Tile::in_tree(1, 1, 70_000), Tile::new(1, 1, 17).ok());
+        assert_eq!(Tile::in_tree(2, 0, 70_000), Tile::new(2, 0, 1).ok());
+        assert_eq!(Tile::in_tree(3, 0, 70_000), None);
+        assert_eq!(Tile::in_tree(0, 0, 0), None);
+        assert_eq!(Tile::in_tree(8, 0, u64::MAX), None);
+        assert_eq!(Tile::in_tree(0, u64::MAX, u64::MAX), None);
+        assert_eq!(
+            Tile::in_tree(7, 0, u64::MAX),
+            Tile::new(7, 0, 255).ok(),
+            "2^64 - 1 leaves make 255 hashes at tile level 7"
+        );
+        // Every tile a tree publishes is the tile `in_tree` names.
+        for tile in tiles_between(0, 70_000) {
+            assert_eq!(
+                Tile::in_tree(tile.level(), tile.index(), 70_000),
+                Some(tile)
+            );
+        }
+    }
+
+    #[test]
+    fn a_tile_hash_reader_loads_each_tile_once_at_its_width_in_the_tree() {
+        let leaves = leaves(70_000);
+        let tree = memory_tree(&leaves);
+        for size in [1u64, 255, 256, 257, 65_536, 70_000] {
+            let published = publish(&tree, size);
+            let asked = RefCell::new(Vec::new());
+            let reader = TileHashReader::new(size, |tile: Tile| {
+                asked.borrow_mut().push(tile);
+                let hashes = published
+                    .0
+                    .get(&(tile.level(), tile.index()))
+                    .ok_or("no such tile")?;
+                // Loaded at the width the tree publishes, so no narrower or wider.
+                assert_eq!(hashes.len(), usize::from(tile.width()));
+                Ok::<_, &str>(hashes.clone())
+            });
+            assert_eq!(
+                tree_root(size, &reader),
+                Ok(tree_hash(&leaves[..size as usize]))
+            );
+            for old in [1, size / 2, size] {
+                assert_eq!(
+                    consistency_proof(old, size, &reader),
+                    Ok(consistency_proof(old, size, &tree).unwrap())
+                );
+            }
+            drop(reader);
+            let asked = asked.into_inner();
+            let distinct: BTreeSet<Tile> = asked.iter().copied().collect();
+            assert_eq!(distinct.len(), asked.len(), "each tile loaded once");
+        }
+        // A node outside the tree is refused, not read from a wider tile; a failing load is
+        // the loader's error.
+        let reader = TileHashReader::new(3, |_: Tile| Err::<Vec<Hash>, _>("offline"));
+        assert_eq!(
+            reader.read_hashes(&[Node::new(2, 0)]),
+            Err(TileReadError::Outside {
+                level: 2,
+                index: 0,
+                size: 3
+            })
+        );
+        assert_eq!(
+            reader.read_hashes(&[Node::new(1, 0)]),
+            Err(TileReadError::Load("offline"))
+        );
+        // Hashes given need not be loaded; too few of them are refused.
+        reader.insert(Tile::new(0, 0, 3).unwrap(), leaves[..3].to_vec());
+        assert_eq!(
+            reader.read_hashes(&[Node::new(1, 0), Node::new(0, 2)]),
+            Ok(vec![tree_hash(&leaves[..2]), leaves[2]])
+        );
+        reader.insert(Tile::new(0, 0, 3).unwrap(), leaves[..1].to_vec());
+        assert!(matches!(
+            reader.read_hashes(&[Node::new(0, 2)]),
+            Err(TileReadError::Short(_))
+        ));
     }
 
     #[test]

@@ -1,0 +1,293 @@
+//! `scs backup` and `scs restore`. The log is the registry's source of truth and every index is
+//! derived from it, so a backup is the log's entries with its signed checkpoint (and the trust
+//! list in force, for whoever reads it): one file whose integrity is its checkpoint — the
+//! entries' Merkle root must be the root the log key signed. A restore writes the log files
+//! the registry reads (`scs serve --data DIR` rebuilds the indexes from them) and proves them by
+//! replaying them to that signed checkpoint with `scs log check`'s code. The registry's private
+//! keys are never in a backup: they are kept offline, apart (SPEC §8).
+//!
+//! The file (SPEC §8): the line `SCS-BACKUP 1`; the checkpoint note and the trust list, each
+//! as a big-endian u32 length and its bytes; then exactly the checkpoint's size of entries, each
+//! as a big-endian u16 length and its bytes (as in an entry bundle).
+
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use scs_core::tlog::{
+    entry_bundles_between, leaf_hash, Checkpoint, Frontier, NoteVerifier, MAX_NOTE_SIZE,
+};
+use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
+use scs_issuer::durable::{self, Staged};
+use scs_ledger::{check_log, CheckpointCheck, LogKey};
+
+use crate::args::AnchorArgs;
+use crate::config::Settings;
+use crate::keys::Anchor;
+use crate::log_tiles::bundle_limit;
+use crate::registry_cmds::{open_checkpoint, signed_checkpoint, LogBreak};
+use crate::{say, Outcome};
+
+/// `scs backup`
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Registry URL to back up (or `registry` in the config file); a static mirror of it
+    /// (`scs publish`) serves the same.
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+    /// The backup file to write (replaced durably if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// The operator key that the registry's trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+/// `scs restore`
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file (`scs backup`).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The data folder to restore into, for `scs serve --data DIR`: it must hold no log yet.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// The operator key that the backup's trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+/// The first line of a backup file: its format and version.
+const MAGIC: &[u8] = b"SCS-BACKUP 1\n";
+
+/// What a data folder restored into must not hold yet: the log files the ledger reads
+/// (`crates/scs-ledger/src/log_files.rs`), and indexes, which would be another log's.
+const LOG_FILES: [&str; 4] = [
+    "log/entries.bin",
+    "log/leaves.bin",
+    "log/checkpoint",
+    "index",
+];
+
+/// What both commands say about the keys, which no backup holds.
+const KEYS_NOT_INCLUDED: &str = "  秘密鍵（失効リスト鍵・台帳鍵）はバックアップに含まれません。別にオフラインで保管してください / the registry's private keys (status key, log key) are NOT in the backup: keep them apart, offline";
+
+/// `scs backup --registry URL --to FILE`: exit 0 when written, 1 when the registry's entries do
+/// not hash to its signed checkpoint (nothing written).
+pub fn backup(args: &BackupArgs, settings: &Settings) -> Result<Outcome> {
+    let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
+    let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+    let trust_list = registry.get_bytes_at_most("/v1/trust-list", MAX_TRUST_LIST_BYTES as u64)?;
+    let trust = TrustList::from_signed_bytes(&trust_list, &operator)
+        .context("the registry's trust list")?;
+    let signed = signed_checkpoint(&registry, &trust)?.map_err(|broken| anyhow!("{broken}"))?;
+    let size = signed.checkpoint.size();
+    let mut out =
+        Staged::create(&args.to).with_context(|| format!("cannot write {}", args.to.display()))?;
+    out.write_all(MAGIC)?;
+    write_part(&mut out, signed.note.as_bytes())?;
+    write_part(&mut out, &trust_list)?;
+    let mut frontier = Frontier::new();
+    for bundle in entry_bundles_between(0, size) {
+        let path = format!("/v1/log/{}", bundle.path());
+        let bytes = registry.get_bytes_at_most(&path, bundle_limit(bundle))?;
+        for entry in bundle.decode(&bytes).with_context(|| path.clone())? {
+            frontier.append(leaf_hash(entry))?;
+            // The bundle's own encoding: a u16 length (decode checked it fits) and the entry.
+            out.write_all(&(entry.len() as u16).to_be_bytes())?;
+            out.write_all(entry)?;
+        }
+    }
+    if frontier.root() != *signed.checkpoint.root() {
+        say!(
+            "✗ {}",
+            LogBreak::Unproven(format!(
+                "the entries' root at size {size} is not the checkpoint's"
+            ))
+        );
+        say!("  バックアップは書いていません / no backup was written");
+        return Ok(Outcome::No);
+    }
+    out.commit()
+        .with_context(|| format!("cannot write {}", args.to.display()))?;
+    say!(
+        "✓ バックアップを書きました / backup written: {} — {size} entries up to the signed checkpoint / 署名付きチェックポイントまでの全エントリ",
+        args.to.display()
+    );
+    say!("{KEYS_NOT_INCLUDED}");
+    say!(
+        "  restore / 復元: scs restore --from {} --data DIR",
+        args.to.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// Writes one length-prefixed part of the header.
+fn write_part(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
+    let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("part too large"))?;
+    out.write_all(&len.to_be_bytes())?;
+    out.write_all(bytes)?;
+    Ok(())
+}
+
+/// Reads one length-prefixed part of the header, of at most `max` bytes.
+fn read_part(input: &mut impl Read, max: usize, what: &str) -> Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    input
+        .read_exact(&mut len)
+        .with_context(|| format!("the backup ends before its {what}"))?;
+    let len = u32::from_be_bytes(len) as usize;
+    if len > max {
+        bail!("the backup's {what} is larger than {max} bytes");
+    }
+    let mut bytes = vec![0u8; len];
+    input
+        .read_exact(&mut bytes)
+        .with_context(|| format!("the backup ends inside its {what}"))?;
+    Ok(bytes)
+}
+
+/// The next entry, or `None` at the end of the file.
+fn read_entry(input: &mut impl Read) -> Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 2];
+    match input.read(&mut len[..1])? {
+        0 => return Ok(None),
+        _ => input
+            .read_exact(&mut len[1..])
+            .context("the backup ends inside an entry's length")?,
+    }
+    let mut entry = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    input
+        .read_exact(&mut entry)
+        .context("the backup ends inside an entry")?;
+    Ok(Some(entry))
+}
+
+/// A backup's header, checked: the trust list against the operator key, the checkpoint
+/// against the log key that trust list names.
+struct Header {
+    note: Vec<u8>,
+    trust_list: Vec<u8>,
+    checkpoint: Checkpoint,
+    log_key: scs_core::keys::DidKey,
+}
+
+impl Header {
+    fn read(input: &mut impl Read, operator: &scs_core::keys::DidKey) -> Result<Self> {
+        let mut magic = [0u8; MAGIC.len()];
+        if input.read_exact(&mut magic).is_err() || magic[..] != *MAGIC {
+            bail!("not an scs backup file (it does not start with SCS-BACKUP 1)");
+        }
+        let note = read_part(input, MAX_NOTE_SIZE, "checkpoint")?;
+        let trust_list = read_part(input, MAX_TRUST_LIST_BYTES, "trust list")?;
+        let trust = TrustList::from_signed_bytes(&trust_list, operator)
+            .context("the backup's trust list")?;
+        let log_key = trust.log_key()?;
+        let text = std::str::from_utf8(&note).context("the backup's checkpoint is not text")?;
+        let origin = text.lines().next().unwrap_or_default();
+        let verifier = NoteVerifier::new(origin, *log_key.public_key())?;
+        let checkpoint = open_checkpoint(text, &verifier)
+            .context("the backup's checkpoint is not signed by the log key of its trust list")?;
+        Ok(Self {
+            note,
+            trust_list,
+            checkpoint,
+            log_key,
+        })
+    }
+}
+
+/// `scs restore --from FILE --data DIR`: exit 0 when the restored log replays to the backup's
+/// signed checkpoint; 2 for a backup that does not check (altered or damaged: nothing kept).
+pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
+    let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
+    let log_dir = args.data.join("log");
+    if let Some(found) = LOG_FILES
+        .iter()
+        .map(|name| args.data.join(name))
+        .find(|p| p.exists())
+    {
+        bail!(
+            "{} already exists: restore into a new data folder / 復元先には台帳か索引がすでにあります",
+            found.display()
+        );
+    }
+    let file = std::fs::File::open(&args.from)
+        .with_context(|| format!("cannot read {}", args.from.display()))?;
+    let mut input = BufReader::new(file);
+    let header =
+        Header::read(&mut input, &operator).with_context(|| args.from.display().to_string())?;
+    durable::create_dir_all(&log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    write_log(&mut input, &header.checkpoint, &log_dir)
+        .with_context(|| args.from.display().to_string())?;
+    durable::write(&log_dir.join("checkpoint"), &header.note)?;
+    let trust_list_file = args.data.join("trust-list.json");
+    durable::write(&trust_list_file, &header.trust_list)?;
+    let size = header.checkpoint.size();
+    replay(&log_dir, &header)?;
+    say!(
+        "✓ 復元しました / restored {size} entries into {}",
+        log_dir.display()
+    );
+    say!(
+        "✓ 台帳を再生し、署名付きチェックポイント（サイズ {size}）と一致 / replayed the restored log to the signed checkpoint: size {size}, root {}, signed by the log key",
+        header.checkpoint.root()
+    );
+    say!("{KEYS_NOT_INCLUDED}");
+    say!(
+        "  start / 起動: scs serve --data {} --trust-list {} --operator-key OPERATOR.pub --status-key STATUS.key --log-key LOG.key",
+        args.data.display(),
+        trust_list_file.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// Writes the backup's entries as the ledger's log files (`entries.bin`: the entries end to
+/// end; `leaves.bin`: per entry its leaf hash, offset and length), once they hash to the
+/// signed checkpoint's root; nothing is left behind otherwise.
+fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> Result<()> {
+    let mut entries = Staged::create(&log_dir.join("entries.bin"))?;
+    let mut leaves = Staged::create(&log_dir.join("leaves.bin"))?;
+    let mut frontier = Frontier::new();
+    let mut offset = 0u64;
+    while let Some(entry) = read_entry(input)? {
+        if frontier.size() == checkpoint.size() {
+            bail!(
+                "the backup holds more entries than its checkpoint's {}",
+                checkpoint.size()
+            );
+        }
+        let leaf = leaf_hash(&entry);
+        frontier.append(leaf)?;
+        entries.write_all(&entry)?;
+        leaves.write_all(leaf.as_bytes())?;
+        leaves.write_all(&offset.to_be_bytes())?;
+        leaves.write_all(&(entry.len() as u32).to_be_bytes())?;
+        offset += entry.len() as u64;
+    }
+    if frontier.size() != checkpoint.size() || frontier.root() != *checkpoint.root() {
+        bail!(
+            "the backup's entries do not hash to its signed checkpoint (altered or damaged) / バックアップが改ざんまたは破損しています"
+        );
+    }
+    // The ledger's own order: entries durable before the records that name them.
+    entries.commit()?;
+    leaves.commit()?;
+    Ok(())
+}
+
+/// Reads the restored log back as `scs log check` does — every entry against its leaf, the
+/// root at the checkpoint's size, the checkpoint's signature — and requires it all to hold.
+fn replay(log_dir: &Path, header: &Header) -> Result<()> {
+    let found = check_log(log_dir, &LogKey::Given(*header.log_key.public_key()))?;
+    let size = header.checkpoint.size();
+    if !found.is_intact() || found.checkpoint != (CheckpointCheck::Matches { size }) {
+        bail!(
+            "the restored log in {} does not replay to the backup's checkpoint: run scs log check --data",
+            log_dir.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! `scs publish`: a registry's read side as static files — the C2SP tiles and entry bundles,
+//! the checkpoint, every status list, the trust list and the JSON-LD context — in the URL
+//! layout the API serves them, so that a plain web server or a CDN serving the folder as its
+//! web root answers what `scs verify --registry` and `scs log audit` ask (SPEC §8).
+//!
+//! Everything is read over HTTP, so it works whatever the registry's store, and is checked
+//! before a byte is written: the trust list against the pinned operator key; the status index
+//! and every status list against the status key (`bundle::fetch_checked`, as `scs bundle`);
+//! the checkpoint against the log key; the tiles up to the checkpoint's root; every entry
+//! against its leaf hash; and the checkpoint against the one published before, which it must
+//! extend. The order of writing keeps the folder usable at every moment: entries and tiles
+//! first, then the status lists, trust list and context, and the checkpoint last, so that a
+//! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
+//! after it.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use scs_core::context::SCS_V1_DOCUMENT;
+use scs_core::tlog::{
+    consistency_proof, entry_bundles_between, leaf_hash, tiles_between, tree_hash, tree_root,
+    verify_consistency, Checkpoint, EntryBundle, Hash, HashReader, Node, NoteVerifier, Tile,
+    TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT,
+};
+use scs_issuer::durable::{self, Disk, RealDisk};
+
+use crate::args::AnchorArgs;
+use crate::client::Registry;
+use crate::config::Settings;
+use crate::keys::{read_bounded, Anchor};
+use crate::log_tiles::{bundle_limit, fetch_tile};
+use crate::registry_cmds::{open_checkpoint, LogBreak};
+use crate::{say, Outcome};
+
+/// `scs publish`
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Registry URL to read from (or `registry` in the config file).
+    #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+    /// The folder to publish into, to be served as the mirror's web root: `v1/log/checkpoint`,
+    /// `v1/log/tile/…`, `v1/status/…`, `v1/trust-list`, `ns/scs/v1`.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// The operator key that the registry's trust list must be signed by.
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+/// Where the checkpoint is, below the folder (and the URL path the API serves it at).
+const CHECKPOINT: &str = "v1/log/checkpoint";
+
+/// `scs publish --registry URL --to DIR`: exit 0 when published, 1 when the registry's log
+/// does not extend what the folder holds (nothing replaced).
+pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
+    let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
+    let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+    let (file, bundle) = crate::bundle::fetch_checked(&registry, &operator)?;
+    let new = &bundle.checkpoint;
+    let log_key = bundle.trust_list.log_key()?;
+    let verifier = NoteVerifier::new(new.origin(), *log_key.public_key())?;
+    let folder = Folder::new(&args.to)?;
+    let old = folder.published_checkpoint(&verifier)?;
+    let old_size = old.as_ref().map_or(0, Checkpoint::size);
+    if old_size > new.size() {
+        return refuse(&LogBreak::Shrank {
+            from: old_size,
+            to: new.size(),
+        });
+    }
+    if let Err(broken) = publish_log(&registry, &folder, old.as_ref(), new)? {
+        return refuse(&broken);
+    }
+    let base = bundle.trust_list.registry.base_url.trim_end_matches('/');
+    for (text, named) in file.status_lists.iter().zip(&bundle.index.status_lists) {
+        let (purpose, list) = scs_ledger::parse_list_url(&named.url, base)
+            .ok_or_else(|| anyhow!("status list {} is not at this registry", named.url))?;
+        folder.put(
+            &format!("v1/status/{}/{list}", purpose.as_str()),
+            text.as_bytes(),
+        )?;
+    }
+    folder.put("v1/trust-list", file.trust_list.as_bytes())?;
+    folder.put("ns/scs/v1", &checked_context(&registry)?)?;
+    // Last: from now on the mirror names the new tree, whose every tile is in place.
+    folder.replace_checkpoint(&file.checkpoint, old.as_ref(), &verifier)?;
+    let removed = folder.remove_superseded_partials(old_size, new.size())?;
+    say!(
+        "✓ 公開しました / published {} to {}",
+        registry.base(),
+        args.to.display()
+    );
+    match old {
+        Some(_) => say!(
+            "  台帳 log: size {old_size} → {}, extends what was published / 公開済みの台帳を延長しています",
+            new.size()
+        ),
+        None => say!(
+            "  台帳 log: size {}, first publication / 初回の公開",
+            new.size()
+        ),
+    }
+    say!(
+        "  files: {} written, {} skipped, {removed} superseded partial tiles removed / ファイル: {} 件書き込み、{} 件は公開済みで変更なし",
+        folder.written.get(),
+        folder.skipped.get(),
+        folder.written.get(),
+        folder.skipped.get()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// The registry's log does not extend what the folder holds: nothing published is replaced.
+fn refuse(broken: &LogBreak) -> Result<Outcome> {
+    say!("✗ {broken}");
+    say!("  公開済みのファイルは置き換えていません / nothing published was replaced");
+    Ok(Outcome::No)
+}
+
+/// The registry's JSON-LD context, which must be the one this `scs` knows (it is not signed:
+/// nothing else vouches for it).
+fn checked_context(registry: &Registry) -> Result<Vec<u8>> {
+    let served = registry.get_bytes_at_most("/ns/scs/v1", SCS_V1_DOCUMENT.len() as u64 + 1)?;
+    if served != SCS_V1_DOCUMENT.as_bytes() {
+        bail!(
+            "the registry serves another JSON-LD context at /ns/scs/v1 than this scs knows (a newer version?) / コンテキストが一致しません"
+        );
+    }
+    Ok(served)
+}
+
+/// The folder published into, and what this run wrote and left as it was.
+struct Folder {
+    root: PathBuf,
+    written: Cell<u64>,
+    skipped: Cell<u64>,
+}
+
+impl Folder {
+    fn new(root: &Path) -> Result<Self> {
+        durable::create_dir_all(root)
+            .with_context(|| format!("cannot create {}", root.display()))?;
+        Ok(Self {
+            root: root.to_owned(),
+            written: Cell::new(0),
+            skipped: Cell::new(0),
+        })
+    }
+
+    /// The checkpoint published before, if any, signed by this log's key under its origin.
+    fn published_checkpoint(&self, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
+        let path = self.root.join(CHECKPOINT);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let note = String::from_utf8(read_bounded(&path, MAX_NOTE_SIZE)?)
+            .map_err(|_| anyhow!("{} is not text", path.display()))?;
+        let checkpoint = open_checkpoint(&note, verifier).with_context(|| {
+            format!(
+                "{} is not a checkpoint of this registry's log: publish into another folder / 別の台帳のチェックポイントです",
+                path.display()
+            )
+        })?;
+        Ok(Some(checkpoint))
+    }
+
+    /// Writes the new checkpoint `note`, unless another run published since this one read the
+    /// folder's checkpoint (`read_first`): two runs at once could otherwise leave the older tree's
+    /// checkpoint last, and the mirror would seem to shrink.
+    fn replace_checkpoint(
+        &self,
+        note: &str,
+        read_first: Option<&Checkpoint>,
+        verifier: &NoteVerifier,
+    ) -> Result<()> {
+        if self.published_checkpoint(verifier)?.as_ref() != read_first {
+            bail!(
+                "another scs publish replaced {} meanwhile: run one at a time into a folder (e.g. under flock), and run again / 同じフォルダへの公開は一度に一つにしてください",
+                self.root.join(CHECKPOINT).display()
+            );
+        }
+        self.put(CHECKPOINT, note.as_bytes())
+    }
+
+    /// Writes `bytes` at `relative` (a path the code built, never one read from outside), unless
+    /// the file already holds exactly them.
+    fn put(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.root.join(relative);
+        if holds(&path, bytes) {
+            self.skipped.set(self.skipped.get() + 1);
+            return Ok(());
+        }
+        durable::create_dir_all(durable::parent(&path))
+            .and_then(|()| durable::write(&path, bytes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.written.set(self.written.get() + 1);
+        Ok(())
+    }
+
+    /// Removes the partial tiles and bundles of every tile that became full between the two
+    /// sizes (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile
+    /// is available"; clients then read the full tile). The number of files removed.
+    fn remove_superseded_partials(&self, old_size: u64, new_size: u64) -> Result<u64> {
+        let full_tiles = tiles_between(old_size, new_size)
+            .into_iter()
+            .filter(|tile| !tile.is_partial())
+            .map(|tile| tile.path());
+        let full_bundles = entry_bundles_between(old_size, new_size)
+            .into_iter()
+            .filter(|bundle| !bundle.is_partial())
+            .map(|bundle| bundle.path());
+        let mut removed = 0;
+        for full in full_tiles.chain(full_bundles) {
+            let partials = self.root.join("v1/log").join(format!("{full}.p"));
+            let Ok(found) = std::fs::read_dir(&partials) else {
+                continue;
+            };
+            removed += found.count() as u64;
+            std::fs::remove_dir_all(&partials)
+                .and_then(|()| RealDisk.sync_dir(durable::parent(&partials)))
+                .with_context(|| format!("cannot remove {}", partials.display()))?;
+        }
+        Ok(removed)
+    }
+}
+
+/// Whether the file at `path` holds exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|held| held == bytes)
+}
+
+/// Publishes the tiles and entry bundles of the tree of `new` over those of `old` (published
+/// before). `Ok(Err(_))`, before anything is written, when the tiles do not hash to `new`'s root
+/// or that tree does not extend `old`'s; after that only entries and tiles checked against
+/// tiles already checked are written, so an interrupted run leaves nothing wrong behind.
+fn publish_log(
+    registry: &Registry,
+    folder: &Folder,
+    old: Option<&Checkpoint>,
+    new: &Checkpoint,
+) -> Result<Result<(), LogBreak>> {
+    let old_size = old.map_or(0, Checkpoint::size);
+    let changed = tiles_between(old_size, new.size());
+    let bottom: Vec<Tile> = changed.iter().filter(|t| t.level() == 0).copied().collect();
+    // Held in memory: every changed tile above the bottom level (1/256 of the tree) and the
+    // bottom tiles at either end of the change, which hold the right edges of both trees.
+    let ends = [bottom.first().copied(), bottom.last().copied()];
+    let mut spine = Vec::new();
+    for &tile in &changed {
+        if tile.level() > 0 || ends.contains(&Some(tile)) {
+            spine.push((tile, fetch_tile(registry, tile)?));
+        }
+    }
+    // Any other tile the checks need (the edges of both trees) is the registry's too: what
+    // the folder holds is trusted only once the registry's tree is proved to extend it.
+    let reader = TileHashReader::new(new.size(), |tile| fetch_tile(registry, tile));
+    for (tile, hashes) in &spine {
+        reader.insert(*tile, hashes.clone());
+    }
+    if let Err(broken) = check_tree(&reader, &spine, old, new)? {
+        return Ok(Err(broken));
+    }
+    // The tiles above are checked now: each bottom tile is checked against its hash there,
+    // its entries against it, and both are written, one tile at a time.
+    for &tile in &bottom {
+        let hashes = match spine.iter().find(|(held, _)| *held == tile) {
+            Some((_, hashes)) => hashes.clone(),
+            None => {
+                let hashes = fetch_tile(registry, tile)?;
+                if parent_hash(&reader, tile)? != tree_hash(&hashes) {
+                    return Ok(Err(LogBreak::Unproven(format!(
+                        "tile {} does not hash to the tile above it",
+                        tile.path()
+                    ))));
+                }
+                hashes
+            }
+        };
+        if let Err(broken) = publish_entries(registry, folder, tile, &hashes)? {
+            return Ok(Err(broken));
+        }
+        folder.put(&format!("v1/log/{}", tile.path()), &tile.encode(&hashes)?)?;
+    }
+    for (tile, hashes) in spine.iter().filter(|(tile, _)| tile.level() > 0) {
+        folder.put(&format!("v1/log/{}", tile.path()), &tile.encode(hashes)?)?;
+    }
+    // The tiles and bundles of the tree published before that did not change.
+    let unchanged = (tiles_between(0, new.size()).len() - changed.len())
+        + (entry_bundles_between(0, new.size()).len()
+            - entry_bundles_between(old_size, new.size()).len());
+    folder.skipped.set(folder.skipped.get() + unchanged as u64);
+    Ok(Ok(()))
+}
+
+/// Checks the tiles held against the checkpoints: they hash to `new`'s root, every full one to
+/// its hash in the tile above, and the tree they make extends `old`'s (consistency proof).
+fn check_tree<R>(
+    reader: &R,
+    spine: &[(Tile, Vec<Hash>)],
+    old: Option<&Checkpoint>,
+    new: &Checkpoint,
+) -> Result<Result<(), LogBreak>>
+where
+    R: HashReader,
+    R::Error: std::fmt::Display,
+{
+    let root = tree_root(new.size(), reader).map_err(|e| anyhow!("{e}"))?;
+    if root != *new.root() {
+        return Ok(Err(LogBreak::Unproven(format!(
+            "the tiles' root at size {} is not the checkpoint's",
+            new.size()
+        ))));
+    }
+    for (tile, hashes) in spine.iter().filter(|(tile, _)| !tile.is_partial()) {
+        if parent_hash(reader, *tile)? != tree_hash(hashes) {
+            return Ok(Err(LogBreak::Unproven(format!(
+                "tile {} does not hash to the tile above it",
+                tile.path()
+            ))));
+        }
+    }
+    if let Some(old) = old {
+        let proof =
+            consistency_proof(old.size(), new.size(), reader).map_err(|e| anyhow!("{e}"))?;
+        if let Err(error) =
+            verify_consistency(old.size(), new.size(), old.root(), new.root(), &proof)
+        {
+            return Ok(Err(LogBreak::Inconsistent(error.to_string())));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The hash a full `tile` must have: its node's, read from the tile above.
+fn parent_hash<R>(reader: &R, tile: Tile) -> Result<Hash>
+where
+    R: HashReader,
+    R::Error: std::fmt::Display,
+{
+    let node = Node::new((tile.level() + 1) * TILE_HEIGHT, tile.index());
+    reader
+        .read_hashes(&[node])
+        .map_err(|e| anyhow!("{e}"))?
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow!("no hash for tile {}", tile.path()))
+}
+
+/// Publishes the entry bundle of bottom tile `tile`, once every entry hashes to its leaf.
+fn publish_entries(
+    registry: &Registry,
+    folder: &Folder,
+    tile: Tile,
+    leaves: &[Hash],
+) -> Result<Result<(), LogBreak>> {
+    let bundle = EntryBundle::new(tile.index(), tile.width())?;
+    let path = format!("v1/log/{}", bundle.path());
+    let bytes = registry.get_bytes_at_most(&format!("/{path}"), bundle_limit(bundle))?;
+    let entries = bundle.decode(&bytes).with_context(|| path.clone())?;
+    for (index, (entry, leaf)) in bundle.entry_indexes().zip(entries.iter().zip(leaves)) {
+        if leaf_hash(entry) != *leaf {
+            return Ok(Err(LogBreak::Unproven(format!(
+                "entry {index} does not hash to its leaf"
+            ))));
+        }
+    }
+    folder.put(&path, &bytes)?;
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use scs_core::tlog::MemoryTree;
+
+    fn tree(size: u64, salt: &str) -> MemoryTree {
+        let mut tree = MemoryTree::new();
+        for i in 0..size {
+            tree.push(leaf_hash(format!("{salt} {i}").as_bytes()))
+                .unwrap();
+        }
+        tree
+    }
+
+    fn hashes_of(tree: &MemoryTree, tile: Tile) -> Vec<Hash> {
+        let range = tile.hash_indexes();
+        tree.level(tile.hash_level())[range.start as usize..range.end as usize].to_vec()
+    }
+
+    fn checkpoint(tree: &MemoryTree) -> Checkpoint {
+        Checkpoint::new("registry.example/v1/log", tree.size(), tree.root()).unwrap()
+    }
+
+    /// `check_tree` over the changed tiles `spine` (as fetched, perhaps altered), any other
+    /// tile read from `tree`.
+    fn check(
+        tree: &MemoryTree,
+        spine: &[(Tile, Vec<Hash>)],
+        old: &MemoryTree,
+    ) -> Result<(), LogBreak> {
+        let reader = TileHashReader::new(tree.size(), |tile| {
+            Ok::<_, anyhow::Error>(hashes_of(tree, tile))
+        });
+        for (tile, hashes) in spine {
+            reader.insert(*tile, hashes.clone());
+        }
+        check_tree(&reader, spine, Some(&checkpoint(old)), &checkpoint(tree)).unwrap()
+    }
+
+    #[test]
+    fn the_checkpoint_is_not_replaced_over_one_another_run_published_meanwhile() {
+        let key = scs_core::keys::SecretKey::from_seed(&[7; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", key.public()).unwrap();
+        let (small, large) = (tree(3, "leaf"), tree(5, "leaf"));
+        let note = |tree: &MemoryTree| checkpoint(tree).sign(&key).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::new(dir.path()).unwrap();
+        assert_eq!(folder.published_checkpoint(&verifier).unwrap(), None);
+        folder
+            .replace_checkpoint(&note(&small), None, &verifier)
+            .unwrap();
+        let first = folder.published_checkpoint(&verifier).unwrap();
+        assert_eq!(first, Some(checkpoint(&small)));
+        // A slower run that read no checkpoint, or the small one after a faster run published
+        // the large one, must not put its own back.
+        folder
+            .replace_checkpoint(&note(&large), first.as_ref(), &verifier)
+            .unwrap();
+        assert!(folder
+            .replace_checkpoint(&note(&small), None, &verifier)
+            .is_err());
+        assert!(folder
+            .replace_checkpoint(&note(&small), first.as_ref(), &verifier)
+            .is_err());
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&large))
+        );
+        // Another log's checkpoint in the folder is refused outright.
+        let other = scs_core::keys::SecretKey::from_seed(&[8; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", other.public()).unwrap();
+        assert!(folder.published_checkpoint(&verifier).is_err());
+    }
+
+    #[test]
+    fn every_changed_tile_must_hash_up_to_the_root_and_extend_what_was_published() {
+        let new = tree(70_000, "leaf");
+        let old = tree(66_000, "leaf");
+        let spine: Vec<(Tile, Vec<Hash>)> = tiles_between(66_000, 70_000)
+            .into_iter()
+            .map(|tile| (tile, hashes_of(&new, tile)))
+            .collect();
+        assert_eq!(check(&new, &spine, &old), Ok(()));
+        assert_eq!(check(&new, &spine[..0], &new), Ok(()));
+
+        // One hash changed in a full bottom tile inside the change: the root is read from the
+        // tiles above it, so only its own hash there gives it away.
+        let mut altered = spine.clone();
+        let inside = altered
+            .iter()
+            .position(|(tile, _)| tile.level() == 0 && tile.index() == 260)
+            .unwrap();
+        altered[inside].1[17].0[0] ^= 1;
+        assert!(
+            matches!(check(&new, &altered, &old), Err(LogBreak::Unproven(why)) if why.contains("tile/0/260")),
+        );
+        // One hash changed in the partial tile at the right edge: the root differs.
+        let mut altered = spine.clone();
+        altered.last_mut().unwrap().1[0].0[0] ^= 1;
+        let edge = altered.len() - 1;
+        assert!(altered[edge].0.is_partial());
+        assert!(matches!(
+            check(&new, &altered, &old),
+            Err(LogBreak::Unproven(_))
+        ));
+        // Another log of the same or a smaller size published before: a fork.
+        let other = tree(66_000, "forged");
+        assert!(matches!(
+            check(&new, &spine, &other),
+            Err(LogBreak::Inconsistent(_))
+        ));
+        assert!(matches!(
+            check(&new, &spine[..0], &tree(70_000, "forged")),
+            Err(LogBreak::Inconsistent(_))
+        ));
+    }
+}

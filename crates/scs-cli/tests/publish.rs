@@ -1,0 +1,273 @@
+//! Issue 14 item 5: `scs publish` from the real `scs serve --demo` into a folder served by
+//! Debian's nginx (its own config in a temporary folder, a free port, a child process), where
+//! `scs verify --registry` and `scs log audit` work as against the registry; a second run
+//! writes only what changed; a registry whose log does not extend what was published is
+//! refused with nothing replaced.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::server::{agent, free_port, get, post, wait_until_ready, DemoServer};
+use common::{demo, issue_and_revoke, repo, revoked_status, scs, Run};
+use scs_core::lifecycle::{sign_request, RequestBody};
+use scs_core::timestamp::Timestamp;
+use scs_core::tlog::{EntryBundle, Tile};
+
+/// Debian's nginx serving `root` on a free port with the repository's mirror configuration
+/// (`docs/nginx-mirror.conf`), in the foreground; killed when dropped.
+struct Nginx {
+    child: Child,
+    url: String,
+}
+
+impl Nginx {
+    fn serve(root: &Path, scratch: &Path) -> Self {
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .expect("nginx is needed: scripts/install-debs.sh nginx (scripts/test.sh does)");
+        let prefix = scratch.join("nginx");
+        std::fs::create_dir_all(&prefix).unwrap();
+        let port = free_port();
+        let config = format!(
+            "daemon off;\nmaster_process off;\nerror_log {p}/error.log;\npid {p}/nginx.pid;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {p}/body;\n  proxy_temp_path {p}/proxy;\n\
+             \x20 fastcgi_temp_path {p}/fastcgi;\n  uwsgi_temp_path {p}/uwsgi;\n  scgi_temp_path {p}/scgi;\n\
+             \x20 server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    include {include};\n  }}\n}}\n",
+            p = prefix.display(),
+            root = root.display(),
+            include = repo().join("docs/nginx-mirror.conf").display(),
+        );
+        std::fs::write(prefix.join("nginx.conf"), config).unwrap();
+        let child = Command::new(binary)
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(prefix.join("nginx.conf"))
+            .arg("-e")
+            .arg(prefix.join("error.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut nginx = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let context = format!("{}/ns/scs/v1", nginx.url);
+        wait_until_ready(
+            &mut nginx.child,
+            "nginx (its error.log is in the test's folder)",
+            || get(&context).0 == 200,
+        );
+        nginx
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `scs publish --registry URL --demo --to mirror` in `dir`.
+fn publish(dir: &Path, url: &str) -> Run {
+    scs(
+        dir,
+        &["publish", "--registry", url, "--demo", "--to", "mirror"],
+    )
+}
+
+/// `scs log audit --registry URL --demo FLAG cp.txt` in `dir` (`--save` or `--since`).
+fn audit(dir: &Path, url: &str, flag: &str) -> Run {
+    scs(
+        dir,
+        &["log", "audit", "--registry", url, "--demo", flag, "cp.txt"],
+    )
+}
+
+/// The numbers of files a publish run says it wrote and skipped.
+fn counts(run: &Run) -> (u64, u64) {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("files:"))
+        .unwrap_or_else(|| panic!("no files line: {}", run.stdout));
+    let number = |after: &str| -> u64 {
+        line.split(after)
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (number(" written"), number(" skipped"))
+}
+
+/// The bytes `url` answers with.
+fn bytes(url: &str) -> (u16, Vec<u8>, String) {
+    let mut answer = agent().get(url).call().unwrap();
+    let status = answer.status().as_u16();
+    let kind = answer
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, answer.body_mut().read_to_vec().unwrap(), kind)
+}
+
+/// Grows the log by `n` entries: status allocations signed with the demo ★4 issuer's key.
+fn allocate(url: &str, n: usize) {
+    let key = scs_issuer::keyfile::load_secret(&demo("issuer-star4.key"))
+        .unwrap()
+        .key;
+    for _ in 0..n {
+        let now = Timestamp::from_unix(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64,
+        )
+        .unwrap();
+        let nonce = scs_issuer::random_credential_id()
+            .to_string()
+            .replace("urn:uuid:", "");
+        let request = sign_request(&RequestBody::AllocateStatus, &key, now, &nonce).unwrap();
+        let (status, answer) = post(&format!("{url}/v1/status-allocations"), &request);
+        assert_eq!(status, 201, "{answer}");
+    }
+}
+
+/// The log size in a checkpoint note.
+fn size_of(note: &[u8]) -> u64 {
+    String::from_utf8_lossy(note)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_incremental() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    issue_and_revoke(d, &url);
+
+    let first = publish(d, &url);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let (written, _) = counts(&first);
+    assert!(written > 0, "{}", first.stdout);
+    // The API's URL layout, byte for byte.
+    let mirror = d.join("mirror");
+    let size = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
+    let edge = Tile::in_tree(0, size / 256, size).unwrap();
+    let bundle = EntryBundle::new(edge.index(), edge.width()).unwrap();
+    for path in [
+        "v1/log/checkpoint".to_owned(),
+        "v1/trust-list".to_owned(),
+        "v1/status/revocation/0".to_owned(),
+        "v1/status/suspension/0".to_owned(),
+        "ns/scs/v1".to_owned(),
+        format!("v1/log/{}", edge.path()),
+        format!("v1/log/{}", bundle.path()),
+    ] {
+        let served = bytes(&format!("{url}/{path}"));
+        assert_eq!(served.0, 200, "{path}");
+        assert_eq!(
+            std::fs::read(mirror.join(&path)).unwrap(),
+            served.1,
+            "{path}"
+        );
+    }
+
+    let nginx = Nginx::serve(&mirror, d);
+    // The mirror answers with the API's content types, and has no proof endpoint.
+    assert!(bytes(&format!("{}/v1/log/checkpoint", nginx.url))
+        .2
+        .starts_with("text/plain"));
+    assert_eq!(
+        bytes(&format!("{}/v1/status/revocation/0", nginx.url)).2,
+        "application/vc+ld+json"
+    );
+    assert_eq!(
+        get(&format!(
+            "{}/v1/log/proof/consistency?from=1&to=2",
+            nginx.url
+        ))
+        .0,
+        404
+    );
+    let status = revoked_status(d, &nginx.url);
+    assert_eq!(status["ok"], false, "{status}");
+    assert!(
+        status["detail"].as_str().unwrap().starts_with("revoked"),
+        "{status}"
+    );
+    let audited = audit(d, &nginx.url, "--save");
+    assert_eq!(audited.code, 0, "{}{}", audited.stdout, audited.stderr);
+
+    // Past a tile boundary: full tiles and bundles appear, their partial ones go.
+    let before = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
+    let more = (256 - before % 256 + 5) as usize;
+    allocate(&url, more);
+    let second = publish(d, &url);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    let (written, skipped) = counts(&second);
+    assert!(written > 0 && skipped > 0, "{}", second.stdout);
+    let after = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
+    assert_eq!(after, before + more as u64);
+    let full_index = format!("{:03}", before / 256);
+    assert!(mirror.join(format!("v1/log/tile/0/{full_index}")).is_file());
+    assert!(mirror
+        .join(format!("v1/log/tile/entries/{full_index}"))
+        .is_file());
+    assert!(!mirror
+        .join(format!("v1/log/tile/0/{full_index}.p"))
+        .exists());
+    assert!(!mirror
+        .join(format!("v1/log/tile/entries/{full_index}.p"))
+        .exists());
+    let audited = audit(d, &nginx.url, "--since");
+    assert_eq!(audited.code, 0, "{}{}", audited.stdout, audited.stderr);
+    assert!(
+        audited.stdout.contains(&format!("size {before} → {after}")),
+        "{}",
+        audited.stdout
+    );
+    // Nothing changed: nothing written.
+    let third = publish(d, &url);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert_eq!(counts(&third).0, 0, "{}", third.stdout);
+
+    // Another log under the same keys and origin (a fork): refused, nothing replaced.
+    let published = std::fs::read(mirror.join("v1/log/checkpoint")).unwrap();
+    let fork = DemoServer::start(&d.join("fork"), &repo());
+    let forked = size_of(&bytes(&format!("{}/v1/log/checkpoint", fork.url)).1);
+    allocate(&fork.url, (after + 1).saturating_sub(forked) as usize);
+    let refused = publish(d, &fork.url);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stdout.contains("NOT consistent")
+            && refused.stdout.contains("nothing published was replaced"),
+        "{}",
+        refused.stdout
+    );
+    assert_eq!(
+        std::fs::read(mirror.join("v1/log/checkpoint")).unwrap(),
+        published
+    );
+    drop(nginx);
+    assert_eq!(fork.terminate(), 0);
+    assert_eq!(server.terminate(), 0);
+}
