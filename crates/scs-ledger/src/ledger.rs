@@ -6,17 +6,19 @@
 //! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
 //!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
 //!    in the batch. Refused entries are answered at once and never reach the log.
-//! 3. *Persist*: the accepted entries are appended to the log files and fsynced (group commit).
+//! 3. *Persist*: the accepted entries are appended to the log store ([`LogStore`]: the log
+//!    files, fsynced, a group commit; or PostgreSQL, committed) before anything else.
 //! 4. *Index*: the index writes of the whole batch, with the applied-size marker, are applied
 //!    atomically; the trust list, name index and credential directory take each entry.
 //! 5. *Publish*: the in-memory tree is extended, the status lists touched are re-signed, and a
-//!    checkpoint is signed and written durably.
+//!    checkpoint is signed and written durably (compare-and-swap on the previous tree size).
 //! 6. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
 //! # Recovery (start-up)
 //!
-//! The log files recover first (torn tails cut, never an entry the last checkpoint covers). The
+//! The log store recovers as it opens (files: torn tails cut, never an entry the last checkpoint
+//! covers). The
 //! indexes then replay, through the same `verify_entry` + `transition`, every entry past their
 //! applied-size marker. A checkpoint is never signed for a tree that does not extend the last
 //! one written: if the log is shorter than the last checkpoint, or its root at that size
@@ -24,7 +26,7 @@
 //! crash left unreadable is replaced by one signed from the log.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
@@ -42,7 +44,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
-use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
+use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
+use crate::log_store::{claimed_size, FileLog, LogStore, MAX_LEAF_READ};
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
     self, keys, read_bits, CredentialView, Effect, LoggedEntry, Overlay, Registered,
@@ -50,13 +53,15 @@ use crate::state::{
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
-use scs_issuer::durable::{self, Disk, RealDisk};
+use scs_issuer::durable::{Disk, RealDisk};
 use scs_issuer::now;
 
 /// Most entries committed with one fsync.
 pub(crate) const MAX_BATCH: usize = 512;
 // A crash can tear the last append, so recovery re-hashes at least that many records.
 const _: () = assert!(MAX_BATCH as u64 <= crate::log_files::RECHECK);
+/// Entries read at once while loading the name index and the directory from the log.
+const LOAD_READ: u64 = 256;
 /// Status list `ttl` and `Cache-Control: max-age`, in seconds.
 pub const STATUS_TTL_SECONDS: u64 = 300;
 /// Most credentials [`Ledger::organization`] reads for one company: every renewal adds one, and
@@ -185,11 +190,8 @@ pub struct Ledger {
     identity: RegistryIdentity,
     keys: RegistryKeys,
     origin: String,
-    dir: PathBuf,
-    /// Where the checkpoint is read and written.
-    disk: Arc<dyn Disk>,
-    log: RwLock<LogFiles>,
-    entry_reader: EntryReader,
+    /// The log and its checkpoint: the source of truth.
+    log: Arc<dyn LogStore>,
     tree: RwLock<Tree>,
     trust: RwLock<(Arc<TrustList>, u64)>,
     /// No registered credential is void ([`state::Void`]) before this time, in Unix seconds,
@@ -235,27 +237,17 @@ enum Unusable {
     Foreign(String),
 }
 
-/// Where the last checkpoint written is kept.
-fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("log").join("checkpoint")
-}
-
-/// The checkpoint file's bytes, `None` when there is none (a new log, or a power cut took it).
-fn read_checkpoint(disk: &dyn Disk, path: &Path) -> Result<Option<Vec<u8>>, LedgerError> {
-    match disk.read(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(LedgerError::Log(error.into())),
+/// Every leaf hash of `log`, in order, read in parts.
+fn all_leaf_hashes(log: &dyn LogStore) -> Result<Vec<Hash>, LogFileError> {
+    let size = log.size();
+    let mut hashes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut start = 0;
+    while start < size {
+        let end = size.min(start + MAX_LEAF_READ);
+        hashes.extend(log.leaf_hashes(start..end)?);
+        start = end;
     }
-}
-
-/// The tree size a checkpoint note claims (its second line), unverified; 0 if it has none.
-fn claimed_size(note: &[u8]) -> u64 {
-    std::str::from_utf8(note)
-        .ok()
-        .and_then(|text| text.lines().nth(1))
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(0)
+    Ok(hashes)
 }
 
 impl Ledger {
@@ -281,13 +273,22 @@ impl Ledger {
         keys: RegistryKeys,
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
-        let checkpoint_text = read_checkpoint(disk.as_ref(), &checkpoint_path(dir))?;
-        // Entries a checkpoint covered were acknowledged: recovery must never cut them. The
-        // size is read before the signature can be checked (that needs the log's origin), so a
-        // forged one can only make the log refuse to cut, never accept anything.
-        let acknowledged = checkpoint_text.as_deref().map_or(0, claimed_size);
-        let (mut log, hashes) = LogFiles::open_keeping(&dir.join("log"), acknowledged)?;
-        let mut tree = Tree::from_leaves(hashes, log.leaf_hashes()?);
+        let log = FileLog::open(disk, &dir.join("log"))?;
+        Self::open_log(Arc::new(log), store, operator, keys, genesis)
+    }
+
+    /// Opens the ledger over `log` (already recovered, see [`LogStore`]) and `store`: replays
+    /// lagging indexes, checks the last checkpoint, and writes `genesis` as entry 0 of a new
+    /// log.
+    pub fn open_log(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: &Value,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let checkpoint_text = log.read_checkpoint()?;
+        let mut tree = Tree::from_leaves(all_leaf_hashes(log.as_ref())?, Arc::clone(&log));
         if log.size() == 0 {
             state::verify_entry(genesis.clone(), &operator)
                 .map_err(|e| LedgerError::Inconsistent(format!("genesis trust list: {e}")))?;
@@ -296,7 +297,7 @@ impl Ledger {
                 tree.append(hash);
             }
         }
-        let first_list = Self::trust_list_at(&log, &operator, 0)?;
+        let first_list = Self::trust_list_at(log.as_ref(), &operator, 0)?;
         let identity = RegistryIdentity {
             operator,
             base_url: first_list
@@ -312,20 +313,19 @@ impl Ledger {
             .unwrap_or(&identity.base_url)
             .to_owned()
             + "/v1/log";
-        let entry_reader = log.entry_reader()?;
+        // The size the stored checkpoint has: the next one written replaces it only if it
+        // still has (`LogStore::write_checkpoint`).
+        let stored_size = checkpoint_text.as_deref().map_or(0, claimed_size);
         let ledger = Self {
             store,
             identity,
             keys,
             origin,
-            dir: dir.to_owned(),
-            disk,
-            log: RwLock::new(log),
-            entry_reader,
+            log,
             tree: RwLock::new(tree),
             void_from: std::sync::atomic::AtomicI64::new(void_from(&first_list)),
             trust: RwLock::new((Arc::new(first_list), 0)),
-            checkpoint: RwLock::new((0, Arc::new(String::new()))),
+            checkpoint: RwLock::new((stored_size, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
             signing: Mutex::new(()),
             id: NEXT_LEDGER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -341,11 +341,11 @@ impl Ledger {
     }
 
     fn trust_list_at(
-        log: &LogFiles,
+        log: &dyn LogStore,
         operator: &scs_core::keys::DidKey,
         index: u64,
     ) -> Result<TrustList, LedgerError> {
-        let bytes = log.read(index)?;
+        let (_, bytes) = log.entry(index)?;
         let doc: Value = serde_json::from_slice(&bytes)
             .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
         match TrustList::from_signed(doc, operator) {
@@ -381,7 +381,7 @@ impl Ledger {
             .get(keys::APPLIED)?
             .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
             .unwrap_or(0);
-        let log = read_lock(&self.log);
+        let log = self.log.as_ref();
         if applied > log.size() {
             return Err(LedgerError::Inconsistent(format!(
                 "indexes reflect {applied} entries but the log has {}",
@@ -394,14 +394,14 @@ impl Ledger {
             .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
         {
             self.set_trust_list(
-                Arc::new(Self::trust_list_at(&log, &self.identity.operator, index)?),
+                Arc::new(Self::trust_list_at(log, &self.identity.operator, index)?),
                 index,
             );
         }
         let mut trust: Option<Arc<TrustList>> =
             (applied > 0).then(|| read_lock(&self.trust).0.clone());
         for index in applied..log.size() {
-            let bytes = log.read(index)?;
+            let (_, bytes) = log.entry(index)?;
             let doc: Value = serde_json::from_slice(&bytes)
                 .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
             let entry = state::verify_entry(doc, &self.identity.operator)
@@ -502,19 +502,19 @@ impl Ledger {
         drop(tree);
         // Never sign a root that was not computed.
         let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
+        let previous = self.checkpoint().0;
         let note = Checkpoint::new(&self.origin, size, root)
             .map_err(|e| e.to_string())
             .and_then(|c| {
                 tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
             })
             .map_err(std::io::Error::other)?;
-        // Synced before the batch is acknowledged: a receipt's checkpoint is never one the
-        // registry forgets.
-        durable::write_on(
-            self.disk.as_ref(),
-            &checkpoint_path(&self.dir),
-            note.as_bytes(),
-        )?;
+        // Durable before the batch is acknowledged: a receipt's checkpoint is never one the
+        // registry forgets. Compare-and-swap on the size this writer last wrote: a store
+        // another writer moved refuses, and nothing is acknowledged.
+        self.log
+            .write_checkpoint(previous, size, note.as_bytes())
+            .map_err(std::io::Error::other)?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
     }
@@ -615,11 +615,11 @@ impl Ledger {
         match published {
             Ok(checkpoint) => self.reply(accepted, &checkpoint),
             Err(failure) => {
-                // Only the disk failing stops the writer; nothing a client sends can (entry
+                // Only the store failing stops the writer; nothing a client sends can (entry
                 // sizes are checked in `submit`, and an oversized entry is refused before
                 // anything is written).
                 let refused_batch = matches!(&failure, Failure::Append(error)
-                    if !matches!(**error, LogFileError::Io(_)));
+                    if matches!(**error, LogFileError::Corrupt(_)));
                 if refused_batch {
                     tracing::error!("{failure}: the log refused the batch");
                 } else {
@@ -639,7 +639,7 @@ impl Ledger {
     fn sequence(&self, batch: Vec<Job>) -> Vec<Sequenced> {
         let mut trust = Some(read_lock(&self.trust).0.clone());
         let mut overlay = Overlay::new(self.store.as_ref());
-        let mut next = read_lock(&self.log).size();
+        let mut next = self.log.size();
         let mut accepted = Vec::new();
         for job in batch {
             match state::transition(
@@ -670,12 +670,13 @@ impl Ledger {
         accepted
     }
 
-    /// Persist: appends the batch to the log files, each fsynced once (group commit), and
-    /// gives the entries' leaf hashes. Only the disk failing fails it; nothing a client sends
-    /// can (entry sizes are checked in `submit`).
+    /// Persist: appends the batch to the log store durably (files: each fsynced once, a group
+    /// commit; PostgreSQL: one committed statement), and gives the entries' leaf hashes. Only
+    /// the store failing fails it; nothing a client sends can (entry sizes are checked in
+    /// `submit`).
     fn persist(&self, accepted: &[Sequenced]) -> Result<Vec<Hash>, Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
-        write_lock(&self.log)
+        self.log
             .append(&entries)
             .map_err(|error| Failure::Append(Arc::new(error)))
     }
@@ -770,20 +771,35 @@ impl Ledger {
     /// twice is kept once). From the log rather than the index store: a scan of every record
     /// would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
     pub fn load_from_log(&self) {
-        let size = read_lock(&self.log).size();
+        let size = self.log.size();
         // Every registration uses entries reserved by an allocation request before it, so at
         // most half the log registers credentials.
         let registrations = usize::try_from(size / 2).unwrap_or(usize::MAX);
         write_lock(&self.directory).reserve(registrations);
         write_lock(&self.names).reserve(registrations);
-        for index in 0..size {
-            match self.entry(index) {
-                Ok(entry) => self.index_logged(index, &entry),
-                Err(error) => {
-                    tracing::error!(index, "cannot read a log entry: {error}");
-                    write_lock(&self.directory).abandon();
+        let mut start = 0;
+        while start < size {
+            let end = size.min(start + LOAD_READ);
+            match self.log.entries(start..end) {
+                Ok(entries) => {
+                    for (index, entry) in (start..).zip(entries) {
+                        self.index_logged(index, &entry);
+                    }
+                }
+                // One by one, to name the entry and keep the others.
+                Err(_) => {
+                    for index in start..end {
+                        match self.entry(index) {
+                            Ok(entry) => self.index_logged(index, &entry),
+                            Err(error) => {
+                                tracing::error!(index, "cannot read a log entry: {error}");
+                                write_lock(&self.directory).abandon();
+                            }
+                        }
+                    }
                 }
             }
+            start = end;
         }
         write_lock(&self.names).shrink_to_fit();
         write_lock(&self.directory).finish_loading();
@@ -804,7 +820,7 @@ impl Ledger {
                         );
                     }
                 }
-                let Ok(entry_offset) = read_lock(&self.log).entry_offset(index) else {
+                let Ok(entry_offset) = self.log.entry_offset(index) else {
                     // Only for an index past the log, which no caller passes.
                     write_lock(&self.directory).mark_in_store(&id);
                     return;
@@ -1105,7 +1121,8 @@ impl Ledger {
         let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
-        let entry_offset = read_lock(&self.log)
+        let entry_offset = self
+            .log
             .entry_offset(record.log_index)
             .map_err(|error| Failure::Read(Arc::new(error)))?;
         Ok(Some(CredentialView::of_record(record, entry_offset)))
@@ -1120,7 +1137,7 @@ impl Ledger {
         buffer: &mut [u8],
     ) -> Result<(), LogFileError> {
         let at = view.credential_at;
-        let (entry_offset, entry) = self.entry_reader.entry(view.log_index)?;
+        let (entry_offset, entry) = self.log.entry(view.log_index)?;
         let text = at
             .offset
             .checked_sub(entry_offset)
@@ -1186,7 +1203,7 @@ impl Ledger {
 
     /// A log entry.
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
-        read_lock(&self.log).read(index)
+        self.log.entry(index).map(|(_, entry)| entry)
     }
 
     /// The index store (for read paths).
@@ -1217,11 +1234,17 @@ mod tests {
     use crate::crash_disk::{CrashDisk, Cut};
     use crate::store::MemoryStore;
     use scs_issuer::keyfile;
+    use std::path::PathBuf;
 
     fn demo(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../keys/demo")
             .join(name)
+    }
+
+    /// Where the file log keeps the last checkpoint written.
+    fn checkpoint_path(dir: &Path) -> PathBuf {
+        dir.join("log").join("checkpoint")
     }
 
     fn log_key() -> SecretKey {
@@ -1234,11 +1257,24 @@ mod tests {
         dir: &Path,
         store: Arc<MemoryStore>,
     ) -> Result<Arc<Ledger>, LedgerError> {
+        open_over(Arc::new(FileLog::open(disk, &dir.join("log"))?), store)
+    }
+
+    /// The demo ledger in the PostgreSQL database at `url`.
+    fn open_postgres(url: &str) -> Result<Arc<Ledger>, LedgerError> {
+        let database = crate::Postgres::connect(url)?;
+        open_over(Arc::new(database.log()?), Arc::new(database.index()))
+    }
+
+    /// The demo ledger over `log` and `store`.
+    fn open_over(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+    ) -> Result<Arc<Ledger>, LedgerError> {
         let genesis: Value =
             serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-        Ledger::open_on(
-            disk,
-            dir,
+        Ledger::open_log(
+            log,
             store,
             keyfile::load_public(&demo("operator.pub")).unwrap(),
             RegistryKeys {
@@ -1287,6 +1323,20 @@ mod tests {
         let disk = Arc::new(FailingSync::default());
         let ledger = open(disk.clone(), dir.path(), Arc::new(MemoryStore::default())).unwrap();
         ledger.start_writer();
+        disk.failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let answer = publish_next_edition(&ledger);
+        assert!(
+            matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
+            "{:?}",
+            answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
+        );
+        ledger.finish_writes();
+    }
+
+    /// Submits the operator's next trust list edition (a write any ledger takes) and waits for
+    /// the answer, on a current-thread runtime as a test handler would.
+    fn publish_next_edition(ledger: &Ledger) -> Result<Committed, WriteError> {
         let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
         let (list, _) = ledger.trust_list();
         let mut next = (*list).clone();
@@ -1301,17 +1351,97 @@ mod tests {
         )
         .unwrap();
         let entry = state::verify_entry(document.clone(), &operator.public().did_key()).unwrap();
-        disk.failing
-            .store(true, std::sync::atomic::Ordering::SeqCst);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let answer = runtime.block_on(ledger.submit(entry, &document));
+        runtime.block_on(ledger.submit(entry, &document))
+    }
+
+    /// On PostgreSQL a write is acknowledged once committed, and a restart (another process
+    /// pointed at the database) finds the log, the checkpoint and the indexes as they were.
+    #[test]
+    fn postgres_keeps_what_was_acknowledged_across_a_restart() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        ledger.start_writer();
+        let committed = publish_next_edition(&ledger).unwrap();
+        assert_eq!((committed.index, committed.tree_size), (1, 2));
+        let (size, note) = ledger.checkpoint();
+        ledger.finish_writes();
+        drop(ledger);
+        let restarted = open_postgres(&url).unwrap();
+        assert_eq!(restarted.checkpoint(), (size, note), "nothing new to sign");
+        assert_eq!(restarted.trust_list().1, 1, "the edition is in force");
+        assert_eq!(restarted.entry(1).unwrap(), committed.entry);
+        let root = restarted.tree().root(size).unwrap();
+        tlog::verify_inclusion(
+            &tlog::leaf_hash(&committed.entry),
+            1,
+            size,
+            &committed.inclusion_proof,
+            &root,
+        )
+        .unwrap();
+    }
+
+    /// Two processes on one database, both writing (no lease): the one whose log is behind
+    /// fails closed — its append or its checkpoint meets the other's — acknowledges nothing,
+    /// and stops writing; the log stays one log.
+    #[test]
+    fn postgres_never_lets_a_second_writer_fork_the_log() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let first = open_postgres(&url).unwrap();
+        let second = open_postgres(&url).unwrap();
+        first.start_writer();
+        second.start_writer();
+        publish_next_edition(&first).unwrap();
+        let refused = publish_next_edition(&second);
+        assert!(
+            matches!(refused, Err(WriteError::Failed(Failure::Append(ref error)))
+                if matches!(**error, LogFileError::Conflict(_))),
+            "{:?}",
+            refused.map(|c| c.index)
+        );
+        assert!(
+            matches!(
+                publish_next_edition(&second),
+                Err(WriteError::Failed(Failure::WriterStopped))
+            ),
+            "the writer stopped"
+        );
+        first.finish_writes();
+        second.finish_writes();
+        drop((first, second));
+        assert_eq!(open_postgres(&url).unwrap().checkpoint().0, 2);
+    }
+
+    /// The checkpoint is compare-and-swap on the previous tree size: when another writer moved
+    /// it, the batch is not acknowledged and the writer stops.
+    #[test]
+    fn postgres_refuses_a_checkpoint_another_writer_moved() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        ledger.start_writer();
+        let (size, note) = ledger.checkpoint();
+        let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
+        log.write_checkpoint(size, size + 1, note.as_bytes())
+            .unwrap();
+        let answer = publish_next_edition(&ledger);
         assert!(
             matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
             "{:?}",
-            answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
+            answer.map(|c| c.index)
         );
+        assert!(matches!(
+            publish_next_edition(&ledger),
+            Err(WriteError::Failed(Failure::WriterStopped))
+        ));
         ledger.finish_writes();
     }
 
@@ -1363,6 +1493,31 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         open(Arc::new(RealDisk), dir.path(), store).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), *note, "missing");
+    }
+
+    /// On PostgreSQL as on files: a stored checkpoint the log does not extend refuses the start.
+    #[test]
+    fn postgres_refuses_to_start_on_a_checkpoint_the_log_does_not_extend() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        let (size, _) = ledger.checkpoint();
+        let root = ledger.tree().root(size).unwrap();
+        let origin = ledger.origin().to_owned();
+        drop(ledger);
+        let body = Checkpoint::new(&origin, size + 5, root).unwrap().body();
+        let note = tlog::sign_note(&body, &origin, &log_key()).unwrap();
+        let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
+        log.write_checkpoint(size, size + 5, note.as_bytes())
+            .unwrap();
+        let error = open_postgres(&url).map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("scs log check"), "{error}");
+        assert_eq!(
+            log.read_checkpoint().unwrap().unwrap(),
+            note.as_bytes(),
+            "the evidence is kept"
+        );
     }
 
     /// A checkpoint the log does not extend is no crash's doing: the registry refuses, and says
