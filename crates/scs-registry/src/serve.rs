@@ -14,15 +14,18 @@ use crate::app::AppState;
 use crate::demo_keys::DemoFile;
 use crate::router::app;
 use crate::server::{connection_cap, ConnectionLimits};
-use scs_ledger::{Ledger, LedgerError, RegistryKeys, SledStore};
+use scs_ledger::{Ledger, LedgerError, Postgres, RegistryKeys, SledStore};
 
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Listen address.
     pub listen: SocketAddr,
-    /// Data folder: `log/` (source of truth) and `index/` (sled).
+    /// Data folder: `log/` (source of truth) and `index/` (sled) with the default store; the
+    /// demo's files in any case.
     pub data: PathBuf,
+    /// Where the log and the indexes live.
+    pub store: Store,
     /// Demo mode: demo keys, demo data, `/credentials/issue`.
     pub demo: bool,
     /// The signed trust list (not in demo mode).
@@ -40,6 +43,44 @@ pub struct ServeConfig {
     /// How long a connection may take to send a request's headers
     /// ([`crate::limits::HEADER_READ_TIMEOUT`] unless a test asks for less).
     pub header_read_timeout: std::time::Duration,
+}
+
+/// Where the ledger's log and indexes live (`scs serve --store`).
+#[derive(Clone, Default)]
+pub enum Store {
+    /// Files in the data folder: `log/` and sled's `index/` (the embedded default).
+    #[default]
+    Files,
+    /// A PostgreSQL database, by its connection URL (`postgres://user@host:port/db`), where
+    /// every registry process pointed at it finds everything it serves.
+    Postgres(String),
+}
+
+impl Store {
+    /// The store a `--store` value names: `sled` (the default), or a `postgres://` (or
+    /// `postgresql://`) URL.
+    pub fn from_flag(value: &str) -> Result<Self, ServeError> {
+        if value == "sled" {
+            Ok(Self::Files)
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(Self::Postgres(value.to_owned()))
+        } else {
+            Err(ServeError::Usage(
+                "--store takes `sled` or a postgres://user@host:port/database URL                  (--store には sled か postgres:// の URL を指定してください)"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Never prints the URL: it may hold a password.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Files => f.write_str("Files"),
+            Self::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
 }
 
 /// Why the registry could not start.
@@ -228,17 +269,32 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
 fn open(config: &ServeConfig, resolved: Resolved) -> Result<Arc<Ledger>, ServeError> {
     // Durably: a data folder whose name a power cut forgets takes the log with it.
     scs_issuer::durable::create_dir_all(&config.data)?;
-    let store = Arc::new(SledStore::open(
-        &config.data.join("index"),
-        config.index_cache_bytes,
-    )?);
-    Ok(Ledger::open(
-        &config.data,
-        store,
-        resolved.operator,
-        resolved.keys,
-        &resolved.trust_list,
-    )?)
+    match &config.store {
+        Store::Files => {
+            let store = Arc::new(SledStore::open(
+                &config.data.join("index"),
+                config.index_cache_bytes,
+            )?);
+            Ok(Ledger::open(
+                &config.data,
+                store,
+                resolved.operator,
+                resolved.keys,
+                &resolved.trust_list,
+            )?)
+        }
+        Store::Postgres(url) => {
+            let database = Postgres::connect(url)?;
+            let log = database.log().map_err(LedgerError::from)?;
+            Ok(Ledger::open_log(
+                Arc::new(log),
+                Arc::new(database.index()),
+                resolved.operator,
+                resolved.keys,
+                &resolved.trust_list,
+            )?)
+        }
+    }
 }
 
 /// Runs the registry until SIGINT or SIGTERM.
@@ -305,14 +361,23 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     crate::server::run(listener, router, limits, shutdown_signal()).await;
     ledger.finish_writes();
     let _ = loaded.await;
-    // Every handle on the ledger is gone now (connections closed, writer and name loader
-    // ended, the loader done), so the index store is closed when this one drops: snapshot it for a quick
-    // next start.
+    match config.store {
+        Store::Files => close_sled(ledger, &config.data).await,
+        // The connections close with the last handle on the ledger.
+        Store::Postgres(_) => drop(ledger),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Closes sled (the last handle on the ledger, once every connection, the writer and the loader
+/// are done) and snapshots it for a quick next start.
+async fn close_sled(ledger: Arc<Ledger>, data: &std::path::Path) {
     match Arc::try_unwrap(ledger) {
         Ok(ledger) => {
             drop(ledger);
             let started = std::time::Instant::now();
-            let index = config.data.join("index");
+            let index = data.join("index");
             match tokio::task::spawn_blocking(move || SledStore::write_snapshot(&index)).await {
                 Ok(Ok(())) => tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
@@ -324,8 +389,6 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         }
         Err(_) => tracing::warn!("index snapshot skipped: the ledger is still in use"),
     }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// What a person starting the registry needs: the URL to open (the first `http://` on stdout,
@@ -350,11 +413,15 @@ fn banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) -> String 
     } else {
         ("SCS ★ registry / SCS ★ 登録機関", String::new())
     };
+    let store = match config.store {
+        Store::Files => String::new(),
+        Store::Postgres(_) => "   (log and indexes in PostgreSQL / 台帳と索引は PostgreSQL)".into(),
+    };
     let mut banner = format!(
         "
 {title}
   Open / 開く:    {base}/{english}
-  Data / データ:  {}   (ledger / 台帳: {} entries)
+  Data / データ:  {}   (ledger / 台帳: {} entries){store}
 ",
         data.display(),
         ledger.checkpoint().0,
