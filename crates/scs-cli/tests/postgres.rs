@@ -5,9 +5,26 @@
 
 mod common;
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use common::server::{free_port, get, DemoServer};
 use common::{issue_with_star4_key, repo, scs, write_subject};
 use serde_json::Value;
+
+/// `scs issue --level 4 --registry URL --out OUT` with the demo ★4 key.
+fn issue_at(d: &Path, url: &str, out: &str) -> common::Run {
+    issue_with_star4_key(
+        d,
+        &["--level", "4", "--registry", url, "--demo", "--out", out],
+    )
+}
+
+/// The `id` of the credential in `path`.
+fn id_of(path: &Path) -> String {
+    let credential: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    credential["id"].as_str().unwrap().to_owned()
+}
 
 #[test]
 fn a_registry_on_postgres_serves_issue_verify_and_audit_from_the_database_alone() {
@@ -49,9 +66,7 @@ fn a_registry_on_postgres_serves_issue_verify_and_audit_from_the_database_alone(
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let credential: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("cred.json")).unwrap()).unwrap();
-    let id = credential["id"].as_str().unwrap().to_owned();
+    let id = id_of(&d.join("cred.json"));
     let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
     assert_eq!(status, 200);
     let (_, health) = get(&format!("{url}/v1/health"));
@@ -126,4 +141,92 @@ fn a_database_that_does_not_answer_stops_the_start_with_a_reason() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.error_line().contains("PostgreSQL"), "{}", run.stderr);
+}
+
+/// Issue 14 items 2 and 4: two registries on one database. The first holds the sequencer lease
+/// and writes; the second serves what it writes and refuses writes; SIGKILL the writer and the
+/// second takes the lease within 10 s and goes on from the last durable entry: what was
+/// acknowledged is there, and the log audits from the checkpoint seen before the kill.
+#[test]
+fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
+    let Some(store) = scs_ledger::test_support::fresh_database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let flags = ["--store", store.as_str()];
+    let writer = DemoServer::start_with(&d.join("writer"), &repo(), free_port(), &flags);
+    let standby = DemoServer::start_with(&d.join("standby"), &repo(), free_port(), &flags);
+    write_subject(d);
+    let run = issue_at(d, &writer.url, "before.json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = id_of(&d.join("before.json"));
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &writer.url,
+            "--demo",
+            "--save",
+            "cp.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (_, record) = get(&format!("{}/v1/credentials/{id}", writer.url));
+
+    // The standby follows within a poll or two, and refuses writes: it holds no lease.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&format!("{}/v1/credentials/{id}", standby.url)).0 != 200 {
+        assert!(Instant::now() < deadline, "the standby never saw the write");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        get(&format!("{}/v1/credentials/{id}", standby.url)).1,
+        record
+    );
+    let run = issue_at(d, &standby.url, "refused.json");
+    assert_eq!(run.code, 2, "a standby takes no write: {}", run.stdout);
+
+    writer.kill();
+    let killed = Instant::now();
+    let took_over = loop {
+        let run = issue_at(d, &standby.url, "after.json");
+        if run.code == 0 {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "no takeover within 10 s: {}",
+            run.stderr
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    eprintln!("the standby took writes {took_over:?} after the writer's SIGKILL");
+    assert_eq!(
+        get(&format!("{}/v1/credentials/{id}", standby.url)),
+        (200, record),
+        "what was acknowledged before the kill"
+    );
+    let run = scs(
+        d,
+        &["verify", "after.json", "--registry", &standby.url, "--demo"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &standby.url,
+            "--demo",
+            "--since",
+            "cp.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("consistent"), "{}", run.stdout);
+    assert_eq!(standby.terminate(), 0);
 }

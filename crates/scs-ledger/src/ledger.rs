@@ -237,13 +237,15 @@ enum Unusable {
     Foreign(String),
 }
 
-/// Every leaf hash of `log`, in order, read in parts.
-fn all_leaf_hashes(log: &dyn LogStore) -> Result<Vec<Hash>, LogFileError> {
-    let size = log.size();
-    let mut hashes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    let mut start = 0;
-    while start < size {
-        let end = size.min(start + MAX_LEAF_READ);
+/// The leaf hashes of the entries of `log` in `range`, in order, read in parts.
+fn leaf_hashes_in(
+    log: &dyn LogStore,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<Hash>, LogFileError> {
+    let mut hashes = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let end = range.end.min(start + MAX_LEAF_READ);
         hashes.extend(log.leaf_hashes(start..end)?);
         start = end;
     }
@@ -288,8 +290,57 @@ impl Ledger {
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
         let checkpoint_text = log.read_checkpoint()?;
-        let mut tree = Tree::from_leaves(all_leaf_hashes(log.as_ref())?, Arc::clone(&log));
-        if log.size() == 0 {
+        let ledger = Self::assemble(
+            log,
+            store,
+            operator,
+            keys,
+            Some(genesis),
+            checkpoint_text.as_deref(),
+        )?;
+        ledger.replay()?;
+        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
+        Ok(Arc::new(ledger))
+    }
+
+    /// Opens a standby over a log another process writes (issue 14 item 2): reads only — no
+    /// replay of the indexes, no checkpoint signed — and serves what the writer committed,
+    /// brought up to date by [`Ledger::follow`]; [`Ledger::take_over`] makes it the writer once
+    /// it holds the lease. The log must hold a ledger with a checkpoint already.
+    pub fn open_standby(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let checkpoint_text = log.read_checkpoint()?;
+        let ledger = Self::assemble(log, store, operator, keys, None, checkpoint_text.as_deref())?;
+        ledger.follow()?;
+        if ledger.checkpoint().1.is_empty() {
+            return Err(LedgerError::Inconsistent(
+                "the store holds no checkpoint this log key signed over this log yet: start \
+                 the writer first (書き込み側を先に起動してください)"
+                    .into(),
+            ));
+        }
+        Ok(Arc::new(ledger))
+    }
+
+    /// The ledger over `log` as it is, `genesis` appended to an empty one (the writer's), and
+    /// the checkpoint stored (`checkpoint_text`) as the base of the next compare-and-swap.
+    fn assemble(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: Option<&Value>,
+        checkpoint_text: Option<&[u8]>,
+    ) -> Result<Self, LedgerError> {
+        let mut tree = Tree::from_leaves(
+            leaf_hashes_in(log.as_ref(), 0..log.size())?,
+            Arc::clone(&log),
+        );
+        if let (0, Some(genesis)) = (log.size(), genesis) {
             state::verify_entry(genesis.clone(), &operator)
                 .map_err(|e| LedgerError::Inconsistent(format!("genesis trust list: {e}")))?;
             let bytes = serde_json::to_vec(genesis).unwrap_or_default();
@@ -315,8 +366,8 @@ impl Ledger {
             + "/v1/log";
         // The size the stored checkpoint has: the next one written replaces it only if it
         // still has (`LogStore::write_checkpoint`).
-        let stored_size = checkpoint_text.as_deref().map_or(0, claimed_size);
-        let ledger = Self {
+        let stored_size = checkpoint_text.map_or(0, claimed_size);
+        Ok(Self {
             store,
             identity,
             keys,
@@ -334,10 +385,77 @@ impl Ledger {
             directory: RwLock::new(Directory::default()),
             queue: Mutex::new(None),
             writer: Mutex::new(None),
+        })
+    }
+
+    /// A standby's step: takes in what the writer (another process on the same store)
+    /// committed since — the tree, the name index and the credential directory (a status change
+    /// marks its credential, so a look-up never answers from old facts), the trust list in
+    /// force, the checkpoint once its tree is this one's — and drops the signed status lists,
+    /// re-signed from the shared bits when next asked for. Gives the log size.
+    pub fn follow(&self) -> Result<u64, LedgerError> {
+        let known = read_lock(&self.tree).size();
+        let size = self.log.refresh()?;
+        if size > known {
+            let hashes = leaf_hashes_in(self.log.as_ref(), known..size)?;
+            let mut tree = write_lock(&self.tree);
+            for hash in hashes {
+                tree.append(hash);
+            }
+            drop(tree);
+            self.index_range(known, size);
+            write_lock(&self.lists).clear();
+            self.lists_signed
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+        self.trust_list_from_store()?;
+        self.follow_checkpoint()?;
+        Ok(size)
+    }
+
+    /// The stored checkpoint, if this log key signed it over this tree and it is not older
+    /// than the one held.
+    fn follow_checkpoint(&self) -> Result<(), LedgerError> {
+        let Some(text) = self.log.read_checkpoint()? else {
+            return Ok(());
         };
-        ledger.replay()?;
-        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
-        Ok(Arc::new(ledger))
+        let Ok(checkpoint) = self.open_checkpoint(&text) else {
+            tracing::warn!("the stored checkpoint does not verify: keeping the one held");
+            return Ok(());
+        };
+        let extends = read_lock(&self.tree).root(checkpoint.size()) == Some(*checkpoint.root());
+        if extends && checkpoint.size() >= self.checkpoint().0 {
+            if let Ok(note) = String::from_utf8(text) {
+                *write_lock(&self.checkpoint) = (checkpoint.size(), Arc::new(note));
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a standby the writer, once it holds the lease: takes in the rest of the log,
+    /// replays what the indexes lack (the last writer may have died between its append and its
+    /// index writes), and signs a checkpoint over the whole log, compare-and-swap on the stored
+    /// one; then [`Ledger::start_writer`].
+    pub fn take_over(&self) -> Result<(), LedgerError> {
+        self.follow()?;
+        self.replay()?;
+        let stored = self.log.read_checkpoint()?;
+        self.check_and_sign_checkpoint(stored.as_deref())
+    }
+
+    /// The trust list in force, as the indexes name it.
+    fn trust_list_from_store(&self) -> Result<(), LedgerError> {
+        if let Some(index) = self
+            .store
+            .get(keys::TRUST_LIST)?
+            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
+        {
+            if index != self.trust_list().1 {
+                let list = Self::trust_list_at(self.log.as_ref(), &self.identity.operator, index)?;
+                self.set_trust_list(Arc::new(list), index);
+            }
+        }
+        Ok(())
     }
 
     fn trust_list_at(
@@ -388,16 +506,7 @@ impl Ledger {
                 log.size()
             )));
         }
-        if let Some(index) = self
-            .store
-            .get(keys::TRUST_LIST)?
-            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
-        {
-            self.set_trust_list(
-                Arc::new(Self::trust_list_at(log, &self.identity.operator, index)?),
-                index,
-            );
-        }
+        self.trust_list_from_store()?;
         let mut trust: Option<Arc<TrustList>> =
             (applied > 0).then(|| read_lock(&self.trust).0.clone());
         for index in applied..log.size() {
@@ -777,9 +886,15 @@ impl Ledger {
         let registrations = usize::try_from(size / 2).unwrap_or(usize::MAX);
         write_lock(&self.directory).reserve(registrations);
         write_lock(&self.names).reserve(registrations);
-        let mut start = 0;
-        while start < size {
-            let end = size.min(start + LOAD_READ);
+        self.index_range(0, size);
+        write_lock(&self.names).shrink_to_fit();
+        write_lock(&self.directory).finish_loading();
+    }
+
+    /// Indexes the entries `start..end` in the name index and the credential directory.
+    fn index_range(&self, mut start: u64, end_of_range: u64) {
+        while start < end_of_range {
+            let end = end_of_range.min(start + LOAD_READ);
             match self.log.entries(start..end) {
                 Ok(entries) => {
                     for (index, entry) in (start..).zip(entries) {
@@ -801,8 +916,6 @@ impl Ledger {
             }
             start = end;
         }
-        write_lock(&self.names).shrink_to_fit();
-        write_lock(&self.directory).finish_loading();
     }
 
     /// Adds what a committed entry means to the name index and the credential directory.
@@ -1493,6 +1606,70 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         open(Arc::new(RealDisk), dir.path(), store).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), *note, "missing");
+    }
+
+    /// Issue 14 item 2: one writer holds the lease; a standby on the same database follows what
+    /// it commits, refuses writes (no writer), and once the lease is free takes it, takes over
+    /// and goes on from the last durable entry.
+    #[test]
+    fn postgres_a_standby_follows_the_writer_and_takes_over_its_lease() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let database = crate::Postgres::connect(&url).unwrap();
+        let lease = database
+            .try_lease()
+            .unwrap()
+            .expect("the first process gets the lease");
+        assert!(lease.is_held());
+        let writer = open_postgres(&url).unwrap();
+        writer.start_writer();
+        let standby_database = crate::Postgres::connect(&url).unwrap();
+        assert!(standby_database.try_lease().unwrap().is_none(), "one lease");
+        let standby = Ledger::open_standby(
+            Arc::new(standby_database.log().unwrap()),
+            Arc::new(standby_database.index()),
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            RegistryKeys {
+                status: keyfile::load_secret(&demo("registry-status.key"))
+                    .unwrap()
+                    .key,
+                log: log_key(),
+            },
+        )
+        .unwrap();
+        assert_eq!(standby.checkpoint(), writer.checkpoint());
+
+        let committed = publish_next_edition(&writer).unwrap();
+        assert_eq!(standby.follow().unwrap(), 2);
+        assert_eq!(
+            standby.checkpoint(),
+            writer.checkpoint(),
+            "the writer's checkpoint"
+        );
+        assert_eq!(standby.trust_list().1, 1, "the edition in force");
+        assert_eq!(standby.entry(1).unwrap(), committed.entry);
+        assert!(matches!(
+            publish_next_edition(&standby),
+            Err(WriteError::Failed(Failure::WriterStopped))
+        ));
+
+        // The writer ends (its lease with it); the standby takes over from the last entry.
+        writer.finish_writes();
+        drop((writer, lease));
+        let lease = standby_database
+            .try_lease()
+            .unwrap()
+            .expect("the lease is free");
+        standby.take_over().unwrap();
+        standby.start_writer();
+        let next = publish_next_edition(&standby).unwrap();
+        assert_eq!((next.index, next.tree_size), (2, 3));
+        let root = standby.tree().root(3).unwrap();
+        let proof = standby.tree().consistency_proof(2, 3).unwrap();
+        tlog::verify_consistency(2, 3, &standby.tree().root(2).unwrap(), &root, &proof).unwrap();
+        standby.finish_writes();
+        drop(lease);
     }
 
     /// On PostgreSQL as on files: a stored checkpoint the log does not extend refuses the start.

@@ -44,7 +44,7 @@ pub use names::NameMatch;
 #[doc(hidden)]
 pub use postgres::test_support;
 pub use postgres::{
-    PgIndex, PgLog, Postgres, CONNECTIONS as POSTGRES_CONNECTIONS,
+    Lease, PgIndex, PgLog, Postgres, CONNECTIONS as POSTGRES_CONNECTIONS,
     CONNECT_TIMEOUT as POSTGRES_CONNECT_TIMEOUT, STATEMENT_TIMEOUT as POSTGRES_STATEMENT_TIMEOUT,
 };
 pub use query::{

@@ -50,6 +50,12 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
             .map(|index| self.entry(index).map(|(_, entry)| entry))
             .collect()
     }
+    /// Takes in the entries another process appended since (a store several processes
+    /// share: a standby following the writer); gives the size. The default, for a store one
+    /// process owns, is its size.
+    fn refresh(&self) -> Result<u64, LogFileError> {
+        Ok(self.size())
+    }
     /// Where the entry at `index` starts (see [`LogStore::entry`]).
     fn entry_offset(&self, index: u64) -> Result<u64, LogFileError>;
     /// The leaf hashes of the entries in `range`, at most [`MAX_LEAF_READ`] of them.

@@ -286,11 +286,20 @@ impl IntoResponse for ApiError {
         if let Some(detail) = detail {
             body["detail"] = detail.into();
         }
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        // A standby without the sequencer lease, a store that is down: worth asking again
+        // soon (a standby takes over within a few seconds of the writer's end).
+        if matches!(problem, Problem::Unavailable) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        response
     }
 }

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::demo_keys::DemoFile;
 use crate::router::app;
 use crate::server::{connection_cap, ConnectionLimits};
-use scs_ledger::{Ledger, LedgerError, Postgres, RegistryKeys, SledStore};
+use scs_ledger::{Lease, Ledger, LedgerError, Postgres, RegistryKeys, SledStore};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -265,8 +265,23 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
     })
 }
 
+/// What this process does with the ledger's writes.
+enum Role {
+    /// The only process on its files.
+    Only,
+    /// The process holding the sequencer lease on a PostgreSQL store.
+    Writer(Lease),
+    /// Another process holds the lease: serve reads, follow its writes, take over when it is
+    /// free.
+    Standby(Postgres),
+}
+
+/// How often a standby follows the writer and asks for the lease: well within the 10 s a
+/// takeover may take (issue 14).
+const STANDBY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens the ledger (recovering and replaying as needed) without serving.
-fn open(config: &ServeConfig, resolved: Resolved) -> Result<Arc<Ledger>, ServeError> {
+fn open(config: &ServeConfig, resolved: Resolved) -> Result<(Arc<Ledger>, Role), ServeError> {
     // Durably: a data folder whose name a power cut forgets takes the log with it.
     scs_issuer::durable::create_dir_all(&config.data)?;
     match &config.store {
@@ -275,24 +290,118 @@ fn open(config: &ServeConfig, resolved: Resolved) -> Result<Arc<Ledger>, ServeEr
                 &config.data.join("index"),
                 config.index_cache_bytes,
             )?);
-            Ok(Ledger::open(
+            let ledger = Ledger::open(
                 &config.data,
                 store,
                 resolved.operator,
                 resolved.keys,
                 &resolved.trust_list,
-            )?)
+            )?;
+            Ok((ledger, Role::Only))
         }
         Store::Postgres(url) => {
             let database = Postgres::connect(url)?;
-            let log = database.log().map_err(LedgerError::from)?;
-            Ok(Ledger::open_log(
-                Arc::new(log),
-                Arc::new(database.index()),
-                resolved.operator,
-                resolved.keys,
-                &resolved.trust_list,
-            )?)
+            let log = Arc::new(database.log().map_err(LedgerError::from)?);
+            let index = Arc::new(database.index());
+            match database.try_lease()? {
+                Some(lease) => {
+                    let ledger = Ledger::open_log(
+                        log,
+                        index,
+                        resolved.operator,
+                        resolved.keys,
+                        &resolved.trust_list,
+                    )?;
+                    Ok((ledger, Role::Writer(lease)))
+                }
+                None => {
+                    tracing::info!(
+                        "another registry process holds the sequencer lease: serving reads as \
+                         a standby, writes answered 503 until it takes over"
+                    );
+                    let ledger =
+                        Ledger::open_standby(log, index, resolved.operator, resolved.keys)?;
+                    Ok((ledger, Role::Standby(database)))
+                }
+            }
+        }
+    }
+}
+
+/// Starts what writes: the writer thread (files, or the lease holder), or a standby's thread,
+/// which follows the writer every [`STANDBY_POLL`] and takes over once the lease is free. The
+/// thread returned holds the lease until `stopping` is set (after the writer finished).
+fn start_writing(
+    ledger: &Arc<Ledger>,
+    role: Role,
+    stopping: &Arc<std::sync::atomic::AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let (ledger, stopping) = (Arc::clone(ledger), Arc::clone(stopping));
+    let thread = match role {
+        Role::Only => {
+            ledger.start_writer();
+            return None;
+        }
+        Role::Writer(lease) => {
+            ledger.start_writer();
+            std::thread::Builder::new()
+                .name("ledger-lease".into())
+                .spawn(move || hold_lease(&ledger, lease, &stopping))
+        }
+        Role::Standby(database) => std::thread::Builder::new()
+            .name("ledger-standby".into())
+            .spawn(move || stand_by(&ledger, &database, &stopping)),
+    };
+    thread
+        .map_err(|error| tracing::error!("cannot start the lease thread: {error}"))
+        .ok()
+}
+
+/// Sleeps for [`STANDBY_POLL`] unless stopping; whether to go on.
+fn wait_a_poll(stopping: &std::sync::atomic::AtomicBool) -> bool {
+    let step = STANDBY_POLL / 10;
+    for _ in 0..10 {
+        if stopping.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
+        std::thread::sleep(step);
+    }
+    !stopping.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Holds the lease while the writer runs; a lease whose connection broke stops the writer
+/// (another process may take it: never two writers).
+fn hold_lease(ledger: &Ledger, lease: Lease, stopping: &std::sync::atomic::AtomicBool) {
+    while wait_a_poll(stopping) {
+        if !lease.is_held() {
+            tracing::error!("the sequencer lease was lost: refusing writes from now on");
+            ledger.stop_writer();
+            return;
+        }
+    }
+}
+
+/// A standby: follows the writer; once the lease is free, takes it and over.
+fn stand_by(ledger: &Arc<Ledger>, database: &Postgres, stopping: &std::sync::atomic::AtomicBool) {
+    while wait_a_poll(stopping) {
+        if let Err(error) = ledger.follow() {
+            tracing::warn!("cannot follow the writer: {error}");
+            continue;
+        }
+        match database.try_lease() {
+            Ok(Some(lease)) => match ledger.take_over() {
+                Ok(()) => {
+                    tracing::info!(
+                        log_size = ledger.checkpoint().0,
+                        "took the sequencer lease: this process writes now"
+                    );
+                    ledger.start_writer();
+                    return hold_lease(ledger, lease, stopping);
+                }
+                Err(error) => tracing::error!("cannot take over the writes: {error}"),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::warn!("cannot ask for the sequencer lease: {error}"),
         }
     }
 }
@@ -312,8 +421,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })
     })?;
     let address = listener.local_addr()?;
-    let ledger = open(&config, resolved)?;
-    ledger.start_writer();
+    let (ledger, role) = open(&config, resolved)?;
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lease_thread = start_writing(&ledger, role, &stopping);
     let loader = Arc::clone(&ledger);
     let loaded = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
@@ -360,6 +470,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     );
     crate::server::run(listener, router, limits, shutdown_signal()).await;
     ledger.finish_writes();
+    // After the writer finished: the lease is given up only now.
+    stopping.store(true, std::sync::atomic::Ordering::Release);
+    if let Some(thread) = lease_thread {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
     let _ = loaded.await;
     match config.store {
         Store::Files => close_sled(ledger, &config.data).await,

@@ -42,39 +42,7 @@ impl PgLog {
     /// Reads where every entry starts, checking that the entries follow each other.
     pub(super) fn open(db: Arc<Database>) -> Result<Self, LogFileError> {
         let mut offsets = Offsets::default();
-        loop {
-            let from = as_i64(offsets.starts.len() as u64)?;
-            let rows: Vec<(i64, i64, i64)> = db.run(move |mut session| async move {
-                let rows = session
-                    .client()?
-                    .query(
-                        "SELECT idx, byte_offset, octet_length(entry)::bigint FROM log_entries \
-                         WHERE idx >= $1 ORDER BY idx LIMIT $2",
-                        &[&from, &OFFSETS_READ],
-                    )
-                    .await?;
-                rows.iter()
-                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-                    .collect::<Result<_, DbError>>()
-            })?;
-            let last_part = (rows.len() as i64) < OFFSETS_READ;
-            for (index, start, len) in rows {
-                let expected = offsets.starts.len() as u64;
-                if u64::try_from(index).ok() != Some(expected)
-                    || u64::try_from(start).ok() != Some(offsets.end)
-                {
-                    return Err(LogFileError::Corrupt(format!(
-                        "log entry {index} in the database does not follow entry {}",
-                        expected.saturating_sub(1)
-                    )));
-                }
-                offsets.starts.push(offsets.end);
-                offsets.end += u64::try_from(len).unwrap_or(0);
-            }
-            if last_part {
-                break;
-            }
-        }
+        read_offsets(&db, &mut offsets)?;
         Ok(Self {
             db,
             size: AtomicU64::new(offsets.starts.len() as u64),
@@ -86,6 +54,43 @@ impl PgLog {
         self.offsets
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Adds where each entry past `offsets` starts, checking that the entries follow each other.
+fn read_offsets(db: &Database, offsets: &mut Offsets) -> Result<(), LogFileError> {
+    loop {
+        let from = as_i64(offsets.starts.len() as u64)?;
+        let rows: Vec<(i64, i64, i64)> = db.run(move |mut session| async move {
+            let rows = session
+                .client()?
+                .query(
+                    "SELECT idx, byte_offset, octet_length(entry)::bigint FROM log_entries \
+                     WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                    &[&from, &OFFSETS_READ],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                .collect::<Result<_, DbError>>()
+        })?;
+        let last_part = (rows.len() as i64) < OFFSETS_READ;
+        for (index, start, len) in rows {
+            let expected = offsets.starts.len() as u64;
+            if u64::try_from(index).ok() != Some(expected)
+                || u64::try_from(start).ok() != Some(offsets.end)
+            {
+                return Err(LogFileError::Corrupt(format!(
+                    "log entry {index} in the database does not follow entry {}",
+                    expected.saturating_sub(1)
+                )));
+            }
+            offsets.starts.push(offsets.end);
+            offsets.end += u64::try_from(len).unwrap_or(0);
+        }
+        if last_part {
+            return Ok(());
+        }
     }
 }
 
@@ -154,6 +159,17 @@ impl LogStore for PgLog {
         self.size
             .store(offsets.starts.len() as u64, Ordering::Release);
         Ok(hashes)
+    }
+
+    fn refresh(&self) -> Result<u64, LogFileError> {
+        let mut offsets = self
+            .offsets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        read_offsets(&self.db, &mut offsets)?;
+        let size = offsets.starts.len() as u64;
+        self.size.store(size, Ordering::Release);
+        Ok(size)
     }
 
     fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {

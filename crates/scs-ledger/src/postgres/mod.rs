@@ -75,6 +75,44 @@ impl Postgres {
     pub fn index(&self) -> PgIndex {
         PgIndex::new(Arc::clone(&self.0))
     }
+
+    /// The sequencer lease, if no other process holds it: one writer at a time on a database.
+    /// A session-level advisory lock on a connection of its own, held while the [`Lease`]
+    /// lives; the database gives it up when that connection ends, so a writer that dies
+    /// (SIGKILL, power cut) frees it for a standby.
+    pub fn try_lease(&self) -> Result<Option<Lease>, StoreError> {
+        let config = self.0.config.clone();
+        let held = self.0.wait(async move {
+            let client = open_connection(&config).await?;
+            let held: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEASE_LOCK])
+                .await?
+                .try_get(0)?;
+            Ok(held.then_some(client))
+        })?;
+        Ok(held.map(|client| Lease {
+            client,
+            _database: Arc::clone(&self.0),
+        }))
+    }
+}
+
+/// The advisory lock that is the sequencer lease ("SCSWRITE").
+const LEASE_LOCK: i64 = 0x5343_5357_5249_5445;
+
+/// The sequencer lease ([`Postgres::try_lease`]): released when dropped.
+#[derive(Debug)]
+pub struct Lease {
+    client: Client,
+    /// The runtime that drives the lease's connection.
+    _database: Arc<Database>,
+}
+
+impl Lease {
+    /// Whether the lease's connection is still open (the lock is held while it is).
+    pub fn is_held(&self) -> bool {
+        !self.client.is_closed()
+    }
 }
 
 /// Why a call to the database failed.
@@ -203,17 +241,23 @@ impl Database {
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
         let slots = Arc::clone(&self.slots);
         let config = self.config.clone();
+        self.wait(async move {
+            let mut connection = take_connection(&slots, turn).await?;
+            if connection.as_ref().is_none_or(Client::is_closed) {
+                *connection = Some(open_connection(&config).await?);
+            }
+            work(Session(connection)).await
+        })
+    }
+
+    /// Runs `work` on the store's runtime and waits for its answer (at most [`CALL_TIMEOUT`]).
+    fn wait<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, DbError>> + Send + 'static,
+    ) -> Result<T, DbError> {
         let (answer, answered) = std::sync::mpsc::sync_channel(1);
         self.handle.spawn(async move {
-            let result = async {
-                let mut connection = take_connection(&slots, turn).await?;
-                if connection.as_ref().is_none_or(Client::is_closed) {
-                    *connection = Some(open_connection(&config).await?);
-                }
-                work(Session(connection)).await
-            }
-            .await;
-            let _ = answer.send(result);
+            let _ = answer.send(work.await);
         });
         answered.recv_timeout(CALL_TIMEOUT).map_err(|_| {
             DbError::new(format!(
