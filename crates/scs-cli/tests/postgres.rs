@@ -20,6 +20,27 @@ fn issue_at(d: &Path, url: &str, out: &str) -> common::Run {
     )
 }
 
+/// `scs verify CREDENTIAL --registry URL` passes, and `scs log audit --since cp.txt` finds the
+/// registry's log consistent with the checkpoint saved there.
+fn verifies_and_audits(d: &Path, url: &str, credential: &str) {
+    let run = scs(d, &["verify", credential, "--registry", url, "--demo"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            url,
+            "--demo",
+            "--since",
+            "cp.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("consistent"), "{}", run.stdout);
+}
+
 /// The `id` of the credential in `path`.
 fn id_of(path: &Path) -> String {
     let credential: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -83,25 +104,7 @@ fn a_registry_on_postgres_serves_issue_verify_and_audit_from_the_database_alone(
         get(&format!("{}/v1/credentials/{id}", other.url)),
         (200, record)
     );
-    let run = scs(
-        d,
-        &["verify", "cred.json", "--registry", &other.url, "--demo"],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &other.url,
-            "--demo",
-            "--since",
-            "cp.txt",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("consistent"), "{}", run.stdout);
+    verifies_and_audits(d, &other.url, "cred.json");
     assert_eq!(other.terminate(), 0);
 }
 
@@ -209,24 +212,6 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
         (200, record),
         "what was acknowledged before the kill"
     );
-    let run = scs(
-        d,
-        &["verify", "after.json", "--registry", &standby.url, "--demo"],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &standby.url,
-            "--demo",
-            "--since",
-            "cp.txt",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("consistent"), "{}", run.stdout);
+    verifies_and_audits(d, &standby.url, "after.json");
     assert_eq!(standby.terminate(), 0);
 }

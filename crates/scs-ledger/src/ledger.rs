@@ -1360,6 +1360,15 @@ mod tests {
         dir.join("log").join("checkpoint")
     }
 
+    fn demo_registry_keys() -> RegistryKeys {
+        RegistryKeys {
+            status: keyfile::load_secret(&demo("registry-status.key"))
+                .unwrap()
+                .key,
+            log: log_key(),
+        }
+    }
+
     fn log_key() -> SecretKey {
         keyfile::load_secret(&demo("registry-log.key")).unwrap().key
     }
@@ -1390,12 +1399,7 @@ mod tests {
             log,
             store,
             keyfile::load_public(&demo("operator.pub")).unwrap(),
-            RegistryKeys {
-                status: keyfile::load_secret(&demo("registry-status.key"))
-                    .unwrap()
-                    .key,
-                log: log_key(),
-            },
+            demo_registry_keys(),
             &genesis,
         )
     }
@@ -1630,12 +1634,7 @@ mod tests {
             Arc::new(standby_database.log().unwrap()),
             Arc::new(standby_database.index()),
             keyfile::load_public(&demo("operator.pub")).unwrap(),
-            RegistryKeys {
-                status: keyfile::load_secret(&demo("registry-status.key"))
-                    .unwrap()
-                    .key,
-                log: log_key(),
-            },
+            demo_registry_keys(),
         )
         .unwrap();
         assert_eq!(standby.checkpoint(), writer.checkpoint());
