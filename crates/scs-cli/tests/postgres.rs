@@ -146,21 +146,28 @@ fn a_database_that_does_not_answer_stops_the_start_with_a_reason() {
     assert!(run.error_line().contains("PostgreSQL"), "{}", run.stderr);
 }
 
+/// Two registries on one new database, started one after the other (the first takes the
+/// lease), and the subject file in `d`; `None` when PostgreSQL tests are skipped knowingly.
+fn two_registries(d: &Path) -> Option<(String, DemoServer, DemoServer)> {
+    let store = scs_ledger::test_support::fresh_database()?;
+    let flags = ["--store", store.as_str()];
+    let first = DemoServer::start_with(&d.join("first"), &repo(), free_port(), &flags);
+    let second = DemoServer::start_with(&d.join("second"), &repo(), free_port(), &flags);
+    write_subject(d);
+    Some((store, first, second))
+}
+
 /// Issue 14 items 2 and 4: two registries on one database. The first holds the sequencer lease
 /// and writes; the second serves what it writes and refuses writes; SIGKILL the writer and the
 /// second takes the lease within 10 s and goes on from the last durable entry: what was
 /// acknowledged is there, and the log audits from the checkpoint seen before the kill.
 #[test]
 fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
-    let Some(store) = scs_ledger::test_support::fresh_database() else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let flags = ["--store", store.as_str()];
-    let writer = DemoServer::start_with(&d.join("writer"), &repo(), free_port(), &flags);
-    let standby = DemoServer::start_with(&d.join("standby"), &repo(), free_port(), &flags);
-    write_subject(d);
+    let Some((_, writer, standby)) = two_registries(d) else {
+        return;
+    };
     let run = issue_at(d, &writer.url, "before.json");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let id = id_of(&d.join("before.json"));
@@ -214,4 +221,66 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
     );
     verifies_and_audits(d, &standby.url, "after.json");
     assert_eq!(standby.terminate(), 0);
+}
+
+/// A writer whose lease connection the database ended (a restart, an administrator, a network
+/// cut) stops writing and stands by; the other process takes the lease and the writes; the first
+/// then follows it. Never two writers.
+#[test]
+fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let Some((store, first, second)) = two_registries(d) else {
+        return;
+    };
+    assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &first.url,
+            "--demo",
+            "--save",
+            "cp.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // End the session that holds the advisory lock (the lease), as a database restart would.
+    let ended = std::process::Command::new("psql")
+        .args([
+            store.as_str(),
+            "-qAtc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+             WHERE locktype = 'advisory' AND granted",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ended.stdout).trim(),
+        "1",
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while issue_at(d, &second.url, "two.json").code != 0 {
+        assert!(Instant::now() < deadline, "the second never took over");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        issue_at(d, &first.url, "refused.json").code,
+        2,
+        "the first writes no more"
+    );
+    let id = id_of(&d.join("two.json"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&format!("{}/v1/credentials/{id}", first.url)).0 != 200 {
+        assert!(Instant::now() < deadline, "the first does not follow");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    verifies_and_audits(d, &first.url, "two.json");
+    assert_eq!(first.terminate(), 0);
+    assert_eq!(second.terminate(), 0);
 }

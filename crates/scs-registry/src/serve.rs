@@ -269,11 +269,10 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
 enum Role {
     /// The only process on its files.
     Only,
-    /// The process holding the sequencer lease on a PostgreSQL store.
-    Writer(Lease),
-    /// Another process holds the lease: serve reads, follow its writes, take over when it is
-    /// free.
-    Standby(Postgres),
+    /// One of the processes on a PostgreSQL store: the writer while it holds the sequencer
+    /// lease; otherwise a standby, serving reads, following the writer's writes and taking over
+    /// when the lease is free.
+    Shared(Postgres, Option<Lease>),
 }
 
 /// How often a standby follows the writer and asks for the lease: well within the 10 s a
@@ -312,7 +311,7 @@ fn open(config: &ServeConfig, resolved: Resolved) -> Result<(Arc<Ledger>, Role),
                         resolved.keys,
                         &resolved.trust_list,
                     )?;
-                    Ok((ledger, Role::Writer(lease)))
+                    Ok((ledger, Role::Shared(database, Some(lease))))
                 }
                 None => {
                     tracing::info!(
@@ -321,38 +320,32 @@ fn open(config: &ServeConfig, resolved: Resolved) -> Result<(Arc<Ledger>, Role),
                     );
                     let ledger =
                         Ledger::open_standby(log, index, resolved.operator, resolved.keys)?;
-                    Ok((ledger, Role::Standby(database)))
+                    Ok((ledger, Role::Shared(database, None)))
                 }
             }
         }
     }
 }
 
-/// Starts what writes: the writer thread (files, or the lease holder), or a standby's thread,
-/// which follows the writer every [`STANDBY_POLL`] and takes over once the lease is free. The
-/// thread returned holds the lease until `stopping` is set (after the writer finished).
+/// Starts what writes: the writer thread (files, or the lease holder), and on PostgreSQL the
+/// thread that holds the lease, or follows the writer every [`STANDBY_POLL`] and takes over once
+/// the lease is free. It holds the lease until `stopping` is set (after the writer finished).
 fn start_writing(
     ledger: &Arc<Ledger>,
     role: Role,
     stopping: &Arc<std::sync::atomic::AtomicBool>,
 ) -> Option<std::thread::JoinHandle<()>> {
     let (ledger, stopping) = (Arc::clone(ledger), Arc::clone(stopping));
-    let thread = match role {
-        Role::Only => {
-            ledger.start_writer();
-            return None;
-        }
-        Role::Writer(lease) => {
-            ledger.start_writer();
-            std::thread::Builder::new()
-                .name("ledger-lease".into())
-                .spawn(move || hold_lease(&ledger, lease, &stopping))
-        }
-        Role::Standby(database) => std::thread::Builder::new()
-            .name("ledger-standby".into())
-            .spawn(move || stand_by(&ledger, &database, &stopping)),
+    let Role::Shared(database, lease) = role else {
+        ledger.start_writer();
+        return None;
     };
-    thread
+    if lease.is_some() {
+        ledger.start_writer();
+    }
+    std::thread::Builder::new()
+        .name("ledger-lease".into())
+        .spawn(move || write_or_stand_by(&ledger, &database, lease, &stopping))
         .map_err(|error| tracing::error!("cannot start the lease thread: {error}"))
         .ok()
 }
@@ -369,34 +362,39 @@ fn wait_a_poll(stopping: &std::sync::atomic::AtomicBool) -> bool {
     !stopping.load(std::sync::atomic::Ordering::Acquire)
 }
 
-/// Holds the lease while the writer runs; a lease whose connection broke stops the writer
-/// (another process may take it: never two writers).
-fn hold_lease(ledger: &Ledger, lease: Lease, stopping: &std::sync::atomic::AtomicBool) {
+/// Writes while holding the lease — one whose connection broke stops the writer (another
+/// process may take it: never two writers), and the process stands by again; a standby follows
+/// the writer and, once the lease is free, takes it and the writes over.
+fn write_or_stand_by(
+    ledger: &Arc<Ledger>,
+    database: &Postgres,
+    mut lease: Option<Lease>,
+    stopping: &std::sync::atomic::AtomicBool,
+) {
     while wait_a_poll(stopping) {
-        if !lease.is_held() {
-            tracing::error!("the sequencer lease was lost: refusing writes from now on");
-            ledger.stop_writer();
-            return;
+        if let Some(held) = &lease {
+            if !held.is_held() {
+                tracing::error!("the sequencer lease was lost: refusing writes, standing by");
+                // Until its last batch is answered: following meanwhile would extend the tree
+                // with that batch's leaves a second time.
+                ledger.finish_writes();
+                lease = None;
+            }
+            continue;
         }
-    }
-}
-
-/// A standby: follows the writer; once the lease is free, takes it and over.
-fn stand_by(ledger: &Arc<Ledger>, database: &Postgres, stopping: &std::sync::atomic::AtomicBool) {
-    while wait_a_poll(stopping) {
         if let Err(error) = ledger.follow() {
             tracing::warn!("cannot follow the writer: {error}");
             continue;
         }
         match database.try_lease() {
-            Ok(Some(lease)) => match ledger.take_over() {
+            Ok(Some(taken)) => match ledger.take_over() {
                 Ok(()) => {
                     tracing::info!(
                         log_size = ledger.checkpoint().0,
                         "took the sequencer lease: this process writes now"
                     );
                     ledger.start_writer();
-                    return hold_lease(ledger, lease, stopping);
+                    lease = Some(taken);
                 }
                 Err(error) => tracing::error!("cannot take over the writes: {error}"),
             },
