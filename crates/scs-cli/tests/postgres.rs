@@ -146,15 +146,18 @@ fn a_database_that_does_not_answer_stops_the_start_with_a_reason() {
     assert!(run.error_line().contains("PostgreSQL"), "{}", run.stderr);
 }
 
-/// Two registries on one new database, started one after the other (the first takes the
-/// lease), and the subject file in `d`; `None` when PostgreSQL tests are skipped knowingly.
-fn two_registries(d: &Path) -> Option<(String, DemoServer, DemoServer)> {
+/// A folder with the subject file and two registries (data in it) on one new database, started
+/// one after the other (the first takes the lease), and the database's URL; `None` when
+/// PostgreSQL tests are skipped knowingly.
+fn two_registries() -> Option<(tempfile::TempDir, String, DemoServer, DemoServer)> {
     let store = scs_ledger::test_support::fresh_database()?;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
     let flags = ["--store", store.as_str()];
     let first = DemoServer::start_with(&d.join("first"), &repo(), free_port(), &flags);
     let second = DemoServer::start_with(&d.join("second"), &repo(), free_port(), &flags);
     write_subject(d);
-    Some((store, first, second))
+    Some((dir, store, first, second))
 }
 
 /// Issue 14 items 2 and 4: two registries on one database. The first holds the sequencer lease
@@ -163,11 +166,10 @@ fn two_registries(d: &Path) -> Option<(String, DemoServer, DemoServer)> {
 /// acknowledged is there, and the log audits from the checkpoint seen before the kill.
 #[test]
 fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let Some((_, writer, standby)) = two_registries(d) else {
+    let Some((dir, _, writer, standby)) = two_registries() else {
         return;
     };
+    let d = dir.path();
     let run = issue_at(d, &writer.url, "before.json");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let id = id_of(&d.join("before.json"));
@@ -228,11 +230,10 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
 /// then follows it. Never two writers.
 #[test]
 fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let Some((store, first, second)) = two_registries(d) else {
+    let Some((dir, store, first, second)) = two_registries() else {
         return;
     };
+    let d = dir.path();
     assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
     let run = scs(
         d,
@@ -283,4 +284,109 @@ fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
     verifies_and_audits(d, &first.url, "two.json");
     assert_eq!(first.terminate(), 0);
     assert_eq!(second.terminate(), 0);
+}
+
+/// Issue 14 item 4: writes to both registries from several clients at once; SIGKILL the writer
+/// in the middle; the standby takes over, and every registration and revocation either
+/// registry acknowledged — before, during and after the kill — is there, and the log audits
+/// from the last checkpoint seen before the kill.
+#[test]
+fn no_acknowledged_write_is_lost_when_the_writer_is_killed_mid_burst() {
+    let Some((dir, _, writer, standby)) = two_registries() else {
+        return;
+    };
+    let d = dir.path();
+    let urls = [writer.url.clone(), standby.url.clone()];
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let acknowledged = std::sync::Mutex::new(Vec::new());
+    let key = common::demo("issuer-star4.key");
+    std::thread::scope(|scope| {
+        for client in 0..4 {
+            let (urls, stop, acknowledged, key) = (&urls, &stop, &acknowledged, &key);
+            scope.spawn(move || {
+                for round in 0..200 {
+                    if stop.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
+                    }
+                    let url = &urls[(client + round) % 2];
+                    let out = format!("c{client}-{round}.json");
+                    if issue_at(d, url, &out).code != 0 {
+                        continue;
+                    }
+                    let id = id_of(&d.join(&out));
+                    let revoked = round % 3 == 0
+                        && scs(
+                            d,
+                            &[
+                                "revoke",
+                                &id,
+                                "--reason",
+                                "fraud",
+                                "--key",
+                                key.to_str().unwrap(),
+                                "--registry",
+                                url,
+                            ],
+                        )
+                        .code
+                            == 0;
+                    acknowledged.lock().unwrap().push((id, revoked));
+                }
+            });
+        }
+        // Let the burst run, save the checkpoint the writer shows, then kill it mid-burst.
+        std::thread::sleep(Duration::from_secs(3));
+        let run = scs(
+            d,
+            &[
+                "log",
+                "audit",
+                "--registry",
+                &urls[0],
+                "--demo",
+                "--save",
+                "cp.txt",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        writer.kill();
+        let killed = Instant::now();
+        let before = acknowledged.lock().unwrap().len();
+        while acknowledged.lock().unwrap().len() < before + 4 {
+            assert!(
+                killed.elapsed() < Duration::from_secs(30),
+                "no write acknowledged after the kill"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Release);
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(acknowledged.len() >= 8, "{} writes", acknowledged.len());
+    eprintln!(
+        "{} registrations acknowledged, {} of them revoked, all kept",
+        acknowledged.len(),
+        acknowledged.iter().filter(|(_, revoked)| *revoked).count()
+    );
+    for (id, revoked) in &acknowledged {
+        let (status, record) = get(&format!("{}/v1/credentials/{id}", standby.url));
+        assert_eq!(status, 200, "{id} was acknowledged");
+        if *revoked {
+            assert_eq!(record["status"]["state"], "revoked", "{id}");
+        }
+    }
+    let run = scs(
+        d,
+        &[
+            "log",
+            "audit",
+            "--registry",
+            &standby.url,
+            "--demo",
+            "--since",
+            "cp.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(standby.terminate(), 0);
 }
