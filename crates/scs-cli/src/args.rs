@@ -350,6 +350,16 @@ pub struct ServeArgs {
     /// Data folder.
     #[arg(long, default_value = "./data")]
     pub data: PathBuf,
+    /// Where the log and the indexes live: `sled` (files in --data, the default) or a
+    /// PostgreSQL database, postgres://user@host:port/database, which every registry process
+    /// pointed at it serves from (SCS_STORE keeps a password out of the process list).
+    #[arg(
+        long,
+        env = "SCS_STORE",
+        default_value = "sled",
+        hide_env_values = true
+    )]
+    pub store: String,
     /// Run with the demo keys and demo data.
     #[arg(long)]
     pub demo: bool,

@@ -1,7 +1,7 @@
 //! `scs serve`: the registry.
 
 use anyhow::{Context, Result};
-use scs_registry::serve::{serve, ServeConfig};
+use scs_registry::serve::{serve, ServeConfig, Store};
 
 use crate::args::ServeArgs;
 use crate::keys::demo_operator;
@@ -25,6 +25,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
             )
         })?,
         data: args.data.clone(),
+        store: Store::from_flag(&args.store)?,
         demo: args.demo,
         trust_list: args.trust_list.clone(),
         operator_key: args.operator_key.clone(),

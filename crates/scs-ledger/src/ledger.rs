@@ -6,17 +6,19 @@
 //! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
 //!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
 //!    in the batch. Refused entries are answered at once and never reach the log.
-//! 3. *Persist*: the accepted entries are appended to the log files and fsynced (group commit).
+//! 3. *Persist*: the accepted entries are appended to the log store ([`LogStore`]: the log
+//!    files, fsynced, a group commit; or PostgreSQL, committed) before anything else.
 //! 4. *Index*: the index writes of the whole batch, with the applied-size marker, are applied
 //!    atomically; the trust list, name index and credential directory take each entry.
 //! 5. *Publish*: the in-memory tree is extended, the status lists touched are re-signed, and a
-//!    checkpoint is signed and written durably.
+//!    checkpoint is signed and written durably (compare-and-swap on the previous tree size).
 //! 6. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
 //! # Recovery (start-up)
 //!
-//! The log files recover first (torn tails cut, never an entry the last checkpoint covers). The
+//! The log store recovers as it opens (files: torn tails cut, never an entry the last checkpoint
+//! covers). The
 //! indexes then replay, through the same `verify_entry` + `transition`, every entry past their
 //! applied-size marker. A checkpoint is never signed for a tree that does not extend the last
 //! one written: if the log is shorter than the last checkpoint, or its root at that size
@@ -24,7 +26,7 @@
 //! crash left unreadable is replaced by one signed from the log.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use scs_core::credential::StatusPurpose;
@@ -42,7 +44,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
-use crate::log_files::{EntryReader, LogFileError, LogFiles, MAX_ENTRY_BYTES};
+use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
+use crate::log_store::{claimed_size, FileLog, LogStore, MAX_LEAF_READ};
 use crate::metrics::WriterMetrics;
 use crate::names::{NameIndex, NameMatch};
 use crate::state::{
@@ -51,13 +54,15 @@ use crate::state::{
 };
 use crate::store::IndexStore;
 use crate::tree::Tree;
-use scs_issuer::durable::{self, Disk, RealDisk};
+use scs_issuer::durable::{Disk, RealDisk};
 use scs_issuer::now;
 
 /// Most entries committed with one fsync.
 pub(crate) const MAX_BATCH: usize = 512;
 // A crash can tear the last append, so recovery re-hashes at least that many records.
 const _: () = assert!(MAX_BATCH as u64 <= crate::log_files::RECHECK);
+/// Entries read at once while loading the name index and the directory from the log.
+const LOAD_READ: u64 = 256;
 /// Status list `ttl` and `Cache-Control: max-age`, in seconds.
 pub const STATUS_TTL_SECONDS: u64 = 300;
 /// Most credentials [`Ledger::organization`] reads for one company: every renewal adds one, and
@@ -189,11 +194,8 @@ pub struct Ledger {
     identity: RegistryIdentity,
     keys: RegistryKeys,
     origin: String,
-    dir: PathBuf,
-    /// Where the checkpoint is read and written.
-    disk: Arc<dyn Disk>,
-    log: RwLock<LogFiles>,
-    entry_reader: EntryReader,
+    /// The log and its checkpoint: the source of truth.
+    log: Arc<dyn LogStore>,
     tree: RwLock<Tree>,
     trust: RwLock<(Arc<TrustList>, u64)>,
     /// No registered credential is void ([`state::Void`]) before this time, in Unix seconds,
@@ -240,27 +242,19 @@ enum Unusable {
     Foreign(String),
 }
 
-/// Where the last checkpoint written is kept.
-fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("log").join("checkpoint")
-}
-
-/// The checkpoint file's bytes, `None` when there is none (a new log, or a power cut took it).
-fn read_checkpoint(disk: &dyn Disk, path: &Path) -> Result<Option<Vec<u8>>, LedgerError> {
-    match disk.read(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(LedgerError::Log(error.into())),
+/// The leaf hashes of the entries of `log` in `range`, in order, read in parts.
+fn leaf_hashes_in(
+    log: &dyn LogStore,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<Hash>, LogFileError> {
+    let mut hashes = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let end = range.end.min(start + MAX_LEAF_READ);
+        hashes.extend(log.leaf_hashes(start..end)?);
+        start = end;
     }
-}
-
-/// The tree size a checkpoint note claims (its second line), unverified; 0 if it has none.
-fn claimed_size(note: &[u8]) -> u64 {
-    std::str::from_utf8(note)
-        .ok()
-        .and_then(|text| text.lines().nth(1))
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(0)
+    Ok(hashes)
 }
 
 impl Ledger {
@@ -286,14 +280,72 @@ impl Ledger {
         keys: RegistryKeys,
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
-        let checkpoint_text = read_checkpoint(disk.as_ref(), &checkpoint_path(dir))?;
-        // Entries a checkpoint covered were acknowledged: recovery must never cut them. The
-        // size is read before the signature can be checked (that needs the log's origin), so a
-        // forged one can only make the log refuse to cut, never accept anything.
-        let acknowledged = checkpoint_text.as_deref().map_or(0, claimed_size);
-        let (mut log, hashes) = LogFiles::open_keeping(&dir.join("log"), acknowledged)?;
-        let mut tree = Tree::from_leaves(hashes, log.leaf_hashes()?);
-        if log.size() == 0 {
+        let log = FileLog::open(disk, &dir.join("log"))?;
+        Self::open_log(Arc::new(log), store, operator, keys, genesis)
+    }
+
+    /// Opens the ledger over `log` (already recovered, see [`LogStore`]) and `store`: replays
+    /// lagging indexes, checks the last checkpoint, and writes `genesis` as entry 0 of a new
+    /// log.
+    pub fn open_log(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: &Value,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let checkpoint_text = log.read_checkpoint()?;
+        let ledger = Self::assemble(
+            log,
+            store,
+            operator,
+            keys,
+            Some(genesis),
+            checkpoint_text.as_deref(),
+        )?;
+        ledger.replay()?;
+        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
+        Ok(Arc::new(ledger))
+    }
+
+    /// Opens a standby over a log another process writes (issue 14 item 2): reads only — no
+    /// replay of the indexes, no checkpoint signed — and serves what the writer committed,
+    /// brought up to date by [`Ledger::follow`]; [`Ledger::take_over`] makes it the writer once
+    /// it holds the lease. The log must hold a ledger with a checkpoint already.
+    pub fn open_standby(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+    ) -> Result<Arc<Self>, LedgerError> {
+        let checkpoint_text = log.read_checkpoint()?;
+        let ledger = Self::assemble(log, store, operator, keys, None, checkpoint_text.as_deref())?;
+        ledger.follow()?;
+        if ledger.checkpoint().1.is_empty() {
+            return Err(LedgerError::Inconsistent(
+                "the store holds no checkpoint this log key signed over this log yet: start \
+                 the writer first (書き込み側を先に起動してください)"
+                    .into(),
+            ));
+        }
+        Ok(Arc::new(ledger))
+    }
+
+    /// The ledger over `log` as it is, `genesis` appended to an empty one (the writer's), and
+    /// the checkpoint stored (`checkpoint_text`) as the base of the next compare-and-swap.
+    fn assemble(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+        operator: scs_core::keys::DidKey,
+        keys: RegistryKeys,
+        genesis: Option<&Value>,
+        checkpoint_text: Option<&[u8]>,
+    ) -> Result<Self, LedgerError> {
+        let mut tree = Tree::from_leaves(
+            leaf_hashes_in(log.as_ref(), 0..log.size())?,
+            Arc::clone(&log),
+        );
+        if let (0, Some(genesis)) = (log.size(), genesis) {
             state::verify_entry(genesis.clone(), &operator)
                 .map_err(|e| LedgerError::Inconsistent(format!("genesis trust list: {e}")))?;
             let bytes = serde_json::to_vec(genesis).unwrap_or_default();
@@ -301,7 +353,7 @@ impl Ledger {
                 tree.append(hash);
             }
         }
-        let first_list = Self::trust_list_at(&log, &operator, 0)?;
+        let first_list = Self::trust_list_at(log.as_ref(), &operator, 0)?;
         let identity = RegistryIdentity {
             operator,
             base_url: first_list
@@ -317,20 +369,19 @@ impl Ledger {
             .unwrap_or(&identity.base_url)
             .to_owned()
             + "/v1/log";
-        let entry_reader = log.entry_reader()?;
-        let ledger = Self {
+        // The size the stored checkpoint has: the next one written replaces it only if it
+        // still has (`LogStore::write_checkpoint`).
+        let stored_size = checkpoint_text.map_or(0, claimed_size);
+        Ok(Self {
             store,
             identity,
             keys,
             origin,
-            dir: dir.to_owned(),
-            disk,
-            log: RwLock::new(log),
-            entry_reader,
+            log,
             tree: RwLock::new(tree),
             void_from: std::sync::atomic::AtomicI64::new(void_from(&first_list)),
             trust: RwLock::new((Arc::new(first_list), 0)),
-            checkpoint: RwLock::new((0, Arc::new(String::new()))),
+            checkpoint: RwLock::new((stored_size, Arc::new(String::new()))),
             lists: RwLock::new(HashMap::new()),
             signing: Mutex::new(()),
             id: NEXT_LEDGER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -340,18 +391,85 @@ impl Ledger {
             queue: Mutex::new(None),
             writer: Mutex::new(None),
             metrics: WriterMetrics::new().map_err(|e| LedgerError::Metrics(e.to_string()))?,
+        })
+    }
+
+    /// A standby's step: takes in what the writer (another process on the same store)
+    /// committed since — the tree, the name index and the credential directory (a status change
+    /// marks its credential, so a look-up never answers from old facts), the trust list in
+    /// force, the checkpoint once its tree is this one's — and drops the signed status lists,
+    /// re-signed from the shared bits when next asked for. Gives the log size.
+    pub fn follow(&self) -> Result<u64, LedgerError> {
+        let known = read_lock(&self.tree).size();
+        let size = self.log.refresh()?;
+        if size > known {
+            let hashes = leaf_hashes_in(self.log.as_ref(), known..size)?;
+            let mut tree = write_lock(&self.tree);
+            for hash in hashes {
+                tree.append(hash);
+            }
+            drop(tree);
+            self.index_range(known, size);
+            write_lock(&self.lists).clear();
+            self.lists_signed
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+        self.trust_list_from_store()?;
+        self.follow_checkpoint()?;
+        Ok(size)
+    }
+
+    /// The stored checkpoint, if this log key signed it over this tree and it is not older
+    /// than the one held.
+    fn follow_checkpoint(&self) -> Result<(), LedgerError> {
+        let Some(text) = self.log.read_checkpoint()? else {
+            return Ok(());
         };
-        ledger.replay()?;
-        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
-        Ok(Arc::new(ledger))
+        let Ok(checkpoint) = self.open_checkpoint(&text) else {
+            tracing::warn!("the stored checkpoint does not verify: keeping the one held");
+            return Ok(());
+        };
+        let extends = read_lock(&self.tree).root(checkpoint.size()) == Some(*checkpoint.root());
+        if extends && checkpoint.size() >= self.checkpoint().0 {
+            if let Ok(note) = String::from_utf8(text) {
+                *write_lock(&self.checkpoint) = (checkpoint.size(), Arc::new(note));
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a standby the writer, once it holds the lease: takes in the rest of the log,
+    /// replays what the indexes lack (the last writer may have died between its append and its
+    /// index writes), and signs a checkpoint over the whole log, compare-and-swap on the stored
+    /// one; then [`Ledger::start_writer`].
+    pub fn take_over(&self) -> Result<(), LedgerError> {
+        self.follow()?;
+        self.replay()?;
+        let stored = self.log.read_checkpoint()?;
+        self.check_and_sign_checkpoint(stored.as_deref())
+    }
+
+    /// The trust list in force, as the indexes name it.
+    fn trust_list_from_store(&self) -> Result<(), LedgerError> {
+        if let Some(index) = self
+            .store
+            .get(keys::TRUST_LIST)?
+            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
+        {
+            if index != self.trust_list().1 {
+                let list = Self::trust_list_at(self.log.as_ref(), &self.identity.operator, index)?;
+                self.set_trust_list(Arc::new(list), index);
+            }
+        }
+        Ok(())
     }
 
     fn trust_list_at(
-        log: &LogFiles,
+        log: &dyn LogStore,
         operator: &scs_core::keys::DidKey,
         index: u64,
     ) -> Result<TrustList, LedgerError> {
-        let bytes = log.read(index)?;
+        let (_, bytes) = log.entry(index)?;
         let doc: Value = serde_json::from_slice(&bytes)
             .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
         match TrustList::from_signed(doc, operator) {
@@ -387,27 +505,18 @@ impl Ledger {
             .get(keys::APPLIED)?
             .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
             .unwrap_or(0);
-        let log = read_lock(&self.log);
+        let log = self.log.as_ref();
         if applied > log.size() {
             return Err(LedgerError::Inconsistent(format!(
                 "indexes reflect {applied} entries but the log has {}",
                 log.size()
             )));
         }
-        if let Some(index) = self
-            .store
-            .get(keys::TRUST_LIST)?
-            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
-        {
-            self.set_trust_list(
-                Arc::new(Self::trust_list_at(&log, &self.identity.operator, index)?),
-                index,
-            );
-        }
+        self.trust_list_from_store()?;
         let mut trust: Option<Arc<TrustList>> =
             (applied > 0).then(|| read_lock(&self.trust).0.clone());
         for index in applied..log.size() {
-            let bytes = log.read(index)?;
+            let (_, bytes) = log.entry(index)?;
             let doc: Value = serde_json::from_slice(&bytes)
                 .map_err(|e| LedgerError::Inconsistent(format!("entry {index}: {e}")))?;
             let entry = state::verify_entry(doc, &self.identity.operator)
@@ -508,19 +617,19 @@ impl Ledger {
         drop(tree);
         // Never sign a root that was not computed.
         let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
+        let previous = self.checkpoint().0;
         let note = Checkpoint::new(&self.origin, size, root)
             .map_err(|e| e.to_string())
             .and_then(|c| {
                 tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
             })
             .map_err(std::io::Error::other)?;
-        // Synced before the batch is acknowledged: a receipt's checkpoint is never one the
-        // registry forgets.
-        durable::write_on(
-            self.disk.as_ref(),
-            &checkpoint_path(&self.dir),
-            note.as_bytes(),
-        )?;
+        // Durable before the batch is acknowledged: a receipt's checkpoint is never one the
+        // registry forgets. Compare-and-swap on the size this writer last wrote: a store
+        // another writer moved refuses, and nothing is acknowledged.
+        self.log
+            .write_checkpoint(previous, size, note.as_bytes())
+            .map_err(std::io::Error::other)?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
     }
@@ -633,11 +742,11 @@ impl Ledger {
             }
             Err(failure) => {
                 self.metrics.batch_failed(accepted.len());
-                // Only the disk failing stops the writer; nothing a client sends can (entry
+                // Only the store failing stops the writer; nothing a client sends can (entry
                 // sizes are checked in `submit`, and an oversized entry is refused before
                 // anything is written).
                 let refused_batch = matches!(&failure, Failure::Append(error)
-                    if !matches!(**error, LogFileError::Io(_)));
+                    if matches!(**error, LogFileError::Corrupt(_)));
                 if refused_batch {
                     tracing::error!("{failure}: the log refused the batch");
                 } else {
@@ -657,7 +766,7 @@ impl Ledger {
     fn sequence(&self, batch: Vec<Job>) -> Vec<Sequenced> {
         let mut trust = Some(read_lock(&self.trust).0.clone());
         let mut overlay = Overlay::new(self.store.as_ref());
-        let mut next = read_lock(&self.log).size();
+        let mut next = self.log.size();
         let mut accepted = Vec::new();
         for job in batch {
             match state::transition(
@@ -689,12 +798,13 @@ impl Ledger {
         accepted
     }
 
-    /// Persist: appends the batch to the log files, each fsynced once (group commit), and
-    /// gives the entries' leaf hashes. Only the disk failing fails it; nothing a client sends
-    /// can (entry sizes are checked in `submit`).
+    /// Persist: appends the batch to the log store durably (files: each fsynced once, a group
+    /// commit; PostgreSQL: one committed statement), and gives the entries' leaf hashes. Only
+    /// the store failing fails it; nothing a client sends can (entry sizes are checked in
+    /// `submit`).
     fn persist(&self, accepted: &[Sequenced]) -> Result<Vec<Hash>, Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
-        write_lock(&self.log)
+        self.log
             .append(&entries)
             .map_err(|error| Failure::Append(Arc::new(error)))
     }
@@ -789,23 +899,42 @@ impl Ledger {
     /// twice is kept once). From the log rather than the index store: a scan of every record
     /// would fill sled's cache (hundreds of MiB at a million credentials) for nothing.
     pub fn load_from_log(&self) {
-        let size = read_lock(&self.log).size();
+        let size = self.log.size();
         // Every registration uses entries reserved by an allocation request before it, so at
         // most half the log registers credentials.
         let registrations = usize::try_from(size / 2).unwrap_or(usize::MAX);
         write_lock(&self.directory).reserve(registrations);
         write_lock(&self.names).reserve(registrations);
-        for index in 0..size {
-            match self.entry(index) {
-                Ok(entry) => self.index_logged(index, &entry),
-                Err(error) => {
-                    tracing::error!(index, "cannot read a log entry: {error}");
-                    write_lock(&self.directory).abandon();
-                }
-            }
-        }
+        self.index_range(0, size);
         write_lock(&self.names).shrink_to_fit();
         write_lock(&self.directory).finish_loading();
+    }
+
+    /// Indexes the entries `start..end` in the name index and the credential directory.
+    fn index_range(&self, mut start: u64, end_of_range: u64) {
+        while start < end_of_range {
+            let end = end_of_range.min(start + LOAD_READ);
+            match self.log.entries(start..end) {
+                Ok(entries) => {
+                    for (index, entry) in (start..).zip(entries) {
+                        self.index_logged(index, &entry);
+                    }
+                }
+                // One by one, to name the entry and keep the others.
+                Err(_) => {
+                    for index in start..end {
+                        match self.entry(index) {
+                            Ok(entry) => self.index_logged(index, &entry),
+                            Err(error) => {
+                                tracing::error!(index, "cannot read a log entry: {error}");
+                                write_lock(&self.directory).abandon();
+                            }
+                        }
+                    }
+                }
+            }
+            start = end;
+        }
     }
 
     /// Adds what a committed entry means to the name index and the credential directory.
@@ -823,7 +952,7 @@ impl Ledger {
                         );
                     }
                 }
-                let Ok(entry_offset) = read_lock(&self.log).entry_offset(index) else {
+                let Ok(entry_offset) = self.log.entry_offset(index) else {
                     // Only for an index past the log, which no caller passes.
                     write_lock(&self.directory).mark_in_store(&id);
                     return;
@@ -1125,7 +1254,8 @@ impl Ledger {
         let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
-        let entry_offset = read_lock(&self.log)
+        let entry_offset = self
+            .log
             .entry_offset(record.log_index)
             .map_err(|error| Failure::Read(Arc::new(error)))?;
         Ok(Some(CredentialView::of_record(record, entry_offset)))
@@ -1140,7 +1270,7 @@ impl Ledger {
         buffer: &mut [u8],
     ) -> Result<(), LogFileError> {
         let at = view.credential_at;
-        let (entry_offset, entry) = self.entry_reader.entry(view.log_index)?;
+        let (entry_offset, entry) = self.log.entry(view.log_index)?;
         let text = at
             .offset
             .checked_sub(entry_offset)
@@ -1206,7 +1336,7 @@ impl Ledger {
 
     /// A log entry.
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
-        read_lock(&self.log).read(index)
+        self.log.entry(index).map(|(_, entry)| entry)
     }
 
     /// The index store (for read paths).
@@ -1237,11 +1367,26 @@ mod tests {
     use crate::crash_disk::{CrashDisk, Cut};
     use crate::store::MemoryStore;
     use scs_issuer::keyfile;
+    use std::path::PathBuf;
 
     fn demo(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../keys/demo")
             .join(name)
+    }
+
+    /// Where the file log keeps the last checkpoint written.
+    fn checkpoint_path(dir: &Path) -> PathBuf {
+        dir.join("log").join("checkpoint")
+    }
+
+    fn demo_registry_keys() -> RegistryKeys {
+        RegistryKeys {
+            status: keyfile::load_secret(&demo("registry-status.key"))
+                .unwrap()
+                .key,
+            log: log_key(),
+        }
     }
 
     fn log_key() -> SecretKey {
@@ -1254,19 +1399,27 @@ mod tests {
         dir: &Path,
         store: Arc<MemoryStore>,
     ) -> Result<Arc<Ledger>, LedgerError> {
+        open_over(Arc::new(FileLog::open(disk, &dir.join("log"))?), store)
+    }
+
+    /// The demo ledger in the PostgreSQL database at `url`.
+    fn open_postgres(url: &str) -> Result<Arc<Ledger>, LedgerError> {
+        let database = crate::Postgres::connect(url)?;
+        open_over(Arc::new(database.log()?), Arc::new(database.index()))
+    }
+
+    /// The demo ledger over `log` and `store`.
+    fn open_over(
+        log: Arc<dyn LogStore>,
+        store: Arc<dyn IndexStore>,
+    ) -> Result<Arc<Ledger>, LedgerError> {
         let genesis: Value =
             serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-        Ledger::open_on(
-            disk,
-            dir,
+        Ledger::open_log(
+            log,
             store,
             keyfile::load_public(&demo("operator.pub")).unwrap(),
-            RegistryKeys {
-                status: keyfile::load_secret(&demo("registry-status.key"))
-                    .unwrap()
-                    .key,
-                log: log_key(),
-            },
+            demo_registry_keys(),
             &genesis,
         )
     }
@@ -1307,6 +1460,20 @@ mod tests {
         let disk = Arc::new(FailingSync::default());
         let ledger = open(disk.clone(), dir.path(), Arc::new(MemoryStore::default())).unwrap();
         ledger.start_writer();
+        disk.failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let answer = publish_next_edition(&ledger);
+        assert!(
+            matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
+            "{:?}",
+            answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
+        );
+        ledger.finish_writes();
+    }
+
+    /// Submits the operator's next trust list edition (a write any ledger takes) and waits for
+    /// the answer, on a current-thread runtime as a test handler would.
+    fn publish_next_edition(ledger: &Ledger) -> Result<Committed, WriteError> {
         let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
         let (list, _) = ledger.trust_list();
         let mut next = (*list).clone();
@@ -1321,17 +1488,97 @@ mod tests {
         )
         .unwrap();
         let entry = state::verify_entry(document.clone(), &operator.public().did_key()).unwrap();
-        disk.failing
-            .store(true, std::sync::atomic::Ordering::SeqCst);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let answer = runtime.block_on(ledger.submit(entry, &document));
+        runtime.block_on(ledger.submit(entry, &document))
+    }
+
+    /// On PostgreSQL a write is acknowledged once committed, and a restart (another process
+    /// pointed at the database) finds the log, the checkpoint and the indexes as they were.
+    #[test]
+    fn postgres_keeps_what_was_acknowledged_across_a_restart() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        ledger.start_writer();
+        let committed = publish_next_edition(&ledger).unwrap();
+        assert_eq!((committed.index, committed.tree_size), (1, 2));
+        let (size, note) = ledger.checkpoint();
+        ledger.finish_writes();
+        drop(ledger);
+        let restarted = open_postgres(&url).unwrap();
+        assert_eq!(restarted.checkpoint(), (size, note), "nothing new to sign");
+        assert_eq!(restarted.trust_list().1, 1, "the edition is in force");
+        assert_eq!(restarted.entry(1).unwrap(), committed.entry);
+        let root = restarted.tree().root(size).unwrap();
+        tlog::verify_inclusion(
+            &tlog::leaf_hash(&committed.entry),
+            1,
+            size,
+            &committed.inclusion_proof,
+            &root,
+        )
+        .unwrap();
+    }
+
+    /// Two processes on one database, both writing (no lease): the one whose log is behind
+    /// fails closed — its append or its checkpoint meets the other's — acknowledges nothing,
+    /// and stops writing; the log stays one log.
+    #[test]
+    fn postgres_never_lets_a_second_writer_fork_the_log() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let first = open_postgres(&url).unwrap();
+        let second = open_postgres(&url).unwrap();
+        first.start_writer();
+        second.start_writer();
+        publish_next_edition(&first).unwrap();
+        let refused = publish_next_edition(&second);
+        assert!(
+            matches!(refused, Err(WriteError::Failed(Failure::Append(ref error)))
+                if matches!(**error, LogFileError::Conflict(_))),
+            "{:?}",
+            refused.map(|c| c.index)
+        );
+        assert!(
+            matches!(
+                publish_next_edition(&second),
+                Err(WriteError::Failed(Failure::WriterStopped))
+            ),
+            "the writer stopped"
+        );
+        first.finish_writes();
+        second.finish_writes();
+        drop((first, second));
+        assert_eq!(open_postgres(&url).unwrap().checkpoint().0, 2);
+    }
+
+    /// The checkpoint is compare-and-swap on the previous tree size: when another writer moved
+    /// it, the batch is not acknowledged and the writer stops.
+    #[test]
+    fn postgres_refuses_a_checkpoint_another_writer_moved() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        ledger.start_writer();
+        let (size, note) = ledger.checkpoint();
+        let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
+        log.write_checkpoint(size, size + 1, note.as_bytes())
+            .unwrap();
+        let answer = publish_next_edition(&ledger);
         assert!(
             matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
             "{:?}",
-            answer.map(|c| (c.index, c.tree_size, c.inclusion_proof.len()))
+            answer.map(|c| c.index)
         );
+        assert!(matches!(
+            publish_next_edition(&ledger),
+            Err(WriteError::Failed(Failure::WriterStopped))
+        ));
         ledger.finish_writes();
     }
 
@@ -1383,6 +1630,90 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         open(Arc::new(RealDisk), dir.path(), store).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), *note, "missing");
+    }
+
+    /// Issue 14 item 2: one writer holds the lease; a standby on the same database follows what
+    /// it commits, refuses writes (no writer), and once the lease is free takes it, takes over
+    /// and goes on from the last durable entry.
+    #[test]
+    fn postgres_a_standby_follows_the_writer_and_takes_over_its_lease() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let database = crate::Postgres::connect(&url).unwrap();
+        let lease = database
+            .try_lease()
+            .unwrap()
+            .expect("the first process gets the lease");
+        assert!(lease.is_held());
+        let writer = open_postgres(&url).unwrap();
+        writer.start_writer();
+        let standby_database = crate::Postgres::connect(&url).unwrap();
+        assert!(standby_database.try_lease().unwrap().is_none(), "one lease");
+        let standby = Ledger::open_standby(
+            Arc::new(standby_database.log().unwrap()),
+            Arc::new(standby_database.index()),
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            demo_registry_keys(),
+        )
+        .unwrap();
+        assert_eq!(standby.checkpoint(), writer.checkpoint());
+
+        let committed = publish_next_edition(&writer).unwrap();
+        assert_eq!(standby.follow().unwrap(), 2);
+        assert_eq!(
+            standby.checkpoint(),
+            writer.checkpoint(),
+            "the writer's checkpoint"
+        );
+        assert_eq!(standby.trust_list().1, 1, "the edition in force");
+        assert_eq!(standby.entry(1).unwrap(), committed.entry);
+        assert!(matches!(
+            publish_next_edition(&standby),
+            Err(WriteError::Failed(Failure::WriterStopped))
+        ));
+
+        // The writer ends (its lease with it); the standby takes over from the last entry.
+        writer.finish_writes();
+        drop((writer, lease));
+        let lease = standby_database
+            .try_lease()
+            .unwrap()
+            .expect("the lease is free");
+        standby.take_over().unwrap();
+        standby.start_writer();
+        let next = publish_next_edition(&standby).unwrap();
+        assert_eq!((next.index, next.tree_size), (2, 3));
+        let root = standby.tree().root(3).unwrap();
+        let proof = standby.tree().consistency_proof(2, 3).unwrap();
+        tlog::verify_consistency(2, 3, &standby.tree().root(2).unwrap(), &root, &proof).unwrap();
+        standby.finish_writes();
+        drop(lease);
+    }
+
+    /// On PostgreSQL as on files: a stored checkpoint the log does not extend refuses the start.
+    #[test]
+    fn postgres_refuses_to_start_on_a_checkpoint_the_log_does_not_extend() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let ledger = open_postgres(&url).unwrap();
+        let (size, _) = ledger.checkpoint();
+        let root = ledger.tree().root(size).unwrap();
+        let origin = ledger.origin().to_owned();
+        drop(ledger);
+        let body = Checkpoint::new(&origin, size + 5, root).unwrap().body();
+        let note = tlog::sign_note(&body, &origin, &log_key()).unwrap();
+        let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
+        log.write_checkpoint(size, size + 5, note.as_bytes())
+            .unwrap();
+        let error = open_postgres(&url).map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("scs log check"), "{error}");
+        assert_eq!(
+            log.read_checkpoint().unwrap().unwrap(),
+            note.as_bytes(),
+            "the evidence is kept"
+        );
     }
 
     /// A checkpoint the log does not extend is no crash's doing: the registry refuses, and says

@@ -1,5 +1,6 @@
-//! The SCS ★ registry's ledger (台帳), without HTTP: the append-only transparency log on disk
-//! (the source of truth), its Merkle tree, the index store and its contract, the state as a
+//! The SCS ★ registry's ledger (台帳), without HTTP: the append-only transparency log (the
+//! source of truth) behind its storage contract ([`LogStore`]: files on disk, or PostgreSQL), its
+//! Merkle tree, the index store and its contract ([`IndexStore`]: sled, or PostgreSQL), the state as a
 //! function of the log (verify an entry, transition), the in-memory credential directory and
 //! company-name index, and the single writer that extends them all. `scs-registry` serves it
 //! over HTTP and is the only place its errors become problem+json; `scs log check` reads a
@@ -17,8 +18,10 @@ mod events;
 mod ledger;
 mod log_check;
 mod log_files;
+mod log_store;
 mod metrics;
 mod names;
+mod postgres;
 mod query;
 mod state;
 mod store;
@@ -36,8 +39,16 @@ pub use ledger::{
 };
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
+pub use log_store::{FileLog, LogStore, MAX_LEAF_READ};
 pub use metrics::WriterMetrics;
 pub use names::NameMatch;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub use postgres::test_support;
+pub use postgres::{
+    Lease, PgIndex, PgLog, Postgres, CONNECTIONS as POSTGRES_CONNECTIONS,
+    CONNECT_TIMEOUT as POSTGRES_CONNECT_TIMEOUT, STATEMENT_TIMEOUT as POSTGRES_STATEMENT_TIMEOUT,
+};
 pub use query::{
     LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential, OrganizationView,
     VerifiedInput,

@@ -39,6 +39,8 @@ use scs_core::tlog::{leaf_hash, Hash};
 use scs_issuer::durable::{self, Disk as _};
 use thiserror::Error;
 
+use crate::log_store::MAX_LEAF_READ;
+
 /// Bytes of one leaf record.
 pub(crate) const RECORD: usize = 44;
 /// How many of the newest records are re-hashed on open, and how far back a broken record
@@ -76,24 +78,28 @@ pub enum LogFileError {
     /// A span past the end of an entry (the entry's log index).
     #[error("log entry {0} is shorter than the bytes asked for")]
     Span(u64),
+    /// The database holding the log failed or did not answer in time.
+    #[error("log database: {0}")]
+    Database(String),
+    /// Another writer moved the log (its checkpoint is not the one this writer last wrote):
+    /// nothing more is written or acknowledged.
+    #[error("another writer moved the log: {0}")]
+    Conflict(String),
 }
 
 /// Reads leaf hashes from `leaves.bin` by position, beside the [`LogFiles`] that appends to it,
 /// so that the Merkle tree need not hold them in memory (32 bytes an entry: 64 MiB at two
 /// million entries). Callers ask only for leaves already appended.
 #[derive(Debug)]
-pub struct LeafHashes(File);
+pub(crate) struct LeafHashes(File);
 
 impl LeafHashes {
-    /// Most hashes read at once: a full tile.
-    pub const MAX_READ: u64 = 256;
-
-    /// The leaf hashes of the entries in `range` (at most [`Self::MAX_READ`]).
-    pub fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Hash>, LogFileError> {
+    /// The leaf hashes of the entries in `range` (at most [`MAX_LEAF_READ`]).
+    pub(crate) fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Hash>, LogFileError> {
         let count = range
             .end
             .checked_sub(range.start)
-            .filter(|&count| count <= Self::MAX_READ)
+            .filter(|&count| count <= MAX_LEAF_READ)
             .ok_or(LogFileError::NotFound(range.end))?;
         let mut raw = vec![0; count as usize * RECORD];
         self.0
@@ -339,6 +345,7 @@ impl LogFiles {
     }
 
     /// The entry at `index`, checked against its leaf hash ([`LogFileError::Integrity`]).
+    #[cfg(test)]
     pub(crate) fn read(&self, index: u64) -> Result<Vec<u8>, LogFileError> {
         let data = self.read_unchecked(index)?;
         let mut hash = [0; 32];
@@ -392,7 +399,10 @@ mod tests {
         );
         assert_eq!(leaves.read(1..2).unwrap(), [leaf_hash(b"two")]);
         assert!(leaves.read(2..4).is_err(), "past the end");
-        assert!(leaves.read(0..300).is_err(), "more than a tile");
+        assert!(
+            leaves.read(0..MAX_LEAF_READ + 1).is_err(),
+            "more than a read takes"
+        );
         assert!(matches!(log.read(3), Err(LogFileError::NotFound(3))));
         drop(log);
         let (log, hashes) = LogFiles::open(dir.path()).unwrap();

@@ -1,6 +1,6 @@
 //! The index store: a narrow key-value interface over which the registry keeps its lookup
-//! indexes. sled is the embedded default ([`SledStore`]); [`MemoryStore`] serves tests; a server
-//! database can implement the same trait without touching the handlers.
+//! indexes. sled is the embedded default ([`SledStore`]); [`MemoryStore`] serves tests;
+//! PostgreSQL ([`crate::PgIndex`]) keeps them where several registry processes reach them.
 //!
 //! # Contract
 //!
@@ -12,6 +12,8 @@
 //!   issue #1452) is never relied upon.
 //! - Implementations are safe for concurrent use: reads may run alongside the single writer.
 //! - "Not found" is `Ok(None)`, never an error. Errors mean the store itself failed.
+//! - Keys are ordered byte by byte; [`IndexStore::scan_prefix`] gives keys in that order, and
+//!   within one [`IndexStore::apply`] a later write to a key wins over an earlier one.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -195,15 +197,35 @@ mod tests {
                 (b"a/1".to_vec(), Some(b"one".to_vec())),
                 (b"a/2".to_vec(), Some(b"two".to_vec())),
                 (b"b/1".to_vec(), Some(b"other".to_vec())),
+                (b"a0".to_vec(), Some(b"past the prefix".to_vec())),
+                (b"a/\xff\xff".to_vec(), Some(b"last".to_vec())),
+                // A later write to the same key in one batch wins.
+                (b"a/2".to_vec(), Some(b"two again".to_vec())),
             ])
             .unwrap();
         assert_eq!(store.get(b"a/1").unwrap().as_deref(), Some(&b"one"[..]));
         assert_eq!(store.get(b"a/9").unwrap(), None);
         let scanned = store.scan_prefix(b"a/", 10).unwrap();
-        assert_eq!(scanned.len(), 2);
+        assert_eq!(
+            scanned,
+            vec![
+                (b"a/1".to_vec(), b"one".to_vec()),
+                (b"a/2".to_vec(), b"two again".to_vec()),
+                (b"a/\xff\xff".to_vec(), b"last".to_vec()),
+            ],
+            "in byte order, only keys with the prefix"
+        );
         assert_eq!(store.scan_prefix(b"a/", 1).unwrap().len(), 1);
-        store.apply(vec![(b"a/1".to_vec(), None)]).unwrap();
+        assert_eq!(store.scan_prefix(b"a/\xff", 10).unwrap().len(), 1);
+        store
+            .apply(vec![
+                (b"a/1".to_vec(), None),
+                (b"a/3".to_vec(), Some(b"three".to_vec())),
+                (b"a/3".to_vec(), None),
+            ])
+            .unwrap();
         assert_eq!(store.get(b"a/1").unwrap(), None);
+        assert_eq!(store.get(b"a/3").unwrap(), None, "the later delete wins");
         store.clear().unwrap();
         assert!(store.scan_prefix(b"", 10).unwrap().is_empty());
     }
@@ -213,5 +235,13 @@ mod tests {
         exercise(&MemoryStore::default());
         let dir = tempfile::tempdir().unwrap();
         exercise(&SledStore::open(&dir.path().join("index"), 1024 * 1024).unwrap());
+    }
+
+    #[test]
+    fn postgres_honours_the_same_contract() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        exercise(&crate::Postgres::connect(&url).unwrap().index());
     }
 }

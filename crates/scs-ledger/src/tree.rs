@@ -1,7 +1,8 @@
 //! The log's Merkle tree: every complete subtree's hash from level [`LOWEST_KEPT_LEVEL`] up in
 //! memory (`scs_core::tlog::MemoryTree::from_level`, about 4 bytes per entry), the leaf hashes
-//! read from `leaves.bin` when a proof or a level-0 tile needs them, and the nodes in between
-//! hashed from them (at most 2^(LOWEST_KEPT_LEVEL − 1) leaves, one positional read, per node).
+//! read from the log store (`leaves.bin`, or the database) when a proof or a level-0 tile needs
+//! them, and the nodes in between hashed from them (at most 2^(LOWEST_KEPT_LEVEL − 1) leaves,
+//! one read, per node).
 //!
 //! A proof needs at most one node per level, so the low levels cost a proof three small reads
 //! of a page-cached file and eleven hashes; keeping them would cost 28 of every 32 bytes an
@@ -10,16 +11,18 @@
 //! inclusion proof for every entry of every batch it commits, all near the right edge, and
 //! reading and hashing for each took about 5 % of its time.
 
+use std::sync::Arc;
+
 use scs_core::tlog::{self, Hash, HashReader, MemoryTree, MissingNode, Node, Tile};
 
-use crate::log_files::LeafHashes;
+use crate::log_store::LogStore;
 
 /// The log's Merkle tree.
 #[derive(Debug)]
 pub struct Tree {
     upper: MemoryTree,
     recent: RecentLowNodes,
-    leaves: LeafHashes,
+    leaves: Arc<dyn LogStore>,
 }
 
 /// Levels kept in memory start here; the ones below are hashed from the leaves on disk.
@@ -90,7 +93,7 @@ impl HashReader for Tree {
 
 impl Tree {
     /// Builds the tree over `leaves`, whose hashes `on_disk` reads back.
-    pub fn from_leaves(leaves: Vec<Hash>, on_disk: LeafHashes) -> Self {
+    pub fn from_leaves(leaves: Vec<Hash>, on_disk: Arc<dyn LogStore>) -> Self {
         let mut tree = Self {
             upper: MemoryTree::from_level(LOWEST_KEPT_LEVEL),
             recent: RecentLowNodes::default(),
@@ -111,7 +114,7 @@ impl Tree {
         if end > self.size() {
             return None;
         }
-        let leaves = self.leaves.read(first..end).ok()?;
+        let leaves = self.leaves.leaf_hashes(first..end).ok()?;
         (leaves.len() as u64 == width).then(|| tlog::tree_hash(&leaves))
     }
 
@@ -120,7 +123,7 @@ impl Tree {
         self.upper.size()
     }
 
-    /// Appends a leaf hash (already written to `leaves.bin`).
+    /// Appends a leaf hash (already appended to the log store).
     pub fn append(&mut self, leaf: Hash) {
         // Only fails past 2^64 leaves.
         let recent = &mut self.recent;
@@ -164,7 +167,7 @@ impl Tree {
             if range.end > self.size() {
                 return None;
             }
-            return tile.encode(&self.leaves.read(range).ok()?).ok();
+            return tile.encode(&self.leaves.leaf_hashes(range).ok()?).ok();
         }
         let level = self.upper.level(tile.hash_level());
         let start = usize::try_from(range.start).ok()?;
@@ -176,8 +179,15 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log_files::LogFiles;
+    use crate::log_store::FileLog;
     use scs_core::tlog::{tree_hash, verify_consistency, verify_inclusion};
+
+    /// A file log in `dir` holding `entries`, and their leaf hashes.
+    fn log_of(dir: &std::path::Path, entries: &[Vec<u8>]) -> (Arc<dyn LogStore>, Vec<Hash>) {
+        let log = FileLog::open(Arc::new(scs_issuer::durable::RealDisk), dir).unwrap();
+        let leaves = log.append(entries).unwrap();
+        (Arc::new(log), leaves)
+    }
 
     /// Every leaf of every tree size up to 70 (so every node below the kept levels, whole and
     /// at the ragged right edge) and every older size: proofs verify against roots computed
@@ -185,10 +195,9 @@ mod tests {
     #[test]
     fn every_proof_of_small_trees() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
         let entries: Vec<Vec<u8>> = (0..70).map(|i| format!("e{i}").into_bytes()).collect();
-        let leaves = log.append(&entries).unwrap();
-        let tree = Tree::from_leaves(leaves.clone(), log.leaf_hashes().unwrap());
+        let (log, leaves) = log_of(dir.path(), &entries);
+        let tree = Tree::from_leaves(leaves.clone(), log);
         for size in 1..=70u64 {
             let root = tree_hash(&leaves[..size as usize]);
             assert_eq!(tree.root(size), Some(root), "root {size}");
@@ -209,11 +218,10 @@ mod tests {
     #[test]
     fn proofs_from_kept_and_from_read_low_nodes() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
         let count = RECENT_LEAVES * 2 + 37;
         let entries: Vec<Vec<u8>> = (0..count).map(|i| format!("e{i}").into_bytes()).collect();
-        let leaves = log.append(&entries).unwrap();
-        let tree = Tree::from_leaves(leaves.clone(), log.leaf_hashes().unwrap());
+        let (log, leaves) = log_of(dir.path(), &entries);
+        let tree = Tree::from_leaves(leaves.clone(), log);
         let boundary = count - RECENT_LEAVES;
         for size in [boundary + 3, count - 1, count] {
             let root = tree_hash(&leaves[..size as usize]);
@@ -250,12 +258,11 @@ mod tests {
     #[test]
     fn proofs_and_tiles_of_a_small_log() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
         let entries: Vec<Vec<u8>> = (0..600)
             .map(|i| format!("entry {i}").into_bytes())
             .collect();
-        let leaves = log.append(&entries).unwrap();
-        let tree = Tree::from_leaves(leaves.clone(), log.leaf_hashes().unwrap());
+        let (log, leaves) = log_of(dir.path(), &entries);
+        let tree = Tree::from_leaves(leaves.clone(), log);
         for size in [1u64, 2, 3, 7, 8, 255, 256, 257, 600] {
             let root = tree.root(size).unwrap();
             assert_eq!(root, tree_hash(&leaves[..size as usize]));

@@ -303,11 +303,20 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: detail.map(str::to_owned),
         };
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             serde_json::to_string(&body).unwrap_or_default(),
         )
-            .into_response()
+            .into_response();
+        // A standby without the sequencer lease, a store that is down: worth asking again
+        // soon (a standby takes over within a few seconds of the writer's end).
+        if matches!(problem, Problem::Unavailable) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        response
     }
 }

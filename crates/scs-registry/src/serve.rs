@@ -14,15 +14,18 @@ use crate::app::AppState;
 use crate::demo_keys::DemoFile;
 use crate::router::app;
 use crate::server::{connection_cap, ConnectionLimits};
-use scs_ledger::{Ledger, LedgerError, RegistryKeys, SledStore};
+use scs_ledger::{Lease, Ledger, LedgerError, Postgres, RegistryKeys, SledStore};
 
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Listen address.
     pub listen: SocketAddr,
-    /// Data folder: `log/` (source of truth) and `index/` (sled).
+    /// Data folder: `log/` (source of truth) and `index/` (sled) with the default store; the
+    /// demo's files in any case.
     pub data: PathBuf,
+    /// Where the log and the indexes live.
+    pub store: Store,
     /// Demo mode: demo keys, demo data, `/credentials/issue`.
     pub demo: bool,
     /// The signed trust list (not in demo mode).
@@ -40,6 +43,44 @@ pub struct ServeConfig {
     /// How long a connection may take to send a request's headers
     /// ([`crate::limits::HEADER_READ_TIMEOUT`] unless a test asks for less).
     pub header_read_timeout: std::time::Duration,
+}
+
+/// Where the ledger's log and indexes live (`scs serve --store`).
+#[derive(Clone, Default)]
+pub enum Store {
+    /// Files in the data folder: `log/` and sled's `index/` (the embedded default).
+    #[default]
+    Files,
+    /// A PostgreSQL database, by its connection URL (`postgres://user@host:port/db`), where
+    /// every registry process pointed at it finds everything it serves.
+    Postgres(String),
+}
+
+impl Store {
+    /// The store a `--store` value names: `sled` (the default), or a `postgres://` (or
+    /// `postgresql://`) URL.
+    pub fn from_flag(value: &str) -> Result<Self, ServeError> {
+        if value == "sled" {
+            Ok(Self::Files)
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(Self::Postgres(value.to_owned()))
+        } else {
+            Err(ServeError::Usage(
+                "--store takes `sled` or a postgres://user@host:port/database URL                  (--store には sled か postgres:// の URL を指定してください)"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Never prints the URL: it may hold a password.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Files => f.write_str("Files"),
+            Self::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
 }
 
 /// Why the registry could not start.
@@ -224,21 +265,143 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
     })
 }
 
+/// What this process does with the ledger's writes.
+enum Role {
+    /// The only process on its files.
+    Only,
+    /// One of the processes on a PostgreSQL store: the writer while it holds the sequencer
+    /// lease; otherwise a standby, serving reads, following the writer's writes and taking over
+    /// when the lease is free.
+    Shared(Postgres, Option<Lease>),
+}
+
+/// How often a standby follows the writer and asks for the lease: well within the 10 s a
+/// takeover may take (issue 14).
+const STANDBY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens the ledger (recovering and replaying as needed) without serving.
-fn open(config: &ServeConfig, resolved: Resolved) -> Result<Arc<Ledger>, ServeError> {
+fn open(config: &ServeConfig, resolved: Resolved) -> Result<(Arc<Ledger>, Role), ServeError> {
     // Durably: a data folder whose name a power cut forgets takes the log with it.
     scs_issuer::durable::create_dir_all(&config.data)?;
-    let store = Arc::new(SledStore::open(
-        &config.data.join("index"),
-        config.index_cache_bytes,
-    )?);
-    Ok(Ledger::open(
-        &config.data,
-        store,
-        resolved.operator,
-        resolved.keys,
-        &resolved.trust_list,
-    )?)
+    match &config.store {
+        Store::Files => {
+            let store = Arc::new(SledStore::open(
+                &config.data.join("index"),
+                config.index_cache_bytes,
+            )?);
+            let ledger = Ledger::open(
+                &config.data,
+                store,
+                resolved.operator,
+                resolved.keys,
+                &resolved.trust_list,
+            )?;
+            Ok((ledger, Role::Only))
+        }
+        Store::Postgres(url) => {
+            let database = Postgres::connect(url)?;
+            let log = Arc::new(database.log().map_err(LedgerError::from)?);
+            let index = Arc::new(database.index());
+            match database.try_lease()? {
+                Some(lease) => {
+                    let ledger = Ledger::open_log(
+                        log,
+                        index,
+                        resolved.operator,
+                        resolved.keys,
+                        &resolved.trust_list,
+                    )?;
+                    Ok((ledger, Role::Shared(database, Some(lease))))
+                }
+                None => {
+                    tracing::info!(
+                        "another registry process holds the sequencer lease: serving reads as \
+                         a standby, writes answered 503 until it takes over"
+                    );
+                    let ledger =
+                        Ledger::open_standby(log, index, resolved.operator, resolved.keys)?;
+                    Ok((ledger, Role::Shared(database, None)))
+                }
+            }
+        }
+    }
+}
+
+/// Starts what writes: the writer thread (files, or the lease holder), and on PostgreSQL the
+/// thread that holds the lease, or follows the writer every [`STANDBY_POLL`] and takes over once
+/// the lease is free. It holds the lease until `stopping` is set (after the writer finished).
+fn start_writing(
+    ledger: &Arc<Ledger>,
+    role: Role,
+    stopping: &Arc<std::sync::atomic::AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let (ledger, stopping) = (Arc::clone(ledger), Arc::clone(stopping));
+    let Role::Shared(database, lease) = role else {
+        ledger.start_writer();
+        return None;
+    };
+    if lease.is_some() {
+        ledger.start_writer();
+    }
+    std::thread::Builder::new()
+        .name("ledger-lease".into())
+        .spawn(move || write_or_stand_by(&ledger, &database, lease, &stopping))
+        .map_err(|error| tracing::error!("cannot start the lease thread: {error}"))
+        .ok()
+}
+
+/// Sleeps for [`STANDBY_POLL`] unless stopping; whether to go on.
+fn wait_a_poll(stopping: &std::sync::atomic::AtomicBool) -> bool {
+    let step = STANDBY_POLL / 10;
+    for _ in 0..10 {
+        if stopping.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
+        std::thread::sleep(step);
+    }
+    !stopping.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Writes while holding the lease — one whose connection broke stops the writer (another
+/// process may take it: never two writers), and the process stands by again; a standby follows
+/// the writer and, once the lease is free, takes it and the writes over.
+fn write_or_stand_by(
+    ledger: &Arc<Ledger>,
+    database: &Postgres,
+    mut lease: Option<Lease>,
+    stopping: &std::sync::atomic::AtomicBool,
+) {
+    while wait_a_poll(stopping) {
+        if let Some(held) = &lease {
+            if !held.is_held() {
+                tracing::error!("the sequencer lease was lost: refusing writes, standing by");
+                // Until its last batch is answered: following meanwhile would extend the tree
+                // with that batch's leaves a second time.
+                ledger.finish_writes();
+                lease = None;
+            }
+            continue;
+        }
+        if let Err(error) = ledger.follow() {
+            tracing::warn!("cannot follow the writer: {error}");
+            continue;
+        }
+        match database.try_lease() {
+            Ok(Some(taken)) => match ledger.take_over() {
+                Ok(()) => {
+                    tracing::info!(
+                        log_size = ledger.checkpoint().0,
+                        "took the sequencer lease: this process writes now"
+                    );
+                    ledger.start_writer();
+                    lease = Some(taken);
+                }
+                Err(error) => tracing::error!("cannot take over the writes: {error}"),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::warn!("cannot ask for the sequencer lease: {error}"),
+        }
+    }
 }
 
 /// Runs the registry until SIGINT or SIGTERM.
@@ -256,8 +419,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })
     })?;
     let address = listener.local_addr()?;
-    let ledger = open(&config, resolved)?;
-    ledger.start_writer();
+    let (ledger, role) = open(&config, resolved)?;
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lease_thread = start_writing(&ledger, role, &stopping);
     let loader = Arc::clone(&ledger);
     let loaded = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
@@ -304,15 +468,29 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     );
     crate::server::run(listener, router, limits, shutdown_signal()).await;
     ledger.finish_writes();
+    // After the writer finished: the lease is given up only now.
+    stopping.store(true, std::sync::atomic::Ordering::Release);
+    if let Some(thread) = lease_thread {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
     let _ = loaded.await;
-    // Every handle on the ledger is gone now (connections closed, writer and name loader
-    // ended, the loader done), so the index store is closed when this one drops: snapshot it for a quick
-    // next start.
+    match config.store {
+        Store::Files => close_sled(ledger, &config.data).await,
+        // The connections close with the last handle on the ledger.
+        Store::Postgres(_) => drop(ledger),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Closes sled (the last handle on the ledger, once every connection, the writer and the loader
+/// are done) and snapshots it for a quick next start.
+async fn close_sled(ledger: Arc<Ledger>, data: &std::path::Path) {
     match Arc::try_unwrap(ledger) {
         Ok(ledger) => {
             drop(ledger);
             let started = std::time::Instant::now();
-            let index = config.data.join("index");
+            let index = data.join("index");
             match tokio::task::spawn_blocking(move || SledStore::write_snapshot(&index)).await {
                 Ok(Ok(())) => tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
@@ -324,8 +502,6 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         }
         Err(_) => tracing::warn!("index snapshot skipped: the ledger is still in use"),
     }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// What a person starting the registry needs: the URL to open (the first `http://` on stdout,
@@ -350,11 +526,15 @@ fn banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) -> String 
     } else {
         ("SCS ★ registry / SCS ★ 登録機関", String::new())
     };
+    let store = match config.store {
+        Store::Files => String::new(),
+        Store::Postgres(_) => "   (log and indexes in PostgreSQL / 台帳と索引は PostgreSQL)".into(),
+    };
     let mut banner = format!(
         "
 {title}
   Open / 開く:    {base}/{english}
-  Data / データ:  {}   (ledger / 台帳: {} entries)
+  Data / データ:  {}   (ledger / 台帳: {} entries){store}
 ",
         data.display(),
         ledger.checkpoint().0,

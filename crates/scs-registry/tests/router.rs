@@ -42,17 +42,28 @@ fn now() -> Timestamp {
 
 struct World {
     dir: tempfile::TempDir,
-    store: Arc<MemoryStore>,
+    /// The index store, when the world runs on the memory store (not on PostgreSQL).
+    memory: Option<Arc<MemoryStore>>,
     ledger: Arc<Ledger>,
     router: Router,
 }
 
 /// A demo ledger in `dir` over `store` (opened again on the same folder, a restart).
 fn open_ledger(dir: &std::path::Path, store: Arc<dyn scs_ledger::IndexStore>) -> Arc<Ledger> {
+    let log = scs_ledger::FileLog::open(Arc::new(scs_issuer::durable::RealDisk), &dir.join("log"))
+        .unwrap();
+    open_ledger_over(Arc::new(log), store)
+}
+
+/// A demo ledger over `log` and `store`.
+fn open_ledger_over(
+    log: Arc<dyn scs_ledger::LogStore>,
+    store: Arc<dyn scs_ledger::IndexStore>,
+) -> Arc<Ledger> {
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap();
-    Ledger::open(
-        dir,
+    Ledger::open_log(
+        log,
         store,
         keyfile::load_public(&demo("operator.pub")).unwrap(),
         RegistryKeys {
@@ -79,13 +90,33 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     let ledger = open_ledger(dir.path(), store.clone());
+    world_of(dir, Some(store), ledger)
+}
+
+/// The world of [`world`] with its log and indexes in a new PostgreSQL database, as `scs serve
+/// --store postgres://…` runs; `None` when PostgreSQL tests are skipped knowingly.
+fn postgres_world() -> Option<World> {
+    let url = scs_ledger::test_support::fresh_database()?;
+    let database = scs_ledger::Postgres::connect(&url).unwrap();
+    let ledger = open_ledger_over(
+        Arc::new(database.log().unwrap()),
+        Arc::new(database.index()),
+    );
+    Some(world_of(tempfile::tempdir().unwrap(), None, ledger))
+}
+
+fn world_of(
+    dir: tempfile::TempDir,
+    memory: Option<Arc<MemoryStore>>,
+    ledger: Arc<Ledger>,
+) -> World {
     // As `scs serve` does (there in the background): credential look-ups use the directory.
     ledger.load_from_log();
     ledger.start_writer();
     let router = app(AppState::new(Arc::clone(&ledger), None));
     World {
         dir,
-        store,
+        memory,
         ledger,
         router,
     }
@@ -119,6 +150,13 @@ async fn answer_of(router: &Router, request: Request<Body>) -> Answer {
 }
 
 impl World {
+    /// The memory store the world runs on.
+    fn store(&self) -> &Arc<MemoryStore> {
+        self.memory
+            .as_ref()
+            .expect("this test runs on the memory store")
+    }
+
     async fn send(&self, request: Request<Body>) -> Answer {
         answer_of(&self.router, request).await
     }
@@ -260,7 +298,20 @@ fn assert_problem(answer: &Answer, status: StatusCode, slug: &str) {
 
 #[tokio::test]
 async fn a_credential_goes_through_its_whole_life() {
-    let w = world();
+    whole_life(world()).await;
+}
+
+/// Issue 14: the same life with the log and the indexes in PostgreSQL.
+#[tokio::test]
+async fn a_credential_goes_through_its_whole_life_on_postgres() {
+    if let Some(w) = postgres_world() {
+        whole_life(w).await;
+    }
+}
+
+/// Registration, look-ups (credential, organisation, names), verification, suspension,
+/// revocation and the status lists that show them.
+async fn whole_life(w: World) {
     assert_eq!(w.get("/v1/health").await.json["logSize"], 1);
     let (credential, registered) = w.register(Level::STAR4).await;
     assert_eq!(
@@ -1011,7 +1062,7 @@ async fn a_withdrawn_or_compromised_issuer_can_no_longer_write() {
 
     // The log replayed into empty indexes gives the indexes the live path built.
     w.ledger.finish_writes();
-    let live = w.store.dump();
+    let live = w.store().dump();
     let replayed = Arc::new(MemoryStore::default());
     drop(open_ledger(w.dir.path(), replayed.clone()));
     assert_eq!(replayed.dump(), live);
@@ -1243,7 +1294,17 @@ async fn an_edition_may_not_drop_an_issuer() {
 
 #[tokio::test]
 async fn log_proofs_and_tiles_verify() {
-    let w = world();
+    log_proofs_and_tiles(world()).await;
+}
+
+#[tokio::test]
+async fn log_proofs_and_tiles_verify_on_postgres() {
+    if let Some(w) = postgres_world() {
+        log_proofs_and_tiles(w).await;
+    }
+}
+
+async fn log_proofs_and_tiles(w: World) {
     for _ in 0..3 {
         w.register(Level::STAR4).await;
     }
@@ -1753,7 +1814,7 @@ async fn a_credential_whose_entry_changed_on_disk_is_never_served() {
     let world = World {
         router: app(AppState::new(Arc::clone(&ledger), None)),
         ledger,
-        store: Arc::clone(&store),
+        memory: Some(Arc::clone(&store)),
         dir,
     };
     let path = format!("/v1/credentials/{id}");
@@ -2047,7 +2108,7 @@ async fn the_vc_api_refuses_with_400_or_422_and_issues_only_as_the_demo_issuer()
     ));
     let demo = World {
         dir: tempfile::tempdir().unwrap(),
-        store: Arc::clone(&w.store),
+        memory: w.memory.clone(),
         ledger: Arc::clone(&w.ledger),
         router: demo_router,
     };

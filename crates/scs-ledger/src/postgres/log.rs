@@ -1,0 +1,387 @@
+//! The log in PostgreSQL: `log_entries` (index, byte offset, leaf hash, entry) and
+//! `log_checkpoint` (one row). A batch is appended by one INSERT, which commits (durably:
+//! `synchronous_commit` is on) before [`LogStore::append`] returns; the primary key on the
+//! index makes a second writer's append of the same indexes fail rather than fork the log. The
+//! checkpoint is replaced by compare-and-swap on its tree size. There is nothing to recover at
+//! open: a transaction is whole or absent.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use scs_core::tlog::{leaf_hash, Hash};
+
+use super::{Database, DbError};
+use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
+use crate::log_store::{LogStore, MAX_LEAF_READ};
+
+/// Rows read at once while loading where each entry starts.
+const OFFSETS_READ: i64 = 65_536;
+
+/// The log in a PostgreSQL database ([`super::Postgres::log`]).
+#[derive(Debug)]
+pub struct PgLog {
+    db: Arc<Database>,
+    /// Where each entry starts when the entries lie end to end, and where the next one will:
+    /// 8 bytes an entry in memory, as for the file log.
+    offsets: RwLock<Offsets>,
+    size: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Offsets {
+    starts: Vec<u64>,
+    end: u64,
+}
+
+fn as_i64(value: u64) -> Result<i64, LogFileError> {
+    i64::try_from(value).map_err(|_| LogFileError::NotFound(value))
+}
+
+impl PgLog {
+    /// Reads where every entry starts, checking that the entries follow each other.
+    pub(super) fn open(db: Arc<Database>) -> Result<Self, LogFileError> {
+        let mut offsets = Offsets::default();
+        read_offsets(&db, &mut offsets)?;
+        Ok(Self {
+            db,
+            size: AtomicU64::new(offsets.starts.len() as u64),
+            offsets: RwLock::new(offsets),
+        })
+    }
+
+    fn offsets(&self) -> std::sync::RwLockReadGuard<'_, Offsets> {
+        self.offsets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Adds where each entry past `offsets` starts, checking that the entries follow each other.
+fn read_offsets(db: &Database, offsets: &mut Offsets) -> Result<(), LogFileError> {
+    loop {
+        let from = as_i64(offsets.starts.len() as u64)?;
+        let rows: Vec<(i64, i64, i64)> = db.run(move |mut session| async move {
+            let rows = session
+                .client()?
+                .query(
+                    "SELECT idx, byte_offset, octet_length(entry)::bigint FROM log_entries \
+                     WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                    &[&from, &OFFSETS_READ],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                .collect::<Result<_, DbError>>()
+        })?;
+        let last_part = (rows.len() as i64) < OFFSETS_READ;
+        for (index, start, len) in rows {
+            let expected = offsets.starts.len() as u64;
+            if u64::try_from(index).ok() != Some(expected)
+                || u64::try_from(start).ok() != Some(offsets.end)
+            {
+                return Err(LogFileError::Corrupt(format!(
+                    "log entry {index} in the database does not follow entry {}",
+                    expected.saturating_sub(1)
+                )));
+            }
+            offsets.starts.push(offsets.end);
+            offsets.end += u64::try_from(len).unwrap_or(0);
+        }
+        if last_part {
+            return Ok(());
+        }
+    }
+}
+
+/// The entry `index` as the database holds it, if its bytes hash to its leaf: a changed byte is
+/// never served or replayed.
+fn checked(
+    index: u64,
+    offset: i64,
+    leaf: &[u8],
+    entry: Vec<u8>,
+) -> Result<(u64, Vec<u8>), LogFileError> {
+    let offset = u64::try_from(offset).unwrap_or(0);
+    if entry.len() > MAX_ENTRY_BYTES || leaf_hash(&entry).0[..] != leaf[..] {
+        tracing::error!(
+            index,
+            "LEDGER ENTRY FAILED ITS INTEGRITY CHECK: its bytes in the database no longer hash \
+             to its leaf; restore the database from a backup"
+        );
+        return Err(LogFileError::Integrity { index, offset });
+    }
+    Ok((offset, entry))
+}
+
+impl LogStore for PgLog {
+    fn size(&self) -> u64 {
+        self.size.load(Ordering::Acquire)
+    }
+
+    fn append(&self, entries: &[Vec<u8>]) -> Result<Vec<Hash>, LogFileError> {
+        // One writer: the lock is held from reading the next index to recording the batch.
+        let mut offsets = self
+            .offsets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let first = offsets.starts.len() as u64;
+        let mut end = offsets.end;
+        let (mut indexes, mut starts, mut leaves) = (Vec::new(), Vec::new(), Vec::new());
+        let mut new_starts = Vec::with_capacity(entries.len());
+        let mut hashes = Vec::with_capacity(entries.len());
+        for (at, entry) in entries.iter().enumerate() {
+            if entry.len() > MAX_ENTRY_BYTES {
+                return Err(LogFileError::Corrupt("entry too large".into()));
+            }
+            let hash = leaf_hash(entry);
+            indexes.push(as_i64(first + at as u64)?);
+            starts.push(as_i64(end)?);
+            leaves.push(hash.0.to_vec());
+            new_starts.push(end);
+            hashes.push(hash);
+            end += entry.len() as u64;
+        }
+        let bodies = entries.to_vec();
+        self.db.run(move |mut session| async move {
+            session
+                .client()?
+                .execute(
+                    "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
+                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
+                    &[&indexes, &starts, &leaves, &bodies],
+                )
+                .await?;
+            Ok::<_, DbError>(())
+        })?;
+        offsets.starts.extend(new_starts);
+        offsets.end = end;
+        self.size
+            .store(offsets.starts.len() as u64, Ordering::Release);
+        Ok(hashes)
+    }
+
+    fn refresh(&self) -> Result<u64, LogFileError> {
+        let mut offsets = self
+            .offsets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        read_offsets(&self.db, &mut offsets)?;
+        let size = offsets.starts.len() as u64;
+        self.size.store(size, Ordering::Release);
+        Ok(size)
+    }
+
+    fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
+        if index >= self.size() {
+            return Err(LogFileError::NotFound(index));
+        }
+        let at = as_i64(index)?;
+        let row: Option<(i64, Vec<u8>, Vec<u8>)> = self.db.run(move |mut session| async move {
+            let row = session
+                .client()?
+                .query_opt(
+                    "SELECT byte_offset, leaf, entry FROM log_entries WHERE idx = $1",
+                    &[&at],
+                )
+                .await?;
+            row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                .transpose()
+                .map_err(|error: tokio_postgres::Error| DbError::from(error))
+        })?;
+        let Some((offset, leaf, entry)) = row else {
+            return Err(LogFileError::NotFound(index));
+        };
+        checked(index, offset, &leaf, entry)
+    }
+
+    fn entries(&self, range: Range<u64>) -> Result<Vec<Vec<u8>>, LogFileError> {
+        if range.end > self.size() || range.end.saturating_sub(range.start) > MAX_LEAF_READ {
+            return Err(LogFileError::NotFound(range.end));
+        }
+        let (start, end) = (as_i64(range.start)?, as_i64(range.end)?);
+        let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> =
+            self.db.run(move |mut session| async move {
+                let rows = session
+                    .client()?
+                    .query(
+                        "SELECT idx, byte_offset, leaf, entry FROM log_entries \
+                     WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                        &[&start, &end],
+                    )
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get(0)?,
+                            row.try_get(1)?,
+                            row.try_get(2)?,
+                            row.try_get(3)?,
+                        ))
+                    })
+                    .collect::<Result<_, DbError>>()
+            })?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (expected, (index, offset, leaf, entry)) in range.clone().zip(rows) {
+            if u64::try_from(index).ok() != Some(expected) {
+                return Err(LogFileError::NotFound(expected));
+            }
+            entries.push(checked(expected, offset, &leaf, entry)?.1);
+        }
+        if entries.len() as u64 != range.end - range.start {
+            return Err(LogFileError::NotFound(range.start + entries.len() as u64));
+        }
+        Ok(entries)
+    }
+
+    fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|at| self.offsets().starts.get(at).copied())
+            .ok_or(LogFileError::NotFound(index))
+    }
+
+    fn leaf_hashes(&self, range: Range<u64>) -> Result<Vec<Hash>, LogFileError> {
+        let count = range
+            .end
+            .checked_sub(range.start)
+            .filter(|&count| count <= MAX_LEAF_READ && range.end <= self.size())
+            .ok_or(LogFileError::NotFound(range.end))?;
+        let (start, end) = (as_i64(range.start)?, as_i64(range.end)?);
+        let leaves: Vec<Vec<u8>> = self.db.run(move |mut session| async move {
+            let rows = session
+                .client()?
+                .query(
+                    "SELECT leaf FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                    &[&start, &end],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()
+                .map_err(DbError::from)
+        })?;
+        let hashes: Vec<Hash> = leaves
+            .into_iter()
+            .filter_map(|leaf| Some(Hash(leaf.try_into().ok()?)))
+            .collect();
+        if hashes.len() as u64 != count {
+            return Err(LogFileError::Corrupt(format!(
+                "the database holds {} leaf hashes of entries {}..{}",
+                hashes.len(),
+                range.start,
+                range.end
+            )));
+        }
+        Ok(hashes)
+    }
+
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, LogFileError> {
+        let note: Vec<u8> = self.db.run(|mut session| async move {
+            let row = session
+                .client()?
+                .query_one("SELECT note FROM log_checkpoint WHERE id = 1", &[])
+                .await?;
+            row.try_get(0).map_err(DbError::from)
+        })?;
+        Ok(Some(note).filter(|note| !note.is_empty()))
+    }
+
+    fn write_checkpoint(&self, previous: u64, size: u64, note: &[u8]) -> Result<(), LogFileError> {
+        let (old, new, note) = (as_i64(previous)?, as_i64(size)?, note.to_vec());
+        let replaced = self.db.run(move |mut session| async move {
+            session
+                .client()?
+                .execute(
+                    "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3",
+                    &[&new, &note, &old],
+                )
+                .await
+                .map_err(DbError::from)
+        })?;
+        if replaced == 1 {
+            Ok(())
+        } else {
+            Err(LogFileError::Conflict(format!(
+                "the stored checkpoint no longer has tree size {previous}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postgres::test_support::fresh_database;
+    use crate::Postgres;
+
+    /// The contract of `log_files`' tests, on PostgreSQL: appends, reads by index and range,
+    /// reopening, a changed byte never read as the entry, and the checkpoint's compare-and-swap.
+    #[test]
+    fn appends_reads_reopens_and_never_reads_a_changed_byte() {
+        let Some(url) = fresh_database() else {
+            return;
+        };
+        let database = Postgres::connect(&url).unwrap();
+        let log = database.log().unwrap();
+        assert_eq!(log.size(), 0);
+        let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
+        let third = log.append(&[b"three".to_vec()]).unwrap();
+        assert_eq!(log.entry(1).unwrap(), (3, b"two".to_vec()));
+        assert_eq!(log.leaf_hashes(0..3).unwrap(), [appended, third].concat());
+        assert!(log.leaf_hashes(2..4).is_err(), "past the end");
+        assert!(matches!(log.entry(3), Err(LogFileError::NotFound(3))));
+        assert_eq!(
+            log.entries(0..3).unwrap(),
+            [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+        );
+        let reopened = database.log().unwrap();
+        assert_eq!(reopened.size(), 3);
+        assert_eq!(reopened.entry_offset(2).unwrap(), 6);
+
+        database
+            .0
+            .run(|mut session| async move {
+                session
+                    .client()?
+                    .batch_execute("UPDATE log_entries SET entry = 'twx' WHERE idx = 1")
+                    .await?;
+                Ok::<_, DbError>(())
+            })
+            .unwrap();
+        assert!(matches!(
+            reopened.entry(1),
+            Err(LogFileError::Integrity {
+                index: 1,
+                offset: 3
+            })
+        ));
+        assert!(reopened.entries(0..3).is_err());
+        assert_eq!(reopened.entry(2).unwrap().1, b"three");
+
+        assert_eq!(reopened.read_checkpoint().unwrap(), None);
+        reopened.write_checkpoint(0, 3, b"note").unwrap();
+        assert!(matches!(
+            reopened.write_checkpoint(0, 4, b"other"),
+            Err(LogFileError::Conflict(_))
+        ));
+        assert_eq!(
+            reopened.read_checkpoint().unwrap().as_deref(),
+            Some(&b"note"[..])
+        );
+    }
+
+    #[test]
+    fn a_database_that_does_not_answer_is_an_error_not_a_panic() {
+        // Nothing listens there (bound, then released).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let error = Postgres::connect(&format!("postgres://scs@127.0.0.1:{port}/none"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PostgreSQL"), "{error}");
+    }
+}

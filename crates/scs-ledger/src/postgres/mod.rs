@@ -1,0 +1,359 @@
+//! PostgreSQL as the ledger's store: the log ([`PgLog`], a [`crate::LogStore`]) and the indexes
+//! ([`PgIndex`], an [`crate::IndexStore`]) in one database, so that any registry process
+//! pointed at it can serve everything (`scs serve --store postgres://…`).
+//!
+//! The ledger is synchronous, and its readers are called from tokio handlers, also on
+//! current-thread runtimes, where neither the blocking `postgres` crate nor `block_in_place`
+//! may run. So the store owns a small runtime on its own threads that drives `tokio-postgres`:
+//! a sync call hands its query to that runtime and waits on a std channel, bounded in time.
+//! Connections are a fixed set ([`CONNECTIONS`]), each used by one query or transaction at a
+//! time, opened again when the server closed them; every statement is bounded by
+//! `statement_timeout`. A database that is down or slow is an error ([`crate::StoreError`] or
+//! [`crate::LogFileError::Database`]: a 503), never a panic and never a wait without end.
+//! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
+//! ledger acknowledges only after it returned.
+//!
+//! The schema is created and upgraded at start by versioned migrations compiled into the
+//! binary ([`schema`]), each in the transaction that records it in `schema_migrations`.
+
+mod index;
+mod log;
+mod schema;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_postgres::{Client, Config, NoTls};
+
+pub use index::PgIndex;
+pub use log::PgLog;
+
+use crate::log_files::LogFileError;
+use crate::store::StoreError;
+
+/// Connections the store keeps to the database (the writer's transactions and the readers'
+/// queries share them; a query waits for a free one).
+pub const CONNECTIONS: usize = 4;
+/// Longest a statement may run (`statement_timeout`).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a connection may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a caller waits for its answer: a connection to open, a free connection, and a few
+/// statements.
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A PostgreSQL database holding a ledger: its connections and the runtime that drives them.
+/// Cheap to clone; the connections close when the last clone (and every store made from it)
+/// is dropped.
+#[derive(Debug, Clone)]
+pub struct Postgres(Arc<Database>);
+
+impl Postgres {
+    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database`,
+    /// or `host=… dbname=…`) and brings its schema up to date. The URL is never logged.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let cannot = |error: DbError| {
+            StoreError::new(format!(
+                "cannot use the PostgreSQL database: {error} \
+                 (PostgreSQL データベースを利用できません)"
+            ))
+        };
+        let database = Database::new(url).map_err(cannot)?;
+        database.run(schema::migrate).map_err(cannot)?;
+        Ok(Self(Arc::new(database)))
+    }
+
+    /// The log kept in this database (reads where each entry starts, 8 bytes an entry).
+    pub fn log(&self) -> Result<PgLog, LogFileError> {
+        PgLog::open(Arc::clone(&self.0))
+    }
+
+    /// The indexes kept in this database.
+    pub fn index(&self) -> PgIndex {
+        PgIndex::new(Arc::clone(&self.0))
+    }
+
+    /// The sequencer lease, if no other process holds it: one writer at a time on a database.
+    /// A session-level advisory lock on a connection of its own, held while the [`Lease`]
+    /// lives; the database gives it up when that connection ends, so a writer that dies
+    /// (SIGKILL, power cut) frees it for a standby.
+    pub fn try_lease(&self) -> Result<Option<Lease>, StoreError> {
+        let config = self.0.config.clone();
+        let held = self.0.wait(async move {
+            let client = open_connection(&config).await?;
+            let held: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LEASE_LOCK])
+                .await?
+                .try_get(0)?;
+            Ok(held.then_some(client))
+        })?;
+        Ok(held.map(|client| Lease {
+            client,
+            _database: Arc::clone(&self.0),
+        }))
+    }
+}
+
+/// The advisory lock that is the sequencer lease ("SCSWRITE").
+const LEASE_LOCK: i64 = 0x5343_5357_5249_5445;
+
+/// The sequencer lease ([`Postgres::try_lease`]): released when dropped.
+#[derive(Debug)]
+pub struct Lease {
+    client: Client,
+    /// The runtime that drives the lease's connection.
+    _database: Arc<Database>,
+}
+
+impl Lease {
+    /// Whether the lease's connection is still open (the lock is held while it is).
+    pub fn is_held(&self) -> bool {
+        !self.client.is_closed()
+    }
+}
+
+/// Why a call to the database failed.
+#[derive(Debug)]
+pub(crate) struct DbError {
+    message: String,
+    /// A row with this key is there already (another writer appended it).
+    duplicate: bool,
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl DbError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            duplicate: false,
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        // The server's own message says what went wrong (`Display` says only "db error").
+        let message = match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => {
+                let mut message = error.to_string();
+                let mut cause = std::error::Error::source(&error);
+                while let Some(inner) = cause {
+                    message = format!("{message}: {inner}");
+                    cause = inner.source();
+                }
+                message
+            }
+        };
+        Self {
+            message,
+            duplicate: error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
+        }
+    }
+}
+
+impl From<DbError> for StoreError {
+    fn from(error: DbError) -> Self {
+        StoreError::new(format!("PostgreSQL: {error}"))
+    }
+}
+
+impl From<DbError> for LogFileError {
+    fn from(error: DbError) -> Self {
+        if error.duplicate {
+            LogFileError::Conflict(error.message)
+        } else {
+            LogFileError::Database(error.message)
+        }
+    }
+}
+
+/// One connection, held by one query or transaction at a time.
+#[derive(Debug)]
+pub(crate) struct Session(OwnedMutexGuard<Option<Client>>);
+
+impl Session {
+    /// The connection (open: [`Database::run`] opened it).
+    fn client(&mut self) -> Result<&mut Client, DbError> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| DbError::new("no connection to the database"))
+    }
+}
+
+/// The connections and their runtime.
+#[derive(Debug)]
+pub(crate) struct Database {
+    /// `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+    config: Config,
+    slots: Arc<[Slot]>,
+    next: AtomicUsize,
+}
+
+/// A connection, opened when first needed and again after the server closed it.
+type Slot = Arc<Mutex<Option<Client>>>;
+
+impl Database {
+    fn new(url: &str) -> Result<Self, DbError> {
+        let mut config: Config = url.parse().map_err(|error: tokio_postgres::Error| {
+            DbError::new(format!("not a PostgreSQL connection string: {error}"))
+        })?;
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .application_name("scs-registry")
+            .options(format!(
+                "-c statement_timeout={} -c synchronous_commit=on",
+                STATEMENT_TIMEOUT.as_millis()
+            ));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("scs-postgres")
+            .enable_all()
+            .build()
+            .map_err(|error| DbError::new(format!("cannot start the database runtime: {error}")))?;
+        Ok(Self {
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            config,
+            slots: (0..CONNECTIONS).map(|_| Slot::default()).collect(),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `work` on a connection on the store's runtime and waits for its answer (at most
+    /// [`CALL_TIMEOUT`]): callable from any thread, inside a tokio runtime or not.
+    pub(crate) fn run<T, F, Fut>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(Session) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, DbError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
+        let slots = Arc::clone(&self.slots);
+        let config = self.config.clone();
+        self.wait(async move {
+            let mut connection = take_connection(&slots, turn).await?;
+            if connection.as_ref().is_none_or(Client::is_closed) {
+                *connection = Some(open_connection(&config).await?);
+            }
+            work(Session(connection)).await
+        })
+    }
+
+    /// Runs `work` on the store's runtime and waits for its answer (at most [`CALL_TIMEOUT`]).
+    fn wait<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, DbError>> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        self.handle.spawn(async move {
+            let _ = answer.send(work.await);
+        });
+        answered.recv_timeout(CALL_TIMEOUT).map_err(|_| {
+            DbError::new(format!(
+                "the database did not answer within {} s",
+                CALL_TIMEOUT.as_secs()
+            ))
+        })?
+    }
+}
+
+/// Stops the runtime without waiting for it: dropping a runtime blocks, which panics inside
+/// another runtime (a ledger dropped in an async test or handler).
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A free connection, looking from slot `turn` on; when all are in use, slot `turn`'s once
+/// it is free.
+async fn take_connection(
+    slots: &[Slot],
+    turn: usize,
+) -> Result<OwnedMutexGuard<Option<Client>>, DbError> {
+    let count = slots.len().max(1);
+    for offset in 0..count {
+        if let Some(Ok(free)) = slots
+            .get((turn + offset) % count)
+            .map(|slot| Arc::clone(slot).try_lock_owned())
+        {
+            return Ok(free);
+        }
+    }
+    let slot = slots
+        .get(turn % count)
+        .ok_or_else(|| DbError::new("no connection slot"))?;
+    Ok(Arc::clone(slot).lock_owned().await)
+}
+
+async fn open_connection(config: &Config) -> Result<Client, DbError> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!("a PostgreSQL connection closed: {}", DbError::from(error));
+        }
+    });
+    Ok(client)
+}
+
+/// Test support: a new, empty database on the test cluster.
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support {
+    #![allow(clippy::panic, clippy::expect_used)]
+
+    /// The environment variable naming the test cluster: `postgres://user@host:port` (no
+    /// database), set by `scripts/pg-test-cluster.sh`; `skip` skips PostgreSQL tests knowingly.
+    pub const CLUSTER_VARIABLE: &str = "SCS_TEST_POSTGRES";
+
+    /// The URL of a database of its own for one test (so that tests run in parallel), on the
+    /// cluster `SCS_TEST_POSTGRES` names; `None` when it is `skip`. Fails the test when it is
+    /// not set: a PostgreSQL test never passes without running.
+    pub fn fresh_database() -> Option<String> {
+        let cluster = match std::env::var(CLUSTER_VARIABLE) {
+            Ok(value) if value == "skip" => {
+                eprintln!("{CLUSTER_VARIABLE}=skip: this PostgreSQL test did not run");
+                return None;
+            }
+            Ok(value) => value.trim_end_matches('/').to_owned(),
+            Err(_) => panic!(
+                "{CLUSTER_VARIABLE} is not set: PostgreSQL tests need a cluster. Run them \
+                 through scripts/pg-test-cluster.sh (scripts/test.sh does), e.g. \
+                 `scripts/pg-test-cluster.sh cargo test -p scs-ledger`, or set \
+                 {CLUSTER_VARIABLE}=skip to skip them knowingly"
+            ),
+        };
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "scs_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let admin = super::Database::new(&format!("{cluster}/postgres"))
+            .unwrap_or_else(|e| panic!("{CLUSTER_VARIABLE}: {e}"));
+        let statement = format!("CREATE DATABASE {name}");
+        admin
+            .run(move |mut session| async move {
+                session.client()?.batch_execute(&statement).await?;
+                Ok::<_, super::DbError>(())
+            })
+            .unwrap_or_else(|e| panic!("cannot create a test database on {cluster}: {e}"));
+        Some(format!("{cluster}/{name}"))
+    }
+}
