@@ -254,8 +254,11 @@ fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
         .args([
             store.as_str(),
             "-qAtc",
+            // This test's database only: the other tests' registries, on their own databases
+            // of the same cluster, hold leases of their own.
             "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
-             WHERE locktype = 'advisory' AND granted",
+             WHERE locktype = 'advisory' AND granted AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())",
         ])
         .output()
         .unwrap();

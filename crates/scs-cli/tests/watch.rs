@@ -453,6 +453,46 @@ fn an_alert_leaves_the_saved_state_only_once_delivered() {
     assert_eq!(server.terminate(), 0);
 }
 
+/// A demo registry on a free port with one ★4 credential of the sample company, a list
+/// watching it, a webhook receiver, and the baseline round done.
+struct Watched {
+    dir: tempfile::TempDir,
+    port: u16,
+    server: DemoServer,
+    url: String,
+    hook: String,
+    secret: String,
+    seen: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl Watched {
+    fn start(data: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let port = free_port();
+        let server = DemoServer::start_with(&d.join(data), &repo(), port, &[]);
+        let url = server.url.clone();
+        write_subject(d);
+        issue_registered(d, &url, "4", "a1.json", &[]);
+        std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
+        let secret = write_secret(d);
+        let (hook, seen) = receiver(0, None);
+        let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
+        let run = watch(d, &url, &webhook);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, "", "the baseline meets the requirement");
+        Self {
+            dir,
+            port,
+            server,
+            url,
+            hook,
+            secret,
+            seen,
+        }
+    }
+}
+
 /// A registry at `port` that serves `served` (path → body) and answers every other request 500
 /// with problem+json: it signs a checkpoint but proves nothing. Serves at most 64 connections.
 fn withholding_registry(port: u16, served: Vec<(&'static str, Vec<u8>)>) {
@@ -492,19 +532,17 @@ fn withholding_registry(port: u16, served: Vec<(&'static str, Vec<u8>)>) {
 /// line every round, exit 2, and nothing to the webhook, for ever.)
 #[test]
 fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
-    let dir = tempfile::tempdir().unwrap();
+    let Watched {
+        dir,
+        port,
+        server,
+        url,
+        hook,
+        secret,
+        seen,
+    } = Watched::start("data");
     let d = dir.path();
-    let port = free_port();
-    let server = DemoServer::start_with(&d.join("data"), &repo(), port, &[]);
-    let url = server.url.clone();
-    write_subject(d);
-    issue_registered(d, &url, "4", "a1.json", &[]);
-    std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
-    let secret = write_secret(d);
-    let (hook, seen) = receiver(0, None);
     let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
-    let run = watch(d, &url, &webhook);
-    assert_eq!(run.code, 0, "{}", run.stderr);
     issue_registered(d, &url, "4", "a2.json", &[]);
     let fetch = |path: &str| -> Vec<u8> {
         ureq::get(format!("{url}{path}"))
@@ -546,20 +584,17 @@ fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
 /// refusing until `--reset-alarm`. `--every` stops cleanly on SIGTERM.
 #[test]
 fn a_forked_log_raises_the_alarm_until_it_is_reset() {
-    let dir = tempfile::tempdir().unwrap();
+    let Watched {
+        dir,
+        port,
+        server,
+        url,
+        hook,
+        secret,
+        seen,
+    } = Watched::start("data1");
     let d = dir.path();
-    let port = free_port();
-    let server = DemoServer::start_with(&d.join("data1"), &repo(), port, &[]);
-    let url = server.url.clone();
-    write_subject(d);
-    issue_registered(d, &url, "4", "a1.json", &[]);
-    std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
-    let secret = write_secret(d);
-    let (hook, seen) = receiver(0, None);
     let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
-    let run = watch(d, &url, &webhook);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "", "the baseline meets the requirement");
     assert_eq!(server.terminate(), 0);
 
     // Another log at the same address, longer than the one seen.
