@@ -1099,8 +1099,9 @@ async fn the_verdict_says_why_with_the_deciding_check_first() {
     assert!(page.has("id=\"verdict-h\">✓ 有効</p>"));
     assert!(page.has("class=\"state ok\""));
     assert!(!page.has("greyed"));
-    // Dates as people read them: 2026年11月28日 / 28 Nov 2026.
+    // Dates as people read them: 2026年11月28日 / 28 Nov 2026, in the facts and the checks.
     assert!(page.has("日 – "), "{}", page.text);
+    assert!(page.has("日（有効期間内）</span>"), "{}", page.text);
     assert!(en.has(" 20"), "{}", en.text);
 }
 

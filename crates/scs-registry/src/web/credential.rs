@@ -184,7 +184,7 @@ pub async fn page(
                                     li class=(if check.undecided { "undecided" } else { "fail" }) {
                                         span.mark aria-hidden="true" { (if check.undecided { "?" } else { "✗" }) }
                                         strong { (lang.pick(check.name.ja(), check.name.en())) } " "
-                                        (check_detail(check, lang))
+                                        (check_detail(check, report.credential.as_ref(), lang))
                                     }
                                 }
                             }
@@ -366,9 +366,9 @@ fn certificate(lang: Lang, sheet: &Sheet<'_>) -> Markup {
                 dt { "状態確認日時" span lang="en" { " Status checked at" } }
                 dd.cert-checked {
                     time datetime=(sheet.checked_at.to_string()) { (sheet.checked_at.jst_minute_ja()) }
-                    br; span lang="en" { (sheet.checked_at.jst_minute_en()) }
-                    br; "この時点の状態: " (sheet.status.ja)
-                    br; span lang="en" { "Status at that time: " (sheet.status.en) }
+                    " / " span lang="en" { (sheet.checked_at.jst_minute_en()) }
+                    @let (ja, en) = sheet.status.mark.unwrap_or(("有効", "VALID"));
+                    br; "この時点の状態: " (ja) " / " span lang="en" { "status then: " (en) }
                 }
             }
             div.cert-qr {

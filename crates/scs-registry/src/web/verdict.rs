@@ -2,6 +2,7 @@
 //! in the order a reader needs them, and error text without English fragments on Japanese pages.
 
 use maud::{html, Markup};
+use scs_core::credential::CredentialFacts;
 use scs_core::lifecycle::{CredentialState, Reason};
 use scs_core::report::{Check, CheckName, Report, Verdict};
 use scs_core::timestamp::Timestamp;
@@ -183,10 +184,41 @@ pub(crate) fn technical(detail: Option<&str>) -> Markup {
     }
 }
 
-/// A check's detail for a page: the plain text, with any technical detail folded.
-pub(crate) fn check_detail(check: &Check, lang: Lang) -> Markup {
-    let (plain, detail) = fold(lang, lang.pick(&check.detail_ja, &check.detail));
+/// A check's detail for a page: the plain text, with any technical detail folded. The
+/// validity check's text, which the verifier writes with ISO UTC instants, is said in Japan's
+/// dates from the credential's facts; the verifier's text is kept as the technical detail.
+pub(crate) fn check_detail(check: &Check, facts: Option<&CredentialFacts>, lang: Lang) -> Markup {
+    let given = lang.pick(&check.detail_ja, &check.detail);
+    let (plain, detail) = match facts.filter(|_| check.name == CheckName::Validity) {
+        Some(f) => (validity_words(check, f, lang), Some(given.to_owned())),
+        None => fold(lang, given),
+    };
     html! { span.detail { (plain) } (technical(detail.as_deref())) }
+}
+
+/// `2026年4月1日 〜 2029年4月1日（有効期間内）` / `1 Apr 2026 to 1 Apr 2029 (within)`.
+fn validity_words(check: &Check, f: &CredentialFacts, lang: Lang) -> String {
+    let span = format!(
+        "{} 〜 {}",
+        date(&f.valid_from, lang),
+        date(&f.valid_until, lang)
+    );
+    let verdict = if check.ok {
+        lang.pick("有効期間内", "within").to_owned()
+    } else {
+        // Inside its dates yet failed: longer than the scheme allows.
+        out_of_validity(f.valid_from, f.valid_until, super::now(), lang).unwrap_or_else(|| {
+            lang.pick(
+                "制度の上限より長い有効期間",
+                "longer than the scheme allows",
+            )
+            .to_owned()
+        })
+    };
+    match lang {
+        Lang::Ja => format!("{span}（{verdict}）"),
+        Lang::En => format!("{span} ({verdict})"),
+    }
 }
 
 #[cfg(test)]

@@ -560,7 +560,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                                 @let state = record.state_at(now);
                                 (state_under_verdict(state, record.reason, valid, lang))
                             }
-                            (None, Some(check)) => { (check_detail(check, lang)) }
+                            (None, Some(check)) => { (check_detail(check, facts, lang)) }
                             (None, None) => { "—" }
                         }
                     }
@@ -594,7 +594,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                         span.visually-hidden { (lang.pick(ja, en)) ": " }
                         strong { (lang.pick(check.name.ja(), check.name.en())) }
                         " "
-                        (check_detail(check, lang))
+                        (check_detail(check, facts, lang))
                     }
                 }
             }
