@@ -1103,6 +1103,30 @@ async fn the_verdict_says_why_with_the_deciding_check_first() {
     assert!(page.has("日 – "), "{}", page.text);
     assert!(page.has("日（有効期間内）</span>"), "{}", page.text);
     assert!(en.has(" 20"), "{}", en.text);
+
+    // The bulk table: a row's ★ is greyed unless the row meets what is asked.
+    let (meets, revoked) = (demo_corporate_number(0), demo_corporate_number(4));
+    let csv = format!("法人番号\n{meets}\n{revoked}\n");
+    let page = w
+        .post("/bulk", &[("file", Some("s.csv"), csv.as_bytes())])
+        .await;
+    let row = |number: &str| {
+        page.text
+            .split("<tr class=\"row-")
+            .find(|row| row.contains(&format!(">{number}</a>")))
+            .map(|row| row.split("</tr>").next().unwrap_or("").to_owned())
+            .unwrap()
+    };
+    assert!(
+        row(&meets.to_string()).contains("class=\"star star4\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        row(&revoked.to_string()).contains("greyed"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
