@@ -1103,6 +1103,7 @@ async fn the_verdict_says_why_with_the_deciding_check_first() {
     assert!(page.has("日 – "), "{}", page.text);
     assert!(page.has("日（有効期間内）</span>"), "{}", page.text);
     assert!(en.has(" 20"), "{}", en.text);
+    assert!(!en.has("技術的な詳細"), "{}", en.text);
 
     // The bulk table: a row's ★ is greyed unless the row meets what is asked.
     let (meets, revoked) = (demo_corporate_number(0), demo_corporate_number(4));

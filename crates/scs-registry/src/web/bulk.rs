@@ -537,7 +537,7 @@ fn row_markup(lang: Lang, r: &RowResult) -> Markup {
             td { (scs_suppliers::state_text(r, lang)) }
             td { @if let Some(until) = &r.valid_until { time datetime=(until.to_string()) { (super::date(until, lang)) } } }
             @let (plain, technical) = super::verdict::fold(lang, lang.msg(&r.detail));
-            td.small { (plain) (super::verdict::technical(technical.as_deref())) }
+            td.small { (plain) (super::verdict::technical(lang, technical.as_deref())) }
         }
     }
 }

@@ -297,7 +297,7 @@ impl<'a> Frame<'a> {
             html! {
                 h1 { (lang.msg(title)) }
                 @let (plain, technical) = verdict::fold(lang, lang.msg(detail));
-                div.notice.error role="alert" { p { (plain) } (verdict::technical(technical.as_deref())) }
+                div.notice.error role="alert" { p { (plain) } (verdict::technical(lang, technical.as_deref())) }
                 p { a href=(lang.href("/")) { (lang.pick("検証のページへ戻る", "Back to verification")) } }
             },
         )

@@ -172,12 +172,12 @@ pub(crate) fn fold(lang: Lang, text: &str) -> (String, Option<String>) {
     (text.to_owned(), None)
 }
 
-/// The `<details>` holding technical detail taken out by [`fold`].
-pub(crate) fn technical(detail: Option<&str>) -> Markup {
+/// The `<details>` holding technical detail taken out of a message.
+pub(crate) fn technical(lang: Lang, detail: Option<&str>) -> Markup {
     html! {
         @if let Some(detail) = detail {
             details.technical {
-                summary { "技術的な詳細" }
+                summary { (lang.pick("技術的な詳細", "Technical detail")) }
                 p { code lang="en" { (detail) } }
             }
         }
@@ -193,7 +193,7 @@ pub(crate) fn check_detail(check: &Check, facts: Option<&CredentialFacts>, lang:
         Some(f) => (validity_words(check, f, lang), Some(given.to_owned())),
         None => fold(lang, given),
     };
-    html! { span.detail { (plain) } (technical(detail.as_deref())) }
+    html! { span.detail { (plain) } (technical(lang, detail.as_deref())) }
 }
 
 /// `2026年4月1日 〜 2029年4月1日（有効期間内）` / `1 Apr 2026 to 1 Apr 2029 (within)`.

@@ -451,7 +451,7 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
                 @let (plain, technical) = fold(lang, lang.msg(why));
                 div.notice.error #result role="alert" tabindex="-1" {
                     p { strong { (lang.pick("検証できませんでした: ", "Could not verify: ")) } (plain) }
-                    (super::verdict::technical(technical.as_deref()))
+                    (super::verdict::technical(lang, technical.as_deref()))
                 }
             }
             None => {
