@@ -8,9 +8,11 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   scripts/install-debs.sh nodejs npm
 fi
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
-# Debian's headless Chromium and a Japanese font run the browser tests of the web pages.
-if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ]; then
-  scripts/install-debs.sh chromium chromium-driver fonts-ipafont-gothic
+# Debian's headless Chromium and a Japanese font run the browser tests of the web pages;
+# poppler-utils' pdftotext reads back the text of a certificate printed to PDF.
+if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] \
+  || ! command -v pdftotext >/dev/null; then
+  scripts/install-debs.sh chromium chromium-driver fonts-ipafont-gothic poppler-utils
 fi
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 # Debian's nginx serves a static mirror (`scs publish`) in crates/scs-cli/tests/publish.rs; the

@@ -52,9 +52,34 @@ async function waitForHealth(url, child, seconds) {
   throw new Error(`scs serve did not answer within ${seconds} s`);
 }
 
+// axe-core (npm), evaluated in the page through the DevTools protocol: the page's CSP, which
+// allows only the registry's own script, stays as it is.
+const axeSource = readFileSync(path.join(root, 'tests/browser/node_modules/axe-core/axe.min.js'), 'utf8');
+
+// Fails on any WCAG 2.x A/AA violation in the page as it is now.
+async function assertAccessible(page, name) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `${name}: WCAG A/AA violations`);
+}
+
+// A screenshot for people to look at, after axe-core has checked the page state.
 async function shot(page, name) {
+  await assertAccessible(page, name);
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
+
+// The id of a demo credential `scs serve --demo` wrote to its data folder.
+function demoCredentialId(file) {
+  return JSON.parse(readFileSync(path.join(work, 'data/demo', file), 'utf8')).id;
+}
+
+const widths = [1280, 390];
 
 before(async () => {
   assert.ok(existsSync(bin), `build the scs binary first (${bin})`);
@@ -257,5 +282,77 @@ test('the API reference: from the footer, every endpoint, in English and Japanes
   await shot(page, '12-api-reference');
   await page.getByRole('link', { name: '日本語' }).click();
   assert.match(await page.locator('h1').innerText(), /API リファレンス/);
+  await page.close();
+});
+
+
+test('a revoked credential: the verdict says why, the certificate carries 取消, at 1280 and 390 px, ja and en', async () => {
+  const id = demoCredentialId('revoked.json');
+  const page = await context.newPage();
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const lang of ['ja', 'en']) {
+      await page.emulateMedia({ media: 'screen' });
+      await page.goto(`${base}/credentials/${id}${lang === 'en' ? '?lang=en' : ''}`);
+      const line = await page.locator('.verdict-word').innerText();
+      if (lang === 'ja') assert.match(line, /^✗ 無効 — 取消（\d{4}年\d{1,2}月\d{1,2}日・不正）$/);
+      else assert.match(line, /^✗ Invalid — revoked \(\d{1,2} [A-Z][a-z]{2} \d{4}, fraud\)$/);
+      assert.equal(await page.locator('.verdict-facts .star.greyed').count(), 1, 'the ★ badge is greyed');
+      assert.equal(await page.locator('.state.ok').count(), 0, 'no green status under the failed verdict');
+      assert.match(await page.locator('.cert-mark').innerText(), /取消\s*REVOKED/);
+      assert.match(await page.locator('.certificate').innerText(), /状態確認日時/);
+      assert.match(await page.locator('.certificate').innerText(), /令和\d+年/);
+      const print = page.locator('[data-print]');
+      assert.match(await print.innerText(), lang === 'ja' ? /「取消」の表示付きで印刷する/ : /Print with the REVOKED mark/);
+      // The mark stays inside the certificate's frame.
+      const frame = await page.locator('.certificate').boundingBox();
+      const mark = await page.locator('.cert-mark').boundingBox();
+      assert.ok(mark.x >= frame.x && mark.x + mark.width <= frame.x + frame.width + 1, `${width}px: the mark fits`);
+      await shot(page, `13-credential-revoked-${lang}-${width}`);
+    }
+  }
+  // Printed to PDF (Chromium): the text of the page says 取消 and when the status was checked.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/credentials/${id}`);
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, '14-certificate-revoked-print');
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  const pdfPath = path.join(artifacts, 'certificate-revoked.pdf');
+  writeFileSync(pdfPath, pdf);
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, 'the revoked certificate, with its mark, prints on one A4 page');
+  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdfPath, '-'], { encoding: 'utf8' });
+  assert.match(text, /取消/);
+  assert.match(text, /REVOKED/);
+  assert.match(text, /状態確認日時/);
+  assert.match(text, /日本時間/);
+  // A long address wraps on paper: compared without the line breaks.
+  assert.ok(text.replace(/\s+/g, '').includes(`/credentials/${id}`), 'the address to check it live');
+  await page.close();
+});
+
+test('the verify page: a credential of another company says so first, at 1280 and 390 px, ja and en', async () => {
+  const page = await context.newPage();
+  const file = path.join(work, 'data/demo/valid-star4.json');
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const lang of ['ja', 'en']) {
+      await page.goto(`${base}/${lang === 'en' ? '?lang=en' : ''}`);
+      await page.setInputFiles('#file', file);
+      await page.locator('details summary').first().click();
+      // The revoked demo company's 法人番号: the credential is another company's.
+      await page.locator('#number').fill('2001001031676');
+      await page.getByRole('button', { name: lang === 'ja' ? '検証する' : 'Verify', exact: true }).click();
+      const verdict = page.locator('.verdict-word');
+      await verdict.waitFor();
+      assert.equal(await verdict.innerText(), lang === 'ja' ? '✗ 別の会社の証明書です' : '✗ Issued to another company');
+      assert.equal(await page.locator('.verdict-facts .star.greyed').count(), 1);
+      assert.equal(await page.locator('.state.ok').count(), 0, 'no green 有効 under the failed verdict');
+      const first = page.locator('#checks-h + ul.checks li').first();
+      assert.equal(await first.getAttribute('class'), 'fail');
+      assert.match(await first.innerText(), lang === 'ja' ? /対象企業/ : /Subject/);
+      await shot(page, `15-verify-other-company-${lang}-${width}`);
+    }
+  }
   await page.close();
 });

@@ -117,6 +117,28 @@ impl Timestamp {
     pub fn date_in_japan(&self) -> CalendarDate {
         CalendarDate(self.jst().date())
     }
+
+    /// The date and minute in Japan for a Japanese page: `2026年11月28日 23:39（日本時間）`.
+    pub fn jst_minute_ja(&self) -> String {
+        let jst = self.jst();
+        format!(
+            "{} {:02}:{:02}（日本時間）",
+            self.date_in_japan().ja_text(),
+            jst.hour(),
+            jst.minute()
+        )
+    }
+
+    /// The date and minute in Japan for an English page: `28 Nov 2026, 23:39 JST`.
+    pub fn jst_minute_en(&self) -> String {
+        let jst = self.jst();
+        format!(
+            "{}, {:02}:{:02} JST",
+            self.date_in_japan().en_text(),
+            jst.hour(),
+            jst.minute()
+        )
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -182,6 +204,13 @@ pub struct CalendarDate(Date);
 #[error("not a date YYYY-MM-DD: {0}")]
 pub struct DateError(String);
 
+/// A date before 令和 (2019-05-01), which [`CalendarDate::wareki`] does not write.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error(
+    "{0} is before 令和 (2019-05-01): only Reiwa dates are written in the Japanese era calendar"
+)]
+pub struct EraError(String);
+
 impl CalendarDate {
     /// `2029/03/31`: the date as Japanese office documents write it.
     pub fn slashed(&self) -> String {
@@ -191,6 +220,51 @@ impl CalendarDate {
             u8::from(self.0.month()),
             self.0.day()
         )
+    }
+
+    /// `2026年11月28日`: the date as Japanese pages write it.
+    pub fn ja_text(&self) -> String {
+        format!(
+            "{}年{}月{}日",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+
+    /// `28 Nov 2026`: the date as English pages write it (day first, month in words, so that
+    /// neither a Japanese nor an American reader mistakes it).
+    pub fn en_text(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = MONTHS
+            .get(usize::from(u8::from(self.0.month())).saturating_sub(1))
+            .copied()
+            .unwrap_or("");
+        format!("{} {month} {}", self.0.day(), self.0.year())
+    }
+
+    /// The date in the Japanese era calendar (和暦), `令和8年11月28日` (the first year is
+    /// 令和元年). Only Reiwa is known: the scheme holds no credential from before it, so an
+    /// earlier date is refused rather than converted by rules this code does not test.
+    pub fn wareki(&self) -> Result<String, EraError> {
+        let reiwa = Date::from_calendar_date(2019, time::Month::May, 1)
+            .map_err(|_| EraError(self.to_string()))?;
+        if self.0 < reiwa {
+            return Err(EraError(self.to_string()));
+        }
+        let year = self.0.year() - 2018;
+        let year = if year == 1 {
+            "元".to_owned()
+        } else {
+            year.to_string()
+        };
+        Ok(format!(
+            "令和{year}年{}月{}日",
+            u8::from(self.0.month()),
+            self.0.day()
+        ))
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -255,6 +329,26 @@ mod tests {
         assert_eq!(t.jst_text(), "2029年4月1日 00:05:09 JST");
         let t = Timestamp::parse("2029-03-31T00:00:00Z").unwrap();
         assert_eq!(t.jst_text(), "2029年3月31日 09:00:00 JST");
+    }
+
+    #[test]
+    fn dates_for_people_in_japanese_english_and_the_era_calendar() {
+        let t = Timestamp::parse("2026-11-28T14:39:54Z").unwrap();
+        assert_eq!(t.jst_minute_ja(), "2026年11月28日 23:39（日本時間）");
+        assert_eq!(t.jst_minute_en(), "28 Nov 2026, 23:39 JST");
+        // 15:00Z is already the next day in Japan.
+        let late = Timestamp::parse("2026-11-28T15:00:00Z").unwrap();
+        assert_eq!(late.date_in_japan().ja_text(), "2026年11月29日");
+        assert_eq!(late.date_in_japan().en_text(), "29 Nov 2026");
+        let date = |text: &str| CalendarDate::parse(text).unwrap();
+        assert_eq!(date("2026-11-28").wareki().unwrap(), "令和8年11月28日");
+        assert_eq!(date("2019-05-01").wareki().unwrap(), "令和元年5月1日");
+        assert_eq!(date("2020-01-01").wareki().unwrap(), "令和2年1月1日");
+        assert_eq!(date("2099-12-31").wareki().unwrap(), "令和81年12月31日");
+        // 平成 ended on 30 April 2019: refused, not guessed.
+        let refused = date("2019-04-30").wareki().unwrap_err();
+        assert!(refused.to_string().contains("before 令和"), "{refused}");
+        assert_eq!(date("2026-01-05").en_text(), "5 Jan 2026");
     }
 
     #[test]

@@ -944,3 +944,212 @@ async fn the_api_reference_page_shows_every_operation_of_the_openapi_document() 
         .await
         .has("<a href=\"/api?lang=en\">API</a>"));
 }
+
+/// The credential id of a demo file.
+fn credential_id(file: &[u8]) -> String {
+    serde_json::from_slice::<Value>(file).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Whether a page shows an ISO date (`2026-11-28`) to people: outside `datetime=` attributes
+/// and the criteria's version name (`2026-03-27`, an identifier, not a date to read).
+fn shows_iso_date(text: &str) -> bool {
+    let text = text.replace("<dd>2026-03-27</dd>", "");
+    let mut shown = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("datetime=\"") {
+        shown.push_str(&rest[..at]);
+        let after = &rest[at + 10..];
+        rest = after.find('"').map_or("", |end| &after[end + 1..]);
+    }
+    shown.push_str(rest);
+    shown.as_bytes().windows(10).any(|w| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_that_does_not_hold_prints_with_its_mark_and_every_print_says_when() {
+    let w = world().await;
+    let revoked = credential_id(&w.demo_file("revoked.json"));
+    let page = w.get(&format!("/credentials/{revoked}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    is_page(&page);
+    // The verdict's line says why, dated in JST as people read it; the ★ badge is greyed.
+    assert!(page.has("✗ 無効 — 取消（"), "{}", page.text);
+    assert!(page.has("・不正）"), "{}", page.text);
+    assert!(page.has("star star4 greyed"), "{}", page.text);
+    // The certificate carries the mark, the time of the check and the address to check it live.
+    assert!(page.has("<div class=\"cert-mark\" role=\"note\">"));
+    assert!(page.has("取消 <span lang=\"en\">REVOKED</span>"));
+    assert!(page.has("状態確認日時"));
+    assert!(page.has("（日本時間）"));
+    assert!(page.has(&format!("/credentials/{revoked}</span>")));
+    assert!(page.has("令和"), "和暦 beside 西暦 on the certificate");
+    // Printing is not offered as if it were valid, and says what it gives.
+    assert!(!page.has("証明書を印刷する（A4）"));
+    assert!(page.has("「取消」の表示付きで印刷する"));
+    assert!(page.has("有効な証明書としては使えません"));
+    assert!(
+        !page.has("class=\"state ok\""),
+        "no green status under the failed verdict"
+    );
+    assert!(!shows_iso_date(&page.text), "{}", page.text);
+
+    let en = w.get(&format!("/credentials/{revoked}?lang=en")).await;
+    assert!(en.has("✗ Invalid — revoked ("), "{}", en.text);
+    assert!(en.has(", fraud)"), "{}", en.text);
+    assert!(en.has("Print with the REVOKED mark"));
+    assert!(en.has(" JST"));
+    assert!(!shows_iso_date(&en.text), "{}", en.text);
+
+    for (file, ja, en_word) in [
+        ("suspended.json", "一時停止", "SUSPENDED"),
+        ("expired.json", "期限切れ", "EXPIRED"),
+    ] {
+        let id = credential_id(&w.demo_file(file));
+        let page = w.get(&format!("/credentials/{id}")).await;
+        assert!(
+            page.has(&format!("{ja} <span lang=\"en\">{en_word}</span>")),
+            "{file}: {}",
+            page.text
+        );
+        assert!(page.has(&format!("「{ja}」の表示付きで印刷する")), "{file}");
+        assert!(
+            page.has(&format!("✗ 無効 — {ja}（")),
+            "{file}: {}",
+            page.text
+        );
+    }
+
+    // A valid credential prints as before, with the line of the check and no mark.
+    let valid = credential_id(&w.demo_file("valid-star4.json"));
+    let page = w.get(&format!("/credentials/{valid}")).await;
+    assert!(page.has("証明書を印刷する（A4）"));
+    assert!(page.has("状態確認日時"));
+    assert!(!page.has("cert-mark"));
+    assert!(!page.has("greyed"));
+    assert!(page.has("✓ 有効"));
+    let en = w.get(&format!("/credentials/{valid}?lang=en")).await;
+    assert!(en.has("Print the certificate (A4)"));
+    assert!(en.has("Status checked at"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verdict_says_why_with_the_deciding_check_first() {
+    let w = world().await;
+    let valid = w.demo_file("valid-star4.json");
+    // Another company's 法人番号 asked for: the reason is the verdict, the check is listed
+    // first, and the status line does not contradict it in green.
+    let other = demo_corporate_number(4).to_string();
+    for (path, line, first) in [
+        ("/", "✗ 別の会社の証明書です", "対象企業"),
+        ("/?lang=en", "✗ Issued to another company", "Subject"),
+    ] {
+        let page = w
+            .post(
+                path,
+                &[
+                    ("file", Some("v.json"), &valid),
+                    ("number", None, other.as_bytes()),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.has(&format!("id=\"verdict-h\">{line}</p>")),
+            "{}",
+            page.text
+        );
+        assert!(page.has("star star4 greyed"), "{path}");
+        assert!(!page.has("class=\"state ok\""), "{path}: {}", page.text);
+        let checks = &page.text[page.text.find("id=\"checks-h\"").unwrap()..];
+        let first_check = &checks[checks.find("<li").unwrap()..];
+        assert!(
+            first_check.starts_with("<li class=\"fail\">"),
+            "{first_check}"
+        );
+        let strong = first_check.find("<strong>").unwrap() + "<strong>".len();
+        assert!(first_check[strong..].starts_with(first), "{first_check}");
+    }
+    // A revoked credential: the revocation, its date (JST) and reason in the verdict's line.
+    let revoked = w.demo_file("revoked.json");
+    let page = w.post("/", &[("file", Some("r.json"), &revoked)]).await;
+    assert!(
+        page.has("id=\"verdict-h\">✗ 無効 — 取消（"),
+        "{}",
+        page.text
+    );
+    assert!(page.has("・不正）</p>"), "{}", page.text);
+    let en = w
+        .post("/?lang=en", &[("file", Some("r.json"), &revoked)])
+        .await;
+    assert!(
+        en.has("id=\"verdict-h\">✗ Invalid — revoked ("),
+        "{}",
+        en.text
+    );
+    // A valid one: the badge in colour, the green status.
+    let page = w.post("/", &[("file", Some("v.json"), &valid)]).await;
+    assert!(page.has("id=\"verdict-h\">✓ 有効</p>"));
+    assert!(page.has("class=\"state ok\""));
+    assert!(!page.has("greyed"));
+    // Dates as people read them: 2026年11月28日 / 28 Nov 2026, in the facts and the checks.
+    assert!(page.has("日 – "), "{}", page.text);
+    assert!(page.has("日（有効期間内）</span>"), "{}", page.text);
+    assert!(en.has(" 20"), "{}", en.text);
+    assert!(!en.has("技術的な詳細"), "{}", en.text);
+
+    // The bulk table: a row's ★ is greyed unless the row meets what is asked.
+    let (meets, revoked) = (demo_corporate_number(0), demo_corporate_number(4));
+    let csv = format!("法人番号\n{meets}\n{revoked}\n");
+    let page = w
+        .post("/bulk", &[("file", Some("s.csv"), csv.as_bytes())])
+        .await;
+    let row = |number: &str| {
+        page.text
+            .split("<tr class=\"row-")
+            .find(|row| row.contains(&format!(">{number}</a>")))
+            .map(|row| row.split("</tr>").next().unwrap_or("").to_owned())
+            .unwrap()
+    };
+    assert!(
+        row(&meets.to_string()).contains("class=\"star star4\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        row(&revoked.to_string()).contains("greyed"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn japanese_pages_fold_english_error_detail_and_say_validity_in_years() {
+    let w = world().await;
+    let page = w.post("/", &[("text", None, b"{\"a\": tru}")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The message in Japanese; the parser's English words only inside <details>.
+    assert!(page.has("JSON として読めません</p>"), "{}", page.text);
+    assert!(page.has("<details class=\"technical\"><summary>技術的な詳細</summary>"));
+    let en = w
+        .post("/?lang=en", &[("text", None, b"{\"a\": tru}")])
+        .await;
+    assert!(en.has("not valid JSON ("), "{}", en.text);
+    assert!(!en.has("<details class=\"technical\">"));
+
+    let issuers = w.get("/issuers").await;
+    assert!(issuers.has("<td>1年</td>"), "{}", issuers.text);
+    assert!(issuers.has("<td>3年</td>"), "{}", issuers.text);
+    assert!(!issuers.has("366"));
+    let en = w.get("/issuers?lang=en").await;
+    assert!(en.has("<td>1 year</td>"), "{}", en.text);
+    assert!(en.has("<td>3 years</td>"), "{}", en.text);
+    assert!(!shows_iso_date(&issuers.text), "{}", issuers.text);
+}

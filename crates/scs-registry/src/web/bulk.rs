@@ -17,7 +17,7 @@ use scs_suppliers::{
 };
 use scs_verifier::Question;
 
-use super::{star, Frame, Lang, Nav, PageLang};
+use super::{judged_star, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
 use scs_ledger::Ledger;
 
@@ -533,10 +533,11 @@ fn row_markup(lang: Lang, r: &RowResult) -> Markup {
             td { @if let Some(l) = r.required { "★" (l) } @else { (r.given_level) } }
             td { span class=(format!("verdict-cell {class}")) { (mark) " " (lang.msg(&r.category.message())) } }
             td { @match (lang, &r.legal_name_en, &r.legal_name) { (Lang::En, Some(en), _) => { (en) } (_, _, Some(name)) => { (name) } _ => {} } }
-            td { @if let Some(l) = r.level { (star(l, lang)) } }
+            td { @if let Some(l) = r.level { (judged_star(l, lang, matches!(r.category, Category::Meets | Category::ExpiringSoon))) } }
             td { (scs_suppliers::state_text(r, lang)) }
-            td { @if let Some(until) = &r.valid_until { (scs_suppliers::office_date(until)) } }
-            td.small { (lang.msg(&r.detail)) }
+            td { @if let Some(until) = &r.valid_until { time datetime=(until.to_string()) { (super::date(until, lang)) } } }
+            @let (plain, technical) = super::verdict::fold(lang, lang.msg(&r.detail));
+            td.small { (plain) (super::verdict::technical(lang, technical.as_deref())) }
         }
     }
 }

@@ -64,7 +64,7 @@ pub async fn issuers(State(app): State<AppState>, PageLang(lang): PageLang, uri:
                             tr {
                                 td { "★" (rule.level.get()) }
                                 td { (super::method_text(rule.assessment_method, lang)) }
-                                td { (rule.max_validity_days) (lang.pick(" 日", " days")) }
+                                td { (super::validity_length(rule.max_validity_days, lang)) }
                             }
                         }
                     }
@@ -107,12 +107,12 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
                         }
                         td { @for (i, role) in issuer.roles.iter().enumerate() { @if i > 0 { br; } (role_text(*role, lang)) } }
                         td { @for l in &issuer.levels { "★" (l.get()) " " } }
-                        td { (date(&issuer.valid_from)) " – " @if let Some(until) = &issuer.valid_until { (date(until)) } }
+                        td { (date(&issuer.valid_from, lang)) " – " @if let Some(until) = &issuer.valid_until { (date(until, lang)) } }
                         td {
                             span class=(class) { (state) }
-                            @if let Some(since) = &issuer.status.since { br; span.small { (lang.pick("開始 ", "since ")) (date(since)) } }
+                            @if let Some(since) = &issuer.status.since { br; span.small { (lang.pick("開始 ", "since ")) (date(since, lang)) } }
                             @if let Some(since) = &issuer.status.compromised_since {
-                                br; span.small.bad { (lang.pick("鍵の漏えい: ", "key compromised: ")) (date(since)) (lang.pick(" 以降の署名は無効", "; signatures since are void")) }
+                                br; span.small.bad { (lang.pick("鍵の漏えい: ", "key compromised: ")) (date(since, lang)) (lang.pick(" 以降の署名は無効", "; signatures since are void")) }
                             }
                         }
                     }

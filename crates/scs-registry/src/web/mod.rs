@@ -44,6 +44,7 @@ pub mod credential;
 pub mod evidence;
 pub mod info;
 pub mod orgs;
+pub mod verdict;
 pub mod verify;
 
 const STYLE: &str = include_str!("../../web/style.css");
@@ -111,9 +112,35 @@ pub(crate) fn now() -> Timestamp {
     scs_issuer::now()
 }
 
-/// A date as people read it (`2027-04-01`, UTC).
-pub(crate) fn date(t: &Timestamp) -> String {
-    t.date().to_string()
+/// A date as people read it, in Japan: `2027年4月1日`, `1 Apr 2027`.
+pub(crate) fn date(t: &Timestamp, lang: Lang) -> String {
+    let day = t.date_in_japan();
+    match lang {
+        Lang::Ja => day.ja_text(),
+        Lang::En => day.en_text(),
+    }
+}
+
+/// A date and time as people read it, in Japan: `2027年4月1日 09:00（日本時間）`,
+/// `1 Apr 2027, 09:00 JST`.
+pub(crate) fn date_time(t: &Timestamp, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => t.jst_minute_ja(),
+        Lang::En => t.jst_minute_en(),
+    }
+}
+
+/// A length of validity as people say it: whole calendar years (365 days and the leap days
+/// they may hold) as `1年` / `3 years`, anything else in days.
+pub(crate) fn validity_length(days: u32, lang: Lang) -> String {
+    let years = (1u32..=10).find(|y| (365 * y..=365 * y + y.div_ceil(4)).contains(&days));
+    match (years, lang) {
+        (Some(y), Lang::Ja) => format!("{y}年"),
+        (Some(1), Lang::En) => "1 year".to_owned(),
+        (Some(y), Lang::En) => format!("{y} years"),
+        (None, Lang::Ja) => format!("{days}日"),
+        (None, Lang::En) => format!("{days} days"),
+    }
 }
 
 /// Which navigation entry a page belongs to.
@@ -269,7 +296,8 @@ impl<'a> Frame<'a> {
             lang.msg(title),
             html! {
                 h1 { (lang.msg(title)) }
-                div.notice.error role="alert" { p { (lang.msg(detail)) } }
+                @let (plain, technical) = verdict::fold(lang, lang.msg(detail));
+                div.notice.error role="alert" { p { (plain) } (verdict::technical(lang, technical.as_deref())) }
                 p { a href=(lang.href("/")) { (lang.pick("検証のページへ戻る", "Back to verification")) } }
             },
         )
@@ -479,6 +507,33 @@ pub(crate) fn star(level: u8, lang: Lang) -> Markup {
     html! { span class=(format!("star star{level}")) role="img" aria-label=(label) { "★" (level) } }
 }
 
+/// A ★ badge beside a verdict: greyed when the verdict is not valid, so that it does not look
+/// like the badge of a credential that holds.
+pub(crate) fn judged_star(level: u8, lang: Lang, valid: bool) -> Markup {
+    if valid {
+        return star(level, lang);
+    }
+    let label = match lang {
+        Lang::Ja => format!("★{level}（星{level}、無効）"),
+        Lang::En => format!("★{level} (level {level}, not valid)"),
+    };
+    html! { span class=(format!("star star{level} greyed")) role="img" aria-label=(label) { "★" (level) } }
+}
+
+/// A credential's state under a verdict: "active" under a verdict that failed for another
+/// reason says only that it is neither revoked nor suspended, without the colour of a pass.
+pub(crate) fn state_under_verdict(
+    state: scs_core::lifecycle::CredentialState,
+    reason: Option<scs_core::lifecycle::Reason>,
+    valid: bool,
+    lang: Lang,
+) -> Markup {
+    if state == scs_core::lifecycle::CredentialState::Active && !valid {
+        return html! { span.state.plain { (lang.pick("取消・一時停止なし", "not revoked or suspended")) } };
+    }
+    state_label(state, reason, lang)
+}
+
 /// A credential state as a coloured label with its reason.
 pub(crate) fn state_label(
     state: scs_core::lifecycle::CredentialState,
@@ -496,7 +551,7 @@ pub(crate) fn state_label(
         @if let Some(reason) = reason.filter(|_| state != S::Active) {
             " "
             span.reason {
-                (lang.pick("理由: ", "reason: ")) (lang.pick(reason.ja(), reason.code()))
+                (lang.pick("理由: ", "reason: ")) (verdict::reason_text(reason, lang))
             }
         }
     }

@@ -277,7 +277,7 @@ pub async fn organization(
                     Some(level) => { div.verdict-facts { (star(level, lang)) p.verdict-word { "✓ " (lang.pick("有効", "Valid")) } } }
                     None => { p.verdict-word { "✗ " (lang.pick("現在有効な★はありません", "No ★ is valid now")) } }
                 }
-                p.help { (lang.pick("判定時点: ", "As of ")) (now.to_string()) }
+                p.help { (lang.pick("判定時点: ", "As of ")) time datetime=(now.to_string()) { (super::date_time(&now, lang)) } }
             }
             section.card aria-labelledby="creds-h" {
                 h2 #creds-h { (lang.pick("★取得証明書", "★ credentials")) " (" (credentials.len()) ")" }
@@ -299,7 +299,7 @@ pub async fn organization(
                                         (state_label(c.state, c.reason, lang))
                                         @if let Some(void) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(&void.detail_ja, &void.detail)) } }
                                     }
-                                    td { (date(&c.valid_from)) " – " (date(&c.valid_until)) }
+                                    td { (date(&c.valid_from, lang)) " – " (date(&c.valid_until, lang)) }
                                     td { (c.issuer.name) }
                                     td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
                                     td { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
@@ -314,7 +314,7 @@ pub async fn organization(
                 ol.timeline reversed {
                     @for (at, label, level, reason, index, id) in &timeline {
                         li {
-                            time datetime=(at.to_string()) { (date(at)) }
+                            time datetime=(at.to_string()) { (date(at, lang)) }
                             " "
                             strong { (label) }
                             " ★" (level)

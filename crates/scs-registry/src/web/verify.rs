@@ -13,7 +13,8 @@ use scs_core::report::{Message, Report, Verdict};
 use scs_verifier::Question;
 use serde_json::Value;
 
-use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang};
+use super::verdict::{check_detail, fold, headline, ordered_checks, verdict_text};
+use super::{date, judged_star, number_field, state_under_verdict, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
 use crate::limits::{MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES};
 use scs_ledger::{Ledger, VerifiedInput};
@@ -438,15 +439,6 @@ pub async fn submit(
     )
 }
 
-fn verdict_text(verdict: Verdict, lang: Lang) -> String {
-    let mark = match verdict {
-        Verdict::Valid => "✓",
-        Verdict::Invalid => "✗",
-        Verdict::Unknown => "?",
-    };
-    format!("{mark} {}", lang.pick(verdict.ja(), verdict.en()))
-}
-
 fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> Markup {
     html! {
         h1 { (lang.pick("★取得証明の検証", "Verify a ★ credential")) }
@@ -456,8 +448,10 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
                 @if let Some(signed) = evidence { (super::evidence::buttons(lang, signed, super::now())) }
             }
             Some(Outcome::Refused(_, why)) => {
+                @let (plain, technical) = fold(lang, lang.msg(why));
                 div.notice.error #result role="alert" tabindex="-1" {
-                    p { strong { (lang.pick("検証できませんでした: ", "Could not verify: ")) } (lang.msg(why)) }
+                    p { strong { (lang.pick("検証できませんでした: ", "Could not verify: ")) } (plain) }
+                    (super::verdict::technical(lang, technical.as_deref()))
                 }
             }
             None => {
@@ -532,12 +526,15 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
             }
         });
     let status_check = report.check(scs_core::report::CheckName::Status);
+    let now = super::now();
+    let valid = report.verdict == Verdict::Valid;
+    let line = headline(report, registered.as_ref().map(|(_, r)| r), now, lang);
     html! {
         section #result class=(class) aria-labelledby="verdict-h" tabindex="-1" {
-            p.verdict-word #verdict-h { (verdict_text(report.verdict, lang)) }
+            p.verdict-word #verdict-h { (line) }
             @if let Some(f) = facts {
                 div.verdict-facts {
-                    (star(f.level.get(), lang))
+                    (judged_star(f.level.get(), lang, valid))
                     div {
                         p.company { (f.legal_name) @if let (Lang::En, Some(en)) = (lang, &f.legal_name_en) { br; span.en-name { (en) } } }
                         @if let Some(n) = &f.corporate_number { p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (n) } } }
@@ -554,16 +551,16 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                     @if let Some(n) = &f.corporate_number { dt { (lang.pick("法人番号", "Corporate Number")) } dd.mono { (n) } }
                     @if let Some(lei) = &f.lei { dt { "LEI" } dd.mono { (lei) } }
                     dt { (lang.pick("★段階", "★ level")) } dd { "★" (f.level.get()) " — " (super::method_text(f.assessment_method, lang)) }
-                    dt { (lang.pick("有効期間", "Validity")) } dd { (date(&f.valid_from)) " – " (date(&f.valid_until)) }
+                    dt { (lang.pick("有効期間", "Validity")) } dd { (date(&f.valid_from, lang)) " – " (date(&f.valid_until, lang)) }
                     dt { (lang.pick("発行者", "Issuer")) } dd { (f.issuer_name) }
                     dt { (lang.pick("対象範囲", "Scope")) } dd { (scope_text(&f.scope, lang)) }
                     dt { (lang.pick("失効状況", "Status")) } dd {
                         @match (&registered, status_check) {
                             (Some((_, record)), _) => {
-                                @let state = record.state_at(super::now());
-                                (state_label(state, record.reason, lang))
+                                @let state = record.state_at(now);
+                                (state_under_verdict(state, record.reason, valid, lang))
                             }
-                            (None, Some(check)) => { (lang.pick(&check.detail_ja, &check.detail)) }
+                            (None, Some(check)) => { (check_detail(check, facts, lang)) }
                             (None, None) => { "—" }
                         }
                     }
@@ -590,14 +587,14 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
         section.card aria-labelledby="checks-h" {
             h2 #checks-h { (lang.pick("確認した項目", "Checks")) }
             ul.checks {
-                @for check in &report.checks {
+                @for check in ordered_checks(report) {
                     @let (class, mark, ja, en) = check_mark(check.ok, check.undecided);
                     li class=(class) {
                         span.mark aria-hidden="true" { (mark) }
                         span.visually-hidden { (lang.pick(ja, en)) ": " }
                         strong { (lang.pick(check.name.ja(), check.name.en())) }
                         " "
-                        span.detail { (lang.pick(&check.detail_ja, &check.detail)) }
+                        (check_detail(check, facts, lang))
                     }
                 }
             }
