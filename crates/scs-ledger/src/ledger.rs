@@ -1676,10 +1676,16 @@ mod tests {
         // The writer ends (its lease with it); the standby takes over from the last entry.
         writer.finish_writes();
         drop((writer, lease));
-        let lease = standby_database
-            .try_lease()
-            .unwrap()
-            .expect("the lease is free");
+        // The lock goes with the lease's session, which the server ends a moment after the
+        // connection closes: ask again for a while, as a standby does every second.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let lease = loop {
+            if let Some(lease) = standby_database.try_lease().unwrap() {
+                break lease;
+            }
+            assert!(std::time::Instant::now() < deadline, "the lease is free");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
         standby.take_over().unwrap();
         standby.start_writer();
         let next = publish_next_edition(&standby).unwrap();
