@@ -19,6 +19,13 @@
 //! Before criterion's samples, one pass of each is printed with the CPU time the process used
 //! (`one pass: …`): on a machine shared with other work, wall times stretch with the load, while
 //! the ratio of CPU times still compares the work. The allocator is jemalloc, as in `scs`.
+//!
+//! Each credential is of another company (法人番号 from 100000000000 up). With
+//! `SCS_BENCH_FIXTURES=DIR` the bench also writes its bundle, the 100,000 credentials (JSON
+//! Lines) and a supplier list of the first 10,000 companies (★4 required) into DIR, and prints
+//! the `scs verify-batch --bundle` command that checks them end to end. That command does more
+//! than this bench: it reads the files, and judges each supplier row (its credentials looked
+//! up, one report each, the output written).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -26,10 +33,11 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{credential_bytes, key, t, trust_list, BASE, ISSUER_SEEDS};
+use common::{company_credential_bytes, key, t, trust_list, BASE, ISSUER_SEEDS};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::{Signature, VerifyingKey};
 use scs_core::credential::{Level, StatusEntry, StatusPurpose};
+use scs_core::ids::CorporateNumber;
 use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::report::Verdict;
@@ -133,16 +141,23 @@ fn bundle_bytes() -> Vec<u8> {
     serde_json::to_vec(&file).unwrap()
 }
 
-/// Credential `i`: ★4, by one of the four issuers, with a revocation and a suspension entry
-/// at index `i`; as bytes, one JSON Lines line.
+/// The company of credential `i`.
+fn company(i: usize) -> CorporateNumber {
+    CorporateNumber::from_body(100_000_000_000 + i as u64).unwrap()
+}
+
+/// Credential `i`: ★4, of company `i`, by one of the four issuers, with a revocation and a
+/// suspension entry at index `i`; as bytes, one JSON Lines line.
 fn credential(i: usize) -> Vec<u8> {
     let entry = |purpose| StatusEntry {
         purpose,
         list_url: list_url(purpose),
         index: i as u32,
     };
-    credential_bytes(
+    company_credential_bytes(
         &key(ISSUER_SEEDS[i % ISSUER_SEEDS.len()]),
+        company(i).as_str(),
+        &format!("株式会社サンプル{i}"),
         vec![
             entry(StatusPurpose::Revocation),
             entry(StatusPurpose::Suspension),
@@ -251,9 +266,34 @@ fn timed<T>(work: impl FnOnce() -> T) -> (f64, f64) {
     (start.elapsed().as_secs_f64(), cpu() - before)
 }
 
+/// With `SCS_BENCH_FIXTURES=DIR`: the bench's data as files for `scs verify-batch --bundle`.
+fn write_fixtures(bundle: &[u8], credentials: &[Vec<u8>]) {
+    let Some(dir) = std::env::var_os("SCS_BENCH_FIXTURES").map(std::path::PathBuf::from) else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bundle.json"), bundle).unwrap();
+    let lines: Vec<u8> = credentials
+        .iter()
+        .flat_map(|c| c.iter().copied().chain([b'\n']))
+        .collect();
+    std::fs::write(dir.join("credentials.jsonl"), lines).unwrap();
+    let suppliers: String = std::iter::once("法人番号,求める★\n".to_owned())
+        .chain((0..10_000).map(|i| format!("{},4\n", company(i))))
+        .collect();
+    std::fs::write(dir.join("suppliers.csv"), suppliers).unwrap();
+    eprintln!(
+        "fixtures in {0}: scs verify-batch {0}/suppliers.csv --bundle {0}/bundle.json \
+         --credentials {0}/credentials.jsonl --at 2028-01-01 --operator-key {1} --out {0}/result.csv",
+        dir.display(),
+        key(1).public().did_key()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let bundle = bundle_bytes();
     let credentials = credentials();
+    write_fixtures(&bundle, &credentials);
     let inputs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
     let expected = CREDENTIALS - CREDENTIALS.div_ceil(REVOKED_EVERY);
     assert_eq!(verify_from_bundle(&bundle, &inputs), expected);
