@@ -3,7 +3,8 @@
 //! [`AttainmentCredential`] is the typed form of the unsecured credential document; its serde
 //! derive *is* the wire format, so reading and writing cannot drift apart. Parsing checks the
 //! profile (contexts, types, 法人番号 or LEI, level and method names, status entries);
-//! rules that depend on the trust list's policy live in [`crate::trust_list`].
+//! rules that depend on the trust list's policy live in [`crate::trust_list`]. [`canonical`]
+//! reads a signed credential straight from its bytes when they are already canonical.
 
 use std::fmt;
 
@@ -14,6 +15,8 @@ use thiserror::Error;
 use crate::context::{SCS_V1, VC_V2};
 use crate::ids::{CorporateNumber, CredentialId, Lei};
 use crate::timestamp::{CalendarDate, Timestamp};
+
+pub mod canonical;
 
 /// The credential type.
 pub const CREDENTIAL_TYPE: &str = "SCSAttainmentCredential";

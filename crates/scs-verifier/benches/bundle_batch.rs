@@ -20,6 +20,15 @@
 //! (`one pass: …`): on a machine shared with other work, wall times stretch with the load, while
 //! the ratio of CPU times still compares the work. The allocator is jemalloc, as in `scs`.
 //!
+//! Instruction counts, which the load does not change, under callgrind with fewer credentials:
+//!
+//! ```text
+//! SCS_BENCH_CREDENTIALS=10000 valgrind --tool=callgrind --dump-instr=no \
+//!   --zero-before='bundle_batch::raw_batches' --dump-after='bundle_batch::raw_batches' \
+//!   --zero-before='bundle_batch::verify_from_bundle' \
+//!   --dump-after='bundle_batch::verify_from_bundle' target/release/deps/bundle_batch-* --bench none
+//! ```
+//!
 //! Each credential is of another company (法人番号 from 100000000000 up). With
 //! `SCS_BENCH_FIXTURES=DIR` the bench also writes its bundle, the 100,000 credentials (JSON
 //! Lines) and a supplier list of the first 10,000 companies (★4 required) into DIR, and prints
@@ -53,7 +62,14 @@ use scs_verifier::{parse_credential, Question, Verifier};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-const CREDENTIALS: usize = 100_000;
+/// How many credentials: 100,000, or `SCS_BENCH_CREDENTIALS` (fewer, to count instructions
+/// under callgrind).
+fn credential_count() -> usize {
+    std::env::var("SCS_BENCH_CREDENTIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
 /// Every this many, a credential is revoked.
 const REVOKED_EVERY: usize = 1_000;
 
@@ -76,7 +92,7 @@ fn signed(document: serde_json::Value, by: &SecretKey, at: &str) -> String {
 fn status_list(purpose: StatusPurpose) -> String {
     let mut bits = Bitstring::new(131_072);
     if purpose == StatusPurpose::Revocation {
-        for i in (0..CREDENTIALS).step_by(REVOKED_EVERY) {
+        for i in (0..credential_count()).step_by(REVOKED_EVERY) {
             bits.set(i, true);
         }
     }
@@ -168,12 +184,13 @@ fn credential(i: usize) -> Vec<u8> {
 /// The 100,000 credentials, issued on every core.
 fn credentials() -> Vec<Vec<u8>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = CREDENTIALS.div_ceil(threads);
+    let count = credential_count();
+    let per = count.div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = (0..threads)
             .map(|n| {
                 scope.spawn(move || {
-                    (n * per..((n + 1) * per).min(CREDENTIALS))
+                    (n * per..((n + 1) * per).min(count))
                         .map(credential)
                         .collect::<Vec<_>>()
                 })
@@ -192,7 +209,9 @@ fn question() -> Question {
     }
 }
 
-/// Opens the bundle and verifies every credential; the number found valid.
+/// Opens the bundle and verifies every credential; the number found valid. (Never inlined, so
+/// that callgrind can count it: `--zero-before` and `--dump-after` this function.)
+#[inline(never)]
 fn verify_from_bundle(bundle: &[u8], inputs: &[&[u8]]) -> usize {
     let bundle = Bundle::open(bundle, &key(1).public().did_key()).unwrap();
     let verifier =
@@ -228,7 +247,9 @@ fn raw(inputs: &[&[u8]]) -> Raw {
     out
 }
 
-/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work.
+/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work. (Never inlined,
+/// as [`verify_from_bundle`].)
+#[inline(never)]
 fn raw_batches((messages, signatures, keys): &Raw) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = messages.len().div_ceil(threads);
@@ -279,7 +300,7 @@ fn write_fixtures(bundle: &[u8], credentials: &[Vec<u8>]) {
         .collect();
     std::fs::write(dir.join("credentials.jsonl"), lines).unwrap();
     let suppliers: String = std::iter::once("法人番号,求める★\n".to_owned())
-        .chain((0..10_000).map(|i| format!("{},4\n", company(i))))
+        .chain((0..credentials.len().min(10_000)).map(|i| format!("{},4\n", company(i))))
         .collect();
     std::fs::write(dir.join("suppliers.csv"), suppliers).unwrap();
     eprintln!(
@@ -295,7 +316,8 @@ fn bench(c: &mut Criterion) {
     let credentials = credentials();
     write_fixtures(&bundle, &credentials);
     let inputs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
-    let expected = CREDENTIALS - CREDENTIALS.div_ceil(REVOKED_EVERY);
+    let count = inputs.len();
+    let expected = count - count.div_ceil(REVOKED_EVERY);
     assert_eq!(verify_from_bundle(&bundle, &inputs), expected);
     let signatures = raw(&inputs);
     // One pass of each, with the CPU time the process used beside the wall time: on a machine
@@ -311,7 +333,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("bundle_batch");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    group.throughput(Throughput::Elements(CREDENTIALS as u64));
+    group.throughput(Throughput::Elements(count as u64));
     group.bench_function("raw_ed25519_batch_100k", |b| {
         b.iter(|| raw_batches(black_box(&signatures)))
     });
