@@ -148,12 +148,13 @@ struct Wire<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     types: Vec<String>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object")]
     issuer: WireIssuer<'a>,
     valid_from: &'a str,
     valid_until: &'a str,
+    #[serde(deserialize_with = "object")]
     credential_subject: Subject,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_objects")]
     credential_status: Option<Vec<StatusEntry>>,
     #[serde(borrow)]
     proof: WireProof<'a>,
@@ -188,6 +189,37 @@ struct WireProof<'a> {
 /// way refuses it, where serde would read it as absent.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
+}
+
+/// A `T` read only from a JSON object. serde's derived structs also read an array, member by
+/// member in the order declared; the data model checks of the general way refuse an issuer, a
+/// subject or a status entry written as an array (`MultipleValues`, `NotObjects`), so the fast
+/// way must not read one.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct ObjectOnly<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(ObjectOnly(std::marker::PhantomData))
+}
+
+/// [`present`] of a list whose every item is read by [`object`].
+fn present_objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    struct Item<T>(T);
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            object(d).map(Item)
+        }
+    }
+    Vec::<Item<T>>::deserialize(d).map(|items| Some(items.into_iter().map(|i| i.0).collect()))
 }
 
 impl Wire<'_> {

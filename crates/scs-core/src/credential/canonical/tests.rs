@@ -206,6 +206,28 @@ fn members_the_general_way_checks_are_left_to_it() {
             "status object",
             Box::new(|d| d["credentialStatus"] = d["credentialStatus"][0].clone()),
         ),
+        // serde's derived structs also read an array, by position; the general way refuses
+        // these as not objects (the fast way used to accept them).
+        (
+            "issuer array",
+            Box::new(|d| {
+                let id = d["issuer"]["id"].clone();
+                d["issuer"] = json!([id, "評価機関"]);
+            }),
+        ),
+        (
+            "status entry array",
+            Box::new(|d| {
+                let e = d["credentialStatus"][0].clone();
+                d["credentialStatus"][0] = json!([
+                    e["id"],
+                    e["type"],
+                    e["statusPurpose"],
+                    e["statusListIndex"],
+                    e["statusListCredential"]
+                ]);
+            }),
+        ),
         (
             "status not a URL",
             Box::new(|d| {
