@@ -3,8 +3,10 @@
 //! [`AttainmentCredential`] is the typed form of the unsecured credential document; its serde
 //! derive *is* the wire format, so reading and writing cannot drift apart. Parsing checks the
 //! profile (contexts, types, 法人番号 or LEI, level and method names, status entries);
-//! rules that depend on the trust list's policy live in [`crate::trust_list`].
+//! rules that depend on the trust list's policy live in [`crate::trust_list`]. [`canonical`]
+//! reads a signed credential straight from its bytes when they are already canonical.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -14,6 +16,8 @@ use thiserror::Error;
 use crate::context::{SCS_V1, VC_V2};
 use crate::ids::{CorporateNumber, CredentialId, Lei};
 use crate::timestamp::{CalendarDate, Timestamp};
+
+pub mod canonical;
 
 /// The credential type.
 pub const CREDENTIAL_TYPE: &str = "SCSAttainmentCredential";
@@ -268,17 +272,22 @@ pub struct StatusEntry {
     pub index: u32,
 }
 
-/// A `BitstringStatusListEntry` as written in a credential.
+/// A `BitstringStatusListEntry` as written in a credential; its texts borrowed from the input
+/// where they can be (a credential has two entries, and a batch check reads many thousand
+/// credentials).
 #[derive(Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct StatusEntryWire {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
+struct StatusEntryWire<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
     status_purpose: StatusPurpose,
-    status_list_index: String,
-    status_list_credential: String,
+    #[serde(borrow)]
+    status_list_index: Cow<'a, str>,
+    #[serde(borrow)]
+    status_list_credential: Cow<'a, str>,
 }
 
 /// Its schema is the one of what it is written as.
@@ -304,11 +313,11 @@ impl utoipa::ToSchema for StatusEntry {
 impl Serialize for StatusEntry {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         StatusEntryWire {
-            id: format!("{}#{}", self.list_url, self.index),
+            id: format!("{}#{}", self.list_url, self.index).into(),
             kind: STATUS_ENTRY_TYPE.into(),
             status_purpose: self.purpose,
-            status_list_index: self.index.to_string(),
-            status_list_credential: self.list_url.clone(),
+            status_list_index: self.index.to_string().into(),
+            status_list_credential: self.list_url.as_str().into(),
         }
         .serialize(s)
     }
@@ -323,19 +332,28 @@ impl<'de> Deserialize<'de> for StatusEntry {
                 "status entry type must be {STATUS_ENTRY_TYPE}"
             )));
         }
-        let index = (!wire.status_list_index.starts_with('+'))
-            .then(|| wire.status_list_index.parse::<u32>().ok())
-            .flatten()
-            .filter(|i| i.to_string() == wire.status_list_index)
+        let index_text = wire.status_list_index.as_ref();
+        // The number written as `u32::to_string` writes it: digits only, no leading zero.
+        let canonical = index_text.bytes().all(|b| b.is_ascii_digit())
+            && (index_text == "0" || !index_text.starts_with('0'));
+        let index = index_text
+            .parse::<u32>()
+            .ok()
+            .filter(|_| canonical)
             .ok_or_else(|| D::Error::custom("statusListIndex must be a decimal integer string"))?;
-        if wire.id != format!("{}#{}", wire.status_list_credential, index) {
+        // `<statusListCredential>#<statusListIndex>`, compared without building it.
+        let fragment = wire
+            .id
+            .strip_prefix(wire.status_list_credential.as_ref())
+            .and_then(|rest| rest.strip_prefix('#'));
+        if fragment != Some(index_text) {
             return Err(D::Error::custom(
                 "status entry id must be <statusListCredential>#<statusListIndex>",
             ));
         }
         Ok(Self {
             purpose: wire.status_purpose,
-            list_url: wire.status_list_credential,
+            list_url: wire.status_list_credential.into_owned(),
             index,
         })
     }
@@ -647,6 +665,51 @@ pub(crate) mod tests {
             |d| d["credentialStatus"] = json!([d["credentialStatus"][0], d["credentialStatus"][0]])
         )
         .contains("one entry per"));
+    }
+
+    #[test]
+    fn status_entry_index_and_id_are_read_as_the_number_writes_them() {
+        let list = "https://registry.example/v1/status/revocation/0";
+        for index in [
+            "0",
+            "7",
+            "42",
+            "042",
+            "00",
+            "+5",
+            "-1",
+            "",
+            " 5",
+            "5 ",
+            "4294967295",
+            "4294967296",
+            "٣",
+            "1e3",
+        ] {
+            // The rule as it reads: the text is what `u32::to_string` writes of its number.
+            let expected = index
+                .parse::<u32>()
+                .ok()
+                .filter(|i| i.to_string() == index && !index.starts_with('+'));
+            for id in [
+                format!("{list}#{index}"),
+                format!("{list}#{index}0"),
+                format!("{list}{index}"),
+            ] {
+                let entry = json!({
+                    "id": id,
+                    "type": STATUS_ENTRY_TYPE,
+                    "statusPurpose": "revocation",
+                    "statusListIndex": index,
+                    "statusListCredential": list,
+                });
+                let read = serde_json::from_value::<StatusEntry>(entry.clone()).ok();
+                let from_text = serde_json::from_str::<StatusEntry>(&entry.to_string()).ok();
+                assert_eq!(read, from_text, "{entry}");
+                let id_ok = id == format!("{list}#{index}");
+                assert_eq!(read.map(|e| e.index), expected.filter(|_| id_ok), "{entry}");
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,9 @@
 
 use serde_json::{Map, Value};
 
+mod text;
+pub use text::{canonical_object, without_member, without_whitespace, MemberSpan};
+
 /// The canonical bytes of a JSON value.
 ///
 /// Cannot fail for a [`Value`]: serde_json only holds finite numbers, and every string in it is
@@ -103,7 +106,7 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::path::PathBuf;
@@ -161,7 +164,7 @@ mod tests {
         ]
     }
 
-    fn arbitrary_json() -> impl Strategy<Value = Value> {
+    pub(crate) fn arbitrary_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),

@@ -160,6 +160,58 @@ pub fn check_data_model(doc: &Value) -> Result<()> {
     Ok(())
 }
 
+/// The parts of a credential document that [`check_data_model`] reads, for a document with
+/// no members but `@context` and `type` (arrays of strings), `id`, `issuer` (an object of an
+/// `id` and a string `name`), `validFrom` and `validUntil`, `credentialSubject` (one object
+/// with members, none of them `id`), `credentialStatus` (objects, each with a `type` and an
+/// `id`) and `proof` (one object with a `type`): read into typed values rather than a
+/// [`Value`], by a caller that has checked that shape.
+#[derive(Debug)]
+pub(crate) struct TypedCredential<'a> {
+    pub(crate) context: &'a [String],
+    pub(crate) id: &'a str,
+    pub(crate) types: &'a [String],
+    pub(crate) issuer_id: &'a str,
+    pub(crate) valid_from: &'a str,
+    pub(crate) valid_until: &'a str,
+    /// The `type` and `id` of each status entry; `None` when there is no `credentialStatus`.
+    pub(crate) status: Option<&'a [(&'a str, String)]>,
+    pub(crate) proof_type: &'a str,
+}
+
+impl TypedCredential<'_> {
+    /// Whether [`check_data_model`] accepts such a document: its rules for each member, on
+    /// the typed parts. (Issuer `name` as a string, and a subject with members and no `id`,
+    /// pass those rules by the shape alone.)
+    pub(crate) fn holds(&self) -> bool {
+        let context = matches!(self.context.split_first(),
+            Some((first, rest)) if first == BASE_CONTEXT_V2 && rest.iter().all(|u| is_url(u)));
+        let types = !self.types.is_empty()
+            && self.types.iter().all(|t| is_term_or_url(t))
+            && self.types.iter().any(|t| t == "VerifiableCredential");
+        let validity = match (
+            parse_date_time_stamp(self.valid_from),
+            parse_date_time_stamp(self.valid_until),
+        ) {
+            (Some(from), Some(until)) => until >= from,
+            _ => false,
+        };
+        let status = self.status.is_none_or(|entries| {
+            !entries.is_empty()
+                && entries
+                    .iter()
+                    .all(|(kind, id)| is_term_or_url(kind) && is_url(id))
+        });
+        context
+            && types
+            && is_url(self.id)
+            && is_url(self.issuer_id)
+            && validity
+            && status
+            && is_term_or_url(self.proof_type)
+    }
+}
+
 fn required<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a Value> {
     obj.get(key).ok_or_else(|| DataModelError::Missing {
         path: key.to_owned(),
@@ -249,7 +301,6 @@ fn type_values<'a>(value: &'a Value, path: &str) -> Result<Vec<&'a str>> {
     let invalid = || DataModelError::InvalidType {
         path: path.to_owned(),
     };
-    let is_term_or_url = |s: &str| !s.is_empty() && !has_excluded_from_iri(s);
     match value {
         Value::String(s) if is_term_or_url(s) => Ok(vec![s.as_str()]),
         Value::Array(items) if !items.is_empty() => items
@@ -437,16 +488,24 @@ fn is_language_tag(tag: &str) -> bool {
         .all(|sub| (1..=8).contains(&sub.len()) && sub.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// A `type` value: a term or a URL.
+fn is_term_or_url(s: &str) -> bool {
+    !s.is_empty() && !has_excluded_from_iri(s)
+}
+
 /// Characters that no IRI (RFC 3987) contains.
 /// Whether `s` holds a character that [`is_excluded_from_iri`]; for ASCII text (every URL and
 /// term in a credential) a byte test that gives the same answer without decoding characters.
 fn has_excluded_from_iri(s: &str) -> bool {
     if s.is_ascii() {
-        // ASCII whitespace and controls are exactly 0x00..=0x20 and 0x7f.
-        s.bytes().any(|b| {
-            b <= 0x20
-                || b == 0x7f
-                || matches!(
+        // ASCII whitespace and controls are exactly 0x00..=0x20 and 0x7f. (A fold rather than
+        // `any`, so that the compiler can test many bytes at once: every URL of a credential
+        // is tested.)
+        s.bytes().fold(false, |found, b| {
+            found
+                | (b <= 0x20)
+                | (b == 0x7f)
+                | matches!(
                     b,
                     b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
                 )

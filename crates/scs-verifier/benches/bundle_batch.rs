@@ -19,6 +19,22 @@
 //! Before criterion's samples, one pass of each is printed with the CPU time the process used
 //! (`one pass: …`): on a machine shared with other work, wall times stretch with the load, while
 //! the ratio of CPU times still compares the work. The allocator is jemalloc, as in `scs`.
+//!
+//! Instruction counts, which the load does not change, under callgrind with fewer credentials:
+//!
+//! ```text
+//! SCS_BENCH_CREDENTIALS=10000 valgrind --tool=callgrind --dump-instr=no \
+//!   --zero-before='bundle_batch::raw_batches' --dump-after='bundle_batch::raw_batches' \
+//!   --zero-before='bundle_batch::verify_from_bundle' \
+//!   --dump-after='bundle_batch::verify_from_bundle' target/release/deps/bundle_batch-* --bench none
+//! ```
+//!
+//! Each credential is of another company (法人番号 from 100000000000 up). With
+//! `SCS_BENCH_FIXTURES=DIR` the bench also writes its bundle, the 100,000 credentials (JSON
+//! Lines) and a supplier list of the first 10,000 companies (★4 required) into DIR, and prints
+//! the `scs verify-batch --bundle` command that checks them end to end. That command does more
+//! than this bench: it reads the files, and judges each supplier row (its credentials looked
+//! up, one report each, the output written).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -26,10 +42,11 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{credential_bytes, key, t, trust_list, BASE, ISSUER_SEEDS};
+use common::{company_credential_bytes, key, t, trust_list, BASE, ISSUER_SEEDS};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::{Signature, VerifyingKey};
 use scs_core::credential::{Level, StatusEntry, StatusPurpose};
+use scs_core::ids::CorporateNumber;
 use scs_core::keys::SecretKey;
 use scs_core::proof::{self, ProofPurpose};
 use scs_core::report::Verdict;
@@ -45,7 +62,14 @@ use scs_verifier::{parse_credential, Question, Verifier};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-const CREDENTIALS: usize = 100_000;
+/// How many credentials: 100,000, or `SCS_BENCH_CREDENTIALS` (fewer, to count instructions
+/// under callgrind).
+fn credential_count() -> usize {
+    std::env::var("SCS_BENCH_CREDENTIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
 /// Every this many, a credential is revoked.
 const REVOKED_EVERY: usize = 1_000;
 
@@ -68,7 +92,7 @@ fn signed(document: serde_json::Value, by: &SecretKey, at: &str) -> String {
 fn status_list(purpose: StatusPurpose) -> String {
     let mut bits = Bitstring::new(131_072);
     if purpose == StatusPurpose::Revocation {
-        for i in (0..CREDENTIALS).step_by(REVOKED_EVERY) {
+        for i in (0..credential_count()).step_by(REVOKED_EVERY) {
             bits.set(i, true);
         }
     }
@@ -133,16 +157,23 @@ fn bundle_bytes() -> Vec<u8> {
     serde_json::to_vec(&file).unwrap()
 }
 
-/// Credential `i`: ★4, by one of the four issuers, with a revocation and a suspension entry
-/// at index `i`; as bytes, one JSON Lines line.
+/// The company of credential `i`.
+fn company(i: usize) -> CorporateNumber {
+    CorporateNumber::from_body(100_000_000_000 + i as u64).unwrap()
+}
+
+/// Credential `i`: ★4, of company `i`, by one of the four issuers, with a revocation and a
+/// suspension entry at index `i`; as bytes, one JSON Lines line.
 fn credential(i: usize) -> Vec<u8> {
     let entry = |purpose| StatusEntry {
         purpose,
         list_url: list_url(purpose),
         index: i as u32,
     };
-    credential_bytes(
+    company_credential_bytes(
         &key(ISSUER_SEEDS[i % ISSUER_SEEDS.len()]),
+        company(i).as_str(),
+        &format!("株式会社サンプル{i}"),
         vec![
             entry(StatusPurpose::Revocation),
             entry(StatusPurpose::Suspension),
@@ -153,12 +184,13 @@ fn credential(i: usize) -> Vec<u8> {
 /// The 100,000 credentials, issued on every core.
 fn credentials() -> Vec<Vec<u8>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = CREDENTIALS.div_ceil(threads);
+    let count = credential_count();
+    let per = count.div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = (0..threads)
             .map(|n| {
                 scope.spawn(move || {
-                    (n * per..((n + 1) * per).min(CREDENTIALS))
+                    (n * per..((n + 1) * per).min(count))
                         .map(credential)
                         .collect::<Vec<_>>()
                 })
@@ -177,7 +209,9 @@ fn question() -> Question {
     }
 }
 
-/// Opens the bundle and verifies every credential; the number found valid.
+/// Opens the bundle and verifies every credential; the number found valid. (Never inlined, so
+/// that callgrind can count it: `--zero-before` and `--dump-after` this function.)
+#[inline(never)]
 fn verify_from_bundle(bundle: &[u8], inputs: &[&[u8]]) -> usize {
     let bundle = Bundle::open(bundle, &key(1).public().did_key()).unwrap();
     let verifier =
@@ -213,7 +247,9 @@ fn raw(inputs: &[&[u8]]) -> Raw {
     out
 }
 
-/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work.
+/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work. (Never inlined,
+/// as [`verify_from_bundle`].)
+#[inline(never)]
 fn raw_batches((messages, signatures, keys): &Raw) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = messages.len().div_ceil(threads);
@@ -251,11 +287,37 @@ fn timed<T>(work: impl FnOnce() -> T) -> (f64, f64) {
     (start.elapsed().as_secs_f64(), cpu() - before)
 }
 
+/// With `SCS_BENCH_FIXTURES=DIR`: the bench's data as files for `scs verify-batch --bundle`.
+fn write_fixtures(bundle: &[u8], credentials: &[Vec<u8>]) {
+    let Some(dir) = std::env::var_os("SCS_BENCH_FIXTURES").map(std::path::PathBuf::from) else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bundle.json"), bundle).unwrap();
+    let lines: Vec<u8> = credentials
+        .iter()
+        .flat_map(|c| c.iter().copied().chain([b'\n']))
+        .collect();
+    std::fs::write(dir.join("credentials.jsonl"), lines).unwrap();
+    let suppliers: String = std::iter::once("法人番号,求める★\n".to_owned())
+        .chain((0..credentials.len().min(10_000)).map(|i| format!("{},4\n", company(i))))
+        .collect();
+    std::fs::write(dir.join("suppliers.csv"), suppliers).unwrap();
+    eprintln!(
+        "fixtures in {0}: scs verify-batch {0}/suppliers.csv --bundle {0}/bundle.json \
+         --credentials {0}/credentials.jsonl --at 2028-01-01 --operator-key {1} --out {0}/result.csv",
+        dir.display(),
+        key(1).public().did_key()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let bundle = bundle_bytes();
     let credentials = credentials();
+    write_fixtures(&bundle, &credentials);
     let inputs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
-    let expected = CREDENTIALS - CREDENTIALS.div_ceil(REVOKED_EVERY);
+    let count = inputs.len();
+    let expected = count - count.div_ceil(REVOKED_EVERY);
     assert_eq!(verify_from_bundle(&bundle, &inputs), expected);
     let signatures = raw(&inputs);
     // One pass of each, with the CPU time the process used beside the wall time: on a machine
@@ -271,7 +333,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("bundle_batch");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    group.throughput(Throughput::Elements(CREDENTIALS as u64));
+    group.throughput(Throughput::Elements(count as u64));
     group.bench_function("raw_ed25519_batch_100k", |b| {
         b.iter(|| raw_batches(black_box(&signatures)))
     });

@@ -19,6 +19,8 @@ mod status;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use ed25519_dalek::Signature;
+use scs_core::credential::canonical::{self, PreparedCredential};
 use scs_core::credential::{AttainmentCredential, Level, ProfileError};
 use scs_core::ids::CorporateNumber;
 use scs_core::json::{parse_strict, JsonError};
@@ -235,14 +237,18 @@ impl<'a> Verifier<'a> {
     /// (and credentials read) on the calling thread, and the Ed25519 checks are spread over up to
     /// `threads` threads.
     fn check_signatures(&self, credentials: Vec<Value>, threads: usize) -> Vec<Signed> {
-        let prepared = self.signers.prepare_all(credentials);
-        let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
-        let checked = verify_signatures(&ready, threads);
-        read_checked(prepared, checked)
+        let pending = self.signers.prepare_all(credentials);
+        let ready: Vec<&Pending> = pending.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let mut checked = verify_signatures(&ready, threads).into_iter();
+        pending
+            .into_iter()
+            .map(|p| signed(p, &mut checked))
+            .collect()
     }
 
     /// Reads credentials from their bytes and checks their signatures, every step — parsing,
-    /// preparing the proofs, Ed25519 batch verification, reading the ★ credentials — spread
+    /// preparing the proofs, Ed25519 batch verification, reading the ★ credentials (straight
+    /// from the bytes when they are canonical, [`canonical::prepare`]) — spread
     /// over the available cores, one chunk of `inputs` per core (at least
     /// `MIN_BATCH_PER_THREAD` each), each chunk taken in parts of `CHECK_BATCH_SIZE` (one
     /// Ed25519 batch each, and only that part's parsed documents in memory at once). For a
@@ -253,10 +259,11 @@ impl<'a> Verifier<'a> {
     pub fn check_batch(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
         let signers = &self.signers;
         in_chunks(inputs, available_threads(), |chunk| {
-            chunk
-                .chunks(CHECK_BATCH_SIZE)
-                .flat_map(|part| signers.check_part(part))
-                .collect()
+            let mut answers = Vec::with_capacity(chunk.len());
+            for part in chunk.chunks(CHECK_BATCH_SIZE) {
+                answers.extend(signers.check_part(part));
+            }
+            answers
         })
     }
 
@@ -527,48 +534,74 @@ struct Signers<'a> {
 }
 
 impl Signers<'_> {
-    /// [`Verifier::check_batch`] on one part of a thread's chunk, on this thread: parsed,
-    /// prepared, batch-verified and read.
+    /// [`Verifier::check_batch`] on one part of a thread's chunk, on this thread: read,
+    /// prepared, batch-verified.
     fn check_part(&self, part: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
-        let mut documents = Vec::with_capacity(part.len());
-        let unreadable: Vec<Option<InputError>> = part
+        let mut unlisted = HashMap::new();
+        let pending: Vec<_> = part
             .iter()
-            .map(|bytes| parse_credential(bytes).map(|d| documents.push(d)).err())
+            .map(|bytes| self.prepare_bytes(bytes, &mut unlisted))
             .collect();
-        let prepared = self.prepare_all(documents);
-        let ready: Vec<&PreparedProof> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
-        let checked = verify_chunk(&ready);
-        let mut signed = read_checked(prepared, checked).into_iter();
-        unreadable
+        let ready: Vec<&Pending> = pending
+            .iter()
+            .filter_map(|p| p.as_ref().ok()?.as_ref().ok())
+            .collect();
+        let mut checked = verify_chunk(&ready).into_iter();
+        pending
             .into_iter()
-            .map(|error| match error {
-                Some(error) => Err(error),
-                // One signed answer per readable input, in order: never missing.
-                None => signed
-                    .next()
-                    .map(SignatureChecked)
-                    .ok_or_else(|| InputError::NotJson("lost in the batch".into())),
-            })
+            .map(|p| p.map(|p| SignatureChecked(signed(p, &mut checked))))
             .collect()
     }
 
-    /// Prepares the proofs of `credentials`, in order. Keys outside the trust list are not
-    /// cached across calls, but within one call each is decoded once.
-    fn prepare_all(&self, credentials: Vec<Value>) -> Vec<Result<PreparedProof, ProofError>> {
-        let mut unlisted: HashMap<String, DidKey> = HashMap::new();
+    /// One credential from its bytes, ready for its signature check: read straight from the
+    /// bytes when they are canonical, else the general way (strict parse, data model, proof,
+    /// profile), which gives the same answer and every error.
+    fn prepare_bytes(
+        &self,
+        bytes: &[u8],
+        unlisted: &mut HashMap<String, DidKey>,
+    ) -> Result<Result<Pending, ProofError>, InputError> {
+        if let Some(prepared) = canonical::prepare(bytes, MAX_CREDENTIAL_BYTES, |method| {
+            self.key_caching(method, unlisted)
+        }) {
+            return Ok(Ok(prepared.into()));
+        }
+        let document = parse_credential(bytes)?;
+        Ok(
+            proof::prepare_with(document, ProofPurpose::AssertionMethod, |method| {
+                self.key_caching(method, unlisted)
+            })
+            .map(Pending::read),
+        )
+    }
+
+    /// Prepares the proofs of `credentials` and reads them, in order. Keys outside the trust
+    /// list are not cached across calls, but within one call each is decoded once.
+    fn prepare_all(&self, credentials: Vec<Value>) -> Vec<Result<Pending, ProofError>> {
+        let mut unlisted = HashMap::new();
         credentials
             .into_iter()
             .map(|c| {
                 proof::prepare_with(c, ProofPurpose::AssertionMethod, |method| {
-                    if let Some(key) = self.listed(method).or_else(|| unlisted.get(method)) {
-                        return Ok(key.clone());
-                    }
-                    let key = DidKey::from_verification_method(method)?;
-                    unlisted.insert(method.to_owned(), key.clone());
-                    Ok(key)
+                    self.key_caching(method, &mut unlisted)
                 })
+                .map(Pending::read)
             })
             .collect()
+    }
+
+    /// [`Signers::key`], remembering the keys outside the trust list in `unlisted`.
+    fn key_caching(
+        &self,
+        method: &str,
+        unlisted: &mut HashMap<String, DidKey>,
+    ) -> Result<DidKey, KeyError> {
+        if let Some(key) = self.listed(method).or_else(|| unlisted.get(method)) {
+            return Ok(key.clone());
+        }
+        let key = DidKey::from_verification_method(method)?;
+        unlisted.insert(method.to_owned(), key.clone());
+        Ok(key)
     }
 
     /// The key named by a verification method `did:key:X#X`: the same answer as
@@ -598,12 +631,65 @@ impl Signers<'_> {
     }
 }
 
+/// A credential ready for its Ed25519 check: what its proof says, the signed bytes and the
+/// signature, and the ★ credential read from it (kept only if the signature verifies).
+struct Pending {
+    info: ProofInfo,
+    message: [u8; 64],
+    signature: Signature,
+    credential: Result<AttainmentCredential, ProfileError>,
+}
+
+impl Pending {
+    /// A proof prepared the general way, its document read as a ★ credential.
+    fn read(prepared: PreparedProof) -> Self {
+        Self {
+            credential: AttainmentCredential::from_value(prepared.unsecured),
+            info: prepared.info,
+            message: prepared.message,
+            signature: prepared.signature,
+        }
+    }
+
+    /// Checks the Ed25519 signature on its own, as [`PreparedProof::verify`] does.
+    fn verify(&self) -> Result<(), ProofError> {
+        self.info
+            .signer
+            .public_key()
+            .verify(&self.message, &self.signature)
+            .map_err(|_| ProofError::BadSignature)
+    }
+}
+
+impl From<PreparedCredential> for Pending {
+    fn from(prepared: PreparedCredential) -> Self {
+        Self {
+            credential: Ok(prepared.credential),
+            info: prepared.info,
+            message: prepared.message,
+            signature: prepared.signature,
+        }
+    }
+}
+
+/// The answer for `pending`, given `checked`: one signature answer for each pending credential
+/// that is `Ok`, in order.
+fn signed(
+    pending: Result<Pending, ProofError>,
+    checked: &mut impl Iterator<Item = Result<(), ProofError>>,
+) -> Signed {
+    let pending = pending?;
+    // One answer per ready credential, in order: never missing.
+    checked.next().unwrap_or(Err(ProofError::BadSignature))?;
+    Ok((pending.info, pending.credential))
+}
+
 /// Checks the signatures of `proofs`, one answer per proof and in order, with Ed25519 batch
 /// verification over up to `threads` chunks, each on its own thread (the calling thread takes the
 /// first). The threads only do arithmetic on the prepared proofs: everything that allocates much
 /// (parsing, canonicalization, reading, reports) stays on the calling thread, so the threads do
 /// not contend for the allocator.
-fn verify_signatures(proofs: &[&PreparedProof], threads: usize) -> Vec<Result<(), ProofError>> {
+fn verify_signatures(proofs: &[&Pending], threads: usize) -> Vec<Result<(), ProofError>> {
     in_chunks(proofs, threads, verify_chunk)
 }
 
@@ -625,7 +711,8 @@ fn in_chunks<T: Sync, R: Send>(
         let others: Vec<_> = chunks
             .map(|chunk| scope.spawn(move || work(chunk)))
             .collect();
-        let mut answers = work(first);
+        let mut answers = Vec::with_capacity(items.len());
+        answers.extend(work(first));
         for thread in others {
             answers.extend(
                 thread
@@ -637,28 +724,10 @@ fn in_chunks<T: Sync, R: Send>(
     })
 }
 
-/// The prepared proofs read into signed credentials, given `checked`: one signature answer per
-/// prepared proof that is `Ok`, in order.
-fn read_checked(
-    prepared: Vec<Result<PreparedProof, ProofError>>,
-    checked: Vec<Result<(), ProofError>>,
-) -> Vec<Signed> {
-    let mut checked = checked.into_iter();
-    prepared
-        .into_iter()
-        .map(|p| {
-            let prepared = p?;
-            // One answer per ready proof, in order: never missing.
-            checked.next().unwrap_or(Err(ProofError::BadSignature))?;
-            Ok(read(prepared))
-        })
-        .collect()
-}
-
 /// One batch verification of `proofs`. Batch verification says only "all good" or "something is
 /// bad"; in the second case each proof is checked on its own so that every report names the
 /// right culprit.
-fn verify_chunk(proofs: &[&PreparedProof]) -> Vec<Result<(), ProofError>> {
+fn verify_chunk(proofs: &[&Pending]) -> Vec<Result<(), ProofError>> {
     let messages: Vec<&[u8]> = proofs.iter().map(|p| p.message.as_slice()).collect();
     let signatures: Vec<_> = proofs.iter().map(|p| p.signature).collect();
     let keys: Vec<_> = proofs

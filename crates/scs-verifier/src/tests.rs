@@ -637,3 +637,98 @@ fn asking_about_the_past_does_not_let_an_ended_issuer_backdate() {
     assert_eq!(report.verdict, Verdict::Unknown, "{:?}", report.checks);
     assert!(report.check(CheckName::Issuer).unwrap().undecided);
 }
+
+/// `check_batch` reads canonical bytes without the general way's JSON tree
+/// (`scs_core::credential::canonical`); on any bytes it must answer as `verify_bytes` does.
+#[test]
+fn check_batch_answers_tricky_bytes_as_verify_bytes_does() {
+    use serde_json::json;
+    let w = world();
+    let mut lists = OfflineStatusLists::none();
+    lists
+        .add_signed(&signed_list(&w, &[7], &w.status_key), Some(&w.trust_list))
+        .unwrap();
+    let verifier = Verifier::new(Some(&w.trust_list), &lists);
+    let document = issue(&w, Level::STAR4, vec![revocation_entry(3)]);
+    let compact = serde_json::to_string(&document).unwrap();
+    let pretty = serde_json::to_string_pretty(&document).unwrap();
+    let edit = |from: &str, to: &str| {
+        assert!(compact.contains(from), "{from}");
+        compact.replacen(from, to, 1)
+    };
+    let did = w.issuer.public().did_key().to_string();
+    let resigned = |change: &dyn Fn(&mut Value)| {
+        let mut unsigned = document.clone();
+        unsigned.as_object_mut().unwrap().remove("proof");
+        change(&mut unsigned);
+        let signed = proof::sign(
+            unsigned,
+            &w.issuer,
+            t("2027-03-31T00:00:00Z"),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        serde_json::to_string(&signed).unwrap()
+    };
+    let inputs: Vec<String> = vec![
+        compact.clone(),
+        pretty.clone(),
+        pretty.replace('\n', "\r\n"),
+        format!("{compact}\n"),
+        // Unicode escapes, a key out of order, an escaped slash: the same document.
+        edit("サ", "\\u30b5"),
+        edit("\"legalName\"", "\"legal\\u004eame\""),
+        edit("https://w3id.org", "https:\\/\\/w3id.org"),
+        edit(
+            &format!("{{\"id\":\"{did}\",\"name\":\"デモ評価機関\"}}"),
+            &format!("{{\"name\":\"デモ評価機関\",\"id\":\"{did}\"}}"),
+        ),
+        // Number forms.
+        edit("\"level\":4", "\"level\":4.0"),
+        edit("\"level\":4", "\"level\":4e0"),
+        edit("\"level\":4", "\"level\":-0"),
+        // A duplicate name, a tampered byte, an altered signature.
+        edit(
+            "\"legalName\":",
+            "\"legalName\":\"株式会社ニセモノ\",\"legalName\":",
+        ),
+        edit("株式会社サンプル", "株式会社サンプラ"),
+        edit("\"proofValue\":\"z", "\"proofValue\":\"z2"),
+        // Extra members, signed: one the profile ignores, one the data model refuses.
+        resigned(&|d| d["name"] = "名前".into()),
+        resigned(&|d| d["description"] = 5.into()),
+        resigned(&|d| d["issuer"]["description"] = json!([])),
+        resigned(&|d| d["credentialStatus"] = json!([])),
+        resigned(&|d| d["credentialSubject"]["extra"] = 1.into()),
+        resigned(&|d| d["validUntil"] = "2030-03-31T23:59:60Z".into()),
+        // Revoked (bit 7), with the rest as issued.
+        resigned(&|d| {
+            d["credentialStatus"][0]["id"] = format!("{LIST_URL}#7").into();
+            d["credentialStatus"][0]["statusListIndex"] = "7".into();
+        }),
+        "{not json".into(),
+        "[]".into(),
+    ];
+    let bytes: Vec<&[u8]> = inputs.iter().map(|i| i.as_bytes()).collect();
+    let checked = verifier.check_batch(&bytes);
+    let mut verdicts = Vec::new();
+    for ((input, one), batch) in bytes.iter().zip(&inputs).zip(&checked) {
+        let single = verifier.verify_bytes(input, &ask());
+        let from_batch = batch.clone().map(|c| verifier.answer(&c, &ask()));
+        assert_eq!(from_batch, single, "{one}");
+        verdicts.push(single.map(|r| r.verdict));
+    }
+    use Verdict::{Invalid, Valid};
+    let valid = |n| vec![Ok(Valid); n];
+    let expected: Vec<Result<Verdict, ()>> = [
+        valid(8),
+        vec![Ok(Invalid); 3],
+        vec![Err(()), Ok(Invalid), Ok(Invalid), Ok(Valid)],
+        vec![Err(()), Err(()), Err(())],
+        vec![Ok(Invalid), Err(()), Ok(Invalid), Err(()), Err(())],
+    ]
+    .concat();
+    let found: Vec<Result<Verdict, ()>> = verdicts.into_iter().map(|v| v.map_err(|_| ())).collect();
+    assert_eq!(found, expected);
+}

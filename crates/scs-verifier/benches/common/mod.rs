@@ -61,8 +61,19 @@ pub fn trust_list() -> TrustList {
 /// A ★4 credential of 株式会社サンプル (7000012050002) with `status` entries, signed by `key`
 /// at 2027-03-31, valid from 2027-04-01: as bytes on the wire.
 pub fn credential_bytes(key: &SecretKey, status: Vec<StatusEntry>) -> Vec<u8> {
+    company_credential_bytes(key, "7000012050002", "株式会社サンプル", status)
+}
+
+/// [`credential_bytes`] for the company `corporate_number`, `legal_name`.
+pub fn company_credential_bytes(
+    key: &SecretKey,
+    corporate_number: &str,
+    legal_name: &str,
+    status: Vec<StatusEntry>,
+) -> Vec<u8> {
     let subject = SubjectInput::parse_many(
-        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
+        &serde_json::json!({"corporateNumber": corporate_number, "legalName": legal_name})
+            .to_string(),
     )
     .unwrap()
     .remove(0);
