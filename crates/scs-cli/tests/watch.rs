@@ -532,17 +532,19 @@ fn withholding_registry(port: u16, served: Vec<(&'static str, Vec<u8>)>) {
 /// line every round, exit 2, and nothing to the webhook, for ever.)
 #[test]
 fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
-    let Watched {
-        dir,
-        port,
-        server,
-        url,
-        hook,
-        secret,
-        seen,
-    } = Watched::start("data");
-    let d = dir.path();
-    let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
+    let watched = Watched::start("data");
+    let (d, port, url, seen) = (
+        watched.dir.path(),
+        watched.port,
+        &watched.url,
+        &watched.seen,
+    );
+    let webhook = [
+        "--webhook",
+        &watched.hook,
+        "--webhook-secret",
+        &watched.secret,
+    ];
     issue_registered(d, &url, "4", "a2.json", &[]);
     let fetch = |path: &str| -> Vec<u8> {
         ureq::get(format!("{url}{path}"))
@@ -556,7 +558,7 @@ fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
         ("/v1/trust-list", fetch("/v1/trust-list")),
         ("/v1/log/checkpoint", fetch("/v1/log/checkpoint")),
     ];
-    assert_eq!(server.terminate(), 0);
+    assert_eq!(watched.server.terminate(), 0);
     withholding_registry(port, served);
 
     for round in 1..=2 {
@@ -584,18 +586,20 @@ fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
 /// refusing until `--reset-alarm`. `--every` stops cleanly on SIGTERM.
 #[test]
 fn a_forked_log_raises_the_alarm_until_it_is_reset() {
-    let Watched {
-        dir,
-        port,
-        server,
-        url,
-        hook,
-        secret,
-        seen,
-    } = Watched::start("data1");
-    let d = dir.path();
-    let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
-    assert_eq!(server.terminate(), 0);
+    let watched = Watched::start("data1");
+    let (d, port, url, seen) = (
+        watched.dir.path(),
+        watched.port,
+        &watched.url,
+        &watched.seen,
+    );
+    let webhook = [
+        "--webhook",
+        &watched.hook,
+        "--webhook-secret",
+        &watched.secret,
+    ];
+    assert_eq!(watched.server.terminate(), 0);
 
     // Another log at the same address, longer than the one seen.
     let forked = DemoServer::start_with(&d.join("data2"), &repo(), port, &[]);
