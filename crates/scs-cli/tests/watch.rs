@@ -536,8 +536,8 @@ fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
     let (d, port, url, seen) = (
         watched.dir.path(),
         watched.port,
-        &watched.url,
-        &watched.seen,
+        watched.url.clone(),
+        Arc::clone(&watched.seen),
     );
     let webhook = [
         "--webhook",
@@ -590,8 +590,8 @@ fn a_forked_log_raises_the_alarm_until_it_is_reset() {
     let (d, port, url, seen) = (
         watched.dir.path(),
         watched.port,
-        &watched.url,
-        &watched.seen,
+        watched.url.clone(),
+        Arc::clone(&watched.seen),
     );
     let webhook = [
         "--webhook",
