@@ -302,10 +302,9 @@ fn no_acknowledged_write_is_lost_when_the_writer_is_killed_mid_burst() {
     let urls = [writer.url.clone(), standby.url.clone()];
     let stop = std::sync::atomic::AtomicBool::new(false);
     let acknowledged = std::sync::Mutex::new(Vec::new());
-    let key = common::demo("issuer-star4.key");
     std::thread::scope(|scope| {
         for client in 0..4 {
-            let (urls, stop, acknowledged, key) = (&urls, &stop, &acknowledged, &key);
+            let (urls, stop, acknowledged) = (&urls, &stop, &acknowledged);
             scope.spawn(move || {
                 for round in 0..200 {
                     if stop.load(std::sync::atomic::Ordering::Acquire) {
@@ -317,22 +316,7 @@ fn no_acknowledged_write_is_lost_when_the_writer_is_killed_mid_burst() {
                         continue;
                     }
                     let id = id_of(&d.join(&out));
-                    let revoked = round % 3 == 0
-                        && scs(
-                            d,
-                            &[
-                                "revoke",
-                                &id,
-                                "--reason",
-                                "fraud",
-                                "--key",
-                                key.to_str().unwrap(),
-                                "--registry",
-                                url,
-                            ],
-                        )
-                        .code
-                            == 0;
+                    let revoked = round % 3 == 0 && common::revoke_for_fraud(d, &id, url).code == 0;
                     acknowledged.lock().unwrap().push((id, revoked));
                 }
             });

@@ -172,20 +172,7 @@ pub fn issue_and_revoke(dir: &Path, url: &str) -> String {
     let credential: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("cred.json")).unwrap()).unwrap();
     let id = credential["id"].as_str().unwrap().to_owned();
-    let key = demo("issuer-star4.key");
-    let revoked = scs(
-        dir,
-        &[
-            "revoke",
-            &id,
-            "--reason",
-            "fraud",
-            "--key",
-            key.to_str().unwrap(),
-            "--registry",
-            url,
-        ],
-    );
+    let revoked = revoke_for_fraud(dir, &id, url);
     assert_eq!(revoked.code, 0, "{}", revoked.stderr);
     id
 }
@@ -207,4 +194,22 @@ pub fn revoked_status(dir: &Path, url: &str) -> serde_json::Value {
         .find(|c| c["name"] == "status")
         .unwrap_or_else(|| panic!("no status check: {report}"))
         .clone()
+}
+
+/// `scs revoke ID --reason fraud` with the demo ★4 evaluation body's key, at `url`.
+pub fn revoke_for_fraud(dir: &Path, id: &str, url: &str) -> Run {
+    let key = demo("issuer-star4.key");
+    scs(
+        dir,
+        &[
+            "revoke",
+            id,
+            "--reason",
+            "fraud",
+            "--key",
+            key.to_str().unwrap(),
+            "--registry",
+            url,
+        ],
+    )
 }
