@@ -37,7 +37,16 @@ if cargo tree -p scs-ledger -e normal --locked --prefix none | grep -E '^(axum|h
 fi
 # The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests;
 # without one they fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL).
-scripts/pg-test-cluster.sh cargo test --workspace --locked
+# Then the router and page tests and the end-to-end tests of `scs serve --demo` run a second
+# time with their registry on PostgreSQL (SCS_TEST_BACKEND=postgres): one storage contract,
+# two backends (the ledger's own store tests run on both in the first pass).
+scripts/pg-test-cluster.sh bash -c '
+  set -euo pipefail
+  cargo test --workspace --locked
+  export SCS_TEST_BACKEND=postgres
+  cargo test -p scs-registry --locked --test router --test web
+  cargo test -p scs-cli --locked --test registry --test watch --test evidence --test bundle \
+    --test verify_batch --test publish'
 # Every decoder of outside bytes under libFuzzer, 20 s each from its seed corpus (docs/FUZZING.md).
 scripts/fuzz.sh 20
 node --test tests/interop/harness.test.mjs

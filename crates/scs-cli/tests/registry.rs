@@ -283,7 +283,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let port = free_port();
-    let server = DemoServer::start_with(&data, &repo(), port, &[]);
+    let server = DemoServer::start_on_files(&data, &repo(), port);
     let url = server.url.clone();
     let issuer = Arc::new(keyfile::load_secret(&demo("issuer-star4.key")).unwrap().key);
     let stop = Arc::new(AtomicBool::new(false));
@@ -321,7 +321,7 @@ fn sigkill_mid_write_loses_no_acknowledged_write_and_the_indexes_equal_a_replay(
     );
     std::fs::write(dir.path().join("before.txt"), &last_checkpoint).unwrap();
 
-    let server = DemoServer::start_with(&data, &repo(), port, &[]);
+    let server = DemoServer::start_on_files(&data, &repo(), port);
     // Every acknowledged write is there, at its log index.
     for (id, event, index) in &acked {
         let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
@@ -576,7 +576,7 @@ fn after_a_compromise_only_the_ledger_dates_a_credential() {
 fn log_check_names_a_flipped_byte_and_the_registry_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = DemoServer::start(&data, &repo());
+    let server = DemoServer::start_on_files(&data, &repo(), free_port());
     assert_eq!(server.terminate(), 0);
     let data_arg = data.to_str().unwrap();
 

@@ -14,8 +14,7 @@ use http_body_util::BodyExt;
 use scs_core::credential::AttainmentCredential;
 use scs_core::proof::{self, ProofPurpose};
 use scs_issuer::keyfile;
-use scs_ledger::MemoryStore;
-use scs_ledger::{Ledger, RegistryKeys};
+use scs_ledger::{IndexStore, Ledger, LogStore, MemoryStore, RegistryKeys};
 use scs_registry::app::AppState;
 use scs_registry::demo::demo_corporate_number;
 use scs_registry::router::app;
@@ -45,14 +44,32 @@ impl Page {
     }
 }
 
+/// The demo registry the pages are tried on: files and memory, or PostgreSQL when the suite
+/// runs a second time with `SCS_TEST_BACKEND=postgres` (scripts/test.sh does).
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let demo = root().join("keys/demo");
     let genesis: Value =
         serde_json::from_slice(&std::fs::read(demo.join("trust-list.json")).unwrap()).unwrap();
-    let ledger = Ledger::open(
-        dir.path(),
-        Arc::new(MemoryStore::default()),
+    let (log, index): (Arc<dyn LogStore>, Arc<dyn IndexStore>) =
+        if scs_ledger::test_support::on_postgres() {
+            let url = scs_ledger::test_support::fresh_database()
+                .expect("SCS_TEST_BACKEND=postgres needs SCS_TEST_POSTGRES");
+            let database = scs_ledger::Postgres::connect(&url).unwrap();
+            (
+                Arc::new(database.log().unwrap()),
+                Arc::new(database.index()),
+            )
+        } else {
+            let disk = Arc::new(scs_issuer::durable::RealDisk);
+            (
+                Arc::new(scs_ledger::FileLog::open(disk, &dir.path().join("log")).unwrap()),
+                Arc::new(MemoryStore::default()),
+            )
+        };
+    let ledger = Ledger::open_log(
+        log,
+        index,
         keyfile::load_public(&demo.join("operator.pub")).unwrap(),
         RegistryKeys {
             status: keyfile::load_secret(&demo.join("registry-status.key"))

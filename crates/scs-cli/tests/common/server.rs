@@ -31,8 +31,20 @@ impl DemoServer {
         Self::start_with(data, cwd, free_port(), &[])
     }
 
-    /// [`DemoServer::start`] on `port`, with more flags.
+    /// [`DemoServer::start`] on `port`, with more flags. With `SCS_TEST_BACKEND=postgres`
+    /// (scripts/test.sh runs the end-to-end suites a second time so) its store is a database
+    /// of its own on the test cluster, the same one each time it starts on the same `data`.
     pub fn start_with(data: &Path, cwd: &Path, port: u16, flags: &[&str]) -> Self {
+        Self::spawn(data, cwd, port, &[&store_flag(data), flags].concat())
+    }
+
+    /// [`DemoServer::start_with`] on the embedded store whatever the backend under test, for
+    /// the tests of what the data folder holds (the log files, sled).
+    pub fn start_on_files(data: &Path, cwd: &Path, port: u16) -> Self {
+        Self::spawn(data, cwd, port, &[])
+    }
+
+    fn spawn(data: &Path, cwd: &Path, port: u16, flags: &[&str]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_scs"))
             .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data")
@@ -67,6 +79,24 @@ impl DemoServer {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+}
+
+/// `--store <database>` when the suite runs on PostgreSQL: one database per data folder.
+fn store_flag(data: &Path) -> Vec<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<std::path::PathBuf, &'static str>>> = OnceLock::new();
+    if !scs_ledger::test_support::on_postgres() {
+        return Vec::new();
+    }
+    let mut databases = DATABASES.get_or_init(Mutex::default).lock().unwrap();
+    let url: &'static str = databases.entry(data.to_owned()).or_insert_with(|| {
+        let url = scs_ledger::test_support::fresh_database()
+            .expect("SCS_TEST_BACKEND=postgres needs SCS_TEST_POSTGRES");
+        // Kept for the whole test process: a restart on `data` finds it again.
+        Box::leak(url.into_boxed_str())
+    });
+    vec!["--store", url]
 }
 
 fn is_healthy(url: &str) -> bool {

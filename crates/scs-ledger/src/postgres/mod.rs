@@ -318,6 +318,21 @@ pub mod test_support {
     /// database), set by `scripts/pg-test-cluster.sh`; `skip` skips PostgreSQL tests knowingly.
     pub const CLUSTER_VARIABLE: &str = "SCS_TEST_POSTGRES";
 
+    /// The environment variable that runs the suites written for the default store (the
+    /// router and page tests, the end-to-end tests of `scs serve --demo`) on PostgreSQL
+    /// instead: `postgres`. `scripts/test.sh` runs those suites a second time with it.
+    pub const BACKEND_VARIABLE: &str = "SCS_TEST_BACKEND";
+
+    /// Whether this run of a default-store suite is to run on PostgreSQL
+    /// ([`BACKEND_VARIABLE`] is `postgres`); any other value but unset fails the test.
+    pub fn on_postgres() -> bool {
+        match std::env::var(BACKEND_VARIABLE) {
+            Err(_) => false,
+            Ok(value) if value == "postgres" => true,
+            Ok(value) => panic!("{BACKEND_VARIABLE}={value}: only `postgres` is known"),
+        }
+    }
+
     /// The URL of a database of its own for one test (so that tests run in parallel), on the
     /// cluster `SCS_TEST_POSTGRES` names; `None` when it is `skip`. Fails the test when it is
     /// not set: a PostgreSQL test never passes without running.
