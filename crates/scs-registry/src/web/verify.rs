@@ -104,6 +104,10 @@ pub fn classify_text(text: &str, base_url: &str) -> Result<Input, Message> {
     if let Some(number) = typed_corporate_number(text) {
         return number.map(Input::Company);
     }
+    // Text copied from a certificate, with its labels: `証明書ID Credential id urn:uuid:…`.
+    if let [id] = distinct_ids(text).as_slice() {
+        return Ok(Input::Registered(*id, "ID"));
+    }
     Err(Message::new(
         "QRコードの文字列（SCS1:…）・証明書ID（urn:uuid:…）・この登録機関の証明書URL・法人番号（13桁）・証明書のJSON のどれとしても読めません",
         "this is none of: QR text (SCS1:…), a credential id (urn:uuid:…), a credential URL of this registry, a corporate number (13 digits), a credential JSON",
@@ -219,17 +223,7 @@ fn classify_pdf(bytes: &[u8]) -> Result<Input, Message> {
             format!("cannot read the PDF: it is damaged, cut short, or not printed from the registry's page ({other})"),
         ),
     })?;
-    // Two different ids are enough to refuse: no more are gathered.
-    let mut ids: Vec<CredentialId> = Vec::new();
-    for id in ids_in(&text) {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-        if ids.len() > 1 {
-            break;
-        }
-    }
-    match ids.as_slice() {
+    match distinct_ids(&text).as_slice() {
         [id] => Ok(Input::Registered(*id, "PDF")),
         [] => Err(Message::new(
             "このPDFに証明書ID（urn:uuid:…）が見つかりません。登録機関の証明書ページから印刷したPDFを選ぶか、証明書IDを貼り付けてください",
@@ -242,17 +236,27 @@ fn classify_pdf(bytes: &[u8]) -> Result<Input, Message> {
     }
 }
 
-/// Every 証明書ID in a text, in order: `urn:uuid:` and the 36 characters after it, read across
-/// a line break (a printed id can wrap).
-fn ids_in(text: &str) -> impl Iterator<Item = CredentialId> + '_ {
-    text.match_indices("urn:uuid:").filter_map(|(at, prefix)| {
+/// The different 証明書IDs in a text — `urn:uuid:` and the 36 characters after it, read
+/// across a line break (a printed id can wrap) — up to two: two are enough to refuse.
+fn distinct_ids(text: &str) -> Vec<CredentialId> {
+    let ids = text.match_indices("urn:uuid:").filter_map(|(at, prefix)| {
         let uuid: String = text[at + prefix.len()..]
             .chars()
             .filter(|c| !c.is_whitespace())
             .take(36)
             .collect();
         CredentialId::parse(&format!("{prefix}{uuid}")).ok()
-    })
+    });
+    let mut distinct = Vec::new();
+    for id in ids {
+        if !distinct.contains(&id) {
+            distinct.push(id);
+        }
+        if distinct.len() > 1 {
+            break;
+        }
+    }
+    distinct
 }
 
 /// Reads an uploaded file: a PNG or JPEG with a QR code, a certificate printed to PDF, a
@@ -832,5 +836,111 @@ mod tests {
             classify_file(b"{\"a\":1}", "https://registry.example"),
             Ok(Input::Json(_))
         ));
+    }
+
+    const ID: &str = "urn:uuid:06e8d0dc-25e3-4c7b-952e-f8db3d5f7adc";
+
+    fn id() -> CredentialId {
+        CredentialId::parse(ID).unwrap()
+    }
+
+    #[test]
+    fn a_credential_id_is_read_as_printed_alone_or_among_the_certificates_words() {
+        let base = "https://registry.example";
+        for text in [
+            ID.to_owned(),
+            ID.to_uppercase(),
+            ID["urn:uuid:".len()..].to_owned(),
+            format!("証明書ID Credential id\n{}\n{}", &ID[..30], &ID[30..]),
+            format!("{ID} {ID}"),
+        ] {
+            assert_eq!(
+                classify_text(&text, base),
+                Ok(Input::Registered(id(), "ID")),
+                "{text}"
+            );
+        }
+        let other = "urn:uuid:00000000-0000-4000-8000-000000000000";
+        assert!(classify_text(&format!("{ID} {other}"), base).is_err());
+    }
+
+    #[test]
+    fn only_this_registrys_urls_are_read_with_the_default_port_and_a_path_prefix() {
+        let url = |base: &str, given: &str| classify_text(given, base);
+        let ours = Ok(Input::Registered(id(), "URL"));
+        let base = "https://registry.example";
+        assert_eq!(
+            url(
+                base,
+                &format!("https://registry.example:443/credentials/{ID}")
+            ),
+            ours
+        );
+        assert_eq!(
+            url(
+                base,
+                &format!("HTTPS://Registry.Example/v1/credentials/{ID}/")
+            ),
+            ours
+        );
+        assert_eq!(
+            url(
+                "http://127.0.0.1:8080/",
+                &format!("http://127.0.0.1:8080/credentials/{ID}")
+            ),
+            ours
+        );
+        let prefixed = "https://host.example/scs";
+        assert_eq!(
+            url(
+                prefixed,
+                &format!("https://host.example/scs/credentials/{ID}")
+            ),
+            ours
+        );
+        for foreign in [
+            format!("http://registry.example/credentials/{ID}"),
+            format!("https://registry.example.evil/credentials/{ID}"),
+            format!("https://registry.example@evil.example/credentials/{ID}"),
+            format!("https://evil.example/?u=https://registry.example/credentials/{ID}"),
+        ] {
+            let refused = url(base, &foreign).unwrap_err();
+            assert!(
+                refused.en.contains("only this registry"),
+                "{foreign}: {refused:?}"
+            );
+        }
+        let elsewhere = url(prefixed, &format!("https://host.example/credentials/{ID}"));
+        assert!(elsewhere.unwrap_err().en.contains("only this registry"));
+    }
+
+    #[test]
+    fn a_corporate_number_is_read_as_people_write_it() {
+        let base = "https://registry.example";
+        let number = CorporateNumber::parse("6001001000000").unwrap();
+        for typed in [
+            "6001001000000",
+            "6-0010-0100-0000",
+            "6 0010 0100 0000",
+            "６００１　００１０　００００　０",
+            "６００１００１０００００ー０",
+        ] {
+            assert_eq!(
+                classify_text(typed, base),
+                Ok(Input::Company(number)),
+                "{typed}"
+            );
+        }
+        let long = classify_text("６００１００１　０００００００", base).unwrap_err();
+        assert!(long.ja.contains("13桁"), "{long:?}");
+        let wrong = classify_text("7001-0010-0000-0", base).unwrap_err();
+        assert!(wrong.ja.contains("チェックデジット"), "{wrong:?}");
+        assert_eq!(
+            classify_text(
+                "https://registry.example/organizations/6001001000000?lang=en",
+                base
+            ),
+            Ok(Input::Company(number))
+        );
     }
 }
