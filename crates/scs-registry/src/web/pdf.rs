@@ -8,7 +8,7 @@
 //! malformed or hostile file costs at most a few passes over it and a bounded amount of memory
 //! (docs/DECISIONS.md, "The verify page reads a printed certificate").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::ops::Range;
 
@@ -25,8 +25,11 @@ const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
 /// Most entries read from one font's `ToUnicode` map (a two-byte code space has 65,536 codes).
 const MAX_MAP_ENTRIES: usize = 65_536;
 
-/// Most entries read from all the fonts' maps.
-const MAX_MAP_ENTRIES_IN_ALL: usize = 1 << 20;
+/// Most entries read from all the fonts' maps (the certificate's maps hold about 1,500).
+const MAX_MAP_ENTRIES_IN_ALL: usize = 1 << 18;
+
+/// Most items kept of one array (a `TJ` array, a `bfrange` target list); the rest are read past.
+const MAX_ARRAY_ITEMS: usize = 65_536;
 
 /// Most characters of text gathered.
 const MAX_TEXT_CHARS: usize = 1024 * 1024;
@@ -187,21 +190,28 @@ fn fonts(
 ) -> Result<Fonts, PdfError> {
     let mut fonts = Fonts::default();
     let mut entries_left = MAX_MAP_ENTRIES_IN_ALL;
+    // Each resource dictionary and each font read once, however often they are named: the
+    // work stays proportional to the file.
+    let mut resources_seen = HashSet::new();
+    let mut font_maps: HashMap<u32, Option<u32>> = HashMap::new();
     for object in objects.values() {
         let dict = &pdf[object.dict.clone()];
         let Some(value) = value_of(dict, b"/Font") else {
             continue;
         };
         let names = match reference(value) {
+            Some(n) if !resources_seen.insert(n) => continue,
             Some(n) => objects.get(&n).map(|o| &pdf[o.dict.clone()]),
             None => Some(value),
         };
         for (name, font) in names.map(named_references).unwrap_or_default() {
-            let Some(map) = objects
-                .get(&font)
-                .and_then(|f| value_of(&pdf[f.dict.clone()], b"/ToUnicode"))
-                .and_then(reference)
-            else {
+            let map = *font_maps.entry(font).or_insert_with(|| {
+                objects
+                    .get(&font)
+                    .and_then(|f| value_of(&pdf[f.dict.clone()], b"/ToUnicode"))
+                    .and_then(reference)
+            });
+            let Some(map) = map else {
                 continue;
             };
             fonts.names.entry(name).or_insert(map);
@@ -281,6 +291,18 @@ fn stream_bytes(
     Ok(Some(bytes))
 }
 
+/// The section a CMap operator begins (`beginbfchar` → `char`), or `""` for one that ends a
+/// section; `None` for other operators.
+fn section_name(op: &[u8]) -> Option<&'static str> {
+    match op {
+        b"begincodespacerange" => Some("space"),
+        b"beginbfchar" => Some("char"),
+        b"beginbfrange" => Some("range"),
+        b"endcodespacerange" | b"endbfchar" | b"endbfrange" => Some(""),
+        _ => None,
+    }
+}
+
 /// A font's `ToUnicode` map: codes of one or two bytes to text.
 #[derive(Debug, Default)]
 struct CMap {
@@ -300,31 +322,35 @@ impl CMap {
             room: MAX_MAP_ENTRIES.min(*entries_left),
         };
         let before = map.room;
-        let tokens = Tokens::new(bytes).collect::<Vec<_>>();
+        let mut tokens = Tokens::new(bytes);
+        // An entry is at most three tokens: they are read through a window of three, never
+        // gathered whole.
+        let mut window: Vec<Token> = Vec::with_capacity(3);
         let mut section = "";
-        let mut i = 0;
-        while i < tokens.len() && map.room > 0 {
-            match &tokens[i] {
-                Token::Operator(op)
-                    if op.ends_with(b"codespacerange")
-                        || op.ends_with(b"bfchar")
-                        || op.ends_with(b"bfrange") =>
-                {
-                    section = if op.starts_with(b"begin") {
-                        match op.as_slice() {
-                            b"begincodespacerange" => "space",
-                            b"beginbfchar" => "char",
-                            _ => "range",
-                        }
-                    } else {
-                        ""
-                    };
-                    i += 1;
-                }
-                _ => {
-                    i += map.entry(section, &tokens[i..]);
-                }
+        while map.room > 0 {
+            let more = window.len() < 3 && {
+                let next = tokens.next();
+                let read = next.is_some();
+                window.extend(next);
+                read
+            };
+            if more && window.len() < 3 {
+                continue;
             }
+            let Some(first) = window.first() else {
+                break;
+            };
+            let taken = match first {
+                Token::Operator(op) => match section_name(op) {
+                    Some(name) => {
+                        section = name;
+                        1
+                    }
+                    None => 1,
+                },
+                _ => map.entry(section, &window),
+            };
+            window.drain(..taken.min(window.len()));
         }
         *entries_left -= before - map.room;
         map
@@ -593,7 +619,8 @@ impl<'a> Tokens<'a> {
                                 break;
                             }
                             Some(_) if depth < 8 => match self.token(depth + 1) {
-                                Some(item) => items.push(item),
+                                Some(item) if items.len() < MAX_ARRAY_ITEMS => items.push(item),
+                                Some(_) => {}
                                 None => break,
                             },
                             Some(_) => self.at += 1,
@@ -883,5 +910,18 @@ mod tests {
             10
         );
         assert_eq!(none_left, 0);
+    }
+
+    #[test]
+    fn an_array_keeps_a_bounded_number_of_items() {
+        let array = format!("[{}] TJ", "<41> ".repeat(MAX_ARRAY_ITEMS + 10));
+        let tokens: Vec<Token> = Tokens::new(array.as_bytes()).collect();
+        match tokens.as_slice() {
+            [Token::Array(items), Token::Operator(op)] => {
+                assert_eq!(items.len(), MAX_ARRAY_ITEMS);
+                assert_eq!(op, b"TJ");
+            }
+            other => panic!("{} tokens", other.len()),
+        }
     }
 }
