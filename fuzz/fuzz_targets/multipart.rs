@@ -1,7 +1,8 @@
 //! The `multipart/form-data` forms of the web pages: the verify form (`web::verify::read_form`,
-//! then `classify_file` / `classify_text` on what it holds: image, credential JSON, QR text or
-//! URL) and the bulk form (`web::bulk::read_form`, then `scs_suppliers::read_list`). The input is
-//! the request body, with a fixed boundary, read by axum's own extractor.
+//! then `classify_file` / `classify_text` on what it holds: image, printed PDF, credential
+//! JSON, QR text, id, URL or 法人番号) and the bulk form (`web::bulk::read_form`, then
+//! `scs_suppliers::read_list`). The input is the request body, with a fixed boundary, read by
+//! axum's own extractor.
 #![no_main]
 
 use axum::body::Body;

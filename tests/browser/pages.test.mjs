@@ -356,3 +356,48 @@ test('the verify page: a credential of another company says so first, at 1280 an
   }
   await page.close();
 });
+
+test('the verify page takes the certificate printed to PDF and its printed URL, at 1280 and 390 px, ja and en', async () => {
+  const id = demoCredentialId('valid-star4.json');
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/credentials/${id}`);
+  // The address the certificate prints for checking it live (the registry's public URL).
+  const printedUrl = (await page.locator('.certificate .url').innerText()).trim();
+  assert.ok(printedUrl.endsWith(`/credentials/${id}`), printedUrl);
+  await page.emulateMedia({ media: 'print' });
+  const pdfPath = path.join(artifacts, 'certificate-to-verify.pdf');
+  writeFileSync(pdfPath, await page.pdf({ format: 'A4', printBackground: true }));
+  await page.emulateMedia({ media: 'screen' });
+  const verify = async (lang) => {
+    await page.getByRole('button', { name: lang === 'ja' ? '検証する' : 'Verify', exact: true }).click();
+    const verdict = page.locator('.verdict-word');
+    await verdict.waitFor();
+    assert.match(await verdict.innerText(), lang === 'ja' ? /^✓ 有効/ : /^✓ Valid/);
+    assert.match(await page.locator('.verdict-facts').innerText(), /株式会社さくら精機|Sakura Seiki/);
+    return (await page.locator('.verdict-form').innerText()).trim();
+  };
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const lang of ['ja', 'en']) {
+      const home = `${base}/${lang === 'en' ? '?lang=en' : ''}`;
+      await page.goto(home);
+      await page.setInputFiles('#file', pdfPath);
+      assert.match(await verify(lang), /PDF$/);
+      await shot(page, `16-verify-printed-pdf-${lang}-${width}`);
+      await page.goto(home);
+      await page.locator('#text').fill(printedUrl);
+      assert.match(await verify(lang), /URL$/);
+      await shot(page, `17-verify-pasted-url-${lang}-${width}`);
+      // Another site's address: refused with a plain reason, never fetched.
+      await page.goto(home);
+      await page.locator('#text').fill(`https://registry.example/credentials/${id}`);
+      await page.getByRole('button', { name: lang === 'ja' ? '検証する' : 'Verify', exact: true }).click();
+      const refusal = page.locator('#result[role=alert]');
+      await refusal.waitFor();
+      assert.match(await refusal.innerText(), lang === 'ja' ? /ほかのサイトのURLは開きません/ : /other sites' URLs are never opened/);
+      await shot(page, `18-verify-foreign-url-${lang}-${width}`);
+    }
+  }
+  await page.close();
+});

@@ -149,6 +149,11 @@ impl World {
         .await
     }
 
+    /// The verify form with pasted text.
+    async fn paste(&self, text: &str) -> Page {
+        self.post("/", &[("text", None, text.as_bytes())]).await
+    }
+
     fn demo_file(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.dir.path().join("demo").join(name)).unwrap()
     }
@@ -282,7 +287,16 @@ async fn pages_verify_look_up_and_refuse_bad_input_plainly() {
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.has("PNG・JPEG の画像"));
+    assert!(page.has("PDF を読めません"), "{}", page.text);
+    let page = w
+        .post("/", &[("file", Some("x.bin"), b"\xff\xfe\x00binary")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.has("このファイルはどれでもありません"),
+        "{}",
+        page.text
+    );
     let page = w
         .post("/", &[("file", Some("cut.png"), &png[..png.len() / 2])])
         .await;
@@ -1169,4 +1183,215 @@ async fn japanese_pages_fold_english_error_detail_and_say_validity_in_years() {
     assert!(en.has("<td>1 year</td>"), "{}", en.text);
     assert!(en.has("<td>3 years</td>"), "{}", en.text);
     assert!(!shows_iso_date(&issuers.text), "{}", issuers.text);
+}
+
+/// The certificate printed to PDF from the credential page (tests/data/README.md) and the id on it.
+const PRINTED_PDF: &str = "tests/data/certificate-printed.pdf";
+const PRINTED_ID: &str = "urn:uuid:06e8d0dc-25e3-4c7b-952e-f8db3d5f7adc";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verify_page_takes_an_id_a_url_a_corporate_number_and_a_printed_pdf() {
+    let w = world().await;
+    let base = w.state.ledger.identity().base_url.clone();
+    let valid = credential_id(&w.demo_file("valid-star4.json"));
+    let revoked = credential_id(&w.demo_file("revoked.json"));
+
+    // The form says what it takes.
+    let form = w.get("/").await;
+    assert!(form.has("印刷した証明書（PDF）"), "{}", form.text);
+    assert!(form.has("application/pdf"));
+    assert!(form.has("証明書ID・証明書のURL・法人番号"));
+    assert!(
+        w.get("/?lang=en")
+            .await
+            .has("a credential id, the credential&#39;s URL, a corporate number")
+            || w.get("/?lang=en")
+                .await
+                .has("a credential id, the credential's URL, a corporate number")
+    );
+
+    // A 証明書ID as printed, and the UUID alone in capitals: the registered credential, verified.
+    for text in [valid.clone(), valid["urn:uuid:".len()..].to_uppercase()] {
+        let page = w.paste(&format!("  {text}\n")).await;
+        assert_eq!(page.status, StatusCode::OK, "{text}: {}", page.text);
+        assert!(page.has("✓ 有効"), "{}", page.text);
+        assert!(page.has("株式会社さくら精機"));
+        assert!(page.has("検証した形式: ID"));
+    }
+    let page = w.paste(&revoked).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("✗ 無効"), "{}", page.text);
+    let unknown = "urn:uuid:00000000-0000-4000-8000-000000000000";
+    let page = w.paste(unknown).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    is_page(&page);
+    assert!(
+        page.has("この登録機関に登録されていません"),
+        "{}",
+        page.text
+    );
+
+    // The certificate's URL as the browser shows it, the API's URL, and a photo of the
+    // certificate's QR code (the page's URL; in capitals, so that scs-qr draws it).
+    for url in [
+        format!("{base}/credentials/{valid}"),
+        format!("{base}/credentials/{valid}?lang=en#result"),
+        format!("{base}/v1/credentials/{valid}"),
+        format!("{base}/credentials/{}", valid.replace(':', "%3A")),
+    ] {
+        let page = w.paste(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.text);
+        assert!(page.has("✓ 有効"), "{url}");
+        assert!(page.has("検証した形式: URL"), "{url}");
+    }
+    let qr = scs_qr::Symbol::new(&format!("{base}/credentials/{valid}").to_uppercase())
+        .unwrap()
+        .to_png(6)
+        .unwrap();
+    let page = w.post("/", &[("file", Some("photo.png"), &qr)]).await;
+    assert!(page.has("✓ 有効"), "{}", page.text);
+    let page = w.paste(&format!("{base}/credentials/{revoked}")).await;
+    assert!(page.has("✗ 無効"));
+
+    // Another site's URL, or another port: refused, never fetched. Ours without a credential:
+    // said so.
+    let port = base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let host = base
+        .trim_start_matches("http://")
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    for foreign in [
+        format!("https://registry.example/credentials/{valid}"),
+        format!("http://{host}:{}/credentials/{valid}", port + 1),
+        format!("http://evil.example@{host}:{port}/credentials/{valid}"),
+    ] {
+        let page = w.paste(&foreign).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{foreign}");
+        is_page(&page);
+        assert!(
+            page.has(&format!("この登録機関（{base}）のURLだけを確認します")),
+            "{foreign}: {}",
+            page.text
+        );
+    }
+    let en = w
+        .post(
+            "/?lang=en",
+            &[("text", None, b"https://registry.example/credentials/x")],
+        )
+        .await;
+    assert!(
+        en.has(&format!(
+            "only this registry&#39;s URLs ({base}) are checked"
+        )) || en.has(&format!("only this registry's URLs ({base}) are checked")),
+        "{}",
+        en.text
+    );
+    for (ours, says) in [
+        (format!("{base}/issuers"), "証明書のURLではありません"),
+        (
+            format!("{base}/credentials/not-an-id"),
+            "URLの証明書IDが正しくありません",
+        ),
+    ] {
+        let page = w.paste(&ours).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{ours}");
+        assert!(page.has(says), "{ours}: {}", page.text);
+    }
+
+    // A 法人番号 as people write it: its company's page, in the page's language.
+    let number = demo_corporate_number(0).to_string();
+    let hyphened = format!(
+        "{}-{}-{}-{}",
+        &number[..1],
+        &number[1..5],
+        &number[5..9],
+        &number[9..]
+    );
+    let wide: String = number
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+        .collect();
+    for typed in [
+        hyphened,
+        format!("{} {}", &wide[..12], &wide[12..]),
+        number.clone(),
+    ] {
+        let page = w.paste(&typed).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{typed}: {}", page.text);
+        assert_eq!(
+            page.headers[header::LOCATION],
+            format!("/organizations/{number}").as_str()
+        );
+    }
+    let page = w
+        .post("/?lang=en", &[("text", None, number.as_bytes())])
+        .await;
+    assert_eq!(
+        page.headers[header::LOCATION],
+        format!("/organizations/{number}?lang=en").as_str()
+    );
+    let page = w.paste(&format!("{base}/organizations/{number}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    // A wrong check digit, too few digits, and a valid number not registered here: what to do.
+    let wrong = format!("{}{}", (number.as_bytes()[0] - b'0' + 1) % 10, &number[1..]);
+    let page = w.paste(&wrong).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.has(&format!("法人番号 {wrong} のチェックデジット")),
+        "{}",
+        page.text
+    );
+    let page = w.paste("1234-5678").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.has("法人番号は13桁の数字です（「1234-5678」）"),
+        "{}",
+        page.text
+    );
+    let stranger = demo_corporate_number(999_999).to_string();
+    let page = w.paste(&stranger).await;
+    assert_eq!(
+        page.status,
+        StatusCode::NOT_FOUND,
+        "{stranger}: {}",
+        page.text
+    );
+    assert!(page.has("houjin-bangou.nta.go.jp"), "{}", page.text);
+    assert!(page.has("取引先に★取得証明書"));
+
+    // The certificate printed to PDF: its id is read and looked up (the printed one was
+    // registered in another demo ledger, so here it is unknown, by that id).
+    let pdf = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(PRINTED_PDF)).unwrap();
+    let page = w
+        .post("/", &[("file", Some("certificate.pdf"), &pdf)])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.text);
+    assert!(
+        page.has(&format!("証明書ID {PRINTED_ID} の証明書は")),
+        "{}",
+        page.text
+    );
+    // Cut short, damaged, not one at all, or too large: the HTML error page, a 4xx.
+    let mut damaged = pdf.clone();
+    damaged[200..].iter_mut().for_each(|b| *b = b'x');
+    let mut huge = b"%PDF-1.7\n".to_vec();
+    huge.resize(4 * 1024 * 1024 + 1, b' ');
+    for (name, bad, says) in [
+        ("cut", pdf[..1500].to_vec(), "PDF を読めません"),
+        ("damaged", damaged, "PDF を読めません"),
+        (
+            "garbage",
+            b"%PDF-1.7\n\x00\xff garbage obj endobj".to_vec(),
+            "PDF を読めません",
+        ),
+        ("huge", huge, "PDF が大きすぎます"),
+    ] {
+        let page = w.post("/", &[("file", Some("c.pdf"), &bad)]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        is_page(&page);
+        assert!(page.has(says), "{name}: {}", page.text);
+    }
 }

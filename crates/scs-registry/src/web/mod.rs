@@ -44,6 +44,7 @@ pub mod credential;
 pub mod evidence;
 pub mod info;
 pub mod orgs;
+pub mod pdf;
 pub mod verdict;
 pub mod verify;
 

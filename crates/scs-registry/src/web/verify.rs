@@ -1,11 +1,13 @@
-//! `/`: verify a credential from a QR image, a credential file or pasted QR text.
+//! `/`: verify a credential from what a supplier sends: a QR image, the certificate printed
+//! to PDF from the registry's page, a credential file, or pasted text — QR text, a 証明書ID,
+//! the certificate's URL, a 法人番号.
 
 use std::sync::Arc;
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use scs_core::credential::Level;
 use scs_core::ids::{CorporateNumber, CredentialId};
@@ -30,8 +32,12 @@ pub enum Input {
     Json(Value),
     /// QR text `SCS1:…`.
     Compact(String),
-    /// The URL of a credential page of this registry (the QR of a printed certificate).
-    Registered(CredentialId),
+    /// A credential registered here, named by its id: typed (`ID`), in one of this registry's
+    /// URLs (`URL`, also the QR code of a printed certificate), or on a printed certificate
+    /// (`PDF`).
+    Registered(CredentialId, &'static str),
+    /// A 法人番号: the company's page answers (docs/DECISIONS.md).
+    Company(CorporateNumber),
 }
 
 /// The form, as submitted.
@@ -61,6 +67,8 @@ pub enum Outcome {
         /// The verification's signed evidence (JSON), unless the ledger could not sign it.
         evidence: Option<String>,
     },
+    /// A 法人番号 registered here: its company's page answers.
+    Company(CorporateNumber),
     /// The input could not be used.
     Refused(StatusCode, Message),
 }
@@ -69,7 +77,7 @@ fn refused(status: StatusCode, ja: impl Into<String>, en: impl Into<String>) -> 
     Outcome::Refused(status, Message::new(ja, en))
 }
 
-/// Reads text as QR text, a credential JSON, or a credential page URL of this registry.
+/// Reads text as QR text, a credential JSON, a 証明書ID, a URL of this registry, or a 法人番号.
 pub fn classify_text(text: &str, base_url: &str) -> Result<Input, Message> {
     let text = text.trim().trim_start_matches('\u{FEFF}');
     if text.starts_with(scs_core::compact::PREFIX) {
@@ -86,27 +94,177 @@ pub fn classify_text(text: &str, base_url: &str) -> Result<Input, Message> {
                 )
             });
     }
+    if let Some(id) = credential_id(text) {
+        return Ok(Input::Registered(id, "ID"));
+    }
     let lower = text.to_ascii_lowercase();
-    let base = base_url.trim_end_matches('/').to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix(&format!("{base}/credentials/")) {
-        let id = rest.split(['?', '#']).next().unwrap_or("");
-        let full = if id.starts_with("urn:uuid:") {
-            id.to_owned()
-        } else {
-            format!("urn:uuid:{id}")
-        };
-        if let Ok(id) = CredentialId::parse(&full) {
-            return Ok(Input::Registered(id));
-        }
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return registry_url(&lower, base_url);
+    }
+    if let Some(number) = typed_corporate_number(text) {
+        return number.map(Input::Company);
+    }
+    // Text copied from a certificate, with its labels: `証明書ID Credential id urn:uuid:…`.
+    if let [id] = distinct_ids(text).as_slice() {
+        return Ok(Input::Registered(*id, "ID"));
     }
     Err(Message::new(
-        "QRコードの文字列（SCS1:…）、証明書のJSON、またはこの登録機関の証明書URLとして読めません",
-        "this is neither QR text (SCS1:…), a credential JSON, nor a credential URL of this registry",
+        "QRコードの文字列（SCS1:…）・証明書ID（urn:uuid:…）・この登録機関の証明書URL・法人番号（13桁）・証明書のJSON のどれとしても読めません",
+        "this is none of: QR text (SCS1:…), a credential id (urn:uuid:…), a credential URL of this registry, a corporate number (13 digits), a credential JSON",
     ))
 }
 
-/// Reads an uploaded file: a PNG or JPEG with a QR code, a credential JSON, or QR text.
+/// A 証明書ID typed or pasted: `urn:uuid:…`, or the UUID alone.
+fn credential_id(text: &str) -> Option<CredentialId> {
+    let lower = text.to_ascii_lowercase();
+    let uuid = lower.strip_prefix("urn:uuid:").unwrap_or(&lower);
+    CredentialId::parse(&format!("urn:uuid:{uuid}")).ok()
+}
+
+/// A 法人番号 as people write it — with hyphens or spaces between the digits, in full-width
+/// digits — when the text is one (only digits, spaces and hyphens); `Err` when it is one but
+/// not a valid one (its length, its check digit).
+fn typed_corporate_number(text: &str) -> Option<Result<CorporateNumber, Message>> {
+    let separator = |c: char| c.is_whitespace() || "-‐‑‒–—―−－ー".contains(c);
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    if !text.chars().all(|c| is_digit(c) || separator(c)) || !text.chars().any(is_digit) {
+        return None;
+    }
+    let digits: String = text.chars().filter(|&c| is_digit(c)).collect();
+    Some(
+        CorporateNumber::parse(&digits)
+            .map_err(|e| scs_suppliers::corporate_number_message(text, &e)),
+    )
+}
+
+/// A URL (lower-cased) of this registry: a credential's page (`/credentials/{id}`, also the QR
+/// code of a printed certificate), its API address (`/v1/credentials/{id}`), or a company's page.
+/// Another site's URL is refused, never fetched.
+fn registry_url(url: &str, base_url: &str) -> Result<Input, Message> {
+    let base = base_url.trim_end_matches('/').to_ascii_lowercase();
+    let (Some((origin, path)), Some((base_origin, base_path))) = (split_url(url), split_url(&base))
+    else {
+        return Err(foreign_url(base_url));
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let Some(path) = path
+        .strip_prefix(base_path)
+        .filter(|_| origin == base_origin)
+    else {
+        return Err(foreign_url(base_url));
+    };
+    let path = path.strip_prefix("/v1").unwrap_or(path);
+    let segment = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .map(|rest| rest.split('/').next().unwrap_or("").replace("%3a", ":"))
+    };
+    if let Some(id) = segment("/credentials/") {
+        return credential_id(&id)
+            .map(|id| Input::Registered(id, "URL"))
+            .ok_or_else(|| {
+                Message::new(
+                    "URLの証明書IDが正しくありません（証明書IDは urn:uuid:… の形です）",
+                    "the credential id in the URL is not valid (it looks like urn:uuid:…)",
+                )
+            });
+    }
+    if let Some(number) = segment("/organizations/") {
+        if let Some(number) = typed_corporate_number(&number) {
+            return number.map(Input::Company);
+        }
+    }
+    Err(Message::new(
+        "この登録機関のURLですが、証明書のURLではありません。証明書ページのURL（…/credentials/urn:uuid:…）を貼り付けてください",
+        "this is a URL of this registry but not of a credential; paste a credential page's URL (…/credentials/urn:uuid:…)",
+    ))
+}
+
+/// A lower-cased `http(s)` URL's origin — scheme, host and port, the default port written
+/// out — and its path.
+fn split_url(url: &str) -> Option<((&str, String), &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if authority.contains('@') || authority.is_empty() {
+        return None;
+    }
+    let default = match scheme {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let host_port = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.contains(']'))
+    {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{default}")
+    };
+    Some(((scheme, host_port), path))
+}
+
+fn foreign_url(base_url: &str) -> Message {
+    Message::new(
+        format!("この登録機関（{base_url}）のURLだけを確認します。ほかのサイトのURLは開きません。証明書のファイル・PDF・QRコードの画像を選ぶか、証明書IDを貼り付けてください"),
+        format!("only this registry's URLs ({base_url}) are checked; other sites' URLs are never opened. Choose the credential's file, PDF or QR image, or paste its credential id"),
+    )
+}
+
+/// The 証明書ID on a certificate printed to PDF from this registry's credential page.
+fn classify_pdf(bytes: &[u8]) -> Result<Input, Message> {
+    let text = super::pdf::text(bytes).map_err(|e| match e {
+        super::pdf::PdfError::TooLarge => Message::new(
+            format!("PDF が大きすぎます（上限 {} MiB）", super::pdf::MAX_PDF_BYTES / 1024 / 1024),
+            format!("the PDF is too large (at most {} MiB)", super::pdf::MAX_PDF_BYTES / 1024 / 1024),
+        ),
+        other => Message::new(
+            format!("PDF を読めません。壊れているか、途中までしかないか、登録機関のページから印刷したものではありません（{other}）"),
+            format!("cannot read the PDF: it is damaged, cut short, or not printed from the registry's page ({other})"),
+        ),
+    })?;
+    match distinct_ids(&text).as_slice() {
+        [id] => Ok(Input::Registered(*id, "PDF")),
+        [] => Err(Message::new(
+            "このPDFに証明書ID（urn:uuid:…）が見つかりません。登録機関の証明書ページから印刷したPDFを選ぶか、証明書IDを貼り付けてください",
+            "no credential id (urn:uuid:…) found in this PDF; choose a PDF printed from the registry's credential page, or paste the credential id",
+        )),
+        _ => Err(Message::new(
+            "このPDFには複数の証明書IDがあります。証明書を1枚ずつ確認してください",
+            "this PDF holds more than one credential id; check the certificates one at a time",
+        )),
+    }
+}
+
+/// The different 証明書IDs in a text — `urn:uuid:` and the 36 characters after it, read
+/// across a line break (a printed id can wrap) — up to two: two are enough to refuse.
+fn distinct_ids(text: &str) -> Vec<CredentialId> {
+    let ids = text.match_indices("urn:uuid:").filter_map(|(at, prefix)| {
+        let uuid: String = text[at + prefix.len()..]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(36)
+            .collect();
+        CredentialId::parse(&format!("{prefix}{uuid}")).ok()
+    });
+    let mut distinct = Vec::new();
+    for id in ids {
+        if !distinct.contains(&id) {
+            distinct.push(id);
+        }
+        if distinct.len() > 1 {
+            break;
+        }
+    }
+    distinct
+}
+
+/// Reads an uploaded file: a PNG or JPEG with a QR code, a certificate printed to PDF, a
+/// credential JSON, or QR text.
 pub fn classify_file(bytes: &[u8], base_url: &str) -> Result<Input, Message> {
+    if super::pdf::is_pdf(bytes) {
+        return classify_pdf(bytes);
+    }
     if scs_qr::ImageKind::sniff(bytes).is_some() {
         let text = scs_qr::read_image_at_most(bytes, MAX_IMAGE_PIXELS).map_err(|e| {
             use scs_qr::ReadError;
@@ -142,8 +300,8 @@ pub fn classify_file(bytes: &[u8], base_url: &str) -> Result<Input, Message> {
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(Message::new(
-            "PNG・JPEG の画像、または JSON の証明書ファイルを選んでください（このファイルはどちらでもありません）",
-            "choose a PNG or JPEG image or a JSON credential file (this file is neither)",
+            "QRコードの画像（PNG・JPEG）、印刷した証明書（PDF）、または証明書ファイル（JSON）を選んでください（このファイルはどれでもありません）",
+            "choose a QR code image (PNG, JPEG), a printed certificate (PDF) or a credential file (JSON) (this file is none of them)",
         ));
     };
     classify_text(text, base_url)
@@ -201,8 +359,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
         (None, true) => {
             return refused(
                 StatusCode::BAD_REQUEST,
-                "QRコードの画像か証明書ファイルを選ぶか、QRコードの文字列を貼り付けてください",
-                "choose a QR code image or a credential file, or paste the QR text",
+                "QRコードの画像・印刷した証明書（PDF）・証明書ファイルを選ぶか、証明書ID・証明書のURL・法人番号・QRコードの文字列を貼り付けてください",
+                "choose a QR code image, a printed certificate (PDF) or a credential file, or paste a credential id, a credential URL, a corporate number or the QR text",
             )
         }
     };
@@ -219,31 +377,8 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
                 format!("not a ★ credential ({error})"),
             ),
         },
-        Input::Registered(id) => match ledger.credential(&id) {
-            Err(failure) => {
-                crate::error::log_unavailable(&failure);
-                refused(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "登録機関の台帳を読めませんでした。しばらくしてからもう一度お試しください",
-                    "the registry could not read its ledger; please try again later",
-                )
-            }
-            Ok(Some(registered)) => {
-                match verify_json(ledger, registered.credential, &question, "URL") {
-                    Ok(outcome) => outcome,
-                    Err(_) => refused(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "登録された証明書を読めません",
-                        "the registered credential cannot be read",
-                    ),
-                }
-            }
-            Ok(None) => refused(
-                StatusCode::NOT_FOUND,
-                format!("{id} はこの登録機関に登録されていません"),
-                format!("{id} is not registered here"),
-            ),
-        },
+        Input::Registered(id, via) => registered(ledger, &id, &question, via),
+        Input::Company(number) => company(ledger, number),
         Input::Compact(text) => match ledger.verify_qr_text(&text, &question) {
             Ok(report) => reported(ledger, VerifiedInput::QrText(text), &question, report, "QR"),
             Err(error) => refused(
@@ -253,6 +388,53 @@ pub fn run(ledger: &Ledger, form: &Form) -> Outcome {
             ),
         },
     }
+}
+
+/// A credential registered here verified, as the registry holds it.
+fn registered(
+    ledger: &Ledger,
+    id: &CredentialId,
+    question: &Question,
+    via: &'static str,
+) -> Outcome {
+    match ledger.credential(id) {
+        Err(failure) => unavailable(&failure),
+        Ok(Some(registered)) => match verify_json(ledger, registered.credential, question, via) {
+            Ok(outcome) => outcome,
+            Err(_) => refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "登録された証明書を読めません",
+                "the registered credential cannot be read",
+            ),
+        },
+        Ok(None) => refused(
+            StatusCode::NOT_FOUND,
+            format!("証明書ID {id} の証明書はこの登録機関に登録されていません。取引先に証明書のファイルかQRコードを求めてください"),
+            format!("no credential {id} is registered at this registry; ask the supplier for the credential's file or QR code"),
+        ),
+    }
+}
+
+/// A 法人番号: its company's page when it is registered here, what to do next when not.
+fn company(ledger: &Ledger, number: CorporateNumber) -> Outcome {
+    match ledger.organization(&number) {
+        Err(failure) => unavailable(&failure),
+        Ok(ids) if !ids.is_empty() => Outcome::Company(number),
+        Ok(_) => refused(
+            StatusCode::NOT_FOUND,
+            format!("法人番号 {number} の会社の証明書はこの登録機関に登録されていません。取引先に★取得証明書（PDF・QRコード・ファイル）を求めるか、法人番号を国税庁法人番号公表サイト（https://www.houjin-bangou.nta.go.jp/）で確かめてください"),
+            format!("no credential of the company with corporate number {number} is registered here; ask the supplier for its ★ certificate (PDF, QR code or file), or check the number on the National Tax Agency's corporate number site (https://www.houjin-bangou.nta.go.jp/)"),
+        ),
+    }
+}
+
+fn unavailable(failure: &scs_ledger::Failure) -> Outcome {
+    crate::error::log_unavailable(failure);
+    refused(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "登録機関の台帳を読めませんでした。しばらくしてからもう一度お試しください",
+        "the registry could not read its ledger; please try again later",
+    )
 }
 
 /// A credential document verified, with its signed evidence.
@@ -382,7 +564,7 @@ pub async fn submit(
         Err(outcome) => {
             let status = match &outcome {
                 Outcome::Refused(status, _) => *status,
-                Outcome::Report { .. } => StatusCode::OK,
+                Outcome::Report { .. } | Outcome::Company(_) => StatusCode::OK,
             };
             return frame.render(
                 status,
@@ -391,10 +573,10 @@ pub async fn submit(
             );
         }
     };
-    // An image waits for a decode permit, held until its decode ends (even when the client
-    // has gone): a burst of uploads is decoded a few at a time, not all at once.
+    // An image or a PDF waits for a decode permit, held until its decode ends (even when the
+    // client has gone): a burst of uploads is decoded a few at a time, not all at once.
     let permit = match &form.file {
-        Some(file) if scs_qr::ImageKind::sniff(file).is_some() => {
+        Some(file) if scs_qr::ImageKind::sniff(file).is_some() || super::pdf::is_pdf(file) => {
             Arc::clone(&app.image_decodes).acquire_owned().await.ok()
         }
         _ => None,
@@ -421,6 +603,9 @@ pub async fn submit(
     let status = match &outcome {
         Outcome::Refused(status, _) => *status,
         Outcome::Report { .. } => StatusCode::OK,
+        Outcome::Company(number) => {
+            return Redirect::to(&lang.href(&format!("/organizations/{number}"))).into_response()
+        }
     };
     let title = match &outcome {
         Outcome::Report { report, .. } => format!(
@@ -428,7 +613,7 @@ pub async fn submit(
             verdict_text(report.verdict, lang),
             lang.pick("★取得証明の検証", "Verify a ★ credential")
         ),
-        Outcome::Refused(..) => lang
+        Outcome::Refused(..) | Outcome::Company(_) => lang
             .pick("★取得証明の検証", "Verify a ★ credential")
             .to_owned(),
     };
@@ -454,7 +639,7 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
                     (super::verdict::technical(lang, technical.as_deref()))
                 }
             }
-            None => {
+            Some(Outcome::Company(_)) | None => {
                 p.lead { (lang.pick(
                     "取引先（委託先）から受け取った★取得証明書が本物か、指定された機関が発行したか、いま有効か、取消・一時停止されていないかを確かめます。",
                     "Check that a supplier's ★ credential is genuine, issued by a designated body, valid now, and neither revoked nor suspended."
@@ -464,13 +649,20 @@ fn body(ledger: &Ledger, lang: Lang, form: &Form, outcome: Option<&Outcome>) -> 
         form.card method="post" action=(lang.href("/")) enctype="multipart/form-data" {
             h2 { (lang.pick("証明書を選ぶ", "Choose the credential")) }
             div.field {
-                label for="file" { (lang.pick("QRコードの写真・画像（PNG・JPEG）、または証明書ファイル（JSON）", "Photo or image of the QR code (PNG, JPEG), or the credential file (JSON)")) }
-                input #file name="file" type="file" accept="image/png,image/jpeg,image/*,.json,application/json,application/ld+json,.txt" aria-describedby="file-help";
-                p.help #file-help { (lang.pick("スマートフォンではカメラで撮影できます。上限 16 MiB。", "On a phone this can open the camera. Up to 16 MiB.")) }
+                label for="file" { (lang.pick("QRコードの写真・画像（PNG・JPEG）、印刷した証明書（PDF）、または証明書ファイル（JSON）", "Photo or image of the QR code (PNG, JPEG), the printed certificate (PDF), or the credential file (JSON)")) }
+                input #file name="file" type="file" accept="image/png,image/jpeg,image/*,.pdf,application/pdf,.json,application/json,application/ld+json,.txt" aria-describedby="file-help";
+                p.help #file-help { (lang.pick(
+                    "スマートフォンではカメラで撮影できます。PDF はこの登録機関の証明書ページから印刷したもの（証明書IDが載っているもの）。上限 16 MiB（PDF は 4 MiB）。",
+                    "On a phone this can open the camera. A PDF: printed from this registry's credential page (it carries the credential id). Up to 16 MiB (a PDF 4 MiB)."
+                )) }
             }
             div.field {
-                label for="text" { (lang.pick("または QRコードの文字列（SCS1:…）・証明書JSONを貼り付け", "Or paste the QR text (SCS1:…) or the credential JSON")) }
-                textarea #text name="text" rows="4" spellcheck="false" autocomplete="off" { (form.text) }
+                label for="text" { (lang.pick("または 証明書ID・証明書のURL・法人番号・QRコードの文字列・証明書JSON を貼り付け", "Or paste a credential id, the credential's URL, a corporate number, the QR text or the credential JSON")) }
+                textarea #text name="text" rows="4" spellcheck="false" autocomplete="off" aria-describedby="text-help" { (form.text) }
+                p.help #text-help { (lang.pick(
+                    "例: urn:uuid:…（証明書ID）、この登録機関の …/credentials/urn:uuid:… （URL）、1234-5678-9012-3（法人番号）、SCS1:…（QRコードの文字列）。ほかのサイトのURLは開きません。",
+                    "For example: urn:uuid:… (credential id), this registry's …/credentials/urn:uuid:… (URL), 1234-5678-9012-3 (corporate number), SCS1:… (QR text). Other sites' URLs are never opened."
+                )) }
             }
             details open[!form.number.is_empty() || !form.min_level.is_empty()] {
                 summary { (lang.pick("確認したい条件（任意）", "What you require (optional)")) }
@@ -644,5 +836,111 @@ mod tests {
             classify_file(b"{\"a\":1}", "https://registry.example"),
             Ok(Input::Json(_))
         ));
+    }
+
+    const ID: &str = "urn:uuid:06e8d0dc-25e3-4c7b-952e-f8db3d5f7adc";
+
+    fn id() -> CredentialId {
+        CredentialId::parse(ID).unwrap()
+    }
+
+    #[test]
+    fn a_credential_id_is_read_as_printed_alone_or_among_the_certificates_words() {
+        let base = "https://registry.example";
+        for text in [
+            ID.to_owned(),
+            ID.to_uppercase(),
+            ID["urn:uuid:".len()..].to_owned(),
+            format!("証明書ID Credential id\n{}\n{}", &ID[..30], &ID[30..]),
+            format!("{ID} {ID}"),
+        ] {
+            assert_eq!(
+                classify_text(&text, base),
+                Ok(Input::Registered(id(), "ID")),
+                "{text}"
+            );
+        }
+        let other = "urn:uuid:00000000-0000-4000-8000-000000000000";
+        assert!(classify_text(&format!("{ID} {other}"), base).is_err());
+    }
+
+    #[test]
+    fn only_this_registrys_urls_are_read_with_the_default_port_and_a_path_prefix() {
+        let url = |base: &str, given: &str| classify_text(given, base);
+        let ours = Ok(Input::Registered(id(), "URL"));
+        let base = "https://registry.example";
+        assert_eq!(
+            url(
+                base,
+                &format!("https://registry.example:443/credentials/{ID}")
+            ),
+            ours
+        );
+        assert_eq!(
+            url(
+                base,
+                &format!("HTTPS://Registry.Example/v1/credentials/{ID}/")
+            ),
+            ours
+        );
+        assert_eq!(
+            url(
+                "http://127.0.0.1:8080/",
+                &format!("http://127.0.0.1:8080/credentials/{ID}")
+            ),
+            ours
+        );
+        let prefixed = "https://host.example/scs";
+        assert_eq!(
+            url(
+                prefixed,
+                &format!("https://host.example/scs/credentials/{ID}")
+            ),
+            ours
+        );
+        for foreign in [
+            format!("http://registry.example/credentials/{ID}"),
+            format!("https://registry.example.evil/credentials/{ID}"),
+            format!("https://registry.example@evil.example/credentials/{ID}"),
+            format!("https://evil.example/?u=https://registry.example/credentials/{ID}"),
+        ] {
+            let refused = url(base, &foreign).unwrap_err();
+            assert!(
+                refused.en.contains("only this registry"),
+                "{foreign}: {refused:?}"
+            );
+        }
+        let elsewhere = url(prefixed, &format!("https://host.example/credentials/{ID}"));
+        assert!(elsewhere.unwrap_err().en.contains("only this registry"));
+    }
+
+    #[test]
+    fn a_corporate_number_is_read_as_people_write_it() {
+        let base = "https://registry.example";
+        let number = CorporateNumber::parse("6001001000000").unwrap();
+        for typed in [
+            "6001001000000",
+            "6-0010-0100-0000",
+            "6 0010 0100 0000",
+            "６００１　００１０　００００　０",
+            "６００１００１０００００ー０",
+        ] {
+            assert_eq!(
+                classify_text(typed, base),
+                Ok(Input::Company(number)),
+                "{typed}"
+            );
+        }
+        let long = classify_text("６００１００１　０００００００", base).unwrap_err();
+        assert!(long.ja.contains("13桁"), "{long:?}");
+        let wrong = classify_text("7001-0010-0000-0", base).unwrap_err();
+        assert!(wrong.ja.contains("チェックデジット"), "{wrong:?}");
+        assert_eq!(
+            classify_text(
+                "https://registry.example/organizations/6001001000000?lang=en",
+                base
+            ),
+            Ok(Input::Company(number))
+        );
     }
 }
