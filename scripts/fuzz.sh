@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${1:-20}"
 shift || true
 all=(compact_decode verify_credential verify_compact trust_list status_list tlog_note
-  signed_request bulk_csv multipart)
+  signed_request bulk_csv multipart pdf_text)
 targets=("${@:-${all[@]}}")
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 # libfuzzer-sys compiles libFuzzer's C++ sources.
@@ -42,7 +42,7 @@ RUSTFLAGS="-C passes=sancov-module \
 max_len() {
   case "$1" in
     compact_decode | verify_compact) echo 4400 ;;
-    multipart) echo 16384 ;;
+    multipart | pdf_text) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }

@@ -880,6 +880,24 @@ mod tests {
         );
     }
 
+    /// The fuzz target's seed (fuzz/corpus/pdf_text) reaches the text: a fuzzer mutating it
+    /// explores the font maps and content streams, not only the object scan.
+    #[test]
+    fn the_fuzz_seed_shows_its_text_through_its_font_map() {
+        let seed = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/pdf_text/printed-page.pdf"
+        ))
+        .unwrap();
+        let text = text(&seed).unwrap();
+        // 証 and 明 by single codes, 書 and 曹 by one range, the id by the ASCII range.
+        assert!(text.contains("証明書曹"), "{text}");
+        assert!(
+            text.contains("urn:uuid:8f0c2a4e-1b7d-4c55-9a63-2f1e0d9b7c11"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn a_printed_certificate_cut_short_or_damaged_gives_an_error_or_less_text() {
         let pdf = printed();
