@@ -514,15 +514,23 @@ async fn bulk_reads_shift_jis_sorts_rows_into_categories_and_shows_only_problems
         );
     }
     assert!(page.has("<th scope=\"col\">取引先名</th>"));
-    assert!(page.has("<td>S-01</td>") && page.has("<td>S-07</td>"));
+    // Each kept cell carries its column's title, its label when a phone shows the row as a card.
+    assert!(page.has("<td data-label=\"取引先コード\">S-01</td>"));
+    assert!(page.has("<td data-label=\"取引先コード\">S-07</td>"));
     assert!(page.has(&w.valid_until_in_japan(&n(0)).await));
 
     // 問題のある行だけ: the list sent back with problems=1 — no JavaScript needed.
     let page = w.post_owned("/bulk", &resend(&cp932, "page", true)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.has("<td>S-01</td>"), "the row that meets is left out");
+    assert!(
+        !page.has("<td data-label=\"取引先コード\">S-01</td>"),
+        "the row that meets is left out"
+    );
     for code in ["S-02", "S-03", "S-04", "S-05", "S-06", "S-07"] {
-        assert!(page.has(&format!("<td>{code}</td>")), "{code}");
+        assert!(
+            page.has(&format!("<td data-label=\"取引先コード\">{code}</td>")),
+            "{code}"
+        );
     }
     assert!(page.has("name=\"problems\" value=\"1\" checked"));
 
@@ -1145,12 +1153,12 @@ async fn japanese_pages_fold_english_error_detail_and_say_validity_in_years() {
     assert!(!en.has("<details class=\"technical\">"));
 
     let issuers = w.get("/issuers").await;
-    assert!(issuers.has("<td>1年</td>"), "{}", issuers.text);
-    assert!(issuers.has("<td>3年</td>"), "{}", issuers.text);
+    assert!(issuers.has(">1年</td>"), "{}", issuers.text);
+    assert!(issuers.has(">3年</td>"), "{}", issuers.text);
     assert!(!issuers.has("366"));
     let en = w.get("/issuers?lang=en").await;
-    assert!(en.has("<td>1 year</td>"), "{}", en.text);
-    assert!(en.has("<td>3 years</td>"), "{}", en.text);
+    assert!(en.has(">1 year</td>"), "{}", en.text);
+    assert!(en.has(">3 years</td>"), "{}", en.text);
     assert!(!shows_iso_date(&issuers.text), "{}", issuers.text);
 }
 
