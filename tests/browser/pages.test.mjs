@@ -406,7 +406,7 @@ function everyPage(lang) {
     }],
     ['bulk-result', async (page) => {
       await page.goto(`${base}/bulk${q}`);
-      const csv = '取引先コード,取引先名,法人番号,求める★\nA-001,株式会社さくら精機,6001001000000,4\nA-002,北斗製作所,2001001031676,4\nA-003,打ち間違い,7001001000000,3\n';
+      const csv = `取引先コード,取引先名,法人番号,求める★\nA-001,株式会社さくら精機,6001001000000,4\nA-002,北斗製作所,2001001031676,4\nA-003,打ち間違い,7001001000000,3\nA-004,長い誤り,${'1234567890'.repeat(6)},3\n`;
       await page.setInputFiles('#file', { name: 'suppliers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
       await submit(page, lang === 'ja' ? '確認する' : 'Check');
       await page.locator('table.results').waitFor();

@@ -555,10 +555,10 @@ fn row_markup(lang: Lang, heads: &Heads, kept: &[String], r: &RowResult) -> Mark
     html! {
         tr class=(format!("row-{class}")) {
             td data-label=(heads.line) { (r.line) }
-            td.mono.corp-no data-label=(heads.number) {
+            td data-label=(heads.number) {
                 @match &r.corporate_number {
-                    Some(n) => { a href=(lang.href(&format!("/organizations/{n}"))) { (n) } }
-                    None => { (r.given) }
+                    Some(n) => { a.mono.corp-no href=(lang.href(&format!("/organizations/{n}"))) { (n) } }
+                    None => { span.mono { (r.given) } }
                 }
             }
             @for (cell, title) in r.kept.iter().zip(kept) { td data-label=(title) { (cell) } }
