@@ -397,6 +397,103 @@ test('the verify page takes the certificate printed to PDF and its printed URL, 
       await refusal.waitFor();
       assert.match(await refusal.innerText(), lang === 'ja' ? /ほかのサイトのURLは開きません/ : /other sites' URLs are never opened/);
       await shot(page, `18-verify-foreign-url-${lang}-${width}`);
+
+// Nothing on the page scrolls sideways, and no 法人番号 (13 digits) breaks across lines: each
+// run of 13 digits lies on one line box.
+async function assertFitsAndNumbersWhole(page, name) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `${name}: scrolls sideways (${scrollWidth} > ${innerWidth})`);
+  const broken = await page.evaluate(() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement.checkVisibility()) continue;
+      for (const match of node.data.matchAll(/(?<!\d)\d{13}(?!\d)/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + 13);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) found.push(match[0]);
+      }
+    }
+    return found;
+  });
+  assert.deepEqual(broken, [], `${name}: a 法人番号 breaks across lines`);
+  return scrollWidth;
+}
+
+// Every page a person reaches, as they see it: its name and how to get there in `lang`.
+function everyPage(lang) {
+  const q = lang === 'en' ? '?lang=en' : '';
+  const and = lang === 'en' ? '&lang=en' : '';
+  const submit = (page, label) => page.getByRole('button', { name: label, exact: true }).click();
+  return [
+    ['home', (page) => page.goto(`${base}/${q}`)],
+    ['search', (page) => page.goto(`${base}/organizations?name=${encodeURIComponent('株式会社')}${and}`)],
+    // Hokuto: a revoked ★4; Shirakaba: suspended and reinstated; Yamabiko: renewed.
+    ['organization-revoked', (page) => page.goto(`${base}/organizations/2001001031676${q}`)],
+    ['organization-reinstated', (page) => page.goto(`${base}/organizations/${demoNumbers.reinstated}${q}`)],
+    ['organization-renewed', (page) => page.goto(`${base}/organizations/${demoNumbers.renewed}${q}`)],
+    ['credential', (page) => page.goto(`${base}/credentials/${demoCredentialId('valid-star4.json')}${q}`)],
+    ['credential-revoked', (page) => page.goto(`${base}/credentials/${demoCredentialId('revoked.json')}${q}`)],
+    ['verify-result', async (page) => {
+      await page.goto(`${base}/${q}`);
+      await page.setInputFiles('#file', path.join(work, 'data/demo/valid-star4.json'));
+      await submit(page, lang === 'ja' ? '検証する' : 'Verify');
+      await page.locator('.verdict-word').waitFor();
+    }],
+    ['bulk-result', async (page) => {
+      await page.goto(`${base}/bulk${q}`);
+      const csv = `取引先コード,取引先名,法人番号,求める★\nA-001,株式会社さくら精機,6001001000000,4\nA-002,北斗製作所,2001001031676,4\nA-003,打ち間違い,7001001000000,3\nA-004,長い誤り,${'1234567890'.repeat(6)},3\n`;
+      await page.setInputFiles('#file', { name: 'suppliers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await submit(page, lang === 'ja' ? '確認する' : 'Check');
+      await page.locator('table.results').waitFor();
+    }],
+    ['ledger', (page) => page.goto(`${base}/ledger${q}`)],
+    ['ledger-older', async (page) => {
+      await page.goto(`${base}/ledger${q}`);
+      await page.locator('a[rel=next]').click();
+      await page.locator('a[rel=prev]').waitFor();
+    }],
+    ['issuers', (page) => page.goto(`${base}/issuers${q}`)],
+  ];
+}
+
+// The demo 法人番号 of the companies whose stories the phone test looks at, read from the search.
+const demoNumbers = {};
+
+test('every page at 1280 and 390 px, ja and en: nothing scrolls sideways, 法人番号 whole, tables as cards on phones', async () => {
+  const page = await context.newPage();
+  for (const [story, name] of [['reinstated', 'しらかば印刷'], ['renewed', 'やまびこ金属']]) {
+    await page.goto(`${base}/organizations?name=${encodeURIComponent(name)}`);
+    const href = await page.locator('main a[href^="/organizations/"]').first().getAttribute('href');
+    demoNumbers[story] = href.replace('/organizations/', '');
+    assert.match(demoNumbers[story], /^\d{13}$/);
+  }
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const lang of ['ja', 'en']) {
+      for (const [name, open] of everyPage(lang)) {
+        await open(page);
+        const label = `${name} ${lang} ${width}px`;
+        await assertFitsAndNumbersWhole(page, label);
+        // On a phone every table cell is shown, under its column's title.
+        for (const table of await page.locator('table.cards').all()) {
+          for (const cell of await table.locator('tbody td').all()) {
+            if (!(await cell.isVisible())) continue;
+            const box = await cell.boundingBox();
+            assert.ok(box.x >= 0 && box.x + box.width <= width, `${label}: a cell outside the screen`);
+            if (width < 640) {
+              const before = await cell.evaluate((td) => getComputedStyle(td, '::before').content);
+              assert.equal(before, JSON.stringify(await cell.getAttribute('data-label')), `${label}: the cell's title`);
+            }
+          }
+        }
+        await shot(page, `19-${name}-${lang}-${width}`);
+      }
     }
   }
   await page.close();

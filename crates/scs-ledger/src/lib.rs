@@ -50,8 +50,8 @@ pub use postgres::{
     CONNECT_TIMEOUT as POSTGRES_CONNECT_TIMEOUT, STATEMENT_TIMEOUT as POSTGRES_STATEMENT_TIMEOUT,
 };
 pub use query::{
-    LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential, OrganizationView,
-    VerifiedInput,
+    EntryCompany, LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential,
+    OrganizationView, VerifiedInput,
 };
 pub use state::{
     keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, DesignationChange,

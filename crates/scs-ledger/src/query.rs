@@ -300,8 +300,8 @@ pub enum LoggedWrite {
         id: CredentialId,
         /// Its ★.
         level: u8,
-        /// The company's name.
-        legal_name: String,
+        /// The company: the credential's subject.
+        company: EntryCompany,
     },
     /// A revocation, suspension or reinstatement.
     StatusChange {
@@ -316,6 +316,17 @@ pub enum LoggedWrite {
     Other,
 }
 
+/// The company a logged entry concerns: the subject of the credential it registers or changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryCompany {
+    /// Its legal name.
+    pub legal_name: String,
+    /// Its name in English, when the credential gives one.
+    pub legal_name_en: Option<String>,
+    /// Its 法人番号, when the credential names one that reads.
+    pub corporate_number: Option<CorporateNumber>,
+}
+
 impl Ledger {
     /// The entry at `index`, in brief.
     pub fn logged_entry_summary(&self, index: u64) -> Result<LoggedEntrySummary, Failure> {
@@ -323,6 +334,18 @@ impl Ledger {
             .entry(index)
             .map_err(|error| Failure::Read(std::sync::Arc::new(error)))?;
         Ok(LoggedEntrySummary::read(index, &bytes))
+    }
+
+    /// The company of a registered credential, as its registration entry names it (`None` for
+    /// a credential not registered here).
+    pub fn credential_company(&self, id: &CredentialId) -> Result<Option<EntryCompany>, Failure> {
+        let Some(record) = self.credential_record(id)? else {
+            return Ok(None);
+        };
+        Ok(match self.logged_entry_summary(record.log_index)?.write {
+            LoggedWrite::Registration { company, .. } => Some(company),
+            _ => None,
+        })
     }
 }
 
@@ -416,12 +439,26 @@ struct RegisteredSketch {
 #[serde(rename_all = "camelCase")]
 struct SubjectSketch {
     legal_name: String,
+    legal_name_en: Option<String>,
+    corporate_number: Option<String>,
     achievement: AchievementSketch,
 }
 
 #[derive(serde::Deserialize)]
 struct AchievementSketch {
     level: u8,
+}
+
+impl SubjectSketch {
+    fn company(self) -> EntryCompany {
+        EntryCompany {
+            legal_name: self.legal_name,
+            legal_name_en: self.legal_name_en,
+            corporate_number: self
+                .corporate_number
+                .and_then(|n| CorporateNumber::parse(&n).ok()),
+        }
+    }
 }
 
 impl EntrySketch {
@@ -451,7 +488,7 @@ impl EntrySketch {
                 Ok(id) => LoggedWrite::Registration {
                     id,
                     level: credential.credential_subject.achievement.level,
-                    legal_name: credential.credential_subject.legal_name,
+                    company: credential.credential_subject.company(),
                 },
                 Err(_) => LoggedWrite::Other,
             },
@@ -493,11 +530,30 @@ mod tests {
             ),
             (
                 json!({"action": "register", "proof": proof(), "credential": {"id": id,
-                       "credentialSubject": {"legalName": "株式会社デモ", "achievement": {"level": 4}}}}),
+                       "credentialSubject": {"legalName": "株式会社デモ", "legalNameEn": "Demo Co., Ltd.",
+                                             "corporateNumber": "7000012050002",
+                                             "achievement": {"level": 4}}}}),
                 LoggedWrite::Registration {
                     id: CredentialId::parse(id).unwrap(),
                     level: 4,
-                    legal_name: "株式会社デモ".into(),
+                    company: EntryCompany {
+                        legal_name: "株式会社デモ".into(),
+                        legal_name_en: Some("Demo Co., Ltd.".into()),
+                        corporate_number: Some(CorporateNumber::parse("7000012050002").unwrap()),
+                    },
+                },
+            ),
+            (
+                json!({"action": "register", "proof": proof(), "credential": {"id": id,
+                       "credentialSubject": {"legalName": "LEI Only Ltd", "achievement": {"level": 3}}}}),
+                LoggedWrite::Registration {
+                    id: CredentialId::parse(id).unwrap(),
+                    level: 3,
+                    company: EntryCompany {
+                        legal_name: "LEI Only Ltd".into(),
+                        legal_name_en: None,
+                        corporate_number: None,
+                    },
                 },
             ),
             (

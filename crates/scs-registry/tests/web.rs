@@ -545,15 +545,23 @@ async fn bulk_reads_shift_jis_sorts_rows_into_categories_and_shows_only_problems
         );
     }
     assert!(page.has("<th scope=\"col\">取引先名</th>"));
-    assert!(page.has("<td>S-01</td>") && page.has("<td>S-07</td>"));
+    // Each kept cell carries its column's title, its label when a phone shows the row as a card.
+    assert!(page.has("<td data-label=\"取引先コード\">S-01</td>"));
+    assert!(page.has("<td data-label=\"取引先コード\">S-07</td>"));
     assert!(page.has(&w.valid_until_in_japan(&n(0)).await));
 
     // 問題のある行だけ: the list sent back with problems=1 — no JavaScript needed.
     let page = w.post_owned("/bulk", &resend(&cp932, "page", true)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.has("<td>S-01</td>"), "the row that meets is left out");
+    assert!(
+        !page.has("<td data-label=\"取引先コード\">S-01</td>"),
+        "the row that meets is left out"
+    );
     for code in ["S-02", "S-03", "S-04", "S-05", "S-06", "S-07"] {
-        assert!(page.has(&format!("<td>{code}</td>")), "{code}");
+        assert!(
+            page.has(&format!("<td data-label=\"取引先コード\">{code}</td>")),
+            "{code}"
+        );
     }
     assert!(page.has("name=\"problems\" value=\"1\" checked"));
 
@@ -1176,12 +1184,12 @@ async fn japanese_pages_fold_english_error_detail_and_say_validity_in_years() {
     assert!(!en.has("<details class=\"technical\">"));
 
     let issuers = w.get("/issuers").await;
-    assert!(issuers.has("<td>1年</td>"), "{}", issuers.text);
-    assert!(issuers.has("<td>3年</td>"), "{}", issuers.text);
+    assert!(issuers.has(">1年</td>"), "{}", issuers.text);
+    assert!(issuers.has(">3年</td>"), "{}", issuers.text);
     assert!(!issuers.has("366"));
     let en = w.get("/issuers?lang=en").await;
-    assert!(en.has("<td>1 year</td>"), "{}", en.text);
-    assert!(en.has("<td>3 years</td>"), "{}", en.text);
+    assert!(en.has(">1 year</td>"), "{}", en.text);
+    assert!(en.has(">3 years</td>"), "{}", en.text);
     assert!(!shows_iso_date(&issuers.text), "{}", issuers.text);
 }
 
@@ -1394,4 +1402,228 @@ async fn the_verify_page_takes_an_id_a_url_a_corporate_number_and_a_printed_pdf(
         is_page(&page);
         assert!(page.has(says), "{name}: {}", page.text);
     }
+}
+
+/// The items of the page's timeline (`<ol class="timeline" …>`), in the order shown.
+fn timeline_items(page: &Page) -> Vec<String> {
+    let start = page.text.find("class=\"timeline\"").expect("a timeline");
+    let list = &page.text[start..];
+    let list = &list[..list.find("</ol>").unwrap()];
+    list.split("<li>").skip(1).map(str::to_owned).collect()
+}
+
+/// Issue 15 item 7: timelines run newest first on every page that shows one; a reinstatement
+/// shows no reason of its own (its request's code is the suspension's); 更新済み (superseded)
+/// is information, not an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timelines_run_newest_first_and_a_renewal_is_not_an_error() {
+    let w = world().await;
+    let now = scs_issuer::now();
+    // The demo's 株式会社しらかば印刷 (suspended for 不適合, then reinstated).
+    let reinstated = demo_corporate_number(12);
+    let view = w.state.ledger.organization_view(&reinstated, now).unwrap();
+    let id = view.credentials[0].id.to_string();
+    for (lang, q, order, suspension_reason) in [
+        (
+            "ja",
+            "",
+            ["一時停止の解除", "一時停止", "発行・登録"],
+            "理由: 不適合",
+        ),
+        (
+            "en",
+            "?lang=en",
+            ["Reinstated", "Suspended", "Issued and registered"],
+            "reason: nonconformity",
+        ),
+    ] {
+        for path in [
+            format!("/organizations/{reinstated}"),
+            format!("/credentials/{id}"),
+        ] {
+            let page = w.get(&format!("{path}{q}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{path} {lang}");
+            let items = timeline_items(&page);
+            assert_eq!(items.len(), 3, "{path} {lang}: {items:?}");
+            for (item, label) in items.iter().zip(order) {
+                assert!(
+                    item.contains(&format!("<strong>{label}</strong>")),
+                    "{path} {lang}: {items:?}"
+                );
+            }
+            assert!(
+                !items[0].contains(" — "),
+                "{path} {lang}: the reinstatement's reason: {}",
+                items[0]
+            );
+            assert!(
+                items[1].contains(suspension_reason),
+                "{path} {lang}: {}",
+                items[1]
+            );
+        }
+    }
+    // The demo's 株式会社やまびこ金属, renewed: the old credential is superseded.
+    let renewed = demo_corporate_number(18);
+    let view = w.state.ledger.organization_view(&renewed, now).unwrap();
+    let old = view
+        .credentials
+        .iter()
+        .find(|c| c.state == scs_core::lifecycle::CredentialState::Superseded)
+        .expect("a superseded demo credential");
+    for (q, word) in [("", "更新済み"), ("?lang=en", "superseded")] {
+        let company = w.get(&format!("/organizations/{renewed}{q}")).await;
+        assert!(
+            company
+                .text
+                .to_lowercase()
+                .contains(&format!("<span class=\"state info\">{word}")),
+            "{}",
+            company.text
+        );
+        assert!(!company.has("state bad"), "{}", company.text);
+        let credential = w.get(&format!("/credentials/{}{q}", old.id)).await;
+        assert!(
+            credential
+                .text
+                .to_lowercase()
+                .contains(&format!("<span class=\"state info\">{word}")),
+            "{}",
+            credential.text
+        );
+        assert!(
+            credential.has("<div class=\"cert-mark info\""),
+            "{}",
+            credential.text
+        );
+        // A revoked credential keeps the colours of an error.
+        let revoked = w
+            .get(&format!("/organizations/{}{q}", demo_corporate_number(4)))
+            .await;
+        assert!(
+            revoked.has("<span class=\"state bad\">"),
+            "{}",
+            revoked.text
+        );
+        assert!(!revoked.has("state info"), "{}", revoked.text);
+    }
+}
+
+/// The rows of a ledger page's table of entries.
+fn ledger_rows(page: &Page) -> Vec<String> {
+    let start = page.text.find("id=\"entries\"").expect("the entries");
+    let section = &page.text[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    section.split("<tr>").skip(2).map(str::to_owned).collect()
+}
+
+/// The `from` of a ledger page's link to the older (`next`) or newer (`prev`) page.
+fn ledger_link(page: &Page, rel: &str, lang_suffix: &str) -> Option<u64> {
+    let marker = format!("rel=\"{rel}\" href=\"/ledger?from=");
+    let at = page.text.find(&marker)? + marker.len();
+    let rest = &page.text[at..];
+    let digits = &rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap()];
+    assert!(
+        rest[digits.len()..].starts_with(&format!("{lang_suffix}#entries\"")),
+        "{rest}"
+    );
+    Some(digits.parse().unwrap())
+}
+
+/// Issue 15 item 7: the ledger page pages through every entry, newest first, a bounded page at
+/// a time with plain links, and names the company (legal name and 法人番号) of each entry about
+/// a credential, registrations and status changes alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_pages_through_every_entry_naming_each_company() {
+    use scs_registry::web::info::LEDGER_PAGE;
+    let w = world().await;
+    let (size, _) = w.state.ledger.checkpoint();
+    assert!(size > LEDGER_PAGE, "the demo ledger spans pages ({size})");
+    let hokuto = demo_corporate_number(4).to_string();
+    for (q, suffix, revoked, name) in [
+        ("", "", "取消 — 理由: 不正", "株式会社北斗製作所"),
+        (
+            "?lang=en",
+            "&amp;lang=en",
+            "Revoked — reason: fraud",
+            "Hokuto Seisakusho Co., Ltd.",
+        ),
+    ] {
+        let mut page = w.get(&format!("/ledger{q}")).await;
+        assert_eq!(
+            ledger_link(&page, "prev", suffix),
+            None,
+            "the newest page has no newer one"
+        );
+        let mut shown = Vec::new();
+        let mut rows = Vec::new();
+        let mut pages = 0;
+        loop {
+            pages += 1;
+            let these = ledger_rows(&page);
+            assert!(!these.is_empty() && these.len() as u64 <= LEDGER_PAGE);
+            for row in &these {
+                let at = row.find("/v1/log/entries/").unwrap() + 16;
+                shown.push(
+                    row[at..row[at..].find('"').unwrap() + at]
+                        .parse::<u64>()
+                        .unwrap(),
+                );
+            }
+            rows.extend(these);
+            let Some(from) = ledger_link(&page, "next", suffix) else {
+                break;
+            };
+            page = w
+                .get(&format!("/ledger?from={from}{}", q.replace('?', "&")))
+                .await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert_eq!(
+                ledger_link(&page, "prev", suffix).map(|newer| newer > from),
+                Some(true)
+            );
+        }
+        assert_eq!(
+            shown,
+            (0..size).rev().collect::<Vec<_>>(),
+            "every entry once, newest first"
+        );
+        assert_eq!(pages as u64, size.div_ceil(LEDGER_PAGE));
+        let about_hokuto: Vec<&String> = rows
+            .iter()
+            .filter(|r| r.contains(&format!("/organizations/{hokuto}")))
+            .collect();
+        assert_eq!(
+            about_hokuto.len(),
+            2,
+            "its registration and its revocation: {about_hokuto:?}"
+        );
+        assert!(about_hokuto
+            .iter()
+            .all(|r| r.contains(name) && r.contains(&format!(">{hokuto}</a>"))));
+        assert!(
+            about_hokuto.iter().any(|r| r.contains(revoked)),
+            "{about_hokuto:?}"
+        );
+        // Every registration and status change names its company.
+        let about_credentials = rows
+            .iter()
+            .filter(|r| r.contains("/credentials/urn:uuid:"))
+            .count();
+        let naming = rows
+            .iter()
+            .filter(|r| r.contains("href=\"/organizations/"))
+            .count();
+        assert_eq!(naming, about_credentials);
+        assert!(about_credentials >= 30);
+    }
+    // Past the end: the newest page; not a number: the error page.
+    let past = w.get(&format!("/ledger?from={}", size + 1_000)).await;
+    assert_eq!(
+        ledger_rows(&past)[0],
+        ledger_rows(&w.get("/ledger").await)[0]
+    );
+    let bad = w.get("/ledger?from=ten").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    is_page(&bad);
 }

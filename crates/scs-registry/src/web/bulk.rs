@@ -495,22 +495,24 @@ fn results_markup(lang: Lang, checked: &Checked<'_>, data: &str) -> Markup {
             @if checked.shown.len() > MAX_SHOWN {
                 p.help { (lang.pick("表には最初の 2,000 行を表示しています。すべての行はダウンロードに含まれます。", "The table shows the first 2,000 rows; the downloads have them all.")) }
             }
-            div.table-wrap { table.results {
+            @let heads = Heads::of(lang);
+            @let kept: Vec<String> = parsed.kept.iter().map(|k| k.title(lang)).collect();
+            div.table-wrap { table.results.cards {
                 thead { tr {
-                    th scope="col" { (lang.pick("行", "Line")) }
-                    th scope="col" { (lang.pick("法人番号", "Corporate Number")) }
-                    @for kept in &parsed.kept { th scope="col" { (kept.title(lang)) } }
-                    th scope="col" { (lang.pick("求める★", "★ required")) }
-                    th scope="col" { (lang.pick("区分", "Category")) }
-                    th scope="col" { (lang.pick("会社名", "Company")) }
-                    th scope="col" { "★" }
-                    th scope="col" { (lang.pick("状態", "Status")) }
-                    th scope="col" { (lang.pick("有効期限", "Valid until")) }
-                    th scope="col" { (lang.pick("理由", "Why")) }
+                    th scope="col" { (heads.line) }
+                    th scope="col" { (heads.number) }
+                    @for title in &kept { th scope="col" { (title) } }
+                    th scope="col" { (heads.required) }
+                    th scope="col" { (heads.category) }
+                    th scope="col" { (heads.company) }
+                    th scope="col" { (heads.level) }
+                    th scope="col" { (heads.status) }
+                    th scope="col" { (heads.until) }
+                    th scope="col" { (heads.why) }
                 } }
                 tbody {
                     @for r in checked.shown.iter().take(MAX_SHOWN) {
-                        (row_markup(lang, r))
+                        (row_markup(lang, &heads, &kept, r))
                     }
                 }
             } }
@@ -518,26 +520,56 @@ fn results_markup(lang: Lang, checked: &Checked<'_>, data: &str) -> Markup {
     }
 }
 
-fn row_markup(lang: Lang, r: &RowResult) -> Markup {
+/// The results table's column titles: the header row's, and each cell's label on a phone,
+/// where a row is shown as a card.
+struct Heads {
+    line: &'static str,
+    number: &'static str,
+    required: &'static str,
+    category: &'static str,
+    company: &'static str,
+    level: &'static str,
+    status: &'static str,
+    until: &'static str,
+    why: &'static str,
+}
+
+impl Heads {
+    fn of(lang: Lang) -> Self {
+        Self {
+            line: lang.pick("行", "Line"),
+            number: lang.pick("法人番号", "Corporate Number"),
+            required: lang.pick("求める★", "★ required"),
+            category: lang.pick("区分", "Category"),
+            company: lang.pick("会社名", "Company"),
+            level: "★",
+            status: lang.pick("状態", "Status"),
+            until: lang.pick("有効期限", "Valid until"),
+            why: lang.pick("理由", "Why"),
+        }
+    }
+}
+
+fn row_markup(lang: Lang, heads: &Heads, kept: &[String], r: &RowResult) -> Markup {
     let (class, mark) = category_style(r.category);
     html! {
         tr class=(format!("row-{class}")) {
-            td { (r.line) }
-            td.mono {
+            td data-label=(heads.line) { (r.line) }
+            td data-label=(heads.number) {
                 @match &r.corporate_number {
-                    Some(n) => { a href=(lang.href(&format!("/organizations/{n}"))) { (n) } }
-                    None => { (r.given) }
+                    Some(n) => { a.mono.corp-no href=(lang.href(&format!("/organizations/{n}"))) { (n) } }
+                    None => { span.mono { (r.given) } }
                 }
             }
-            @for cell in &r.kept { td { (cell) } }
-            td { @if let Some(l) = r.required { "★" (l) } @else { (r.given_level) } }
-            td { span class=(format!("verdict-cell {class}")) { (mark) " " (lang.msg(&r.category.message())) } }
-            td { @match (lang, &r.legal_name_en, &r.legal_name) { (Lang::En, Some(en), _) => { (en) } (_, _, Some(name)) => { (name) } _ => {} } }
-            td { @if let Some(l) = r.level { (judged_star(l, lang, matches!(r.category, Category::Meets | Category::ExpiringSoon))) } }
-            td { (scs_suppliers::state_text(r, lang)) }
-            td { @if let Some(until) = &r.valid_until { time datetime=(until.to_string()) { (super::date(until, lang)) } } }
+            @for (cell, title) in r.kept.iter().zip(kept) { td data-label=(title) { (cell) } }
+            td data-label=(heads.required) { @if let Some(l) = r.required { "★" (l) } @else { (r.given_level) } }
+            td data-label=(heads.category) { span class=(format!("verdict-cell {class}")) { (mark) " " (lang.msg(&r.category.message())) } }
+            td data-label=(heads.company) { @match (lang, &r.legal_name_en, &r.legal_name) { (Lang::En, Some(en), _) => { (en) } (_, _, Some(name)) => { (name) } _ => {} } }
+            td data-label=(heads.level) { @if let Some(l) = r.level { (judged_star(l, lang, matches!(r.category, Category::Meets | Category::ExpiringSoon))) } }
+            td data-label=(heads.status) { (scs_suppliers::state_text(r, lang)) }
+            td data-label=(heads.until) { @if let Some(until) = &r.valid_until { time datetime=(until.to_string()) { (super::date(until, lang)) } } }
             @let (plain, technical) = super::verdict::fold(lang, lang.msg(&r.detail));
-            td.small { (plain) (super::verdict::technical(lang, technical.as_deref())) }
+            td.small data-label=(heads.why) { (plain) (super::verdict::technical(lang, technical.as_deref())) }
         }
     }
 }

@@ -23,7 +23,7 @@ use super::{
     date, date_time, judged_star, state_under_verdict, Frame, Lang, Nav, PageLang, PagePath,
 };
 use crate::app::AppState;
-use scs_ledger::{EventKind, Ledger};
+use scs_ledger::Ledger;
 
 /// Longest `?qr=` text considered (version 10 at level M holds 311 characters).
 const MAX_QR_CHARS: usize = 1024;
@@ -195,12 +195,13 @@ pub async fn page(
                 @if !registered.record.history.is_empty() {
                     section.card aria-labelledby="history-h" {
                         h2 #history-h { (lang.pick("経過", "History")) }
-                        ol.timeline {
-                            @for event in &registered.record.history {
+                        // Newest first, as on every page with a timeline (docs/DECISIONS.md).
+                        ol.timeline reversed {
+                            @for event in registered.record.history.iter().rev() {
                                 li {
                                     time datetime=(event.at.to_string()) { (date(&event.at, lang)) }
                                     " " strong { (super::event_label(event, lang)) }
-                                    @if let Some(reason) = event.reason.filter(|_| event.event != EventKind::Registered) {
+                                    @if let Some(reason) = super::shown_reason(event.event, event.reason) {
                                         " — " (lang.pick("理由: ", "reason: ")) (reason_text(reason, lang))
                                     }
                                     " · " a href=(format!("/v1/log/entries/{}", event.log_index)) { (lang.pick("台帳 #", "ledger #")) (event.log_index) }
@@ -224,6 +225,9 @@ struct StatusNow {
     ja: String,
     /// The status in words, English.
     en: String,
+    /// Whether the mark is information rather than a warning: a renewed credential was
+    /// replaced, not withdrawn.
+    informational: bool,
 }
 
 impl StatusNow {
@@ -257,6 +261,7 @@ impl StatusNow {
             mark,
             ja: words(Lang::Ja),
             en: words(Lang::En),
+            informational: state == S::Superseded,
         }
     }
 }
@@ -331,7 +336,7 @@ fn certificate(lang: Lang, sheet: &Sheet<'_>) -> Markup {
                 h2.cert-title { "★取得証明書" span.cert-title-en lang="en" { "Certificate of ★ Attainment" } }
             }
             @if let Some((ja, en)) = sheet.status.mark {
-                div.cert-mark role="note" {
+                div.cert-mark.info[sheet.status.informational] role="note" {
                     p.cert-mark-word { (ja) " " span lang="en" { (en) } }
                     p.cert-mark-why { (sheet.status.ja) br; span lang="en" { (sheet.status.en) } }
                 }
@@ -341,7 +346,7 @@ fn certificate(lang: Lang, sheet: &Sheet<'_>) -> Markup {
             p.cert-star { span.cert-star-mark.greyed[!holds] { "★" (level) } }
             dl.cert-facts {
                 @if let Some(n) = &subject.corporate_number {
-                    dt { "法人番号" span lang="en" { " Corporate Number" } } dd.mono { (n.as_str()) }
+                    dt { "法人番号" span lang="en" { " Corporate Number" } } dd.mono.corp-no { (n.as_str()) }
                 }
                 @if let Some(lei) = &subject.lei {
                     dt { "LEI" } dd.mono { (lei.as_str()) }

@@ -1,6 +1,6 @@
 //! `/issuers` (the trust list) and `/ledger` (the transparency log).
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use maud::{html, Markup};
@@ -10,10 +10,13 @@ use scs_core::trust_list::{DesignationState, Role, TrustList};
 
 use super::{date, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
-use scs_ledger::{EventKind, LoggedEntrySummary, LoggedWrite};
+use scs_core::report::Message;
+use scs_ledger::{EntryCompany, EventKind, Ledger, LoggedEntrySummary, LoggedWrite};
 
-/// Most recent log entries shown on `/ledger`.
-const RECENT: u64 = 25;
+use super::orgs::query_param;
+
+/// Log entries shown on one page of `/ledger`.
+pub const LEDGER_PAGE: u64 = 50;
 
 fn role_text(role: Role, lang: Lang) -> &'static str {
     match role {
@@ -53,18 +56,15 @@ pub async fn issuers(State(app): State<AppState>, PageLang(lang): PageLang, uri:
             (issuer_table(&trust, lang))
             section.card aria-labelledby="policy-h" {
                 h2 #policy-h { (lang.pick("制度の方針", "Policy")) }
-                div.table-wrap { table {
-                    thead { tr {
-                        th scope="col" { "★" }
-                        th scope="col" { (lang.pick("評価の方法", "Assessment method")) }
-                        th scope="col" { (lang.pick("最長の有効期間", "Longest validity")) }
-                    } }
+                @let heads = ["★", lang.pick("評価の方法", "Assessment method"), lang.pick("最長の有効期間", "Longest validity")];
+                div.table-wrap { table.cards {
+                    thead { tr { @for head in heads { th scope="col" { (head) } } } }
                     tbody {
                         @for rule in &trust.policy.level_rules {
                             tr {
-                                td { "★" (rule.level.get()) }
-                                td { (super::method_text(rule.assessment_method, lang)) }
-                                td { (super::validity_length(rule.max_validity_days, lang)) }
+                                td data-label=(heads[0]) { "★" (rule.level.get()) }
+                                td data-label=(heads[1]) { (super::method_text(rule.assessment_method, lang)) }
+                                td data-label=(heads[2]) { (super::validity_length(rule.max_validity_days, lang)) }
                             }
                         }
                     }
@@ -84,31 +84,32 @@ pub async fn issuers(State(app): State<AppState>, PageLang(lang): PageLang, uri:
 }
 
 fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
+    let heads = [
+        lang.pick("名称", "Name"),
+        lang.pick("役割", "Role"),
+        lang.pick("発行できる★", "★ it may issue"),
+        lang.pick("指定期間", "Designated"),
+        lang.pick("状態", "Status"),
+    ];
     html! {
-        div.table-wrap { table {
+        div.table-wrap { table.cards {
             caption.visually-hidden { (lang.pick("指定機関", "Designated issuers")) }
-            thead { tr {
-                th scope="col" { (lang.pick("名称", "Name")) }
-                th scope="col" { (lang.pick("役割", "Role")) }
-                th scope="col" { (lang.pick("発行できる★", "★ it may issue")) }
-                th scope="col" { (lang.pick("指定期間", "Designated")) }
-                th scope="col" { (lang.pick("状態", "Status")) }
-            } }
+            thead { tr { @for head in heads { th scope="col" { (head) } } } }
             tbody {
                 @for issuer in &trust.issuers {
                     @let (class, state) = designation_text(issuer.status.state, lang);
                     tr {
-                        td {
+                        td data-label=(heads[0]) {
                             @match (lang, &issuer.name_en) {
                                 (Lang::En, Some(en)) => { (en) br; span.muted { (issuer.name) } }
                                 _ => { (issuer.name) }
                             }
                             br; span.mono.small.muted title=(issuer.id) { (short_key(&issuer.id)) }
                         }
-                        td { @for (i, role) in issuer.roles.iter().enumerate() { @if i > 0 { br; } (role_text(*role, lang)) } }
-                        td { @for l in &issuer.levels { "★" (l.get()) " " } }
-                        td { (date(&issuer.valid_from, lang)) " – " @if let Some(until) = &issuer.valid_until { (date(until, lang)) } }
-                        td {
+                        td data-label=(heads[1]) { @for (i, role) in issuer.roles.iter().enumerate() { @if i > 0 { br; } (role_text(*role, lang)) } }
+                        td data-label=(heads[2]) { @for l in &issuer.levels { "★" (l.get()) " " } }
+                        td data-label=(heads[3]) { (date(&issuer.valid_from, lang)) " – " @if let Some(until) = &issuer.valid_until { (date(until, lang)) } }
+                        td data-label=(heads[4]) {
                             span class=(class) { (state) }
                             @if let Some(since) = &issuer.status.since { br; span.small { (lang.pick("開始 ", "since ")) (date(since, lang)) } }
                             @if let Some(since) = &issuer.status.compromised_since {
@@ -146,12 +147,33 @@ struct Event {
     what: String,
     who: String,
     link: Option<String>,
+    /// The company the entry concerns, if it concerns one.
+    company: Option<EntryCompany>,
 }
 
-fn describe(operator: &DidKey, trust: &TrustList, entry: LoggedEntrySummary, lang: Lang) -> Event {
+/// The company an entry concerns: the one a registration names, or the one of the credential
+/// a status change is about.
+fn entry_company(
+    ledger: &Ledger,
+    write: &LoggedWrite,
+) -> Result<Option<EntryCompany>, scs_ledger::Failure> {
+    match write {
+        LoggedWrite::Registration { company, .. } => Ok(Some(company.clone())),
+        LoggedWrite::StatusChange { target, .. } => ledger.credential_company(target),
+        _ => Ok(None),
+    }
+}
+
+fn describe(
+    operator: &DidKey,
+    trust: &TrustList,
+    entry: LoggedEntrySummary,
+    company: Option<EntryCompany>,
+    lang: Lang,
+) -> Event {
     let at = entry
         .signed_at
-        .map(|t| t.to_string().replace('T', " ").replace('Z', " UTC"))
+        .map(|t| super::date_time(&t, lang))
         .unwrap_or_default();
     let who = match &entry.signer {
         Some(signer) if signer == operator => {
@@ -190,12 +212,8 @@ fn describe(operator: &DidKey, trust: &TrustList, entry: LoggedEntrySummary, lan
                 .to_owned(),
             None,
         ),
-        LoggedWrite::Registration {
-            id,
-            level,
-            legal_name,
-        } => (
-            format!("{} ★{level} {legal_name}", lang.pick("登録", "Registered")),
+        LoggedWrite::Registration { id, level, .. } => (
+            format!("{} ★{level}", lang.pick("登録", "Registered")),
             Some(format!("/credentials/{id}")),
         ),
         LoggedWrite::StatusChange {
@@ -210,7 +228,7 @@ fn describe(operator: &DidKey, trust: &TrustList, entry: LoggedEntrySummary, lan
                 EventKind::Registered => lang.pick("登録", "Registered"),
             };
             (
-                format!("{word}{}", because(reason)),
+                format!("{word}{}", because(super::shown_reason(event, reason))),
                 Some(format!("/credentials/{target}")),
             )
         }
@@ -222,11 +240,74 @@ fn describe(operator: &DidKey, trust: &TrustList, entry: LoggedEntrySummary, lan
         what,
         who,
         link,
+        company,
     }
 }
 
-/// `GET /ledger`
-pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Response {
+/// Which entries a page of `/ledger` shows, newest first: from `?from=` (the newest entry on
+/// the page; past the end means the newest) down, at most [`LEDGER_PAGE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LedgerPage {
+    /// The newest entry shown.
+    top: u64,
+    /// The oldest entry shown.
+    bottom: u64,
+    /// The log's size.
+    size: u64,
+}
+
+impl LedgerPage {
+    /// The page of a log of `size` entries asked by `from` (`None`: the newest); `None` for an
+    /// empty log.
+    fn of(size: u64, from: Option<u64>) -> Option<Self> {
+        let newest = size.checked_sub(1)?;
+        let top = from.map_or(newest, |from| from.min(newest));
+        Some(Self {
+            top,
+            bottom: (top + 1).saturating_sub(LEDGER_PAGE),
+            size,
+        })
+    }
+
+    /// The `from` of the page of newer entries, if there are any.
+    fn newer(&self) -> Option<u64> {
+        (self.top + 1 < self.size).then(|| (self.top + LEDGER_PAGE).min(self.size - 1))
+    }
+
+    /// The `from` of the page of older entries, if there are any.
+    fn older(&self) -> Option<u64> {
+        self.bottom.checked_sub(1)
+    }
+}
+
+/// The events of a page of the ledger, newest first, each with its company.
+fn page_events(
+    app: &AppState,
+    page: Option<LedgerPage>,
+    lang: Lang,
+) -> Result<Vec<Event>, scs_ledger::Failure> {
+    let Some(page) = page else {
+        return Ok(Vec::new());
+    };
+    let (trust, _) = app.ledger.trust_list();
+    let operator = &app.ledger.identity().operator;
+    (page.bottom..=page.top)
+        .rev()
+        .map(|i| {
+            let entry = app.ledger.logged_entry_summary(i)?;
+            let company = entry_company(&app.ledger, &entry.write)?;
+            Ok(describe(operator, &trust, entry, company, lang))
+        })
+        .collect()
+}
+
+/// `GET /ledger?from=…`
+pub async fn ledger(
+    State(app): State<AppState>,
+    PageLang(lang): PageLang,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+) -> Response {
     let frame = Frame {
         app: &app,
         lang,
@@ -234,19 +315,29 @@ pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: 
         nav: Nav::Ledger,
     };
     let (size, checkpoint) = app.ledger.checkpoint();
-    let (trust, _) = app.ledger.trust_list();
-    let operator = &app.ledger.identity().operator;
-    let entries: Result<Vec<_>, _> = (size.saturating_sub(RECENT)..size)
-        .rev()
-        .map(|i| app.ledger.logged_entry_summary(i))
-        .collect();
-    let events: Vec<Event> = match entries {
-        Ok(entries) => entries
-            .into_iter()
-            .map(|entry| describe(operator, &trust, entry, lang))
-            .collect(),
+    let from = match query_param(query.as_deref(), "from").map(|from| from.trim().parse::<u64>()) {
+        None => None,
+        Some(Ok(from)) => Some(from),
+        Some(Err(_)) => {
+            return frame.problem(
+                StatusCode::BAD_REQUEST,
+                &Message::new(
+                    "台帳のページ番号が正しくありません",
+                    "Malformed ledger page",
+                ),
+                &Message::new(
+                    "from には台帳の記録番号（0 以上の整数）を指定してください。",
+                    "from takes a log index (a whole number, 0 or more).",
+                ),
+            )
+        }
+    };
+    let page = LedgerPage::of(size, from);
+    let events = match page_events(&app, page, lang) {
+        Ok(events) => events,
         Err(failure) => return super::unavailable(&frame, &failure),
     };
+    let (trust, _) = app.ledger.trust_list();
     let base = trust.registry.base_url.trim_end_matches('/').to_owned();
     frame.render(
         StatusCode::OK,
@@ -267,27 +358,7 @@ pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: 
                 pre.checkpoint { (checkpoint.as_str()) }
                 p { a href="/v1/log/checkpoint" { "/v1/log/checkpoint" } }
             }
-            section.card aria-labelledby="recent-h" {
-                h2 #recent-h { (lang.pick("最近の記録", "Recent entries")) }
-                div.table-wrap { table {
-                    thead { tr {
-                        th scope="col" { "#" }
-                        th scope="col" { (lang.pick("日時（署名者の申告）", "Time (as signed)")) }
-                        th scope="col" { (lang.pick("内容", "What")) }
-                        th scope="col" { (lang.pick("署名者", "Signed by")) }
-                    } }
-                    tbody {
-                        @for e in &events {
-                            tr {
-                                td { a href=(format!("/v1/log/entries/{}", e.index)) { (e.index) } }
-                                td.small { (e.at) }
-                                td { @if let Some(link) = &e.link { a href=(lang.href(link)) { (e.what) } } @else { (e.what) } }
-                                td { (e.who) }
-                            }
-                        }
-                    }
-                } }
-            }
+            (entries_section(lang, page, &events))
             section.card aria-labelledby="audit-h" {
                 h2 #audit-h { (lang.pick("監査の方法", "How to audit")) }
                 p { (lang.pick(
@@ -304,4 +375,89 @@ pub async fn ledger(State(app): State<AppState>, PageLang(lang): PageLang, uri: 
             }
         },
     )
+}
+
+/// The page's entries, newest first, with the links to the newer and older pages.
+fn entries_section(lang: Lang, page: Option<LedgerPage>, events: &[Event]) -> Markup {
+    let heads = [
+        "#",
+        lang.pick("日時（署名者の申告）", "Time (as signed)"),
+        lang.pick("内容", "What"),
+        lang.pick("会社", "Company"),
+        lang.pick("署名者", "Signed by"),
+    ];
+    html! {
+        section.card aria-labelledby="entries-h" #entries {
+            h2 #entries-h {
+                (lang.pick("記録", "Entries"))
+                @if let Some(page) = page { " #" (page.top) " – #" (page.bottom) }
+            }
+            div.table-wrap { table.cards {
+                thead { tr { @for head in heads { th scope="col" { (head) } } } }
+                tbody {
+                    @for e in events {
+                        tr {
+                            td data-label=(heads[0]) { a href=(format!("/v1/log/entries/{}", e.index)) { (e.index) } }
+                            td.small data-label=(heads[1]) { (e.at) }
+                            td data-label=(heads[2]) { @if let Some(link) = &e.link { a href=(lang.href(link)) { (e.what) } } @else { (e.what) } }
+                            td.company data-label=(heads[3]) { @if let Some(company) = &e.company { (company_cell(lang, company)) } }
+                            td data-label=(heads[4]) { (e.who) }
+                        }
+                    }
+                }
+            } }
+            @if let Some(page) = page { (pager(lang, page)) }
+        }
+    }
+}
+
+/// A company in the ledger's table: its name, and its 法人番号 leading to its page.
+fn company_cell(lang: Lang, company: &EntryCompany) -> Markup {
+    html! {
+        @match (lang, &company.legal_name_en) {
+            (Lang::En, Some(en)) => { (en) br; span.muted lang="ja" { (company.legal_name) } }
+            _ => { (company.legal_name) }
+        }
+        @if let Some(n) = &company.corporate_number {
+            br;
+            a.mono.corp-no href=(lang.href(&format!("/organizations/{}", n.as_str()))) { (n.as_str()) }
+        }
+    }
+}
+
+/// The links to the newer and older pages of the ledger: plain links, no script.
+fn pager(lang: Lang, page: LedgerPage) -> Markup {
+    // The fragment after the query: the page opens at its entries.
+    let href = |from: u64| format!("{}#entries", lang.href(&format!("/ledger?from={from}")));
+    html! {
+        nav.pager aria-label=(lang.pick("台帳のページ", "Ledger pages")) {
+            @if let Some(from) = page.newer() {
+                a rel="prev" href=(href(from)) { "← " (lang.pick("新しい記録", "Newer entries")) }
+            }
+            @if let Some(from) = page.older() {
+                a rel="next" href=(href(from)) { (lang.pick("古い記録", "Older entries")) " →" }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_pages_run_from_the_newest_down_to_entry_zero() {
+        assert_eq!(LedgerPage::of(0, None), None);
+        let newest = LedgerPage::of(120, None).unwrap();
+        assert_eq!((newest.top, newest.bottom), (119, 70));
+        assert_eq!((newest.newer(), newest.older()), (None, Some(69)));
+        let middle = LedgerPage::of(120, Some(69)).unwrap();
+        assert_eq!((middle.top, middle.bottom), (69, 20));
+        assert_eq!((middle.newer(), middle.older()), (Some(119), Some(19)));
+        let last = LedgerPage::of(120, Some(19)).unwrap();
+        assert_eq!((last.top, last.bottom), (19, 0));
+        assert_eq!((last.newer(), last.older()), (Some(69), None));
+        // Past the end: the newest page.
+        assert_eq!(LedgerPage::of(120, Some(10_000)), Some(newest));
+    }
 }

@@ -440,6 +440,17 @@ pub(crate) fn event_label(event: &HistoryEvent, lang: Lang) -> &'static str {
     }
 }
 
+/// The reason an event in a history shows: a revocation's or suspension's own. A registration
+/// has none, and a reinstatement shows none — its request must carry a reason code, but every
+/// code says why a credential stops holding, so the one it carries (usually the suspension's)
+/// would read as the lifting's own reason.
+pub(crate) fn shown_reason(event: EventKind, reason: Option<Reason>) -> Option<Reason> {
+    match event {
+        EventKind::Revoked | EventKind::Suspended => reason,
+        EventKind::Registered | EventKind::Reinstated => None,
+    }
+}
+
 /// The page for a known address asked with a method it does not take.
 pub fn method_not_allowed(app: &AppState, uri: &Uri) -> Response {
     error_page(
@@ -542,10 +553,12 @@ pub(crate) fn state_label(
     lang: Lang,
 ) -> Markup {
     use scs_core::lifecycle::CredentialState as S;
+    // A renewed credential was replaced, not withdrawn: information, not an error.
     let class = match state {
         S::Active => "state ok",
+        S::Superseded => "state info",
         S::Suspended | S::NotYetValid => "state warn",
-        S::Revoked | S::Expired | S::Superseded => "state bad",
+        S::Revoked | S::Expired => "state bad",
     };
     html! {
         span class=(class) { (lang.pick(state.ja(), state.en())) }

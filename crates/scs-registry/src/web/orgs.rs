@@ -11,7 +11,7 @@ use scs_core::timestamp::Timestamp;
 
 use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
 use crate::app::AppState;
-use scs_ledger::{EventKind, OrganizationCredential};
+use scs_ledger::OrganizationCredential;
 
 /// Longest name searched, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -216,7 +216,7 @@ pub async fn organization(
             StatusCode::NOT_FOUND,
             number.as_str(),
             html! {
-                h1 { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (number.as_str()) } }
+                h1 { (lang.pick("法人番号 ", "Corporate Number ")) span.mono.corp-no { (number.as_str()) } }
                 div.notice.warn role="status" {
                     p { (lang.pick("この法人番号の★取得証明は登録されていません。", "No ★ credential is registered for this corporate number.")) }
                 }
@@ -237,9 +237,7 @@ pub async fn organization(
                 event.at,
                 super::event_label(event, lang).to_owned(),
                 c.level,
-                event
-                    .reason
-                    .filter(|_| event.event != EventKind::Registered),
+                super::shown_reason(event.event, event.reason),
                 Some(event.log_index),
                 &c.id,
             ));
@@ -255,8 +253,17 @@ pub async fn organization(
             ));
         }
     }
-    // Newest first; events of the same second in ledger order.
+    // Newest first, as on every page with a timeline (docs/DECISIONS.md); events of the same
+    // second in reverse ledger order.
     timeline.sort_by_key(|e| std::cmp::Reverse((e.0, e.4)));
+    let heads = [
+        "★",
+        lang.pick("状態", "Status"),
+        lang.pick("有効期間", "Validity"),
+        lang.pick("発行者", "Issuer"),
+        lang.pick("台帳", "Ledger"),
+        lang.pick("詳細", "Details"),
+    ];
     let title = if legal_name.is_empty() {
         number.as_str().to_owned()
     } else {
@@ -270,7 +277,7 @@ pub async fn organization(
                 (legal_name)
                 @if let Some(en) = legal_name_en { " " span.en-name lang="en" { (en) } }
             }
-            p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (number.as_str()) } }
+            p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono.corp-no { (number.as_str()) } }
             section class=(if highest.is_some() { "verdict valid" } else { "verdict invalid" }) aria-labelledby="highest-h" {
                 p.verdict-label #highest-h { (lang.pick("現在有効な最高の★", "Highest ★ valid now")) }
                 @match highest {
@@ -282,27 +289,20 @@ pub async fn organization(
             section.card aria-labelledby="creds-h" {
                 h2 #creds-h { (lang.pick("★取得証明書", "★ credentials")) " (" (credentials.len()) ")" }
                 div.table-wrap {
-                    table {
-                        thead { tr {
-                            th scope="col" { "★" }
-                            th scope="col" { (lang.pick("状態", "Status")) }
-                            th scope="col" { (lang.pick("有効期間", "Validity")) }
-                            th scope="col" { (lang.pick("発行者", "Issuer")) }
-                            th scope="col" { (lang.pick("台帳", "Ledger")) }
-                            th scope="col" { (lang.pick("詳細", "Details")) }
-                        } }
+                    table.cards {
+                        thead { tr { @for head in heads { th scope="col" { (head) } } } }
                         tbody {
                             @for c in &sorted {
                                 tr {
-                                    td { (star(c.level, lang)) }
-                                    td {
+                                    td data-label=(heads[0]) { (star(c.level, lang)) }
+                                    td data-label=(heads[1]) {
                                         (state_label(c.state, c.reason, lang))
                                         @if let Some(void) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(&void.detail_ja, &void.detail)) } }
                                     }
-                                    td { (date(&c.valid_from, lang)) " – " (date(&c.valid_until, lang)) }
-                                    td { (c.issuer.name) }
-                                    td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
-                                    td { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
+                                    td.dates data-label=(heads[2]) { span.date { (date(&c.valid_from, lang)) } " – " span.date { (date(&c.valid_until, lang)) } }
+                                    td data-label=(heads[3]) { (c.issuer.name) }
+                                    td data-label=(heads[4]) { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
+                                    td data-label=(heads[5]) { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
                                 }
                             }
                         }

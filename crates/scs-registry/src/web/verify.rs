@@ -729,7 +729,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                     (judged_star(f.level.get(), lang, valid))
                     div {
                         p.company { (f.legal_name) @if let (Lang::En, Some(en)) = (lang, &f.legal_name_en) { br; span.en-name { (en) } } }
-                        @if let Some(n) = &f.corporate_number { p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono { (n) } } }
+                        @if let Some(n) = &f.corporate_number { p { (lang.pick("法人番号 ", "Corporate Number ")) span.mono.corp-no { (n) } } }
                     }
                 }
             }
@@ -740,7 +740,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                 h2 #facts-h { (lang.pick("証明書の内容", "What the credential says")) }
                 dl.facts {
                     dt { (lang.pick("会社名", "Company")) } dd { (f.legal_name) @if let Some(en) = &f.legal_name_en { " / " (en) } }
-                    @if let Some(n) = &f.corporate_number { dt { (lang.pick("法人番号", "Corporate Number")) } dd.mono { (n) } }
+                    @if let Some(n) = &f.corporate_number { dt { (lang.pick("法人番号", "Corporate Number")) } dd.mono.corp-no { (n) } }
                     @if let Some(lei) = &f.lei { dt { "LEI" } dd.mono { (lei) } }
                     dt { (lang.pick("★段階", "★ level")) } dd { "★" (f.level.get()) " — " (super::method_text(f.assessment_method, lang)) }
                     dt { (lang.pick("有効期間", "Validity")) } dd { (date(&f.valid_from, lang)) " – " (date(&f.valid_until, lang)) }
