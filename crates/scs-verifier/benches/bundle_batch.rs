@@ -7,14 +7,17 @@
 //!
 //! - `raw_ed25519_batch_100k`: `ed25519_dalek::verify_batch` alone on the 100,000 signatures
 //!   (their `hashData`, signatures and decoded keys prepared beforehand), cut as `check_batch`
-//!   cuts them: one chunk per core, each checked in batches of 4,096 on its own thread.
+//!   cuts them: one chunk per core, each checked in batches of 4,096 on its own thread. The
+//!   baseline the issue names.
+//! - `grouped_ed25519_batch_100k`: the same batches checked by `scs_verifier::ed25519_batch`,
+//!   which adds up the terms of one key (four issuers here) as `check_batch` does.
 //! - `verify_100k_from_bundle`: what `scs verify-batch --bundle` does with the credentials once
 //!   their bytes are in memory: `Bundle::open` (trust list, status index, checkpoint and two
 //!   status lists, every signature checked against the pinned operator key) and
 //!   `Verifier::check_batch` on the 100,000 credentials' bytes (parse, VCDM check, proof
 //!   preparation, Ed25519 batch verification, reading the ★ profile, on every core), then
-//!   `Verifier::answer` for each: signature, issuer, validity, status (two entries each, one
-//!   list per purpose), level. Every 1,000th credential is revoked; the bench checks the count.
+//!   `Verifier::answer_all` (on every core too): signature, issuer, validity, status (two
+//!   entries each, one list per purpose), level. Every 1,000th credential is revoked; the bench checks the count.
 //!
 //! Before criterion's samples, one pass of each is printed with the CPU time the process used
 //! (`one pass: …`): on a machine shared with other work, wall times stretch with the load, while
@@ -25,6 +28,7 @@
 //! ```text
 //! SCS_BENCH_CREDENTIALS=10000 valgrind --tool=callgrind --dump-instr=no \
 //!   --zero-before='bundle_batch::raw_batches' --dump-after='bundle_batch::raw_batches' \
+//!   --zero-before='bundle_batch::grouped_batches' --dump-after='bundle_batch::grouped_batches' \
 //!   --zero-before='bundle_batch::verify_from_bundle' \
 //!   --dump-after='bundle_batch::verify_from_bundle' target/release/deps/bundle_batch-* --bench none
 //! ```
@@ -54,7 +58,7 @@ use scs_core::status_index::{sha256_hex, IndexedList, StatusIndex};
 use scs_core::status_list::{Bitstring, StatusList};
 use scs_core::tlog::{Checkpoint, EMPTY_ROOT};
 use scs_verifier::bundle::{Bundle, BundleFile, BUNDLE_TYPE};
-use scs_verifier::{parse_credential, Question, Verifier};
+use scs_verifier::{ed25519_batch, parse_credential, Question, Verifier};
 
 /// The allocator of `scs` (crates/scs-cli/src/main.rs), so that the bench allocates as
 /// `scs verify-batch` does: glibc's malloc made the threads of `check_batch` wait on each other.
@@ -216,16 +220,10 @@ fn verify_from_bundle(bundle: &[u8], inputs: &[&[u8]]) -> usize {
     let bundle = Bundle::open(bundle, &key(1).public().did_key()).unwrap();
     let verifier =
         Verifier::new(Some(&bundle.trust_list), &bundle.status).requiring_edition_in_force();
-    let question = question();
     verifier
-        .check_batch(inputs)
+        .answer_all(&verifier.check_batch(inputs), &question())
         .iter()
-        .filter(|checked| {
-            verifier
-                .answer(checked.as_ref().unwrap(), &question)
-                .verdict
-                == Verdict::Valid
-        })
+        .filter(|report| report.as_ref().unwrap().verdict == Verdict::Valid)
         .count()
 }
 
@@ -247,12 +245,34 @@ fn raw(inputs: &[&[u8]]) -> Raw {
     out
 }
 
-/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work. (Never inlined,
-/// as [`verify_from_bundle`].)
+/// Raw batched Ed25519 of `signatures`, cut as `check_batch` cuts its work: the baseline,
+/// `ed25519_dalek::verify_batch`. (Never inlined, as [`verify_from_bundle`].)
 #[inline(never)]
-fn raw_batches((messages, signatures, keys): &Raw) {
+fn raw_batches(signatures: &Raw) {
+    in_batches(signatures, |messages, signatures, keys| {
+        ed25519_dalek::verify_batch(messages, signatures, keys).unwrap();
+    });
+}
+
+/// The same batches with the terms of one key added up ([`ed25519_batch::verify`], as
+/// `check_batch` checks them). (Never inlined, as [`verify_from_bundle`].)
+#[inline(never)]
+fn grouped_batches(signatures: &Raw) {
+    in_batches(signatures, |messages, signatures, keys| {
+        let keys: Vec<[u8; 32]> = keys.iter().map(VerifyingKey::to_bytes).collect();
+        ed25519_batch::verify(messages, signatures, &keys).unwrap();
+    });
+}
+
+/// `verify` on `signatures` cut as `check_batch` cuts its work: one chunk per core, each checked
+/// in batches of 4,096 on its own thread.
+fn in_batches(
+    (messages, signatures, keys): &Raw,
+    verify: impl Fn(&[&[u8]], &[Signature], &[VerifyingKey]) + Sync,
+) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = messages.len().div_ceil(threads);
+    let verify = &verify;
     std::thread::scope(|scope| {
         for n in 0..threads {
             let range = n * per..((n + 1) * per).min(messages.len());
@@ -260,8 +280,7 @@ fn raw_batches((messages, signatures, keys): &Raw) {
                 for start in range.clone().step_by(4096) {
                     let end = (start + 4096).min(range.end);
                     let m: Vec<&[u8]> = messages[start..end].iter().map(|m| &m[..]).collect();
-                    ed25519_dalek::verify_batch(&m, &signatures[start..end], &keys[start..end])
-                        .unwrap();
+                    verify(&m, &signatures[start..end], &keys[start..end]);
                 }
             });
         }
@@ -323,10 +342,11 @@ fn bench(c: &mut Criterion) {
     // One pass of each, with the CPU time the process used beside the wall time: on a machine
     // shared with other work, the ratio of CPU times still says how much more work it is.
     let (raw_wall, raw_cpu) = timed(|| raw_batches(&signatures));
+    let (grouped_wall, grouped_cpu) = timed(|| grouped_batches(&signatures));
     let (wall, cpu) = timed(|| verify_from_bundle(&bundle, &inputs));
     eprintln!(
-        "one pass: raw {raw_wall:.2} s (CPU {raw_cpu:.2} s), from bundle {wall:.2} s (CPU {cpu:.2} s): \
-         CPU ratio {:.2}",
+        "one pass: raw {raw_wall:.2} s (CPU {raw_cpu:.2} s), grouped by key {grouped_wall:.2} s \
+         (CPU {grouped_cpu:.2} s), from bundle {wall:.2} s (CPU {cpu:.2} s): CPU ratio to raw {:.2}",
         cpu / raw_cpu
     );
 
@@ -336,6 +356,9 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(count as u64));
     group.bench_function("raw_ed25519_batch_100k", |b| {
         b.iter(|| raw_batches(black_box(&signatures)))
+    });
+    group.bench_function("grouped_ed25519_batch_100k", |b| {
+        b.iter(|| grouped_batches(black_box(&signatures)))
     });
     group.bench_function("verify_100k_from_bundle", |b| {
         b.iter(|| verify_from_bundle(black_box(&bundle), black_box(&inputs)))

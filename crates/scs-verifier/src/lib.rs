@@ -13,6 +13,7 @@
 
 pub mod bundle;
 mod compact;
+pub mod ed25519_batch;
 pub mod receipt;
 mod status;
 
@@ -270,6 +271,47 @@ impl<'a> Verifier<'a> {
     /// The report for a credential checked by [`Verifier::check_batch`], for `question`.
     pub fn answer(&self, checked: &SignatureChecked, question: &Question) -> Report {
         self.report(&checked.0, question)
+    }
+
+    /// [`Verifier::answer`] for each of [`Verifier::check_batch`]'s answers (an input error stays
+    /// one), in order: spread over the cores as `check_batch` is when the status source may be
+    /// asked from several threads ([`StatusSource::shared`]; offline status lists may), else on
+    /// the calling thread.
+    pub fn answer_all(
+        &self,
+        checked: &[Result<SignatureChecked, InputError>],
+        question: &Question,
+    ) -> Vec<Result<Report, InputError>> {
+        self.answer_in_chunks(checked, question, available_threads())
+    }
+
+    /// [`Verifier::answer_all`] over up to `threads` threads.
+    fn answer_in_chunks(
+        &self,
+        checked: &[Result<SignatureChecked, InputError>],
+        question: &Question,
+        threads: usize,
+    ) -> Vec<Result<Report, InputError>> {
+        let answer_each = |verifier: &Verifier<'_>, chunk: &[Result<SignatureChecked, _>]| {
+            chunk
+                .iter()
+                .map(|c| Ok(verifier.answer(c.as_ref().map_err(Clone::clone)?, question)))
+                .collect()
+        };
+        let Some(status) = self.status.shared() else {
+            return answer_each(self, checked);
+        };
+        let (signers, no_anchor, edition_window) =
+            (&self.signers, &self.no_anchor, self.edition_window);
+        in_chunks(checked, threads, |chunk| {
+            let verifier = Verifier {
+                status,
+                signers: signers.clone(),
+                no_anchor: no_anchor.clone(),
+                edition_window,
+            };
+            answer_each(&verifier, chunk)
+        })
     }
 
     fn report(&self, signed: &Signed, question: &Question) -> Report {
@@ -724,17 +766,17 @@ fn in_chunks<T: Sync, R: Send>(
     })
 }
 
-/// One batch verification of `proofs`. Batch verification says only "all good" or "something is
-/// bad"; in the second case each proof is checked on its own so that every report names the
-/// right culprit.
+/// One batch verification of `proofs` ([`ed25519_batch::verify`]: the terms of one issuer's key
+/// added up). Batch verification says only "all good" or "something is bad"; in the second case
+/// each proof is checked on its own so that every report names the right culprit.
 fn verify_chunk(proofs: &[&Pending]) -> Vec<Result<(), ProofError>> {
     let messages: Vec<&[u8]> = proofs.iter().map(|p| p.message.as_slice()).collect();
     let signatures: Vec<_> = proofs.iter().map(|p| p.signature).collect();
     let keys: Vec<_> = proofs
         .iter()
-        .map(|p| *p.info.signer.public_key().as_dalek())
+        .map(|p| p.info.signer.public_key().as_dalek().to_bytes())
         .collect();
-    if proofs.is_empty() || ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+    if proofs.is_empty() || ed25519_batch::verify(&messages, &signatures, &keys).is_ok() {
         vec![Ok(()); proofs.len()]
     } else {
         proofs.iter().map(|p| p.verify()).collect()

@@ -51,6 +51,15 @@ pub trait StatusSource {
     fn registered_by(&self, _credential: &AttainmentCredential) -> Option<Timestamp> {
         None
     }
+
+    /// This source, if it may be asked from several threads at once (it is `Sync`): then
+    /// [`Verifier::answer_all`] spreads its questions over the cores. `None` (the default) keeps
+    /// them on the calling thread, for a source that caches as it goes.
+    ///
+    /// [`Verifier::answer_all`]: crate::Verifier::answer_all
+    fn shared(&self) -> Option<&(dyn StatusSource + Sync)> {
+        None
+    }
 }
 
 /// A status list file that could not be used.
@@ -147,5 +156,9 @@ impl StatusSource for OfflineStatusLists {
                 format!("status index {} is outside the list", entry.index),
             )),
         }
+    }
+
+    fn shared(&self) -> Option<&(dyn StatusSource + Sync)> {
+        Some(self)
     }
 }

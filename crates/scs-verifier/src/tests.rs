@@ -732,3 +732,51 @@ fn check_batch_answers_tricky_bytes_as_verify_bytes_does() {
     let found: Vec<Result<Verdict, ()>> = verdicts.into_iter().map(|v| v.map_err(|_| ())).collect();
     assert_eq!(found, expected);
 }
+
+/// `answer_all` spreads the questions over threads when the status source may be shared
+/// (offline status lists), and keeps them on the calling thread when it may not: the same
+/// reports as `answer` one by one, in order, input errors in their places.
+#[test]
+fn answer_all_answers_as_answer_does_on_any_number_of_threads() {
+    let w = world();
+    let revoked = [3, 17, 40];
+    let mut lists = OfflineStatusLists::none();
+    lists
+        .add_signed(
+            &signed_list(&w, &revoked, &w.status_key),
+            Some(&w.trust_list),
+        )
+        .unwrap();
+    let mut inputs: Vec<Vec<u8>> = (0..48)
+        .map(|i| serde_json::to_vec(&issue(&w, Level::STAR4, vec![revocation_entry(i)])).unwrap())
+        .collect();
+    inputs.insert(30, b"{not json".to_vec());
+    let bytes: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+    let ledgered = Ledgered(None);
+    for status in [&lists as &dyn StatusSource, &ledgered] {
+        let verifier = Verifier::new(Some(&w.trust_list), status);
+        let checked = verifier.check_batch(&bytes);
+        let one_by_one: Vec<Result<Report, InputError>> = checked
+            .iter()
+            .map(|c| c.clone().map(|c| verifier.answer(&c, &ask())))
+            .collect();
+        for threads in [1, 2, 3, 8] {
+            assert_eq!(
+                verifier.answer_in_chunks(&checked, &ask(), threads),
+                one_by_one,
+                "{threads} threads"
+            );
+        }
+        assert_eq!(verifier.answer_all(&checked, &ask()), one_by_one);
+    }
+    // The reports differ from one another where they should: revoked ones are invalid.
+    let verifier = Verifier::new(Some(&w.trust_list), &lists);
+    let invalid: Vec<usize> = verifier
+        .answer_all(&verifier.check_batch(&bytes), &ask())
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.as_ref().map_or(true, |r| r.verdict != Verdict::Valid))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(invalid, [3, 17, 30, 41]);
+}
