@@ -280,7 +280,7 @@ impl StatusUpdate {
                 "失効は取り消せません / revocation is final".into(),
             )),
             _ => Err(ApiError::BadParameter(
-                "status must be revoked, suspended or active (or \"1\"/\"0\" with statusPurpose)"
+                "status は revoked・suspended・active（statusPurpose とともに \"1\"・\"0\"）のいずれかです / status must be revoked, suspended or active (or \"1\"/\"0\" with statusPurpose)"
                     .into(),
             )),
         }
