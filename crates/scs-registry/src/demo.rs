@@ -222,7 +222,8 @@ fn t(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap_or(Timestamp::EPOCH)
 }
 
-fn nonce() -> String {
+/// A fresh request nonce: 16 random bytes, hex.
+pub(crate) fn nonce() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()

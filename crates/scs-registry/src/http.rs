@@ -19,7 +19,7 @@ use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Hash, Tile};
 use scs_verifier::Question;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
@@ -34,9 +34,9 @@ use scs_ledger::{
 /// ([`scs_ledger::STATUS_TTL_SECONDS`]; the router test checks that they agree).
 const STATUS_CACHE_CONTROL: &str = "public, max-age=300";
 
-/// The API's routes; `POST /credentials/issue` only with the demo issuer key.
+/// The API's routes; the VC API's issuing and status routes only with the demo issuer key.
 pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
-    let mut router = Router::new()
+    Router::new()
         .route("/v1/health", get(health))
         .route("/v1/trust-list", get(get_trust_list).put(put_trust_list))
         .route("/v1/status-allocations", post(allocate))
@@ -55,12 +55,8 @@ pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
         .route("/v1/log/proof/inclusion", get(inclusion_proof))
         .route("/v1/log/proof/consistency", get(consistency_proof))
         .route("/ns/scs/v1", get(context))
-        .route("/credentials/verify", post(vc_api_verify))
-        .merge(crate::feed::routes());
-    if demo_issuer {
-        router = router.route("/credentials/issue", post(vc_api_issue));
-    }
-    router
+        .merge(crate::vc_api::routes(demo_issuer))
+        .merge(crate::feed::routes())
 }
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
@@ -102,7 +98,7 @@ pub(crate) async fn get_trust_list(State(app): State<AppState>) -> Result<Respon
 
 /// Verifies a write's signatures (and, for requests, its freshness; for trust list editions,
 /// that they are in force at the registry's clock).
-fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiError> {
+pub(crate) fn open_write(app: &AppState, document: &Value) -> Result<VerifiedEntry, ApiError> {
     let entry = scs_ledger::verify_entry(document.clone(), &app.ledger.identity().operator)?;
     if let VerifiedEntry::TrustList(list) = &entry {
         list.check_in_force(now())
@@ -140,7 +136,7 @@ pub(crate) struct Receipt<'a, E: Serialize> {
 }
 
 impl<'a, E: Serialize> Receipt<'a, E> {
-    fn of(committed: &'a Committed, effect: E) -> Self {
+    pub(crate) fn of(committed: &'a Committed, effect: E) -> Self {
         Self {
             effect,
             log_index: committed.index,
@@ -182,9 +178,9 @@ pub(crate) struct Allocated<'a> {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Changed {
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<CredentialState>,
+    pub(crate) state: Option<CredentialState>,
 }
 
 /// 指定機関一覧の公開 / publish a newer trust list edition (operator).
@@ -321,7 +317,7 @@ pub(crate) async fn register(
         .into_response())
 }
 
-fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
+pub(crate) fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
     let full = if text.starts_with("urn:uuid:") {
         text.to_owned()
     } else {
@@ -855,103 +851,6 @@ pub(crate) async fn verify_evidence(
     Ok(Json(
         app.ledger.sign_verification(input, &question, report)?,
     ))
-}
-
-/// The body of `POST /credentials/verify` (W3C CCG VC API).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct VcApiVerifyRequest {
-    verifiable_credential: Map<String, Value>,
-    /// The VC API's verification options (challenge, domain, …): none changes what this
-    /// registry checks, but they must be an object.
-    #[serde(default, rename = "options")]
-    _options: Option<Map<String, Value>>,
-}
-
-/// `POST /credentials/verify` (W3C CCG VC API): 200 when the proof verifies, 400 for what is
-/// not a credential, 422 for a credential whose proof does not verify.
-async fn vc_api_verify(
-    State(app): State<AppState>,
-    JsonBody(request): JsonBody<VcApiVerifyRequest>,
-) -> Result<Json<Value>, ApiError> {
-    let credential = Value::Object(request.verifiable_credential);
-    // The interoperability suites send credentials of every shape: a data-model failure is a
-    // 400, anything that is a credential gets its checks.
-    let report = app
-        .ledger
-        .verify_credential(credential, &Question::at(now()))
-        .map_err(|e| ApiError::BadJson(e.to_string()))?;
-    let signature_ok = report.checks.first().is_some_and(|c| c.ok);
-    if !signature_ok {
-        return Err(ApiError::InvalidCredential(
-            report
-                .checks
-                .first()
-                .map(|c| c.detail.clone())
-                .unwrap_or_default(),
-        ));
-    }
-    Ok(Json(json!({
-        "verified": true,
-        "checks": ["proof"],
-        "errors": [],
-        "warnings": report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name.en(), c.detail)).collect::<Vec<_>>(),
-    })))
-}
-
-/// The body of `POST /credentials/issue` (W3C CCG VC API).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VcApiIssueRequest {
-    credential: Map<String, Value>,
-    /// The VC API's issuing options: none changes how the demo key signs, but they must be
-    /// an object.
-    #[serde(default, rename = "options")]
-    _options: Option<Map<String, Value>>,
-}
-
-/// `POST /credentials/issue` (W3C CCG VC API, `--demo` only): signs with the demo ★4 key, as
-/// that key's issuer only.
-async fn vc_api_issue(
-    State(app): State<AppState>,
-    JsonBody(request): JsonBody<VcApiIssueRequest>,
-) -> Result<Response, ApiError> {
-    let key = app
-        .demo_issuer
-        .clone()
-        .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
-    let mut credential = request.credential;
-    let own = key.public().did_key().to_string();
-    match credential.get("issuer") {
-        None => {
-            credential.insert("issuer".into(), own.into());
-        }
-        Some(issuer) => {
-            let named = issuer
-                .as_str()
-                .or_else(|| issuer.get("id").and_then(Value::as_str));
-            if named != Some(own.as_str()) {
-                return Err(ApiError::BadJson(format!(
-                    "issuer must be {own}, the demo issuer this registry signs as"
-                )));
-            }
-        }
-    }
-    let credential = Value::Object(credential);
-    scs_core::vcdm::check_data_model(&credential).map_err(|e| ApiError::BadJson(e.to_string()))?;
-    let signed = scs_core::proof::sign(
-        credential,
-        &key,
-        now(),
-        scs_core::proof::ProofPurpose::AssertionMethod,
-        Default::default(),
-    )
-    .map_err(|e| ApiError::BadJson(e.to_string()))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"verifiableCredential": signed})),
-    )
-        .into_response())
 }
 
 /// チェックポイント / the latest signed checkpoint.

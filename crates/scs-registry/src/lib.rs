@@ -4,6 +4,8 @@
 //! - [`router`]: the one router: the API and the pages, the request deadline, unknown paths.
 //! - `http`: the JSON API's handlers (private); `extract`: its extractors, every rejection an
 //!   [`error::ApiError`].
+//! - `vc_api` (private): the W3C CCG VC API (`/credentials/verify`; with `--demo`,
+//!   `/credentials/issue` and `/credentials/status` as the demo issuer, through the ledger).
 //! - `feed` (private): the change feed, `GET /v1/events` and the Atom feeds.
 //! - [`error`]: the one error type, mapped to problem+json.
 //! - [`web`]: the pages for people (verify, look-up, certificate, bulk check, trust list, ledger).
@@ -34,4 +36,5 @@ pub mod openapi;
 pub mod router;
 pub mod serve;
 mod server;
+mod vc_api;
 pub mod web;

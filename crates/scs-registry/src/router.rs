@@ -68,6 +68,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path.starts_with("/ns/")
         || path == "/credentials/verify"
         || path == "/credentials/issue"
+        || path == "/credentials/status"
         || path == "/metrics"
 }
 

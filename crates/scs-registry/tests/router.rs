@@ -292,7 +292,12 @@ fn issue_about(
     at: Timestamp,
 ) -> Value {
     let subject = SubjectInput::parse_many(subject).unwrap().remove(0);
-    let params = IssueParams {
+    scs_issuer::issue(&subject, &demo_params(level, status, at), issuer, at).unwrap()
+}
+
+/// The demo evaluation body's issuing parameters: `level`, valid from `at`, with `status`.
+fn demo_params(level: Level, status: Vec<StatusEntry>, at: Timestamp) -> IssueParams {
+    IssueParams {
         issuer_name: "デモ評価機関（デモ用）".into(),
         level,
         method: None,
@@ -302,8 +307,7 @@ fn issue_about(
         valid_for: None,
         status,
         policy: Default::default(),
-    };
-    scs_issuer::issue(&subject, &params, issuer, at).unwrap()
+    }
 }
 
 fn ago(seconds: i64) -> Timestamp {
@@ -2130,16 +2134,7 @@ async fn verify_takes_typed_options_and_qr_text() {
 async fn the_vc_api_refuses_with_400_or_422_and_issues_only_as_the_demo_issuer() {
     let w = world();
     let demo_issuer = key("issuer-star4.key");
-    let demo_router = app(AppState::new(
-        Arc::clone(&w.ledger),
-        Some(Arc::new(key("issuer-star4.key"))),
-    ));
-    let demo = World {
-        dir: tempfile::tempdir().unwrap(),
-        backend: w.backend.clone(),
-        ledger: Arc::clone(&w.ledger),
-        router: demo_router,
-    };
+    let demo = w.as_demo_issuer();
     let unsigned = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiableCredential"],
@@ -2440,6 +2435,12 @@ impl World {
             }),
             ("POST", "/v1/verify") => json!({ "credential": credential }),
             ("POST", "/credentials/verify") => json!({ "verifiableCredential": credential }),
+            // The row of `POST /v1/credentials/{id}/status` before it suspended the credential;
+            // lifted, so that `POST /credentials/verify` (the next row) finds it valid.
+            ("POST", "/credentials/status") => json!({
+                "credentialId": credential["id"],
+                "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "active"}],
+            }),
             ("POST", "/credentials/issue") => json!({"credential": {
                 "@context": ["https://www.w3.org/ns/credentials/v2"],
                 "type": ["VerifiableCredential"],
@@ -3395,4 +3396,243 @@ async fn the_openapi_document_describes_exactly_the_v1_api() {
             schemas[schema]
         );
     }
+}
+
+impl World {
+    /// This world's ledger behind the router of `scs serve --demo`: the VC API's issuing and
+    /// status routes sign as the demo ★4 issuer.
+    fn as_demo_issuer(&self) -> World {
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            backend: self.backend.clone(),
+            ledger: Arc::clone(&self.ledger),
+            router: app(AppState::new(
+                Arc::clone(&self.ledger),
+                Some(Arc::new(key("issuer-star4.key"))),
+            )),
+        }
+    }
+
+    /// `POST /credentials/status` of `credential` to `status` (VC API updateCredentialStatus).
+    async fn vc_api_status(&self, credential: &Value, status: &str) -> Answer {
+        self.post(
+            "/credentials/status",
+            &json!({
+                "credentialId": credential["id"],
+                "credentialStatus": [{"type": "BitstringStatusListCredential", "status": status}],
+            }),
+        )
+        .await
+    }
+
+    /// `POST /credentials/issue` of [`unsigned_star4`]: the signed credential.
+    async fn vc_api_issue_star4(&self) -> Value {
+        let issued = self
+            .post(
+                "/credentials/issue",
+                &json!({ "credential": unsigned_star4() }),
+            )
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json);
+        issued.json["verifiableCredential"].clone()
+    }
+
+    /// `POST /credentials/verify` of `credential`.
+    async fn vc_api_verify(&self, credential: &Value) -> Answer {
+        self.post(
+            "/credentials/verify",
+            &json!({ "verifiableCredential": credential }),
+        )
+        .await
+    }
+}
+
+/// An unsigned ★4 attainment credential of the demo issuer, without `credentialStatus`: what a
+/// client sends `POST /credentials/issue`.
+fn unsigned_star4() -> Value {
+    let subject = SubjectInput::parse_many(SAMPLE_SUBJECT).unwrap().remove(0);
+    let params = demo_params(Level::STAR4, Vec::new(), now());
+    let issuer = key("issuer-star4.key");
+    scs_issuer::build(
+        &subject,
+        &params,
+        &issuer,
+        scs_issuer::random_credential_id(),
+    )
+    .unwrap()
+    .to_json()
+}
+
+/// The status entries of a credential issued through the VC API, by purpose.
+fn entries_of(credential: &Value) -> (StatusEntry, StatusEntry) {
+    let mut entries: Vec<StatusEntry> =
+        serde_json::from_value(credential["credentialStatus"].clone()).unwrap();
+    entries.sort_by_key(|e| e.purpose);
+    let suspension = entries.pop().unwrap();
+    (entries.pop().unwrap(), suspension)
+}
+
+/// Issue 16 item 2: a ★ credential issued through `/credentials/issue` carries entries the
+/// registry allocated on its base URL and is registered; `/credentials/status` revokes it
+/// through the log, the served list shows the bit, `/credentials/verify` refuses it; and
+/// revocation is final.
+#[tokio::test]
+async fn the_vc_api_issues_revokes_and_verifies_through_the_status_list() {
+    let w = world();
+    let demo = w.as_demo_issuer();
+    let credential = demo.vc_api_issue_star4().await;
+    let (revocation, suspension) = entries_of(&credential);
+    let base = &w.ledger.identity().base_url;
+    for entry in [&revocation, &suspension] {
+        assert!(entry.list_url.starts_with(&format!("{base}/v1/status/")));
+        assert!(!demo.served_bit(entry).await);
+    }
+    assert_eq!(
+        credential["credentialStatus"][0]["type"],
+        "BitstringStatusListEntry"
+    );
+    let id = credential["id"].as_str().unwrap();
+    let looked_up = w.get(&format!("/v1/credentials/{id}")).await;
+    assert_eq!(looked_up.status, StatusCode::OK, "{}", looked_up.json);
+    assert_eq!(looked_up.json["credential"], credential);
+    let verified = w.vc_api_verify(&credential).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.json);
+    assert_eq!(verified.json["verified"], true);
+
+    let size = w.size();
+    let revoked = demo.vc_api_status(&credential, "revoked").await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.json);
+    assert_eq!(revoked.json["state"], "revoked");
+    assert_eq!(revoked.json["logIndex"], size);
+    assert_eq!(w.size(), size + 1);
+    assert!(demo.served_bit(&revocation).await);
+    assert!(!demo.served_bit(&suspension).await);
+    let refused = w.vc_api_verify(&credential).await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert!(
+        refused.json["detail"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("status"),
+        "{}",
+        refused.json
+    );
+
+    for status in ["active", "suspended"] {
+        assert_problem(
+            &demo.vc_api_status(&credential, status).await,
+            StatusCode::CONFLICT,
+            "conflict",
+        );
+    }
+    assert!(demo.served_bit(&revocation).await);
+    assert_eq!(w.size(), size + 1);
+}
+
+#[tokio::test]
+async fn the_vc_api_suspends_and_reinstates() {
+    let w = world();
+    let demo = w.as_demo_issuer();
+    let credential = demo.vc_api_issue_star4().await;
+    let (_, suspension) = entries_of(&credential);
+
+    let suspended = demo
+        .post(
+            "/credentials/status",
+            &json!({
+                "credentialId": credential["id"],
+                "credentialStatus": {"statusPurpose": "suspension", "status": "1"},
+            }),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.json);
+    assert_eq!(suspended.json["state"], "suspended");
+    assert!(demo.served_bit(&suspension).await);
+    assert_problem(
+        &w.vc_api_verify(&credential).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+
+    let reinstated = demo.vc_api_status(&credential, "active").await;
+    assert_eq!(reinstated.status, StatusCode::OK, "{}", reinstated.json);
+    assert_eq!(reinstated.json["state"], "active");
+    assert!(!demo.served_bit(&suspension).await);
+    let verified = w.vc_api_verify(&credential).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.json);
+}
+
+/// Outside `--demo` there is no `/credentials/status`; malformed bodies are 400 problem+json
+/// and write nothing; a credential that is not a ★ attainment credential is signed without
+/// entries and not recorded, so its status cannot change.
+#[tokio::test]
+async fn the_vc_api_status_route_refuses_what_it_cannot_do() {
+    let w = world();
+    let demo = w.as_demo_issuer();
+    let credential = demo.vc_api_issue_star4().await;
+    assert_problem(
+        &w.vc_api_status(&credential, "revoked").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+
+    let size = w.size();
+    let id = credential["id"].clone();
+    for body in [
+        json!({}),
+        json!({"credentialId": id}),
+        json!({"credentialId": id, "credentialStatus": []}),
+        json!({"credentialId": id, "credentialStatus": [{"status": "revoked"}, {"status": "suspended"}]}),
+        json!({"credentialId": id, "credentialStatus": {"status": "gone"}}),
+        json!({"credentialId": id, "credentialStatus": {"status": "revoked", "extra": 1}}),
+        json!({"credentialId": "not-an-id", "credentialStatus": {"status": "revoked"}}),
+        json!({"credentialId": id, "credentialStatus": {"status": "revoked"}, "unknown": true}),
+    ] {
+        let answer = demo.post("/credentials/status", &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            answer.json
+        );
+        assert_eq!(answer.content_type, "application/problem+json");
+    }
+    assert_eq!(w.size(), size);
+
+    let generic = demo
+        .post(
+            "/credentials/issue",
+            &json!({"credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": "urn:uuid:8b3f1d2e-5c4a-4e7b-9f10-2a3b4c5d6e7f",
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:subject"}
+            }}),
+        )
+        .await;
+    assert_eq!(generic.status, StatusCode::CREATED, "{}", generic.json);
+    let generic = generic.json["verifiableCredential"].clone();
+    assert!(generic.get("credentialStatus").is_none());
+    assert_eq!(w.size(), size);
+    assert_problem(
+        &demo.vc_api_status(&generic, "revoked").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+
+    let mut bad_star = unsigned_star4();
+    bad_star["credentialSubject"]["corporateNumber"] = "1234567890123".into();
+    assert_problem(
+        &demo
+            .post("/credentials/issue", &json!({ "credential": bad_star }))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-credential",
+    );
+    assert_eq!(w.size(), size);
 }
