@@ -438,7 +438,7 @@ pub struct StatusChangeArgs {
 /// `scs lookup`
 #[derive(Debug, Args)]
 pub struct LookupArgs {
-    /// 法人番号 (13 digits).
+    /// 法人番号 (13 digits; hyphens or spaces between them are fine).
     pub corporate_number: String,
     /// Registry URL (or `registry` in the config file).
     #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]

@@ -3408,13 +3408,7 @@ async fn the_name_search_answers_with_star_state_and_issuer() {
     assert_eq!(hokuto["credential"]["reason"], "fraud");
 
     let number = scs_registry::demo::demo_corporate_number(0).to_string();
-    let grouped = format!(
-        "{}-{}-{}-{}",
-        &number[..1],
-        &number[1..5],
-        &number[5..9],
-        &number[9..]
-    );
+    let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
     let found = get(format!("/v1/organizations?name={}", percent(&grouped))).await;
     assert_eq!(found.json["results"].as_array().map(Vec::len), Some(1));
     assert_eq!(found.json["results"][0]["corporateNumber"], number.as_str());

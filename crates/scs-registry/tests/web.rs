@@ -1237,13 +1237,7 @@ async fn search_finds_names_as_people_type_them_with_star_state_and_issuer() {
 async fn a_typed_corporate_number_is_looked_up_and_an_unknown_one_says_what_next() {
     let w = world().await;
     let number = demo_corporate_number(0).to_string();
-    let grouped = format!(
-        "{}-{}-{}-{}",
-        &number[..1],
-        &number[1..5],
-        &number[5..9],
-        &number[9..]
-    );
+    let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
     let spaced = grouped.replace('-', " ");
     let wide: String = number
         .chars()

@@ -72,16 +72,20 @@ pub async fn search(
     let number = query_param(query.as_deref(), "number").unwrap_or_default();
     let name = query_param(query.as_deref(), "name").unwrap_or_default();
     let title = lang.pick("会社を探す", "Look up a company");
-    if !number.trim().is_empty() {
-        return match CorporateNumber::parse_typed(&number) {
+    // A 法人番号, from its own box or typed into the name box.
+    let in_name_box = number.trim().is_empty() && CorporateNumber::looks_typed(&name);
+    if !number.trim().is_empty() || in_name_box {
+        let typed = if in_name_box { &name } else { &number };
+        return match CorporateNumber::parse_typed(typed) {
             Ok(n) => to_organization(lang, &n),
             Err(e) => {
-                let why = scs_suppliers::corporate_number_message(&number, &e);
-                frame.render(
-                    StatusCode::BAD_REQUEST,
-                    title,
-                    forms(lang, &number, Some(&why), &name, None),
-                )
+                let why = scs_suppliers::corporate_number_message(typed, &e);
+                let page = if in_name_box {
+                    forms(lang, "", None, &name, Some(Err(why)))
+                } else {
+                    forms(lang, &number, Some(&why), &name, None)
+                };
+                frame.render(StatusCode::BAD_REQUEST, title, page)
             }
         };
     }
@@ -99,20 +103,6 @@ pub async fn search(
             title,
             forms(lang, "", None, &shown, Some(Err(why))),
         );
-    }
-    // A 法人番号 typed into the name box is looked up as one.
-    if CorporateNumber::looks_typed(&name) {
-        return match CorporateNumber::parse_typed(&name) {
-            Ok(n) => to_organization(lang, &n),
-            Err(e) => {
-                let why = scs_suppliers::corporate_number_message(&name, &e);
-                frame.render(
-                    StatusCode::BAD_REQUEST,
-                    title,
-                    forms(lang, "", None, &name, Some(Err(why))),
-                )
-            }
-        };
     }
     let found = match app.ledger.search_names(&name, MAX_RESULTS, super::now()) {
         Ok(found) => found,
