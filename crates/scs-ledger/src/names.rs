@@ -29,8 +29,7 @@ use unicode_normalization::UnicodeNormalization;
 ///   さくら株式会社 both find 株式会社さくら精機.
 ///
 /// So "ＡＢＣ　株式会社", "abc株式会社" and "ABC 株式会社" all fold to "abc", and "ｻｸﾗ",
-/// "さくら" and "サクラ" to "サクラ". Folding is linear in the text and never makes it longer
-/// than NFKC does.
+/// "さくら" and "サクラ" to "サクラ". Folding is linear in the length of the text.
 pub(crate) fn fold_name(text: &str) -> String {
     let folded: String = text
         .nfkc()

@@ -3406,6 +3406,12 @@ async fn the_name_search_answers_with_star_state_and_issuer() {
     assert_eq!(hokuto["highestLevel"], Value::Null);
     assert_eq!(hokuto["credential"]["state"], "revoked");
     assert_eq!(hokuto["credential"]["reason"], "fraud");
+    // A renewed company shows its new credential, not the one the renewal superseded.
+    let found = get(format!("/v1/organizations?name={}", percent("ヒカリ"))).await;
+    let hikari = &found.json["results"][0];
+    assert_eq!(hikari["legalName"], "株式会社ひかり通信", "{}", found.json);
+    assert_eq!(hikari["credential"]["state"], "active");
+    assert_eq!(hikari["highestLevel"], hikari["credential"]["level"]);
 
     let number = scs_registry::demo::demo_corporate_number(0).to_string();
     let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
