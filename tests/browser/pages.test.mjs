@@ -397,6 +397,10 @@ test('the verify page takes the certificate printed to PDF and its printed URL, 
       await refusal.waitFor();
       assert.match(await refusal.innerText(), lang === 'ja' ? /ほかのサイトのURLは開きません/ : /other sites' URLs are never opened/);
       await shot(page, `18-verify-foreign-url-${lang}-${width}`);
+    }
+  }
+  await page.close();
+});
 
 // Nothing on the page scrolls sideways, and no 法人番号 (13 digits) breaks across lines: each
 // run of 13 digits lies on one line box.
@@ -496,5 +500,46 @@ test('every page at 1280 and 390 px, ja and en: nothing scrolls sideways, 法人
       }
     }
   }
+  await page.close();
+});
+
+test('search as people type: ｻｸﾗ and ほくと find their companies with ★, state and issuer, at 1280 and 390 px, ja and en', async () => {
+  const page = await context.newPage();
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const lang of ['ja', 'en']) {
+      for (const [typed, company, state, greyed] of [
+        ['ｻｸﾗ', '株式会社さくら精機', lang === 'ja' ? '有効' : 'Active', 0],
+        ['ほくと', '株式会社北斗製作所', lang === 'ja' ? '取消' : 'Revoked', 1],
+      ]) {
+        await page.goto(`${base}/organizations${lang === 'en' ? '?lang=en' : ''}`);
+        await page.getByLabel(lang === 'ja' ? '会社名（一部でも可）' : 'Company name (part of it is enough)').fill(typed);
+        await page.getByRole('button', { name: lang === 'ja' ? '検索する' : 'Search', exact: true }).click();
+        await page.locator('#results-h').waitFor();
+        const row = page.locator('.found li').filter({ hasText: company });
+        assert.equal(await row.count(), 1, `${typed} finds ${company}`);
+        const text = await row.innerText();
+        assert.match(text, /★4/);
+        assert.match(text, new RegExp(state));
+        assert.match(text, lang === 'ja' ? /発行 \S/ : /issued by \S/);
+        assert.equal(await row.locator('.star.greyed').count(), greyed, 'the ★ is greyed unless it is valid now');
+        const sideways = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+        assert.equal(sideways, false, `${width}px: nothing scrolls sideways`);
+        await shot(page, `20-search-${typed === 'ｻｸﾗ' ? 'sakura' : 'hokuto'}-${lang}-${width}`);
+      }
+    }
+  }
+  // A 法人番号 typed with hyphens: the as-you-type check reads it as the server does.
+  await page.goto(`${base}/organizations`);
+  await page.getByLabel('法人番号（13桁）').pressSequentially('6-0010-0100-0000');
+  await page.waitForFunction(() => document.querySelector('#number-msg').textContent.includes('正しい形'));
+  await page.getByLabel('法人番号（13桁）').press('Enter');
+  await page.waitForURL(/\/organizations\/6001001000000$/);
+  // …and in the name box it goes to the company too.
+  await page.goto(`${base}/organizations`);
+  await page.getByLabel('会社名（一部でも可）').fill('6-0010-0100-0000');
+  await page.getByRole('button', { name: '検索する' }).click();
+  await page.waitForURL(/\/organizations\/6001001000000$/);
+  assert.match(await page.locator('h1').innerText(), /株式会社さくら精機/);
   await page.close();
 });

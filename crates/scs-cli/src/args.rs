@@ -240,7 +240,7 @@ pub struct IssueArgs {
     #[arg(long, env = "SCS_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// credentialSubject fields other than achievement: corporateNumber (or lei), legalName,
-    /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
+    /// legalNameEn, legalNameKana (フリガナ), scope. A JSON array signs one credential per entry into the --out folder.
     #[arg(long)]
     pub subject: PathBuf,
     /// ★ level: 3 or 4. (★5 only once the trust list, --trust-list or the registry's,
@@ -438,7 +438,7 @@ pub struct StatusChangeArgs {
 /// `scs lookup`
 #[derive(Debug, Args)]
 pub struct LookupArgs {
-    /// 法人番号 (13 digits).
+    /// 法人番号 (13 digits; hyphens or spaces between them are fine).
     pub corporate_number: String,
     /// Registry URL (or `registry` in the config file).
     #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]

@@ -164,7 +164,7 @@ fn credential_id_in(file: &Path) -> Result<CredentialId> {
 
 /// `scs lookup N --registry URL`: exit 0 when the company holds a ★ valid now.
 pub fn lookup(args: &LookupArgs, settings: &Settings) -> Result<Outcome> {
-    let number = CorporateNumber::parse(&args.corporate_number)?;
+    let number = CorporateNumber::parse_typed(&args.corporate_number)?;
     let registry = registry(settings, args.registry.as_deref())?;
     let Some(answer) = registry.get_json_optional(&format!("/v1/organizations/{number}"))? else {
         if args.json {
@@ -173,7 +173,8 @@ pub fn lookup(args: &LookupArgs, settings: &Settings) -> Result<Outcome> {
                 serde_json::json!({"corporateNumber": number.as_str(), "highestLevel": null, "credentials": []})
             );
         } else {
-            say!("✗ 法人番号 {number}: 登録された証明書はありません / no credentials registered");
+            say!("✗ 法人番号 {number}: この登録機関に登録された証明書はありません / no credentials registered in this registry");
+            say!("  取引先に★取得証明書を求めるか、国税庁法人番号公表サイトで番号を確かめてください / ask the supplier for its certificate, or check the number at https://www.houjin-bangou.nta.go.jp/");
         }
         return Ok(Outcome::No);
     };

@@ -81,4 +81,32 @@ fn the_demo_registry_runs_from_any_folder() {
     );
     let run = scs(d, &["log", "audit", "--registry", &server.url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // Issue 15: a 法人番号 as people write it; an unknown one says what to do next.
+    let number = company.as_str();
+    let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
+    let run = scs(d, &["lookup", &grouped, "--registry", &server.url]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("株式会社さくら精機"), "{}", run.stdout);
+    let unknown = scs_registry::demo::demo_corporate_number(999);
+    let run = scs(d, &["lookup", unknown.as_str(), "--registry", &server.url]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("取引先に★取得証明書を求める"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("https://www.houjin-bangou.nta.go.jp/"));
+    let wrong = format!(
+        "{}{}",
+        (number.as_bytes()[0] - b'0' + 1) % 10,
+        &grouped[1..]
+    );
+    let run = scs(d, &["lookup", &wrong, "--registry", &server.url]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.error_line().contains("チェックデジット"),
+        "{}",
+        run.stderr
+    );
 }

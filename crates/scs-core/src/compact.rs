@@ -334,6 +334,9 @@ impl Claims {
                 lei: self.lei.clone(),
                 legal_name: self.legal_name.clone(),
                 legal_name_en: self.legal_name_en.clone(),
+                // Not carried: a QR code holds what a verifier shows, and the registry has the
+                // reading when it is registered.
+                legal_name_kana: None,
                 scope: self.scope.clone(),
                 achievement: crate::credential::Achievement {
                     level: self.level,

@@ -194,6 +194,10 @@ pub struct Subject {
     /// English name, when the company has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name_en: Option<String>,
+    /// フリガナ: the legal name's reading in kana, as the 法人番号公表サイト gives it (optional;
+    /// the registry's name search finds a kanji name by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name_kana: Option<String>,
     /// What is covered.
     pub scope: Scope,
     /// The ★ attained.
@@ -431,6 +435,7 @@ impl AttainmentCredential {
             ("issuer.name", Some(&self.issuer.name)),
             ("legalName", Some(&subject.legal_name)),
             ("legalNameEn", subject.legal_name_en.as_ref()),
+            ("legalNameKana", subject.legal_name_kana.as_ref()),
             (
                 "criteriaVersion",
                 Some(&subject.achievement.criteria_version),
@@ -452,6 +457,15 @@ impl AttainmentCredential {
                 }
             }
         }
+        if subject
+            .legal_name_kana
+            .as_deref()
+            .is_some_and(|kana| kana.chars().any(is_kanji))
+        {
+            return Err(ProfileError::Shape(
+                "legalNameKana is a reading: kana, not kanji".into(),
+            ));
+        }
         if self.valid_until <= self.valid_from {
             return Err(ProfileError::ValidityOrder);
         }
@@ -468,15 +482,21 @@ impl AttainmentCredential {
 
     /// Whether `presented` makes the claims of `self`, a registered credential, in JSON or in
     /// the QR form: the display names a QR code may leave out or take from the trust list (the
-    /// English legal name, the issuer's name) are not compared; every other claim is.
+    /// English legal name, the reading, the issuer's name) are not compared; every other claim
+    /// is.
     pub fn claims_match(&self, presented: &AttainmentCredential) -> bool {
         let mut presented = presented.clone();
         presented.issuer.name.clone_from(&self.issuer.name);
-        if presented.credential_subject.legal_name_en.is_none() {
-            presented
-                .credential_subject
+        let names = &mut presented.credential_subject;
+        if names.legal_name_en.is_none() {
+            names
                 .legal_name_en
                 .clone_from(&self.credential_subject.legal_name_en);
+        }
+        if names.legal_name_kana.is_none() {
+            names
+                .legal_name_kana
+                .clone_from(&self.credential_subject.legal_name_kana);
         }
         &presented == self
     }
@@ -502,6 +522,12 @@ impl AttainmentCredential {
             status: self.credential_status.clone(),
         }
     }
+}
+
+/// A CJK ideograph (the unified blocks with their extensions, and the compatibility block): what
+/// a reading (`legalNameKana`) must not hold.
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}')
 }
 
 /// The facts a verifier shows, identical whichever form (JSON or QR) it was given.
@@ -609,6 +635,35 @@ pub(crate) mod tests {
         let mut other = presented;
         other.valid_until = registered.valid_from;
         assert!(!registered.claims_match(&other));
+    }
+
+    #[test]
+    fn a_reading_is_optional_typed_and_kept() {
+        let mut doc = sample();
+        doc["credentialSubject"]["legalNameKana"] = "サンプル".into();
+        let credential = AttainmentCredential::from_json(&doc).unwrap();
+        assert_eq!(
+            credential.credential_subject.legal_name_kana.as_deref(),
+            Some("サンプル")
+        );
+        assert_eq!(credential.to_json(), doc);
+        // A QR code leaves it out: the registered credential's claims still match.
+        let mut presented = credential.clone();
+        presented.credential_subject.legal_name_kana = None;
+        assert!(credential.claims_match(&presented));
+        presented.credential_subject.legal_name_kana = Some("ベツノカイシャ".into());
+        assert!(!credential.claims_match(&presented));
+        assert!(
+            refused(|d| d["credentialSubject"]["legalNameKana"] = "株式会社サンプル".into())
+                .contains("not kanji")
+        );
+        assert!(
+            refused(|d| d["credentialSubject"]["legalNameKana"] = " ".into()).contains("empty")
+        );
+        assert!(
+            refused(|d| d["credentialSubject"]["legalNameKana"] = "ア".repeat(301).into())
+                .contains("longer than")
+        );
     }
 
     fn refused(edit: impl FnOnce(&mut Value)) -> String {

@@ -34,6 +34,16 @@ pub enum IdError {
     CredentialId(String),
 }
 
+/// What groups the digits of a typed 法人番号: whitespace, and the hyphens, dashes, minus signs
+/// and long-vowel marks a keyboard gives for a hyphen.
+fn is_digit_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '－' | 'ー' | 'ｰ'
+        )
+}
+
 /// A 13-digit 法人番号 whose check digit is valid.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CorporateNumber([u8; 13]);
@@ -70,6 +80,25 @@ impl CorporateNumber {
             });
         }
         Ok(Self(digits))
+    }
+
+    /// Parses a 法人番号 as a person types it into a search box: [`Self::parse`] once the
+    /// spaces and hyphens that group its digits are dropped (`1234-5678-9012-3`,
+    /// `1 2345 6789 0123`, `１２３４ー５６７８ー９０１２ー３`: a Japanese keyboard often gives ー or
+    /// －). A credential's `corporateNumber` is read with [`Self::parse`], not this.
+    pub fn parse_typed(text: &str) -> Result<Self, IdError> {
+        let digits: String = text.chars().filter(|c| !is_digit_separator(*c)).collect();
+        Self::parse(&digits).map_err(|error| match error {
+            IdError::CorporateNumberFormat(_) => IdError::CorporateNumberFormat(truncate(text)),
+            other => other,
+        })
+    }
+
+    /// Whether `text` is digits (half- or full-width) with the spaces and hyphens that may
+    /// group them, and so meant as a 法人番号 rather than a name.
+    pub fn looks_typed(text: &str) -> bool {
+        let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+        text.chars().any(is_digit) && text.chars().all(|c| is_digit(c) || is_digit_separator(c))
     }
 
     /// `9 − (Σ P_n × Q_n mod 9)`, P_n the n-th of the last twelve digits counted from the right,
@@ -261,6 +290,41 @@ mod tests {
                 Err(IdError::CorporateNumberFormat(_))
             ));
         }
+    }
+
+    #[test]
+    fn a_typed_number_may_be_grouped_by_hyphens_or_spaces() {
+        for typed in [
+            "7000012050002",
+            "7000-0120-5000-2",
+            "7 0000 1205 0002",
+            "7000‐0120‐5000‐2",
+            "7000−0120−5000−2",
+            "７０００－０１２０－５０００－２",
+            "７０００ー０１２０ー５０００ー２",
+            "７０００　０１２０　５０００　２",
+            " 7000012050002 ",
+        ] {
+            assert!(CorporateNumber::looks_typed(typed), "{typed}");
+            assert_eq!(
+                CorporateNumber::parse_typed(typed).map(|n| n.to_string()),
+                Ok("7000012050002".to_owned()),
+                "{typed}"
+            );
+        }
+        assert!(matches!(
+            CorporateNumber::parse_typed("8000-0120-5000-2"),
+            Err(IdError::CorporateNumberCheckDigit { expected: 7, .. })
+        ));
+        assert_eq!(
+            CorporateNumber::parse_typed("7000-0120-5000"),
+            Err(IdError::CorporateNumberFormat("7000-0120-5000".into()))
+        );
+        for name in ["さくら", "ABC-1", "-", " ", ""] {
+            assert!(!CorporateNumber::looks_typed(name), "{name}");
+        }
+        // A credential's number is still read strictly.
+        assert!(CorporateNumber::parse("7000-0120-5000-2").is_err());
     }
 
     proptest! {

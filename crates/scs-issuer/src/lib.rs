@@ -72,6 +72,9 @@ pub struct SubjectInput {
     /// English name.
     #[serde(default)]
     pub legal_name_en: Option<String>,
+    /// フリガナ (the legal name's reading in kana).
+    #[serde(default)]
+    pub legal_name_kana: Option<String>,
     /// Defaults to the whole organisation.
     #[serde(default)]
     pub scope: Option<Scope>,
@@ -213,6 +216,7 @@ pub fn build(
             lei,
             legal_name: subject.legal_name.clone(),
             legal_name_en: subject.legal_name_en.clone(),
+            legal_name_kana: subject.legal_name_kana.clone(),
             scope: subject.scope.clone().unwrap_or(Scope::WholeOrganization),
             achievement: Achievement {
                 level: params.level,

@@ -47,7 +47,7 @@ use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
 use crate::log_store::{claimed_size, FileLog, LogStore, MAX_LEAF_READ};
 use crate::metrics::WriterMetrics;
-use crate::names::{NameIndex, NameMatch};
+use crate::names::{NameHit, NameIndex};
 use crate::state::{
     self, keys, read_bits, CredentialView, Effect, LoggedEntry, Overlay, Registered,
     RegistryIdentity, VerifiedEntry,
@@ -949,6 +949,7 @@ impl Ledger {
                             number.as_str(),
                             &names.legal_name,
                             names.legal_name_en.as_deref(),
+                            names.legal_name_kana.as_deref(),
                         );
                     }
                 }
@@ -1319,8 +1320,9 @@ impl Ledger {
             .collect())
     }
 
-    /// Companies whose name contains `query` (folded), at most `limit`.
-    pub fn search_names(&self, query: &str, limit: usize) -> Vec<NameMatch> {
+    /// Companies whose names contain `query` (folded), at most `limit`: the index's answer,
+    /// which [`Ledger::search_names`] completes.
+    pub(crate) fn name_hits(&self, query: &str, limit: usize) -> Vec<NameHit> {
         read_lock(&self.names).search(query, limit)
     }
 

@@ -41,7 +41,6 @@ pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Probl
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use log_store::{FileLog, LogStore, MAX_LEAF_READ};
 pub use metrics::WriterMetrics;
-pub use names::NameMatch;
 #[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub use postgres::test_support;
@@ -50,8 +49,8 @@ pub use postgres::{
     CONNECT_TIMEOUT as POSTGRES_CONNECT_TIMEOUT, STATEMENT_TIMEOUT as POSTGRES_STATEMENT_TIMEOUT,
 };
 pub use query::{
-    EntryCompany, LoggedEntrySummary, LoggedWrite, NotACredential, OrganizationCredential,
-    OrganizationView, VerifiedInput,
+    EntryCompany, FoundCredential, LoggedEntrySummary, LoggedWrite, NameMatch, NotACredential,
+    OrganizationCredential, OrganizationView, VerifiedInput,
 };
 pub use state::{
     keys, parse_list_url, verify_entry, CredentialRecord, CredentialView, DesignationChange,

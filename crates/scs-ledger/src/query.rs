@@ -69,6 +69,111 @@ pub struct OrganizationCredential {
     pub void: Option<Void>,
 }
 
+/// One company found by a search (`GET /v1/organizations?name=`, the page
+/// `/organizations?name=`): who it is and what it holds now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NameMatch {
+    /// 法人番号.
+    pub corporate_number: String,
+    /// As registered.
+    pub legal_name: String,
+    /// The highest ★ of a credential that is active and not void now.
+    pub highest_level: Option<u8>,
+    /// The credential that says what the company holds: the highest ★ valid now (the latest
+    /// registered of those), else the latest registered. `None` only when none of its
+    /// credentials reads.
+    pub credential: Option<FoundCredential>,
+}
+
+/// A credential in brief, as a search result shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FoundCredential {
+    /// Its id.
+    pub id: CredentialId,
+    /// Its ★.
+    pub level: u8,
+    /// Its state now.
+    pub state: CredentialState,
+    /// The state's Japanese name.
+    pub state_ja: &'static str,
+    /// The reason of its last status change.
+    pub reason: Option<Reason>,
+    /// Why it no longer counts although its status is clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void: Option<Void>,
+    /// Who issued it.
+    pub issuer: IssuerRef,
+    /// Valid until.
+    pub valid_until: Timestamp,
+}
+
+impl OrganizationView {
+    /// The company in brief, as a search result.
+    fn brief(self) -> NameMatch {
+        let counts =
+            |c: &OrganizationCredential| c.state == CredentialState::Active && c.void.is_none();
+        let shown = self
+            .credentials
+            .into_iter()
+            .max_by_key(|c| (counts(c), if counts(c) { c.level } else { 0 }, c.log_index));
+        NameMatch {
+            corporate_number: self.corporate_number,
+            legal_name: self.legal_name.unwrap_or_default(),
+            highest_level: self.highest_level,
+            credential: shown.map(|c| FoundCredential {
+                id: c.id,
+                level: c.level,
+                state: c.state,
+                state_ja: c.state_ja,
+                reason: c.reason,
+                void: c.void,
+                issuer: c.issuer,
+                valid_until: c.valid_until,
+            }),
+        }
+    }
+}
+
+impl Ledger {
+    /// Companies whose legal name, English name or reading contains `query` (folded: see
+    /// `names::fold_name`), at most `limit`, each with what it holds at `now`. The work is
+    /// bounded by `limit` companies of at most
+    /// [`crate::ledger::MAX_CREDENTIALS_PER_ORGANIZATION`] credentials each.
+    pub fn search_names(
+        &self,
+        query: &str,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<Vec<NameMatch>, Failure> {
+        let hits = self.name_hits(query, limit);
+        let mut found = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let Ok(number) = CorporateNumber::parse(&hit.corporate_number) else {
+                continue;
+            };
+            let mut brief = self.organization_view(&number, now)?.brief();
+            brief.legal_name = hit.legal_name;
+            found.push(brief);
+        }
+        Ok(found)
+    }
+
+    /// The company with this 法人番号, as a search result; `None` when nothing is registered
+    /// for it.
+    pub fn search_number(
+        &self,
+        number: &CorporateNumber,
+        now: Timestamp,
+    ) -> Result<Option<NameMatch>, Failure> {
+        let view = self.organization_view(number, now)?;
+        Ok((!view.credentials.is_empty()).then(|| view.brief()))
+    }
+}
+
 /// A credential handed in for verification is not a VC 2.0 credential at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a VC 2.0 credential: {0}")]

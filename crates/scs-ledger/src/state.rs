@@ -349,6 +349,8 @@ pub(crate) struct RegisteredNames<'a> {
     pub legal_name: Cow<'a, str>,
     /// English legal name.
     pub legal_name_en: Option<Cow<'a, str>>,
+    /// フリガナ.
+    pub legal_name_kana: Option<Cow<'a, str>>,
 }
 
 /// A log entry read without building its document: the start-up load reads every entry this
@@ -419,6 +421,8 @@ impl<'a> LoggedEntry<'a> {
             legal_name: Option<Cow<'a, str>>,
             #[serde(borrow, default)]
             legal_name_en: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            legal_name_kana: Option<Cow<'a, str>>,
         }
         let sketch: Sketch<'a> = serde_json::from_slice(entry).ok()?;
         match sketch.action.as_deref() {
@@ -432,6 +436,7 @@ impl<'a> LoggedEntry<'a> {
                         corporate_number,
                         legal_name,
                         legal_name_en: subject.legal_name_en,
+                        legal_name_kana: subject.legal_name_kana,
                     }),
                     _ => None,
                 };
@@ -1309,7 +1314,8 @@ mod tests {
             "credentialSubject": {
                 "corporateNumber": "７００００１２０５０００２",
                 "legalName": "株式会社\"引用\"テスト",
-                "legalNameEn": "Test Co., Ltd."
+                "legalNameEn": "Test Co., Ltd.",
+                "legalNameKana": "テスト"
             }
         });
         let logged = |body: &RequestBody| {
@@ -1349,6 +1355,7 @@ mod tests {
         assert_eq!(names.corporate_number, "７００００１２０５０００２");
         assert_eq!(names.legal_name, "株式会社\"引用\"テスト");
         assert_eq!(names.legal_name_en.as_deref(), Some("Test Co., Ltd."));
+        assert_eq!(names.legal_name_kana.as_deref(), Some("テスト"));
 
         for body in [
             RequestBody::Revoke {

@@ -336,6 +336,7 @@ fn register_request(
         lei: None,
         legal_name: format!("株式会社ベンチ{n:07}"),
         legal_name_en: Some(format!("Bench {n:07} Co., Ltd.")),
+        legal_name_kana: None,
         scope: None,
     };
     let params = IssueParams {

@@ -17,6 +17,41 @@ use serde_json::Value;
 use crate::demo_keys::DemoFile;
 use scs_ledger::{Effect, Ledger};
 
+/// The フリガナ of each of [`COMPANIES`], in the same order, as the 法人番号公表サイト gives
+/// readings: katakana, without the legal form.
+const READINGS: [&str; 30] = [
+    "サクラセイキ",
+    "フジミデンシ",
+    "アオバシステム",
+    "ミナトブツリュウ",
+    "ホクトセイサクショ",
+    "シノノメカガクコウギョウ",
+    "カモメショクヒン",
+    "ヒカリツウシン",
+    "ヤマトメディカル",
+    "ツバサコウクウブヒン",
+    "ミドリケンセツ",
+    "アサヒソフトウェア",
+    "シラカバインサツ",
+    "アオゾラデンキ",
+    "ナギサスイサン",
+    "イロハショウジ",
+    "コダマセイミツ",
+    "スズランジョウホウサービス",
+    "ヤマビコキンゾク",
+    "ハヤテウンユ",
+    "コトブキセイヤク",
+    "イズミデンソウ",
+    "アケボノコウギョウ",
+    "トキワデータ",
+    "フタバジュシ",
+    "クロシオエンジニアリング",
+    "ユウヒデンシ",
+    "オオゾラネット",
+    "ヒマワリショウカイ",
+    "ハクチョウセイサクショ",
+];
+
 /// What happens to a demo company's credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Story {
@@ -325,7 +360,8 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
     };
     let out = data.join("demo");
     let _ = std::fs::create_dir_all(&out);
-    for (i, (name, name_en, level, story)) in COMPANIES.iter().enumerate() {
+    for (i, ((name, name_en, level, story), reading)) in COMPANIES.iter().zip(READINGS).enumerate()
+    {
         let level = Level::new(u64::from(*level)).unwrap_or(Level::STAR3);
         let key = if level == Level::STAR4 || i % 4 == 0 {
             &star4
@@ -338,6 +374,7 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
             lei: None,
             legal_name: (*name).into(),
             legal_name_en: Some((*name_en).into()),
+            legal_name_kana: Some(reading.into()),
             scope: (i == 13).then(|| Scope::Partial {
                 description: "本社及び横浜工場の生産管理システム / head office and Yokohama plant production systems".into(),
             }),

@@ -525,7 +525,7 @@ pub(crate) async fn change_status(
 /// `highestLevel` is the highest ★ among the credentials active now and not void (`null` if
 /// none). 503 if any of them cannot be read.
 #[utoipa::path(get, path = "/v1/organizations/{number}", tag = "look-up",
-    params(("number" = String, Path, description = "法人番号: 13 digits, the first the check digit (full-width digits accepted)")),
+    params(("number" = String, Path, description = "法人番号: 13 digits, the first the check digit (full-width digits, and hyphens or spaces between them, accepted)")),
     responses(
         (status = 200, description = "The company's credentials", body = scs_ledger::OrganizationView, content_type = "application/json"),
         (status = 400, description = "invalid-corporate-number: a wrong length, character or check digit", body = ProblemDocument, content_type = "application/problem+json"),
@@ -535,23 +535,31 @@ pub(crate) async fn get_organization(
     State(app): State<AppState>,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<scs_ledger::OrganizationView>, ApiError> {
-    let number = CorporateNumber::parse(&number)
+    let number = CorporateNumber::parse_typed(&number)
         .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?;
     let view = app.ledger.organization_view(&number, now())?;
     if view.credentials.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "no credentials for corporate number {}",
-            number.as_str()
-        )));
+        return Err(unregistered_number(&number));
     }
     Ok(Json(view))
+}
+
+/// 404 for a valid 法人番号 nothing is registered for, saying what to do next.
+fn unregistered_number(number: &CorporateNumber) -> ApiError {
+    ApiError::NotFound(format!(
+        "no credentials for corporate number {} in this registry; ask the supplier for its \
+         certificate, or check the number on the National Tax Agency's site {}",
+        number.as_str(),
+        crate::web::orgs::NTA_SITE
+    ))
 }
 
 /// The query of `GET /v1/organizations`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct NameQuery {
-    /// Part of the Japanese or English legal name (required; 1–100 characters).
+    /// Part of the Japanese or English legal name or of the reading, or a 法人番号 (required;
+    /// 1–100 characters).
     name: Option<String>,
 }
 
@@ -566,11 +574,16 @@ pub(crate) struct SearchAnswer {
 
 /// 企業名検索 / search companies by name.
 ///
-/// Partial match anywhere in the Japanese or English legal name, full- and half-width alike.
+/// Partial match anywhere in the Japanese or English legal name or the reading (フリガナ),
+/// folded as people type: hiragana and katakana, full- and half-width, small kana, long-vowel
+/// marks and hyphens, and legal forms (株式会社, (株) …) alike. A `name` that is digits with
+/// hyphens or spaces is read as a 法人番号. Each result has the company's highest ★ valid now
+/// and the credential that says so (or its latest), with its state and issuer.
 #[utoipa::path(get, path = "/v1/organizations", tag = "look-up", params(NameQuery),
     responses(
         (status = 200, description = "The companies found", body = SearchAnswer, content_type = "application/json"),
-        (status = 400, description = "bad-parameter: no name, a blank one, or over 100 characters", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "bad-parameter: no name, a blank one, or over 100 characters; invalid-corporate-number: digits that are no 法人番号", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable: a found company's credentials cannot be read", body = ProblemDocument, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn search_organizations(
     State(app): State<AppState>,
@@ -585,7 +598,16 @@ pub(crate) async fn search_organizations(
             "name is longer than 100 characters".into(),
         ));
     }
-    let results = app.ledger.search_names(&name, 50);
+    let results = if CorporateNumber::looks_typed(&name) {
+        let number = CorporateNumber::parse_typed(&name)
+            .map_err(|e| ApiError::InvalidCorporateNumber(e.to_string()))?;
+        app.ledger
+            .search_number(&number, now())?
+            .into_iter()
+            .collect()
+    } else {
+        app.ledger.search_names(&name, 50, now())?
+    };
     Ok(Json(SearchAnswer {
         query: name,
         results,

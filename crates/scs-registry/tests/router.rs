@@ -1802,7 +1802,7 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
     w.ledger.finish_writes();
     let restarted = w.restarted();
     restarted.load_from_log();
-    let names = restarted.search_names("サンプル", 10);
+    let names = restarted.search_names("サンプル", 10, now()).unwrap();
     assert_eq!(names.len(), 1);
     assert_eq!(names[0].corporate_number, "7000012050002");
 }
@@ -3635,4 +3635,89 @@ async fn the_vc_api_status_route_refuses_what_it_cannot_do() {
         "invalid-credential",
     );
     assert_eq!(w.size(), size);
+}
+
+/// Issue 15 item 4: the API's name search folds what people type, reads a 法人番号 with
+/// hyphens, and gives each company's ★, state and issuer; an unknown 法人番号 says what next.
+#[tokio::test]
+async fn the_name_search_answers_with_star_state_and_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = seeded_demo_ledger(dir.path(), Arc::new(MemoryStore::default())).await;
+    let router = app(AppState::new(Arc::clone(&ledger), None));
+    let get = |path: String| {
+        let router = router.clone();
+        async move { answer_of(&router, Request::get(path).body(Body::empty()).unwrap()).await }
+    };
+    let percent = |text: &str| -> String { text.bytes().map(|b| format!("%{b:02X}")).collect() };
+    let star4 = key("issuer-star4.key").public().did_key().to_string();
+
+    for typed in ["ｻｸﾗ", "(株)さくら", "㈱さくら", "さくら株式会社"] {
+        let found = get(format!("/v1/organizations?name={}", percent(typed))).await;
+        assert_eq!(found.status, StatusCode::OK, "{typed}: {}", found.json);
+        assert_eq!(found.json["query"], typed);
+        let first = &found.json["results"][0];
+        assert_eq!(
+            first["legalName"], "株式会社さくら精機",
+            "{typed}: {}",
+            found.json
+        );
+        assert_eq!(first["highestLevel"], 4);
+        assert_eq!(first["credential"]["level"], 4);
+        assert_eq!(first["credential"]["state"], "active");
+        assert_eq!(first["credential"]["stateJa"], "有効");
+        assert_eq!(first["credential"]["issuer"]["id"], star4.as_str());
+        assert!(first["credential"]["issuer"]["name"].as_str().is_some());
+    }
+    let found = get(format!("/v1/organizations?name={}", percent("ほくと"))).await;
+    let hokuto = &found.json["results"][0];
+    assert_eq!(hokuto["legalName"], "株式会社北斗製作所", "{}", found.json);
+    assert_eq!(hokuto["highestLevel"], Value::Null);
+    assert_eq!(hokuto["credential"]["state"], "revoked");
+    assert_eq!(hokuto["credential"]["reason"], "fraud");
+    // A renewed company shows its new credential, not the one the renewal superseded.
+    let found = get(format!("/v1/organizations?name={}", percent("ヒカリ"))).await;
+    let hikari = &found.json["results"][0];
+    assert_eq!(hikari["legalName"], "株式会社ひかり通信", "{}", found.json);
+    assert_eq!(hikari["credential"]["state"], "active");
+    assert_eq!(hikari["highestLevel"], hikari["credential"]["level"]);
+
+    let number = scs_registry::demo::demo_corporate_number(0).to_string();
+    let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
+    let found = get(format!("/v1/organizations?name={}", percent(&grouped))).await;
+    assert_eq!(found.json["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(found.json["results"][0]["corporateNumber"], number.as_str());
+    assert_eq!(found.json["results"][0]["highestLevel"], 4);
+    let org = get(format!("/v1/organizations/{}", percent(&grouped))).await;
+    assert_eq!(org.status, StatusCode::OK);
+    assert_eq!(org.json["corporateNumber"], number.as_str());
+
+    let wrong = format!(
+        "{}{}",
+        (number.as_bytes()[0] - b'0' + 1) % 10,
+        &grouped[1..]
+    );
+    let refused = get(format!("/v1/organizations?name={}", percent(&wrong))).await;
+    assert_problem(
+        &refused,
+        StatusCode::BAD_REQUEST,
+        "invalid-corporate-number",
+    );
+    let refused = get(format!("/v1/organizations/{}", percent(&wrong))).await;
+    assert_problem(
+        &refused,
+        StatusCode::BAD_REQUEST,
+        "invalid-corporate-number",
+    );
+
+    let unknown = scs_registry::demo::demo_corporate_number(999).to_string();
+    let found = get(format!("/v1/organizations?name={unknown}")).await;
+    assert_eq!(found.json["results"], json!([]));
+    let missing = get(format!("/v1/organizations/{unknown}")).await;
+    assert_problem(&missing, StatusCode::NOT_FOUND, "not-found");
+    let detail = missing.json["detail"].as_str().unwrap();
+    assert!(detail.contains("ask the supplier"), "{detail}");
+    assert!(
+        detail.contains("https://www.houjin-bangou.nta.go.jp/"),
+        "{detail}"
+    );
 }

@@ -1627,3 +1627,154 @@ async fn the_ledger_pages_through_every_entry_naming_each_company() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     is_page(&bad);
 }
+
+/// Every byte percent-encoded, as a browser sends a form's text.
+fn percent(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// The demo company `i`'s ★ issuer, as its credential names it.
+async fn demo_issuer_name(w: &World, i: usize) -> String {
+    let number = demo_corporate_number(i);
+    let answer = w.get(&format!("/v1/organizations/{number}")).await;
+    let view: Value = serde_json::from_str(&answer.text).unwrap();
+    view["credentials"][0]["issuer"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Issue 15 item 4: a name found however it is typed, each result with its ★, state and issuer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_names_as_people_type_them_with_star_state_and_issuer() {
+    let w = world().await;
+    let sakura_issuer = demo_issuer_name(&w, 0).await;
+    for typed in [
+        "サクラ",
+        "ｻｸﾗ",
+        "さくら",
+        "(株)さくら",
+        "㈱さくら",
+        "株式会社さくら",
+        "さくら株式会社",
+        "サクラ-セイキ",
+        "さくらせいき",
+    ] {
+        let page = w
+            .get(&format!("/organizations?name={}", percent(typed)))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{typed}");
+        is_page(&page);
+        assert!(page.has("株式会社さくら精機"), "{typed}: {}", page.text);
+        assert!(page.has("class=\"star star4\""), "{typed}: {}", page.text);
+        assert!(page.has("<span class=\"state ok\">有効</span>"), "{typed}");
+        assert!(page.has(&format!("発行 {sakura_issuer}")), "{typed}");
+    }
+    // A kanji name by its reading; a revoked credential greyed, with its state and reason.
+    let page = w
+        .get(&format!("/organizations?name={}", percent("ほくと")))
+        .await;
+    assert!(page.has("株式会社北斗製作所"), "{}", page.text);
+    assert!(page.has("star star4 greyed"), "{}", page.text);
+    assert!(
+        page.has("<span class=\"state bad\">取消</span>"),
+        "{}",
+        page.text
+    );
+    assert!(page.has("不正"));
+    let en = w
+        .get(&format!("/organizations?name={}&lang=en", percent("ﾎｸﾄ")))
+        .await;
+    assert!(en.has("株式会社北斗製作所"), "{}", en.text);
+    assert!(en.has("level 4, not valid"), "{}", en.text);
+    assert!(en.has(">Revoked</span>"), "{}", en.text);
+    assert!(en.has("issued by "), "{}", en.text);
+    let en = w
+        .get(&format!("/organizations?name={}&lang=en", percent("ｻｸﾗ")))
+        .await;
+    assert!(
+        en.has("株式会社さくら精機") && en.has(">Active</span>"),
+        "{}",
+        en.text
+    );
+    assert!(en.has(&format!("issued by {sakura_issuer}")), "{}", en.text);
+    // A legal form alone names no one.
+    let page = w
+        .get(&format!("/organizations?name={}", percent("株式会社")))
+        .await;
+    assert!(page.has("見つかりませんでした"), "{}", page.text);
+}
+
+/// Issue 15 item 4: a 法人番号 typed with hyphens, spaces or full-width digits is looked up,
+/// a malformed one says why, and an unknown one says what to do next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_corporate_number_is_looked_up_and_an_unknown_one_says_what_next() {
+    let w = world().await;
+    let number = demo_corporate_number(0).to_string();
+    let grouped = [&number[..1], &number[1..5], &number[5..9], &number[9..]].join("-");
+    let spaced = grouped.replace('-', " ");
+    let wide: String = number
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+        .collect();
+    for typed in [&grouped, &spaced, &wide] {
+        for field in ["name", "number"] {
+            let page = w
+                .get(&format!("/organizations?{field}={}", percent(typed)))
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{field}={typed}");
+            assert_eq!(
+                page.headers[header::LOCATION],
+                format!("/organizations/{number}").as_str()
+            );
+        }
+        let page = w.get(&format!("/organizations/{}", percent(typed))).await;
+        assert_eq!(page.status, StatusCode::OK, "{typed}");
+        assert!(page.has("株式会社さくら精機"));
+    }
+    let en = w
+        .get(&format!(
+            "/organizations?name={}&lang=en",
+            percent(&grouped)
+        ))
+        .await;
+    assert_eq!(
+        en.headers[header::LOCATION],
+        format!("/organizations/{number}?lang=en").as_str()
+    );
+
+    let wrong = format!(
+        "{}{}",
+        (number.as_bytes()[0] - b'0' + 1) % 10,
+        &grouped[1..]
+    );
+    let page = w
+        .get(&format!("/organizations?name={}", percent(&wrong)))
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    is_page(&page);
+    assert!(page.has("チェックデジット"), "{}", page.text);
+    let page = w
+        .get(&format!("/organizations?name={}", percent("1234-5678")))
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("法人番号は13桁の数字です"), "{}", page.text);
+
+    let unknown = demo_corporate_number(999).to_string();
+    let page = w.get(&format!("/organizations/{unknown}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.has("この登録機関に登録されていません"),
+        "{}",
+        page.text
+    );
+    assert!(page.has("取引先に★取得証明書"));
+    assert!(page.has("href=\"https://www.houjin-bangou.nta.go.jp/\""));
+    let en = w.get(&format!("/organizations/{unknown}?lang=en")).await;
+    assert!(
+        en.has("Ask the supplier for its ★ certificate"),
+        "{}",
+        en.text
+    );
+    assert!(en.has("href=\"https://www.houjin-bangou.nta.go.jp/\""));
+}

@@ -16,10 +16,12 @@
     return 9 - (sum % 9);
   }
 
-  function halfWidth(text) {
+  // The digits typed, half-width, without the spaces and hyphens that may group them (as the
+  // server reads a typed 法人番号: CorporateNumber::parse_typed).
+  function digitsTyped(text) {
     return text.replace(/[０-９]/g, function (c) {
       return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
-    }).trim();
+    }).replace(/[\s\-\u2010-\u2015\u2212\ufe63\uff0d\u30fc\uff70]/g, "");
   }
 
   function setMessage(out, kind, text) {
@@ -35,7 +37,7 @@
     var out = document.getElementById("number-msg");
     if (!out) return;
     function check(final) {
-      var value = halfWidth(input.value);
+      var value = digitsTyped(input.value);
       if (value === "") {
         input.removeAttribute("aria-invalid");
         setMessage(out, "", "");

@@ -577,13 +577,13 @@ pub(crate) fn number_field(lang: Lang, value: &str, error: Option<&Message>) -> 
         div.field {
             label for="number" { (lang.pick("法人番号（13桁）", "Corporate Number (13 digits)")) }
             input #number name="number" type="text" inputmode="numeric" autocomplete="off"
-                maxlength="20" value=(value)
+                maxlength="24" value=(value)
                 aria-describedby="number-help number-msg"
                 aria-invalid=[error.map(|_| "true")]
                 data-msg-digits=(lang.pick("法人番号は13桁の数字です", "A corporate number is 13 digits"))
                 data-msg-check=(lang.pick("チェックデジット（先頭の1桁）が合いません。打ち間違いがないか確かめてください", "The check digit (the first digit) does not match: check for a typo"))
                 data-msg-ok=(lang.pick("チェックデジットは正しい形です", "Check digit is correct"));
-            p.help #number-help { (lang.pick("例: 7000012050002（全角数字も可）", "e.g. 7000012050002")) }
+            p.help #number-help { (lang.pick("例: 7000012050002（全角数字、ハイフン・空白の区切りも可）", "e.g. 7000012050002 (hyphens or spaces between the digits are fine)")) }
             p.field-msg #number-msg role="status" aria-live="polite" {
                 @if let Some(error) = error { span.bad { (lang.msg(error)) } }
             }

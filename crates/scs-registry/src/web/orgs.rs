@@ -9,9 +9,11 @@ use scs_core::lifecycle::{CredentialState, Reason};
 use scs_core::report::Message;
 use scs_core::timestamp::Timestamp;
 
-use super::{date, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath};
+use super::{
+    date, judged_star, number_field, star, state_label, Frame, Lang, Nav, PageLang, PagePath,
+};
 use crate::app::AppState;
-use scs_ledger::OrganizationCredential;
+use scs_ledger::{NameMatch, OrganizationCredential};
 
 /// Longest name searched, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -70,23 +72,20 @@ pub async fn search(
     let number = query_param(query.as_deref(), "number").unwrap_or_default();
     let name = query_param(query.as_deref(), "name").unwrap_or_default();
     let title = lang.pick("会社を探す", "Look up a company");
-    if !number.trim().is_empty() {
-        return match CorporateNumber::parse(&number) {
-            Ok(n) => (
-                StatusCode::SEE_OTHER,
-                [(
-                    header::LOCATION,
-                    lang.href(&format!("/organizations/{}", n.as_str())),
-                )],
-            )
-                .into_response(),
+    // A 法人番号, from its own box or typed into the name box.
+    let in_name_box = number.trim().is_empty() && CorporateNumber::looks_typed(&name);
+    if !number.trim().is_empty() || in_name_box {
+        let typed = if in_name_box { &name } else { &number };
+        return match CorporateNumber::parse_typed(typed) {
+            Ok(n) => to_organization(lang, &n),
             Err(e) => {
-                let why = scs_suppliers::corporate_number_message(&number, &e);
-                frame.render(
-                    StatusCode::BAD_REQUEST,
-                    title,
-                    forms(lang, &number, Some(&why), &name, None),
-                )
+                let why = scs_suppliers::corporate_number_message(typed, &e);
+                let page = if in_name_box {
+                    forms(lang, "", None, &name, Some(Err(why)))
+                } else {
+                    forms(lang, &number, Some(&why), &name, None)
+                };
+                frame.render(StatusCode::BAD_REQUEST, title, page)
             }
         };
     }
@@ -105,8 +104,39 @@ pub async fn search(
             forms(lang, "", None, &shown, Some(Err(why))),
         );
     }
-    let found = app.ledger.search_names(&name, MAX_RESULTS);
-    let results = html! {
+    let found = match app.ledger.search_names(&name, MAX_RESULTS, super::now()) {
+        Ok(found) => found,
+        Err(failure) => return super::unavailable(&frame, &failure),
+    };
+    frame.render(
+        StatusCode::OK,
+        title,
+        forms(
+            lang,
+            "",
+            None,
+            &name,
+            Some(Ok(results(lang, &name, &found))),
+        ),
+    )
+}
+
+/// The company's page (by its 法人番号 as digits only).
+fn to_organization(lang: Lang, number: &CorporateNumber) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            lang.href(&format!("/organizations/{}", number.as_str())),
+        )],
+    )
+        .into_response()
+}
+
+/// The companies found, each with the ★ it holds, the state of the credential that says so and
+/// its issuer.
+fn results(lang: Lang, name: &str, found: &[NameMatch]) -> Markup {
+    html! {
         section.card aria-labelledby="results-h" #result tabindex="-1" {
             h2 #results-h {
                 (lang.pick("「", "Companies matching “")) (name) (lang.pick("」を含む会社", "”"))
@@ -115,27 +145,54 @@ pub async fn search(
             @if found.is_empty() {
                 p { (lang.pick("見つかりませんでした。別の書き方（かな・漢字・英字）でもお試しください。", "Nothing found; try another spelling (kana, kanji or Latin letters).")) }
             } @else {
-                ul.results {
-                    @for entry in &found {
-                        li {
-                            a href=(lang.href(&format!("/organizations/{}", entry.corporate_number))) { (entry.legal_name) }
-                            " "
-                            span.mono.muted { (entry.corporate_number) }
-                        }
-                    }
+                ul.found {
+                    @for company in found { li { (found_company(lang, company)) } }
                 }
                 @if found.len() >= MAX_RESULTS {
                     p.help { (lang.pick("最初の50件を表示しています。もっと詳しく入力してください。", "Showing the first 50; type more of the name.")) }
                 }
             }
         }
-    };
-    frame.render(
-        StatusCode::OK,
-        title,
-        forms(lang, "", None, &name, Some(Ok(results))),
-    )
+    }
 }
+
+fn found_company(lang: Lang, company: &NameMatch) -> Markup {
+    html! {
+        p.found-name {
+            a href=(lang.href(&format!("/organizations/{}", company.corporate_number))) { (company.legal_name) }
+            " "
+            span.mono.muted.small { (lang.pick("法人番号 ", "Corporate Number ")) (company.corporate_number) }
+        }
+        @if let Some(c) = &company.credential {
+            p.found-facts {
+                (judged_star(c.level, lang, c.state == CredentialState::Active && c.void.is_none()))
+                " "
+                (state_label(c.state, c.reason, lang))
+                @if c.void.is_some() { " " span.state.bad { (lang.pick("無効扱い", "Void")) } }
+                " "
+                span.small {
+                    (lang.pick("有効期限 ", "valid until ")) (date(&c.valid_until, lang))
+                    " · " (lang.pick("発行 ", "issued by ")) (c.issuer.name)
+                }
+            }
+        }
+    }
+}
+
+/// What to do about a valid 法人番号 nothing is registered for.
+fn unregistered_number(lang: Lang) -> Markup {
+    html! {
+        div.notice.warn role="status" {
+            p { (lang.pick("この法人番号の★取得証明は、この登録機関に登録されていません。", "No ★ credential is registered in this registry for this corporate number.")) }
+            p { (lang.pick("取引先に★取得証明書（PDF・JSON・QR コード）を求めてください。番号そのものは国税庁法人番号公表サイトで確かめられます: ", "Ask the supplier for its ★ certificate (PDF, JSON or QR code). You can check the number itself on the National Tax Agency's Corporate Number Publication Site: "))
+                a href=(NTA_SITE) hreflang="ja" { (NTA_SITE) }
+            }
+        }
+    }
+}
+
+/// The National Tax Agency's 法人番号公表サイト, where any 法人番号 can be looked up.
+pub(crate) const NTA_SITE: &str = "https://www.houjin-bangou.nta.go.jp/";
 
 fn forms(
     lang: Lang,
@@ -159,7 +216,7 @@ fn forms(
                 div.field {
                     label for="name" { (lang.pick("会社名（一部でも可）", "Company name (part of it is enough)")) }
                     input #name name="name" type="search" maxlength="200" value=(name) aria-describedby="name-help";
-                    p.help #name-help { (lang.pick("全角・半角、大文字・小文字、空白の違いは区別しません。", "Full-width and half-width forms, case and spaces are treated alike.")) }
+                    p.help #name-help { (lang.pick("ひらがな・カタカナ・フリガナ、全角・半角、小さい「ャ」などと「ヤ」、長音「ー」やハイフン、株式会社・(株) などの有無は区別しません。法人番号も入力できます。", "Hiragana and katakana (and the company's reading), full- and half-width forms, small and full kana, long-vowel marks and hyphens, case, spaces and 株式会社 / (株) are treated alike. A corporate number works too.")) }
                 }
                 @if let Some(Err(why)) = &results {
                     p.field-msg role="alert" { span.bad { (lang.msg(why)) } }
@@ -194,7 +251,7 @@ pub async fn organization(
         uri: &uri,
         nav: Nav::Lookup,
     };
-    let number = match CorporateNumber::parse(&number) {
+    let number = match CorporateNumber::parse_typed(&number) {
         Ok(n) => n,
         Err(e) => {
             let why = scs_suppliers::corporate_number_message(&number, &e);
@@ -217,9 +274,7 @@ pub async fn organization(
             number.as_str(),
             html! {
                 h1 { (lang.pick("法人番号 ", "Corporate Number ")) span.mono.corp-no { (number.as_str()) } }
-                div.notice.warn role="status" {
-                    p { (lang.pick("この法人番号の★取得証明は登録されていません。", "No ★ credential is registered for this corporate number.")) }
-                }
+                (unregistered_number(lang))
                 p { a href=(lang.href("/organizations")) { (lang.pick("別の会社を探す", "Look up another company")) } }
             },
         );

@@ -325,7 +325,7 @@ fn question(form: &Form) -> Result<Question, Message> {
     let corporate_number = match form.number.trim() {
         "" => None,
         text => Some(
-            CorporateNumber::parse(text)
+            CorporateNumber::parse_typed(text)
                 .map_err(|e| scs_suppliers::corporate_number_message(text, &e))?,
         ),
     };
