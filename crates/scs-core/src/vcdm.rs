@@ -13,6 +13,8 @@
 
 use serde_json::{Map, Value};
 
+mod related_resource;
+
 /// The URL that must be the first item of a VCDM 2.0 credential's `@context`.
 pub const BASE_CONTEXT_V2: &str = "https://www.w3.org/ns/credentials/v2";
 
@@ -104,6 +106,30 @@ pub enum DataModelError {
         /// The offending `name` or `description` value.
         path: String,
     },
+    /// Two `relatedResource` objects have the same `id`.
+    #[error("`relatedResource` lists `{id}` twice")]
+    RepeatedRelatedResource {
+        /// The repeated id.
+        id: String,
+    },
+    /// A `relatedResource` object has neither `digestSRI` nor `digestMultibase`.
+    #[error("`{path}` has neither `digestSRI` nor `digestMultibase`")]
+    NoDigest {
+        /// The related resource object.
+        path: String,
+    },
+    /// A digest is not an SRI value or a multibase multihash of SHA-256, -384 or -512.
+    #[error("`{path}` is not a SHA-256, SHA-384 or SHA-512 digest in SRI or multibase form")]
+    BadDigest {
+        /// The digest property.
+        path: String,
+    },
+    /// A digest of a resource this code holds (a bundled context) does not match it.
+    #[error("`{path}` does not match the resource it names")]
+    DigestMismatch {
+        /// The digest property.
+        path: String,
+    },
     /// A language value object has a key other than `@value`, `@language` and `@direction`.
     #[error("`{path}` has `{key}`, which a language value object may not have")]
     LanguageValueKey {
@@ -136,6 +162,7 @@ pub fn check_data_model(doc: &Value) -> Result<()> {
     check_subjects(required(vc, "credentialSubject")?)?;
     check_validity(vc)?;
     check_name_and_description(vc, "")?;
+    related_resource::check(vc)?;
 
     for (path, status) in objects(vc, "credentialStatus")? {
         require_type(status, &path)?;
