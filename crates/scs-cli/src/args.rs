@@ -46,6 +46,9 @@ pub enum Command {
     Issue(IssueArgs),
     /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
     Verify(VerifyArgs),
+    /// Present credentials to one buyer: a verifiable presentation signed with the company's
+    /// key for the buyer's challenge (and domain).
+    Present(crate::present::PresentArgs),
     /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
     /// a CSV or JSON report; exit 0 only when every row is valid.
     VerifyBatch(crate::verify_batch::VerifyBatchArgs),
@@ -336,6 +339,16 @@ pub struct VerifyArgs {
     /// The operator key that the trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,
+    /// For a presentation: the challenge you gave the holder; its proof must carry it.
+    #[arg(long)]
+    pub challenge: Option<String>,
+    /// For a presentation: your domain; its proof must carry it.
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// For a presentation: require holder binding — its signer must be the company key every
+    /// credential names (credentialSubject.id).
+    #[arg(long)]
+    pub holder_binding: bool,
     /// Print the machine-readable report.
     #[arg(long)]
     pub json: bool,
