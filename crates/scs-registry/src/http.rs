@@ -56,7 +56,8 @@ pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
         .route("/v1/log/proof/consistency", get(consistency_proof))
         .route("/ns/scs/v1", get(context))
         .route("/credentials/verify", post(vc_api_verify))
-        .merge(crate::feed::routes());
+        .merge(crate::feed::routes())
+        .merge(crate::presentations::routes());
     if demo_issuer {
         router = router.route("/credentials/issue", post(vc_api_issue));
     }
