@@ -1,5 +1,5 @@
 //! `scs present`: a company presents its credentials to one buyer, signing the presentation
-//! with its own key for the buyer's challenge and domain (SPEC §8.2).
+//! with its own key for the buyer's challenge and domain (SPEC §8 "Presentations").
 
 use std::path::PathBuf;
 

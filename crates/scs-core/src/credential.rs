@@ -181,7 +181,7 @@ pub struct Achievement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subject {
-    /// The company's own key, when the credential names one (holder binding, SPEC §8.2): a
+    /// The company's own key, when the credential names one (holder binding, SPEC §8 "Presentations"): a
     /// `did:key` of an Ed25519 key. A presentation whose proof this key made shows that the
     /// company itself presents the credential.
     #[serde(

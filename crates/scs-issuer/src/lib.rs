@@ -59,7 +59,7 @@ pub enum IssueError {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubjectInput {
     /// The company's own key, `did:key:z6Mk…` (its `.pub` from `scs keygen`): the holder a
-    /// presentation can be bound to (`scs present`, SPEC §8.2). Optional.
+    /// presentation can be bound to (`scs present`, SPEC §8 "Presentations"). Optional.
     #[serde(default)]
     pub id: Option<String>,
     /// Optional; must be `SCSCertifiedOrganization` when present.

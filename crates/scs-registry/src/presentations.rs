@@ -1,5 +1,5 @@
 //! `POST /presentations/verify` (W3C CCG VC API): a verifiable presentation checked as
-//! `scs verify VP.json` checks it (SPEC §8.2) — its holder's proof for the `challenge` and
+//! `scs verify VP.json` checks it (SPEC §8 "Presentations") — its holder's proof for the `challenge` and
 //! `domain` in the options, holder binding when asked — each embedded credential verified by
 //! the registry as `POST /credentials/verify` verifies one.
 
@@ -39,7 +39,7 @@ struct Options {
     challenge: Option<String>,
     /// The verifier's domain.
     domain: Option<String>,
-    /// Require holder binding (this registry's extension, SPEC §8.2).
+    /// Require holder binding (this registry's extension, SPEC §8 "Presentations").
     #[serde(default)]
     holder_binding: bool,
 }

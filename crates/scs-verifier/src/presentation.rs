@@ -1,4 +1,4 @@
-//! Verifiable presentations (SPEC §8.2): a company presents its credentials to one verifier.
+//! Verifiable presentations (SPEC §8 "Presentations"): a company presents its credentials to one verifier.
 //!
 //! [`open`] checks what belongs to the presentation itself — its optional `eddsa-jcs-2022`
 //! proof (`proofPurpose: authentication`), the `challenge` and `domain` the verifier asked for,
