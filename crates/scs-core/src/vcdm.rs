@@ -287,7 +287,7 @@ fn check_presented_credential(credential: &Map<String, Value>, path: String) -> 
 /// The parts of a credential document that [`check_data_model`] reads, for a document with
 /// no members but `@context` and `type` (arrays of strings), `id`, `issuer` (an object of an
 /// `id` and a string `name`), `validFrom` and `validUntil`, `credentialSubject` (one object
-/// with members, none of them `id`), `credentialStatus` (objects, each with a `type` and an
+/// with members; its `id`, if any, a `did:key`, which is always a URL), `credentialStatus` (objects, each with a `type` and an
 /// `id`) and `proof` (one object with a `type`): read into typed values rather than a
 /// [`Value`], by a caller that has checked that shape.
 #[derive(Debug)]
@@ -305,8 +305,8 @@ pub(crate) struct TypedCredential<'a> {
 
 impl TypedCredential<'_> {
     /// Whether [`check_data_model`] accepts such a document: its rules for each member, on
-    /// the typed parts. (Issuer `name` as a string, and a subject with members and no `id`,
-    /// pass those rules by the shape alone.)
+    /// the typed parts. (Issuer `name` as a string, and a subject with members whose `id`, if
+    /// any, is a `did:key`, pass those rules by the shape alone.)
     pub(crate) fn holds(&self) -> bool {
         let context = matches!(self.context.split_first(),
             Some((first, rest)) if first == BASE_CONTEXT_V2 && rest.iter().all(|u| is_url(u)));
