@@ -162,6 +162,29 @@ fn another_key_cannot_present_the_credential() {
 }
 
 #[test]
+fn a_holder_bound_credential_is_not_issued_with_a_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    holder_bound_credential(d);
+    let run = issue_with_star4_key(
+        d,
+        &[
+            "--level",
+            "4",
+            "--issuer-name",
+            "デモ評価機関",
+            "--out",
+            "again.json",
+            "--qr",
+            "again.png",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("no QR form"), "{}", run.stderr);
+    assert!(!d.join("again.json").exists());
+}
+
+#[test]
 fn a_presentation_that_does_not_conform_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
