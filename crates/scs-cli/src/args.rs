@@ -243,7 +243,8 @@ pub struct IssueArgs {
     #[arg(long, env = "SCS_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// credentialSubject fields other than achievement: corporateNumber (or lei), legalName,
-    /// legalNameEn, scope. A JSON array signs one credential per entry into the --out folder.
+    /// legalNameEn, scope, and id (the company's did:key, for `scs present` with holder
+    /// binding). A JSON array signs one credential per entry into the --out folder.
     #[arg(long)]
     pub subject: PathBuf,
     /// ★ level: 3 or 4. (★5 only once the trust list, --trust-list or the registry's,
