@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::{signature_failure, InputError, MAX_CREDENTIAL_BYTES};
 
-/// Largest presentation accepted, in bytes: room for
-/// [`scs_core::vcdm::MAX_PRESENTED_CREDENTIALS`] credentials of [`MAX_CREDENTIAL_BYTES`]… at a
-/// quarter of that each; a ★ credential is about 2 KiB.
+/// Largest presentation accepted, in bytes (1 MiB): room for
+/// [`scs_core::vcdm::MAX_PRESENTED_CREDENTIALS`] credentials of 64 KiB each, where a ★
+/// credential is about 2 KiB. The registry's body limit is smaller still.
 pub const MAX_PRESENTATION_BYTES: usize = 4 * MAX_CREDENTIAL_BYTES;
 
 /// What the verifier asked of the presentation.
