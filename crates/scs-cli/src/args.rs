@@ -46,6 +46,9 @@ pub enum Command {
     Issue(IssueArgs),
     /// Verify a ★ credential: exit 0 valid, 1 invalid or unknown, 2 bad input.
     Verify(VerifyArgs),
+    /// Present credentials to one buyer: a verifiable presentation signed with the company's
+    /// key for the buyer's challenge (and domain).
+    Present(crate::present::PresentArgs),
     /// Check a supplier list (CSV of 法人番号, optionally with the ★ required) against a registry:
     /// a CSV or JSON report; exit 0 only when every row is valid.
     VerifyBatch(crate::verify_batch::VerifyBatchArgs),
@@ -240,7 +243,9 @@ pub struct IssueArgs {
     #[arg(long, env = "SCS_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// credentialSubject fields other than achievement: corporateNumber (or lei), legalName,
-    /// legalNameEn, legalNameKana (フリガナ), scope. A JSON array signs one credential per entry into the --out folder.
+    /// legalNameEn, legalNameKana (フリガナ), scope, and id (the company's did:key, for `scs
+    /// present` with holder binding). A JSON array signs one credential per entry into the --out
+    /// folder.
     #[arg(long)]
     pub subject: PathBuf,
     /// ★ level: 3 or 4. (★5 only once the trust list, --trust-list or the registry's,
@@ -336,6 +341,16 @@ pub struct VerifyArgs {
     /// The operator key that the trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,
+    /// For a presentation: the challenge you gave the holder; its proof must carry it.
+    #[arg(long)]
+    pub challenge: Option<String>,
+    /// For a presentation: your domain; its proof must carry it.
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// For a presentation: require holder binding — its signer must be the company key every
+    /// credential names (credentialSubject.id).
+    #[arg(long)]
+    pub holder_binding: bool,
     /// Print the machine-readable report.
     #[arg(long)]
     pub json: bool,

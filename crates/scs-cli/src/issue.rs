@@ -94,6 +94,9 @@ pub fn run(args: &IssueArgs, settings: &Settings) -> Result<Outcome> {
     // Check every subject before signing or registering any, so a bad entry leaves no partial
     // batch.
     for (i, subject) in subjects.iter().enumerate() {
+        if args.qr.is_some() && subject.id.is_some() {
+            bail!("subject entry {i}: a credential naming the company's key (id) has no QR form; leave out --qr (企業の鍵を記載した証明書はQRコードにできません)");
+        }
         scs_issuer::build(subject, &params, &key, scs_issuer::random_credential_id())
             .with_context(|| format!("subject entry {i}"))?;
     }

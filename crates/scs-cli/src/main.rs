@@ -17,6 +17,7 @@ mod keys;
 mod log_tiles;
 mod manual;
 mod offline_batch;
+mod present;
 mod publish;
 mod qr;
 mod registry_cmds;
@@ -88,6 +89,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         },
         Command::Issue(a) => issue::run(&a, &settings()?),
         Command::Verify(a) => verify::run(&a, &settings()?),
+        Command::Present(a) => present::run(&a),
         Command::VerifyBatch(a) => verify_batch::run(&a, &settings()?),
         Command::VerifyReceipt(a) => verify_receipt::run(&a, &settings()?),
         Command::Watch(a) => watch::run(&a, &settings()?),

@@ -3,16 +3,59 @@
 use std::fmt::Write;
 
 use scs_core::credential::Scope;
-use scs_core::report::{Report, Verdict};
+use scs_core::report::{Check, PresentationReport, Report, Verdict};
+
+fn mark(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "✓",
+        Verdict::Invalid => "✗",
+        Verdict::Unknown => "?",
+    }
+}
+
+/// One check's line, indented under its verdict.
+fn check_line(out: &mut String, check: &Check) {
+    let sign = if check.ok {
+        "✓"
+    } else if check.undecided {
+        "?"
+    } else {
+        "✗"
+    };
+    let _ = writeln!(
+        out,
+        "  {sign} {} {}: {} / {}",
+        check.name.ja(),
+        check.name.en(),
+        check.detail_ja,
+        check.detail
+    );
+}
+
+/// Renders a presentation's report: its own checks, then each credential's report.
+pub fn presentation(report: &PresentationReport) -> String {
+    let mut out = String::new();
+    let count = report.credentials.len();
+    let _ = writeln!(
+        out,
+        "{} {} / {} — 提示 Presentation（証明書 {count} 件 / {count} credential(s)）",
+        mark(report.verdict),
+        report.verdict.ja(),
+        report.verdict.en()
+    );
+    for check in &report.checks {
+        check_line(&mut out, check);
+    }
+    for (index, credential) in report.credentials.iter().enumerate() {
+        let _ = writeln!(out, "\n[{}/{count}]", index + 1);
+        out.push_str(&human(credential));
+    }
+    out
+}
 
 /// Renders a report for a terminal.
 pub fn human(report: &Report) -> String {
     let mut out = String::new();
-    let mark = |v: Verdict| match v {
-        Verdict::Valid => "✓",
-        Verdict::Invalid => "✗",
-        Verdict::Unknown => "?",
-    };
     let headline = report
         .credential
         .as_ref()
@@ -39,21 +82,7 @@ pub fn human(report: &Report) -> String {
         report.verdict.en()
     );
     for check in &report.checks {
-        let sign = if check.ok {
-            "✓"
-        } else if check.undecided {
-            "?"
-        } else {
-            "✗"
-        };
-        let _ = writeln!(
-            out,
-            "  {sign} {} {}: {} / {}",
-            check.name.ja(),
-            check.name.en(),
-            check.detail_ja,
-            check.detail
-        );
+        check_line(&mut out, check);
     }
     if let Some(c) = &report.credential {
         let _ = writeln!(out, "  証明書 Credential: {}", c.id);

@@ -1,10 +1,11 @@
 //! `scs verify`: the checks of SPEC §8 on one credential.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use scs_core::ids::CorporateNumber;
 use scs_core::ids::CredentialId;
-use scs_core::report::{Check, Report, TrustAnchor, Verdict};
+use scs_core::report::{Check, PresentationReport, Report, TrustAnchor, Verdict};
 use scs_core::trust_list::TrustList;
+use scs_verifier::presentation::{self, Expected, MAX_PRESENTATION_BYTES};
 use scs_verifier::receipt::{self, Receipt, WithReceipt};
 use scs_verifier::{
     OfflineStatusLists, Question, StatusSource, Verifier, MAX_CREDENTIAL_BYTES,
@@ -134,7 +135,20 @@ pub fn run(args: &VerifyArgs, settings: &Settings) -> Result<Outcome> {
         .file
         .as_ref()
         .ok_or_else(|| anyhow!("give the credential file to verify"))?;
-    let bytes = read_bounded(file, MAX_CREDENTIAL_BYTES)?;
+    let bytes = read_bounded(file, MAX_PRESENTATION_BYTES)?;
+    let parsed = scs_core::json::parse_strict(&bytes, MAX_PRESENTATION_BYTES).ok();
+    if parsed.as_ref().is_some_and(presentation::is_presentation) {
+        return verify_presentation(args, settings, file, &bytes);
+    }
+    if args.challenge.is_some() || args.domain.is_some() || args.holder_binding {
+        bail!("--challenge, --domain and --holder-binding are for a presentation, and {} is not one (提示ではありません)", file.display());
+    }
+    if bytes.len() > MAX_CREDENTIAL_BYTES {
+        bail!(
+            "{} is larger than {MAX_CREDENTIAL_BYTES} bytes",
+            file.display()
+        );
+    }
     let credential =
         scs_verifier::parse_credential(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let resolved = resolve(args, settings, credential["id"].as_str().map(str::to_owned))?;
@@ -173,6 +187,45 @@ pub fn run(args: &VerifyArgs, settings: &Settings) -> Result<Outcome> {
     }
     let report = resolved.mark(report);
     print(args.json, &report)?;
+    Ok(outcome(report.verdict))
+}
+
+/// `scs verify VP.json`: the presentation's own checks (its proof for the `--challenge` and
+/// `--domain` asked, `--holder-binding`), then each credential in it verified as if given alone.
+fn verify_presentation(
+    args: &VerifyArgs,
+    settings: &Settings,
+    file: &std::path::Path,
+    bytes: &[u8],
+) -> Result<Outcome> {
+    if args.receipt.is_some() {
+        bail!("--receipt is for one credential, not a presentation (受領証は証明書 1 件用です)");
+    }
+    let presented =
+        presentation::parse_presentation(bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let expected = Expected {
+        challenge: args.challenge.clone(),
+        domain: args.domain.clone(),
+        holder_binding: args.holder_binding,
+    };
+    let opened = presentation::open(presented, &expected);
+    let single_id = match opened.credentials.as_slice() {
+        [one] => one["id"].as_str().map(str::to_owned),
+        _ => None,
+    };
+    let resolved = resolve(args, settings, single_id)?;
+    let verifier = resolved.verifier(resolved.status.as_ref());
+    let reports = opened
+        .credentials
+        .into_iter()
+        .map(|credential| resolved.mark(verifier.verify(credential, &resolved.question)))
+        .collect();
+    let report = PresentationReport::new(opened.checks, reports);
+    if args.json {
+        crate::say!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        crate::emit(&render::presentation(&report));
+    }
     Ok(outcome(report.verdict))
 }
 

@@ -95,6 +95,12 @@ pub enum CompactError {
     /// the registry base URL, so the verifier could not rebuild it.
     #[error("status entry {0} is not <registry base URL>/v1/status/<purpose>/<n>; the QR form cannot carry it")]
     StatusUrl(String),
+    /// A credential that names its holder's key (`credentialSubject.id`): the claim map has no
+    /// place for it, and a QR code without it would lose the holder binding.
+    #[error(
+        "the credential names its holder's key (credentialSubject.id); the QR form cannot carry it"
+    )]
+    HolderBound,
     /// A credential date with fractions of a second; the QR form carries whole seconds.
     #[error("{0} has fractions of a second; the QR form carries whole seconds")]
     FractionalSeconds(&'static str),
@@ -283,6 +289,9 @@ impl Claims {
         registry_base: Option<&str>,
     ) -> Result<Self, CompactError> {
         let subject = &credential.credential_subject;
+        if subject.id.is_some() {
+            return Err(CompactError::HolderBound);
+        }
         Ok(Self {
             id: credential.id,
             issued_at: whole_seconds(issued_at, "proof.created")?,
@@ -329,6 +338,7 @@ impl Claims {
             valid_from: self.valid_from,
             valid_until: self.valid_until,
             credential_subject: Subject {
+                id: None,
                 kind: SUBJECT_TYPE.into(),
                 corporate_number: self.corporate_number,
                 lei: self.lei.clone(),
@@ -843,6 +853,16 @@ mod tests {
         let (encoded, rebuilt) = round_trip(&credential);
         assert!(!encoded.omitted.contains(&Omitted::LegalNameEn));
         assert_eq!(rebuilt, credential);
+    }
+
+    #[test]
+    fn a_holder_bound_credential_has_no_qr_form() {
+        let mut credential = typical();
+        credential.credential_subject.id = Some(SecretKey::from_seed(&[5; 32]).public().did_key());
+        assert_eq!(
+            encode_credential(&credential, created(), &key(), None).unwrap_err(),
+            CompactError::HolderBound
+        );
     }
 
     #[test]

@@ -10,6 +10,12 @@ pub const SCS_V1: &str = "https://w3id.org/scs/v1";
 /// The SCS context document served at [`SCS_V1`].
 pub const SCS_V1_DOCUMENT: &str = include_str!("../context/scs-v1.jsonld");
 
+/// The bytes of a resource this code holds, by its URL: the bundled contexts, whose
+/// `relatedResource` digests can be checked without fetching anything.
+pub fn held_resource(url: &str) -> Option<&'static [u8]> {
+    (url == SCS_V1).then_some(SCS_V1_DOCUMENT.as_bytes())
+}
+
 /// `@context` of every document this scheme signs.
 pub fn scs_contexts() -> serde_json::Value {
     serde_json::json!([VC_V2, SCS_V1])

@@ -15,6 +15,7 @@ use thiserror::Error;
 
 use crate::context::{SCS_V1, VC_V2};
 use crate::ids::{CorporateNumber, CredentialId, Lei};
+use crate::keys::DidKey;
 use crate::timestamp::{CalendarDate, Timestamp};
 
 pub mod canonical;
@@ -180,6 +181,15 @@ pub struct Achievement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subject {
+    /// The company's own key, when the credential names one (holder binding, SPEC §8 "Presentations"): a
+    /// `did:key` of an Ed25519 key. A presentation whose proof this key made shows that the
+    /// company itself presents the credential.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "holder_serde"
+    )]
+    pub id: Option<DidKey>,
     /// Always `SCSCertifiedOrganization`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -221,6 +231,28 @@ mod lei_serde {
         Lei::parse(&text)
             .map(Some)
             .map_err(serde::de::Error::custom)
+    }
+}
+
+/// `credentialSubject.id` as its DID string on the wire, read as a `did:key` of an Ed25519
+/// key: any other DID is refused rather than left unchecked.
+mod holder_serde {
+    use super::*;
+
+    pub(super) fn serialize<S: Serializer>(key: &Option<DidKey>, s: S) -> Result<S::Ok, S::Error> {
+        match key {
+            Some(key) => s.serialize_str(&key.as_did()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DidKey>, D::Error> {
+        let text = String::deserialize(d)?;
+        DidKey::parse(&text).map(Some).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "credentialSubject.id must be a did:key of an Ed25519 key: {e}"
+            ))
+        })
     }
 }
 
@@ -617,6 +649,27 @@ pub(crate) mod tests {
         );
         assert_eq!(credential.credential_status[0].index, 42);
         assert_eq!(credential.to_json(), doc);
+    }
+
+    #[test]
+    fn a_holder_key_is_a_did_key_and_nothing_else() {
+        let holder = crate::keys::SecretKey::from_seed(&[3; 32])
+            .public()
+            .did_key();
+        let mut document = sample();
+        document["credentialSubject"]["id"] = holder.as_did().into();
+        let credential = AttainmentCredential::from_json(&document).unwrap();
+        assert_eq!(credential.credential_subject.id, Some(holder));
+        assert_eq!(serde_json::to_value(&credential).unwrap(), document);
+        for other in [
+            "did:web:example.co.jp",
+            "did:key:z6LSnotEd25519",
+            "https://example.co.jp",
+        ] {
+            document["credentialSubject"]["id"] = other.into();
+            let err = AttainmentCredential::from_json(&document).unwrap_err();
+            assert!(err.to_string().contains("did:key"), "{other}: {err}");
+        }
     }
 
     #[test]

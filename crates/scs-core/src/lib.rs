@@ -40,6 +40,7 @@ pub mod lifecycle;
 pub mod multibase;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod presentation;
 pub mod proof;
 pub mod report;
 pub mod status_index;

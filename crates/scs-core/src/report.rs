@@ -60,10 +60,15 @@ pub enum CheckName {
     Level,
     /// A registration receipt given with the credential shows it in the registry's ledger.
     Ledger,
+    /// A presentation's own proof: signed by its holder, for the challenge and domain asked.
+    Presentation,
+    /// Holder binding: the presentation's signer is the key each credential names as its
+    /// subject's (`credentialSubject.id`).
+    Holder,
 }
 
 impl CheckName {
-    /// 署名 · 発行者 · 有効期間 · 失効状況 · 対象企業 · ★段階 · 台帳
+    /// 署名 · 発行者 · 有効期間 · 失効状況 · 対象企業 · ★段階 · 台帳 · 提示の署名 · 提示者
     pub fn ja(self) -> &'static str {
         match self {
             Self::Signature => "署名",
@@ -73,10 +78,12 @@ impl CheckName {
             Self::Subject => "対象企業",
             Self::Level => "★段階",
             Self::Ledger => "台帳",
+            Self::Presentation => "提示の署名",
+            Self::Holder => "提示者",
         }
     }
 
-    /// Signature · Issuer · Validity · Status · Subject · Level · Ledger
+    /// Signature · Issuer · Validity · Status · Subject · Level · Ledger · Presentation · Holder
     pub fn en(self) -> &'static str {
         match self {
             Self::Signature => "Signature",
@@ -86,6 +93,8 @@ impl CheckName {
             Self::Subject => "Subject",
             Self::Level => "Level",
             Self::Ledger => "Ledger",
+            Self::Presentation => "Presentation",
+            Self::Holder => "Holder",
         }
     }
 }
@@ -239,6 +248,44 @@ impl Report {
     }
 }
 
+/// The report on a verifiable presentation: its own checks (its proof, holder binding) and
+/// one [`Report`] per credential it presents, in the order presented.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PresentationReport {
+    /// `valid` only when every check of the presentation passed and every credential is valid.
+    pub verdict: Verdict,
+    /// The presentation's own checks ([`CheckName::Presentation`], [`CheckName::Holder`]);
+    /// none for an unsigned presentation of which nothing was asked.
+    pub checks: Vec<Check>,
+    /// Each presented credential's report.
+    pub credentials: Vec<Report>,
+}
+
+impl PresentationReport {
+    /// Builds the report; the verdict follows from the checks and the credentials' verdicts.
+    pub fn new(checks: Vec<Check>, credentials: Vec<Report>) -> Self {
+        let own = Report::new(checks, None);
+        let verdicts: Vec<Verdict> = (!own.checks.is_empty())
+            .then_some(own.verdict)
+            .into_iter()
+            .chain(credentials.iter().map(|r| r.verdict))
+            .collect();
+        let verdict = if verdicts.contains(&Verdict::Invalid) {
+            Verdict::Invalid
+        } else if verdicts.is_empty() || verdicts.contains(&Verdict::Unknown) {
+            Verdict::Unknown
+        } else {
+            Verdict::Valid
+        };
+        Self {
+            verdict,
+            checks: own.checks,
+            credentials,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +319,43 @@ mod tests {
         assert_eq!(added.trust_anchor, Some(TrustAnchor::Demo));
         let added = Report::new(vec![pass], None).with_check(Check::fail(CheckName::Ledger, m()));
         assert_eq!(added.verdict, Verdict::Invalid);
+    }
+
+    #[test]
+    fn a_presentation_is_valid_only_when_it_and_every_credential_are() {
+        let pass = |name| Check::pass(name, m());
+        let valid = || Report::new(vec![pass(CheckName::Signature)], None);
+        let invalid = Report::new(vec![Check::fail(CheckName::Signature, m())], None);
+        let unknown = Report::new(vec![Check::undecided(CheckName::Status, m())], None);
+        let proof = || vec![pass(CheckName::Presentation)];
+        assert_eq!(
+            PresentationReport::new(proof(), vec![valid(), valid()]).verdict,
+            Verdict::Valid
+        );
+        assert_eq!(
+            PresentationReport::new(vec![], vec![valid()]).verdict,
+            Verdict::Valid
+        );
+        assert_eq!(
+            PresentationReport::new(proof(), vec![valid(), invalid]).verdict,
+            Verdict::Invalid
+        );
+        assert_eq!(
+            PresentationReport::new(proof(), vec![unknown]).verdict,
+            Verdict::Unknown
+        );
+        let bad_holder = vec![
+            pass(CheckName::Presentation),
+            Check::fail(CheckName::Holder, m()),
+        ];
+        assert_eq!(
+            PresentationReport::new(bad_holder, vec![valid()]).verdict,
+            Verdict::Invalid
+        );
+        assert_eq!(
+            PresentationReport::new(vec![], vec![]).verdict,
+            Verdict::Unknown
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@
 
 use serde_json::{Map, Value};
 
+mod related_resource;
+
 /// The URL that must be the first item of a VCDM 2.0 credential's `@context`.
 pub const BASE_CONTEXT_V2: &str = "https://www.w3.org/ns/credentials/v2";
 
@@ -25,7 +27,7 @@ pub const BASE_CONTEXT_V2: &str = "https://www.w3.org/ns/credentials/v2";
 #[non_exhaustive]
 pub enum DataModelError {
     /// The document itself is not a JSON object.
-    #[error("the credential is not a JSON object")]
+    #[error("the document is not a JSON object")]
     NotAnObject,
     /// A property that VCDM 2.0 requires is absent.
     #[error("`{path}` is missing")]
@@ -104,6 +106,60 @@ pub enum DataModelError {
         /// The offending `name` or `description` value.
         path: String,
     },
+    /// Two `relatedResource` objects have the same `id`.
+    #[error("`relatedResource` lists `{id}` twice")]
+    RepeatedRelatedResource {
+        /// The repeated id.
+        id: String,
+    },
+    /// A `relatedResource` object has neither `digestSRI` nor `digestMultibase`.
+    #[error("`{path}` has neither `digestSRI` nor `digestMultibase`")]
+    NoDigest {
+        /// The related resource object.
+        path: String,
+    },
+    /// A digest is not an SRI value or a multibase multihash of SHA-256, -384 or -512.
+    #[error("`{path}` is not a SHA-256, SHA-384 or SHA-512 digest in SRI or multibase form")]
+    BadDigest {
+        /// The digest property.
+        path: String,
+    },
+    /// A digest of a resource this code holds (a bundled context) does not match it.
+    #[error("`{path}` does not match the resource it names")]
+    DigestMismatch {
+        /// The digest property.
+        path: String,
+    },
+    /// A presentation's `type` does not include `VerifiablePresentation`.
+    #[error("`type` does not include `VerifiablePresentation`")]
+    MissingPresentationType,
+    /// A presentation presents no credential: there is nothing to verify.
+    #[error("the presentation has no `verifiableCredential`")]
+    NoCredentials,
+    /// A presentation presents more credentials than [`MAX_PRESENTED_CREDENTIALS`].
+    #[error("the presentation has more than {MAX_PRESENTED_CREDENTIALS} credentials")]
+    TooManyCredentials,
+    /// A presented credential is an `EnvelopedVerifiableCredential` (a JOSE or COSE secured
+    /// credential in a data: URL), which this verifier does not read.
+    #[error("`{path}` is an enveloped credential; only credentials secured with an embedded eddsa-jcs-2022 proof are supported")]
+    EnvelopedCredential {
+        /// The presented credential.
+        path: String,
+    },
+    /// A presented credential has no `proof`: it is not a verifiable credential.
+    #[error("`{path}` has no proof")]
+    UnsecuredCredential {
+        /// The presented credential.
+        path: String,
+    },
+    /// A presented credential is not a VC 2.0 credential.
+    #[error("`{path}`: {error}")]
+    InCredential {
+        /// The presented credential.
+        path: String,
+        /// What is wrong with it.
+        error: Box<DataModelError>,
+    },
     /// A language value object has a key other than `@value`, `@language` and `@direction`.
     #[error("`{path}` has `{key}`, which a language value object may not have")]
     LanguageValueKey {
@@ -125,8 +181,11 @@ type Result<T> = std::result::Result<T, DataModelError>;
 ///
 /// A [`DataModelError`] naming the offending property.
 pub fn check_data_model(doc: &Value) -> Result<()> {
-    let vc = doc.as_object().ok_or(DataModelError::NotAnObject)?;
+    check_credential(doc.as_object().ok_or(DataModelError::NotAnObject)?)
+}
 
+/// [`check_data_model`] of a JSON object.
+fn check_credential(vc: &Map<String, Value>) -> Result<()> {
     check_context(required(vc, "@context")?)?;
     check_credential_type(required(vc, "type")?)?;
     if let Some(id) = vc.get("id") {
@@ -136,6 +195,7 @@ pub fn check_data_model(doc: &Value) -> Result<()> {
     check_subjects(required(vc, "credentialSubject")?)?;
     check_validity(vc)?;
     check_name_and_description(vc, "")?;
+    related_resource::check(vc)?;
 
     for (path, status) in objects(vc, "credentialStatus")? {
         require_type(status, &path)?;
@@ -160,10 +220,74 @@ pub fn check_data_model(doc: &Value) -> Result<()> {
     Ok(())
 }
 
+/// Most credentials one presentation may carry: a supplier shows a buyer its ★ credential, and
+/// perhaps a few more; the bound keeps the work of one verification small.
+pub const MAX_PRESENTED_CREDENTIALS: usize = 16;
+
+/// Checks that `doc` is a structurally valid VCDM 2.0 verifiable presentation (§4.13) whose
+/// credentials this verifier can read: `@context` as for a credential, a `type` including
+/// `VerifiablePresentation`, an optional URL `id`, an optional `holder` (a URL, or an object
+/// with a URL `id`), one to [`MAX_PRESENTED_CREDENTIALS`] embedded credentials in
+/// `verifiableCredential`, each secured with a `proof` and passing [`check_data_model`], and a
+/// typed `proof` if any. Stricter than VCDM, which allows a presentation of no credential and
+/// enveloped credentials: the first proves nothing about a supplier, the second needs a JOSE or
+/// COSE verifier this scheme does not have.
+///
+/// # Errors
+///
+/// A [`DataModelError`] naming the offending property.
+pub fn check_presentation(doc: &Value) -> Result<()> {
+    let vp = doc.as_object().ok_or(DataModelError::NotAnObject)?;
+    check_context(required(vp, "@context")?)?;
+    if !type_values(required(vp, "type")?, "type")?.contains(&"VerifiablePresentation") {
+        return Err(DataModelError::MissingPresentationType);
+    }
+    if let Some(id) = vp.get("id") {
+        check_single_url(id, "id")?;
+    }
+    match vp.get("holder") {
+        Some(Value::Object(holder)) => check_single_url(required(holder, "id")?, "holder.id")?,
+        Some(holder) => check_single_url(holder, "holder")?,
+        None => {}
+    }
+    let credentials = vp
+        .get("verifiableCredential")
+        .ok_or(DataModelError::NoCredentials)?;
+    let credentials = object_items(credentials, "verifiableCredential")?;
+    if credentials.len() > MAX_PRESENTED_CREDENTIALS {
+        return Err(DataModelError::TooManyCredentials);
+    }
+    for (path, credential) in credentials {
+        check_presented_credential(credential, path)?;
+    }
+    for (path, proof) in objects(vp, "proof")? {
+        require_type(proof, &path)?;
+    }
+    Ok(())
+}
+
+/// One embedded credential of a presentation: secured by its own proof, and a credential.
+fn check_presented_credential(credential: &Map<String, Value>, path: String) -> Result<()> {
+    let enveloped = credential
+        .get("type")
+        .and_then(|t| type_values(t, "type").ok())
+        .is_some_and(|types| types.contains(&"EnvelopedVerifiableCredential"));
+    if enveloped {
+        return Err(DataModelError::EnvelopedCredential { path });
+    }
+    if !credential.contains_key("proof") {
+        return Err(DataModelError::UnsecuredCredential { path });
+    }
+    check_credential(credential).map_err(|error| DataModelError::InCredential {
+        path,
+        error: Box::new(error),
+    })
+}
+
 /// The parts of a credential document that [`check_data_model`] reads, for a document with
 /// no members but `@context` and `type` (arrays of strings), `id`, `issuer` (an object of an
 /// `id` and a string `name`), `validFrom` and `validUntil`, `credentialSubject` (one object
-/// with members, none of them `id`), `credentialStatus` (objects, each with a `type` and an
+/// with members; its `id`, if any, a `did:key`, which is always a URL), `credentialStatus` (objects, each with a `type` and an
 /// `id`) and `proof` (one object with a `type`): read into typed values rather than a
 /// [`Value`], by a caller that has checked that shape.
 #[derive(Debug)]
@@ -181,8 +305,8 @@ pub(crate) struct TypedCredential<'a> {
 
 impl TypedCredential<'_> {
     /// Whether [`check_data_model`] accepts such a document: its rules for each member, on
-    /// the typed parts. (Issuer `name` as a string, and a subject with members and no `id`,
-    /// pass those rules by the shape alone.)
+    /// the typed parts. (Issuer `name` as a string, and a subject with members whose `id`, if
+    /// any, is a `did:key`, pass those rules by the shape alone.)
     pub(crate) fn holds(&self) -> bool {
         let context = matches!(self.context.split_first(),
             Some((first, rest)) if first == BASE_CONTEXT_V2 && rest.iter().all(|u| is_url(u)));
@@ -820,6 +944,107 @@ mod tests {
         let mut doc = base();
         doc.as_object_mut().unwrap().insert(key.into(), value);
         doc
+    }
+
+    fn presentation_of(credentials: Value) -> Value {
+        json!({
+            "@context": [BASE_CONTEXT_V2],
+            "type": ["VerifiablePresentation"],
+            "holder": "did:example:holder",
+            "verifiableCredential": credentials,
+        })
+    }
+
+    fn secured() -> Value {
+        with("proof", json!({"type": "DataIntegrityProof"}))
+    }
+
+    #[test]
+    fn accepts_a_presentation_of_secured_credentials() {
+        check_presentation(&presentation_of(secured())).unwrap();
+        check_presentation(&presentation_of(json!([secured(), secured()]))).unwrap();
+        let mut signed = presentation_of(json!([secured()]));
+        signed["proof"] = json!({"type": "DataIntegrityProof"});
+        signed["holder"] = json!({"id": "did:example:holder", "name": "株式会社サンプル"});
+        check_presentation(&signed).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_presentation_that_does_not_conform() {
+        let refused = |doc: Value| check_presentation(&doc).unwrap_err();
+        let mut doc = presentation_of(secured());
+        doc["@context"] = json!(["https://www.w3.org/2018/credentials/v1"]);
+        assert_eq!(refused(doc.clone()), DataModelError::BaseContext);
+        doc.as_object_mut().unwrap().remove("@context");
+        assert_eq!(
+            refused(doc),
+            DataModelError::Missing {
+                path: "@context".into()
+            }
+        );
+        let mut doc = presentation_of(secured());
+        doc.as_object_mut().unwrap().remove("type");
+        assert_eq!(
+            refused(doc),
+            DataModelError::Missing {
+                path: "type".into()
+            }
+        );
+        let mut doc = presentation_of(secured());
+        doc["type"] = json!(["VerifiableCredential"]);
+        assert_eq!(refused(doc), DataModelError::MissingPresentationType);
+        let mut doc = presentation_of(secured());
+        doc["holder"] = json!("not a url");
+        assert_eq!(
+            refused(doc),
+            DataModelError::NotAUrl {
+                path: "holder".into()
+            }
+        );
+        assert_eq!(refused(json!([])), DataModelError::NotAnObject);
+    }
+
+    #[test]
+    fn refuses_presented_credentials_it_cannot_verify() {
+        let mut doc = presentation_of(secured());
+        doc.as_object_mut().unwrap().remove("verifiableCredential");
+        assert_eq!(
+            check_presentation(&doc).unwrap_err(),
+            DataModelError::NoCredentials
+        );
+        let many = Value::Array(vec![secured(); MAX_PRESENTED_CREDENTIALS + 1]);
+        assert_eq!(
+            check_presentation(&presentation_of(many)).unwrap_err(),
+            DataModelError::TooManyCredentials
+        );
+        let enveloped = json!({
+            "@context": [BASE_CONTEXT_V2],
+            "id": "data:application/vc+jwt,eyJ...",
+            "type": "EnvelopedVerifiableCredential",
+        });
+        assert_eq!(
+            check_presentation(&presentation_of(json!([secured(), enveloped]))).unwrap_err(),
+            DataModelError::EnvelopedCredential {
+                path: "verifiableCredential[1]".into()
+            }
+        );
+        assert_eq!(
+            check_presentation(&presentation_of(base())).unwrap_err(),
+            DataModelError::UnsecuredCredential {
+                path: "verifiableCredential".into()
+            }
+        );
+        let mut broken = secured();
+        broken.as_object_mut().unwrap().remove("issuer");
+        let err = check_presentation(&presentation_of(json!([broken]))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`verifiableCredential[0]`: `issuer` is missing"
+        );
+        assert!(matches!(
+            check_presentation(&presentation_of(json!(["a credential"]))).unwrap_err(),
+            DataModelError::NotObjects { .. }
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use scs_core::credential::{
     StatusEntry, Subject, CREDENTIAL_TYPE, SUBJECT_TYPE,
 };
 use scs_core::ids::{CorporateNumber, CredentialId, Lei};
-use scs_core::keys::SecretKey;
+use scs_core::keys::{DidKey, SecretKey};
 use scs_core::proof::{self, ProofError, ProofPurpose};
 use scs_core::timestamp::{CalendarDate, Timestamp};
 use scs_core::trust_list::Policy;
@@ -58,6 +58,10 @@ pub enum IssueError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubjectInput {
+    /// The company's own key, `did:key:z6Mk…` (its `.pub` from `scs keygen`): the holder a
+    /// presentation can be bound to (`scs present`, SPEC §8 "Presentations"). Optional.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Optional; must be `SCSCertifiedOrganization` when present.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
@@ -182,6 +186,12 @@ pub fn build(
         .map(Lei::parse)
         .transpose()
         .map_err(|e| IssueError::Subject(e.to_string()))?;
+    let holder = subject
+        .id
+        .as_deref()
+        .map(DidKey::parse)
+        .transpose()
+        .map_err(|e| IssueError::Subject(format!("id (the company's did:key): {e}")))?;
     let rule = params
         .policy
         .rule(params.level)
@@ -211,6 +221,7 @@ pub fn build(
         valid_from,
         valid_until,
         credential_subject: Subject {
+            id: holder,
             kind: SUBJECT_TYPE.into(),
             corporate_number: subject.corporate_number,
             lei,
@@ -296,6 +307,20 @@ mod tests {
         )
         .unwrap()
         .remove(0)
+    }
+
+    #[test]
+    fn names_the_company_key_as_the_subject_id_when_given() {
+        let key = SecretKey::from_seed(&[4; 32]);
+        let company = SecretKey::from_seed(&[8; 32]).public().did_key();
+        let mut bound = subject();
+        bound.id = Some(company.as_did());
+        let credential =
+            build(&bound, &params(Level::STAR4), &key, random_credential_id()).unwrap();
+        assert_eq!(credential.credential_subject.id, Some(company));
+        bound.id = Some("did:web:example.co.jp".into());
+        let err = build(&bound, &params(Level::STAR4), &key, random_credential_id()).unwrap_err();
+        assert!(err.to_string().contains("did:key"), "{err}");
     }
 
     #[test]

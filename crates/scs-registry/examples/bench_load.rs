@@ -329,6 +329,7 @@ fn register_request(
     at: Timestamp,
 ) -> Result<(CredentialId, Vec<u8>), Error> {
     let subject = SubjectInput {
+        id: None,
         kind: None,
         corporate_number: Some(
             CorporateNumber::from_body(5_000_000_000 + n).ok_or("corporate number")?,

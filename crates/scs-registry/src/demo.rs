@@ -369,6 +369,7 @@ pub async fn seed(ledger: &Ledger, data: &Path) {
             &star3
         };
         let subject = SubjectInput {
+            id: None,
             kind: None,
             corporate_number: Some(demo_corporate_number(i)),
             lei: None,

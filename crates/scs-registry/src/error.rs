@@ -28,6 +28,9 @@ pub enum ApiError {
     Replayed,
     /// The credential fails a check (signature, profile, designation, policy, entries).
     InvalidCredential(String),
+    /// A presentation fails its own checks (proof, challenge, domain, holder), or a credential
+    /// in it has a proof that does not verify.
+    InvalidPresentation(String),
     /// A 法人番号 with a wrong check digit or format.
     InvalidCorporateNumber(String),
     /// A path or query parameter is malformed.
@@ -140,6 +143,7 @@ impl ApiError {
             Stale(d) => (Problem::StaleRequest, Some(d)),
             Replayed => (Problem::ReplayedRequest, None),
             InvalidCredential(d) => (Problem::InvalidCredential, Some(d)),
+            InvalidPresentation(d) => (Problem::InvalidPresentation, Some(d)),
             InvalidCorporateNumber(d) => (Problem::InvalidCorporateNumber, Some(d)),
             BadParameter(d) => (Problem::BadParameter, Some(d)),
             NotFound(d) => (Problem::NotFound, Some(d)),
@@ -223,6 +227,9 @@ problems! {
     /// The credential fails a check.
     InvalidCredential => UNPROCESSABLE_ENTITY, "invalid-credential",
         "Credential rejected / 証明書を受け付けられません";
+    /// A presentation fails a check.
+    InvalidPresentation => UNPROCESSABLE_ENTITY, "invalid-presentation",
+        "Presentation rejected / 提示を受け付けられません";
     /// A 法人番号 with a wrong check digit or format.
     InvalidCorporateNumber => BAD_REQUEST, "invalid-corporate-number",
         "Invalid corporate number / 法人番号が正しくありません";

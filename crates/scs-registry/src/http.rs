@@ -57,6 +57,7 @@ pub(crate) fn routes(demo_issuer: bool) -> Router<AppState> {
         .route("/ns/scs/v1", get(context))
         .merge(crate::vc_api::routes(demo_issuer))
         .merge(crate::feed::routes())
+        .merge(crate::presentations::routes())
 }
 
 fn b64(hashes: &[Hash]) -> Vec<String> {

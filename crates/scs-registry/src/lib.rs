@@ -33,6 +33,7 @@ mod http;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+mod presentations;
 pub mod router;
 pub mod serve;
 mod server;

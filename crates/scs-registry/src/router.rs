@@ -59,7 +59,8 @@ async fn fallback(State(app): State<AppState>, uri: axum::http::Uri) -> Response
     }
 }
 
-/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API, the Atom feeds,
+/// `true` for the API's paths (`/v1/…`, the JSON-LD context, the VC API (credentials and
+/// presentations), the Atom feeds,
 /// `/metrics`),
 /// whose every error is problem+json; the rest are pages, whose errors are the HTML error page.
 pub fn is_api_path(path: &str) -> bool {
@@ -69,6 +70,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path == "/credentials/verify"
         || path == "/credentials/issue"
         || path == "/credentials/status"
+        || path == "/presentations/verify"
         || path == "/metrics"
 }
 

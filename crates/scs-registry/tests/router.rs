@@ -1463,6 +1463,112 @@ async fn vc_api_issue_exists_only_in_demo_and_its_output_verifies() {
 /// renewed), the view `GET /v1/credentials/{id}` answers equals the one built from the store's
 /// record, and the directory holds the facts of exactly those whose status never changed: once
 /// filled by the writer, and again after a restart, filled by the load from the log.
+/// Issue 16: `POST /presentations/verify` (VC API) — a supplier's holder-bound presentation
+/// for the buyer's challenge and domain; another challenge, another key, a tampered credential
+/// and a presentation that does not conform are refused.
+#[tokio::test]
+async fn vc_api_verifies_a_presentation_for_its_challenge_and_holder() {
+    use scs_core::presentation::{sign, Audience};
+    let w = world();
+    let company = SecretKey::from_seed(&[31; 32]);
+    let subject = format!(
+        r#"{{"id": "{}", "corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}}"#,
+        company.public().did_key()
+    );
+    let credential = issue_about(
+        &subject,
+        &key("issuer-star4.key"),
+        Level::STAR4,
+        vec![],
+        now(),
+    );
+    let audience = Audience {
+        challenge: "nonce-4711",
+        domain: Some("buyer.example.co.jp"),
+    };
+    let present = |credential: &Value, holder: &SecretKey| {
+        sign(vec![credential.clone()], holder, &audience, now()).unwrap()
+    };
+    let ask = |vp: Value, challenge: &str| {
+        json!({"verifiablePresentation": vp, "options": {
+            "challenge": challenge, "domain": "buyer.example.co.jp", "holderBinding": true}})
+    };
+    let answer = w
+        .post(
+            "/presentations/verify",
+            &ask(present(&credential, &company), "nonce-4711"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(answer.json["verified"], true);
+    assert_eq!(answer.json["report"]["checks"][0]["name"], "presentation");
+    assert_eq!(answer.json["report"]["checks"][1]["name"], "holder");
+    assert_eq!(
+        answer.json["report"]["credentials"][0]["checks"][0]["ok"],
+        true
+    );
+
+    let replayed = w
+        .post(
+            "/presentations/verify",
+            &ask(present(&credential, &company), "nonce-0001"),
+        )
+        .await;
+    assert_problem(
+        &replayed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-presentation",
+    );
+    let stranger = SecretKey::from_seed(&[32; 32]);
+    let copied = w
+        .post(
+            "/presentations/verify",
+            &ask(present(&credential, &stranger), "nonce-4711"),
+        )
+        .await;
+    assert_problem(
+        &copied,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-presentation",
+    );
+    assert!(copied.json["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not the presenter"));
+    let mut tampered = credential.clone();
+    tampered["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    let tampered = w
+        .post(
+            "/presentations/verify",
+            &ask(present(&tampered, &company), "nonce-4711"),
+        )
+        .await;
+    assert_problem(
+        &tampered,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-presentation",
+    );
+    assert!(tampered.json["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("credential 0:"));
+
+    let mut no_type = present(&credential, &company);
+    no_type.as_object_mut().unwrap().remove("type");
+    let refused = w
+        .post("/presentations/verify", &ask(no_type, "nonce-4711"))
+        .await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, "bad-json");
+    let unknown_option = w
+        .post(
+            "/presentations/verify",
+            &json!({"verifiablePresentation": present(&credential, &company),
+                    "options": {"challenge": "nonce-4711", "checks": ["proof"]}}),
+        )
+        .await;
+    assert_problem(&unknown_option, StatusCode::BAD_REQUEST, "bad-json");
+}
+
 #[tokio::test]
 async fn the_credential_directory_answers_as_the_store_does() {
     use scs_ledger::CredentialRecord;
@@ -2441,6 +2547,11 @@ impl World {
                 "credentialId": credential["id"],
                 "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "active"}],
             }),
+            ("POST", "/presentations/verify") => json!({ "verifiablePresentation": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiablePresentation"],
+                "verifiableCredential": [credential],
+            }}),
             ("POST", "/credentials/issue") => json!({"credential": {
                 "@context": ["https://www.w3.org/ns/credentials/v2"],
                 "type": ["VerifiableCredential"],

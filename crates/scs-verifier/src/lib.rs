@@ -14,6 +14,7 @@
 pub mod bundle;
 mod compact;
 pub mod ed25519_batch;
+pub mod presentation;
 pub mod receipt;
 mod status;
 
@@ -55,6 +56,9 @@ pub enum InputError {
     /// JSON, but not a VC Data Model 2.0 credential.
     #[error("not a VC 2.0 credential: {0}")]
     DataModel(#[from] DataModelError),
+    /// JSON, but not a VC 2.0 presentation this verifier reads.
+    #[error("not a VC 2.0 presentation: {0}")]
+    Presentation(DataModelError),
     /// Not a well-formed compact (QR) credential.
     #[error("QR code: {0}")]
     Compact(#[from] scs_core::compact::CompactError),

@@ -8,6 +8,8 @@ use scs_core::trust_list::{
 };
 use scs_issuer::{IssueParams, SubjectInput};
 
+mod presentations;
+
 fn t(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
 }
@@ -58,12 +60,15 @@ fn world() -> World {
 
 const LIST_URL: &str = "https://registry.example/v1/status/revocation/0";
 
+const SUBJECT: &str = r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#;
+
 fn issue(w: &World, level: Level, status: Vec<StatusEntry>) -> Value {
-    let subject = SubjectInput::parse_many(
-        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}"#,
-    )
-    .unwrap()
-    .remove(0);
+    issue_about(w, SUBJECT, level, status)
+}
+
+/// A credential about the subject of `subject.json` text.
+fn issue_about(w: &World, subject: &str, level: Level, status: Vec<StatusEntry>) -> Value {
+    let subject = SubjectInput::parse_many(subject).unwrap().remove(0);
     let params = IssueParams {
         issuer_name: "デモ評価機関".into(),
         level,
