@@ -300,7 +300,7 @@ pub async fn organization(
                                         @if let Some(void) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(&void.detail_ja, &void.detail)) } }
                                     }
                                     td { (date(&c.valid_from, lang)) " – " (date(&c.valid_until, lang)) }
-                                    td { (c.issuer.name) }
+                                    td { (super::issuer_name(&app.ledger, &c.issuer.id, &c.issuer.name, lang)) }
                                     td { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
                                     td { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
                                 }
