@@ -15,6 +15,26 @@ use scs_core::timestamp::Timestamp;
 use scs_issuer::keyfile;
 use serde_json::Value;
 
+/// `scs trust-list new` for edition 1 of a registry whose keys are in `keys/`, into
+/// `edition.json`.
+fn new_edition(d: &std::path::Path) -> common::Run {
+    scs(
+        d,
+        &[
+            "trust-list",
+            "new",
+            "--base-url",
+            "https://registry.example",
+            "--status-key",
+            "keys/status.pub",
+            "--log-key",
+            "keys/log.pub",
+            "--out",
+            "edition.json",
+        ],
+    )
+}
+
 fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
@@ -44,24 +64,7 @@ fn walk_through_from_keygen_to_verify() {
         }
     }
     // The operator builds edition 1 with commands, no hand-edited JSON.
-    let new_edition = || {
-        scs(
-            d,
-            &[
-                "trust-list",
-                "new",
-                "--base-url",
-                "https://registry.example",
-                "--status-key",
-                "keys/status.pub",
-                "--log-key",
-                "keys/log.pub",
-                "--out",
-                "edition.json",
-            ],
-        )
-    };
-    let run = new_edition();
+    let run = new_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let add_issuer = |key: &str, level: &str| {
         scs(
@@ -105,7 +108,7 @@ fn walk_through_from_keygen_to_verify() {
     );
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     // `new` never overwrites an edition.
-    let run = new_edition();
+    let run = new_edition(d);
     assert_eq!(run.code, 2);
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     let run = scs(
@@ -784,17 +787,7 @@ fn an_issuers_contact_and_site_are_set_by_command_and_signed() {
         );
     }
     let trust_list = |args: &[&str]| scs(d, &[&["trust-list"], args].concat());
-    let run = trust_list(&[
-        "new",
-        "--base-url",
-        "https://registry.example",
-        "--status-key",
-        "keys/status.pub",
-        "--log-key",
-        "keys/log.pub",
-        "--out",
-        "edition.json",
-    ]);
+    let run = new_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let add = |url: &str| {
         trust_list(&[

@@ -243,20 +243,32 @@ fn demo_on_another_registrys_data_folder_says_so() {
         ],
     );
     assert_eq!(signed.code, 0, "{}", signed.stderr);
-    serve_and_stop(&[
+    let own_flags = [
+        ("--data", "data"),
+        ("--trust-list", "trust-list.json"),
+        ("--operator-key", "operator.pub"),
+        ("--status-key", "status.key"),
+        ("--log-key", "log.key"),
+    ]
+    .map(|(flag, file)| [flag.to_owned(), path(file)]);
+    let own: Vec<&str> = own_flags.iter().flatten().map(String::as_str).collect();
+    serve_and_stop(&[&["--listen", "127.0.0.1:0"], own.as_slice()].concat());
+    // Issue 15: outside the demo, --public-url is checked against the address the operator
+    // signed into the trust list; another one stops the start.
+    let elsewhere = [
+        "serve",
         "--listen",
         "127.0.0.1:0",
-        "--data",
-        &path("data"),
-        "--trust-list",
-        &path("trust-list.json"),
-        "--operator-key",
-        &path("operator.pub"),
-        "--status-key",
-        &path("status.key"),
-        "--log-key",
-        &path("log.key"),
-    ]);
+        "--public-url",
+        "https://elsewhere.example.jp",
+    ];
+    let run = common::scs(&repo(), &[elsewhere.as_slice(), own.as_slice()].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let line = run.error_line();
+    assert!(
+        line.contains("--public-url") && line.contains("http://127.0.0.1:8080"),
+        "{line}"
+    );
 
     let run = common::scs(
         &repo(),
