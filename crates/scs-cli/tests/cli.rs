@@ -35,6 +35,20 @@ fn new_edition(d: &std::path::Path) -> common::Run {
     )
 }
 
+/// `scs trust-list sign` of `edition.json` with `keys/operator.key` into `trust-list.json`.
+fn sign_edition(d: &std::path::Path) -> common::Run {
+    let args = ["--key", "keys/operator.key", "--in", "edition.json"];
+    scs(
+        d,
+        &[
+            &["trust-list", "sign"],
+            args.as_slice(),
+            &["--out", "trust-list.json"],
+        ]
+        .concat(),
+    )
+}
+
 fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
@@ -111,19 +125,7 @@ fn walk_through_from_keygen_to_verify() {
     let run = new_edition(d);
     assert_eq!(run.code, 2);
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
-    let run = scs(
-        d,
-        &[
-            "trust-list",
-            "sign",
-            "--key",
-            "keys/operator.key",
-            "--in",
-            "edition.json",
-            "--out",
-            "trust-list.json",
-        ],
-    );
+    let run = sign_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     write_subject(d);
@@ -839,15 +841,7 @@ fn an_issuers_contact_and_site_are_set_by_command_and_signed() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("テスト評価機関"), "{}", run.stdout);
 
-    let run = trust_list(&[
-        "sign",
-        "--key",
-        "keys/operator.key",
-        "--in",
-        "edition.json",
-        "--out",
-        "trust-list.json",
-    ]);
+    let run = sign_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Read back through the signature: the next edition starts from the signed one.
     let run = trust_list(&[
