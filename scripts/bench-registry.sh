@@ -8,9 +8,9 @@
 #                measurement: about 20-25 minutes on 2 cores)
 # --duration S   seconds per wrk run (default 10)
 # --rounds R     interleaved rounds of (static, registry) wrk runs; medians are reported (default 3)
-# --port P       registry port (default 18080; the static ceiling listens on P+1). The demo trust
-#                list names http://127.0.0.1:8080 as the registry's base URL, so status list URLs
-#                inside the credentials say 8080 whatever port the registry listens on.
+# --port P       registry port (default 18080; the static ceiling listens on P+1). The demo signs
+#                its trust list for the address it listens on, so status list URLs inside the
+#                credentials name port P.
 # --update-doc   replace the generated block of "## Registry under load" in docs/PERFORMANCE.md
 # --index-cache-mib M  passed to scs serve (its default when not given)
 # --keep         keep the data folder (it is deleted otherwise: ~9 KiB per credential)

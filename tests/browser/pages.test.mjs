@@ -273,6 +273,10 @@ test('bad input: a huge upload and a pasted script get a message; nothing runs',
 test('the API reference: from the footer, every endpoint, in English and Japanese', async () => {
   const page = await context.newPage();
   await page.goto(`${base}/issuers?lang=en`);
+  // Issue 15: each designated body's contact and site, as links, on a page axe-core passes.
+  await page.getByRole('link', { name: 'scs-desk@eval.demo.example.jp' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'eval.demo.example.jp', exact: true }).getAttribute('href'), 'https://eval.demo.example.jp/');
+  await shot(page, '12-issuers-contact');
   await page.getByRole('contentinfo').getByRole('link', { name: 'API', exact: true }).click();
   await page.waitForURL(/\/api\?lang=en$/);
   assert.match(await page.locator('h1').innerText(), /API reference/);

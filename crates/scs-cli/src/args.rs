@@ -139,6 +139,8 @@ pub enum TrustListCommand {
     New(TrustListNewArgs),
     /// Designate an issuer in an edition (the file is changed in place).
     AddIssuer(TrustListAddIssuerArgs),
+    /// Change an issuer's names, contact or site in an edition (its designation is untouched).
+    SetIssuer(TrustListSetIssuerArgs),
     /// Withdraw an issuer's designation in an edition (it stays listed, marked withdrawn).
     WithdrawIssuer(TrustListWithdrawArgs),
     /// Start the next edition from a signed trust list: its content, the sequence one higher.
@@ -175,9 +177,9 @@ pub struct TrustListAddIssuerArgs {
     /// 名称: the issuer's name.
     #[arg(long)]
     pub name: String,
-    /// The issuer's English name.
-    #[arg(long)]
-    pub name_en: Option<String>,
+    /// Its English name, the contact and site shown on the 指定機関一覧.
+    #[command(flatten)]
+    pub about: IssuerAboutArgs,
     /// A ★ level it may sign (repeat for several: --level 3 --level 4). ★4 makes it an
     /// evaluation body, ★3 a confirming expert organisation.
     #[arg(long = "level", required = true)]
@@ -185,6 +187,39 @@ pub struct TrustListAddIssuerArgs {
     /// Start of the designation (date or date-time; default now).
     #[arg(long)]
     pub from: Option<String>,
+}
+
+/// What the 指定機関一覧 shows about an issuer besides its name.
+#[derive(Debug, Args)]
+pub struct IssuerAboutArgs {
+    /// The issuer's English name, shown on the English pages.
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// Its contact e-mail address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Its contact telephone number (half-width digits, e.g. 03-1234-5678).
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Its site (an https:// address).
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// `scs trust-list set-issuer`
+#[derive(Debug, Args)]
+pub struct TrustListSetIssuerArgs {
+    /// The unsigned edition to change.
+    pub edition: PathBuf,
+    /// The issuer's public key (.pub file or did:key).
+    #[arg(long)]
+    pub issuer: String,
+    /// 名称: the issuer's new name (default: unchanged).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The members to set; those not given stay as they are.
+    #[command(flatten)]
+    pub about: IssuerAboutArgs,
 }
 
 /// `scs trust-list withdraw-issuer`
@@ -390,6 +425,12 @@ pub struct ServeArgs {
     /// The registry's log secret key (required without --demo).
     #[arg(long)]
     pub log_key: Option<PathBuf>,
+    /// The address people and verifiers reach the registry at, e.g. https://scs.example.jp
+    /// behind a proxy: every URL the registry prints (pages, QR codes, status lists) is on it.
+    /// With --demo the demo trust list is signed for it (default: the --listen address);
+    /// otherwise it must be the trust list's registry address. Never taken from a request.
+    #[arg(long, env = "SCS_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Memory for the index store's (sled's) cache, in MiB, used by writes and by look-ups of
     /// organisations and of credentials whose status changed (docs/PERFORMANCE.md).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=65536))]

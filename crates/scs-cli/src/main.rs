@@ -83,6 +83,7 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
         Command::TrustList { command } => match command {
             TrustListCommand::New(a) => trust::new_edition(&a),
             TrustListCommand::AddIssuer(a) => trust::add_issuer(&a),
+            TrustListCommand::SetIssuer(a) => trust::set_issuer(&a),
             TrustListCommand::WithdrawIssuer(a) => trust::withdraw_issuer(&a),
             TrustListCommand::Next(a) => trust::next_edition(&a, &settings()?),
             TrustListCommand::Sign(a) => trust::sign(&a),

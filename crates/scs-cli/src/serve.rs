@@ -1,7 +1,7 @@
 //! `scs serve`: the registry.
 
 use anyhow::{Context, Result};
-use scs_registry::serve::{serve, ServeConfig, Store};
+use scs_registry::serve::{public_url, serve, ServeConfig, Store};
 
 use crate::args::ServeArgs;
 use crate::keys::demo_operator;
@@ -34,6 +34,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
         index_cache_bytes: args.index_cache_mib * 1024 * 1024,
         demo_operator: demo_operator()?.to_string(),
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),
+        public_url: args.public_url.as_deref().map(public_url).transpose()?,
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

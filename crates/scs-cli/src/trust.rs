@@ -1,5 +1,5 @@
-//! `scs trust-list …` (editions: new, add-issuer, withdraw-issuer, next; sign), and loading a
-//! signed trust list for other commands.
+//! `scs trust-list …` (editions: new, add-issuer, set-issuer, withdraw-issuer, next; sign), and
+//! loading a signed trust list for other commands.
 
 use std::path::Path;
 
@@ -8,12 +8,14 @@ use scs_core::credential::Level;
 use scs_core::json::parse_strict;
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
-use scs_core::trust_list::{RegistryInfo, TrustList, MAX_TRUST_LIST_BYTES};
+use scs_core::trust_list::{
+    IssuerAbout, IssuerContact, RegistryInfo, TrustList, MAX_TRUST_LIST_BYTES,
+};
 use serde_json::Value;
 
 use crate::args::{
-    TrustListAddIssuerArgs, TrustListNewArgs, TrustListNextArgs, TrustListSignArgs,
-    TrustListWithdrawArgs,
+    IssuerAboutArgs, TrustListAddIssuerArgs, TrustListNewArgs, TrustListNextArgs,
+    TrustListSetIssuerArgs, TrustListSignArgs, TrustListWithdrawArgs,
 };
 use crate::config::Settings;
 use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
@@ -53,7 +55,11 @@ pub fn add_issuer(args: &TrustListAddIssuerArgs) -> Result<Outcome> {
         .map(|l| Level::new(*l).with_context(|| format!("--level {l}: ★3, ★4 or ★5")))
         .collect::<Result<Vec<_>>>()?;
     let from = given_time(args.from.as_deref())?.unwrap_or_else(now);
-    edition.designate(&key, args.name.clone(), args.name_en.clone(), &levels, from)?;
+    let about = args.about.over(IssuerAbout {
+        name: args.name.clone(),
+        ..IssuerAbout::default()
+    });
+    edition.designate(&key, about, &levels, from)?;
     rewrite_edition(&args.edition, &edition)?;
     crate::say!(
         "designated {} ({key}) for {} from {from} in edition {} → {}",
@@ -63,6 +69,54 @@ pub fn add_issuer(args: &TrustListAddIssuerArgs) -> Result<Outcome> {
         args.edition.display()
     );
     Ok(Outcome::Yes)
+}
+
+/// `scs trust-list set-issuer edition.json --issuer I.pub [--name-en …] [--email …] [--phone …]
+/// [--url …]`
+pub fn set_issuer(args: &TrustListSetIssuerArgs) -> Result<Outcome> {
+    let mut edition = read_edition(&args.edition)?;
+    let key = parse_public_key(&args.issuer).context("--issuer")?;
+    let Some(current) = edition.issuer(&key) else {
+        bail!(
+            "{key} is not in this edition: designate it with add-issuer \
+             (この版にない発行者です。add-issuer で指定してください)"
+        );
+    };
+    let mut about = args.about.over(current.about());
+    if let Some(name) = &args.name {
+        about.name = name.clone();
+    }
+    let name = about.name.clone();
+    edition.describe(&key, about)?;
+    rewrite_edition(&args.edition, &edition)?;
+    crate::say!(
+        "updated {name} ({key}) in edition {} → {}",
+        edition.sequence,
+        args.edition.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+impl IssuerAboutArgs {
+    /// `about` with the members given here set.
+    fn over(&self, mut about: IssuerAbout) -> IssuerAbout {
+        if let Some(en) = &self.name_en {
+            about.name_en = Some(en.clone());
+        }
+        if self.email.is_some() || self.phone.is_some() {
+            let contact = about.contact.get_or_insert_with(IssuerContact::default);
+            if let Some(email) = &self.email {
+                contact.email = Some(email.clone());
+            }
+            if let Some(phone) = &self.phone {
+                contact.phone = Some(phone.clone());
+            }
+        }
+        if let Some(url) = &self.url {
+            about.url = Some(url.clone());
+        }
+        about
+    }
 }
 
 /// `scs trust-list withdraw-issuer edition.json --issuer I.pub [--since …]`

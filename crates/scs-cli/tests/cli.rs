@@ -13,6 +13,41 @@ use scs_core::proof::{self, ProofPurpose};
 use scs_core::status_list::{Bitstring, StatusList};
 use scs_core::timestamp::Timestamp;
 use scs_issuer::keyfile;
+use serde_json::Value;
+
+/// `scs trust-list new` for edition 1 of a registry whose keys are in `keys/`, into
+/// `edition.json`.
+fn new_edition(d: &std::path::Path) -> common::Run {
+    scs(
+        d,
+        &[
+            "trust-list",
+            "new",
+            "--base-url",
+            "https://registry.example",
+            "--status-key",
+            "keys/status.pub",
+            "--log-key",
+            "keys/log.pub",
+            "--out",
+            "edition.json",
+        ],
+    )
+}
+
+/// `scs trust-list sign` of `edition.json` with `keys/operator.key` into `trust-list.json`.
+fn sign_edition(d: &std::path::Path) -> common::Run {
+    let args = ["--key", "keys/operator.key", "--in", "edition.json"];
+    scs(
+        d,
+        &[
+            &["trust-list", "sign"],
+            args.as_slice(),
+            &["--out", "trust-list.json"],
+        ]
+        .concat(),
+    )
+}
 
 fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
@@ -43,24 +78,7 @@ fn walk_through_from_keygen_to_verify() {
         }
     }
     // The operator builds edition 1 with commands, no hand-edited JSON.
-    let new_edition = || {
-        scs(
-            d,
-            &[
-                "trust-list",
-                "new",
-                "--base-url",
-                "https://registry.example",
-                "--status-key",
-                "keys/status.pub",
-                "--log-key",
-                "keys/log.pub",
-                "--out",
-                "edition.json",
-            ],
-        )
-    };
-    let run = new_edition();
+    let run = new_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let add_issuer = |key: &str, level: &str| {
         scs(
@@ -104,22 +122,10 @@ fn walk_through_from_keygen_to_verify() {
     );
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
     // `new` never overwrites an edition.
-    let run = new_edition();
+    let run = new_edition(d);
     assert_eq!(run.code, 2);
     assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
-    let run = scs(
-        d,
-        &[
-            "trust-list",
-            "sign",
-            "--key",
-            "keys/operator.key",
-            "--in",
-            "edition.json",
-            "--out",
-            "trust-list.json",
-        ],
-    );
+    let run = sign_edition(d);
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     write_subject(d);
@@ -767,4 +773,92 @@ fn star5_is_refused_unless_the_trust_list_designates_the_issuer() {
         run.stderr
     );
     assert!(!d.join("c.json").exists());
+}
+
+/// Issue 15: the operator sets an issuer's English name, contact and site by command; they are
+/// signed with the edition and read back from it; a site that is not https:// or a contact
+/// that is not one is refused (exit 2) and the edition is left as it was.
+#[test]
+fn an_issuers_contact_and_site_are_set_by_command_and_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["operator", "issuer", "status", "log"] {
+        assert_eq!(
+            scs(d, &["keygen", "--out", &format!("keys/{name}")]).code,
+            0
+        );
+    }
+    let trust_list = |args: &[&str]| scs(d, &[&["trust-list"], args].concat());
+    let run = new_edition(d);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let add = |url: &str| {
+        trust_list(&[
+            "add-issuer",
+            "edition.json",
+            "--issuer",
+            "keys/issuer.pub",
+            "--name",
+            "テスト評価機関",
+            "--name-en",
+            "Test Evaluation Body",
+            "--email",
+            "desk@test.example.jp",
+            "--url",
+            url,
+            "--level",
+            "4",
+        ])
+    };
+    let unchanged = fs::read(d.join("edition.json")).unwrap();
+    let run = add("http://test.example.jp");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("https://"), "{}", run.stderr);
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), unchanged);
+    assert_eq!(add("https://test.example.jp/").code, 0);
+
+    let set = |flag: &str, value: &str| {
+        trust_list(&[
+            "set-issuer",
+            "edition.json",
+            "--issuer",
+            "keys/issuer.pub",
+            flag,
+            value,
+        ])
+    };
+    let before = fs::read(d.join("edition.json")).unwrap();
+    for (flag, bad) in [
+        ("--url", "javascript:alert(1)"),
+        ("--phone", "０３-1234-5678"),
+        ("--email", "desk"),
+    ] {
+        let run = set(flag, bad);
+        assert_eq!(run.code, 2, "{flag} {bad}: {}", run.stderr);
+        assert!(run.error_line().starts_with("error: "), "{}", run.stderr);
+    }
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    let run = set("--phone", "03-1234-5678");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("テスト評価機関"), "{}", run.stdout);
+
+    let run = sign_edition(d);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Read back through the signature: the next edition starts from the signed one.
+    let run = trust_list(&[
+        "next",
+        "trust-list.json",
+        "--operator-key",
+        "keys/operator.pub",
+        "--out",
+        "next.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let next: Value = serde_json::from_slice(&fs::read(d.join("next.json")).unwrap()).unwrap();
+    let issuer = &next["issuers"][0];
+    assert_eq!(issuer["nameEn"], "Test Evaluation Body");
+    assert_eq!(
+        issuer["contact"],
+        serde_json::json!({"email": "desk@test.example.jp", "phone": "03-1234-5678"})
+    );
+    assert_eq!(issuer["url"], "https://test.example.jp/");
 }

@@ -250,9 +250,15 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
     assert_eq!(third.code, 0, "{}", third.stderr);
     assert_eq!(counts(&third).0, 0, "{}", third.stdout);
 
-    // Another log under the same keys and origin (a fork): refused, nothing replaced.
+    // Another log under the same keys and origin (a fork: another demo claiming this one's
+    // address): refused, nothing replaced.
     let published = std::fs::read(mirror.join("v1/log/checkpoint")).unwrap();
-    let fork = DemoServer::start(&d.join("fork"), &repo());
+    let fork = DemoServer::start_with(
+        &d.join("fork"),
+        &repo(),
+        free_port(),
+        &["--public-url", &url],
+    );
     let forked = size_of(&bytes(&format!("{}/v1/log/checkpoint", fork.url)).1);
     allocate(&fork.url, (after + 1).saturating_sub(forked) as usize);
     let refused = publish(d, &fork.url);

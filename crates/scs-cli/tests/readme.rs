@@ -7,7 +7,8 @@
 //! - A command's trailing comment (`  # …`) says what a reader sees: every `` `word` `` in it
 //!   must appear in the command's output (stdout and stderr), and `exit N` gives the exit code
 //!   (0 when not said). Every `scs` command says at least one word. The README's registry
-//!   address is replaced by the test server's, in commands and words alike.
+//!   address is replaced by the test server's, in commands and words alike; the server names
+//!   the README's address in what it signs and prints (`--public-url`), as the reader's does.
 //! - The set-up lines are the test's own: `cargo run … serve --demo` is the server this test
 //!   starts, `cargo build`/`alias scs=` are the binary under test, `./scripts/test.sh` is the
 //!   suite this test is part of.
@@ -151,7 +152,14 @@ fn the_readme_commands_run_as_written() {
     let d = dir.path();
     copy_dir(&repo().join("keys"), &d.join("keys"));
     copy_dir(&repo().join("tests/vectors"), &d.join("tests/vectors"));
-    let server = DemoServer::start(&d.join("data"), d);
+    // At the README's address as the reader's registry is (`--public-url`): the credentials it
+    // registers name it, as keys/demo/trust-list.json (signed for it) does.
+    let server = DemoServer::start_with(
+        &d.join("data"),
+        d,
+        common::server::free_port(),
+        &["--public-url", README_URL],
+    );
 
     let outputs = d.join(".readme-outputs");
     fs::create_dir(&outputs).unwrap();

@@ -1,5 +1,5 @@
 //! The start of the real `scs serve` as a newcomer sees it: the banner, the log written to a
-//! file, a busy port, a data folder that belongs to another registry.
+//! file, a busy port, a data folder that belongs to another registry, the address a demo prints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::repo;
+use common::server::{free_port, get, DemoServer};
 
 /// What a run of `scs serve` showed until it was stopped.
 struct Shown {
@@ -242,20 +243,32 @@ fn demo_on_another_registrys_data_folder_says_so() {
         ],
     );
     assert_eq!(signed.code, 0, "{}", signed.stderr);
-    serve_and_stop(&[
+    let own_flags = [
+        ("--data", "data"),
+        ("--trust-list", "trust-list.json"),
+        ("--operator-key", "operator.pub"),
+        ("--status-key", "status.key"),
+        ("--log-key", "log.key"),
+    ]
+    .map(|(flag, file)| [flag.to_owned(), path(file)]);
+    let own: Vec<&str> = own_flags.iter().flatten().map(String::as_str).collect();
+    serve_and_stop(&[&["--listen", "127.0.0.1:0"], own.as_slice()].concat());
+    // Issue 15: outside the demo, --public-url is checked against the address the operator
+    // signed into the trust list; another one stops the start.
+    let elsewhere = [
+        "serve",
         "--listen",
         "127.0.0.1:0",
-        "--data",
-        &path("data"),
-        "--trust-list",
-        &path("trust-list.json"),
-        "--operator-key",
-        &path("operator.pub"),
-        "--status-key",
-        &path("status.key"),
-        "--log-key",
-        &path("log.key"),
-    ]);
+        "--public-url",
+        "https://elsewhere.example.jp",
+    ];
+    let run = common::scs(&repo(), &[elsewhere.as_slice(), own.as_slice()].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let line = run.error_line();
+    assert!(
+        line.contains("--public-url") && line.contains("http://127.0.0.1:8080"),
+        "{line}"
+    );
 
     let run = common::scs(
         &repo(),
@@ -356,4 +369,100 @@ fn a_closed_stdout_does_not_stop_the_registry() {
     assert!(answered, "the registry stopped:\n{log}");
     assert!(!log.contains("panicked"), "{log}");
     assert_eq!(code, Some(0), "{log}");
+}
+
+/// Issue 15: a demo names the address it is reached at — its signed trust list, the credential
+/// page's URL, the status list URLs in its credentials, and those its QR codes rebuild — the
+/// `--listen` address by default, and the status list URLs resolve there.
+#[test]
+fn a_demo_prints_the_address_it_listens_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = DemoServer::start(&dir.path().join("data"), &repo());
+    let url = server.url.clone();
+    assert!(!url.ends_with(":8080"), "a free port, not the README's");
+    let (paths, page) = demo_addresses(&dir.path().join("data"), &url, &url);
+    for path in paths {
+        let (status, list) = get(&format!("{url}{path}"));
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(list["id"], format!("{url}{path}"));
+    }
+    assert!(page.contains(&format!("{url}/credentials/")));
+    assert_eq!(server.terminate(), 0);
+}
+
+/// Issue 15: behind a proxy, `--public-url` is the address every URL is on, and the registry
+/// serves those paths at the address it listens on; a URL that is not one is refused.
+#[test]
+fn a_demo_behind_a_proxy_prints_its_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = "https://scs.example.jp";
+    let server = DemoServer::start_with(
+        &dir.path().join("data"),
+        &repo(),
+        free_port(),
+        &["--public-url", "https://scs.example.jp/"],
+    );
+    let (paths, page) = demo_addresses(&dir.path().join("data"), &server.url, public);
+    for path in paths {
+        assert_eq!(get(&format!("{}{path}", server.url)).0, 200, "{path}");
+    }
+    assert!(page.contains(&format!("{public}/credentials/")));
+    assert!(!page.contains(&server.url));
+    assert_eq!(server.terminate(), 0);
+
+    for bad in [
+        "ftp://scs.example.jp",
+        "https://scs.example.jp/registry",
+        "scs.example.jp",
+    ] {
+        let run = common::scs(dir.path(), &["serve", "--demo", "--public-url", bad]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.error_line().contains("--public-url"), "{}", run.stderr);
+    }
+}
+
+/// What the demo at `url` shows of its address, which must be `public`: its trust list's, the
+/// status list URLs of its ★4 credential (JSON and QR code), all on `public`. Gives those URLs'
+/// paths and the credential's page.
+fn demo_addresses(data: &Path, url: &str, public: &str) -> (Vec<String>, String) {
+    let (_, trust_list) = get(&format!("{url}/v1/trust-list"));
+    assert_eq!(
+        trust_list["credentialSubject"]["registry"]["baseUrl"],
+        public
+    );
+    let credential: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("demo/valid-star4.json")).unwrap())
+            .unwrap();
+    let listed: Vec<String> = credential["credentialStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["statusListCredential"].as_str().unwrap().to_owned())
+        .collect();
+    let png = std::fs::read(data.join("demo/valid-star4.png")).unwrap();
+    let qr = scs_core::compact::decode(&scs_qr::read_image(&png).unwrap()).unwrap();
+    let rebuilt: Vec<String> = qr
+        .claims()
+        .status
+        .iter()
+        .map(|s| s.list_url(public))
+        .collect();
+    assert_eq!(rebuilt, listed, "the QR code's status lists are the JSON's");
+    let paths = listed
+        .iter()
+        .map(|u| {
+            u.strip_prefix(public)
+                .unwrap_or_else(|| panic!("{u}"))
+                .to_owned()
+        })
+        .collect();
+    let id = credential["id"].as_str().unwrap();
+    let page = common::server::agent()
+        .get(&format!("{url}/credentials/{id}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    (paths, page)
 }

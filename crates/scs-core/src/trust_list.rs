@@ -16,7 +16,13 @@ use crate::proof::{self, ProofError, ProofPurpose};
 use crate::report::Message;
 use crate::timestamp::Timestamp;
 
+mod about;
 mod edition;
+
+pub use about::{
+    IssuerAbout, IssuerContact, MAX_EMAIL_CHARS, MAX_NAME_EN_CHARS, MAX_PHONE_CHARS,
+    MAX_SITE_URL_CHARS,
+};
 
 /// The credential type of a trust list.
 pub const TRUST_LIST_TYPE: &str = "SCSTrustListCredential";
@@ -108,9 +114,15 @@ pub struct DesignatedIssuer {
     pub id: String,
     /// 名称.
     pub name: String,
-    /// English name.
+    /// English name, shown on the English pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_en: Option<String>,
+    /// How to reach it (e-mail, telephone), shown on the 指定機関一覧.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<IssuerContact>,
+    /// Its site, `https://…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Evaluation body and/or confirming expert organisation.
     pub roles: Vec<Role>,
     /// The ★ levels it may sign.
@@ -482,6 +494,9 @@ impl TrustList {
         }
         for issuer in &self.issuers {
             DidKey::parse(&issuer.id)?;
+            issuer
+                .check_about()
+                .map_err(|e| TrustListError::Shape(format!("issuer {}: {e}", issuer.id)))?;
             if issuer.status.state != DesignationState::Active && issuer.status.since.is_none() {
                 return Err(TrustListError::Shape(format!(
                     "issuer {} is {:?} but has no status.since",
@@ -638,6 +653,8 @@ pub(crate) mod tests {
                 id: issuer.to_string(),
                 name: "評価機関".into(),
                 name_en: None,
+                contact: None,
+                url: None,
                 roles: vec![Role::EvaluationBody],
                 levels: vec![Level::STAR3, Level::STAR4],
                 valid_from: t("2027-01-01T00:00:00Z"),
@@ -725,6 +742,60 @@ pub(crate) mod tests {
         assert!(matches!(
             TrustList::from_signed(tampered, &operator.public().did_key()),
             Err(TrustListError::Proof(ProofError::BadSignature))
+        ));
+    }
+
+    fn signed_by(operator: &SecretKey, list: &TrustList) -> Value {
+        let doc = list.to_credential(&operator.public().did_key(), t("2027-01-01T00:00:00Z"));
+        proof::sign(
+            doc,
+            operator,
+            t("2027-01-01T00:00:00Z"),
+            ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_issuers_contact_and_site_are_signed_with_it_and_optional() {
+        let operator = SecretKey::from_seed(&[1; 32]);
+        let did = operator.public().did_key();
+        let plain = sample(&key(2), active());
+        // Absent members are not written: an edition signed before they existed verifies.
+        let subject = serde_json::to_value(&plain.issuers[0]).unwrap();
+        assert!(subject.get("contact").is_none() && subject.get("url").is_none());
+        assert!(TrustList::from_signed(signed_by(&operator, &plain), &did).is_ok());
+
+        let mut described = plain.clone();
+        described.issuers[0].name_en = Some("Evaluation Body".into());
+        described.issuers[0].contact = Some(IssuerContact {
+            email: Some("desk@example.jp".into()),
+            phone: Some("03-1234-5678".into()),
+        });
+        described.issuers[0].url = Some("https://www.example.jp/".into());
+        let signed = signed_by(&operator, &described);
+        assert_eq!(
+            signed["credentialSubject"]["issuers"][0]["contact"],
+            json!({"email": "desk@example.jp", "phone": "03-1234-5678"})
+        );
+        let read = TrustList::from_signed(signed.clone(), &did).unwrap();
+        assert_eq!(read.issuers[0], described.issuers[0]);
+        assert_eq!(read.issuers[0].name_for(true), "Evaluation Body");
+        assert_eq!(plain.issuers[0].name_for(true), "評価機関");
+        let mut tampered = signed;
+        tampered["credentialSubject"]["issuers"][0]["contact"]["email"] = json!("x@evil.example");
+        assert!(matches!(
+            TrustList::from_signed(tampered, &did),
+            Err(TrustListError::Proof(ProofError::BadSignature))
+        ));
+
+        // Signed, but not a site: refused like any other malformed member.
+        let mut unsafe_site = described;
+        unsafe_site.issuers[0].url = Some("http://www.example.jp/".into());
+        assert!(matches!(
+            TrustList::from_signed(signed_by(&operator, &unsafe_site), &did),
+            Err(TrustListError::Shape(why)) if why.contains("https://")
         ));
     }
 

@@ -1,8 +1,10 @@
 //! The registry's one router: the JSON API (`http`) and the pages ([`crate::web`]),
-//! and what both share at the edge: the request deadline, and the answers for unknown paths
-//! and methods (problem+json under the API's paths, the HTML error page elsewhere).
+//! and what both share at the edge: the request deadline, the security headers of every
+//! response, and the answers for unknown paths and methods (problem+json under the API's paths,
+//! the HTML error page elsewhere).
 
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
@@ -28,7 +30,43 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::metrics::track,
         ))
+        // Outermost: every answer carries them, a 408 and an unknown path's too.
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// What no page or answer of the registry uses: the camera (the verify page's file input lets
+/// the phone's own camera app take the photo, which no policy governs), the microphone,
+/// location, payment and the device sensors and ports.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
+     usb=(), serial=(), hid=(), accelerometer=(), gyroscope=(), magnetometer=(), \
+     display-capture=()";
+
+/// The policy of an answer that is not a page (JSON, problem+json, Atom, the stylesheet): it
+/// loads nothing and may not be framed. Pages set their own (`web::page_response`).
+const NOT_A_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The headers every response carries, page or API, beside the Content-Security-Policy: never
+/// framed (clickjacking), never sniffed into another type, no referrer sent on, no device
+/// feature. A header a handler set is kept (a page's own CSP).
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let fixed: [(HeaderName, &'static str); 5] = [
+        (header::CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ),
+    ];
+    for (name, value) in fixed {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// Every request is answered within [`crate::limits::REQUEST_TIMEOUT`] of its headers: one

@@ -11,7 +11,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::app::AppState;
-use crate::demo_keys::DemoFile;
+use crate::demo_keys::{demo_genesis, DemoFile};
 use crate::router::app;
 use crate::server::{connection_cap, ConnectionLimits};
 use scs_ledger::{Lease, Ledger, LedgerError, Postgres, RegistryKeys, SledStore};
@@ -43,6 +43,35 @@ pub struct ServeConfig {
     /// How long a connection may take to send a request's headers
     /// ([`crate::limits::HEADER_READ_TIMEOUT`] unless a test asks for less).
     pub header_read_timeout: std::time::Duration,
+    /// The address people and verifiers reach the registry at (`--public-url`, checked by
+    /// [`public_url`]), when it is not the listen address: behind a proxy, or a host name.
+    pub public_url: Option<String>,
+}
+
+/// Longest `--public-url`, in characters.
+const MAX_PUBLIC_URL_CHARS: usize = 200;
+
+/// `--public-url`: `http(s)://host[:port]`, without a path (every page and API address hangs
+/// off the root) or a trailing slash.
+pub fn public_url(text: &str) -> Result<String, ServeError> {
+    let url = text.trim_end_matches('/');
+    let authority = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let plain = authority.is_some_and(|a| {
+        !a.is_empty()
+            && url.len() <= MAX_PUBLIC_URL_CHARS
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    });
+    if plain {
+        Ok(url.to_owned())
+    } else {
+        Err(ServeError::Usage(format!(
+            "--public-url {text} is not an address like https://scs.example.jp (scheme, host and \
+             port only) (--public-url には https://scs.example.jp のようなアドレスを指定してください)"
+        )))
+    }
 }
 
 /// Where the ledger's log and indexes live (`scs serve --store`).
@@ -203,17 +232,11 @@ impl Source {
             Self::Demo(file) => file.label(),
         }
     }
-
-    fn bytes(&self) -> Result<Vec<u8>, ServeError> {
-        match self {
-            Self::File(path) => std::fs::read(path)
-                .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display()))),
-            Self::Demo(file) => Ok(file.text().as_bytes().to_vec()),
-        }
-    }
 }
 
-fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
+/// The keys and the trust list; `base` is the address the registry is reached at, for which the
+/// built-in demo edition is signed.
+fn resolve(config: &ServeConfig, base: &str) -> Result<Resolved, ServeError> {
     let pick = |given: &Option<PathBuf>, demo_file: DemoFile, flag: &str| {
         Source::pick(given, config.demo, demo_file, flag)
     };
@@ -232,11 +255,21 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
                 .into(),
         ));
     }
-    let source = pick(&config.trust_list, DemoFile::TrustList, "--trust-list")?;
+    let source = pick(
+        &config.trust_list,
+        DemoFile::TrustListEdition,
+        "--trust-list",
+    )?;
     let path = source.label();
-    let text = source.bytes()?;
-    let trust_list = scs_core::json::parse_strict(&text, MAX_TRUST_LIST_BYTES)
-        .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?;
+    let trust_list = match &source {
+        Source::Demo(_) => demo_genesis(base, scs_issuer::now()).map_err(ServeError::TrustList)?,
+        Source::File(file) => std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                scs_core::json::parse_strict(&text, MAX_TRUST_LIST_BYTES).map_err(|e| e.to_string())
+            })
+            .map_err(|e| ServeError::TrustList(format!("{}: {e}", path.display())))?,
+    };
     // Refused when not in force at the registry's clock: an expired edition may still list
     // issuers withdrawn since.
     let list = TrustList::from_signed(trust_list.clone(), &operator)
@@ -248,6 +281,16 @@ fn resolve(config: &ServeConfig) -> Result<Resolved, ServeError> {
         return Err(ServeError::Usage(
             "the trust list names other registry keys than --status-key and --log-key".into(),
         ));
+    }
+    // A signed list's address is what credentials' status list URLs are built on: the
+    // registry prints no other.
+    let signed_base = list.registry.base_url.trim_end_matches('/');
+    if let Some(public) = config.public_url.as_deref().filter(|p| *p != signed_base) {
+        return Err(ServeError::Usage(format!(
+            "--public-url {public} is not the registry address the trust list names, \
+             {signed_base}: status list URLs in credentials are built on that one \
+             (--public-url が指定機関一覧の登録機関アドレスと一致しません)"
+        )));
     }
     let demo_issuer = if config.demo {
         Some(Arc::new(DemoFile::IssuerStar4.secret()?.key))
@@ -407,11 +450,10 @@ fn write_or_stand_by(
 /// Runs the registry until SIGINT or SIGTERM.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let started = std::time::Instant::now();
-    let resolved = resolve(&config)?;
-    let demo_issuer = resolved.demo_issuer.clone();
     // Bound before the data folder is touched: a registry that cannot listen leaves it as it
     // was (it once seeded a demo ledger there first). Connections made meanwhile wait in the
-    // backlog until the router runs.
+    // backlog until the router runs. Before the trust list is read: the demo's is signed for
+    // the address bound.
     let listener = crate::server::listen(config.listen).map_err(|error| {
         ServeError::Listen(ListenError {
             address: config.listen,
@@ -419,7 +461,16 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })
     })?;
     let address = listener.local_addr()?;
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let resolved = resolve(&config, &public)?;
+    let demo_issuer = resolved.demo_issuer.clone();
     let (ledger, role) = open(&config, resolved)?;
+    if config.demo {
+        warn_of_another_address(&ledger, &public, &config.data);
+    }
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let lease_thread = start_writing(&ledger, role, &stopping);
     let loader = Arc::clone(&ledger);
@@ -483,6 +534,20 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// A demo folder (or database) keeps the address its log began with — its checkpoints' origin
+/// and the status list URLs in its credentials — whatever address the registry listens on now.
+fn warn_of_another_address(ledger: &Ledger, public: &str, data: &std::path::Path) {
+    let logged = &ledger.identity().base_url;
+    if logged != public {
+        tracing::warn!(
+            "this demo ledger was begun at {logged}: its pages and status lists keep that \
+             address; to have them at {public}, start with another --data folder (or remove {}) \
+             (このデモ台帳は {logged} で作成されたため、そのアドレスを表示します)",
+            data.display()
+        );
+    }
+}
+
 /// Closes sled (the last handle on the ledger, once every connection, the writer and the loader
 /// are done) and snapshots it for a quick next start.
 async fn close_sled(ledger: Arc<Ledger>, data: &std::path::Path) {
@@ -530,11 +595,16 @@ fn banner(ledger: &Ledger, address: SocketAddr, config: &ServeConfig) -> String 
         Store::Files => String::new(),
         Store::Postgres(_) => "   (log and indexes in PostgreSQL / 台帳と索引は PostgreSQL)".into(),
     };
+    let public = config
+        .public_url
+        .as_ref()
+        .map(|url| format!("  Public / 公開:  {url}/   (--public-url)\n"))
+        .unwrap_or_default();
     let mut banner = format!(
         "
 {title}
   Open / 開く:    {base}/{english}
-  Data / データ:  {}   (ledger / 台帳: {} entries){store}
+{public}  Data / データ:  {}   (ledger / 台帳: {} entries){store}
 ",
         data.display(),
         ledger.checkpoint().0,

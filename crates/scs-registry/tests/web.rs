@@ -778,6 +778,97 @@ async fn unknown_addresses_and_wrong_methods_answer_as_their_address_does() {
     assert!(japanese.has("ページが見つかりません"), "{}", japanese.text);
 }
 
+/// Issue 15: every answer — a page, an error page, an API answer, an API problem, the
+/// stylesheet — forbids framing and device features beside its CSP, and is never sniffed.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let w = world().await;
+    for path in [
+        "/issuers?lang=en",
+        "/no-such-page",
+        "/v1/health",
+        "/v1/trust-list",
+        "/v1/nothing",
+        "/static/style.css",
+    ] {
+        let answer = w.get(path).await;
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        let permissions = header("permissions-policy");
+        for feature in ["camera=()", "microphone=()", "geolocation=()"] {
+            assert!(permissions.contains(feature), "{path}: {permissions}");
+        }
+        assert!(
+            header("content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    // A page keeps its own policy, which lets its own script and style run.
+    is_page(&w.get("/issuers").await);
+    let api = w.get("/v1/health").await;
+    assert_eq!(
+        api.headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+/// Issue 15: the 指定機関一覧 shows how to reach each body (e-mail, telephone, site, as links);
+/// every English page names an issuer in English (the trust list's `nameEn`), every Japanese
+/// page by the name the credential gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issuers_show_their_contact_and_english_pages_their_english_names() {
+    let w = world().await;
+    let issuers = w.get("/issuers").await;
+    assert_eq!(issuers.status, StatusCode::OK);
+    for shown in [
+        "連絡先・サイト",
+        "href=\"mailto:scs-desk@eval.demo.example.jp\"",
+        "href=\"tel:0300001004\"",
+        ">03-0000-1004<",
+        "href=\"https://eval.demo.example.jp/\"",
+        "href=\"https://confirm.demo.example.jp/\"",
+    ] {
+        assert!(issuers.has(shown), "{shown}");
+    }
+    let english = w.get("/issuers?lang=en").await;
+    assert!(english.has("Contact and site") && english.has("E-mail: "));
+
+    let number = demo_corporate_number(0);
+    let (ja_name, en_name) = ("デモ評価機関（デモ用）", "Demo Evaluation Body (DEMO)");
+    let org = format!("/organizations/{}", number.as_str());
+    let (ja, en) = (w.get(&org).await, w.get(&format!("{org}?lang=en")).await);
+    let cell = |name: &str| format!("<td>{name}</td>");
+    assert!(
+        ja.has(&cell(ja_name)) && !ja.has(en_name),
+        "ja: the name signed"
+    );
+    assert!(en.has(&cell(en_name)), "en: the English name");
+
+    let credential = w.demo_file("valid-star4.json");
+    let id = credential_id(&credential);
+    let page = w.get(&format!("/credentials/{id}?lang=en")).await;
+    // The certificate is bilingual: both names.
+    assert!(page.has(ja_name) && page.has(en_name));
+    let verified = w
+        .post("/?lang=en", &[("file", Some("c.json"), &credential)])
+        .await;
+    // (Both names are in the evidence the page embeds, which holds the trust list.)
+    let fact = |name: &str| format!("<dd>{name}</dd>");
+    assert!(verified.has(&fact(en_name)), "the verify page in English");
+    let verified = w.post("/", &[("file", Some("c.json"), &credential)]).await;
+    assert!(verified.has(&fact(ja_name)));
+}
+
 /// A PNG of only a header declaring `width`×`height` grey pixels (and an empty image data
 /// chunk): a few dozen bytes.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {

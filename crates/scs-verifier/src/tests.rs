@@ -30,6 +30,8 @@ fn world() -> World {
             id: issuer.public().did_key().to_string(),
             name: "デモ評価機関".into(),
             name_en: Some("Demo Evaluation Body".into()),
+            contact: None,
+            url: None,
             roles: vec![Role::EvaluationBody],
             levels: vec![Level::STAR3, Level::STAR4],
             valid_from: t("2026-01-01T00:00:00Z"),

@@ -2,8 +2,8 @@
 //! an issuer, withdrawing one. Pure edits of the subject; `scs trust-list sign` signs the result.
 
 use super::{
-    DesignatedIssuer, DesignationState, DesignationStatus, Policy, RegistryInfo, Role, TrustList,
-    TrustListError,
+    DesignatedIssuer, DesignationState, DesignationStatus, IssuerAbout, Policy, RegistryInfo, Role,
+    TrustList, TrustListError,
 };
 use crate::credential::Level;
 use crate::keys::DidKey;
@@ -24,17 +24,17 @@ impl TrustList {
         Ok(edition)
     }
 
-    /// Designates `key` for `levels` from `from`, with the roles those levels need. A key
-    /// already listed is refused: an issuer's entry is changed, not duplicated, so that one
-    /// key never has two designations to choose from.
+    /// Designates `key` for `levels` from `from`, with the roles those levels need, described
+    /// by `about` (checked). A key already listed is refused: an issuer's entry is changed,
+    /// not duplicated, so that one key never has two designations to choose from.
     pub fn designate(
         &mut self,
         key: &DidKey,
-        name: String,
-        name_en: Option<String>,
+        about: IssuerAbout,
         levels: &[Level],
         from: Timestamp,
     ) -> Result<(), TrustListError> {
+        about.check()?;
         if self.issuer(key).is_some() {
             return Err(TrustListError::Edit(format!(
                 "{key} is already in this edition"
@@ -56,8 +56,10 @@ impl TrustList {
         levels.dedup();
         self.issuers.push(DesignatedIssuer {
             id: key.to_string(),
-            name,
-            name_en,
+            name: about.name,
+            name_en: about.name_en,
+            contact: about.contact,
+            url: about.url,
             roles: roles_for(&levels),
             levels,
             valid_from: from,
@@ -71,6 +73,21 @@ impl TrustList {
         Ok(())
     }
 
+    /// Replaces the descriptive part of `key`'s entry (names, contact, site) with `about`
+    /// (checked); its designation is untouched.
+    pub fn describe(&mut self, key: &DidKey, about: IssuerAbout) -> Result<(), TrustListError> {
+        about.check()?;
+        self.issuer_mut(key)?.set_about(about);
+        Ok(())
+    }
+
+    fn issuer_mut(&mut self, key: &DidKey) -> Result<&mut DesignatedIssuer, TrustListError> {
+        self.issuers
+            .iter_mut()
+            .find(|i| key.is_did(&i.id))
+            .ok_or_else(|| TrustListError::Edit(format!("{key} is not in this edition")))
+    }
+
     /// Withdraws `key`'s designation from `since`; with `compromised_since`, everything the
     /// key signed from then on is void too. The entry stays (an edition may not drop an
     /// issuer: verifiers still judge what it signed while designated).
@@ -80,11 +97,7 @@ impl TrustList {
         since: Timestamp,
         compromised_since: Option<Timestamp>,
     ) -> Result<(), TrustListError> {
-        let issuer = self
-            .issuers
-            .iter_mut()
-            .find(|i| key.is_did(&i.id))
-            .ok_or_else(|| TrustListError::Edit(format!("{key} is not in this edition")))?;
+        let issuer = self.issuer_mut(key)?;
         if let (DesignationState::Withdrawn, Some(earlier)) =
             (issuer.status.state, issuer.status.since)
         {
@@ -138,6 +151,13 @@ mod tests {
         SecretKey::from_seed(&[n; 32]).public().did_key()
     }
 
+    fn named(name: &str) -> IssuerAbout {
+        IssuerAbout {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
     fn first() -> TrustList {
         TrustList::first_edition(RegistryInfo {
             base_url: "https://registry.example".into(),
@@ -154,8 +174,7 @@ mod tests {
         edition
             .designate(
                 &key(1),
-                "評価機関".into(),
-                None,
+                named("評価機関"),
                 &[Level::STAR4, Level::STAR3],
                 from,
             )
@@ -180,21 +199,19 @@ mod tests {
         let mut edition = first();
         let from = t("2027-01-01T00:00:00Z");
         edition
-            .designate(&key(1), "A".into(), None, &[Level::STAR3], from)
+            .designate(&key(1), named("A"), &[Level::STAR3], from)
             .unwrap();
         assert_eq!(
             edition.issuers[0].roles,
             vec![Role::ConfirmingExpertOrganization]
         );
         assert!(edition
-            .designate(&key(1), "A".into(), None, &[Level::STAR4], from)
+            .designate(&key(1), named("A"), &[Level::STAR4], from)
             .is_err());
         assert!(edition
-            .designate(&key(2), "B".into(), None, &[Level::STAR5], from)
+            .designate(&key(2), named("B"), &[Level::STAR5], from)
             .is_err());
-        assert!(edition
-            .designate(&key(2), "B".into(), None, &[], from)
-            .is_err());
+        assert!(edition.designate(&key(2), named("B"), &[], from).is_err());
         assert_eq!(edition.issuers.len(), 1);
     }
 
@@ -204,8 +221,7 @@ mod tests {
         edition
             .designate(
                 &key(1),
-                "A".into(),
-                None,
+                named("A"),
                 &[Level::STAR4],
                 t("2027-01-01T00:00:00Z"),
             )
@@ -227,5 +243,35 @@ mod tests {
         );
         assert_eq!(edition.issuers[0].status.since, Some(since));
         assert_eq!(edition.next_edition().unwrap().sequence, 2);
+    }
+
+    #[test]
+    fn an_issuers_names_contact_and_site_are_changed_but_not_its_designation() {
+        let mut edition = first();
+        let from = t("2027-01-01T00:00:00Z");
+        edition
+            .designate(&key(1), named("A"), &[Level::STAR4], from)
+            .unwrap();
+        let about = IssuerAbout {
+            name: "評価機関A".into(),
+            name_en: Some("Evaluation Body A".into()),
+            contact: Some(super::super::IssuerContact {
+                email: Some("desk@a.example.jp".into()),
+                phone: None,
+            }),
+            url: Some("https://a.example.jp".into()),
+        };
+        edition.describe(&key(1), about.clone()).unwrap();
+        assert_eq!(edition.issuers[0].about(), about);
+        assert_eq!(edition.issuers[0].valid_from, from);
+        let mut not_a_site = about;
+        not_a_site.url = Some("ftp://a.example.jp".into());
+        assert!(edition.describe(&key(1), not_a_site.clone()).is_err());
+        assert!(edition
+            .designate(&key(2), not_a_site, &[Level::STAR4], from)
+            .is_err());
+        assert!(edition.describe(&key(2), named("B")).is_err());
+        assert_eq!(edition.issuers.len(), 1);
+        edition.check().unwrap();
     }
 }

@@ -153,6 +153,7 @@ pub async fn page(
         id: &id,
         log_index: registered.record.log_index,
         base: &base,
+        issuer_en: super::issuer_name_en(&app.ledger, &typed.issuer.id),
         page_url: &page_url,
         qr_svg: &qr_svg,
         offline,
@@ -307,6 +308,8 @@ struct Sheet<'a> {
     id: &'a CredentialId,
     log_index: u64,
     base: &'a str,
+    /// The issuer's English name from the trust list, printed beside the one signed.
+    issuer_en: Option<String>,
     page_url: &'a str,
     qr_svg: &'a str,
     offline: bool,
@@ -363,7 +366,7 @@ fn certificate(lang: Lang, sheet: &Sheet<'_>) -> Markup {
                 dt { "評価基準" span lang="en" { " Criteria" } }
                 dd { (subject.achievement.criteria_version) }
                 dt { "発行者" span lang="en" { " Issuer" } }
-                dd { (credential.issuer.name) }
+                dd { (credential.issuer.name) @if let Some(en) = &sheet.issuer_en { br; span lang="en" { (en) } } }
                 dt { "証明書ID" span lang="en" { " Credential id" } }
                 dd.mono.small { (sheet.id.to_string()) }
                 dt { "台帳" span lang="en" { " Ledger" } }

@@ -6,7 +6,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 use scs_core::keys::DidKey;
 use scs_core::lifecycle::Reason;
-use scs_core::trust_list::{DesignationState, Role, TrustList};
+use scs_core::trust_list::{DesignatedIssuer, DesignationState, Role, TrustList};
 
 use super::{date, Frame, Lang, Nav, PageLang};
 use crate::app::AppState;
@@ -90,6 +90,7 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
         lang.pick("発行できる★", "★ it may issue"),
         lang.pick("指定期間", "Designated"),
         lang.pick("状態", "Status"),
+        lang.pick("連絡先・サイト", "Contact and site"),
     ];
     html! {
         div.table-wrap { table.cards {
@@ -116,10 +117,33 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
                                 br; span.small.bad { (lang.pick("鍵の漏えい: ", "key compromised: ")) (date(since, lang)) (lang.pick(" 以降の署名は無効", "; signatures since are void")) }
                             }
                         }
+                        td data-label=(heads[5]) { (contact_and_site(issuer, lang)) }
                     }
                 }
             }
         } }
+    }
+}
+
+/// How to reach an issuer, as links: its e-mail, its telephone number and its site, each
+/// labelled for a screen reader; a dash when the trust list gives none.
+fn contact_and_site(issuer: &DesignatedIssuer, lang: Lang) -> Markup {
+    let contact = issuer.contact.as_ref();
+    let email = contact.and_then(|c| c.email.as_deref());
+    let phone = contact.and_then(|c| c.phone.as_deref().zip(c.phone_href()));
+    html! {
+        @if let Some(email) = email {
+            span.small { (lang.pick("メール: ", "E-mail: ")) a href=(format!("mailto:{email}")) { (email) } } br;
+        }
+        @if let Some((phone, href)) = &phone {
+            span.small { (lang.pick("電話: ", "Phone: ")) a href=(href) { (phone) } } br;
+        }
+        @if let Some(url) = &issuer.url {
+            span.small { (lang.pick("サイト: ", "Site: ")) a href=(url) rel="noopener noreferrer" { (url.trim_start_matches("https://").trim_end_matches('/')) } }
+        }
+        @if email.is_none() && phone.is_none() && issuer.url.is_none() {
+            span.muted { "—" }
+        }
     }
 }
 

@@ -144,6 +144,26 @@ pub(crate) fn validity_length(days: u32, lang: Lang) -> String {
     }
 }
 
+/// An issuer's English name, from the trust list in force, when it lists the issuer with one.
+pub(crate) fn issuer_name_en(ledger: &scs_ledger::Ledger, did: &str) -> Option<String> {
+    let key = scs_core::keys::DidKey::parse(did).ok()?;
+    ledger.trust_list().0.issuer(&key)?.name_en.clone()
+}
+
+/// An issuer's name as a page in `lang` shows it: on English pages the trust list's English
+/// form ([`issuer_name_en`]), else — and on Japanese pages — the name the credential gives.
+pub(crate) fn issuer_name(
+    ledger: &scs_ledger::Ledger,
+    did: &str,
+    given: &str,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::En => issuer_name_en(ledger, did).unwrap_or_else(|| given.to_owned()),
+        Lang::Ja => given.to_owned(),
+    }
+}
+
 /// Which navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Nav {

@@ -116,7 +116,7 @@ pub async fn search(
             "",
             None,
             &name,
-            Some(Ok(results(lang, &name, &found))),
+            Some(Ok(results(&app.ledger, lang, &name, &found))),
         ),
     )
 }
@@ -135,7 +135,7 @@ fn to_organization(lang: Lang, number: &CorporateNumber) -> Response {
 
 /// The companies found, each with the ★ it holds, the state of the credential that says so and
 /// its issuer.
-fn results(lang: Lang, name: &str, found: &[NameMatch]) -> Markup {
+fn results(ledger: &scs_ledger::Ledger, lang: Lang, name: &str, found: &[NameMatch]) -> Markup {
     html! {
         section.card aria-labelledby="results-h" #result tabindex="-1" {
             h2 #results-h {
@@ -146,7 +146,7 @@ fn results(lang: Lang, name: &str, found: &[NameMatch]) -> Markup {
                 p { (lang.pick("見つかりませんでした。別の書き方（かな・漢字・英字）でもお試しください。", "Nothing found; try another spelling (kana, kanji or Latin letters).")) }
             } @else {
                 ul.found {
-                    @for company in found { li { (found_company(lang, company)) } }
+                    @for company in found { li { (found_company(ledger, lang, company)) } }
                 }
                 @if found.len() >= MAX_RESULTS {
                     p.help { (lang.pick("最初の50件を表示しています。もっと詳しく入力してください。", "Showing the first 50; type more of the name.")) }
@@ -156,7 +156,7 @@ fn results(lang: Lang, name: &str, found: &[NameMatch]) -> Markup {
     }
 }
 
-fn found_company(lang: Lang, company: &NameMatch) -> Markup {
+fn found_company(ledger: &scs_ledger::Ledger, lang: Lang, company: &NameMatch) -> Markup {
     html! {
         p.found-name {
             a href=(lang.href(&format!("/organizations/{}", company.corporate_number))) { (company.legal_name) }
@@ -172,7 +172,7 @@ fn found_company(lang: Lang, company: &NameMatch) -> Markup {
                 " "
                 span.small {
                     (lang.pick("有効期限 ", "valid until ")) (date(&c.valid_until, lang))
-                    " · " (lang.pick("発行 ", "issued by ")) (c.issuer.name)
+                    " · " (lang.pick("発行 ", "issued by ")) (super::issuer_name(ledger, &c.issuer.id, &c.issuer.name, lang))
                 }
             }
         }
@@ -355,7 +355,7 @@ pub async fn organization(
                                         @if let Some(void) = &c.void { br; span.small.bad { (lang.pick("無効扱い: ", "Void: ")) (lang.pick(&void.detail_ja, &void.detail)) } }
                                     }
                                     td.dates data-label=(heads[2]) { span.date { (date(&c.valid_from, lang)) } " – " span.date { (date(&c.valid_until, lang)) } }
-                                    td data-label=(heads[3]) { (c.issuer.name) }
+                                    td data-label=(heads[3]) { (super::issuer_name(&app.ledger, &c.issuer.id, &c.issuer.name, lang)) }
                                     td data-label=(heads[4]) { a href=(format!("/v1/log/entries/{}", c.log_index)) { "#" (c.log_index) } }
                                     td data-label=(heads[5]) { a href=(lang.href(&format!("/credentials/{}", c.id))) { (lang.pick("証明書", "Credential")) } }
                                 }

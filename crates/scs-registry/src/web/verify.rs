@@ -744,7 +744,7 @@ fn result(ledger: &Ledger, lang: Lang, report: &Report, form: &str, qr: Option<&
                     @if let Some(lei) = &f.lei { dt { "LEI" } dd.mono { (lei) } }
                     dt { (lang.pick("★段階", "★ level")) } dd { "★" (f.level.get()) " — " (super::method_text(f.assessment_method, lang)) }
                     dt { (lang.pick("有効期間", "Validity")) } dd { (date(&f.valid_from, lang)) " – " (date(&f.valid_until, lang)) }
-                    dt { (lang.pick("発行者", "Issuer")) } dd { (f.issuer_name) }
+                    dt { (lang.pick("発行者", "Issuer")) } dd { (super::issuer_name(ledger, &f.issuer, &f.issuer_name, lang)) }
                     dt { (lang.pick("対象範囲", "Scope")) } dd { (scope_text(&f.scope, lang)) }
                     dt { (lang.pick("失効状況", "Status")) } dd {
                         @match (&registered, status_check) {

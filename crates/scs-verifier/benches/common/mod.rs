@@ -33,6 +33,8 @@ pub fn trust_list() -> TrustList {
             id: key(seed).public().did_key().to_string(),
             name: format!("デモ評価機関{n}"),
             name_en: Some(format!("Demo Evaluation Body {n}")),
+            contact: None,
+            url: None,
             roles: vec![Role::EvaluationBody],
             levels: vec![Level::STAR3, Level::STAR4],
             valid_from: t("2026-01-01T00:00:00Z"),
