@@ -35,9 +35,11 @@ if cargo tree -p scs-ledger -e normal --locked --prefix none | grep -E '^(axum|h
   echo "error: scs-ledger depends on the HTTP stack (the crates above)" >&2
   exit 1
 fi
-# The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests;
-# without one they fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL).
-scripts/pg-test-cluster.sh cargo test --workspace --locked
+# The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests,
+# the S3 publishing test against a throw-away S3-compatible server (moto); without them they
+# fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL from Debian,
+# scripts/s3-test-server.sh moto from PyPI into a virtual environment under target/).
+scripts/pg-test-cluster.sh scripts/s3-test-server.sh cargo test --workspace --locked
 # Every decoder of outside bytes under libFuzzer, 20 s each from its seed corpus (docs/FUZZING.md).
 scripts/fuzz.sh 20
 node --test tests/interop/harness.test.mjs
