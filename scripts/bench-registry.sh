@@ -2,7 +2,7 @@
 # The registry under load (issue 3, item 10). Everything on loopback, bounded, stops by itself.
 #
 #   scripts/bench-registry.sh [--scale N] [--duration S] [--rounds R] [--port P] [--index-cache-mib M]
-#                             [--update-doc] [--keep]
+#                             [--store sled|postgres] [--update-doc] [--keep]
 #
 # --scale N      credentials registered through HTTP (default 100000; 1000000 for the scale
 #                measurement: about 20-25 minutes on 2 cores)
@@ -14,6 +14,10 @@
 # --update-doc   replace the generated block of "## Registry under load" in docs/PERFORMANCE.md
 # --index-cache-mib M  passed to scs serve (its default when not given)
 # --keep         keep the data folder (it is deleted otherwise: ~9 KiB per credential)
+# --store S      sled (the default) or postgres: the registry's log and indexes in a throw-away
+#                PostgreSQL cluster (scripts/pg-test-cluster.sh: initdb in a temporary folder,
+#                fsync and synchronous_commit on), and a second `scs serve` on the same database
+#                (port P+2), a standby, whose GETs are measured beside the writer's
 #
 # Phases, one run, one registry (`scs serve --demo`, release build):
 #   1. registrations: bench_load signs N allocate-status requests, sends them (32 clients),
@@ -36,7 +40,9 @@ ROUNDS=3
 PORT=18080
 UPDATE_DOC=0
 KEEP=0
+STORE=sled
 CACHE_ARGS=()
+ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE="$2"; shift 2 ;;
@@ -45,15 +51,26 @@ while [ $# -gt 0 ]; do
     --port) PORT="$2"; shift 2 ;;
     --update-doc) UPDATE_DOC=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --store) STORE="$2"; shift 2 ;;
     --index-cache-mib) CACHE_ARGS=(--index-cache-mib "$2"); shift 2 ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 SPORT=$((PORT + 1))
+STANDBY_PORT=$((PORT + 2))
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-COMMAND="scripts/bench-registry.sh --scale $SCALE --duration $DURATION --rounds $ROUNDS${CACHE_ARGS[*]:+ ${CACHE_ARGS[*]}}"
+case "$STORE" in
+  sled) ;;
+  postgres)
+    # Under a throw-away cluster of its own: the script again, with SCS_TEST_POSTGRES set.
+    if [ -z "${SCS_TEST_POSTGRES:-}" ]; then
+      exec scripts/pg-test-cluster.sh "$0" "${ARGS[@]}"
+    fi ;;
+  *) echo "--store takes sled or postgres" >&2; exit 2 ;;
+esac
+COMMAND="scripts/bench-registry.sh --scale $SCALE --duration $DURATION --rounds $ROUNDS --store $STORE${CACHE_ARGS[*]:+ ${CACHE_ARGS[*]}}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -83,8 +100,18 @@ mkdir -p "$W"
 DATA="$W/data"
 SERVER_PID=""
 STATIC_PID=""
+STANDBY_PID=""
+STORE_ARGS=()
+if [ "$STORE" = postgres ]; then
+  port_free "$STANDBY_PORT" || { echo "port $STANDBY_PORT is in use; pick another with --port" >&2; exit 1; }
+  PSQL="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql"
+  "$PSQL" -q "$SCS_TEST_POSTGRES/postgres" -c "CREATE DATABASE scs_bench"
+  DB="$SCS_TEST_POSTGRES/scs_bench"
+  STORE_ARGS=(--store "$DB")
+fi
+sql() { "$PSQL" -qtA "$DB" -c "$1"; }
 cleanup() {
-  for pid in $SERVER_PID $STATIC_PID; do
+  for pid in $SERVER_PID $STANDBY_PID $STATIC_PID; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -INT "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -111,15 +138,39 @@ start_registry() { # → SERVER_PID, STARTUP_MS
   local t0 t1
   t0=$(now_ms)
   "$SCS" serve --demo --data "$DATA" --listen "127.0.0.1:$PORT" "${CACHE_ARGS[@]}" \
-    >>"$W/serve.out" 2>>"$W/serve.err" &
+    "${STORE_ARGS[@]}" >>"$W/serve.out" 2>>"$W/serve.err" &
   SERVER_PID=$!
-  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/v1/health"; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "scs serve died; see $W/serve.err" >&2; exit 1; }
-    [ $(( $(now_ms) - t0 )) -lt 120000 ] || { echo "scs serve did not start in 120 s" >&2; exit 1; }
-    sleep 0.01
-  done
+  wait_for_health "$SERVER_PID" "$PORT" "$t0" serve.err
   t1=$(now_ms)
   STARTUP_MS=$((t1 - t0))
+}
+
+wait_for_health() { # $1 = pid, $2 = port, $3 = start time (ms), $4 = its stderr file
+  until curl -sf -o /dev/null "http://127.0.0.1:$2/v1/health"; do
+    kill -0 "$1" 2>/dev/null || { echo "scs serve died; see $W/$4" >&2; exit 1; }
+    [ $(( $(now_ms) - $3 )) -lt 120000 ] || { echo "scs serve did not start in 120 s" >&2; exit 1; }
+    sleep 0.01
+  done
+}
+
+start_standby() { # a second registry on the same database, with a data folder of its own
+  "$SCS" serve --demo --data "$W/standby-data" --listen "127.0.0.1:$STANDBY_PORT" \
+    "${CACHE_ARGS[@]}" "${STORE_ARGS[@]}" >>"$W/standby.out" 2>>"$W/standby.err" &
+  STANDBY_PID=$!
+  wait_for_health "$STANDBY_PID" "$STANDBY_PORT" "$(now_ms)" standby.err
+}
+
+wait_until_idle() { # $1 = pid: its CPU use has stopped growing (background loads done)
+  local t0 prev cur
+  t0=$(now_ms)
+  prev=$(proc_cpu "$1")
+  while :; do
+    sleep 0.5
+    cur=$(proc_cpu "$1")
+    if awk -v a="$prev" -v b="$cur" 'BEGIN{exit !(b - a < 0.03)}'; then break; fi
+    prev=$cur
+    [ $(( $(now_ms) - t0 )) -lt 600000 ] || break
+  done
 }
 
 stop_registry() { # → STOP_MS
@@ -225,10 +276,17 @@ RSS_LOADED=$(rss_kib "$SERVER_PID")
 HWM_LOADED=$(hwm_kib "$SERVER_PID")
 stop_registry
 sync
-DISK_TOTAL=$(du -sb "$DATA" | cut -f1)
-DISK_LOG=$(du -sb "$DATA/log" | cut -f1)
-DISK_INDEX=$(du -sb "$DATA/index" | cut -f1)
-LOG_ENTRIES=$(( $(stat -c %s "$DATA/log/leaves.bin") / 44 ))
+if [ "$STORE" = postgres ]; then
+  DISK_LOG=$(sql "SELECT pg_total_relation_size('log_entries')")
+  DISK_INDEX=$(sql "SELECT pg_total_relation_size('index_kv')")
+  DISK_TOTAL=$(sql "SELECT pg_database_size('scs_bench')")
+  LOG_ENTRIES=$(sql "SELECT count(*) FROM log_entries")
+else
+  DISK_TOTAL=$(du -sb "$DATA" | cut -f1)
+  DISK_LOG=$(du -sb "$DATA/log" | cut -f1)
+  DISK_INDEX=$(du -sb "$DATA/index" | cut -f1)
+  LOG_ENTRIES=$(( $(stat -c %s "$DATA/log/leaves.bin") / 44 ))
+fi
 log "stopped in ${STOP_MS} ms; on disk: $DISK_TOTAL bytes ($LOG_ENTRIES log entries)"
 start_registry
 RSS_START=$(rss_kib "$SERVER_PID")
@@ -238,17 +296,15 @@ log "restarted: first /v1/health answer after ${STARTUP_MS} ms (ledger open ${LE
 # The name index and the credential directory load in the background after start-up; wait until
 # the registry is idle so that it does not run during the measurements.
 T_IDLE0=$(now_ms)
-prev=$(proc_cpu "$SERVER_PID")
-while :; do
-  sleep 0.5
-  cur=$(proc_cpu "$SERVER_PID")
-  if awk -v a="$prev" -v b="$cur" 'BEGIN{exit !(b - a < 0.03)}'; then break; fi
-  prev=$cur
-  [ $(( $(now_ms) - T_IDLE0 )) -lt 600000 ] || break
-done
+wait_until_idle "$SERVER_PID"
 BACKGROUND_MS=$(( $(now_ms) - T_IDLE0 + STARTUP_MS ))
 RSS_IDLE=$(rss_kib "$SERVER_PID")
 log "idle (name index and credential directory loaded) ${BACKGROUND_MS} ms after exec; RSS ${RSS_IDLE} KiB"
+if [ "$STORE" = postgres ]; then
+  start_standby
+  wait_until_idle "$STANDBY_PID"
+  log "standby up (pid $STANDBY_PID, port $STANDBY_PORT) and idle"
+fi
 
 # --- 4. GETs against the static ceiling ------------------------------------------------------
 cut -f1 "$W/ids.tsv" | sed 's|^|/v1/credentials/|' | shuf >"$W/credential-paths.txt"
@@ -267,15 +323,22 @@ log "static ceiling up: credential body $CRED_BYTES B, status list body $STATUS_
 
 REG="http://127.0.0.1:$PORT"
 STA="http://127.0.0.1:$SPORT"
+SBY="http://127.0.0.1:$STANDBY_PORT"
+TARGETS=("static-credential $STA credential-paths" "registry-credential $REG credential-paths")
+[ "$STORE" = postgres ] && TARGETS+=("standby-credential $SBY credential-paths")
+TARGETS+=("static-status $STA status-paths" "registry-status $REG status-paths")
+[ "$STORE" = postgres ] && TARGETS+=("standby-status $SBY status-paths")
 log "warm-up (${DURATION} s each, not counted)"
 wrk -t2 -c32 -d"${DURATION}s" -s "$W/paths.lua" "$REG" -- "$W/credential-paths.txt" >/dev/null
 wrk -t2 -c32 -d"${DURATION}s" -s "$W/paths.lua" "$STA" -- "$W/credential-paths.txt" >/dev/null
+if [ "$STORE" = postgres ]; then
+  wrk -t2 -c32 -d"${DURATION}s" -s "$W/paths.lua" "$SBY" -- "$W/credential-paths.txt" >/dev/null
+fi
 echo '[]' >"$W/wrk.json"
 phase_begin
 WRK_CPU=0
 for round in $(seq "$ROUNDS"); do
-  for target in "static-credential $STA credential-paths" "registry-credential $REG credential-paths" \
-                "static-status $STA status-paths" "registry-status $REG status-paths"; do
+  for target in "${TARGETS[@]}"; do
     read -r label url paths <<<"$target"
     result=$(wrk_run "$url" "$W/$paths.txt" "$label" | jq --argjson r "$round" '. + {round: $r}')
     WRK_CPU=$(awk -v a="$WRK_CPU" -v b="$(jq .wrkCpuSeconds <<<"$result")" 'BEGIN{print a + b}')
@@ -287,6 +350,10 @@ GET_PHASE=$(phase_end "$WRK_CPU")
 RSS_END=$(rss_kib "$SERVER_PID")
 HWM_END=$(hwm_kib "$SERVER_PID")
 stop_registry
+if [ -n "$STANDBY_PID" ]; then
+  SERVER_PID=$STANDBY_PID stop_registry
+  STANDBY_PID=""
+fi
 
 # --- results ---------------------------------------------------------------------------------
 jq -n --argjson machine "$MACHINE" --arg command "$COMMAND" --argjson scale "$SCALE" \
@@ -298,11 +365,12 @@ jq -n --argjson machine "$MACHINE" --arg command "$COMMAND" --argjson scale "$SC
   --argjson rssStart "$RSS_START" --argjson rssEnd "$RSS_END" --argjson hwmEnd "$HWM_END" \
   --argjson rssLoaded "$RSS_LOADED" --argjson hwmLoaded "$HWM_LOADED" \
   --argjson disk "$DISK_TOTAL" --argjson diskLog "$DISK_LOG" --argjson diskIndex "$DISK_INDEX" \
-  --argjson entries "$LOG_ENTRIES" --argjson credBytes "$CRED_BYTES" --argjson statusBytes "$STATUS_BYTES" '
+  --argjson entries "$LOG_ENTRIES" --argjson credBytes "$CRED_BYTES" --argjson statusBytes "$STATUS_BYTES" \
+  --arg store "$STORE" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def stat($name; f): [$wrk[0][] | select(.label == $name) | f] | median;
   {
-    command: $command, machine: $machine, scale: $scale,
+    command: $command, machine: $machine, scale: $scale, store: $store,
     registrations: ($register[0] + {phase: $registerPhase}),
     revocation: $revoke[0],
     scaleState: {logEntries: $entries, startupMs: $startup, ledgerOpenMs: $ledgerOpen,
@@ -318,16 +386,22 @@ jq -n --argjson machine "$MACHINE" --arg command "$COMMAND" --argjson scale "$SC
         staticPerSecond: stat("static-credential"; .perSecond),
         registryPerSecond: stat("registry-credential"; .perSecond),
         staticP99Ms: stat("static-credential"; .p99Ms),
-        registryP99Ms: stat("registry-credential"; .p99Ms)},
+        registryP99Ms: stat("registry-credential"; .p99Ms),
+        standbyPerSecond: stat("standby-credential"; .perSecond),
+        standbyP99Ms: stat("standby-credential"; .p99Ms)},
       status: {
         staticPerSecond: stat("static-status"; .perSecond),
         registryPerSecond: stat("registry-status"; .perSecond),
         staticP99Ms: stat("static-status"; .p99Ms),
-        registryP99Ms: stat("registry-status"; .p99Ms)}
+        registryP99Ms: stat("registry-status"; .p99Ms),
+        standbyPerSecond: stat("standby-status"; .perSecond),
+        standbyP99Ms: stat("standby-status"; .p99Ms)}
     }
   }
   | .gets.credential.ratio = (.gets.credential.registryPerSecond / .gets.credential.staticPerSecond)
   | .gets.status.ratio = (.gets.status.registryPerSecond / .gets.status.staticPerSecond)
+  | .gets.credential.standbyRatio = (if .gets.credential.standbyPerSecond then .gets.credential.standbyPerSecond / .gets.credential.staticPerSecond else null end)
+  | .gets.status.standbyRatio = (if .gets.status.standbyPerSecond then .gets.status.standbyPerSecond / .gets.status.staticPerSecond else null end)
   ' >"$W/results.json"
 
 jq -r '
@@ -337,7 +411,7 @@ jq -r '
   def mib: . / 1024 | f0;
   def verdict($ok): if $ok then "met" else "**missed**" end;
   . as $r |
-  "Command: `\(.command)` — \(.machine.nproc) × \(.machine.cpu), \(.machine.memory), " +
+  "Command: `\(.command)` (store: \(.store)) — \(.machine.nproc) × \(.machine.cpu), \(.machine.memory), " +
   "\(.machine.dataFilesystem), \(.machine.rustc), \(.machine.wrk); load average at start " +
   "\(.machine.loadAverageAtStart).\n",
   "| measurement | registry | baseline (same run) | ratio | target |",
@@ -346,12 +420,16 @@ jq -r '
   "| `GET /v1/credentials/{id}` p99 | \(.gets.credential.registryP99Ms | f2) ms | \(.gets.credential.staticP99Ms | f2) ms | \(.gets.credential.registryP99Ms / .gets.credential.staticP99Ms | f1)× | |",
   "| `GET /v1/status/revocation/{n}` req/s | \(.gets.status.registryPerSecond | f0) | \(.gets.status.staticPerSecond | f0) (static \(.gets.bodyBytes.statusList) B) | **\(.gets.status.ratio | f2)×** | ≥ 0.8×: \(verdict(.gets.status.ratio >= 0.8)) |",
   "| `GET /v1/status/revocation/{n}` p99 | \(.gets.status.registryP99Ms | f2) ms | \(.gets.status.staticP99Ms | f2) ms | \(.gets.status.registryP99Ms / .gets.status.staticP99Ms | f1)× | |",
+  (if .gets.credential.standbyRatio then
+    "| standby: `GET /v1/credentials/{id}` req/s | \(.gets.credential.standbyPerSecond | f0) (p99 \(.gets.credential.standbyP99Ms | f2) ms) | \(.gets.credential.staticPerSecond | f0) | **\(.gets.credential.standbyRatio | f2)×** | ≥ 0.5×: \(verdict(.gets.credential.standbyRatio >= 0.5)) |",
+    "| standby: `GET /v1/status/revocation/{n}` req/s | \(.gets.status.standbyPerSecond | f0) (p99 \(.gets.status.standbyP99Ms | f2) ms) | \(.gets.status.staticPerSecond | f0) | **\(.gets.status.standbyRatio | f2)×** | ≥ 0.5×: \(verdict(.gets.status.standbyRatio >= 0.5)) |"
+  else empty end),
   "| durable registrations/s, 32 clients (\(.registrations.registered) credentials) | \(.registrations.registrationsPerSecond | f0) /s (p99 per chunk: \([.registrations.chunks[].register.p99Ms | f0] | join(", ")) ms) | | | ≥ 2,000/s: \(verdict(.registrations.registrationsPerSecond >= 2000)) |",
   "| status allocations/s, 32 clients | \(.registrations.allocationsPerSecond | f0) /s | | | (not a target) |",
   "| revocation acknowledged → bit set in served list | p50 \(.revocation.visibleAfterAckP50Ms | f2) ms, p99 \(.revocation.visibleAfterAckP99Ms | f2) ms, max \(.revocation.visibleAfterAckMaxMs | f2) ms (\(.revocation.revocations) revocations; ack itself p50 \(.revocation.ackP50Ms | f1) ms) | | | < 100 ms: \(verdict(.revocation.visibleAfterAckMaxMs < 100)) |",
   "| start-up with \(.registrations.registered) credentials (\(.scaleState.logEntries) log entries) | \(.scaleState.startupMs) ms exec → first `/v1/health` answer (ledger open \(.scaleState.ledgerOpenMs) ms) | | | < 2 s: \(verdict(.scaleState.startupMs < 2000)) |",
   "| RSS | \(.scaleState.rssKiBAfterStart | mib) MiB at the first answer, \(.scaleState.rssKiBIdleAfterStart | mib) MiB once the name index and the credential directory are loaded (\(.scaleState.idleAfterStartMs / 1000 | f1) s after exec), \(.scaleState.rssKiBAfterGetLoad | mib) MiB after the GET runs (peak \(.scaleState.peakRssKiBAfterRestart | mib) MiB; \(.scaleState.rssKiBAfterLoading | mib) MiB after loading, peak \(.scaleState.peakRssKiBWhileLoading | mib) MiB) | | | < 512 MiB: \(verdict(.scaleState.peakRssKiBAfterRestart < 524288)) |",
-  "| bytes on disk | \(.scaleState.diskBytes / 1048576 | f0) MiB (log \(.scaleState.diskBytesLog / 1048576 | f0) MiB, sled \(.scaleState.diskBytesIndex / 1048576 | f0) MiB), \(.scaleState.diskBytes / .registrations.registered | f0) B per credential | | | |",
+  "| bytes on disk | \(.scaleState.diskBytes / 1048576 | f0) MiB (log \(.scaleState.diskBytesLog / 1048576 | f0) MiB, \(if .store == "postgres" then "index_kv" else "sled" end) \(.scaleState.diskBytesIndex / 1048576 | f0) MiB), \(.scaleState.diskBytes / .registrations.registered | f0) B per credential | | | |",
   "",
   "CPU taken by other processes on the machine: \(.registrations.phase.otherShareOfMachine * 100 | f0)% of the machine during the registrations (\(.registrations.phase.seconds | f0) s), \(.gets.phase.otherShareOfMachine * 100 | f0)% during the GET runs."
 ' "$W/results.json" >"$W/summary.md"

@@ -35,12 +35,14 @@ if cargo tree -p scs-ledger -e normal --locked --prefix none | grep -E '^(axum|h
   echo "error: scs-ledger depends on the HTTP stack (the crates above)" >&2
   exit 1
 fi
-# The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests;
-# without one they fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL).
+# The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests,
+# the S3 publishing test against a throw-away S3-compatible server (moto); without them they
+# fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL from Debian,
+# scripts/s3-test-server.sh moto from PyPI into a virtual environment under target/).
 # Then the router and page tests and the end-to-end tests of `scs serve --demo` run a second
 # time with their registry on PostgreSQL (SCS_TEST_BACKEND=postgres): one storage contract,
 # two backends (the ledger's own store tests run on both in the first pass).
-scripts/pg-test-cluster.sh bash -c '
+scripts/pg-test-cluster.sh scripts/s3-test-server.sh bash -c '
   set -euo pipefail
   cargo test --workspace --locked
   export SCS_TEST_BACKEND=postgres

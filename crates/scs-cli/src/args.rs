@@ -105,6 +105,21 @@ pub enum Command {
     Man(crate::manual::ManArgs),
 }
 
+/// Where a registry's log and indexes live (`scs serve`, `scs restore`).
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Where the log and the indexes live: `sled` (files in --data, the default) or a
+    /// PostgreSQL database, postgres://user@host:port/database, which every registry process
+    /// pointed at it serves from (SCS_STORE keeps a password out of the process list).
+    #[arg(
+        long,
+        env = "SCS_STORE",
+        default_value = "sled",
+        hide_env_values = true
+    )]
+    pub store: String,
+}
+
 /// Which operator key to trust: the anchor against which every trust list is checked. This
 /// build trusts none by default; the demo operator's key (whose secret is in the repository)
 /// only when `--demo` asks for it.
@@ -400,16 +415,8 @@ pub struct ServeArgs {
     /// Data folder.
     #[arg(long, default_value = "./data")]
     pub data: PathBuf,
-    /// Where the log and the indexes live: `sled` (files in --data, the default) or a
-    /// PostgreSQL database, postgres://user@host:port/database, which every registry process
-    /// pointed at it serves from (SCS_STORE keeps a password out of the process list).
-    #[arg(
-        long,
-        env = "SCS_STORE",
-        default_value = "sled",
-        hide_env_values = true
-    )]
-    pub store: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Run with the demo keys and demo data.
     #[arg(long)]
     pub demo: bool,

@@ -2,27 +2,30 @@
 //! derived from it, so a backup is the log's entries with its signed checkpoint (and the trust
 //! list in force, for whoever reads it): one file whose integrity is its checkpoint — the
 //! entries' Merkle root must be the root the log key signed. A restore writes the log files
-//! the registry reads (`scs serve --data DIR` rebuilds the indexes from them) and proves them by
-//! replaying them to that signed checkpoint with `scs log check`'s code. The registry's private
+//! the registry reads (`scs serve --data DIR` rebuilds the indexes from them), or the log's rows
+//! in an empty PostgreSQL database (`--store postgres://…`; `scs serve --store` rebuilds the
+//! indexes there), and proves them by replaying them to that signed checkpoint: the files with
+//! `scs log check`'s code, the database by reading every entry back. The registry's private
 //! keys are never in a backup: they are kept offline, apart (SPEC §8).
 //!
 //! The file (SPEC §8): the line `SCS-BACKUP 1`; the checkpoint note and the trust list, each
 //! as a big-endian u32 length and its bytes; then exactly the checkpoint's size of entries, each
 //! as a big-endian u16 length and its bytes (as in an entry bundle).
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use scs_core::tlog::{
-    entry_bundles_between, leaf_hash, Checkpoint, Frontier, NoteVerifier, MAX_NOTE_SIZE,
+    entry_bundles_between, leaf_hash, Checkpoint, Frontier, Hash, NoteVerifier, MAX_NOTE_SIZE,
 };
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use scs_issuer::durable::{self, Staged};
-use scs_ledger::{check_log, CheckpointCheck, LogKey};
+use scs_ledger::{check_log, CheckpointCheck, LogKey, LogStore, Postgres};
+use scs_registry::serve::Store;
 
-use crate::args::AnchorArgs;
+use crate::args::{AnchorArgs, StoreArgs};
 use crate::config::Settings;
 use crate::keys::Anchor;
 use crate::log_tiles::bundle_limit;
@@ -51,8 +54,12 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
     /// The data folder to restore into, for `scs serve --data DIR`: it must hold no log yet.
+    /// With `--store postgres://…` it receives only the trust list (`trust-list.json`).
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
+    // With `--store postgres://…`, the log goes into that database, which must be empty.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The operator key that the backup's trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,
@@ -171,6 +178,8 @@ struct Header {
     trust_list: Vec<u8>,
     checkpoint: Checkpoint,
     log_key: scs_core::keys::DidKey,
+    /// The log key's verifier of checkpoints under the backup's origin.
+    verifier: NoteVerifier,
 }
 
 impl Header {
@@ -194,18 +203,67 @@ impl Header {
             trust_list,
             checkpoint,
             log_key,
+            verifier,
         })
     }
 }
 
-/// `scs restore --from FILE --data DIR`: exit 0 when the restored log replays to the backup's
-/// signed checkpoint; 2 for a backup that does not check (altered or damaged: nothing kept).
+/// `scs restore --from FILE --data DIR [--store postgres://…]`: exit 0 when the restored log
+/// replays to the backup's signed checkpoint; 2 for a backup that does not check (altered or
+/// damaged: nothing kept), or a place to restore into that holds a log already.
 pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
-    let log_dir = args.data.join("log");
+    let store = Store::from_flag(&args.store.store)?;
+    if let Store::Files = store {
+        refuse_a_used_folder(&args.data)?;
+    }
+    let file = std::fs::File::open(&args.from)
+        .with_context(|| format!("cannot read {}", args.from.display()))?;
+    let mut input = BufReader::new(file);
+    let header =
+        Header::read(&mut input, &operator).with_context(|| args.from.display().to_string())?;
+    let size = header.checkpoint.size();
+    let restored_into = match &store {
+        Store::Files => {
+            let log_dir = args.data.join("log");
+            restore_files(&mut input, &header, &log_dir)
+                .with_context(|| args.from.display().to_string())?;
+            log_dir.display().to_string()
+        }
+        Store::Postgres(url) => {
+            restore_database(&mut input, &header, url)
+                .with_context(|| args.from.display().to_string())?;
+            "the PostgreSQL database / PostgreSQL データベース".to_owned()
+        }
+    };
+    durable::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create {}", args.data.display()))?;
+    let trust_list_file = args.data.join("trust-list.json");
+    durable::write(&trust_list_file, &header.trust_list)?;
+    say!("✓ 復元しました / restored {size} entries into {restored_into}");
+    say!(
+        "✓ 台帳を再生し、署名付きチェックポイント（サイズ {size}）と一致 / replayed the restored log to the signed checkpoint: size {size}, root {}, signed by the log key",
+        header.checkpoint.root()
+    );
+    say!("{KEYS_NOT_INCLUDED}");
+    let store_flag = match store {
+        Store::Files => "",
+        // Not the URL itself: it may hold a password.
+        Store::Postgres(_) => " --store postgres://…",
+    };
+    say!(
+        "  start / 起動: scs serve --data {}{store_flag} --trust-list {} --operator-key OPERATOR.pub --status-key STATUS.key --log-key LOG.key",
+        args.data.display(),
+        trust_list_file.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// Refuses a data folder that holds a log or indexes already.
+fn refuse_a_used_folder(data: &Path) -> Result<()> {
     if let Some(found) = LOG_FILES
         .iter()
-        .map(|name| args.data.join(name))
+        .map(|name| data.join(name))
         .find(|p| p.exists())
     {
         bail!(
@@ -213,45 +271,98 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
             found.display()
         );
     }
-    let file = std::fs::File::open(&args.from)
-        .with_context(|| format!("cannot read {}", args.from.display()))?;
-    let mut input = BufReader::new(file);
-    let header =
-        Header::read(&mut input, &operator).with_context(|| args.from.display().to_string())?;
-    durable::create_dir_all(&log_dir)
-        .with_context(|| format!("cannot create {}", log_dir.display()))?;
-    write_log(&mut input, &header.checkpoint, &log_dir)
-        .with_context(|| args.from.display().to_string())?;
-    durable::write(&log_dir.join("checkpoint"), &header.note)?;
-    let trust_list_file = args.data.join("trust-list.json");
-    durable::write(&trust_list_file, &header.trust_list)?;
-    let size = header.checkpoint.size();
-    replay(&log_dir, &header)?;
-    say!(
-        "✓ 復元しました / restored {size} entries into {}",
-        log_dir.display()
-    );
-    say!(
-        "✓ 台帳を再生し、署名付きチェックポイント（サイズ {size}）と一致 / replayed the restored log to the signed checkpoint: size {size}, root {}, signed by the log key",
-        header.checkpoint.root()
-    );
-    say!("{KEYS_NOT_INCLUDED}");
-    say!(
-        "  start / 起動: scs serve --data {} --trust-list {} --operator-key OPERATOR.pub --status-key STATUS.key --log-key LOG.key",
-        args.data.display(),
-        trust_list_file.display()
-    );
-    Ok(Outcome::Yes)
+    Ok(())
 }
 
-/// Writes the backup's entries as the ledger's log files (`entries.bin`: the entries end to
-/// end; `leaves.bin`: per entry its leaf hash, offset and length), once they hash to the
-/// signed checkpoint's root; nothing is left behind otherwise.
-fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> Result<()> {
-    let mut entries = Staged::create(&log_dir.join("entries.bin"))?;
-    let mut leaves = Staged::create(&log_dir.join("leaves.bin"))?;
+/// The backup's log as the ledger's files in `log_dir`, replayed.
+fn restore_files(input: &mut impl Read, header: &Header, log_dir: &Path) -> Result<()> {
+    durable::create_dir_all(log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    write_log(input, &header.checkpoint, log_dir)?;
+    durable::write(&log_dir.join("checkpoint"), &header.note)?;
+    replay(log_dir, header)
+}
+
+/// Entries appended to the database in one statement: a few MiB at most.
+const RESTORE_BATCH_BYTES: usize = 4 << 20;
+
+/// The backup's log as rows of the empty PostgreSQL database at `url`, replayed. The backup is
+/// read twice: once to prove it hashes to its signed checkpoint before anything is written,
+/// then to write it. The sequencer lease is held throughout, so no registry writes meanwhile.
+fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) -> Result<()> {
+    let database = Postgres::connect(url)?;
+    let Some(_lease) = database.try_lease()? else {
+        bail!(
+            "a registry holds the sequencer lease on this database: stop it, and restore into an empty database / このデータベースではレジストリが稼働中です"
+        );
+    };
+    if !database.is_empty()? {
+        bail!(
+            "the PostgreSQL database already holds a log or indexes: restore into a new, empty database (CREATE DATABASE …) / 復元先のデータベースは空ではありません"
+        );
+    }
+    let start = input.stream_position()?;
+    read_entries(input, &header.checkpoint, |_, _| Ok(()))?;
+    input.seek(SeekFrom::Start(start))?;
+    let log = database.log()?;
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut batch_bytes = 0;
+    read_entries(input, &header.checkpoint, |entry, _| {
+        batch_bytes += entry.len();
+        batch.push(entry);
+        if batch_bytes >= RESTORE_BATCH_BYTES {
+            log.append(&std::mem::take(&mut batch))?;
+            batch_bytes = 0;
+        }
+        Ok(())
+    })
+    .context(
+        "the backup changed while it was restored: drop the database, create it again and restore again / 復元中にバックアップが変わりました",
+    )?;
+    log.append(&batch)?;
+    log.write_checkpoint(0, header.checkpoint.size(), &header.note)?;
+    replay_database(&database, header)
+}
+
+/// Reads the restored log back from the database — every entry checked against its leaf, the
+/// root at the checkpoint's size, the stored checkpoint signed by the log key and the backup's
+/// — and requires it all to hold.
+fn replay_database(database: &Postgres, header: &Header) -> Result<()> {
+    let unproven = || {
+        anyhow!(
+            "the log restored into the database does not replay to the backup's checkpoint: drop the database and restore again / 復元した台帳がチェックポイントと一致しません"
+        )
+    };
+    // A log opened afresh reads only what the database holds.
+    let log = database.log()?;
+    let size = header.checkpoint.size();
+    if log.size() != size {
+        return Err(unproven());
+    }
     let mut frontier = Frontier::new();
-    let mut offset = 0u64;
+    for start in (0..size).step_by(scs_ledger::MAX_LEAF_READ as usize) {
+        let end = size.min(start + scs_ledger::MAX_LEAF_READ);
+        for entry in log.entries(start..end)? {
+            frontier.append(leaf_hash(&entry))?;
+        }
+    }
+    let note = log.read_checkpoint()?.ok_or_else(unproven)?;
+    let text = std::str::from_utf8(&note).map_err(|_| unproven())?;
+    let stored = open_checkpoint(text, &header.verifier).map_err(|_| unproven())?;
+    if stored != header.checkpoint || frontier.root() != *stored.root() {
+        return Err(unproven());
+    }
+    Ok(())
+}
+
+/// Reads the backup's entries, hands each with its leaf hash to `take`, and requires them to
+/// be exactly the tree of the signed checkpoint.
+fn read_entries(
+    input: &mut impl Read,
+    checkpoint: &Checkpoint,
+    mut take: impl FnMut(Vec<u8>, Hash) -> Result<()>,
+) -> Result<()> {
+    let mut frontier = Frontier::new();
     while let Some(entry) = read_entry(input)? {
         if frontier.size() == checkpoint.size() {
             bail!(
@@ -261,17 +372,31 @@ fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> 
         }
         let leaf = leaf_hash(&entry);
         frontier.append(leaf)?;
-        entries.write_all(&entry)?;
-        leaves.write_all(leaf.as_bytes())?;
-        leaves.write_all(&offset.to_be_bytes())?;
-        leaves.write_all(&(entry.len() as u32).to_be_bytes())?;
-        offset += entry.len() as u64;
+        take(entry, leaf)?;
     }
     if frontier.size() != checkpoint.size() || frontier.root() != *checkpoint.root() {
         bail!(
             "the backup's entries do not hash to its signed checkpoint (altered or damaged) / バックアップが改ざんまたは破損しています"
         );
     }
+    Ok(())
+}
+
+/// Writes the backup's entries as the ledger's log files (`entries.bin`: the entries end to
+/// end; `leaves.bin`: per entry its leaf hash, offset and length), once they hash to the
+/// signed checkpoint's root; nothing is left behind otherwise.
+fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> Result<()> {
+    let mut entries = Staged::create(&log_dir.join("entries.bin"))?;
+    let mut leaves = Staged::create(&log_dir.join("leaves.bin"))?;
+    let mut offset = 0u64;
+    read_entries(input, checkpoint, |entry, leaf| {
+        entries.write_all(&entry)?;
+        leaves.write_all(leaf.as_bytes())?;
+        leaves.write_all(&offset.to_be_bytes())?;
+        leaves.write_all(&(entry.len() as u32).to_be_bytes())?;
+        offset += entry.len() as u64;
+        Ok(())
+    })?;
     // The ledger's own order: entries durable before the records that name them.
     entries.commit()?;
     leaves.commit()?;

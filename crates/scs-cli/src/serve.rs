@@ -25,7 +25,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
             )
         })?,
         data: args.data.clone(),
-        store: Store::from_flag(&args.store)?,
+        store: Store::from_flag(&args.store.store)?,
         demo: args.demo,
         trust_list: args.trust_list.clone(),
         operator_key: args.operator_key.clone(),

@@ -2,7 +2,8 @@
 //! Debian's nginx (its own config in a temporary folder, a free port, a child process), where
 //! `scs verify --registry` and `scs log audit` work as against the registry; a second run
 //! writes only what changed; a registry whose log does not extend what was published is
-//! refused with nothing replaced.
+//! refused with nothing replaced. The same mirror in an S3-compatible bucket (moto's server,
+//! started by scripts/s3-test-server.sh), read back over plain HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::server::{agent, free_port, get, post, wait_until_ready, DemoServer};
-use common::{demo, issue_and_revoke, repo, revoked_status, scs, Run};
+use common::{demo, issue_and_revoke, repo, revoked_status, scs, scs_with_env, Run};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Tile};
@@ -78,10 +79,40 @@ impl Drop for Nginx {
 
 /// `scs publish --registry URL --demo --to mirror` in `dir`.
 fn publish(dir: &Path, url: &str) -> Run {
-    scs(
+    publish_to(dir, url, "mirror", &[])
+}
+
+/// `scs publish --registry URL --demo --to TO` in `dir`, with these environment variables.
+fn publish_to(dir: &Path, url: &str, to: &str, env: &[(&str, &str)]) -> Run {
+    scs_with_env(
         dir,
-        &["publish", "--registry", url, "--demo", "--to", "mirror"],
+        &["publish", "--registry", url, "--demo", "--to", to],
+        env,
     )
+}
+
+/// What a mirror of a log of `size` entries holds, in the API's URL layout: the checkpoint,
+/// the trust list, the status lists, the context, and the tile and entry bundle at the edge.
+fn mirrored_paths(size: u64) -> Vec<String> {
+    let edge = Tile::in_tree(0, size / 256, size).unwrap();
+    let bundle = EntryBundle::new(edge.index(), edge.width()).unwrap();
+    vec![
+        "v1/log/checkpoint".to_owned(),
+        "v1/trust-list".to_owned(),
+        "v1/status/revocation/0".to_owned(),
+        "v1/status/suspension/0".to_owned(),
+        "ns/scs/v1".to_owned(),
+        format!("v1/log/{}", edge.path()),
+        format!("v1/log/{}", bundle.path()),
+    ]
+}
+
+/// Grows the log of the registry at `url`, of `size` entries, 5 entries past the next tile
+/// boundary: how many entries were added.
+fn cross_a_tile_boundary(url: &str, size: u64) -> u64 {
+    let more = 256 - size % 256 + 5;
+    allocate(url, more as usize);
+    more
 }
 
 /// `scs log audit --registry URL --demo FLAG cp.txt` in `dir` (`--save` or `--since`).
@@ -171,17 +202,7 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
     // The API's URL layout, byte for byte.
     let mirror = d.join("mirror");
     let size = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
-    let edge = Tile::in_tree(0, size / 256, size).unwrap();
-    let bundle = EntryBundle::new(edge.index(), edge.width()).unwrap();
-    for path in [
-        "v1/log/checkpoint".to_owned(),
-        "v1/trust-list".to_owned(),
-        "v1/status/revocation/0".to_owned(),
-        "v1/status/suspension/0".to_owned(),
-        "ns/scs/v1".to_owned(),
-        format!("v1/log/{}", edge.path()),
-        format!("v1/log/{}", bundle.path()),
-    ] {
+    for path in mirrored_paths(size) {
         let served = bytes(&format!("{url}/{path}"));
         assert_eq!(served.0, 200, "{path}");
         assert_eq!(
@@ -219,14 +240,13 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
 
     // Past a tile boundary: full tiles and bundles appear, their partial ones go.
     let before = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
-    let more = (256 - before % 256 + 5) as usize;
-    allocate(&url, more);
+    let more = cross_a_tile_boundary(&url, before);
     let second = publish(d, &url);
     assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
     let (written, skipped) = counts(&second);
     assert!(written > 0 && skipped > 0, "{}", second.stdout);
     let after = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
-    assert_eq!(after, before + more as u64);
+    assert_eq!(after, before + more);
     let full_index = format!("{:03}", before / 256);
     assert!(mirror.join(format!("v1/log/tile/0/{full_index}")).is_file());
     assert!(mirror
@@ -275,5 +295,119 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
     );
     drop(nginx);
     assert_eq!(fork.terminate(), 0);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// The S3-compatible test server's URL (`SCS_TEST_S3`, set by scripts/s3-test-server.sh);
+/// `None` when it is `skip`. Fails the test when it is not set: never passes without running.
+fn s3_server() -> Option<String> {
+    match std::env::var("SCS_TEST_S3") {
+        Ok(value) if value == "skip" => {
+            eprintln!("SCS_TEST_S3=skip: the S3 publishing test did not run");
+            None
+        }
+        Ok(value) => Some(value.trim_end_matches('/').to_owned()),
+        Err(_) => panic!(
+            "SCS_TEST_S3 is not set: the S3 publishing test needs an S3-compatible server. Run \
+             it through scripts/s3-test-server.sh (scripts/test.sh does), e.g. \
+             `scripts/s3-test-server.sh cargo test -p scs-cli --test publish`, or set \
+             SCS_TEST_S3=skip to skip it knowingly"
+        ),
+    }
+}
+
+/// The secret key the bucket's client is given: it must never be printed.
+const SECRET: &str = "scs-test-secret-never-printed";
+
+#[test]
+fn a_mirror_in_an_s3_bucket_answers_verify_and_audit_and_publishing_is_incremental() {
+    let Some(s3) = s3_server() else {
+        return;
+    };
+    let bucket = format!("scs-mirror-{}", std::process::id());
+    // Anyone may read a mirror's bucket (moto takes this request unsigned).
+    let created = agent()
+        .put(format!("{s3}/{bucket}"))
+        .header("x-amz-acl", "public-read")
+        .send_empty()
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "scs-test"),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("AWS_REGION", "ap-northeast-1"),
+        ("AWS_ENDPOINT_URL", s3.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+    ];
+    let to = format!("s3://{bucket}/registry");
+    let mirror = format!("{s3}/{bucket}/registry");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    issue_and_revoke(d, &url);
+
+    let first = publish_to(d, &url, &to, &env);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert!(counts(&first).0 > 0, "{}", first.stdout);
+    assert!(first.stdout.contains(&to), "{}", first.stdout);
+    assert!(!format!("{}{}", first.stdout, first.stderr).contains(SECRET));
+    // The API's URL layout byte for byte, with the API's content types and cache lifetimes.
+    let size = size_of(&bytes(&format!("{mirror}/v1/log/checkpoint")).1);
+    for path in mirrored_paths(size) {
+        let served = bytes(&format!("{url}/{path}"));
+        let mirrored = bytes(&format!("{mirror}/{path}"));
+        assert_eq!((mirrored.0, &mirrored.1), (200, &served.1), "{path}");
+        let expected = match path.as_str() {
+            "v1/log/checkpoint" => "text/plain; charset=utf-8",
+            "v1/trust-list" => "application/json",
+            "ns/scs/v1" => "application/ld+json",
+            status if status.starts_with("v1/status/") => "application/vc+ld+json",
+            _ => "application/octet-stream",
+        };
+        assert_eq!(mirrored.2, expected, "{path}");
+    }
+    let checkpoint = agent()
+        .get(format!("{mirror}/v1/log/checkpoint"))
+        .call()
+        .unwrap();
+    assert_eq!(checkpoint.headers()["cache-control"], "no-store");
+    let status = revoked_status(d, &mirror);
+    assert!(
+        status["detail"].as_str().unwrap().starts_with("revoked"),
+        "{status}"
+    );
+    let audited = audit(d, &mirror, "--save");
+    assert_eq!(audited.code, 0, "{}{}", audited.stdout, audited.stderr);
+
+    // Past a tile boundary: only what changed is written; partial tiles a full one supersedes
+    // are deleted from the bucket.
+    let more = cross_a_tile_boundary(&url, size);
+    let second = publish_to(d, &url, &to, &env);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    let (written, skipped) = counts(&second);
+    assert!(written > 0 && skipped > 0, "{}", second.stdout);
+    let after = size_of(&bytes(&format!("{mirror}/v1/log/checkpoint")).1);
+    assert_eq!(after, size + more);
+    let full = format!("{:03}", size / 256);
+    let partial = size % 256;
+    for (path, found) in [
+        (format!("tile/0/{full}"), 200),
+        (format!("tile/entries/{full}"), 200),
+        (format!("tile/0/{full}.p/{partial}"), 404),
+        (format!("tile/entries/{full}.p/{partial}"), 404),
+    ] {
+        assert_eq!(bytes(&format!("{mirror}/v1/log/{path}")).0, found, "{path}");
+    }
+    let audited = audit(d, &mirror, "--since");
+    assert_eq!(audited.code, 0, "{}{}", audited.stdout, audited.stderr);
+    assert!(
+        audited.stdout.contains(&format!("size {size} → {after}")),
+        "{}",
+        audited.stdout
+    );
+    let third = publish_to(d, &url, &to, &env);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert_eq!(counts(&third).0, 0, "{}", third.stdout);
     assert_eq!(server.terminate(), 0);
 }

@@ -76,6 +76,25 @@ impl Postgres {
         PgIndex::new(Arc::clone(&self.0))
     }
 
+    /// Whether the database holds no ledger yet: no log entry, no checkpoint, no index entry
+    /// (`scs restore` writes only into such a one).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let empty = self.0.run(|mut session| async move {
+            session
+                .client()?
+                .query_one(
+                    "SELECT NOT EXISTS (SELECT 1 FROM log_entries) \
+                        AND NOT EXISTS (SELECT 1 FROM index_kv) \
+                        AND (SELECT size = 0 AND note = '' FROM log_checkpoint WHERE id = 1)",
+                    &[],
+                )
+                .await?
+                .try_get(0)
+                .map_err(DbError::from)
+        })?;
+        Ok(empty)
+    }
+
     /// The sequencer lease, if no other process holds it: one writer at a time on a database.
     /// A session-level advisory lock on a connection of its own, held while the [`Lease`]
     /// lives; the database gives it up when that connection ends, so a writer that dies

@@ -12,9 +12,15 @@
 //! first, then the status lists, trust list and context, and the checkpoint last, so that a
 //! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
 //! after it.
+//!
+//! The mirror's web root is a folder or an S3-compatible bucket: two [`Sink`]s of this one
+//! publisher, which decides what to write, and when.
+
+mod bucket;
+mod sink;
 
 use std::cell::Cell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
@@ -24,15 +30,16 @@ use scs_core::tlog::{
     verify_consistency, Checkpoint, EntryBundle, Hash, HashReader, Node, NoteVerifier, Tile,
     TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT,
 };
-use scs_issuer::durable::{self, Disk, RealDisk};
 
 use crate::args::AnchorArgs;
 use crate::client::Registry;
 use crate::config::Settings;
-use crate::keys::{read_bounded, Anchor};
+use crate::keys::Anchor;
 use crate::log_tiles::{bundle_limit, fetch_tile};
 use crate::registry_cmds::{open_checkpoint, LogBreak};
 use crate::{say, Outcome};
+pub use bucket::BucketUrl;
+use sink::{Folder, Sink, Stored};
 
 /// `scs publish`
 #[derive(Debug, Args)]
@@ -40,19 +47,55 @@ pub struct PublishArgs {
     /// Registry URL to read from (or `registry` in the config file).
     #[arg(long, env = "SCS_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
-    /// The folder to publish into, to be served as the mirror's web root: `v1/log/checkpoint`,
-    /// `v1/log/tile/…`, `v1/status/…`, `v1/trust-list`, `ns/scs/v1`.
-    #[arg(long, value_name = "DIR")]
-    pub to: PathBuf,
+    /// The folder, or the S3-compatible bucket (`s3://bucket/prefix`; credentials from
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL), to publish into,
+    /// to be served as the mirror's web root: `v1/log/checkpoint`, `v1/log/tile/…`,
+    /// `v1/status/…`, `v1/trust-list`, `ns/scs/v1`.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX", value_parser = Target::parse)]
+    pub to: Target,
     /// The operator key that the registry's trust list must be signed by.
     #[command(flatten)]
     pub anchor: AnchorArgs,
 }
 
-/// Where the checkpoint is, below the folder (and the URL path the API serves it at).
+/// Where `scs publish` writes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A folder on this machine.
+    Folder(PathBuf),
+    /// An S3 or S3-compatible bucket.
+    Bucket(BucketUrl),
+}
+
+impl Target {
+    fn parse(text: &str) -> Result<Self, String> {
+        match BucketUrl::parse(text) {
+            Some(bucket) => bucket.map(Self::Bucket),
+            None => Ok(Self::Folder(PathBuf::from(text))),
+        }
+    }
+
+    fn open(&self) -> Result<Box<dyn Sink>> {
+        Ok(match self {
+            Self::Folder(path) => Box::new(Folder::new(path)?),
+            Self::Bucket(url) => Box::new(bucket::Bucket::open(url)?),
+        })
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Folder(path) => write!(f, "{}", path.display()),
+            Self::Bucket(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// Where the checkpoint is, below the web root (and the URL path the API serves it at).
 const CHECKPOINT: &str = "v1/log/checkpoint";
 
-/// `scs publish --registry URL --to DIR`: exit 0 when published, 1 when the registry's log
+/// `scs publish --registry URL --to DIR|s3://…`: exit 0 when published, 1 when the registry's log
 /// does not extend what the folder holds (nothing replaced).
 pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
@@ -61,7 +104,7 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     let new = &bundle.checkpoint;
     let log_key = bundle.trust_list.log_key()?;
     let verifier = NoteVerifier::new(new.origin(), *log_key.public_key())?;
-    let folder = Folder::new(&args.to)?;
+    let folder = Mirror::new(args.to.open()?);
     let old = folder.published_checkpoint(&verifier)?;
     let old_size = old.as_ref().map_or(0, Checkpoint::size);
     if old_size > new.size() {
@@ -90,7 +133,7 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     say!(
         "✓ 公開しました / published {} to {}",
         registry.base(),
-        args.to.display()
+        args.to
     );
     match old {
         Some(_) => say!(
@@ -131,44 +174,43 @@ fn checked_context(registry: &Registry) -> Result<Vec<u8>> {
     Ok(served)
 }
 
-/// The folder published into, and what this run wrote and left as it was.
-struct Folder {
-    root: PathBuf,
+/// The mirror published into, and what this run wrote and left as it was.
+struct Mirror {
+    sink: Box<dyn Sink>,
     written: Cell<u64>,
     skipped: Cell<u64>,
 }
 
-impl Folder {
-    fn new(root: &Path) -> Result<Self> {
-        durable::create_dir_all(root)
-            .with_context(|| format!("cannot create {}", root.display()))?;
-        Ok(Self {
-            root: root.to_owned(),
+impl Mirror {
+    fn new(sink: Box<dyn Sink>) -> Self {
+        Self {
+            sink,
             written: Cell::new(0),
             skipped: Cell::new(0),
-        })
+        }
     }
 
     /// The checkpoint published before, if any, signed by this log's key under its origin.
     fn published_checkpoint(&self, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
-        let path = self.root.join(CHECKPOINT);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let note = String::from_utf8(read_bounded(&path, MAX_NOTE_SIZE)?)
-            .map_err(|_| anyhow!("{} is not text", path.display()))?;
+        let place = self.sink.location(CHECKPOINT);
+        let note = match self.sink.read_at_most(CHECKPOINT, MAX_NOTE_SIZE as u64)? {
+            Stored::Absent => return Ok(None),
+            Stored::Larger => bail!("{place} is larger than {MAX_NOTE_SIZE} bytes"),
+            Stored::Bytes(bytes) => {
+                String::from_utf8(bytes).map_err(|_| anyhow!("{place} is not text"))?
+            }
+        };
         let checkpoint = open_checkpoint(&note, verifier).with_context(|| {
             format!(
-                "{} is not a checkpoint of this registry's log: publish into another folder / 別の台帳のチェックポイントです",
-                path.display()
+                "{place} is not a checkpoint of this registry's log: publish into another folder / 別の台帳のチェックポイントです"
             )
         })?;
         Ok(Some(checkpoint))
     }
 
     /// Writes the new checkpoint `note`, unless another run published since this one read the
-    /// folder's checkpoint (`read_first`): two runs at once could otherwise leave the older tree's
-    /// checkpoint last, and the mirror would seem to shrink.
+    /// mirror's checkpoint (`read_first`): two runs at once could otherwise leave the older
+    /// tree's checkpoint last, and the mirror would seem to shrink.
     fn replace_checkpoint(
         &self,
         note: &str,
@@ -177,24 +219,23 @@ impl Folder {
     ) -> Result<()> {
         if self.published_checkpoint(verifier)?.as_ref() != read_first {
             bail!(
-                "another scs publish replaced {} meanwhile: run one at a time into a folder (e.g. under flock), and run again / 同じフォルダへの公開は一度に一つにしてください",
-                self.root.join(CHECKPOINT).display()
+                "another scs publish replaced {} meanwhile: run one at a time into a mirror (e.g. under flock), and run again / 同じ公開先への公開は一度に一つにしてください",
+                self.sink.location(CHECKPOINT)
             );
         }
         self.put(CHECKPOINT, note.as_bytes())
     }
 
     /// Writes `bytes` at `relative` (a path the code built, never one read from outside), unless
-    /// the file already holds exactly them.
+    /// the mirror already holds exactly them there.
     fn put(&self, relative: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.root.join(relative);
-        if holds(&path, bytes) {
+        // A file that cannot be read is written again.
+        let held = self.sink.read_at_most(relative, bytes.len() as u64);
+        if matches!(held, Ok(Stored::Bytes(held)) if held == bytes) {
             self.skipped.set(self.skipped.get() + 1);
             return Ok(());
         }
-        durable::create_dir_all(durable::parent(&path))
-            .and_then(|()| durable::write(&path, bytes))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.sink.write(relative, bytes)?;
         self.written.set(self.written.get() + 1);
         Ok(())
     }
@@ -213,23 +254,10 @@ impl Folder {
             .map(|bundle| bundle.path());
         let mut removed = 0;
         for full in full_tiles.chain(full_bundles) {
-            let partials = self.root.join("v1/log").join(format!("{full}.p"));
-            let Ok(found) = std::fs::read_dir(&partials) else {
-                continue;
-            };
-            removed += found.count() as u64;
-            std::fs::remove_dir_all(&partials)
-                .and_then(|()| RealDisk.sync_dir(durable::parent(&partials)))
-                .with_context(|| format!("cannot remove {}", partials.display()))?;
+            removed += self.sink.remove_below(&format!("v1/log/{full}.p"))?;
         }
         Ok(removed)
     }
-}
-
-/// Whether the file at `path` holds exactly `bytes`.
-fn holds(path: &Path, bytes: &[u8]) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
-        && std::fs::read(path).is_ok_and(|held| held == bytes)
 }
 
 /// Publishes the tiles and entry bundles of the tree of `new` over those of `old` (published
@@ -238,7 +266,7 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 /// tiles already checked are written, so an interrupted run leaves nothing wrong behind.
 fn publish_log(
     registry: &Registry,
-    folder: &Folder,
+    folder: &Mirror,
     old: Option<&Checkpoint>,
     new: &Checkpoint,
 ) -> Result<Result<(), LogBreak>> {
@@ -352,7 +380,7 @@ where
 /// Publishes the entry bundle of bottom tile `tile`, once every entry hashes to its leaf.
 fn publish_entries(
     registry: &Registry,
-    folder: &Folder,
+    folder: &Mirror,
     tile: Tile,
     leaves: &[Hash],
 ) -> Result<Result<(), LogBreak>> {
@@ -418,7 +446,7 @@ mod tests {
         let (small, large) = (tree(3, "leaf"), tree(5, "leaf"));
         let note = |tree: &MemoryTree| checkpoint(tree).sign(&key).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let folder = Folder::new(dir.path()).unwrap();
+        let folder = Mirror::new(Box::new(Folder::new(dir.path()).unwrap()));
         assert_eq!(folder.published_checkpoint(&verifier).unwrap(), None);
         folder
             .replace_checkpoint(&note(&small), None, &verifier)
