@@ -432,7 +432,7 @@ pub struct ServeArgs {
     /// The registry's log secret key (required without --demo).
     #[arg(long)]
     pub log_key: Option<PathBuf>,
-    /// The address people and verifiers reach the registry at, e.g. https://scs.example.jp
+    /// The address people and verifiers reach the registry at, e.g. `https://scs.example.jp`
     /// behind a proxy: every URL the registry prints (pages, QR codes, status lists) is on it.
     /// With --demo the demo trust list is signed for it (default: the --listen address);
     /// otherwise it must be the trust list's registry address. Never taken from a request.

@@ -4,7 +4,7 @@
 //! proof (`proofPurpose: authentication`), the `challenge` and `domain` the verifier asked for,
 //! the `holder` it names and, when asked, holder binding — and hands back the embedded
 //! credentials, which the caller verifies each exactly as a credential given alone (its own
-//! trust list and status source), then joins in a [`PresentationReport`].
+//! trust list and status source), then joins in a [`scs_core::report::PresentationReport`].
 
 use scs_core::json::{parse_strict, JsonError};
 use scs_core::keys::DidKey;
