@@ -1846,10 +1846,14 @@ async fn a_typed_corporate_number_is_looked_up_and_an_unknown_one_says_what_next
     is_page(&page);
     assert!(page.has("チェックデジット"), "{}", page.text);
     let page = w
-        .get(&format!("/organizations?name={}", percent("1234-5678")))
+        .get(&format!("/organizations?name={}", percent("1234-5678-90")))
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.has("法人番号は13桁の数字です"), "{}", page.text);
+    // A few digits are a name (株式会社2001), not a short 法人番号.
+    let page = w.get("/organizations?name=2001").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.has("見つかりませんでした"), "{}", page.text);
 
     let unknown = demo_corporate_number(999).to_string();
     let page = w.get(&format!("/organizations/{unknown}")).await;
