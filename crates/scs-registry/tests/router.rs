@@ -1598,7 +1598,12 @@ async fn a_presentation_of_a_revoked_or_suspended_credential_is_not_verified() {
                 &issuer,
             )
             .await;
-        assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.json);
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.json
+        );
         let ask = || {
             json!({"verifiablePresentation":
                 sign(vec![credential.clone()], &company, &audience, now()).unwrap(),
