@@ -325,6 +325,15 @@ fn page_events(
         .collect()
 }
 
+/// A log index as `?from=` gives it: digits, any number of them (past the end of the log is
+/// the newest page, however far past).
+fn log_index(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
+}
+
 /// `GET /ledger?from=…`
 pub async fn ledger(
     State(app): State<AppState>,
@@ -339,10 +348,10 @@ pub async fn ledger(
         nav: Nav::Ledger,
     };
     let (size, checkpoint) = app.ledger.checkpoint();
-    let from = match query_param(query.as_deref(), "from").map(|from| from.trim().parse::<u64>()) {
+    let from = match query_param(query.as_deref(), "from").map(|from| log_index(from.trim())) {
         None => None,
-        Some(Ok(from)) => Some(from),
-        Some(Err(_)) => {
+        Some(Some(from)) => Some(from),
+        Some(None) => {
             return frame.problem(
                 StatusCode::BAD_REQUEST,
                 &Message::new(
