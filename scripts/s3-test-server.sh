@@ -14,6 +14,11 @@ if [ "$#" -eq 0 ]; then
   exit 2
 fi
 
+# The readiness probe below.
+if ! command -v curl >/dev/null; then
+  scripts/install-debs.sh curl
+fi
+
 venv="target/moto-venv"
 if [ ! -x "$venv/bin/moto_server" ]; then
   # Debian's python3 has the venv module but not ensurepip, which making one needs.

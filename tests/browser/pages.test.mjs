@@ -440,7 +440,11 @@ function everyPage(lang) {
   const submit = (page, label) => page.getByRole('button', { name: label, exact: true }).click();
   return [
     ['home', (page) => page.goto(`${base}/${q}`)],
-    ['search', (page) => page.goto(`${base}/organizations?name=${encodeURIComponent('株式会社')}${and}`)],
+    // A search that finds companies (a legal form alone, 株式会社, finds none since names fold).
+    ['search', async (page) => {
+      await page.goto(`${base}/organizations?name=${encodeURIComponent('さくら')}${and}`);
+      assert.ok((await page.locator('ul.found li').count()) > 0, 'the search finds さくら');
+    }],
     // Hokuto: a revoked ★4; Shirakaba: suspended and reinstated; Yamabiko: renewed.
     ['organization-revoked', (page) => page.goto(`${base}/organizations/2001001031676${q}`)],
     ['organization-reinstated', (page) => page.goto(`${base}/organizations/${demoNumbers.reinstated}${q}`)],

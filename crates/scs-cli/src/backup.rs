@@ -70,11 +70,14 @@ const MAGIC: &[u8] = b"SCS-BACKUP 1\n";
 
 /// What a data folder restored into must not hold yet: the log files the ledger reads
 /// (`crates/scs-ledger/src/log_files.rs`), and indexes, which would be another log's.
-const LOG_FILES: [&str; 4] = [
+const LOG_FILES: [&str; 5] = [
     "log/entries.bin",
     "log/leaves.bin",
     "log/checkpoint",
     "index",
+    // What a restore writes beside the log; into PostgreSQL, all it writes (found in review: a
+    // live registry's folder given as --data had its trust list overwritten).
+    "trust-list.json",
 ];
 
 /// What both commands say about the keys, which no backup holds.
@@ -214,9 +217,7 @@ impl Header {
 pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
     let store = Store::from_flag(&args.store.store)?;
-    if let Store::Files = store {
-        refuse_a_used_folder(&args.data)?;
-    }
+    refuse_a_used_folder(&args.data)?;
     let file = std::fs::File::open(&args.from)
         .with_context(|| format!("cannot read {}", args.from.display()))?;
     let mut input = BufReader::new(file);
@@ -259,7 +260,7 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     Ok(Outcome::Yes)
 }
 
-/// Refuses a data folder that holds a log or indexes already.
+/// Refuses a data folder that holds a log, indexes or a trust list already.
 fn refuse_a_used_folder(data: &Path) -> Result<()> {
     if let Some(found) = LOG_FILES
         .iter()

@@ -167,13 +167,15 @@ fn a_backup_restored_into_an_empty_postgres_database_serves_the_same_checkpoint_
     let again = DemoServer::start_with(&d.join("pg-data"), &repo(), free_port(), &flags);
     serves_the_backup(d, &again.url, &served);
 
-    // Never while a registry writes to the database, nor over the log it holds.
-    let refused = |why: &str| {
-        let run = restore_into(d, "registry.scsbak", "pg-data", &database);
+    // Never over a data folder in use (found in review: its trust list was overwritten), nor
+    // while a registry writes to the database, nor over the log it holds.
+    let refused = |data: &str, why: &str| {
+        let run = restore_into(d, "registry.scsbak", data, &database);
         assert_eq!(run.code, 2, "{}", run.stdout);
         assert!(run.error_line().contains(why), "{}", run.stderr);
     };
-    refused("sequencer lease");
+    refused("pg-data", "trust-list.json already exists");
+    refused("pg-data-2", "sequencer lease");
     assert_eq!(again.terminate(), 0);
-    refused("already holds");
+    refused("pg-data-3", "already holds");
 }

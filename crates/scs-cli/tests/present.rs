@@ -134,10 +134,9 @@ fn a_tampered_credential_in_the_presentation_exits_1() {
     let d = dir.path();
     holder_bound_credential(d);
     assert_eq!(present(d, "company.key").code, 0);
-    let mut vp: serde_json::Value =
-        serde_json::from_slice(&fs::read(d.join("vp.json")).unwrap()).unwrap();
-    vp["verifiableCredential"][0]["credentialSubject"]["achievement"]["level"] = 5.into();
-    fs::write(d.join("vp.json"), serde_json::to_vec(&vp).unwrap()).unwrap();
+    edit_presentation(d, |vp| {
+        vp["verifiableCredential"][0]["credentialSubject"]["achievement"]["level"] = 5.into()
+    });
     let run = verify_as_buyer(d, "c-2027-0042");
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let report = run.json();
@@ -190,10 +189,9 @@ fn a_presentation_that_does_not_conform_exits_2() {
     let d = dir.path();
     holder_bound_credential(d);
     assert_eq!(present(d, "company.key").code, 0);
-    let mut vp: serde_json::Value =
-        serde_json::from_slice(&fs::read(d.join("vp.json")).unwrap()).unwrap();
-    vp["@context"] = serde_json::json!(["https://www.w3.org/2018/credentials/v1"]);
-    fs::write(d.join("vp.json"), serde_json::to_vec(&vp).unwrap()).unwrap();
+    edit_presentation(d, |vp| {
+        vp["@context"] = serde_json::json!(["https://www.w3.org/2018/credentials/v1"])
+    });
     let run = verify_as_buyer(d, "c-2027-0042");
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
@@ -205,4 +203,12 @@ fn a_presentation_that_does_not_conform_exits_2() {
     let run = scs(d, &["verify", "cred.json", "--challenge", "x"]);
     assert_eq!(run.code, 2);
     assert!(run.error_line().contains("not one"), "{}", run.stderr);
+}
+
+/// Changes `vp.json` in `d` as `edit` says.
+fn edit_presentation(d: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut vp: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("vp.json")).unwrap()).unwrap();
+    edit(&mut vp);
+    fs::write(d.join("vp.json"), serde_json::to_vec(&vp).unwrap()).unwrap();
 }

@@ -419,6 +419,23 @@ fn a_demo_behind_a_proxy_prints_its_public_url() {
         assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
         assert!(run.error_line().contains("--public-url"), "{}", run.stderr);
     }
+    // Found in review: listening on every address, the demo signed http://0.0.0.0:PORT, which
+    // no phone or browser can open. It asks which address people reach, touching no data.
+    let every = dir.path().join("every");
+    let run = common::scs(
+        dir.path(),
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            "0.0.0.0:0",
+            "--data",
+            every.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("--public-url"), "{}", run.stderr);
+    assert!(!every.exists());
 }
 
 /// What the demo at `url` shows of its address, which must be `public`: its trust list's, the

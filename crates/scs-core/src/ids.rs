@@ -95,11 +95,17 @@ impl CorporateNumber {
     }
 
     /// Whether `text` is digits (half- or full-width) with the spaces and hyphens that may
-    /// group them, and so meant as a 法人番号 rather than a name.
+    /// group them, and so meant as a 法人番号 rather than a name: at least
+    /// [`Self::TYPED_MIN_DIGITS`] of them, so that a name of a few digits (株式会社2001 found by
+    /// `2001`) is still searched as a name, while a number mistyped by a digit or two is told so.
     pub fn looks_typed(text: &str) -> bool {
         let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-        text.chars().any(is_digit) && text.chars().all(|c| is_digit(c) || is_digit_separator(c))
+        text.chars().filter(|c| is_digit(*c)).count() >= Self::TYPED_MIN_DIGITS
+            && text.chars().all(|c| is_digit(c) || is_digit_separator(c))
     }
+
+    /// The fewest digits [`Self::looks_typed`] takes for a 法人番号 (13 less a few mistyped).
+    pub const TYPED_MIN_DIGITS: usize = 10;
 
     /// `9 − (Σ P_n × Q_n mod 9)`, P_n the n-th of the last twelve digits counted from the right,
     /// Q_n 1 for odd n and 2 for even n.
@@ -320,7 +326,9 @@ mod tests {
             CorporateNumber::parse_typed("7000-0120-5000"),
             Err(IdError::CorporateNumberFormat("7000-0120-5000".into()))
         );
-        for name in ["さくら", "ABC-1", "-", " ", ""] {
+        assert!(CorporateNumber::looks_typed("7000-0120-5000"));
+        // Found in review: a name of digits alone (株式会社2001) could no longer be searched.
+        for name in ["さくら", "ABC-1", "-", " ", "", "2001", "7000-0120-5"] {
             assert!(!CorporateNumber::looks_typed(name), "{name}");
         }
         // A credential's number is still read strictly.

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use maud::{html, Markup, PreEscaped};
 use scs_core::ids::CorporateNumber;
-use scs_ledger::{ChangeEvent, EventPage, DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE};
+use scs_ledger::{ChangeEvent, ChangeKind, EventPage, DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE};
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -238,7 +238,12 @@ fn summary(event: &ChangeEvent) -> String {
     if let Some(issuer) = &event.issuer {
         parts.push(format!("発行者 / issuer {}（{}）", issuer.name, issuer.id));
     }
-    if let Some(reason) = event.reason {
+    // A reinstatement carries the code of the suspension it lifts; shown as its own reason it
+    // would say why the credential stopped holding, as the pages do not (web::shown_reason).
+    let reason = event
+        .reason
+        .filter(|_| event.kind != ChangeKind::Reinstated);
+    if let Some(reason) = reason {
         parts.push(format!(
             "理由 / reason {}（{}）",
             reason.ja(),

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use scs_core::report::{CheckName, PresentationReport, Report};
+use scs_core::report::{PresentationReport, Report};
 use scs_verifier::presentation::{self, Expected};
 use scs_verifier::Question;
 use serde::Deserialize;
@@ -85,15 +85,16 @@ async fn verify_presentation(
         .collect();
     Ok(Json(json!({
         "verified": true,
-        "checks": ["proof"],
+        "checks": ["proof", "status"],
         "errors": [],
         "warnings": warnings,
         "report": report,
     })))
 }
 
-/// Why the presentation is not verified: a failed check of its own, or a credential whose
-/// proof does not verify.
+/// Why the presentation is not verified: a failed check of its own, or a credential that
+/// `POST /credentials/verify` would refuse (its proof, or a status list that decides it is
+/// revoked or suspended).
 fn refusal(report: &PresentationReport) -> Option<String> {
     let own = report
         .checks
@@ -106,9 +107,7 @@ fn refusal(report: &PresentationReport) -> Option<String> {
             .iter()
             .enumerate()
             .find_map(|(index, r)| {
-                r.check(CheckName::Signature)
-                    .filter(|c| !c.ok)
-                    .map(|c| format!("credential {index}: {}", c.detail))
+                crate::vc_api::refusal(r).map(|why| format!("credential {index}: {why}"))
             })
     })
 }

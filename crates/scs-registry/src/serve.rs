@@ -58,20 +58,49 @@ pub fn public_url(text: &str) -> Result<String, ServeError> {
     let authority = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    let plain = authority.is_some_and(|a| {
-        !a.is_empty()
-            && url.len() <= MAX_PUBLIC_URL_CHARS
-            && a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-    });
-    if plain {
-        Ok(url.to_owned())
-    } else {
-        Err(ServeError::Usage(format!(
+    match authority {
+        Some(authority) if url.len() <= MAX_PUBLIC_URL_CHARS && is_host_and_port(authority) => {
+            Ok(url.to_owned())
+        }
+        _ => Err(ServeError::Usage(format!(
             "--public-url {text} is not an address like https://scs.example.jp (scheme, host and \
              port only) (--public-url には https://scs.example.jp のようなアドレスを指定してください)"
-        )))
+        ))),
     }
+}
+
+/// `host[:port]`: a DNS name or IPv4 address (labels of letters, digits and inner hyphens), or
+/// an IPv6 address in brackets; the port, when given, 1–65535. Everything the registry prints
+/// is built on it, so what is not one is refused rather than signed into the trust list.
+fn is_host_and_port(authority: &str) -> bool {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let Some((address, rest)) = v6.split_once(']') else {
+                return false;
+            };
+            (address.parse::<std::net::Ipv6Addr>().is_ok(), rest)
+        }
+        None => {
+            let (host, rest) = authority
+                .find(':')
+                .map_or((authority, ""), |at| authority.split_at(at));
+            (host.split('.').all(label_ok), rest)
+        }
+    };
+    let port_ok = match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(port) => {
+            port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0)
+        }
+    };
+    host_ok && port_ok
 }
 
 /// Where the ledger's log and indexes live (`scs serve --store`).
@@ -447,6 +476,21 @@ fn write_or_stand_by(
     }
 }
 
+/// The address a demo without `--public-url` signs its trust list for: the one it listens on —
+/// unless that is every address of the machine (`0.0.0.0`, `::`), which nobody can open:
+/// then the operator must say which of them people reach (found in review).
+fn demo_address(config: &ServeConfig, bound: std::net::SocketAddr) -> Result<String, ServeError> {
+    if config.demo && bound.ip().is_unspecified() {
+        return Err(ServeError::Usage(format!(
+            "--listen {bound} listens on every address of this machine: give the one people \
+             reach with --public-url, e.g. --public-url http://192.0.2.10:{port} \
+             (全アドレスで待ち受けるときは、利用者がアクセスするアドレスを --public-url で指定してください)",
+            port = bound.port()
+        )));
+    }
+    Ok(format!("http://{bound}"))
+}
+
 /// Runs the registry until SIGINT or SIGTERM.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let started = std::time::Instant::now();
@@ -461,10 +505,10 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })
     })?;
     let address = listener.local_addr()?;
-    let public = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+    let public = match &config.public_url {
+        Some(url) => url.clone(),
+        None => demo_address(&config, address)?,
+    };
     let resolved = resolve(&config, &public)?;
     let demo_issuer = resolved.demo_issuer.clone();
     let (ledger, role) = open(&config, resolved)?;
@@ -641,5 +685,41 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    /// Found in review: only the characters were checked, so `http://:8080` or `http://a:b:c`
+    /// would have been signed into the demo trust list and every credential.
+    #[test]
+    fn a_public_url_is_a_scheme_a_host_and_a_port() {
+        for good in [
+            "https://scs.example.jp",
+            "https://scs.example.jp/",
+            "http://127.0.0.1:9000",
+            "http://[::1]:8080",
+            "http://localhost",
+        ] {
+            assert!(public_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://:8080",
+            "http://a:b:c",
+            "http://...",
+            "http://host:0",
+            "http://host:99999",
+            "http://host:",
+            "http://-host",
+            "http://[::1",
+            "http://[zz]:80",
+            "https://scs.example.jp/path",
+            "ftp://scs.example.jp",
+            "https://",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad}");
+        }
     }
 }

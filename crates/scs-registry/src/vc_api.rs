@@ -19,7 +19,7 @@ use scs_core::credential::{AttainmentCredential, StatusPurpose, CREDENTIAL_TYPE}
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
 use scs_core::proof::ProofPurpose;
-use scs_core::report::CheckName;
+use scs_core::report::{CheckName, Report};
 use scs_issuer::{now, random_credential_id};
 use scs_ledger::{Committed, Effect};
 use scs_verifier::Question;
@@ -68,31 +68,8 @@ async fn verify(
         .ledger
         .verify_credential(credential, &Question::at(now()))
         .map_err(|e| ApiError::BadJson(e.to_string()))?;
-    let signature_ok = report.checks.first().is_some_and(|c| c.ok);
-    if !signature_ok {
-        return Err(ApiError::InvalidCredential(
-            report
-                .checks
-                .first()
-                .map(|c| c.detail.clone())
-                .unwrap_or_default(),
-        ));
-    }
-    // A status list that says revoked or suspended fails the credential, as the Bitstring
-    // Status List suite expects; a status nobody can decide (a list we do not serve) stays a
-    // warning, like the ★ profile's other checks.
-    if let Some(status) = report
-        .checks
-        .iter()
-        .find(|c| c.name == CheckName::Status && !c.ok && !c.undecided)
-    {
-        return Err(ApiError::InvalidCredential(format!(
-            "{} / {}: {} / {}",
-            status.name.ja(),
-            status.name.en(),
-            status.detail_ja,
-            status.detail
-        )));
+    if let Some(why) = refusal(&report) {
+        return Err(ApiError::InvalidCredential(why));
     }
     Ok(Json(json!({
         "verified": true,
@@ -100,6 +77,30 @@ async fn verify(
         "errors": [],
         "warnings": report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name.en(), c.detail)).collect::<Vec<_>>(),
     })))
+}
+
+/// Why the VC API does not call a credential verified: its proof does not verify, or a status
+/// list decides that it is revoked or suspended, as the Bitstring Status List suite expects. A
+/// status nobody can decide (a list this registry does not serve) and the ★ profile's checks on
+/// a generic credential stay warnings. `/presentations/verify` asks the same of each credential.
+pub(crate) fn refusal(report: &Report) -> Option<String> {
+    match report.checks.first() {
+        Some(signature) if signature.ok => {}
+        signature => return Some(signature.map(|c| c.detail.clone()).unwrap_or_default()),
+    }
+    report
+        .checks
+        .iter()
+        .find(|c| c.name == CheckName::Status && !c.ok && !c.undecided)
+        .map(|status| {
+            format!(
+                "{} / {}: {} / {}",
+                status.name.ja(),
+                status.name.en(),
+                status.detail_ja,
+                status.detail
+            )
+        })
 }
 
 /// The body of `POST /credentials/issue`.

@@ -1569,6 +1569,64 @@ async fn vc_api_verifies_a_presentation_for_its_challenge_and_holder() {
     assert_problem(&unknown_option, StatusCode::BAD_REQUEST, "bad-json");
 }
 
+/// Found in review: `/presentations/verify` answered `verified: true` for a presentation of a
+/// revoked or suspended credential, which `POST /credentials/verify` refuses. Each credential in
+/// a presentation is now refused for what refuses it alone.
+#[tokio::test]
+async fn a_presentation_of_a_revoked_or_suspended_credential_is_not_verified() {
+    use scs_core::presentation::{sign, Audience};
+    let w = world();
+    let issuer = key("issuer-star4.key");
+    let company = SecretKey::from_seed(&[33; 32]);
+    let subject = format!(
+        r#"{{"id": "{}", "corporateNumber": "7000012050002", "legalName": "株式会社サンプル"}}"#,
+        company.public().did_key()
+    );
+    let audience = Audience {
+        challenge: "nonce-77",
+        domain: None,
+    };
+    for action in ["suspend", "revoke"] {
+        let status = w.allocate(&issuer).await;
+        let credential = issue_about(&subject, &issuer, Level::STAR4, status, now());
+        let registered = w
+            .signed(
+                "/v1/credentials",
+                &RequestBody::Register {
+                    credential: credential.clone(),
+                },
+                &issuer,
+            )
+            .await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.json
+        );
+        let ask = || {
+            json!({"verifiablePresentation":
+                sign(vec![credential.clone()], &company, &audience, now()).unwrap(),
+                "options": {"challenge": "nonce-77", "holderBinding": true}})
+        };
+        let before = w.post("/presentations/verify", &ask()).await;
+        assert_eq!(before.status, StatusCode::OK, "{action}: {}", before.json);
+        assert_eq!(before.json["verified"], true);
+
+        let changed = w.change(&credential, action, &issuer).await;
+        assert_eq!(changed.status, StatusCode::OK, "{action}: {}", changed.json);
+        let after = w.post("/presentations/verify", &ask()).await;
+        assert_problem(
+            &after,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-presentation",
+        );
+        let detail = after.json["detail"].as_str().unwrap();
+        assert!(detail.starts_with("credential 0:"), "{action}: {detail}");
+        assert!(detail.contains("Status"), "{action}: {detail}");
+    }
+}
+
 #[tokio::test]
 async fn the_credential_directory_answers_as_the_store_does() {
     use scs_ledger::CredentialRecord;

@@ -1554,6 +1554,22 @@ async fn timelines_run_newest_first_and_a_renewal_is_not_an_error() {
             );
         }
     }
+    // The company's Atom feed as well (found in review: it still gave the reinstatement the
+    // suspension's reason).
+    let feed = w
+        .get(&format!("/organizations/{reinstated}/feed.atom"))
+        .await;
+    let entries: Vec<&str> = feed.text.split("<entry>").skip(1).collect();
+    let reinstatement = entries
+        .iter()
+        .find(|e| e.contains("/ reinstated"))
+        .expect("a reinstatement in the feed");
+    assert!(!reinstatement.contains("理由"), "{reinstatement}");
+    let suspension = entries
+        .iter()
+        .find(|e| e.contains("/ suspended"))
+        .expect("a suspension in the feed");
+    assert!(suspension.contains("理由"), "{suspension}");
     // The demo's 株式会社やまびこ金属, renewed: the old credential is superseded.
     let renewed = demo_corporate_number(18);
     let view = w.state.ledger.organization_view(&renewed, now).unwrap();
@@ -1714,6 +1730,10 @@ async fn the_ledger_pages_through_every_entry_naming_each_company() {
         ledger_rows(&past)[0],
         ledger_rows(&w.get("/ledger").await)[0]
     );
+    // However far past (found in review: a number beyond u64 was a 400).
+    let far = w.get("/ledger?from=99999999999999999999999").await;
+    assert_eq!(far.status, StatusCode::OK);
+    assert_eq!(ledger_rows(&far)[0], ledger_rows(&past)[0]);
     let bad = w.get("/ledger?from=ten").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     is_page(&bad);
@@ -1846,10 +1866,14 @@ async fn a_typed_corporate_number_is_looked_up_and_an_unknown_one_says_what_next
     is_page(&page);
     assert!(page.has("チェックデジット"), "{}", page.text);
     let page = w
-        .get(&format!("/organizations?name={}", percent("1234-5678")))
+        .get(&format!("/organizations?name={}", percent("1234-5678-90")))
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.has("法人番号は13桁の数字です"), "{}", page.text);
+    // A few digits are a name (株式会社2001), not a short 法人番号.
+    let page = w.get("/organizations?name=2001").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.has("見つかりませんでした"), "{}", page.text);
 
     let unknown = demo_corporate_number(999).to_string();
     let page = w.get(&format!("/organizations/{unknown}")).await;

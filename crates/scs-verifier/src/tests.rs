@@ -123,12 +123,11 @@ fn ask() -> Question {
 }
 
 fn names_failing(report: &Report) -> Vec<CheckName> {
-    report
-        .checks
-        .iter()
-        .filter(|c| !c.ok)
-        .map(|c| c.name)
-        .collect()
+    failed_names(&report.checks)
+}
+
+fn failed_names(checks: &[scs_core::report::Check]) -> Vec<CheckName> {
+    checks.iter().filter(|c| !c.ok).map(|c| c.name).collect()
 }
 
 #[test]

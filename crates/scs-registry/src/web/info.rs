@@ -125,6 +125,21 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
     }
 }
 
+/// A `mailto:` link to `email`, every byte but letters, digits, `@` and `.-_~+` percent-encoded:
+/// the trust list's e-mail rule allows `#`, `?`, `&` and `%`, which in a URL would cut the
+/// address or add headers (found in review).
+fn mailto(email: &str) -> String {
+    let mut link = String::from("mailto:");
+    for byte in email.bytes() {
+        if byte.is_ascii_alphanumeric() || b"@.-_~+".contains(&byte) {
+            link.push(char::from(byte));
+        } else {
+            link.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    link
+}
+
 /// How to reach an issuer, as links: its e-mail, its telephone number and its site, each
 /// labelled for a screen reader; a dash when the trust list gives none.
 fn contact_and_site(issuer: &DesignatedIssuer, lang: Lang) -> Markup {
@@ -133,7 +148,7 @@ fn contact_and_site(issuer: &DesignatedIssuer, lang: Lang) -> Markup {
     let phone = contact.and_then(|c| c.phone.as_deref().zip(c.phone_href()));
     html! {
         @if let Some(email) = email {
-            span.small { (lang.pick("メール: ", "E-mail: ")) a href=(format!("mailto:{email}")) { (email) } } br;
+            span.small { (lang.pick("メール: ", "E-mail: ")) a href=(mailto(email)) { (email) } } br;
         }
         @if let Some((phone, href)) = &phone {
             span.small { (lang.pick("電話: ", "Phone: ")) a href=(href) { (phone) } } br;
@@ -325,6 +340,15 @@ fn page_events(
         .collect()
 }
 
+/// A log index as `?from=` gives it: digits, any number of them (past the end of the log is
+/// the newest page, however far past).
+fn log_index(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
+}
+
 /// `GET /ledger?from=…`
 pub async fn ledger(
     State(app): State<AppState>,
@@ -339,10 +363,10 @@ pub async fn ledger(
         nav: Nav::Ledger,
     };
     let (size, checkpoint) = app.ledger.checkpoint();
-    let from = match query_param(query.as_deref(), "from").map(|from| from.trim().parse::<u64>()) {
+    let from = match query_param(query.as_deref(), "from").map(|from| log_index(from.trim())) {
         None => None,
-        Some(Ok(from)) => Some(from),
-        Some(Err(_)) => {
+        Some(Some(from)) => Some(from),
+        Some(None) => {
             return frame.problem(
                 StatusCode::BAD_REQUEST,
                 &Message::new(
@@ -468,6 +492,13 @@ fn pager(lang: Lang, page: LedgerPage) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_link_keeps_the_whole_address() {
+        assert_eq!(mailto("desk@example.jp"), "mailto:desk@example.jp");
+        assert_eq!(mailto("desk#1@example.jp"), "mailto:desk%231@example.jp");
+        assert_eq!(mailto("a?cc=x@example.jp"), "mailto:a%3Fcc%3Dx@example.jp");
+    }
 
     #[test]
     fn ledger_pages_run_from_the_newest_down_to_entry_zero() {

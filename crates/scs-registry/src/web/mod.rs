@@ -582,7 +582,10 @@ pub(crate) fn state_label(
     };
     html! {
         span class=(class) { (lang.pick(state.ja(), state.en())) }
-        @if let Some(reason) = reason.filter(|_| state != S::Active) {
+        // Only revocation and suspension are for a reason; the reason a record keeps after a
+        // reinstatement is the lifted suspension's, which an expired credential must not show
+        // as why it stopped holding (found in review).
+        @if let Some(reason) = reason.filter(|_| matches!(state, S::Revoked | S::Suspended)) {
             " "
             span.reason {
                 (lang.pick("理由: ", "reason: ")) (verdict::reason_text(reason, lang))
@@ -607,6 +610,31 @@ pub(crate) fn number_field(lang: Lang, value: &str, error: Option<&Message>) -> 
             p.field-msg #number-msg role="status" aria-live="polite" {
                 @if let Some(error) = error { span.bad { (lang.msg(error)) } }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{state_label, Lang};
+    use scs_core::lifecycle::{CredentialState, Reason};
+
+    #[test]
+    fn only_a_revocation_or_a_suspension_shows_its_reason() {
+        let shown = |state| state_label(state, Some(Reason::Nonconformity), Lang::Ja).into_string();
+        assert!(shown(CredentialState::Revoked).contains("理由"));
+        assert!(shown(CredentialState::Suspended).contains("理由"));
+        for state in [
+            CredentialState::Active,
+            CredentialState::Expired,
+            CredentialState::Superseded,
+            CredentialState::NotYetValid,
+        ] {
+            assert!(
+                !shown(state).contains("理由"),
+                "{state:?}: {}",
+                shown(state)
+            );
         }
     }
 }

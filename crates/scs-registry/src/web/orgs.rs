@@ -161,7 +161,7 @@ fn found_company(ledger: &scs_ledger::Ledger, lang: Lang, company: &NameMatch) -
         p.found-name {
             a href=(lang.href(&format!("/organizations/{}", company.corporate_number))) { (company.legal_name) }
             " "
-            span.mono.muted.small { (lang.pick("法人番号 ", "Corporate Number ")) (company.corporate_number) }
+            span.muted.small { (lang.pick("法人番号 ", "Corporate Number ")) span.mono.corp-no { (company.corporate_number) } }
         }
         @if let Some(c) = &company.credential {
             p.found-facts {

@@ -53,12 +53,7 @@ fn verify(w: &World, presentation: Value, expected: &Expected) -> PresentationRe
 }
 
 fn failing(report: &PresentationReport) -> Vec<CheckName> {
-    report
-        .checks
-        .iter()
-        .filter(|c| !c.ok)
-        .map(|c| c.name)
-        .collect()
+    failed_names(&report.checks)
 }
 
 #[test]
