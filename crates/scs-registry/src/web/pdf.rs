@@ -18,8 +18,8 @@ pub const MAX_PDF_BYTES: usize = 4 * 1024 * 1024;
 /// Most indirect objects read (the certificate has about 150).
 const MAX_OBJECTS: usize = 100_000;
 
-/// Most bytes inflated from all the streams read (the certificate's page content and font maps
-/// are about 100 KB).
+/// Most bytes read from all the streams read: what each gives, and what a compressed one takes
+/// to inflate (the certificate's page content and font maps are about 100 KB).
 const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
 
 /// Most entries read from one font's `ToUnicode` map (a two-byte code space has 65,536 codes).
@@ -33,6 +33,13 @@ const MAX_ARRAY_ITEMS: usize = 65_536;
 
 /// Most characters of text gathered.
 const MAX_TEXT_CHARS: usize = 1024 * 1024;
+
+/// Most UTF-16 units one code of a font's map stands for (a ligature is a few); the rest of a
+/// longer target is dropped, so one code shown never adds more than this.
+const MAX_MAPPED_UNITS: usize = 64;
+
+/// How far past a stream's declared `/Length` its `endstream` is looked for.
+const MAX_STREAM_END_GAP: usize = 64;
 
 /// Why a PDF gave no text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,7 +78,7 @@ pub fn text(pdf: &[u8]) -> Result<String, PdfError> {
         };
         found = true;
         show_text(&bytes, &fonts, &mut text);
-        if text.len() > MAX_TEXT_CHARS {
+        if text.len() >= MAX_TEXT_CHARS {
             break;
         }
     }
@@ -135,8 +142,11 @@ fn stream_object(pdf: &[u8], body: usize, keyword: usize) -> (Object, usize) {
     let declared = direct_integer(&pdf[dict.clone()], b"/Length")
         .and_then(|length| start.checked_add(length))
         .filter(|&end| {
-            pdf.get(end..)
-                .is_some_and(|rest| trim_start(rest).starts_with(b"endstream"))
+            // Only a few bytes past the end: a long run of spaces there is not rescanned for
+            // every object declaring a length that ends in it.
+            pdf.get(end..).is_some_and(|rest| {
+                trim_start(&rest[..rest.len().min(MAX_STREAM_END_GAP)]).starts_with(b"endstream")
+            })
         });
     let end = declared
         .or_else(|| find(pdf, b"endstream", start))
@@ -238,6 +248,8 @@ fn content_streams<'a>(
 ) -> impl Iterator<Item = Object> + 'a {
     let mut numbers: Vec<u32> = objects.keys().copied().collect();
     numbers.sort_unstable();
+    // Each stream read once, however often pages name it.
+    let mut seen = HashSet::new();
     numbers.into_iter().flat_map(move |n| {
         let Some(object) = objects.get(&n) else {
             return Vec::new();
@@ -246,21 +258,26 @@ fn content_streams<'a>(
         let page = value_of(dict, b"/Type").is_some_and(|v| name_is(v, b"/Page"));
         let form = value_of(dict, b"/Subtype").is_some_and(|v| name_is(v, b"/Form"));
         let mut found = Vec::new();
-        if form && object.stream.is_some() {
+        if form && object.stream.is_some() && seen.insert(n) {
             found.push(object.clone());
         }
         if page {
             let refs = value_of(dict, b"/Contents")
                 .map(references)
                 .unwrap_or_default();
-            found.extend(refs.into_iter().filter_map(|r| objects.get(&r).cloned()));
+            for r in refs {
+                if seen.insert(r) {
+                    found.extend(objects.get(&r).cloned());
+                }
+            }
         }
         found
     })
 }
 
 /// A stream's data, inflated when it is Flate-compressed; `None` for other filters. Counts
-/// against the budget of bytes inflated.
+/// against the budget both the bytes inflated and, for a compressed stream, the bytes read:
+/// a stream that inflates to nothing still costs what it took to inflate.
 fn stream_bytes(
     pdf: &[u8],
     object: &Object,
@@ -278,6 +295,7 @@ fn stream_bytes(
                 b"/FlateDecode",
             ) =>
         {
+            *budget = budget.checked_sub(data.len()).ok_or(PdfError::Bounded)?;
             let mut out = Vec::new();
             // A stream cut short still gives what it holds: its text is read as far as it goes.
             let _ = flate2::read::ZlibDecoder::new(data)
@@ -381,7 +399,10 @@ impl CMap {
             }
             ("range", [Token::String(lo), Token::String(_), Token::Array(targets), ..]) => {
                 let lo = code_of(lo);
-                for (code, to) in (lo..).zip(targets).take(self.room) {
+                // The codes from `lo` up, as far as there are targets and codes (no overflow
+                // past 0xFFFFFFFF).
+                let codes = (0..).map_while(|offset| lo.checked_add(offset));
+                for (code, to) in codes.zip(targets).take(self.room) {
                     if let Token::String(to) = to {
                         self.insert(code, utf16(to));
                     }
@@ -399,10 +420,14 @@ impl CMap {
         }
     }
 
-    /// The text of a string shown in this font.
+    /// The text of a string shown in this font, appended to `out` until it holds
+    /// [`MAX_TEXT_CHARS`]: one operator showing many codes stops at the cap too.
     fn decode(&self, shown: &[u8], out: &mut String) {
         for code in shown.chunks(self.width) {
             if let Some(text) = self.chars.get(&code_of(code)) {
+                if out.len() + text.len() > MAX_TEXT_CHARS {
+                    return;
+                }
                 out.push_str(text);
             }
         }
@@ -416,9 +441,11 @@ fn code_of(bytes: &[u8]) -> u32 {
         .fold(0, |acc, &b| acc << 8 | u32::from(b))
 }
 
+/// The UTF-16 units of a map's target, at most [`MAX_MAPPED_UNITS`] of them.
 fn utf16_units(bytes: &[u8]) -> Vec<u16> {
     bytes
         .chunks(2)
+        .take(MAX_MAPPED_UNITS)
         .map(|pair| pair.iter().fold(0u16, |acc, &b| acc << 8 | u16::from(b)))
         .collect()
 }
@@ -456,7 +483,7 @@ fn show_text(content: &[u8], fonts: &Fonts, out: &mut String) {
             _ => {}
         }
         operands.clear();
-        if out.len() > MAX_TEXT_CHARS {
+        if out.len() >= MAX_TEXT_CHARS {
             return;
         }
     }
@@ -714,12 +741,15 @@ fn direct_integer(dict: &[u8], key: &[u8]) -> Option<usize> {
     (!is_reference).then_some(number)
 }
 
-/// The object a value refers to: `12 0 R` → 12.
+/// The object a value refers to: `12 0 R` → 12. Only a value starting with a digit is read,
+/// and only its first few bytes: an array (`[`) after every name of a dictionary is not
+/// scanned to its end once per name.
 fn reference(value: &[u8]) -> Option<u32> {
-    references(value).first().copied().filter(|_| {
-        let value = trim_start(value);
-        value.first().is_some_and(u8::is_ascii_digit)
-    })
+    let value = trim_start(value);
+    if !value.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    references(&value[..value.len().min(32)]).first().copied()
 }
 
 /// The objects referred to by a value, a reference or an array of them: `[5 0 R 9 0 R]`.
@@ -941,5 +971,120 @@ mod tests {
             }
             other => panic!("{} tokens", other.len()),
         }
+    }
+
+    /// A one-page PDF showing `content` in font `/F1`, whose `ToUnicode` map is `cmap` (both
+    /// streams uncompressed).
+    fn page_showing(cmap: &[u8], content: &[u8]) -> Vec<u8> {
+        let mut pdf = b"%PDF-1.4\n1 0 obj\n<</Type /Page /Resources <</Font <</F1 2 0 R>> >> /Contents 4 0 R>>\nendobj\n2 0 obj\n<</Type /Font /ToUnicode 3 0 R>>\nendobj\n".to_vec();
+        for (number, data) in [(3, cmap), (4, content)] {
+            pdf.extend(format!("{number} 0 obj\n<</Length {}>> stream\n", data.len()).bytes());
+            pdf.extend_from_slice(data);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        }
+        pdf
+    }
+
+    /// `/F1 1 Tf <0001 0001 …> Tj`: code 1 shown `times` in one operator.
+    fn code_one_shown(times: usize) -> Vec<u8> {
+        format!("/F1 1 Tf <{}> Tj", "0001".repeat(times)).into_bytes()
+    }
+
+    #[test]
+    fn a_long_mapped_string_is_cut_and_one_operator_stops_at_the_text_cap() {
+        // One code for 50,000 units: 100 codes shown would be 5,000,000 characters.
+        let cmap = format!("1 beginbfchar <0001> <{}> endbfchar", "0041".repeat(50_000));
+        let shown = text(&page_showing(cmap.as_bytes(), &code_one_shown(100))).unwrap();
+        assert_eq!(shown, "A".repeat(MAX_MAPPED_UNITS * 100));
+
+        // Codes of 64 units each, shown in one `Tj` past the cap: the text stops at the cap.
+        let cmap = format!("1 beginbfchar <0001> <{}> endbfchar", "0041".repeat(64));
+        let times = MAX_TEXT_CHARS / 64 + 10;
+        let shown = text(&page_showing(cmap.as_bytes(), &code_one_shown(times))).unwrap();
+        assert_eq!(shown.len(), MAX_TEXT_CHARS);
+    }
+
+    #[test]
+    fn a_font_dictionary_of_names_before_arrays_is_read_in_one_pass() {
+        // Every `/a` followed by an unclosed array: a reference looked for to the array's end
+        // after each name is a pass over the rest of the dictionary per name.
+        let pdf = format!(
+            "%PDF-1.4\n1 0 obj\n<</Type /Page /Resources <</Font <<{}>> >> /Contents 2 0 R>>\nendobj\n2 0 obj\n<</Length 0>> stream\n\nendstream\nendobj\n",
+            "/a[".repeat(20_000)
+        );
+        assert_eq!(text(pdf.as_bytes()), Ok(String::new()));
+    }
+
+    #[test]
+    fn a_declared_length_ending_in_a_long_run_of_spaces_is_not_rescanned_per_object() {
+        // 1,000 objects whose declared lengths all end in 1 MB of spaces that no `endstream`
+        // follows: each stream's data runs to its own `endstream`.
+        let count = 1_000;
+        let object =
+            |k: usize| format!("{k:05} 0 obj\n<</Length 0100000>> stream\nx\nendstream\nendobj\n");
+        let objects_len = object(1).len() * count;
+        assert!(objects_len < 100_000);
+        let mut pdf = (1..=count).map(object).collect::<String>().into_bytes();
+        pdf.extend(vec![b' '; 1024 * 1024]);
+        pdf.extend_from_slice(b"%%EOF");
+        let read = objects(&pdf).unwrap();
+        assert_eq!(read.len(), count);
+        for object in read.values() {
+            assert_eq!(object.stream.clone().map(|r| &pdf[r]), Some(&b"x\n"[..]));
+        }
+
+        // `endstream` is looked for only a few bytes past the declared end; further on, the data
+        // runs to the next `endstream`.
+        let gap = " ".repeat(MAX_STREAM_END_GAP);
+        let far = format!("1 0 obj\n<</Length 1>> stream\nx{gap}endstream\nendobj\n");
+        let far = objects(far.as_bytes()).unwrap()[&1].stream.clone().unwrap();
+        assert_eq!(far.len(), 1 + MAX_STREAM_END_GAP);
+    }
+
+    #[test]
+    fn a_content_stream_named_many_times_is_read_once_and_costs_its_compressed_bytes() {
+        // A zlib stream of 10,000 empty stored blocks: 50 KB that inflate to nothing.
+        let mut empty = vec![0x78, 0x01];
+        for _ in 0..10_000 {
+            empty.extend_from_slice(&[0x00, 0x00, 0x00, 0xFF, 0xFF]);
+        }
+        empty.extend_from_slice(&[0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]);
+        let mut pdf = format!(
+            "%PDF-1.4\n1 0 obj\n<</Type /Page /Contents [{}]>>\nendobj\n7 0 obj\n<</Filter /FlateDecode /Length {}>> stream\n",
+            "7 0 R ".repeat(1_000),
+            empty.len()
+        )
+        .into_bytes();
+        pdf.extend_from_slice(&empty);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+
+        let objects = objects(&pdf).unwrap();
+        let streams: Vec<Object> = content_streams(&pdf, &objects).collect();
+        assert_eq!(streams.len(), 1);
+        let mut budget = MAX_INFLATED_BYTES;
+        assert_eq!(
+            stream_bytes(&pdf, &streams[0], &mut budget),
+            Ok(Some(Vec::new()))
+        );
+        assert_eq!(budget, MAX_INFLATED_BYTES - empty.len());
+        assert_eq!(text(&pdf), Ok(String::new()));
+    }
+
+    #[test]
+    fn a_range_of_the_last_codes_does_not_overflow() {
+        let map = CMap::parse(
+            b"1 beginbfrange <FFFFFFFF> <FFFFFFFF> [<0041> <0042>] endbfrange\n\
+              1 beginbfrange <FFFFFFFF> <FFFFFFFF> [] endbfrange",
+            &mut MAX_MAP_ENTRIES_IN_ALL.clone(),
+        );
+        assert_eq!(map.chars.len(), 1);
+        assert_eq!(map.chars.get(&u32::MAX).map(String::as_str), Some("A"));
+        // The fuzz seed holding the same ranges reads to its text.
+        let seed = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/pdf_text/bfrange-last-codes.pdf"
+        ))
+        .unwrap();
+        assert_eq!(text(&seed), Ok("AB".to_string()));
     }
 }
