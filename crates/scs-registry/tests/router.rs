@@ -1508,49 +1508,17 @@ async fn vc_api_verifies_a_presentation_for_its_challenge_and_holder() {
         true
     );
 
-    let replayed = w
-        .post(
-            "/presentations/verify",
-            &ask(present(&credential, &company), "nonce-0001"),
-        )
-        .await;
-    assert_problem(
-        &replayed,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid-presentation",
-    );
+    refused_presentation(&w, &ask(present(&credential, &company), "nonce-0001")).await;
     let stranger = SecretKey::from_seed(&[32; 32]);
-    let copied = w
-        .post(
-            "/presentations/verify",
-            &ask(present(&credential, &stranger), "nonce-4711"),
-        )
-        .await;
-    assert_problem(
-        &copied,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid-presentation",
-    );
-    assert!(copied.json["detail"]
-        .as_str()
-        .unwrap()
+    let copied = ask(present(&credential, &stranger), "nonce-4711");
+    assert!(refused_presentation(&w, &copied)
+        .await
         .contains("not the presenter"));
     let mut tampered = credential.clone();
     tampered["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
-    let tampered = w
-        .post(
-            "/presentations/verify",
-            &ask(present(&tampered, &company), "nonce-4711"),
-        )
-        .await;
-    assert_problem(
-        &tampered,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid-presentation",
-    );
-    assert!(tampered.json["detail"]
-        .as_str()
-        .unwrap()
+    let tampered = ask(present(&tampered, &company), "nonce-4711");
+    assert!(refused_presentation(&w, &tampered)
+        .await
         .starts_with("credential 0:"));
 
     let mut no_type = present(&credential, &company);
@@ -1567,6 +1535,18 @@ async fn vc_api_verifies_a_presentation_for_its_challenge_and_holder() {
         )
         .await;
     assert_problem(&unknown_option, StatusCode::BAD_REQUEST, "bad-json");
+}
+
+/// `POST /presentations/verify` of `body`, which must be refused as an invalid presentation:
+/// the problem's detail.
+async fn refused_presentation(w: &World, body: &Value) -> String {
+    let answer = w.post("/presentations/verify", body).await;
+    assert_problem(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-presentation",
+    );
+    answer.json["detail"].as_str().unwrap().to_owned()
 }
 
 /// Found in review: `/presentations/verify` answered `verified: true` for a presentation of a
@@ -1615,13 +1595,7 @@ async fn a_presentation_of_a_revoked_or_suspended_credential_is_not_verified() {
 
         let changed = w.change(&credential, action, &issuer).await;
         assert_eq!(changed.status, StatusCode::OK, "{action}: {}", changed.json);
-        let after = w.post("/presentations/verify", &ask()).await;
-        assert_problem(
-            &after,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-presentation",
-        );
-        let detail = after.json["detail"].as_str().unwrap();
+        let detail = refused_presentation(&w, &ask()).await;
         assert!(detail.starts_with("credential 0:"), "{action}: {detail}");
         assert!(detail.contains("Status"), "{action}: {detail}");
     }
