@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::server::{free_port, get, DemoServer};
-use common::{issue_with_star4_key, repo, scs, write_subject};
+use common::{audit, issue_with_star4_key, repo, scs, write_subject};
 use serde_json::Value;
 
 /// `scs issue --level 4 --registry URL --out OUT` with the demo ★4 key.
@@ -25,18 +25,7 @@ fn issue_at(d: &Path, url: &str, out: &str) -> common::Run {
 fn verifies_and_audits(d: &Path, url: &str, credential: &str) {
     let run = scs(d, &["verify", credential, "--registry", url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            url,
-            "--demo",
-            "--since",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, url, "--since");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("consistent"), "{}", run.stdout);
 }
@@ -74,18 +63,7 @@ fn a_registry_on_postgres_serves_issue_verify_and_audit_from_the_database_alone(
     let run = scs(d, &["verify", "cred.json", "--registry", &url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("✓ 台帳 Ledger"), "{}", run.stdout);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &url,
-            "--demo",
-            "--save",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &url, "--save");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let id = id_of(&d.join("cred.json"));
     let (status, record) = get(&format!("{url}/v1/credentials/{id}"));
@@ -173,18 +151,7 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
     let run = issue_at(d, &writer.url, "before.json");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let id = id_of(&d.join("before.json"));
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &writer.url,
-            "--demo",
-            "--save",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &writer.url, "--save");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let (_, record) = get(&format!("{}/v1/credentials/{id}", writer.url));
 
@@ -235,18 +202,7 @@ fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
     };
     let d = dir.path();
     assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &first.url,
-            "--demo",
-            "--save",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &first.url, "--save");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 
     // End the session that holds the advisory lock (the lease), as a database restart would.
@@ -323,18 +279,7 @@ fn no_acknowledged_write_is_lost_when_the_writer_is_killed_mid_burst() {
         }
         // Let the burst run, save the checkpoint the writer shows, then kill it mid-burst.
         std::thread::sleep(Duration::from_secs(3));
-        let run = scs(
-            d,
-            &[
-                "log",
-                "audit",
-                "--registry",
-                &urls[0],
-                "--demo",
-                "--save",
-                "cp.txt",
-            ],
-        );
+        let run = audit(d, &urls[0], "--save");
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
         writer.kill();
         let killed = Instant::now();
@@ -362,18 +307,7 @@ fn no_acknowledged_write_is_lost_when_the_writer_is_killed_mid_burst() {
             assert_eq!(record["status"]["state"], "revoked", "{id}");
         }
     }
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &standby.url,
-            "--demo",
-            "--since",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &standby.url, "--since");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(standby.terminate(), 0);
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::server::{agent, free_port, get, post, wait_until_ready, DemoServer};
-use common::{demo, issue_and_revoke, repo, revoked_status, scs, scs_with_env, Run};
+use common::{audit, demo, issue_and_revoke, repo, revoked_status, scs_with_env, Run};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Tile};
@@ -113,14 +113,6 @@ fn cross_a_tile_boundary(url: &str, size: u64) -> u64 {
     let more = 256 - size % 256 + 5;
     allocate(url, more as usize);
     more
-}
-
-/// `scs log audit --registry URL --demo FLAG cp.txt` in `dir` (`--save` or `--since`).
-fn audit(dir: &Path, url: &str, flag: &str) -> Run {
-    scs(
-        dir,
-        &["log", "audit", "--registry", url, "--demo", flag, "cp.txt"],
-    )
 }
 
 /// The numbers of files a publish run says it wrote and skipped.

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::server::{agent, free_port, get, post, DemoServer};
-use common::{copy_dir, demo, issue_with_star4_key, repo, scs, write_subject};
+use common::{
+    audit, copy_dir, demo, issue_with_star4_key, repo, revoke_for_fraud, scs, write_subject,
+};
 use scs_core::credential::{Level, StatusEntry};
 use scs_core::keys::SecretKey;
 use scs_core::lifecycle::{sign_request, Reason, RequestBody};
@@ -32,36 +34,13 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     let run = scs(d, &["verify", "cred.json", "--registry", &url, "--demo"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("✓ 台帳 Ledger"), "{}", run.stdout);
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &url,
-            "--demo",
-            "--save",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &url, "--save");
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let credential: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("cred.json")).unwrap()).unwrap();
     let id = credential["id"].as_str().unwrap();
-    let run = scs(
-        d,
-        &[
-            "revoke",
-            id,
-            "--reason",
-            "fraud",
-            "--key",
-            key.to_str().unwrap(),
-            "--registry",
-            &url,
-        ],
-    );
+    let run = revoke_for_fraud(d, id, &url);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = scs(
         d,
@@ -119,18 +98,7 @@ fn newcomer_issues_verifies_revokes_and_audits_against_a_running_registry() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("★4"));
 
-    let run = scs(
-        d,
-        &[
-            "log",
-            "audit",
-            "--registry",
-            &url,
-            "--demo",
-            "--since",
-            "cp.txt",
-        ],
-    );
+    let run = audit(d, &url, "--since");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("consistent"));
     // Without an operator key the log key in the trust list cannot be trusted.

@@ -297,7 +297,7 @@ fn watch_reports_each_change_of_a_watched_supplier_once() {
     .unwrap();
     let secret = write_secret(d);
     let (hook, seen) = receiver(1, None);
-    let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
+    let webhook = webhook_flags(&hook, &secret);
     let json = [webhook.as_slice(), &["--json"]].concat();
 
     // Baseline: the history before it is not news; a supplier with nothing registered is.
@@ -465,6 +465,11 @@ struct Watched {
     seen: Arc<Mutex<Vec<Delivery>>>,
 }
 
+/// `--webhook URL --webhook-secret SECRET`.
+fn webhook_flags<'a>(hook: &'a str, secret: &'a str) -> [&'a str; 4] {
+    ["--webhook", hook, "--webhook-secret", secret]
+}
+
 impl Watched {
     fn start(data: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -477,7 +482,7 @@ impl Watched {
         std::fs::write(d.join("suppliers.csv"), "7000012050002,4\n").unwrap();
         let secret = write_secret(d);
         let (hook, seen) = receiver(0, None);
-        let webhook = ["--webhook", hook.as_str(), "--webhook-secret", &secret];
+        let webhook = webhook_flags(&hook, &secret);
         let run = watch(d, &url, &webhook);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stdout, "", "the baseline meets the requirement");
@@ -539,12 +544,7 @@ fn a_registry_that_withholds_its_proofs_raises_the_alarm_at_the_third_round() {
         watched.url.clone(),
         Arc::clone(&watched.seen),
     );
-    let webhook = [
-        "--webhook",
-        &watched.hook,
-        "--webhook-secret",
-        &watched.secret,
-    ];
+    let webhook = webhook_flags(&watched.hook, &watched.secret);
     issue_registered(d, &url, "4", "a2.json", &[]);
     let fetch = |path: &str| -> Vec<u8> {
         ureq::get(format!("{url}{path}"))
@@ -593,12 +593,7 @@ fn a_forked_log_raises_the_alarm_until_it_is_reset() {
         watched.url.clone(),
         Arc::clone(&watched.seen),
     );
-    let webhook = [
-        "--webhook",
-        &watched.hook,
-        "--webhook-secret",
-        &watched.secret,
-    ];
+    let webhook = webhook_flags(&watched.hook, &watched.secret);
     assert_eq!(watched.server.terminate(), 0);
 
     // Another log at the same address, longer than the one seen.

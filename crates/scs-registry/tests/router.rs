@@ -94,34 +94,20 @@ async fn seeded_demo_ledger(dir: &std::path::Path, store: Arc<MemoryStore>) -> A
     ledger
 }
 
-/// The world the tests run in: files and memory, or PostgreSQL when the suite runs a second
+/// The world the tests run in: its log in files and its indexes in memory, or both in a new
+/// PostgreSQL database, as `scs serve --store postgres://…` runs, when the suite runs a second
 /// time with `SCS_TEST_BACKEND=postgres` (scripts/test.sh does).
 fn world() -> World {
-    if scs_ledger::test_support::on_postgres() {
-        return postgres_world().expect("SCS_TEST_BACKEND=postgres needs SCS_TEST_POSTGRES");
-    }
-    memory_world()
-}
-
-/// The world on files and the memory store, whatever the backend under test (for the tests
-/// that look into the store).
-fn memory_world() -> World {
     let dir = tempfile::tempdir().unwrap();
+    if scs_ledger::test_support::on_postgres() {
+        let url = scs_ledger::test_support::fresh_database()
+            .expect("SCS_TEST_BACKEND=postgres needs SCS_TEST_POSTGRES");
+        let ledger = open_postgres_ledger(&url);
+        return world_of(dir, Backend::Postgres(url), ledger);
+    }
     let store = Arc::new(MemoryStore::default());
     let ledger = open_ledger(dir.path(), store.clone());
     world_of(dir, Backend::Memory(store), ledger)
-}
-
-/// The world of [`world`] with its log and indexes in a new PostgreSQL database, as `scs serve
-/// --store postgres://…` runs; `None` when PostgreSQL tests are skipped knowingly.
-fn postgres_world() -> Option<World> {
-    let url = scs_ledger::test_support::fresh_database()?;
-    let ledger = open_postgres_ledger(&url);
-    Some(world_of(
-        tempfile::tempdir().unwrap(),
-        Backend::Postgres(url),
-        ledger,
-    ))
 }
 
 /// A demo ledger with its log and indexes in the database at `url`.
@@ -326,22 +312,12 @@ fn assert_problem(answer: &Answer, status: StatusCode, slug: &str) {
     assert_eq!(answer.json["status"], status.as_u16());
 }
 
+/// Registration, look-ups (credential, organisation, names), verification, suspension,
+/// revocation and the status lists that show them (on PostgreSQL too in the test command's
+/// second pass, `SCS_TEST_BACKEND=postgres`).
 #[tokio::test]
 async fn a_credential_goes_through_its_whole_life() {
-    whole_life(world()).await;
-}
-
-/// Issue 14: the same life with the log and the indexes in PostgreSQL.
-#[tokio::test]
-async fn a_credential_goes_through_its_whole_life_on_postgres() {
-    if let Some(w) = postgres_world() {
-        whole_life(w).await;
-    }
-}
-
-/// Registration, look-ups (credential, organisation, names), verification, suspension,
-/// revocation and the status lists that show them.
-async fn whole_life(w: World) {
+    let w = world();
     assert_eq!(w.get("/v1/health").await.json["logSize"], 1);
     let (credential, registered) = w.register(Level::STAR4).await;
     assert_eq!(
@@ -1326,17 +1302,7 @@ async fn an_edition_may_not_drop_an_issuer() {
 
 #[tokio::test]
 async fn log_proofs_and_tiles_verify() {
-    log_proofs_and_tiles(world()).await;
-}
-
-#[tokio::test]
-async fn log_proofs_and_tiles_verify_on_postgres() {
-    if let Some(w) = postgres_world() {
-        log_proofs_and_tiles(w).await;
-    }
-}
-
-async fn log_proofs_and_tiles(w: World) {
+    let w = world();
     for _ in 0..3 {
         w.register(Level::STAR4).await;
     }

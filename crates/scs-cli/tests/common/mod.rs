@@ -196,6 +196,14 @@ pub fn revoked_status(dir: &Path, url: &str) -> serde_json::Value {
         .clone()
 }
 
+/// `scs log audit --registry URL --demo FLAG cp.txt` in `dir` (`--save` or `--since`).
+pub fn audit(dir: &Path, url: &str, flag: &str) -> Run {
+    scs(
+        dir,
+        &["log", "audit", "--registry", url, "--demo", flag, "cp.txt"],
+    )
+}
+
 /// `scs revoke ID --reason fraud` with the demo ★4 evaluation body's key, at `url`.
 pub fn revoke_for_fraud(dir: &Path, id: &str, url: &str) -> Run {
     let key = demo("issuer-star4.key");
