@@ -6,7 +6,8 @@
 //! ([`Verifier::check_batch`]: parsing, proofs and Ed25519 batch verification spread over the
 //! cores); then each row of the list is judged by the same `scs_suppliers` code as online, with
 //! this [`Offline`] source answering from the credentials given (by the 法人番号 their signed
-//! subject names) and the bundle's trust list and status lists. The bundle's age is a check of
+//! subject names) and the bundle's trust list and status lists. The rows' credentials are
+//! answered together, on every core too ([`Verifier::answer_each`]). The bundle's age is a check of
 //! every report: data older than `--max-age` makes every row 判定不能 / unknown.
 
 use std::collections::HashMap;
@@ -193,6 +194,14 @@ impl Offline {
         })
     }
 
+    /// The credential given with this id, if its signature holds and a listed issuer signed it.
+    fn given(&self, id: &str) -> Result<&SignatureChecked, Message> {
+        self.by_id
+            .get(id)
+            .and_then(|&at| self.checked.get(at))
+            .ok_or_else(|| not_given(id))
+    }
+
     fn verifier(&self) -> Verifier<'_> {
         Verifier::new(Some(&self.trust_list), self.status.as_ref()).requiring_edition_in_force()
     }
@@ -216,6 +225,13 @@ impl Offline {
         }
         Some(state)
     }
+}
+
+fn not_given(id: &str) -> Message {
+    Message::new(
+        format!("{id} は指定された証明書の中にありません"),
+        format!("{id} is not among the credentials given"),
+    )
 }
 
 /// Names the credentials that could not be used, the first [`MAX_NAMED_PROBLEMS`] of them.
@@ -260,19 +276,32 @@ impl RegistrySource for Offline {
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-        let checked = self
-            .by_id
-            .get(id)
-            .and_then(|&at| self.checked.get(at))
-            .ok_or_else(|| {
-                Message::new(
-                    format!("{id} は指定された証明書の中にありません"),
-                    format!("{id} is not among the credentials given"),
-                )
-            })?;
+        let checked = self.given(id)?;
         Ok(self
             .verifier()
             .answer(checked, question)
             .with_check(self.freshness.clone()))
+    }
+
+    /// Every row's credential answered at once, on every core ([`Verifier::answer_each`]).
+    fn verify_all(&self, asks: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+        let found: Vec<Result<&SignatureChecked, Message>> =
+            asks.iter().map(|(id, _)| self.given(id)).collect();
+        let known: Vec<(&SignatureChecked, Question)> = found
+            .iter()
+            .zip(asks)
+            .filter_map(|(checked, (_, question))| Some((*checked.as_ref().ok()?, *question)))
+            .collect();
+        let mut reports = self.verifier().answer_each(&known).into_iter();
+        found
+            .into_iter()
+            .zip(asks)
+            .map(|(checked, (id, _))| {
+                checked?;
+                // One report for each credential found, in order: never missing.
+                let report = reports.next().ok_or_else(|| not_given(id))?;
+                Ok(report.with_check(self.freshness.clone()))
+            })
+            .collect()
     }
 }
