@@ -118,6 +118,16 @@ fn signed_list(w: &World, set: &[usize], signer: &SecretKey) -> Vec<u8> {
     serde_json::to_vec(&signed).unwrap()
 }
 
+/// Offline status lists: one revocation list, signed by the registry status key, with `set`
+/// revoked.
+fn lists_revoking(w: &World, set: &[usize]) -> OfflineStatusLists {
+    let mut lists = OfflineStatusLists::none();
+    lists
+        .add_signed(&signed_list(w, set, &w.status_key), Some(&w.trust_list))
+        .unwrap();
+    lists
+}
+
 fn ask() -> Question {
     Question::at(t("2028-01-01T00:00:00Z"))
 }
@@ -246,13 +256,7 @@ fn status_lists_decide_revocation_and_unknown_without_them() {
     assert_eq!(unknown.verdict, Verdict::Unknown);
     assert!(unknown.check(CheckName::Status).unwrap().undecided);
 
-    let mut clear = OfflineStatusLists::none();
-    clear
-        .add_signed(
-            &signed_list(&w, &[41, 43], &w.status_key),
-            Some(&w.trust_list),
-        )
-        .unwrap();
+    let clear = lists_revoking(&w, &[41, 43]);
     let valid = Verifier::new(Some(&w.trust_list), &clear).verify(credential.clone(), &ask());
     assert_eq!(valid.verdict, Verdict::Valid, "{valid:#?}");
 
@@ -746,13 +750,7 @@ fn check_batch_answers_tricky_bytes_as_verify_bytes_does() {
 fn answer_all_answers_as_answer_does_on_any_number_of_threads() {
     let w = world();
     let revoked = [3, 17, 40];
-    let mut lists = OfflineStatusLists::none();
-    lists
-        .add_signed(
-            &signed_list(&w, &revoked, &w.status_key),
-            Some(&w.trust_list),
-        )
-        .unwrap();
+    let lists = lists_revoking(&w, &revoked);
     let mut inputs: Vec<Vec<u8>> = (0..48)
         .map(|i| serde_json::to_vec(&issue(&w, Level::STAR4, vec![revocation_entry(i)])).unwrap())
         .collect();
@@ -792,13 +790,7 @@ fn answer_all_answers_as_answer_does_on_any_number_of_threads() {
 #[test]
 fn answer_each_answers_each_question_as_answer_does_on_any_number_of_threads() {
     let w = world();
-    let mut lists = OfflineStatusLists::none();
-    lists
-        .add_signed(
-            &signed_list(&w, &[3, 17], &w.status_key),
-            Some(&w.trust_list),
-        )
-        .unwrap();
+    let lists = lists_revoking(&w, &[3, 17]);
     let mut credentials: Vec<Value> = (0..40)
         .map(|i| {
             let level = if i % 7 == 5 {
