@@ -165,7 +165,10 @@ pub fn signing_key(settings: &Settings, given: Option<&Path>) -> Result<scs_core
 pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length (up to the bound) so that a large file is not copied again
+    // and again as the buffer grows; the bound still holds if the file grows meanwhile.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(max as u64 + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     file.take(max as u64 + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {}", path.display()))?;

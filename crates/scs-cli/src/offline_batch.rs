@@ -6,12 +6,13 @@
 //! ([`Verifier::check_batch`]: parsing, proofs and Ed25519 batch verification spread over the
 //! cores); then each row of the list is judged by the same `scs_suppliers` code as online, with
 //! this [`Offline`] source answering from the credentials given (by the 法人番号 their signed
-//! subject names) and the bundle's trust list and status lists. The bundle's age is a check of
+//! subject names) and the bundle's trust list and status lists. The rows' credentials are
+//! answered together, on every core too ([`Verifier::answer_each`]). The bundle's age is a check of
 //! every report: data older than `--max-age` makes every row 判定不能 / unknown.
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use scs_core::credential::StatusPurpose;
@@ -37,10 +38,20 @@ const MAX_CREDENTIALS_BYTES: usize = 1024 * 1024 * 1024;
 /// Credentials that could not be used, named one by one on stderr up to this many.
 const MAX_NAMED_PROBLEMS: usize = 20;
 
-/// The credentials given, in one buffer: each one's bytes and where it came from.
+/// The credentials given, in one buffer: each one's bytes and where it came from (a line
+/// number, or which file), named only when a credential cannot be used.
 struct Inputs {
     buffer: Vec<u8>,
-    spans: Vec<(Range<usize>, String)>,
+    spans: Vec<(Range<usize>, usize)>,
+    origin: Origin,
+}
+
+/// Where the credentials were read from.
+enum Origin {
+    /// A JSON Lines file: a span's number is its line's.
+    Lines(PathBuf),
+    /// A folder: a span's number is its file's in this list.
+    Files(Vec<PathBuf>),
 }
 
 impl Inputs {
@@ -68,14 +79,15 @@ impl Inputs {
         for (number, line) in buffer.split(|&b| b == b'\n').enumerate() {
             let end = start + line.len();
             if !line.trim_ascii().is_empty() {
-                spans.push((
-                    start..end,
-                    format!("{} line {}", path.display(), number + 1),
-                ));
+                spans.push((start..end, number + 1));
             }
             start = end + 1;
         }
-        Ok(Self { buffer, spans })
+        Ok(Self {
+            buffer,
+            spans,
+            origin: Origin::Lines(path.to_owned()),
+        })
     }
 
     fn folder(path: &Path) -> Result<Self> {
@@ -89,9 +101,10 @@ impl Inputs {
         let mut inputs = Self {
             buffer: Vec::new(),
             spans: Vec::with_capacity(files.len()),
+            origin: Origin::Files(Vec::new()),
         };
-        for file in files {
-            let bytes = read_bounded(&file, MAX_CREDENTIAL_BYTES)?;
+        for (number, file) in files.iter().enumerate() {
+            let bytes = read_bounded(file, MAX_CREDENTIAL_BYTES)?;
             let start = inputs.buffer.len();
             if start + bytes.len() > MAX_CREDENTIALS_BYTES {
                 bail!(
@@ -100,11 +113,21 @@ impl Inputs {
                 );
             }
             inputs.buffer.extend_from_slice(&bytes);
-            inputs
-                .spans
-                .push((start..inputs.buffer.len(), file.display().to_string()));
+            inputs.spans.push((start..inputs.buffer.len(), number));
         }
+        inputs.origin = Origin::Files(files);
         Ok(inputs)
+    }
+
+    /// Where the credential of `span` came from: `FILE line N`, or its file.
+    fn name(&self, span: &(Range<usize>, usize)) -> String {
+        match &self.origin {
+            Origin::Lines(path) => format!("{} line {}", path.display(), span.1),
+            Origin::Files(files) => files
+                .get(span.1)
+                .map(|file| file.display().to_string())
+                .unwrap_or_default(),
+        }
     }
 
     fn slices(&self) -> Vec<&[u8]> {
@@ -149,17 +172,18 @@ impl Offline {
         let mut by_number: HashMap<CorporateNumber, Vec<usize>> = HashMap::new();
         let mut by_id = HashMap::new();
         let mut problems = Vec::new();
-        for (result, (_, name)) in results.into_iter().zip(&inputs.spans) {
+        for (result, span) in results.into_iter().zip(&inputs.spans) {
+            let name = || inputs.name(span);
             let usable = match result {
                 Ok(usable) => usable,
                 Err(error) => {
-                    problems.push(format!("{name}: {error}"));
+                    problems.push(format!("{}: {error}", name()));
                     continue;
                 }
             };
             let Some(credential) = usable.credential() else {
                 let why = failing_detail(&verifier.answer(&usable, &Question::at(now)));
-                problems.push(format!("{name}: {} / {}", why.ja, why.en));
+                problems.push(format!("{}: {} / {}", name(), why.ja, why.en));
                 continue;
             };
             // Only what a listed issuer signed is anyone's: a credential any key can sign would
@@ -168,12 +192,12 @@ impl Offline {
                 .signer()
                 .is_none_or(|key| bundle.trust_list.issuer(key).is_none())
             {
-                problems.push(format!("{name}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name"));
+                problems.push(format!("{}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name", name()));
                 continue;
             }
             let id = credential.id.to_string();
             if by_id.contains_key(&id) {
-                problems.push(format!("{name}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)"));
+                problems.push(format!("{}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)", name()));
                 continue;
             }
             if let Some(number) = credential.credential_subject.corporate_number {
@@ -191,6 +215,14 @@ impl Offline {
             by_number,
             by_id,
         })
+    }
+
+    /// The credential given with this id, if its signature holds and a listed issuer signed it.
+    fn given(&self, id: &str) -> Result<&SignatureChecked, Message> {
+        self.by_id
+            .get(id)
+            .and_then(|&at| self.checked.get(at))
+            .ok_or_else(|| not_given(id))
     }
 
     fn verifier(&self) -> Verifier<'_> {
@@ -216,6 +248,13 @@ impl Offline {
         }
         Some(state)
     }
+}
+
+fn not_given(id: &str) -> Message {
+    Message::new(
+        format!("{id} は指定された証明書の中にありません"),
+        format!("{id} is not among the credentials given"),
+    )
 }
 
 /// Names the credentials that could not be used, the first [`MAX_NAMED_PROBLEMS`] of them.
@@ -260,19 +299,32 @@ impl RegistrySource for Offline {
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-        let checked = self
-            .by_id
-            .get(id)
-            .and_then(|&at| self.checked.get(at))
-            .ok_or_else(|| {
-                Message::new(
-                    format!("{id} は指定された証明書の中にありません"),
-                    format!("{id} is not among the credentials given"),
-                )
-            })?;
+        let checked = self.given(id)?;
         Ok(self
             .verifier()
             .answer(checked, question)
             .with_check(self.freshness.clone()))
+    }
+
+    /// Every row's credential answered at once, on every core ([`Verifier::answer_each`]).
+    fn verify_all(&self, asks: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+        let found: Vec<Result<&SignatureChecked, Message>> =
+            asks.iter().map(|(id, _)| self.given(id)).collect();
+        let known: Vec<(&SignatureChecked, Question)> = found
+            .iter()
+            .zip(asks)
+            .filter_map(|(checked, (_, question))| Some((*checked.as_ref().ok()?, *question)))
+            .collect();
+        let mut reports = self.verifier().answer_each(&known).into_iter();
+        found
+            .into_iter()
+            .zip(asks)
+            .map(|(checked, (id, _))| {
+                checked?;
+                // One report for each credential found, in order: never missing.
+                let report = reports.next().ok_or_else(|| not_given(id))?;
+                Ok(report.with_check(self.freshness.clone()))
+            })
+            .collect()
     }
 }

@@ -399,3 +399,72 @@ fn verify_batch_from_a_bundle_gives_the_online_answers() {
         stale.stdout
     );
 }
+
+/// Issue 13 item 6: the bundle path answers the rows' credentials together, on every core. On
+/// the thirty demo companies (valid, revoked, suspended, reinstated, expired and renewed, ★3 and
+/// ★4), the first twenty of them asked twice (for ★3, ★4, ★5 or nothing), with a forgery among
+/// their credentials, the list's rows are the ones each row checked alone (one credential answered at a time)
+/// gives.
+#[test]
+fn verify_batch_from_a_bundle_answers_the_rows_together_as_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    let numbers: Vec<String> = (0..30)
+        .map(|i| scs_registry::demo::demo_corporate_number(i).to_string())
+        .collect();
+    let mut credentials: Vec<Value> = numbers
+        .iter()
+        .flat_map(|n| credentials_of(&url, n))
+        .collect();
+    make_bundle(d, &url);
+    server.terminate();
+    let mut forged = credentials[0].clone();
+    forged["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    credentials.insert(7, forged);
+    let lines: Vec<String> = credentials.iter().map(Value::to_string).collect();
+    std::fs::write(d.join("credentials.jsonl"), lines.join("\n")).unwrap();
+    // Forty rows, twenty companies asked twice: enough to be answered on two cores.
+    let asked = ["", "3", "4", "5"];
+    let rows: Vec<String> = (0..40)
+        .map(|i| format!("{},{}\n", numbers[i / 2], asked[i % asked.len()]))
+        .collect();
+    let check = |rows: &[String]| {
+        std::fs::write(d.join("suppliers.csv"), rows.concat()).unwrap();
+        let run = scs(
+            d,
+            &[
+                "verify-batch",
+                "suppliers.csv",
+                "--bundle",
+                "bundle.json",
+                "--credentials",
+                "credentials.jsonl",
+                "--demo",
+                "--json",
+            ],
+        );
+        // 0 when every row is valid, else 1.
+        assert!(run.code <= 1, "{}", run.stderr);
+        let mut rows = run.json()["rows"].as_array().unwrap().clone();
+        for row in &mut rows {
+            row.as_object_mut().unwrap().remove("line");
+        }
+        rows
+    };
+    let together = check(&rows);
+    let alone: Vec<Value> = rows
+        .iter()
+        .flat_map(|row| check(std::slice::from_ref(row)))
+        .collect();
+    assert_eq!(together, alone);
+    let categories: std::collections::BTreeSet<&str> = together
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories,
+        ["expired", "levelTooLow", "meets", "revoked", "suspended"].into()
+    );
+}

@@ -25,6 +25,14 @@ pub trait RegistrySource {
     fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message>;
     /// Verifies the registered credential `id`, as `scs verify` would.
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message>;
+    /// [`RegistrySource::verify`] for each of `asks` (a credential id and its question), in
+    /// order. This default asks them one by one; a source that can check many at once (an
+    /// offline bundle's credentials, on every core) answers them together.
+    fn verify_all(&self, asks: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+        asks.iter()
+            .map(|(id, question)| self.verify(id, question))
+            .collect()
+    }
 }
 
 /// A company's registered credentials: what the check reads of the organisation view
@@ -183,77 +191,164 @@ pub fn failing_detail(report: &Report) -> Message {
 
 /// Judges one row.
 pub fn judge(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> RowResult {
-    let (number, required) = match &row.input {
-        Ok(input) => *input,
-        Err(why) => return RowResult::new(row, Category::InputError, why.clone()),
-    };
-    let mut result = RowResult::new(row, Category::NotRegistered, not_registered());
-    result.corporate_number = Some(number.to_string());
-    result.required = required.map(Level::get);
-    let organization = match source.organization(&number) {
-        Ok(Some(organization)) => organization,
-        Ok(None) => return result,
-        Err(why) => {
-            result.verdict = Verdict::Unknown;
-            result.category = Category::Unknown;
-            result.detail = why;
-            return result;
-        }
-    };
-    result.legal_name.clone_from(&organization.legal_name);
-    let question = Question {
-        at,
-        now: at,
-        min_level: required,
-        corporate_number: Some(number),
-    };
-    let mut first: Option<(CredentialSummary, Result<Report, Message>)> = None;
-    for candidate in candidates(&organization) {
-        let report = source.verify(&candidate.id, &question);
-        if let Ok(report) = &report {
-            if report.verdict == Verdict::Valid {
-                fill(&mut result, &candidate, report);
-                result.verdict = Verdict::Valid;
-                result.category = Category::of_valid(result.valid_until, at);
-                let level = result.level.unwrap_or(candidate.level);
-                // The day in Japan, as the 有効期限 column beside it says.
-                let until = result
-                    .valid_until
-                    .as_ref()
-                    .map(crate::output::office_date)
-                    .unwrap_or_default();
-                result.detail = Message::new(
-                    format!("★{level} 有効（{until} まで）"),
-                    format!("★{level} valid until {until}"),
-                );
-                return result;
+    let mut step = Step::start(row, source, at);
+    loop {
+        match step {
+            Step::Decided(result) => return result,
+            Step::Asking(asking) => {
+                let Some((id, question)) = asking.next() else {
+                    return asking.decide();
+                };
+                let report = source.verify(id, &question);
+                step = asking.take(report);
             }
         }
-        let unknown_first = matches!(&first, Some((_, Ok(r))) if r.verdict != Verdict::Unknown)
+    }
+}
+
+/// Where the judging of a row stands.
+enum Step {
+    /// Its result.
+    Decided(RowResult),
+    /// Its company's credentials are being tried.
+    Asking(Asking),
+}
+
+/// A row whose company's credentials ([`candidates`]) are tried in order until one is valid.
+/// One is always left to try: the row is decided when the last has answered.
+struct Asking {
+    result: RowResult,
+    question: Question,
+    candidates: Vec<CredentialSummary>,
+    tried: usize,
+    /// The answer that decides the row if none is valid: the first candidate's, or the first
+    /// undecided one's when the first was decided. (Boxed: a report is large, and most rows
+    /// never need one here.)
+    first: Option<Box<(CredentialSummary, Result<Report, Message>)>>,
+}
+
+impl Step {
+    /// The row read and its company looked up: decided already (input error, nothing
+    /// registered, registry not reachable) or asking about its credentials.
+    fn start(row: &Row, source: &dyn RegistrySource, at: Timestamp) -> Self {
+        let (number, required) = match &row.input {
+            Ok(input) => *input,
+            Err(why) => {
+                return Self::Decided(RowResult::new(row, Category::InputError, why.clone()))
+            }
+        };
+        let mut result = RowResult::new(row, Category::NotRegistered, not_registered());
+        result.corporate_number = Some(number.to_string());
+        result.required = required.map(Level::get);
+        let organization = match source.organization(&number) {
+            Ok(Some(organization)) => organization,
+            Ok(None) => return Self::Decided(result),
+            Err(why) => {
+                result.verdict = Verdict::Unknown;
+                result.category = Category::Unknown;
+                result.detail = why;
+                return Self::Decided(result);
+            }
+        };
+        result.legal_name.clone_from(&organization.legal_name);
+        let candidates = candidates(&organization);
+        if candidates.is_empty() {
+            return Self::Decided(result);
+        }
+        Self::Asking(Asking {
+            result,
+            question: Question {
+                at,
+                now: at,
+                min_level: required,
+                corporate_number: Some(number),
+            },
+            candidates,
+            tried: 0,
+            first: None,
+        })
+    }
+}
+
+impl Asking {
+    /// The credential to verify next, and the question.
+    fn next(&self) -> Option<(&str, Question)> {
+        let candidate = self.candidates.get(self.tried)?;
+        Some((candidate.id.as_str(), self.question))
+    }
+
+    /// The answer about the credential [`Asking::next`] named: the row is decided by a valid
+    /// one, or when none is left to try.
+    fn take(mut self, report: Result<Report, Message>) -> Step {
+        let Some(candidate) = self.candidates.get(self.tried).cloned() else {
+            return Step::Decided(self.decide());
+        };
+        self.tried += 1;
+        if let Ok(report) = &report {
+            if report.verdict == Verdict::Valid {
+                return Step::Decided(self.valid(&candidate, report));
+            }
+        }
+        let unknown_first = matches!(self.first.as_deref(), Some((_, Ok(r))) if r.verdict != Verdict::Unknown)
             && matches!(&report, Ok(r) if r.verdict == Verdict::Unknown);
-        if first.is_none() || unknown_first {
-            first = Some((candidate, report));
+        if self.first.is_none() || unknown_first {
+            self.first = Some(Box::new((candidate, report)));
+        }
+        if self.tried < self.candidates.len() {
+            Step::Asking(self)
+        } else {
+            Step::Decided(self.decide())
         }
     }
-    match first {
-        Some((candidate, Ok(report))) => {
-            fill(&mut result, &candidate, &report);
-            result.verdict = report.verdict;
-            result.category = Category::of_failed(&report, candidate.state, result.valid_until, at);
-            result.detail = failing_detail(&report);
-        }
-        Some((candidate, Err(why))) => {
-            result.credential_id = Some(candidate.id);
-            result.level = Some(candidate.level);
-            result.state = candidate.state;
-            result.reason = candidate.reason;
-            result.verdict = Verdict::Unknown;
-            result.category = Category::Unknown;
-            result.detail = why;
-        }
-        None => {}
+
+    fn valid(self, candidate: &CredentialSummary, report: &Report) -> RowResult {
+        let at = self.question.at;
+        let mut result = self.result;
+        fill(&mut result, candidate, report);
+        result.verdict = Verdict::Valid;
+        result.category = Category::of_valid(result.valid_until, at);
+        let level = result.level.unwrap_or(candidate.level);
+        // The day in Japan, as the 有効期限 column beside it says.
+        let until = result
+            .valid_until
+            .as_ref()
+            .map(crate::output::office_date)
+            .unwrap_or_default();
+        result.detail = Message::new(
+            format!("★{level} 有効（{until} まで）"),
+            format!("★{level} valid until {until}"),
+        );
+        result
     }
-    result
+
+    /// The row when none of its company's credentials is valid.
+    fn decide(self) -> RowResult {
+        let mut result = self.result;
+        match self.first.map(|first| *first) {
+            Some((candidate, Ok(report))) => {
+                fill(&mut result, &candidate, &report);
+                result.verdict = report.verdict;
+                result.category = Category::of_failed(
+                    &report,
+                    candidate.state,
+                    result.valid_until,
+                    self.question.at,
+                );
+                result.detail = failing_detail(&report);
+            }
+            Some((candidate, Err(why))) => {
+                result.credential_id = Some(candidate.id);
+                result.level = Some(candidate.level);
+                result.state = candidate.state;
+                result.reason = candidate.reason;
+                result.verdict = Verdict::Unknown;
+                result.category = Category::Unknown;
+                result.detail = why;
+            }
+            None => {}
+        }
+        result
+    }
 }
 
 fn not_registered() -> Message {
@@ -276,30 +371,75 @@ fn fill(result: &mut RowResult, candidate: &CredentialSummary, report: &Report) 
     }
 }
 
-/// Judges every row, in order. A 法人番号 listed again with the same ★ asked is judged once.
+/// Judges every row, in order, as [`judge`] does one. A 法人番号 listed again with the same ★
+/// asked is judged once. The rows' credentials are verified together, in rounds
+/// ([`RegistrySource::verify_all`]): every row's first candidate, then the next candidate of
+/// the rows still undecided, and so on — the same credentials, with the same questions, as
+/// [`judge`] row by row verifies.
 pub fn judge_all(parsed: &Parsed, source: &dyn RegistrySource, at: Timestamp) -> Vec<RowResult> {
-    let mut seen: HashMap<(CorporateNumber, Option<Level>), RowResult> = HashMap::new();
-    parsed
+    let mut first_of: HashMap<(CorporateNumber, Option<Level>), usize> = HashMap::new();
+    let mut steps: Vec<Option<Step>> = Vec::new();
+    let judged_by: Vec<usize> = parsed
         .rows
         .iter()
         .map(|row| {
-            let Ok(key) = &row.input else {
-                return judge(row, source, at);
+            let mut start = || {
+                steps.push(Some(Step::start(row, source, at)));
+                steps.len() - 1
             };
-            if let Some(earlier) = seen.get(key) {
-                return RowResult {
-                    line: row.line,
-                    given: row.given.clone(),
-                    given_level: row.given_level.clone(),
-                    kept: row.kept.clone(),
-                    ..earlier.clone()
-                };
+            match &row.input {
+                Ok(key) => *first_of.entry(*key).or_insert_with(start),
+                Err(_) => start(),
             }
-            let result = judge(row, source, at);
-            seen.insert(*key, result.clone());
-            result
+        })
+        .collect();
+    while ask_round(&mut steps, source) {}
+    parsed
+        .rows
+        .iter()
+        .zip(judged_by)
+        .filter_map(|(row, judged)| match steps.get(judged)? {
+            Some(Step::Decided(result)) => Some(RowResult {
+                line: row.line,
+                given: row.given.clone(),
+                given_level: row.given_level.clone(),
+                kept: row.kept.clone(),
+                ..result.clone()
+            }),
+            _ => None,
         })
         .collect()
+}
+
+/// One round of [`judge_all`]: the next credential of every row still asking, verified
+/// together. False when no row was asking.
+fn ask_round(steps: &mut [Option<Step>], source: &dyn RegistrySource) -> bool {
+    let (asking, reports): (Vec<usize>, _) = {
+        let asks: Vec<(usize, (&str, Question))> = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| match step {
+                Some(Step::Asking(asking)) => Some((i, asking.next()?)),
+                _ => None,
+            })
+            .collect();
+        if asks.is_empty() {
+            return false;
+        }
+        let questions: Vec<(&str, Question)> = asks.iter().map(|(_, ask)| *ask).collect();
+        (
+            asks.iter().map(|(i, _)| *i).collect(),
+            source.verify_all(&questions),
+        )
+    };
+    for (i, report) in asking.into_iter().zip(reports) {
+        if let Some(slot) = steps.get_mut(i) {
+            if let Some(Step::Asking(asking)) = slot.take() {
+                *slot = Some(asking.take(report));
+            }
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -495,6 +635,98 @@ mod tests {
             json["rows"][2]["kept"][0],
             format!("取引先{}", company('1'))
         );
+    }
+
+    /// A credential id, the ★ asked and the 法人番号 asked.
+    type Asked = (String, Option<u8>, Option<String>);
+
+    /// [`Fake`], but a company whose 法人番号 ends in 0 has three active credentials: a
+    /// forgery at ★5, one whose issuer is undecided at ★4 and a good one at ★3. It records what
+    /// it is asked, and how many times `verify_all` is.
+    #[derive(Default)]
+    struct Recording {
+        verified: std::cell::RefCell<Vec<Asked>>,
+        rounds: std::cell::Cell<usize>,
+    }
+
+    impl RegistrySource for Recording {
+        fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
+            if !number.as_str().ends_with('0') {
+                return Fake.organization(number);
+            }
+            let credential = |id: &str, level: u8| json!({"id": id, "level": level, "state": "active", "logIndex": 1});
+            Ok(Some(Organization::from_view(
+                &json!({"legalName": "乙", "credentials": [
+                    credential("meets", 3), credential("forged", 5), credential("undecided", 4),
+                ]}),
+            )))
+        }
+
+        fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
+            self.verified.borrow_mut().push((
+                id.to_owned(),
+                question.min_level.map(Level::get),
+                question.corporate_number.map(|n| n.to_string()),
+            ));
+            Fake.verify(id, question)
+        }
+
+        fn verify_all(&self, asks: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+            self.rounds.set(self.rounds.get() + 1);
+            asks.iter().map(|(id, q)| self.verify(id, q)).collect()
+        }
+    }
+
+    /// `judge_all` verifies the rows' credentials together, a round per candidate: the same
+    /// rows as `judge` one row at a time, from the same questions.
+    #[test]
+    fn judging_all_rows_together_gives_what_judging_each_row_alone_gives() {
+        let lines: Vec<String> = [
+            (company('0'), ""),
+            (company('0'), "4"),
+            (company('2'), ""),
+            (company('3'), "4"),
+            (company('0'), ""),
+            (company('4'), ""),
+            (company('5'), "3"),
+            ("123".to_owned(), ""),
+            (company('6'), "5"),
+            (company('7'), ""),
+            (company('1'), ""),
+            (company('9'), ""),
+        ]
+        .iter()
+        .map(|(n, level)| format!("{n},{level},取引先{n}{level}\n"))
+        .collect();
+        let parsed = read_list(lines.concat().as_bytes(), None).unwrap();
+        let together = Recording::default();
+        let all = judge_all(&parsed, &together, at());
+        let alone = Recording::default();
+        let each: Vec<RowResult> = parsed
+            .rows
+            .iter()
+            .map(|row| judge(row, &alone, at()))
+            .collect();
+        assert_eq!(all, each);
+        // The company with three active credentials: valid by its third without a ★ asked,
+        // undecided (the undecided one outweighs the forgery) with ★4 asked.
+        assert_eq!(all[0].category, Category::Meets);
+        assert_eq!(all[0].credential_id.as_deref(), Some("meets"));
+        assert_eq!(all[1].category, Category::Unknown);
+        assert_eq!(all[1].credential_id.as_deref(), Some("undecided"));
+        assert_eq!(all[4].kept, [format!("取引先{}", company('0'))]);
+        // The same questions (the repeated row asked once), in three rounds: every row's first
+        // candidate, then the second and the third of the company with three.
+        let mut asked = together.verified.take();
+        let mut asked_alone = alone.verified.take();
+        // Rows 1 and 2 ask three questions each, rows 3 and 4 one: row 5 (the repeat) asked
+        // the 9th to the 11th.
+        asked_alone.drain(8..11);
+        asked.sort();
+        asked_alone.sort();
+        assert_eq!(asked, asked_alone);
+        assert_eq!(together.rounds.get(), 3);
+        assert_eq!(alone.rounds.get(), 0);
     }
 
     #[test]

@@ -296,25 +296,57 @@ impl<'a> Verifier<'a> {
         question: &Question,
         threads: usize,
     ) -> Vec<Result<Report, InputError>> {
-        let answer_each = |verifier: &Verifier<'_>, chunk: &[Result<SignatureChecked, _>]| {
+        self.on_cores(checked, threads, |verifier, chunk| {
             chunk
                 .iter()
                 .map(|c| Ok(verifier.answer(c.as_ref().map_err(Clone::clone)?, question)))
                 .collect()
-        };
+        })
+    }
+
+    /// [`Verifier::answer`] for each credential with its own question, in order: spread over
+    /// the cores as [`Verifier::answer_all`] is. For a supplier list, where each row asks about
+    /// its own company and ★.
+    pub fn answer_each(&self, asks: &[(&SignatureChecked, Question)]) -> Vec<Report> {
+        self.answer_each_in_chunks(asks, available_threads())
+    }
+
+    /// [`Verifier::answer_each`] over up to `threads` threads.
+    fn answer_each_in_chunks(
+        &self,
+        asks: &[(&SignatureChecked, Question)],
+        threads: usize,
+    ) -> Vec<Report> {
+        self.on_cores(asks, threads, |verifier, chunk| {
+            chunk
+                .iter()
+                .map(|(checked, question)| verifier.answer(checked, question))
+                .collect()
+        })
+    }
+
+    /// `work` on `items` in up to `threads` chunks, each on its own thread with a copy of this
+    /// verifier, when the status source may be asked from several threads
+    /// ([`StatusSource::shared`]); else all of it on the calling thread.
+    fn on_cores<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        threads: usize,
+        work: impl Fn(&Verifier<'_>, &[T]) -> Vec<R> + Sync,
+    ) -> Vec<R> {
         let Some(status) = self.status.shared() else {
-            return answer_each(self, checked);
+            return work(self, items);
         };
         let (signers, no_anchor, edition_window) =
             (&self.signers, &self.no_anchor, self.edition_window);
-        in_chunks(checked, threads, |chunk| {
+        in_chunks(items, threads, |chunk| {
             let verifier = Verifier {
                 status,
                 signers: signers.clone(),
                 no_anchor: no_anchor.clone(),
                 edition_window,
             };
-            answer_each(&verifier, chunk)
+            work(&verifier, chunk)
         })
     }
 

@@ -118,6 +118,16 @@ fn signed_list(w: &World, set: &[usize], signer: &SecretKey) -> Vec<u8> {
     serde_json::to_vec(&signed).unwrap()
 }
 
+/// Offline status lists: one revocation list, signed by the registry status key, with `set`
+/// revoked.
+fn lists_revoking(w: &World, set: &[usize]) -> OfflineStatusLists {
+    let mut lists = OfflineStatusLists::none();
+    lists
+        .add_signed(&signed_list(w, set, &w.status_key), Some(&w.trust_list))
+        .unwrap();
+    lists
+}
+
 fn ask() -> Question {
     Question::at(t("2028-01-01T00:00:00Z"))
 }
@@ -246,13 +256,7 @@ fn status_lists_decide_revocation_and_unknown_without_them() {
     assert_eq!(unknown.verdict, Verdict::Unknown);
     assert!(unknown.check(CheckName::Status).unwrap().undecided);
 
-    let mut clear = OfflineStatusLists::none();
-    clear
-        .add_signed(
-            &signed_list(&w, &[41, 43], &w.status_key),
-            Some(&w.trust_list),
-        )
-        .unwrap();
+    let clear = lists_revoking(&w, &[41, 43]);
     let valid = Verifier::new(Some(&w.trust_list), &clear).verify(credential.clone(), &ask());
     assert_eq!(valid.verdict, Verdict::Valid, "{valid:#?}");
 
@@ -746,13 +750,7 @@ fn check_batch_answers_tricky_bytes_as_verify_bytes_does() {
 fn answer_all_answers_as_answer_does_on_any_number_of_threads() {
     let w = world();
     let revoked = [3, 17, 40];
-    let mut lists = OfflineStatusLists::none();
-    lists
-        .add_signed(
-            &signed_list(&w, &revoked, &w.status_key),
-            Some(&w.trust_list),
-        )
-        .unwrap();
+    let lists = lists_revoking(&w, &revoked);
     let mut inputs: Vec<Vec<u8>> = (0..48)
         .map(|i| serde_json::to_vec(&issue(&w, Level::STAR4, vec![revocation_entry(i)])).unwrap())
         .collect();
@@ -785,4 +783,83 @@ fn answer_all_answers_as_answer_does_on_any_number_of_threads() {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(invalid, [3, 17, 30, 41]);
+}
+
+/// `answer_each` asks each credential its own question (a supplier list: each row its company
+/// and ★) on any number of threads: the same reports as `answer` one by one, in order.
+#[test]
+fn answer_each_answers_each_question_as_answer_does_on_any_number_of_threads() {
+    let w = world();
+    let lists = lists_revoking(&w, &[3, 17]);
+    let mut credentials: Vec<Value> = (0..40)
+        .map(|i| {
+            let level = if i % 7 == 5 {
+                Level::STAR3
+            } else {
+                Level::STAR4
+            };
+            issue(&w, level, vec![revocation_entry(i)])
+        })
+        .collect();
+    credentials[10]["credentialSubject"]["legalName"] = "株式会社ニセモノ".into();
+    let bytes: Vec<Vec<u8>> = credentials
+        .iter()
+        .map(|c| serde_json::to_vec(c).unwrap())
+        .collect();
+    let inputs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let verifier = Verifier::new(Some(&w.trust_list), &lists);
+    let checked: Vec<SignatureChecked> = verifier
+        .check_batch(&inputs)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let subject = CorporateNumber::parse("7000012050002").unwrap();
+    let other = CorporateNumber::from_body(1_001_000_000).unwrap();
+    let asks: Vec<(&SignatureChecked, Question)> = checked
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let question = Question {
+                // Long after every credential's validity for one in nine.
+                at: t(if i % 9 == 8 {
+                    "2040-01-01T00:00:00Z"
+                } else {
+                    "2028-01-01T00:00:00Z"
+                }),
+                now: t("2028-01-01T00:00:00Z"),
+                min_level: (i % 2 == 0).then_some(Level::STAR4),
+                corporate_number: Some(if i == 21 { other } else { subject }),
+            };
+            (c, question)
+        })
+        .collect();
+    let one_by_one: Vec<Report> = asks.iter().map(|(c, q)| verifier.answer(c, q)).collect();
+    for threads in [1, 2, 3, 8] {
+        assert_eq!(
+            verifier.answer_each_in_chunks(&asks, threads),
+            one_by_one,
+            "{threads} threads"
+        );
+    }
+    assert_eq!(verifier.answer_each(&asks), one_by_one);
+    let failing: Vec<(usize, Vec<CheckName>)> = one_by_one
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.verdict != Verdict::Valid)
+        .map(|(i, r)| (i, names_failing(r)))
+        .collect();
+    use CheckName::{Level as Star, Signature, Status, Subject, Validity};
+    assert_eq!(
+        failing,
+        [
+            (3, vec![Status]),
+            (8, vec![Validity]),
+            (10, vec![Signature]),
+            (12, vec![Star]),
+            (17, vec![Validity, Status]),
+            (21, vec![Subject]),
+            (26, vec![Validity, Star]),
+            (35, vec![Validity]),
+        ]
+    );
 }
