@@ -402,14 +402,18 @@ mod tests {
     use crate::postgres::test_support::fresh_database;
     use crate::Postgres;
 
+    /// The store on a fresh test database (`None` when PostgreSQL tests are skipped).
+    fn fresh_store() -> Option<Postgres> {
+        fresh_database().map(|url| Postgres::connect(&url).unwrap())
+    }
+
     /// The contract of `log_files`' tests, on PostgreSQL: appends, reads by index and range,
     /// reopening, a changed byte never read as the entry, and the checkpoint's compare-and-swap.
     #[test]
     fn appends_reads_reopens_and_never_reads_a_changed_byte() {
-        let Some(url) = fresh_database() else {
+        let Some(database) = fresh_store() else {
             return;
         };
-        let database = Postgres::connect(&url).unwrap();
         let log = database.log().unwrap();
         assert_eq!(log.size(), 0);
         let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
@@ -426,16 +430,10 @@ mod tests {
         assert_eq!(reopened.size(), 3);
         assert_eq!(reopened.entry_offset(2).unwrap(), 6);
 
-        database
-            .0
-            .run(|mut session| async move {
-                session
-                    .client()?
-                    .batch_execute("UPDATE log_entries SET entry = 'twx' WHERE idx = 1")
-                    .await?;
-                Ok::<_, DbError>(())
-            })
-            .unwrap();
+        crate::postgres::test_support::execute(
+            &database,
+            "UPDATE log_entries SET entry = 'twx' WHERE idx = 1",
+        );
         assert!(matches!(
             reopened.entry(1),
             Err(LogFileError::Integrity {
@@ -463,24 +461,17 @@ mod tests {
     /// which refuses it.
     #[test]
     fn entries_appended_or_checked_are_served_from_the_cache() {
-        let Some(url) = fresh_database() else {
+        let Some(database) = fresh_store() else {
             return;
         };
-        let database = Postgres::connect(&url).unwrap();
         let writer = database.log().unwrap();
         writer.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
         let reader = database.log().unwrap();
         assert_eq!(reader.entry(0).unwrap(), (0, b"one".to_vec()));
-        database
-            .0
-            .run(|mut session| async move {
-                session
-                    .client()?
-                    .batch_execute("UPDATE log_entries SET entry = 'onx' WHERE idx = 0")
-                    .await?;
-                Ok::<_, DbError>(())
-            })
-            .unwrap();
+        crate::postgres::test_support::execute(
+            &database,
+            "UPDATE log_entries SET entry = 'onx' WHERE idx = 0",
+        );
         assert_eq!(writer.entry(0).unwrap(), (0, b"one".to_vec()));
         assert_eq!(writer.entry(1).unwrap(), (3, b"two".to_vec()));
         assert_eq!(reader.entry(0).unwrap(), (0, b"one".to_vec()));
