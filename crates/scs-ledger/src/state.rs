@@ -669,6 +669,8 @@ pub fn verify_entry(document: Value, operator: &DidKey) -> Result<VerifiedEntry,
 pub(crate) struct Overlay<'a> {
     store: &'a dyn IndexStore,
     staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Values read ahead from the store ([`Overlay::prefetch`]), under the staged writes.
+    fetched: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Overlay<'_> {
@@ -683,15 +685,28 @@ impl<'a> Overlay<'a> {
         Self {
             store,
             staged: BTreeMap::new(),
+            fetched: BTreeMap::new(),
         }
     }
 
     /// The value at `key`.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.staged.get(key) {
+        match self.staged.get(key).or_else(|| self.fetched.get(key)) {
             Some(value) => Ok(value.clone()),
             None => self.store.get(key),
         }
+    }
+
+    /// Reads the values at `keys` from the store together ([`IndexStore::get_many`]: one round
+    /// trip on PostgreSQL) for later [`Overlay::get`]s. Only for the writer, before it stages
+    /// anything: nothing else writes the store until it applies the batch, so what was read
+    /// ahead stays what the store holds.
+    pub(crate) fn prefetch(&mut self, mut keys: Vec<Vec<u8>>) -> Result<(), StoreError> {
+        keys.sort();
+        keys.dedup();
+        let values = self.store.get_many(&keys)?;
+        self.fetched.extend(keys.into_iter().zip(values));
+        Ok(())
     }
 
     /// Stages writes.
@@ -807,6 +822,41 @@ pub(crate) fn transition(
     };
     writes.insert(0, (nonce_key, Some(index.to_be_bytes().to_vec())));
     Ok(Transition { writes, effect })
+}
+
+/// The index keys [`transition`] reads for `entry` that are known before it runs — its nonce,
+/// the credential it registers or changes, the status entries a registration uses, the open
+/// status lists an allocation reserves from — for the writer to read a batch's together
+/// ([`Overlay::prefetch`]). A key this misses is read when `transition` needs it.
+pub(crate) fn keys_read(entry: &VerifiedEntry, identity: &RegistryIdentity) -> Vec<Vec<u8>> {
+    let VerifiedEntry::Request {
+        request,
+        credential,
+    } = entry
+    else {
+        return Vec::new();
+    };
+    let mut read = vec![keys::nonce(&request.info.signer, &request.nonce)];
+    match &request.body {
+        RequestBody::AllocateStatus => {
+            read.extend([StatusPurpose::Revocation, StatusPurpose::Suspension].map(keys::open_list))
+        }
+        RequestBody::Register { .. } => {
+            if let Some(signed) = credential {
+                let typed = &signed.credential;
+                read.push(keys::credential(&typed.id));
+                // A registration uses exactly two (it refuses any other count).
+                read.extend(typed.credential_status.iter().take(2).filter_map(|entry| {
+                    let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)?;
+                    Some(keys::allocation(purpose, list, entry.index))
+                }));
+            }
+        }
+        RequestBody::Revoke { target, .. }
+        | RequestBody::Suspend { target, .. }
+        | RequestBody::Reinstate { target, .. } => read.push(keys::credential(target)),
+    }
+    read
 }
 
 /// A request being judged: what every kind of request needs besides its own body.

@@ -43,6 +43,11 @@ pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 pub trait IndexStore: Send + Sync + 'static {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The values at `keys`, in their order: [`IndexStore::get`] of each, which a store that
+    /// answers over a network replaces by one request (the writer reads a batch's keys so).
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        keys.iter().map(|key| self.get(key)).collect()
+    }
     /// Up to `limit` entries whose keys start with `prefix`, in key order.
     fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError>;
     /// Applies all writes atomically.

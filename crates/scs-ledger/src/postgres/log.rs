@@ -4,11 +4,17 @@
 //! index makes a second writer's append of the same indexes fail rather than fork the log. The
 //! checkpoint is replaced by compare-and-swap on its tree size. There is nothing to recover at
 //! open: a transaction is whole or absent.
+//!
+//! Entries never change once written, so the entries read (each checked against its leaf hash
+//! first) and the ones this process appended are kept in a cache bounded by bytes
+//! ([`ENTRY_CACHE_BYTES`], least recently used out first): a credential look-up that hits it
+//! is no database round trip, on the writer and on a standby alike.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+use lru::LruCache;
 use scs_core::tlog::{leaf_hash, Hash};
 
 use super::{Database, DbError};
@@ -18,6 +24,10 @@ use crate::log_store::{LogStore, MAX_LEAF_READ};
 /// Rows read at once while loading where each entry starts.
 const OFFSETS_READ: i64 = 65_536;
 
+/// Bytes of entries a [`PgLog`] keeps in memory (128 MiB: about 18,000 registrations of 7 KiB,
+/// the newest and the most asked for). The process grows by up to this much as it fills.
+const ENTRY_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 /// The log in a PostgreSQL database ([`super::Postgres::log`]).
 #[derive(Debug)]
 pub struct PgLog {
@@ -26,6 +36,49 @@ pub struct PgLog {
     /// 8 bytes an entry in memory, as for the file log.
     offsets: RwLock<Offsets>,
     size: AtomicU64,
+    /// Entries checked against their leaf (or appended by this process), by index.
+    cache: Mutex<EntryCache>,
+}
+
+/// Entries by index, with their byte offsets, at most `limit` bytes of them; the least
+/// recently used go first. Never stale: an entry never changes once written.
+#[derive(Debug)]
+struct EntryCache {
+    entries: LruCache<u64, (u64, Arc<[u8]>)>,
+    bytes: usize,
+    limit: usize,
+}
+
+impl EntryCache {
+    fn new(limit: usize) -> Self {
+        Self {
+            entries: LruCache::unbounded(),
+            bytes: 0,
+            limit,
+        }
+    }
+
+    fn get(&mut self, index: u64) -> Option<(u64, Arc<[u8]>)> {
+        self.entries.get(&index).cloned()
+    }
+
+    /// Keeps `entry`, dropping the least recently used until the cache is within its bound (an
+    /// entry larger than the whole bound is not kept).
+    fn put(&mut self, index: u64, offset: u64, entry: Arc<[u8]>) {
+        if entry.len() > self.limit {
+            return;
+        }
+        self.bytes += entry.len();
+        if let Some((_, old)) = self.entries.put(index, (offset, entry)) {
+            self.bytes -= old.len();
+        }
+        while self.bytes > self.limit {
+            match self.entries.pop_lru() {
+                Some((_, (_, dropped))) => self.bytes -= dropped.len(),
+                None => break,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -47,7 +100,22 @@ impl PgLog {
             db,
             size: AtomicU64::new(offsets.starts.len() as u64),
             offsets: RwLock::new(offsets),
+            cache: Mutex::new(EntryCache::new(ENTRY_CACHE_BYTES)),
         })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, EntryCache> {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps entries `first..` (their bytes checked or appended by this process) in the cache.
+    fn remember<'e>(&self, first: u64, entries: impl IntoIterator<Item = (u64, &'e [u8])>) {
+        let mut cache = self.cache();
+        for (index, (offset, entry)) in (first..).zip(entries) {
+            cache.put(index, offset, Arc::from(entry));
+        }
     }
 
     fn offsets(&self) -> std::sync::RwLockReadGuard<'_, Offsets> {
@@ -143,6 +211,11 @@ impl LogStore for PgLog {
             end += entry.len() as u64;
         }
         let bodies = entries.to_vec();
+        let warm: Vec<(u64, &[u8])> = new_starts
+            .iter()
+            .copied()
+            .zip(entries.iter().map(Vec::as_slice))
+            .collect();
         self.db.run(move |mut session| async move {
             session
                 .client()?
@@ -154,6 +227,8 @@ impl LogStore for PgLog {
                 .await?;
             Ok::<_, DbError>(())
         })?;
+        // Readers find the new entries in the cache before they can ask for them.
+        self.remember(first, warm);
         offsets.starts.extend(new_starts);
         offsets.end = end;
         self.size
@@ -176,6 +251,9 @@ impl LogStore for PgLog {
         if index >= self.size() {
             return Err(LogFileError::NotFound(index));
         }
+        if let Some((offset, entry)) = self.cache().get(index) {
+            return Ok((offset, entry.to_vec()));
+        }
         let at = as_i64(index)?;
         let row: Option<(i64, Vec<u8>, Vec<u8>)> = self.db.run(move |mut session| async move {
             let row = session
@@ -192,7 +270,9 @@ impl LogStore for PgLog {
         let Some((offset, leaf, entry)) = row else {
             return Err(LogFileError::NotFound(index));
         };
-        checked(index, offset, &leaf, entry)
+        let (offset, entry) = checked(index, offset, &leaf, entry)?;
+        self.remember(index, [(offset, entry.as_slice())]);
+        Ok((offset, entry))
     }
 
     fn entries(&self, range: Range<u64>) -> Result<Vec<Vec<u8>>, LogFileError> {
@@ -226,12 +306,19 @@ impl LogStore for PgLog {
             if u64::try_from(index).ok() != Some(expected) {
                 return Err(LogFileError::NotFound(expected));
             }
-            entries.push(checked(expected, offset, &leaf, entry)?.1);
+            entries.push(checked(expected, offset, &leaf, entry)?);
         }
         if entries.len() as u64 != range.end - range.start {
             return Err(LogFileError::NotFound(range.start + entries.len() as u64));
         }
-        Ok(entries)
+        // What a standby follows (and the start-up load reads) is what is asked for next.
+        self.remember(
+            range.start,
+            entries
+                .iter()
+                .map(|(offset, entry)| (*offset, entry.as_slice())),
+        );
+        Ok(entries.into_iter().map(|(_, entry)| entry).collect())
     }
 
     fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
@@ -315,14 +402,18 @@ mod tests {
     use crate::postgres::test_support::fresh_database;
     use crate::Postgres;
 
+    /// The store on a fresh test database (`None` when PostgreSQL tests are skipped).
+    fn fresh_store() -> Option<Postgres> {
+        fresh_database().map(|url| Postgres::connect(&url).unwrap())
+    }
+
     /// The contract of `log_files`' tests, on PostgreSQL: appends, reads by index and range,
     /// reopening, a changed byte never read as the entry, and the checkpoint's compare-and-swap.
     #[test]
     fn appends_reads_reopens_and_never_reads_a_changed_byte() {
-        let Some(url) = fresh_database() else {
+        let Some(database) = fresh_store() else {
             return;
         };
-        let database = Postgres::connect(&url).unwrap();
         let log = database.log().unwrap();
         assert_eq!(log.size(), 0);
         let appended = log.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
@@ -339,16 +430,10 @@ mod tests {
         assert_eq!(reopened.size(), 3);
         assert_eq!(reopened.entry_offset(2).unwrap(), 6);
 
-        database
-            .0
-            .run(|mut session| async move {
-                session
-                    .client()?
-                    .batch_execute("UPDATE log_entries SET entry = 'twx' WHERE idx = 1")
-                    .await?;
-                Ok::<_, DbError>(())
-            })
-            .unwrap();
+        crate::postgres::test_support::execute(
+            &database,
+            "UPDATE log_entries SET entry = 'twx' WHERE idx = 1",
+        );
         assert!(matches!(
             reopened.entry(1),
             Err(LogFileError::Integrity {
@@ -369,6 +454,50 @@ mod tests {
             reopened.read_checkpoint().unwrap().as_deref(),
             Some(&b"note"[..])
         );
+    }
+
+    /// What this process appended, and what it read and checked, is served from memory: a
+    /// byte changed in the database afterwards reaches only a log that never held the entry,
+    /// which refuses it.
+    #[test]
+    fn entries_appended_or_checked_are_served_from_the_cache() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let writer = database.log().unwrap();
+        writer.append(&[b"one".to_vec(), b"two".to_vec()]).unwrap();
+        let reader = database.log().unwrap();
+        assert_eq!(reader.entry(0).unwrap(), (0, b"one".to_vec()));
+        crate::postgres::test_support::execute(
+            &database,
+            "UPDATE log_entries SET entry = 'onx' WHERE idx = 0",
+        );
+        assert_eq!(writer.entry(0).unwrap(), (0, b"one".to_vec()));
+        assert_eq!(writer.entry(1).unwrap(), (3, b"two".to_vec()));
+        assert_eq!(reader.entry(0).unwrap(), (0, b"one".to_vec()));
+        assert!(matches!(
+            database.log().unwrap().entry(0),
+            Err(LogFileError::Integrity { index: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn the_entry_cache_keeps_within_its_bytes_dropping_the_least_recently_used() {
+        let mut cache = EntryCache::new(10);
+        cache.put(0, 0, Arc::from(&b"aaaa"[..]));
+        cache.put(1, 4, Arc::from(&b"bbbb"[..]));
+        assert!(cache.get(0).is_some(), "0 is now the most recently used");
+        cache.put(2, 8, Arc::from(&b"cccc"[..]));
+        assert_eq!(cache.bytes, 8);
+        assert!(cache.get(1).is_none(), "the least recently used went");
+        assert_eq!(cache.get(0).map(|(offset, _)| offset), Some(0));
+        assert_eq!(
+            cache.get(2).as_ref().map(|(_, e)| &e[..]),
+            Some(&b"cccc"[..])
+        );
+        cache.put(3, 12, Arc::from(&b"larger than all"[..]));
+        assert!(cache.get(3).is_none(), "larger than the bound: not kept");
+        assert_eq!(cache.bytes, 8);
     }
 
     #[test]

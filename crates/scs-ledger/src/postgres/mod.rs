@@ -11,7 +11,9 @@
 //! `statement_timeout`. A database that is down or slow is an error ([`crate::StoreError`] or
 //! [`crate::LogFileError::Database`]: a 503), never a panic and never a wait without end.
 //! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
-//! ledger acknowledges only after it returned.
+//! ledger acknowledges only after it returned. (The index transaction alone turns it off for
+//! itself, since the index store need not be durable: the checkpoint's commit after it waits for
+//! the WAL flush that covers it; see [`PgIndex`].)
 //!
 //! The schema is created and upgraded at start by versioned migrations compiled into the
 //! binary ([`schema`]), each in the transaction that records it in `schema_migrations`.
@@ -350,6 +352,18 @@ pub mod test_support {
             Ok(value) if value == "postgres" => true,
             Ok(value) => panic!("{BACKEND_VARIABLE}={value}: only `postgres` is known"),
         }
+    }
+
+    /// Runs `sql` on `database` behind its stores' backs (a test changing what they wrote).
+    #[cfg(test)]
+    pub(crate) fn execute(database: &super::Postgres, sql: &'static str) {
+        database
+            .0
+            .run(move |mut session| async move {
+                session.client()?.batch_execute(sql).await?;
+                Ok::<_, super::DbError>(())
+            })
+            .expect("the statement ran");
     }
 
     /// The URL of a database of its own for one test (so that tests run in parallel), on the

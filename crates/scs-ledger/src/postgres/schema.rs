@@ -87,16 +87,10 @@ mod tests {
             .unwrap();
         let known: Vec<i32> = MIGRATIONS.iter().map(|(version, _)| *version).collect();
         assert_eq!(versions, known);
-        first
-            .0
-            .run(|mut session| async move {
-                session
-                    .client()?
-                    .batch_execute("INSERT INTO schema_migrations (version) VALUES (999)")
-                    .await?;
-                Ok::<_, DbError>(())
-            })
-            .unwrap();
+        crate::postgres::test_support::execute(
+            &first,
+            "INSERT INTO schema_migrations (version) VALUES (999)",
+        );
         let error = Postgres::connect(&url).unwrap_err().to_string();
         assert!(error.contains("newer"), "{error}");
     }
