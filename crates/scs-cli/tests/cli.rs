@@ -862,3 +862,129 @@ fn an_issuers_contact_and_site_are_set_by_command_and_signed() {
     );
     assert_eq!(issuer["url"], "https://test.example.jp/");
 }
+
+/// Issue 16 item 4: `scs trust-list rotate-key` gives an issuer a new key from a time; the old
+/// key then signs nothing `scs issue` accepts, the new key does, and the signed edition lists
+/// both keys with their windows. Bad edits (a key used twice, a new key older than the current
+/// one, a compromise moved later) exit 2 and leave the edition as it was.
+#[test]
+fn an_issuer_key_is_rotated_and_compromised_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["operator", "issuer", "issuer-2", "status", "log"] {
+        assert_eq!(
+            scs(d, &["keygen", "--out", &format!("keys/{name}")]).code,
+            0
+        );
+    }
+    let trust_list = |args: &[&str]| scs(d, &[&["trust-list"], args].concat());
+    assert_eq!(new_edition(d).code, 0);
+    let run = trust_list(&[
+        "add-issuer",
+        "edition.json",
+        "--issuer",
+        "keys/issuer.pub",
+        "--name",
+        "テスト評価機関",
+        "--level",
+        "4",
+        "--from",
+        "2026-01-01",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rotate = |issuer: &str, new: &str, from: &str| {
+        trust_list(&[
+            "rotate-key",
+            "edition.json",
+            "--issuer",
+            issuer,
+            "--new-key",
+            new,
+            "--from",
+            from,
+        ])
+    };
+    let before = fs::read(d.join("edition.json")).unwrap();
+    for (new, from) in [
+        ("keys/issuer.pub", "2026-06-01"),
+        ("keys/issuer-2.pub", "2025-06-01"),
+    ] {
+        let run = rotate("keys/issuer.pub", new, from);
+        assert_eq!(run.code, 2, "{new} {from}: {}", run.stderr);
+        assert!(run.error_line().starts_with("error: "), "{}", run.stderr);
+        assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    }
+    let run = rotate("keys/issuer.pub", "keys/issuer-2.pub", "2026-06-01");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let compromise = |since: &str| {
+        trust_list(&[
+            "compromise-key",
+            "edition.json",
+            "--key",
+            "keys/issuer.pub",
+            "--since",
+            since,
+        ])
+    };
+    assert_eq!(compromise("2026-05-01").code, 0);
+    let before = fs::read(d.join("edition.json")).unwrap();
+    let run = compromise("2026-05-15");
+    assert_eq!(
+        run.code, 2,
+        "a compromise is not moved later: {}",
+        run.stderr
+    );
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    assert_eq!(sign_edition(d).code, 0);
+
+    let signed: Value =
+        serde_json::from_slice(&fs::read(d.join("trust-list.json")).unwrap()).unwrap();
+    let keys = &signed["credentialSubject"]["issuers"][0]["keys"];
+    let did = |name: &str| fs::read_to_string(d.join(format!("keys/{name}.pub"))).unwrap();
+    assert_eq!(keys[0]["id"], did("issuer").trim());
+    assert_eq!(keys[0]["validUntil"], "2026-06-01T00:00:00Z");
+    assert_eq!(keys[0]["compromisedSince"], "2026-05-01T00:00:00Z");
+    assert_eq!(keys[1]["id"], did("issuer-2").trim());
+    assert_eq!(keys[1]["validFrom"], "2026-06-01T00:00:00Z");
+
+    write_subject(d);
+    let issue = |key: &str| {
+        scs(
+            d,
+            &[
+                "issue",
+                "--key",
+                key,
+                "--subject",
+                "subject.json",
+                "--level",
+                "4",
+                "--trust-list",
+                "trust-list.json",
+                "--operator-key",
+                "keys/operator.pub",
+                "--out",
+                "cred.json",
+            ],
+        )
+    };
+    let run = issue("keys/issuer.key");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("漏えい"), "{}", run.stderr);
+    let run = issue("keys/issuer-2.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = scs(
+        d,
+        &[
+            "verify",
+            "cred.json",
+            "--offline",
+            "--trust-list",
+            "trust-list.json",
+            "--operator-key",
+            "keys/operator.pub",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("テスト評価機関"), "{}", run.stdout);
+}

@@ -271,9 +271,14 @@ pub(crate) async fn register(
         ));
     };
     let id = signed.credential.id;
-    if request.info.signer != signed.proof.signer {
+    // Its signer or a later key of the same issuer (the ledger judges the rest).
+    let (trust, _) = app.ledger.trust_list();
+    if !trust.same_issuer(
+        &request.info.signer.to_string(),
+        &signed.proof.signer.to_string(),
+    ) {
         return Err(ApiError::Forbidden(
-            "an issuer may register only credentials it signed".into(),
+            "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
         ));
     }
     // Idempotent: the same credential again gets the first registration's answer.

@@ -1149,6 +1149,171 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
     assert_ne!(report.verdict, scs_core::report::Verdict::Valid);
 }
 
+/// Issue 16 item 4: an issuer replaces its key. What the old key signed inside its window stays
+/// valid and can still be registered, suspended and reinstated by the issuer's new key; the
+/// old key writes nothing once replaced, and what it signs after is refused; declared
+/// compromised later, it voids only what it signed after the compromise, and the change feed
+/// tells the companies holding its credentials, not those of the new key.
+#[tokio::test]
+async fn an_issuer_rotates_its_key_and_keeps_its_credentials() {
+    let w = world();
+    let old = key("issuer-star4.key");
+    let new = SecretKey::from_seed(&[42; 32]);
+    let (old_did, new_did) = (old.public().did_key(), new.public().did_key());
+    // Before the rotation: one credential registered, entries reserved for one more, both
+    // signed two hours ago.
+    let registered = issue_signed_at(&old, Level::STAR4, w.allocate(&old).await, ago(7200));
+    let answer = w.register_signed(&registered, &old).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let signed_before = issue_about(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル第二"}"#,
+        &old,
+        Level::STAR4,
+        w.allocate(&old).await,
+        ago(7200),
+    );
+    let rotated_at = ago(3600);
+    w.publish(|list| {
+        list.rotate_key(&old_did, &new_did, rotated_at, None)
+            .unwrap()
+    })
+    .await;
+
+    // The old key writes nothing; what it signs now is not valid anywhere.
+    let refused = w
+        .signed("/v1/status-allocations", &RequestBody::AllocateStatus, &old)
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "not-authorised");
+    let detail = refused.json["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("切り替え") && detail.contains("replaced"),
+        "{detail}"
+    );
+    assert_problem(
+        &w.change(&registered, "suspend", &old).await,
+        StatusCode::FORBIDDEN,
+        "not-authorised",
+    );
+    let signed_after = issue(&old, Level::STAR4, Vec::new());
+    let verified = w
+        .post("/v1/verify", &json!({"credential": signed_after}))
+        .await;
+    assert_eq!(verified.json["verdict"], "invalid", "{}", verified.json);
+    assert!(verified.text.contains("replaced"), "{}", verified.json);
+
+    // The new key registers its own credentials and what the old key signed in its window,
+    // and changes the status of the old key's credentials.
+    let fresh = issue(&new, Level::STAR4, w.allocate(&new).await);
+    for credential in [&fresh, &signed_before] {
+        let answer = w.register_signed(credential, &new).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    }
+    for action in ["suspend", "reinstate"] {
+        let answer = w.change(&registered, action, &new).await;
+        assert_eq!(answer.status, StatusCode::OK, "{action}: {}", answer.json);
+    }
+    for credential in [&registered, &signed_before, &fresh] {
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    // The QR code of each key's credential is found by its key id, the retired key's too.
+    for (credential, signer) in [(&registered, &old), (&fresh, &new)] {
+        let report = w
+            .ledger
+            .verify_qr_text(
+                &qr_text_of(credential, signer),
+                &scs_verifier::Question::at(now()),
+            )
+            .unwrap();
+        assert_eq!(
+            report.verdict,
+            scs_core::report::Verdict::Valid,
+            "{:?}",
+            report.checks
+        );
+    }
+    let org = w.get("/v1/organizations/7000012050002").await;
+    assert_eq!(org.json["highestLevel"], 4, "{}", org.json);
+    // The 指定機関一覧 lists both keys under the one issuer, each with its window.
+    let issuers = w.get("/issuers").await;
+    let row = issuers
+        .text
+        .split("<tr>")
+        .find(|row| row.contains(&old_did.to_string()));
+    let row = row.unwrap_or_default();
+    assert!(row.contains(&new_did.to_string()), "{row}");
+    assert!(row.contains("現在の鍵"), "{row}");
+
+    // The old key declared compromised from a time after the registrations: what the ledger
+    // shows registered before it still counts; the same key's signature with no registration
+    // no longer shows when it was made.
+    let before_compromise = w.size() - 1;
+    let compromised = Timestamp::from_unix(now().unix() + 600).unwrap();
+    w.publish(|list| list.declare_compromised(&old_did, compromised).unwrap())
+        .await;
+    for credential in [&registered, &signed_before, &fresh] {
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    assert!(w.get("/issuers").await.text.contains("漏えい: "));
+    let unregistered = issue_signed_at(&old, Level::STAR4, Vec::new(), ago(7200));
+    let verified = w
+        .post("/v1/verify", &json!({"credential": unregistered}))
+        .await;
+    assert_ne!(verified.json["verdict"], "valid", "{}", verified.json);
+    let events = w
+        .get(&format!("/v1/events?after={before_compromise}"))
+        .await;
+    assert_eq!(
+        kinds(&events.json),
+        ["issuer-compromised"],
+        "{}",
+        events.json
+    );
+    let of_company = w.get("/v1/events?corporateNumber=7000012050002").await;
+    let mut compromised_credentials: Vec<&str> = of_company.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "issuer-compromised")
+        .map(|e| e["credential"]["id"].as_str().unwrap())
+        .collect();
+    compromised_credentials.sort_unstable();
+    let mut old_keys = [&registered, &signed_before].map(|c| c["id"].as_str().unwrap());
+    old_keys.sort_unstable();
+    assert_eq!(
+        compromised_credentials, old_keys,
+        "the old key's credentials, not the new key's"
+    );
+
+    // An edition may not drop a key, nor lift its compromise.
+    let dropped = w
+        .try_publish(|list| {
+            list.issuers
+                .iter_mut()
+                .find(|i| old_did.is_did(&i.id))
+                .unwrap()
+                .keys
+                .pop();
+        })
+        .await;
+    assert_problem(&dropped, StatusCode::CONFLICT, "conflict");
+    let lifted = w
+        .try_publish(|list| {
+            for issuer in &mut list.issuers {
+                for key in &mut issuer.keys {
+                    key.compromised_since = None;
+                }
+            }
+        })
+        .await;
+    assert_problem(&lifted, StatusCode::CONFLICT, "conflict");
+}
+
 /// Issue #10 item 2: a suspension the operator imposed is lifted only by the operator; the
 /// issuer's own suspension by the issuer, or by the operator, the scheme's authority.
 #[tokio::test]

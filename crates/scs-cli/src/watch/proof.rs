@@ -98,7 +98,7 @@ fn registration_says(event: &ChangeEvent, entry: &[u8]) -> bool {
 }
 
 /// Whether the edition `entry`, signed by `operator`, withdraws the event's issuer or declares
-/// its key compromised, as the event says.
+/// it or one of its keys compromised, as the event says.
 fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
     let (Some(issuer), Ok(list)) = (
         event.issuer.as_ref(),
@@ -114,7 +114,12 @@ fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
             listed.status.state == DesignationState::Withdrawn
                 && listed.status.since == Some(event.at)
         }
-        ChangeKind::IssuerCompromised => listed.status.compromised_since == Some(event.at),
+        ChangeKind::IssuerCompromised => {
+            listed.status.compromised_since == Some(event.at)
+                || listed
+                    .key_uses()
+                    .any(|key| key.compromised_since == Some(event.at))
+        }
         _ => false,
     }
 }
@@ -265,15 +270,18 @@ mod tests {
             since: Some(since),
             compromised_since: None,
         };
-        let signed = scs_core::proof::sign(
-            list.to_credential(&operator, since),
-            &operator_key,
-            since,
-            scs_core::proof::ProofPurpose::AssertionMethod,
-            Default::default(),
-        )
-        .unwrap()
-        .to_string();
+        let sign = |list: &TrustList| {
+            scs_core::proof::sign(
+                list.to_credential(&operator, since),
+                &operator_key,
+                since,
+                scs_core::proof::ProofPurpose::AssertionMethod,
+                Default::default(),
+            )
+            .unwrap()
+            .to_string()
+        };
+        let signed = sign(&list);
         let mut withdrawn = event(ChangeKind::IssuerWithdrawn, None);
         withdrawn.credential = None;
         withdrawn.issuer = Some(IssuerBrief {
@@ -291,5 +299,13 @@ mod tests {
             .public()
             .did_key();
         assert!(!says(&withdrawn, signed.as_bytes(), &stranger));
+        // One of the issuer's keys declared compromised is a compromise the edition says.
+        let key_since = at("2027-03-01T09:00:00Z");
+        let key = DidKey::parse(&list.issuers[0].id).unwrap();
+        list.declare_compromised(&key, key_since).unwrap();
+        let key_compromised = sign(&list);
+        compromised.at = key_since;
+        assert!(says(&compromised, key_compromised.as_bytes(), &operator));
+        assert!(!says(&compromised, signed.as_bytes(), &operator));
     }
 }
