@@ -49,6 +49,26 @@ fn sign_edition(d: &std::path::Path) -> common::Run {
     )
 }
 
+/// `scs issue` of `subject.json` at ★4 with `key` under `trust-list.json` into `cred.json`.
+fn issue_star4(d: &std::path::Path, key: &str) -> common::Run {
+    let trusted = [
+        "--trust-list",
+        "trust-list.json",
+        "--operator-key",
+        "keys/operator.pub",
+    ];
+    let args = [
+        "issue",
+        "--key",
+        key,
+        "--subject",
+        "subject.json",
+        "--level",
+        "4",
+    ];
+    scs(d, &[&args[..], &trusted, &["--out", "cred.json"]].concat())
+}
+
 fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
@@ -129,24 +149,7 @@ fn walk_through_from_keygen_to_verify() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     write_subject(d);
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            "keys/issuer.key",
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--trust-list",
-            "trust-list.json",
-            "--operator-key",
-            "keys/operator.pub",
-            "--out",
-            "cred.json",
-        ],
-    );
+    let run = issue_star4(d, "keys/issuer.key");
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let verify = |file: &str, extra: &[&str]| {
@@ -948,30 +951,10 @@ fn an_issuer_key_is_rotated_and_compromised_by_command() {
     assert_eq!(keys[1]["validFrom"], "2026-06-01T00:00:00Z");
 
     write_subject(d);
-    let issue = |key: &str| {
-        scs(
-            d,
-            &[
-                "issue",
-                "--key",
-                key,
-                "--subject",
-                "subject.json",
-                "--level",
-                "4",
-                "--trust-list",
-                "trust-list.json",
-                "--operator-key",
-                "keys/operator.pub",
-                "--out",
-                "cred.json",
-            ],
-        )
-    };
-    let run = issue("keys/issuer.key");
+    let run = issue_star4(d, "keys/issuer.key");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.error_line().contains("漏えい"), "{}", run.stderr);
-    let run = issue("keys/issuer-2.key");
+    let run = issue_star4(d, "keys/issuer-2.key");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = scs(
         d,

@@ -1119,16 +1119,7 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
         Some("http://127.0.0.1:8080"),
     )
     .unwrap();
-    let report = w
-        .ledger
-        .verify_qr_text(&qr.text, &scs_verifier::Question::at(now()))
-        .unwrap();
-    assert_eq!(
-        report.verdict,
-        scs_core::report::Verdict::Valid,
-        "{:?}",
-        report.checks
-    );
+    assert_qr_valid(&w, &qr.text);
 
     // The same key's new credential reusing that id is not dated by the old registration.
     let mut forged = typed.clone();
@@ -1220,19 +1211,7 @@ async fn an_issuer_rotates_its_key_and_keeps_its_credentials() {
     }
     // The QR code of each key's credential is found by its key id, the retired key's too.
     for (credential, signer) in [(&registered, &old), (&fresh, &new)] {
-        let report = w
-            .ledger
-            .verify_qr_text(
-                &qr_text_of(credential, signer),
-                &scs_verifier::Question::at(now()),
-            )
-            .unwrap();
-        assert_eq!(
-            report.verdict,
-            scs_core::report::Verdict::Valid,
-            "{:?}",
-            report.checks
-        );
+        assert_qr_valid(&w, &qr_text_of(credential, signer));
     }
     let org = w.get("/v1/organizations/7000012050002").await;
     assert_eq!(org.json["highestLevel"], 4, "{}", org.json);
@@ -2340,6 +2319,20 @@ async fn a_body_that_grows_past_the_entry_limit_when_logged_is_refused_before_th
 }
 
 /// The QR text of a signed credential, as `scs qr` makes it.
+/// The registry finds the QR text `text` valid now.
+fn assert_qr_valid(w: &World, text: &str) {
+    let report = w
+        .ledger
+        .verify_qr_text(text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_eq!(
+        report.verdict,
+        scs_core::report::Verdict::Valid,
+        "{:?}",
+        report.checks
+    );
+}
+
 fn qr_text_of(credential: &Value, issuer: &SecretKey) -> String {
     let (unsecured, info) = scs_core::proof::verify(
         credential.clone(),
