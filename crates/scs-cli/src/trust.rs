@@ -146,6 +146,14 @@ pub fn rotate_key(args: &TrustListRotateKeyArgs) -> Result<Outcome> {
     let key = parse_public_key(&args.issuer).context("--issuer")?;
     let new = parse_public_key(&args.new_key).context("--new-key")?;
     let from = given_time(args.from.as_deref())?.unwrap_or_else(now);
+    // Dated in the past, the rotation would void what the old key signed since, which the
+    // registry may already have taken: a key's use is ended in the past only by declaring it
+    // compromised.
+    if from.unix() < now().unix() - 60 {
+        bail!(
+            "--from {from} は過去です。鍵の切り替えは現在以降に行い、過去にさかのぼる場合は --compromised-since で漏えいを宣言してください / --from {from} is in the past: a rotation takes effect now or later; to end a key's use earlier, declare it compromised (--compromised-since)"
+        );
+    }
     let compromised = given_time(args.compromised_since.as_deref())?;
     edition.rotate_key(&key, &new, from, compromised)?;
     rewrite_edition(&args.edition, &edition)?;

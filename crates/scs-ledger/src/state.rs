@@ -896,8 +896,9 @@ fn edition(
 }
 
 /// A new edition keeps every key of the edition in force under the same issuer (dropped, what
-/// the key signed would lose its issuer and the record of its window), and never lifts a key's
-/// compromise or moves it later, which would revive what the key signed in between.
+/// the key signed would lose its issuer and the record of its window), with its window as it
+/// was (an end only added), and never lifts a key's compromise or moves it later, which would
+/// revive what the key signed in between.
 fn keeps_every_key_and_compromise(current: &TrustList, next: &TrustList) -> Result<(), Refusal> {
     for old in &current.issuers {
         for key in old.key_uses() {
@@ -910,6 +911,17 @@ fn keeps_every_key_and_compromise(current: &TrustList, next: &TrustList) -> Resu
             let lifted = |then: Option<Timestamp>, now: Option<Timestamp>| {
                 then.is_some_and(|then| now.is_none_or(|now| now > then))
             };
+            // A window is set once: `validFrom` never moves, `validUntil` is only ever added
+            // (the rotation that replaces the key), so no edition revives or voids what the key
+            // signed inside its window as it stood.
+            if key.from.is_some_and(|from| now.key.from != Some(from))
+                || key.until.is_some_and(|until| now.key.until != Some(until))
+            {
+                return Err(Refusal::Conflict(format!(
+                    "鍵の使用期間は変更できません / a new edition may not change the window of key {}",
+                    key.id
+                )));
+            }
             if lifted(key.compromised_since, now.key.compromised_since)
                 || lifted(
                     old.status.compromised_since,
@@ -1050,9 +1062,10 @@ fn registration(
         )
         .into());
     }
-    // An issuer's current key may register what one of its earlier keys signed (inside that
-    // key's window, which `check_issuance` judges).
-    if !trust.same_issuer(&info.signer.to_string(), &signer.to_string()) {
+    // Only the key that signed it: a credential's record and every view judge the key of
+    // its registration (`Void::of_history`), so the two must be one. An issuer registers what
+    // a key signed before replacing it.
+    if &info.signer != signer {
         return Err(Refusal::NotAuthorised(
             "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
         ).into());

@@ -114,11 +114,14 @@ fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
             listed.status.state == DesignationState::Withdrawn
                 && listed.status.since == Some(event.at)
         }
+        // A key's compromise concerns only what that key signed (found in review: any key's
+        // would have let a feed pin it on another key's credential).
         ChangeKind::IssuerCompromised => {
             listed.status.compromised_since == Some(event.at)
-                || listed
-                    .key_uses()
-                    .any(|key| key.compromised_since == Some(event.at))
+                || listed.key_uses().any(|key| {
+                    key.compromised_since == Some(event.at)
+                        && event.credential.as_ref().is_none_or(|c| c.issuer == key.id)
+                })
         }
         _ => false,
     }
@@ -307,5 +310,13 @@ mod tests {
         compromised.at = key_since;
         assert!(says(&compromised, key_compromised.as_bytes(), &operator));
         assert!(!says(&compromised, signed.as_bytes(), &operator));
+        // About a credential: only one that key signed.
+        let mut of_credential = compromised.clone();
+        of_credential.credential = event(ChangeKind::IssuerCompromised, None).credential;
+        assert!(!says(&of_credential, key_compromised.as_bytes(), &operator));
+        if let Some(credential) = of_credential.credential.as_mut() {
+            credential.issuer = key.to_string();
+        }
+        assert!(says(&of_credential, key_compromised.as_bytes(), &operator));
     }
 }

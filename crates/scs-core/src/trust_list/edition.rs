@@ -88,7 +88,7 @@ impl TrustList {
     ) -> Result<&mut DesignatedIssuer, TrustListError> {
         self.issuers
             .iter_mut()
-            .find(|i| key.is_did(&i.id))
+            .find(|i| i.key_uses().any(|k| key.is_did(k.id)))
             .ok_or_else(|| TrustListError::Edit(format!("{key} is not in this edition")))
     }
 

@@ -217,9 +217,10 @@ impl TrustList {
                 .is_some_and(|(a, b)| std::ptr::eq(a.issuer, b.issuer))
     }
 
-    /// Replaces the current key of the issuer that `key` belongs to with `new` from `at`: the
-    /// old key's window ends at `at`, what it signed before stays valid, and, with
-    /// `compromised_since`, what it signed from then on is void.
+    /// Replaces the current key of the issuer that `key` (any of its keys) belongs to with
+    /// `new` from `at`: the old key's window ends at `at`, what it signed before stays valid,
+    /// and, with `compromised_since`, what it signed from then on is void. On an error the
+    /// edition is left as it was.
     pub fn rotate_key(
         &mut self,
         key: &DidKey,
@@ -227,6 +228,22 @@ impl TrustList {
         at: Timestamp,
         compromised_since: Option<Timestamp>,
     ) -> Result<(), TrustListError> {
+        let mut edited = self.clone();
+        let replaced = edited.replace_current_key(key, new, at)?;
+        if let Some(since) = compromised_since {
+            edited.declare_compromised(&replaced, since)?;
+        }
+        *self = edited;
+        Ok(())
+    }
+
+    /// [`TrustList::rotate_key`] without the compromise; the key replaced.
+    fn replace_current_key(
+        &mut self,
+        key: &DidKey,
+        new: &DidKey,
+        at: Timestamp,
+    ) -> Result<DidKey, TrustListError> {
         if self.signer_of(new).is_some() {
             return Err(TrustListError::Edit(format!(
                 "{new} is already in this edition: a key is used once, by one issuer"
@@ -254,17 +271,14 @@ impl TrustList {
             )));
         }
         current.valid_until = Some(at);
-        let old = current.id.clone();
+        let replaced = DidKey::parse(&current.id)?;
         issuer.keys.push(IssuerKey {
             id: new.to_string(),
             valid_from: at,
             valid_until: None,
             compromised_since: None,
         });
-        match compromised_since {
-            Some(since) => self.declare_compromised(&DidKey::parse(&old)?, since),
-            None => Ok(()),
-        }
+        Ok(replaced)
     }
 
     /// Declares `key` compromised from `since`: what it signed from then on is void. A
@@ -420,6 +434,39 @@ mod tests {
             .is_err());
         list.declare_compromised(&key(2), t("2027-09-01T00:00:00Z"))
             .unwrap();
+    }
+
+    /// Found in review: after a first rotation, the current key (not the entry's id) names the
+    /// issuer for the next rotation and for a compromise, and a refused edit changes nothing.
+    #[test]
+    fn any_key_of_an_issuer_names_it_for_the_next_edit() {
+        let mut list = rotated();
+        let compromised = t("2028-03-01T00:00:00Z");
+        list.rotate_key(
+            &key(4),
+            &key(5),
+            t("2028-06-01T00:00:00Z"),
+            Some(compromised),
+        )
+        .unwrap();
+        list.check().unwrap();
+        let keys = &list.issuers[0].keys;
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[1].compromised_since, Some(compromised));
+        assert_eq!(keys[1].valid_until, Some(t("2028-06-01T00:00:00Z")));
+        list.declare_compromised(&key(5), t("2029-01-01T00:00:00Z"))
+            .unwrap();
+        let before = list.clone();
+        // The key being replaced is already compromised earlier: refused, and nothing changed.
+        assert!(list
+            .rotate_key(
+                &key(2),
+                &key(6),
+                t("2029-06-01T00:00:00Z"),
+                Some(t("2030-01-01T00:00:00Z"))
+            )
+            .is_err());
+        assert_eq!(list, before);
     }
 
     #[test]
