@@ -158,6 +158,12 @@ pub enum TrustListCommand {
     SetIssuer(TrustListSetIssuerArgs),
     /// Withdraw an issuer's designation in an edition (it stays listed, marked withdrawn).
     WithdrawIssuer(TrustListWithdrawArgs),
+    /// Replace an issuer's signing key in an edition: the old key's window ends, what it signed
+    /// before stays valid, and the registry takes writes only from the new key.
+    RotateKey(TrustListRotateKeyArgs),
+    /// Declare one of an issuer's keys compromised in an edition: what it signed from then on
+    /// is void.
+    CompromiseKey(TrustListCompromiseKeyArgs),
     /// Start the next edition from a signed trust list: its content, the sequence one higher.
     Next(TrustListNextArgs),
     /// Sign a trust list edition with the operator key.
@@ -251,6 +257,39 @@ pub struct TrustListWithdrawArgs {
     /// The key was stolen or lost from this time: everything it signed since is void.
     #[arg(long)]
     pub compromised_since: Option<String>,
+}
+
+/// `scs trust-list rotate-key`
+#[derive(Debug, Args)]
+pub struct TrustListRotateKeyArgs {
+    /// The unsigned edition to change.
+    pub edition: PathBuf,
+    /// The issuer: one of its keys (.pub file or did:key), usually the current one.
+    #[arg(long)]
+    pub issuer: String,
+    /// Its new public key (.pub file or did:key).
+    #[arg(long)]
+    pub new_key: String,
+    /// When the new key takes over (date or date-time; default now).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The key being replaced was stolen or lost from this time: everything it signed since is
+    /// void.
+    #[arg(long)]
+    pub compromised_since: Option<String>,
+}
+
+/// `scs trust-list compromise-key`
+#[derive(Debug, Args)]
+pub struct TrustListCompromiseKeyArgs {
+    /// The unsigned edition to change.
+    pub edition: PathBuf,
+    /// The key (.pub file or did:key), current or retired.
+    #[arg(long)]
+    pub key: String,
+    /// From when it was stolen or lost (date or date-time).
+    #[arg(long)]
+    pub since: String,
 }
 
 /// `scs trust-list next`

@@ -41,13 +41,13 @@ pub fn run(args: &IssueArgs, settings: &Settings) -> Result<Outcome> {
     };
     let designated_name = match &trust_list {
         Some(list) => {
-            let issuer = list
+            let signer = list
                 .authorise(&key.public().did_key(), level, Some(now))
                 .map_err(|why| {
                     let why = why.message();
                     anyhow!("{} / {}", why.ja, why.en)
                 })?;
-            Some(issuer.name.clone())
+            Some(signer.issuer.name.clone())
         }
         // ★3 and ★4 may be signed without a trust list (given --issuer-name); ★5 only for an
         // issuer a trust list designates for it, as no edition does yet.

@@ -85,6 +85,8 @@ fn run(command: Command, config: Option<&std::path::Path>) -> Result<Outcome> {
             TrustListCommand::AddIssuer(a) => trust::add_issuer(&a),
             TrustListCommand::SetIssuer(a) => trust::set_issuer(&a),
             TrustListCommand::WithdrawIssuer(a) => trust::withdraw_issuer(&a),
+            TrustListCommand::RotateKey(a) => trust::rotate_key(&a),
+            TrustListCommand::CompromiseKey(a) => trust::compromise_key(&a),
             TrustListCommand::Next(a) => trust::next_edition(&a, &settings()?),
             TrustListCommand::Sign(a) => trust::sign(&a),
         },

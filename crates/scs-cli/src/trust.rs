@@ -1,4 +1,5 @@
-//! `scs trust-list …` (editions: new, add-issuer, set-issuer, withdraw-issuer, next; sign), and
+//! `scs trust-list …` (editions: new, add-issuer, set-issuer, withdraw-issuer, rotate-key,
+//! compromise-key, next; sign), and
 //! loading a signed trust list for other commands.
 
 use std::path::Path;
@@ -8,14 +9,16 @@ use scs_core::credential::Level;
 use scs_core::json::parse_strict;
 use scs_core::keys::DidKey;
 use scs_core::proof::{self, ProofPurpose};
+use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::{
     IssuerAbout, IssuerContact, RegistryInfo, TrustList, MAX_TRUST_LIST_BYTES,
 };
 use serde_json::Value;
 
 use crate::args::{
-    IssuerAboutArgs, TrustListAddIssuerArgs, TrustListNewArgs, TrustListNextArgs,
-    TrustListSetIssuerArgs, TrustListSignArgs, TrustListWithdrawArgs,
+    IssuerAboutArgs, TrustListAddIssuerArgs, TrustListCompromiseKeyArgs, TrustListNewArgs,
+    TrustListNextArgs, TrustListRotateKeyArgs, TrustListSetIssuerArgs, TrustListSignArgs,
+    TrustListWithdrawArgs,
 };
 use crate::config::Settings;
 use crate::keys::{load_secret, parse_public_key, read_bounded, Anchor};
@@ -130,6 +133,50 @@ pub fn withdraw_issuer(args: &TrustListWithdrawArgs) -> Result<Outcome> {
     crate::say!(
         "withdrew {key} from {since}{} in edition {} → {}",
         compromised.map_or(String::new(), |t| format!(", compromised since {t}")),
+        edition.sequence,
+        args.edition.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// `scs trust-list rotate-key edition.json --issuer OLD.pub --new-key NEW.pub [--from …]
+/// [--compromised-since …]`
+pub fn rotate_key(args: &TrustListRotateKeyArgs) -> Result<Outcome> {
+    let mut edition = read_edition(&args.edition)?;
+    let key = parse_public_key(&args.issuer).context("--issuer")?;
+    let new = parse_public_key(&args.new_key).context("--new-key")?;
+    let from = given_time(args.from.as_deref())?.unwrap_or_else(now);
+    // Dated in the past, the rotation would void what the old key signed since, which the
+    // registry may already have taken: a key's use is ended in the past only by declaring it
+    // compromised.
+    if from.unix() < now().unix() - 60 {
+        bail!(
+            "--from {from} は過去です。鍵の切り替えは現在以降に行い、過去にさかのぼる場合は --compromised-since で漏えいを宣言してください / --from {from} is in the past: a rotation takes effect now or later; to end a key's use earlier, declare it compromised (--compromised-since)"
+        );
+    }
+    let compromised = given_time(args.compromised_since.as_deref())?;
+    edition.rotate_key(&key, &new, from, compromised)?;
+    rewrite_edition(&args.edition, &edition)?;
+    crate::say!(
+        "{new} replaces the current key of {key}'s issuer from {from}{} in edition {} → {}",
+        compromised.map_or(String::new(), |t| format!(
+            "; the old key is compromised since {t}"
+        )),
+        edition.sequence,
+        args.edition.display()
+    );
+    Ok(Outcome::Yes)
+}
+
+/// `scs trust-list compromise-key edition.json --key K.pub --since …`
+pub fn compromise_key(args: &TrustListCompromiseKeyArgs) -> Result<Outcome> {
+    let mut edition = read_edition(&args.edition)?;
+    let key = parse_public_key(&args.key).context("--key")?;
+    let since = Timestamp::parse_lenient(&args.since).context("--since")?;
+    edition.declare_compromised(&key, since)?;
+    rewrite_edition(&args.edition, &edition)?;
+    crate::say!(
+        "{key} is compromised since {since} in edition {} → {}",
         edition.sequence,
         args.edition.display()
     );

@@ -49,6 +49,26 @@ fn sign_edition(d: &std::path::Path) -> common::Run {
     )
 }
 
+/// `scs issue` of `subject.json` at ★4 with `key` under `trust-list.json` into `cred.json`.
+fn issue_star4(d: &std::path::Path, key: &str) -> common::Run {
+    let trusted = [
+        "--trust-list",
+        "trust-list.json",
+        "--operator-key",
+        "keys/operator.pub",
+    ];
+    let args = [
+        "issue",
+        "--key",
+        key,
+        "--subject",
+        "subject.json",
+        "--level",
+        "4",
+    ];
+    scs(d, &[&args[..], &trusted, &["--out", "cred.json"]].concat())
+}
+
 fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
@@ -129,24 +149,7 @@ fn walk_through_from_keygen_to_verify() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     write_subject(d);
-    let run = scs(
-        d,
-        &[
-            "issue",
-            "--key",
-            "keys/issuer.key",
-            "--subject",
-            "subject.json",
-            "--level",
-            "4",
-            "--trust-list",
-            "trust-list.json",
-            "--operator-key",
-            "keys/operator.pub",
-            "--out",
-            "cred.json",
-        ],
-    );
+    let run = issue_star4(d, "keys/issuer.key");
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let verify = |file: &str, extra: &[&str]| {
@@ -861,4 +864,105 @@ fn an_issuers_contact_and_site_are_set_by_command_and_signed() {
         serde_json::json!({"email": "desk@test.example.jp", "phone": "03-1234-5678"})
     );
     assert_eq!(issuer["url"], "https://test.example.jp/");
+}
+
+/// Issue 16 item 4: `scs trust-list rotate-key` gives an issuer a new key from a time; the old
+/// key then signs nothing `scs issue` accepts, the new key does, and the signed edition lists
+/// both keys with their windows. Bad edits (a key used twice, a rotation dated in the past, a
+/// compromise moved later) exit 2 and leave the edition as it was.
+#[test]
+fn an_issuer_key_is_rotated_and_compromised_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["operator", "issuer", "issuer-2", "status", "log"] {
+        assert_eq!(
+            scs(d, &["keygen", "--out", &format!("keys/{name}")]).code,
+            0
+        );
+    }
+    let trust_list = |args: &[&str]| scs(d, &[&["trust-list"], args].concat());
+    assert_eq!(new_edition(d).code, 0);
+    let run = trust_list(&[
+        "add-issuer",
+        "edition.json",
+        "--issuer",
+        "keys/issuer.pub",
+        "--name",
+        "テスト評価機関",
+        "--level",
+        "4",
+        "--from",
+        "2026-01-01",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rotate = |new: &str, from: &[&str]| {
+        let args = ["rotate-key", "edition.json", "--issuer", "keys/issuer.pub"];
+        trust_list(&[&args[..], &["--new-key", new], from].concat())
+    };
+    let before = fs::read(d.join("edition.json")).unwrap();
+    for (new, from, why) in [
+        ("keys/issuer.pub", &[][..], "already in this edition"),
+        (
+            "keys/issuer-2.pub",
+            &["--from", "2026-06-01"][..],
+            "in the past",
+        ),
+    ] {
+        let run = rotate(new, from);
+        assert_eq!(run.code, 2, "{new} {from:?}: {}", run.stderr);
+        assert!(run.error_line().contains(why), "{}", run.stderr);
+        assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    }
+    let run = rotate("keys/issuer-2.pub", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let compromise = |since: &str| {
+        trust_list(&[
+            "compromise-key",
+            "edition.json",
+            "--key",
+            "keys/issuer.pub",
+            "--since",
+            since,
+        ])
+    };
+    assert_eq!(compromise("2026-05-01").code, 0);
+    let before = fs::read(d.join("edition.json")).unwrap();
+    let run = compromise("2026-05-15");
+    assert_eq!(
+        run.code, 2,
+        "a compromise is not moved later: {}",
+        run.stderr
+    );
+    assert_eq!(fs::read(d.join("edition.json")).unwrap(), before);
+    assert_eq!(sign_edition(d).code, 0);
+
+    let signed: Value =
+        serde_json::from_slice(&fs::read(d.join("trust-list.json")).unwrap()).unwrap();
+    let keys = &signed["credentialSubject"]["issuers"][0]["keys"];
+    let did = |name: &str| fs::read_to_string(d.join(format!("keys/{name}.pub"))).unwrap();
+    assert_eq!(keys[0]["id"], did("issuer").trim());
+    assert_eq!(keys[0]["compromisedSince"], "2026-05-01T00:00:00Z");
+    assert_eq!(keys[1]["id"], did("issuer-2").trim());
+    assert_eq!(keys[0]["validUntil"], keys[1]["validFrom"]);
+
+    write_subject(d);
+    let run = issue_star4(d, "keys/issuer.key");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.error_line().contains("漏えい"), "{}", run.stderr);
+    let run = issue_star4(d, "keys/issuer-2.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = scs(
+        d,
+        &[
+            "verify",
+            "cred.json",
+            "--offline",
+            "--trust-list",
+            "trust-list.json",
+            "--operator-key",
+            "keys/operator.pub",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("テスト評価機関"), "{}", run.stdout);
 }

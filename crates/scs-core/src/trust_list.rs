@@ -18,11 +18,13 @@ use crate::timestamp::Timestamp;
 
 mod about;
 mod edition;
+mod keys;
 
 pub use about::{
     IssuerAbout, IssuerContact, MAX_EMAIL_CHARS, MAX_NAME_EN_CHARS, MAX_PHONE_CHARS,
     MAX_SITE_URL_CHARS,
 };
+pub use keys::{IssuerKey, KeyUse, Signer};
 
 /// The credential type of a trust list.
 pub const TRUST_LIST_TYPE: &str = "SCSTrustListCredential";
@@ -132,6 +134,10 @@ pub struct DesignatedIssuer {
     /// Designation end, if fixed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Timestamp>,
+    /// Its signing keys over time, oldest first, the first being `id` (see [`IssuerKey`]);
+    /// empty for an issuer that has only ever had the key `id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<IssuerKey>,
     /// Current status.
     pub status: DesignationStatus,
 }
@@ -386,6 +392,10 @@ pub enum NotAuthorised {
     Withdrawn(Timestamp),
     /// Signed after the key was declared compromised.
     Compromised(Timestamp),
+    /// Signed with a key before its use began (its `validFrom`).
+    KeyNotYetInUse(Timestamp),
+    /// Signed with a key after the issuer replaced it (its `validUntil`).
+    KeyReplaced(Timestamp),
 }
 
 impl NotAuthorised {
@@ -437,6 +447,14 @@ impl NotAuthorised {
             Self::Compromised(t) => Message::new(
                 format!("発行者の鍵は{t}以降漏えいしたとされ、それ以降の署名は無効です"),
                 format!("the issuer's key is declared compromised from {t}; signatures since then are void"),
+            ),
+            Self::KeyNotYetInUse(t) => Message::new(
+                format!("署名した鍵は署名時点でまだ使用開始前でした（{t}から使用）"),
+                format!("signed with a key before its use began ({t})"),
+            ),
+            Self::KeyReplaced(t) => Message::new(
+                format!("署名した鍵は{t}に発行者の新しい鍵へ切り替えられており、それ以降の署名は無効です"),
+                format!("signed with a key the issuer replaced on {t}; its signatures since then are void"),
             ),
         }
     }
@@ -497,12 +515,27 @@ impl TrustList {
             issuer
                 .check_about()
                 .map_err(|e| TrustListError::Shape(format!("issuer {}: {e}", issuer.id)))?;
+            issuer
+                .check_keys()
+                .map_err(|e| TrustListError::Shape(format!("issuer {}: {e}", issuer.id)))?;
             if issuer.status.state != DesignationState::Active && issuer.status.since.is_none() {
                 return Err(TrustListError::Shape(format!(
                     "issuer {} is {:?} but has no status.since",
                     issuer.id, issuer.status.state
                 )));
             }
+        }
+        let mut keys: Vec<&str> = self
+            .issuers
+            .iter()
+            .flat_map(|i| i.key_uses().map(|k| k.id))
+            .collect();
+        keys.sort_unstable();
+        if let Some(pair) = keys.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(TrustListError::Shape(format!(
+                "key {} is listed twice: a key belongs to one issuer, once",
+                pair[0]
+            )));
         }
         if let Some(rule) = &self.policy.required_level_rule {
             rule.check()?;
@@ -549,19 +582,21 @@ impl TrustList {
         DidKey::parse_did_or_multikey(&self.registry.log_key)
     }
 
-    /// The entry for a key, if listed.
+    /// The issuer a key belongs to, if listed: the entry whose `id` or one of whose `keys` it
+    /// is.
     pub fn issuer(&self, key: &DidKey) -> Option<&DesignatedIssuer> {
-        self.issuers.iter().find(|i| key.is_did(&i.id))
+        self.signer_of(key).map(|signer| signer.issuer)
     }
 
-    /// Was `signer` designated for `level` when it signed at `created`?
+    /// Was `signer` designated for `level`, and its key in use, when it signed at `created`?
     pub fn authorise(
         &self,
         signer: &DidKey,
         level: Level,
         created: Option<Timestamp>,
-    ) -> Result<&DesignatedIssuer, NotAuthorised> {
-        let issuer = self.issuer(signer).ok_or(NotAuthorised::NotListed)?;
+    ) -> Result<Signer<'_>, NotAuthorised> {
+        let found = self.signer_of(signer).ok_or(NotAuthorised::NotListed)?;
+        let issuer = found.issuer;
         if !issuer.levels.contains(&level) {
             return Err(NotAuthorised::LevelNotGranted(level));
         }
@@ -583,21 +618,26 @@ impl TrustList {
             (DesignationState::Withdrawn, Some(since)) if created >= since => {
                 Err(NotAuthorised::Withdrawn(since))
             }
-            _ => Ok(issuer),
+            _ => match found.key.refuses_signature(created) {
+                Some(why) => Err(why),
+                None => Ok(found),
+            },
         }
     }
 
-    /// Was `signer` an active designated issuer (for any level) at every instant from `from`
-    /// to `until`? The registry asks this of every write, over the span in which its clock
-    /// read when the write arrived, so that no time the signer chose decides. A key declared
-    /// compromised fails whatever the dates: nothing it sends can be told from a forgery.
+    /// Was `signer` an active designated issuer (for any level), and `signer` its current key,
+    /// at every instant from `from` to `until`? The registry asks this of every write, over
+    /// the span in which its clock read when the write arrived, so that no time the signer
+    /// chose decides. A key declared compromised fails whatever the dates: nothing it sends
+    /// can be told from a forgery.
     pub fn active_throughout(
         &self,
         signer: &DidKey,
         from: Timestamp,
         until: Timestamp,
-    ) -> Result<&DesignatedIssuer, NotAuthorised> {
-        let issuer = self.issuer(signer).ok_or(NotAuthorised::NotListed)?;
+    ) -> Result<Signer<'_>, NotAuthorised> {
+        let found = self.signer_of(signer).ok_or(NotAuthorised::NotListed)?;
+        let issuer = found.issuer;
         let status = &issuer.status;
         if let Some(compromised) = status.compromised_since {
             return Err(NotAuthorised::Compromised(compromised));
@@ -615,7 +655,10 @@ impl TrustList {
             (DesignationState::Withdrawn, Some(since)) if until >= since => {
                 Err(NotAuthorised::Withdrawn(since))
             }
-            _ => Ok(issuer),
+            _ => match found.key.refuses_write(from, until) {
+                Some(why) => Err(why),
+                None => Ok(found),
+            },
         }
     }
 }
@@ -659,6 +702,7 @@ pub(crate) mod tests {
                 levels: vec![Level::STAR3, Level::STAR4],
                 valid_from: t("2027-01-01T00:00:00Z"),
                 valid_until: Some(t("2031-12-31T23:59:59Z")),
+                keys: Vec::new(),
                 status,
             }],
             registry: RegistryInfo {

@@ -381,7 +381,7 @@ impl Ledger {
                     .filter(|(index, change)| {
                         wanted(*index)
                             && *index > registered_at
-                            && change.issuer == registered.record.issuer
+                            && change.concerns(&registered.record.issuer)
                     })
                     .map(|(index, change)| issuer_event(*index, change, Some(&subject)));
                 window.add(

@@ -38,7 +38,7 @@ use scs_core::status_index::{sha256_hex, IndexedList, StatusIndex};
 use scs_core::status_list::StatusList;
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{self, Checkpoint, Hash};
-use scs_core::trust_list::{TrustList, TrustListError};
+use scs_core::trust_list::{Signer, TrustList, TrustListError};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -1358,7 +1358,7 @@ impl Ledger {
 
 use sha2::Digest;
 
-/// The earliest time a credential can be void under `list`: an issuer's own word can end no
+/// The earliest time a credential can be void under `list`: a key's own word can end no
 /// earlier than its earliest cutoff, and a credential registered then is void only once the
 /// registry's clock has passed its registration, at most `FRESHNESS_SECONDS` before the cutoff.
 fn void_from(list: &TrustList) -> i64 {
@@ -1366,7 +1366,8 @@ fn void_from(list: &TrustList) -> i64 {
     let ever = Timestamp::from_unix(253_402_300_799);
     list.issuers
         .iter()
-        .filter_map(|issuer| issuer.own_word_ends(ever?))
+        .flat_map(|issuer| issuer.key_uses().map(move |key| Signer { issuer, key }))
+        .filter_map(|signer| signer.own_word_ends(ever?))
         .map(|(cutoff, _)| cutoff.unix() - scs_core::lifecycle::FRESHNESS_SECONDS)
         .min()
         .unwrap_or(i64::MAX)

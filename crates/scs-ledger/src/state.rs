@@ -244,6 +244,14 @@ fn barred(why: &NotAuthorised) -> String {
             format!("発行者の指定はまだ始まっていません（{t}から）"),
             format!("the issuer's designation has not begun (it begins {t})"),
         ),
+        NotAuthorised::KeyReplaced(t) => (
+            format!("この鍵は{t}に発行者の新しい鍵へ切り替えられました。現在の鍵で署名してください"),
+            format!("this key was replaced by the issuer's new key on {t}; sign with the current key"),
+        ),
+        NotAuthorised::KeyNotYetInUse(t) => (
+            format!("この鍵の使用はまだ始まっていません（{t}から）"),
+            format!("this key is not in use yet (it begins {t})"),
+        ),
         NotAuthorised::NotListed | NotAuthorised::LevelNotGranted(_) | NotAuthorised::NoCreated => (
             "署名した鍵は制度運営主体でも指定機関一覧の発行者でもありません".to_owned(),
             "the signing key is neither the operator nor an issuer in the trust list in force".to_owned(),
@@ -278,10 +286,7 @@ impl Void {
         registered_at: Timestamp,
         now: Timestamp,
     ) -> Option<Self> {
-        // The text of the did:key, as `TrustList::issuer` compares it, without decoding the key:
-        // this runs on every credential look-up.
-        let issuer = trust.issuers.iter().find(|i| i.id == signer)?;
-        let (since, why) = issuer.own_word_ends(now)?;
+        let (since, why) = trust.signer(signer)?.own_word_ends(now)?;
         if registered_at.unix() + FRESHNESS_SECONDS < since.unix() {
             return None;
         }
@@ -801,6 +806,7 @@ pub(crate) fn transition(
         request,
         signer,
         authority,
+        trust,
     };
     let (mut writes, effect) = match &request.body {
         RequestBody::AllocateStatus => allocation(&judging, entry_bytes, identity)?,
@@ -808,7 +814,7 @@ pub(crate) fn transition(
             let Some(signed) = credential else {
                 return Err(Refusal::InvalidCredential("no credential".into()).into());
             };
-            registration(&judging, signed, entry_bytes, trust, identity)?
+            registration(&judging, signed, entry_bytes, identity)?
         }
         RequestBody::Revoke { target, reason } => {
             status_change(&judging, target, StatusChange::Revoke(*reason), *reason)?
@@ -871,6 +877,8 @@ struct Judging<'v, 'a> {
     signer: &'v DidKey,
     /// What the signer may do.
     authority: Authority,
+    /// The trust list edition in force.
+    trust: &'v TrustList,
 }
 
 impl Judging<'_, '_> {
@@ -919,6 +927,7 @@ fn edition(
                 dropped.id
             )));
         }
+        keeps_every_key_and_compromise(current, list)?;
     }
     let mut writes = vec![(
         keys::TRUST_LIST.to_vec(),
@@ -936,6 +945,49 @@ fn edition(
     })
 }
 
+/// A new edition keeps every key of the edition in force under the same issuer (dropped, what
+/// the key signed would lose its issuer and the record of its window), with its window as it
+/// was (an end only added), and never lifts a key's compromise or moves it later, which would
+/// revive what the key signed in between.
+fn keeps_every_key_and_compromise(current: &TrustList, next: &TrustList) -> Result<(), Refusal> {
+    for old in &current.issuers {
+        for key in old.key_uses() {
+            let Some(now) = next.signer(key.id).filter(|now| now.issuer.id == old.id) else {
+                return Err(Refusal::Conflict(format!(
+                    "発行者の鍵を一覧から削除することはできません / a new edition may not drop key {} of issuer {}",
+                    key.id, old.id
+                )));
+            };
+            let lifted = |then: Option<Timestamp>, now: Option<Timestamp>| {
+                then.is_some_and(|then| now.is_none_or(|now| now > then))
+            };
+            // A window is set once: `validFrom` never moves, `validUntil` is only ever added
+            // (the rotation that replaces the key), so no edition revives or voids what the key
+            // signed inside its window as it stood.
+            if key.from.is_some_and(|from| now.key.from != Some(from))
+                || key.until.is_some_and(|until| now.key.until != Some(until))
+            {
+                return Err(Refusal::Conflict(format!(
+                    "鍵の使用期間は変更できません / a new edition may not change the window of key {}",
+                    key.id
+                )));
+            }
+            if lifted(key.compromised_since, now.key.compromised_since)
+                || lifted(
+                    old.status.compromised_since,
+                    now.issuer.status.compromised_since,
+                )
+            {
+                return Err(Refusal::Conflict(format!(
+                    "鍵の漏えいの宣言を取り消したり遅らせたりすることはできません / a new edition may not lift or postpone the compromise of key {}",
+                    key.id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What an edition changed in an issuer's designation, compared with the edition before it:
 /// what the change feed reports as `issuer-withdrawn` or `issuer-compromised`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -949,6 +1001,11 @@ pub struct IssuerChange {
     pub change: DesignationChange,
     /// From when, as the edition says (`status.since` or `status.compromisedSince`).
     pub since: Timestamp,
+    /// The keys (did:key) whose credentials it concerns: every key of the issuer, or the one
+    /// key declared compromised. Empty in records written before issuers had several keys,
+    /// which concern the key `issuer` alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
 }
 
 /// The designation changes the change feed reports.
@@ -962,36 +1019,55 @@ pub enum DesignationChange {
 }
 
 impl IssuerChange {
-    /// The issuers that `next` withdraws or declares compromised and `previous` did not.
+    /// The issuers that `next` withdraws or declares compromised, and the keys it declares
+    /// compromised, that `previous` did not.
     fn between(previous: &TrustList, next: &TrustList) -> Vec<Self> {
         let mut changes = Vec::new();
         for issuer in &next.issuers {
             let Some(before) = previous.issuers.iter().find(|old| old.id == issuer.id) else {
                 continue;
             };
+            let change = |change, since, keys| Self {
+                issuer: issuer.id.clone(),
+                name: issuer.name.clone(),
+                change,
+                since,
+                keys,
+            };
+            let every_key = || issuer.key_uses().map(|k| k.id.to_owned()).collect();
             let (now, then) = (&issuer.status, &before.status);
-            let withdrawn = (now.state == DesignationState::Withdrawn
-                && then.state != DesignationState::Withdrawn)
-                .then_some(now.since)
-                .flatten()
-                .map(|since| (DesignationChange::Withdrawn, since));
-            let compromised = now
-                .compromised_since
-                .filter(|_| then.compromised_since.is_none())
-                .map(|since| (DesignationChange::Compromised, since));
-            changes.extend(
-                withdrawn
-                    .into_iter()
-                    .chain(compromised)
-                    .map(|(change, since)| Self {
-                        issuer: issuer.id.clone(),
-                        name: issuer.name.clone(),
-                        change,
+            if let (DesignationState::Withdrawn, Some(since)) = (now.state, now.since) {
+                if then.state != DesignationState::Withdrawn {
+                    changes.push(change(DesignationChange::Withdrawn, since, every_key()));
+                }
+            }
+            if let (Some(since), None) = (now.compromised_since, then.compromised_since) {
+                changes.push(change(DesignationChange::Compromised, since, every_key()));
+            }
+            for key in issuer.key_uses() {
+                let was = before.key_uses().find(|old| old.id == key.id);
+                if let (Some(since), None) = (
+                    key.compromised_since,
+                    was.and_then(|old| old.compromised_since),
+                ) {
+                    changes.push(change(
+                        DesignationChange::Compromised,
                         since,
-                    }),
-            );
+                        vec![key.id.to_owned()],
+                    ));
+                }
+            }
         }
         changes
+    }
+
+    /// Whether it concerns the credentials signed by `key` (a did:key).
+    pub fn concerns(&self, key: &str) -> bool {
+        if self.keys.is_empty() {
+            self.issuer == key
+        } else {
+            self.keys.iter().any(|k| k == key)
+        }
     }
 }
 
@@ -1026,10 +1102,9 @@ fn registration(
         proof: info,
     }: &SignedCredential,
     entry_bytes: &[u8],
-    trust: &TrustList,
     identity: &RegistryIdentity,
 ) -> Result<(Vec<Write>, Effect), WriteError> {
-    let (view, signer) = (judging.view, judging.signer);
+    let (view, signer, trust) = (judging.view, judging.signer, judging.trust);
     if judging.authority != Authority::Issuer {
         return Err(Refusal::NotAuthorised(
             "証明書を登録できるのは指定機関だけです / only designated issuers register credentials"
@@ -1037,6 +1112,9 @@ fn registration(
         )
         .into());
     }
+    // Only the key that signed it: a credential's record and every view judge the key of
+    // its registration (`Void::of_history`), so the two must be one. An issuer registers what
+    // a key signed before replacing it.
     if &info.signer != signer {
         return Err(Refusal::NotAuthorised(
             "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
@@ -1059,7 +1137,7 @@ fn registration(
     let mut writes = Vec::new();
     let mut status = Vec::with_capacity(2);
     for entry in &typed.credential_status {
-        let (slot, used) = use_allocation(view, entry, typed, signer, identity)?;
+        let (slot, used) = use_allocation(view, entry, typed, signer, trust, identity)?;
         writes.push(used);
         status.push(slot);
     }
@@ -1094,6 +1172,7 @@ fn use_allocation(
     entry: &StatusEntry,
     typed: &AttainmentCredential,
     signer: &DidKey,
+    trust: &TrustList,
     identity: &RegistryIdentity,
 ) -> Result<(StatusSlot, Write), WriteError> {
     let (purpose, list) = parse_list_url(&entry.list_url, &identity.base_url)
@@ -1111,7 +1190,7 @@ fn use_allocation(
             entry.list_url, entry.index
         ))
     })?;
-    if allocation.issuer != signer.to_string() {
+    if !trust.same_issuer(&allocation.issuer, &signer.to_string()) {
         return Err(Refusal::InvalidCredential(format!(
             "status entry {}#{} was reserved by another issuer",
             entry.list_url, entry.index
@@ -1150,7 +1229,11 @@ fn status_change(
     let mut record: CredentialRecord = view
         .get_json(&key)?
         .ok_or_else(|| Refusal::NotFound(format!("{target} is not registered")))?;
-    if judging.authority != Authority::Operator && record.issuer != judging.signer.to_string() {
+    if judging.authority != Authority::Operator
+        && !judging
+            .trust
+            .same_issuer(&record.issuer, &judging.signer.to_string())
+    {
         return Err(Refusal::NotAuthorised(
             "状態を変更できるのは証明書の発行者か制度運営主体だけです / only the credential's issuer or the operator may change its status".into(),
         ).into());

@@ -273,7 +273,7 @@ pub(crate) async fn register(
     let id = signed.credential.id;
     if request.info.signer != signed.proof.signer {
         return Err(ApiError::Forbidden(
-            "an issuer may register only credentials it signed".into(),
+            "登録できるのは指定機関が自ら署名した証明書だけです / an issuer may register only credentials it signed".into(),
         ));
     }
     // Idempotent: the same credential again gets the first registration's answer.

@@ -1119,16 +1119,7 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
         Some("http://127.0.0.1:8080"),
     )
     .unwrap();
-    let report = w
-        .ledger
-        .verify_qr_text(&qr.text, &scs_verifier::Question::at(now()))
-        .unwrap();
-    assert_eq!(
-        report.verdict,
-        scs_core::report::Verdict::Valid,
-        "{:?}",
-        report.checks
-    );
+    assert_qr_valid(&w, &qr.text);
 
     // The same key's new credential reusing that id is not dated by the old registration.
     let mut forged = typed.clone();
@@ -1147,6 +1138,202 @@ async fn the_registry_dates_a_credential_registered_before_a_compromise() {
         .verify_qr_text(&qr.text, &scs_verifier::Question::at(now()))
         .unwrap();
     assert_ne!(report.verdict, scs_core::report::Verdict::Valid);
+}
+
+/// Issue 16 item 4: an issuer replaces its key. What the old key signed inside its window stays
+/// valid and can still be registered, suspended and reinstated by the issuer's new key; the
+/// old key writes nothing once replaced, and what it signs after is refused; declared
+/// compromised later, it voids only what it signed after the compromise, and the change feed
+/// tells the companies holding its credentials, not those of the new key.
+#[tokio::test]
+async fn an_issuer_rotates_its_key_and_keeps_its_credentials() {
+    let w = world();
+    let old = key("issuer-star4.key");
+    let new = SecretKey::from_seed(&[42; 32]);
+    let (old_did, new_did) = (old.public().did_key(), new.public().did_key());
+    // Before the rotation: one credential registered, entries reserved for one more, both
+    // signed two hours ago.
+    let registered = issue_signed_at(&old, Level::STAR4, w.allocate(&old).await, ago(7200));
+    let answer = w.register_signed(&registered, &old).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let signed_before = issue_about(
+        r#"{"corporateNumber": "7000012050002", "legalName": "株式会社サンプル第二"}"#,
+        &old,
+        Level::STAR4,
+        w.allocate(&old).await,
+        ago(7200),
+    );
+    let rotated_at = ago(3600);
+    w.publish(|list| {
+        list.rotate_key(&old_did, &new_did, rotated_at, None)
+            .unwrap()
+    })
+    .await;
+
+    // The old key writes nothing; what it signs now is not valid anywhere.
+    let refused = w
+        .signed("/v1/status-allocations", &RequestBody::AllocateStatus, &old)
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "not-authorised");
+    let detail = refused.json["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("切り替え") && detail.contains("replaced"),
+        "{detail}"
+    );
+    assert_problem(
+        &w.change(&registered, "suspend", &old).await,
+        StatusCode::FORBIDDEN,
+        "not-authorised",
+    );
+    let signed_after = issue(&old, Level::STAR4, Vec::new());
+    let verified = w
+        .post("/v1/verify", &json!({"credential": signed_after}))
+        .await;
+    assert_eq!(verified.json["verdict"], "invalid", "{}", verified.json);
+    assert!(verified.text.contains("replaced"), "{}", verified.json);
+
+    // The new key registers its own credentials, not what the old key signed (every view
+    // judges a credential by the key of its registration), and changes the status of the old
+    // key's credentials.
+    let fresh = issue(&new, Level::STAR4, w.allocate(&new).await);
+    let answer = w.register_signed(&fresh, &new).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let refused = w.register_signed(&signed_before, &new).await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "not-authorised");
+    for action in ["suspend", "reinstate"] {
+        let answer = w.change(&registered, action, &new).await;
+        assert_eq!(answer.status, StatusCode::OK, "{action}: {}", answer.json);
+    }
+    for credential in [&registered, &signed_before, &fresh] {
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    // The QR code of each key's credential is found by its key id, the retired key's too.
+    for (credential, signer) in [(&registered, &old), (&fresh, &new)] {
+        assert_qr_valid(&w, &qr_text_of(credential, signer));
+    }
+    let org = w.get("/v1/organizations/7000012050002").await;
+    assert_eq!(org.json["highestLevel"], 4, "{}", org.json);
+    // The 指定機関一覧 lists both keys under the one issuer, each with its window.
+    let issuers = w.get("/issuers").await;
+    let row = issuers
+        .text
+        .split("<tr>")
+        .find(|row| row.contains(&old_did.to_string()));
+    let row = row.unwrap_or_default();
+    assert!(row.contains(&new_did.to_string()), "{row}");
+    assert!(row.contains("現在の鍵"), "{row}");
+
+    // The old key declared compromised from a time after the registrations: what the ledger
+    // shows registered before it still counts; the same key's signature with no registration
+    // no longer shows when it was made.
+    let before_compromise = w.size() - 1;
+    let compromised = Timestamp::from_unix(now().unix() + 600).unwrap();
+    w.publish(|list| list.declare_compromised(&old_did, compromised).unwrap())
+        .await;
+    for credential in [&registered, &fresh] {
+        let verified = w
+            .post("/v1/verify", &json!({"credential": credential}))
+            .await;
+        assert_eq!(verified.json["verdict"], "valid", "{}", verified.json);
+    }
+    assert!(w.get("/issuers").await.text.contains("漏えい: "));
+    let verified = w
+        .post("/v1/verify", &json!({"credential": signed_before}))
+        .await;
+    assert_ne!(verified.json["verdict"], "valid", "{}", verified.json);
+    let events = w
+        .get(&format!("/v1/events?after={before_compromise}"))
+        .await;
+    assert_eq!(
+        kinds(&events.json),
+        ["issuer-compromised"],
+        "{}",
+        events.json
+    );
+    let of_company = w.get("/v1/events?corporateNumber=7000012050002").await;
+    let compromised_credentials: Vec<&Value> = of_company.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "issuer-compromised")
+        .map(|e| &e["credential"]["id"])
+        .collect();
+    assert_eq!(
+        compromised_credentials,
+        [&registered["id"]],
+        "the old key's credential, not the new key's"
+    );
+
+    // An edition may not drop a key, move it to another issuer, change its window, nor lift or
+    // postpone its compromise.
+    type Edit = Box<dyn FnOnce(&mut scs_core::trust_list::TrustList)>;
+    let n = w
+        .ledger
+        .trust_list()
+        .0
+        .issuers
+        .iter()
+        .position(|i| old_did.is_did(&i.id))
+        .unwrap();
+    let edits: [(&str, Edit); 5] = [
+        (
+            "drop",
+            Box::new(move |list| {
+                list.issuers[n].keys.pop();
+            }),
+        ),
+        (
+            "lift or postpone",
+            Box::new(move |list| {
+                list.issuers[n].keys[0].compromised_since = None;
+            }),
+        ),
+        (
+            "lift or postpone",
+            Box::new(move |list| {
+                let later = Timestamp::from_unix(compromised.unix() + 3600);
+                list.issuers[n].keys[0].compromised_since = later;
+            }),
+        ),
+        (
+            "change the window",
+            Box::new(move |list| {
+                let key = &mut list.issuers[n].keys;
+                key[0].valid_until = Timestamp::from_unix(rotated_at.unix() + 60);
+                key[1].valid_from = key[0].valid_until.unwrap();
+            }),
+        ),
+        (
+            "drop key",
+            Box::new(move |list| {
+                let moved = list.issuers[n].keys.pop().unwrap();
+                let other = &mut list.issuers[1 - n];
+                other.keys = vec![
+                    scs_core::trust_list::IssuerKey {
+                        id: other.id.clone(),
+                        valid_from: other.valid_from,
+                        valid_until: Some(moved.valid_from),
+                        compromised_since: None,
+                    },
+                    moved,
+                ];
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let refused = w.try_publish(edit).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::CONFLICT,
+            "{what}: {}",
+            refused.json
+        );
+        let detail = refused.json["detail"].as_str().unwrap();
+        assert!(detail.contains(what), "{what}: {detail}");
+    }
 }
 
 /// Issue #10 item 2: a suspension the operator imposed is lifted only by the operator; the
@@ -2171,6 +2358,20 @@ async fn a_body_that_grows_past_the_entry_limit_when_logged_is_refused_before_th
         StatusCode::CREATED,
         "{}",
         registered.json
+    );
+}
+
+/// The registry finds the QR text `text` valid now.
+fn assert_qr_valid(w: &World, text: &str) {
+    let report = w
+        .ledger
+        .verify_qr_text(text, &scs_verifier::Question::at(now()))
+        .unwrap();
+    assert_eq!(
+        report.verdict,
+        scs_core::report::Verdict::Valid,
+        "{:?}",
+        report.checks
     );
 }
 

@@ -99,8 +99,9 @@ impl Verifier<'_> {
     }
 }
 
-/// The trust list's issuers whose key id is `kid`, with their names. Key ids are computed from
-/// the did:key text; only a matching key is decompressed.
+/// The trust list's issuer keys (every key of every issuer, retired ones included) whose key
+/// id is `kid`, with their issuers' names. Key ids are computed from the did:key text; only a
+/// matching key is decompressed.
 fn issuers_with_kid<'t>(
     trust_list: &'t TrustList,
     kid: &[u8; compact::KID_LEN],
@@ -108,8 +109,9 @@ fn issuers_with_kid<'t>(
     trust_list
         .issuers
         .iter()
-        .filter(|issuer| compact::key_id_of_did(&issuer.id).as_ref() == Some(kid))
-        .filter_map(|issuer| Some((DidKey::parse(&issuer.id).ok()?, issuer.name.as_str())))
+        .flat_map(|issuer| issuer.key_uses().map(move |key| (key.id, issuer)))
+        .filter(|(key, _)| compact::key_id_of_did(key).as_ref() == Some(kid))
+        .filter_map(|(key, issuer)| Some((DidKey::parse(key).ok()?, issuer.name.as_str())))
         .collect()
 }
 
@@ -163,6 +165,7 @@ mod tests {
                 levels: vec![Level::STAR3, Level::STAR4],
                 valid_from: t("2026-01-01T00:00:00Z"),
                 valid_until: None,
+                keys: Vec::new(),
                 status: DesignationStatus {
                     state,
                     since: since.map(t),

@@ -30,7 +30,7 @@ use scs_core::keys::{DidKey, KeyError};
 use scs_core::proof::{self, PreparedProof, ProofError, ProofInfo, ProofPurpose};
 use scs_core::report::{Check, CheckName, Message, Report};
 use scs_core::timestamp::Timestamp;
-use scs_core::trust_list::TrustList;
+use scs_core::trust_list::{Signer, TrustList};
 use scs_core::vcdm::{check_data_model, DataModelError};
 use serde_json::Value;
 use thiserror::Error;
@@ -427,8 +427,8 @@ impl<'a> Verifier<'a> {
             ));
         }
         let level = credential.credential_subject.achievement.level;
-        let issuer = match trust_list.authorise(&info.signer, level, info.created) {
-            Ok(issuer) => issuer,
+        let signer = match trust_list.authorise(&info.signer, level, info.created) {
+            Ok(signer) => signer,
             Err(why) => return fail(why.message()),
         };
         let method = credential.credential_subject.achievement.assessment_method;
@@ -449,19 +449,20 @@ impl<'a> Verifier<'a> {
                 ),
             )),
             Some(_) => {
+                let issuer = signer.issuer;
                 let designated = Message::new(
                     format!("{}（★{level}の指定機関、署名時点で指定中）", issuer.name),
                     format!(
                         "{} (designated for ★{level}, active when it signed)",
-                        issuer.name_en.as_deref().unwrap_or(&issuer.name)
+                        issuer.name_for(true)
                     ),
                 );
-                self.signing_time_check(credential, issuer, designated, at.max(question.now))
+                self.signing_time_check(credential, signer, designated, at.max(question.now))
             }
         }
     }
 
-    /// Once an issuer's key is declared compromised, or its designation suspended, withdrawn
+    /// Once a key is declared compromised, or its issuer's designation suspended, withdrawn
     /// or ended, its `proof.created` shows nothing: it (or whoever holds the key) can backdate.
     /// Then only the ledger shows that the credential is older — its registration, logged
     /// before that time. Without that evidence the check is undecided; with evidence of a later
@@ -469,11 +470,11 @@ impl<'a> Verifier<'a> {
     fn signing_time_check(
         &self,
         credential: &AttainmentCredential,
-        issuer: &scs_core::trust_list::DesignatedIssuer,
+        signer: Signer<'_>,
         designated: Message,
         ended_by: Timestamp,
     ) -> Check {
-        let Some((cutoff, why)) = issuer.own_word_ends(ended_by) else {
+        let Some((cutoff, why)) = signer.own_word_ends(ended_by) else {
             return Check::pass(CheckName::Issuer, designated);
         };
         let Message { ja, en } = why.what_ended();
@@ -606,8 +607,8 @@ impl<'a> Verifier<'a> {
 #[derive(Clone)]
 struct Signers<'a> {
     trust_list: Option<&'a TrustList>,
-    /// One slot per `trust_list.issuers` entry, in the same order; `None` in a slot means that
-    /// issuer's `id` is not a usable did:key.
+    /// One slot per issuer key (each issuer's `key_uses`, issuer after issuer); `None` in a
+    /// slot means that key is not a usable did:key.
     keys: OnceLock<Box<[OnceLock<Option<DidKey>>]>>,
 }
 
@@ -695,10 +696,11 @@ impl Signers<'_> {
     fn listed(&self, method: &str) -> Option<&DidKey> {
         let trust_list = self.trust_list?;
         let (did, fragment) = method.split_once('#')?;
-        let index = trust_list.issuers.iter().position(|i| i.id == did)?;
+        let listed_keys = || trust_list.issuers.iter().flat_map(|i| i.key_uses());
+        let index = listed_keys().position(|k| k.id == did)?;
         let keys = self
             .keys
-            .get_or_init(|| trust_list.issuers.iter().map(|_| OnceLock::new()).collect());
+            .get_or_init(|| listed_keys().map(|_| OnceLock::new()).collect());
         let key = keys
             .get(index)?
             .get_or_init(|| DidKey::parse(did).ok())

@@ -44,10 +44,10 @@ pub trait StatusSource {
 
     /// The latest time the registry's clock can have read when it logged `credential`'s
     /// registration, if this source knows it from the ledger: evidence that the credential
-    /// existed by then, whatever its own proof says. Asked only about issuers whose own word on
-    /// when they signed no longer suffices ([`DesignatedIssuer::own_word_ends`]).
+    /// existed by then, whatever its own proof says. Asked only about keys whose own word on
+    /// when they signed no longer suffices ([`Signer::own_word_ends`]).
     ///
-    /// [`DesignatedIssuer::own_word_ends`]: scs_core::trust_list::DesignatedIssuer::own_word_ends
+    /// [`Signer::own_word_ends`]: scs_core::trust_list::Signer::own_word_ends
     fn registered_by(&self, _credential: &AttainmentCredential) -> Option<Timestamp> {
         None
     }

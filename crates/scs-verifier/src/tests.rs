@@ -36,6 +36,7 @@ fn world() -> World {
             levels: vec![Level::STAR3, Level::STAR4],
             valid_from: t("2026-01-01T00:00:00Z"),
             valid_until: None,
+            keys: Vec::new(),
             status: DesignationStatus {
                 state: DesignationState::Active,
                 since: None,

@@ -98,7 +98,7 @@ fn registration_says(event: &ChangeEvent, entry: &[u8]) -> bool {
 }
 
 /// Whether the edition `entry`, signed by `operator`, withdraws the event's issuer or declares
-/// its key compromised, as the event says.
+/// it or one of its keys compromised, as the event says.
 fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
     let (Some(issuer), Ok(list)) = (
         event.issuer.as_ref(),
@@ -114,7 +114,15 @@ fn edition_says(event: &ChangeEvent, entry: &[u8], operator: &DidKey) -> bool {
             listed.status.state == DesignationState::Withdrawn
                 && listed.status.since == Some(event.at)
         }
-        ChangeKind::IssuerCompromised => listed.status.compromised_since == Some(event.at),
+        // A key's compromise concerns only what that key signed (found in review: any key's
+        // would have let a feed pin it on another key's credential).
+        ChangeKind::IssuerCompromised => {
+            listed.status.compromised_since == Some(event.at)
+                || listed.key_uses().any(|key| {
+                    key.compromised_since == Some(event.at)
+                        && event.credential.as_ref().is_none_or(|c| c.issuer == key.id)
+                })
+        }
         _ => false,
     }
 }
@@ -265,15 +273,18 @@ mod tests {
             since: Some(since),
             compromised_since: None,
         };
-        let signed = scs_core::proof::sign(
-            list.to_credential(&operator, since),
-            &operator_key,
-            since,
-            scs_core::proof::ProofPurpose::AssertionMethod,
-            Default::default(),
-        )
-        .unwrap()
-        .to_string();
+        let sign = |list: &TrustList| {
+            scs_core::proof::sign(
+                list.to_credential(&operator, since),
+                &operator_key,
+                since,
+                scs_core::proof::ProofPurpose::AssertionMethod,
+                Default::default(),
+            )
+            .unwrap()
+            .to_string()
+        };
+        let signed = sign(&list);
         let mut withdrawn = event(ChangeKind::IssuerWithdrawn, None);
         withdrawn.credential = None;
         withdrawn.issuer = Some(IssuerBrief {
@@ -291,5 +302,21 @@ mod tests {
             .public()
             .did_key();
         assert!(!says(&withdrawn, signed.as_bytes(), &stranger));
+        // One of the issuer's keys declared compromised is a compromise the edition says.
+        let key_since = at("2027-03-01T09:00:00Z");
+        let key = DidKey::parse(&list.issuers[0].id).unwrap();
+        list.declare_compromised(&key, key_since).unwrap();
+        let key_compromised = sign(&list);
+        compromised.at = key_since;
+        assert!(says(&compromised, key_compromised.as_bytes(), &operator));
+        assert!(!says(&compromised, signed.as_bytes(), &operator));
+        // About a credential: only one that key signed.
+        let mut of_credential = compromised.clone();
+        of_credential.credential = event(ChangeKind::IssuerCompromised, None).credential;
+        assert!(!says(&of_credential, key_compromised.as_bytes(), &operator));
+        if let Some(credential) = of_credential.credential.as_mut() {
+            credential.issuer = key.to_string();
+        }
+        assert!(says(&of_credential, key_compromised.as_bytes(), &operator));
     }
 }

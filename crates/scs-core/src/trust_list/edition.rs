@@ -64,6 +64,7 @@ impl TrustList {
             levels,
             valid_from: from,
             valid_until: None,
+            keys: Vec::new(),
             status: DesignationStatus {
                 state: DesignationState::Active,
                 since: None,
@@ -81,10 +82,13 @@ impl TrustList {
         Ok(())
     }
 
-    fn issuer_mut(&mut self, key: &DidKey) -> Result<&mut DesignatedIssuer, TrustListError> {
+    pub(super) fn issuer_mut(
+        &mut self,
+        key: &DidKey,
+    ) -> Result<&mut DesignatedIssuer, TrustListError> {
         self.issuers
             .iter_mut()
-            .find(|i| key.is_did(&i.id))
+            .find(|i| i.key_uses().any(|k| key.is_did(k.id)))
             .ok_or_else(|| TrustListError::Edit(format!("{key} is not in this edition")))
     }
 

@@ -105,7 +105,7 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
                                 (Lang::En, Some(en)) => { (en) br; span.muted { (issuer.name) } }
                                 _ => { (issuer.name) }
                             }
-                            br; span.mono.small.muted title=(issuer.id) { (short_key(&issuer.id)) }
+                            (issuer_keys(issuer, lang))
                         }
                         td data-label=(heads[1]) { @for (i, role) in issuer.roles.iter().enumerate() { @if i > 0 { br; } (role_text(*role, lang)) } }
                         td data-label=(heads[2]) { @for l in &issuer.levels { "★" (l.get()) " " } }
@@ -122,6 +122,23 @@ fn issuer_table(trust: &TrustList, lang: Lang) -> Markup {
                 }
             }
         } }
+    }
+}
+
+/// An issuer's keys, under its name: its one key, or (once it has replaced one) each key with
+/// the window in which it signs and any compromise, so that a reader can see which key signed
+/// a credential when.
+fn issuer_keys(issuer: &DesignatedIssuer, lang: Lang) -> Markup {
+    html! {
+        @for key in issuer.key_uses() {
+            br; span.mono.small.muted title=(key.id) { (short_key(key.id)) }
+            @if let Some(from) = &key.from {
+                " " span.small { "（" (lang.pick("署名用 ", "signs ")) (date(from, lang)) " – " @if let Some(until) = &key.until { (date(until, lang)) } @else { (lang.pick("現在の鍵", "current key")) } "）" }
+            }
+            @if let Some(since) = &key.compromised_since {
+                " " span.small.bad { (lang.pick("漏えい: ", "compromised: ")) (date(since, lang)) (lang.pick(" 以降の署名は無効", "; signatures since are void")) }
+            }
+        }
     }
 }
 
