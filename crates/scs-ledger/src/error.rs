@@ -90,6 +90,10 @@ pub enum Failure {
     /// The status lists contradict a credential's record, or have no free entry left.
     #[error("status lists: {0}")]
     StatusLists(&'static str),
+    /// The indexes no longer show the batch applied once its checkpoint was durable: the
+    /// store lost a commit (a database that restarted in between).
+    #[error("the index store lost the batch ending at log size {0}; writes stop until a restart replays the log")]
+    IndexLost(u64),
     /// The writer is not running: stopped after a failing disk, or shutting down.
     #[error("the ledger writer is not running")]
     WriterStopped,

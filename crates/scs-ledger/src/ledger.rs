@@ -869,6 +869,15 @@ impl Ledger {
         // same registration.
         self.sign_checkpoint()
             .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
+        // PostgreSQL's index commit does not wait for its WAL flush (postgres/index.rs); the
+        // checkpoint's commit, which waits, flushes past it — unless the database restarted
+        // in between and lost it (found in review). So the indexes must still show the batch
+        // applied now; if not, nothing is acknowledged and the writer stops, and a restart
+        // replays the log into them.
+        let applied = accepted.last().map_or(0, |s| s.index + 1);
+        if self.store.get(keys::APPLIED)? != Some(applied.to_be_bytes().to_vec()) {
+            return Err(Failure::IndexLost(applied));
+        }
         let (tree_size, note) = self.checkpoint();
         Ok(Checkpointed { tree_size, note })
     }
@@ -1532,6 +1541,74 @@ mod tests {
         fn clear(&self) -> Result<(), StoreError> {
             self.inner.clear()
         }
+    }
+
+    /// A [`MemoryStore`] that, once told to, takes one batch of writes and forgets it: what a
+    /// database that restarts before flushing a commit that did not wait does.
+    #[derive(Debug, Default)]
+    struct ForgetfulStore {
+        inner: MemoryStore,
+        forget_next: std::sync::atomic::AtomicBool,
+    }
+
+    impl IndexStore for ForgetfulStore {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key)
+        }
+        fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError> {
+            self.inner.scan_prefix(prefix, limit)
+        }
+        fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+            if self
+                .forget_next
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                return Ok(());
+            }
+            self.inner.apply(writes)
+        }
+        fn clear(&self) -> Result<(), StoreError> {
+            self.inner.clear()
+        }
+    }
+
+    /// Found in review: an index commit the store lost after saying it took it (PostgreSQL's
+    /// does not wait for its flush) is not acknowledged, the writer stops rather than judge
+    /// later writes against indexes without it, and a restart replays it from the log.
+    #[test]
+    fn a_batch_the_index_store_lost_is_not_acknowledged_and_is_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(ForgetfulStore::default());
+        let open = || {
+            let log = FileLog::open(Arc::new(RealDisk), &dir.path().join("log")).unwrap();
+            open_over(Arc::new(log), store.clone()).unwrap()
+        };
+        let ledger = open();
+        ledger.start_writer();
+        store
+            .forget_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let answer = publish_next_edition(&ledger);
+        assert!(
+            matches!(answer, Err(WriteError::Failed(Failure::IndexLost(2)))),
+            "{:?}",
+            answer.map(|c| c.index)
+        );
+        assert!(
+            matches!(
+                publish_next_edition(&ledger),
+                Err(WriteError::Failed(Failure::WriterStopped))
+            ),
+            "the writer stopped"
+        );
+        ledger.finish_writes();
+        drop(ledger);
+        let restarted = open();
+        assert_eq!(restarted.trust_list().1, 1, "replayed from the log");
+        assert_eq!(
+            store.get(keys::APPLIED).unwrap(),
+            Some(2u64.to_be_bytes().to_vec())
+        );
     }
 
     /// The writer reads what a request needs (here its nonce and the credential it names)

@@ -120,7 +120,9 @@ impl IndexStore for PgIndex {
             // commit after it waits for a flush of the WAL up to there, which includes this
             // one, before any write is acknowledged; a crash of the database loses a suffix
             // of the WAL, so never a log row under an index row, and a restart replays the
-            // rest from the log.
+            // rest from the log. A database that restarted between this commit and the
+            // checkpoint's lost it: the writer reads the applied marker back after the
+            // checkpoint and stops if it is not there (`Failure::IndexLost`).
             transaction
                 .batch_execute("SET LOCAL synchronous_commit = off")
                 .await?;
