@@ -432,6 +432,17 @@ fn ask_round(steps: &mut [Option<Step>], source: &dyn RegistrySource) -> bool {
             source.verify_all(&questions),
         )
     };
+    // One answer per question, whatever the source returns: a source that answered fewer
+    // leaves those rows with an error, never asking again forever (found in review).
+    let unanswered = || {
+        Err(Message::new(
+            "登録機関から回答がありません",
+            "the registry gave no answer",
+        ))
+    };
+    let reports = reports
+        .into_iter()
+        .chain(std::iter::repeat_with(unanswered));
     for (i, report) in asking.into_iter().zip(reports) {
         if let Some(slot) = steps.get_mut(i) {
             if let Some(Step::Asking(asking)) = slot.take() {
@@ -727,6 +738,45 @@ mod tests {
         assert_eq!(asked, asked_alone);
         assert_eq!(together.rounds.get(), 3);
         assert_eq!(alone.rounds.get(), 0);
+    }
+
+    /// A source whose `verify_all` answers nothing (found in review).
+    struct Mute;
+
+    impl RegistrySource for Mute {
+        fn organization(&self, number: &CorporateNumber) -> Result<Option<Organization>, Message> {
+            Fake.organization(number)
+        }
+        fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
+            Fake.verify(id, question)
+        }
+        fn verify_all(&self, _: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+            Vec::new()
+        }
+    }
+
+    /// Every row is answered, and the rounds end, even when the source answers fewer questions
+    /// than it was asked.
+    #[test]
+    fn rows_a_source_does_not_answer_are_errors_not_lost() {
+        let n = company('0');
+        let parsed = read_list(
+            format!(
+                "{n},,甲
+"
+            )
+            .as_bytes(),
+            None,
+        )
+        .unwrap();
+        let results = judge_all(&parsed, &Mute, at());
+        assert_eq!(results.len(), 1);
+        assert_ne!(results[0].category, Category::Meets, "{:?}", results[0]);
+        assert!(
+            results[0].detail.en.contains("no answer"),
+            "{:?}",
+            results[0]
+        );
     }
 
     #[test]
