@@ -228,15 +228,7 @@ impl World {
     async fn register(&self, level: Level) -> (Value, Answer) {
         let issuer = key("issuer-star4.key");
         let credential = issue(&issuer, level, self.allocate(&issuer).await);
-        let answer = self
-            .signed(
-                "/v1/credentials",
-                &RequestBody::Register {
-                    credential: credential.clone(),
-                },
-                &issuer,
-            )
-            .await;
+        let answer = self.register_signed(&credential, &issuer).await;
         (credential, answer)
     }
 }
@@ -335,15 +327,7 @@ async fn a_credential_goes_through_its_whole_life() {
 
     // Idempotent: the same credential again, in a fresh request, gets the same answer.
     let issuer = key("issuer-star4.key");
-    let again = w
-        .signed(
-            "/v1/credentials",
-            &RequestBody::Register {
-                credential: credential.clone(),
-            },
-            &issuer,
-        )
-        .await;
+    let again = w.register_signed(&credential, &issuer).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json["logIndex"], 2);
     assert_eq!(w.size(), 3);
@@ -692,14 +676,7 @@ async fn bad_input_gets_a_stable_problem_and_changes_nothing() {
     );
     // Someone else registering the ★4 body's credential.
     assert_problem(
-        &w.signed(
-            "/v1/credentials",
-            &RequestBody::Register {
-                credential: credential.clone(),
-            },
-            &star3,
-        )
-        .await,
+        &w.register_signed(&credential, &star3).await,
         StatusCode::FORBIDDEN,
         "not-authorised",
     );
@@ -715,15 +692,7 @@ async fn bad_input_gets_a_stable_problem_and_changes_nothing() {
         serde_json::from_value(allocated.json["credentialStatus"].clone()).unwrap();
     let size_after_second_allocation = w.size();
     let overreach = issue(&star3, Level::STAR4, status.clone());
-    let refused = w
-        .signed(
-            "/v1/credentials",
-            &RequestBody::Register {
-                credential: overreach,
-            },
-            &star3,
-        )
-        .await;
+    let refused = w.register_signed(&overreach, &star3).await;
     assert_problem(
         &refused,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -735,15 +704,7 @@ async fn bad_input_gets_a_stable_problem_and_changes_nothing() {
         .contains("not designated for ★4"));
     // Status entries reserved by someone else.
     let borrowed = issue(&issuer, Level::STAR4, status);
-    let refused = w
-        .signed(
-            "/v1/credentials",
-            &RequestBody::Register {
-                credential: borrowed,
-            },
-            &issuer,
-        )
-        .await;
+    let refused = w.register_signed(&borrowed, &issuer).await;
     assert_problem(
         &refused,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1722,15 +1683,7 @@ async fn a_presentation_of_a_revoked_or_suspended_credential_is_not_verified() {
     for action in ["suspend", "revoke"] {
         let status = w.allocate(&issuer).await;
         let credential = issue_about(&subject, &issuer, Level::STAR4, status, now());
-        let registered = w
-            .signed(
-                "/v1/credentials",
-                &RequestBody::Register {
-                    credential: credential.clone(),
-                },
-                &issuer,
-            )
-            .await;
+        let registered = w.register_signed(&credential, &issuer).await;
         assert_eq!(
             registered.status,
             StatusCode::CREATED,
@@ -2072,13 +2025,7 @@ async fn a_name_registered_with_a_full_width_corporate_number_is_found_after_a_r
         Default::default(),
     )
     .unwrap();
-    let registered = w
-        .signed(
-            "/v1/credentials",
-            &RequestBody::Register { credential },
-            &issuer,
-        )
-        .await;
+    let registered = w.register_signed(&credential, &issuer).await;
     assert_eq!(
         registered.status,
         StatusCode::CREATED,

@@ -193,16 +193,18 @@ impl TrustList {
     /// The issuer of the key whose did:key text is `did`, with that key's window. Compares
     /// text, without decoding the key: this runs on every credential look-up.
     pub fn signer(&self, did: &str) -> Option<Signer<'_>> {
-        self.issuers.iter().find_map(|issuer| {
-            let key = issuer.key_uses().find(|k| k.id == did)?;
-            Some(Signer { issuer, key })
-        })
+        self.find_signer(|id| id == did)
     }
 
     /// [`TrustList::signer`] of a decoded key.
     pub fn signer_of(&self, key: &DidKey) -> Option<Signer<'_>> {
+        self.find_signer(|id| key.is_did(id))
+    }
+
+    /// The first issuer key whose did:key text `is` the one sought.
+    fn find_signer(&self, is: impl Fn(&str) -> bool) -> Option<Signer<'_>> {
         self.issuers.iter().find_map(|issuer| {
-            let key = issuer.key_uses().find(|k| key.is_did(k.id))?;
+            let key = issuer.key_uses().find(|k| is(k.id))?;
             Some(Signer { issuer, key })
         })
     }
