@@ -11,12 +11,12 @@
 //! every report: data older than `--max-age` makes every row 判定不能 / unknown.
 
 use std::collections::HashMap;
-use std::ops::Range;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use scs_core::credential::StatusPurpose;
-use scs_core::ids::CorporateNumber;
+use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::lifecycle::CredentialState;
 use scs_core::report::{Check, Message, Report};
 use scs_core::timestamp::Timestamp;
@@ -24,7 +24,8 @@ use scs_core::trust_list::TrustList;
 use scs_suppliers::judge::failing_detail;
 use scs_suppliers::{CredentialSummary, Organization, RegistrySource};
 use scs_verifier::{
-    Question, SignatureChecked, StatusAnswer, StatusSource, Verifier, MAX_CREDENTIAL_BYTES,
+    InputError, Question, SignatureChecked, StatusAnswer, StatusSource, Verifier,
+    MAX_CREDENTIAL_BYTES,
 };
 
 use crate::keys::{read_bounded, Anchor};
@@ -38,103 +39,222 @@ const MAX_CREDENTIALS_BYTES: usize = 1024 * 1024 * 1024;
 /// Credentials that could not be used, named one by one on stderr up to this many.
 const MAX_NAMED_PROBLEMS: usize = 20;
 
-/// The credentials given, in one buffer: each one's bytes and where it came from (a line
+/// The credentials are read and checked a block of about this many bytes at a time, the next
+/// block read into the same buffer: a supplier base's file (100,000 credentials are 160 MB) is
+/// never all in memory at once, and its pages are not faulted in afresh.
+const BLOCK_BYTES: usize = 16 * 1024 * 1024;
+
+/// One block of the credentials given: each one's bytes and where it came from (a line
 /// number, or which file), named only when a credential cannot be used.
-struct Inputs {
-    buffer: Vec<u8>,
-    spans: Vec<(Range<usize>, usize)>,
-    origin: Origin,
+struct Block<'a> {
+    credentials: Vec<&'a [u8]>,
+    numbers: Vec<usize>,
+    origin: Origin<'a>,
 }
 
 /// Where the credentials were read from.
-enum Origin {
-    /// A JSON Lines file: a span's number is its line's.
-    Lines(PathBuf),
-    /// A folder: a span's number is its file's in this list.
-    Files(Vec<PathBuf>),
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    /// A JSON Lines file: a credential's number is its line's.
+    Lines(&'a Path),
+    /// A folder: a credential's number is its file's in this list.
+    Files(&'a [PathBuf]),
 }
 
-impl Inputs {
-    /// A JSON Lines file (one credential per line; blank lines skipped) or a folder of `.json`
-    /// files (one credential each, in name order).
-    fn read(path: &Path) -> Result<Self> {
-        let inputs = if path.is_dir() {
-            Self::folder(path)?
-        } else {
-            Self::lines(path)?
-        };
-        if inputs.spans.len() > MAX_CREDENTIALS {
+impl Origin<'_> {
+    /// Where credential `number` came from: `FILE line N`, or its file.
+    fn name(self, number: usize) -> String {
+        match self {
+            Origin::Lines(path) => format!("{} line {number}", path.display()),
+            Origin::Files(files) => files
+                .get(number)
+                .map(|file| file.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Hands the credentials in `path` to `check` block by block, in order: a JSON Lines file
+/// (one credential per line; blank lines skipped) or a folder of `.json` files (one credential
+/// each, in name order). A block holds about `block_bytes` (a credential is never split).
+fn each_block(
+    path: &Path,
+    block_bytes: usize,
+    check: impl FnMut(Block<'_>) -> Result<()>,
+) -> Result<()> {
+    if path.is_dir() {
+        each_file_block(path, block_bytes, check)
+    } else {
+        each_line_block(path, block_bytes, check)
+    }
+}
+
+fn each_line_block(
+    path: &Path,
+    block_bytes: usize,
+    mut check: impl FnMut(Block<'_>) -> Result<()>,
+) -> Result<()> {
+    let cannot_read = || format!("cannot read {}", path.display());
+    let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+    // At most a partial line (shorter than a block) and a block read after it.
+    let mut buffer = Vec::with_capacity(2 * block_bytes);
+    let (mut line, mut total, mut count) = (1, 0, 0);
+    loop {
+        let read = (&mut file)
+            .take(block_bytes as u64)
+            .read_to_end(&mut buffer)
+            .with_context(cannot_read)?;
+        total += read;
+        if total > MAX_CREDENTIALS_BYTES {
             bail!(
-                "{}: more than {MAX_CREDENTIALS} credentials / 証明書が {MAX_CREDENTIALS} 件を超えています",
+                "{} is larger than {MAX_CREDENTIALS_BYTES} bytes",
                 path.display()
             );
         }
-        Ok(inputs)
-    }
-
-    fn lines(path: &Path) -> Result<Self> {
-        let buffer = read_bounded(path, MAX_CREDENTIALS_BYTES)?;
-        let mut spans = Vec::new();
-        let mut start = 0;
-        for (number, line) in buffer.split(|&b| b == b'\n').enumerate() {
-            let end = start + line.len();
-            if !line.trim_ascii().is_empty() {
-                spans.push((start..end, number + 1));
-            }
-            start = end + 1;
-        }
-        Ok(Self {
-            buffer,
-            spans,
-            origin: Origin::Lines(path.to_owned()),
-        })
-    }
-
-    fn folder(path: &Path) -> Result<Self> {
-        let mut files: Vec<_> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot read the folder {}", path.display()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|file| file.extension().is_some_and(|e| e == "json") && file.is_file())
-            .take(MAX_CREDENTIALS + 1)
-            .collect();
-        files.sort();
-        let mut inputs = Self {
-            buffer: Vec::new(),
-            spans: Vec::with_capacity(files.len()),
-            origin: Origin::Files(Vec::new()),
+        // Fewer bytes than asked for: the file has ended.
+        let at_end = read < block_bytes;
+        // Whole lines only, but at the end: what follows the last line break stays for the
+        // next block.
+        let (lines, used) = match memchr::memrchr(b'\n', &buffer) {
+            _ if at_end => (buffer.as_slice(), buffer.len()),
+            Some(last) => (buffer.get(..last).unwrap_or_default(), last + 1),
+            None if buffer.len() >= block_bytes => bail!(
+                "{} line {line}: longer than {block_bytes} bytes / {line} 行目が長すぎます",
+                path.display()
+            ),
+            None => continue,
         };
-        for (number, file) in files.iter().enumerate() {
-            let bytes = read_bounded(file, MAX_CREDENTIAL_BYTES)?;
-            let start = inputs.buffer.len();
-            if start + bytes.len() > MAX_CREDENTIALS_BYTES {
+        let mut block = Block {
+            credentials: Vec::new(),
+            numbers: Vec::new(),
+            origin: Origin::Lines(path),
+        };
+        for text in lines.split(|&b| b == b'\n') {
+            if !text.trim_ascii().is_empty() {
+                block.credentials.push(text);
+                block.numbers.push(line);
+            }
+            line += 1;
+        }
+        count += block.credentials.len();
+        if count > MAX_CREDENTIALS {
+            bail!(too_many(path));
+        }
+        if !block.credentials.is_empty() {
+            check(block)?;
+        }
+        if at_end {
+            return Ok(());
+        }
+        buffer.drain(..used);
+    }
+}
+
+fn each_file_block(
+    path: &Path,
+    block_bytes: usize,
+    mut check: impl FnMut(Block<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot read the folder {}", path.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|file| file.extension().is_some_and(|e| e == "json") && file.is_file())
+        .take(MAX_CREDENTIALS + 1)
+        .collect();
+    if files.len() > MAX_CREDENTIALS {
+        bail!(too_many(path));
+    }
+    files.sort();
+    let mut numbered = files.iter().enumerate().peekable();
+    let mut buffer = Vec::with_capacity(2 * block_bytes);
+    let mut total = 0;
+    while numbered.peek().is_some() {
+        buffer.clear();
+        let mut spans = Vec::new();
+        for (number, file) in numbered.by_ref() {
+            let start = buffer.len();
+            buffer.extend_from_slice(&read_bounded(file, MAX_CREDENTIAL_BYTES)?);
+            total += buffer.len() - start;
+            if total > MAX_CREDENTIALS_BYTES {
                 bail!(
                     "{}: more than {MAX_CREDENTIALS_BYTES} bytes of credentials",
                     path.display()
                 );
             }
-            inputs.buffer.extend_from_slice(&bytes);
-            inputs.spans.push((start..inputs.buffer.len(), number));
+            spans.push((start..buffer.len(), number));
+            if buffer.len() >= block_bytes {
+                break;
+            }
         }
-        inputs.origin = Origin::Files(files);
-        Ok(inputs)
+        check(Block {
+            credentials: spans
+                .iter()
+                .map(|(span, _)| buffer.get(span.clone()).unwrap_or_default())
+                .collect(),
+            numbers: spans.iter().map(|(_, number)| *number).collect(),
+            origin: Origin::Files(&files),
+        })?;
     }
+    Ok(())
+}
 
-    /// Where the credential of `span` came from: `FILE line N`, or its file.
-    fn name(&self, span: &(Range<usize>, usize)) -> String {
-        match &self.origin {
-            Origin::Lines(path) => format!("{} line {}", path.display(), span.1),
-            Origin::Files(files) => files
-                .get(span.1)
-                .map(|file| file.display().to_string())
-                .unwrap_or_default(),
+fn too_many(path: &Path) -> String {
+    format!(
+        "{}: more than {MAX_CREDENTIALS} credentials / 証明書が {MAX_CREDENTIALS} 件を超えています",
+        path.display()
+    )
+}
+
+/// The credentials given that can be used, found by 法人番号 and id, and why the others cannot.
+#[derive(Default)]
+struct Given {
+    checked: Vec<SignatureChecked>,
+    by_number: HashMap<CorporateNumber, Vec<usize>>,
+    by_id: HashMap<CredentialId, usize>,
+    problems: Vec<String>,
+}
+
+impl Given {
+    /// Keeps a credential whose signature holds and that a listed issuer signed, the first of
+    /// each id; else says why not (`name` saying where it came from, `why` why a credential whose
+    /// signature was checked cannot be read).
+    fn add(
+        &mut self,
+        result: Result<SignatureChecked, InputError>,
+        trust_list: &TrustList,
+        name: impl Fn() -> String,
+        why: impl Fn(&SignatureChecked) -> Message,
+    ) {
+        let usable = match result {
+            Ok(usable) => usable,
+            Err(error) => return self.problems.push(format!("{}: {error}", name())),
+        };
+        let Some(credential) = usable.credential() else {
+            let why = why(&usable);
+            return self
+                .problems
+                .push(format!("{}: {} / {}", name(), why.ja, why.en));
+        };
+        // Only what a listed issuer signed is anyone's: a credential any key can sign would
+        // let one supplier crowd another's real credential out of its row.
+        if usable
+            .signer()
+            .is_none_or(|key| trust_list.issuer(key).is_none())
+        {
+            return self.problems.push(format!("{}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name", name()));
         }
-    }
-
-    fn slices(&self) -> Vec<&[u8]> {
-        self.spans
-            .iter()
-            .map(|(span, _)| self.buffer.get(span.clone()).unwrap_or_default())
-            .collect()
+        let id = credential.id;
+        if self.by_id.contains_key(&id) {
+            return self.problems.push(format!("{}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)", name()));
+        }
+        if let Some(number) = credential.credential_subject.corporate_number {
+            self.by_number
+                .entry(number)
+                .or_default()
+                .push(self.checked.len());
+        }
+        self.by_id.insert(id, self.checked.len());
+        self.checked.push(usable);
     }
 }
 
@@ -146,7 +266,7 @@ pub struct Offline {
     freshness: Check,
     checked: Vec<SignatureChecked>,
     by_number: HashMap<CorporateNumber, Vec<usize>>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<CredentialId, usize>,
 }
 
 impl Offline {
@@ -165,62 +285,34 @@ impl Offline {
         now: Timestamp,
     ) -> Result<Self> {
         let (bundle, freshness) = crate::bundle::load(bundle, anchor, max_age, now)?;
-        let inputs = Inputs::read(credentials)?;
         let verifier = Verifier::new(Some(&bundle.trust_list), &bundle.status);
-        let results = verifier.check_batch(&inputs.slices());
-        let mut checked = Vec::with_capacity(results.len());
-        let mut by_number: HashMap<CorporateNumber, Vec<usize>> = HashMap::new();
-        let mut by_id = HashMap::new();
-        let mut problems = Vec::new();
-        for (result, span) in results.into_iter().zip(&inputs.spans) {
-            let name = || inputs.name(span);
-            let usable = match result {
-                Ok(usable) => usable,
-                Err(error) => {
-                    problems.push(format!("{}: {error}", name()));
-                    continue;
-                }
-            };
-            let Some(credential) = usable.credential() else {
-                let why = failing_detail(&verifier.answer(&usable, &Question::at(now)));
-                problems.push(format!("{}: {} / {}", name(), why.ja, why.en));
-                continue;
-            };
-            // Only what a listed issuer signed is anyone's: a credential any key can sign would
-            // let one supplier crowd another's real credential out of its row.
-            if usable
-                .signer()
-                .is_none_or(|key| bundle.trust_list.issuer(key).is_none())
-            {
-                problems.push(format!("{}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name", name()));
-                continue;
+        let mut given = Given::default();
+        each_block(credentials, BLOCK_BYTES, |block| {
+            let results = verifier.check_batch(&block.credentials);
+            for (result, &number) in results.into_iter().zip(&block.numbers) {
+                let name = || block.origin.name(number);
+                given.add(result, &bundle.trust_list, name, |usable| {
+                    failing_detail(&verifier.answer(usable, &Question::at(now)))
+                });
             }
-            let id = credential.id.to_string();
-            if by_id.contains_key(&id) {
-                problems.push(format!("{}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)", name()));
-                continue;
-            }
-            if let Some(number) = credential.credential_subject.corporate_number {
-                by_number.entry(number).or_default().push(checked.len());
-            }
-            by_id.insert(id, checked.len());
-            checked.push(usable);
-        }
-        report_problems(&problems);
+            Ok(())
+        })?;
+        report_problems(&given.problems);
         Ok(Self {
             trust_list: bundle.trust_list,
             status: crate::bundle::status_source(bundle.status, &freshness),
             freshness,
-            checked,
-            by_number,
-            by_id,
+            checked: given.checked,
+            by_number: given.by_number,
+            by_id: given.by_id,
         })
     }
 
     /// The credential given with this id, if its signature holds and a listed issuer signed it.
     fn given(&self, id: &str) -> Result<&SignatureChecked, Message> {
-        self.by_id
-            .get(id)
+        CredentialId::parse(id)
+            .ok()
+            .and_then(|id| self.by_id.get(&id))
             .and_then(|&at| self.checked.get(at))
             .ok_or_else(|| not_given(id))
     }
@@ -326,5 +418,69 @@ impl RegistrySource for Offline {
                 Ok(report.with_check(self.freshness.clone()))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every block of `path` read with blocks of `block_bytes`: each credential's text and
+    /// number, in order, and how many blocks there were.
+    fn blocks(path: &Path, block_bytes: usize) -> Result<(Vec<(String, usize)>, usize)> {
+        let (mut read, mut count) = (Vec::new(), 0);
+        each_block(path, block_bytes, |block| {
+            count += 1;
+            for (text, number) in block.credentials.iter().zip(&block.numbers) {
+                read.push((String::from_utf8_lossy(text).into_owned(), *number));
+            }
+            Ok(())
+        })?;
+        Ok((read, count))
+    }
+
+    /// Lines are never split between blocks and keep their numbers, whatever the block size:
+    /// the same credentials as one block of the whole file gives.
+    #[test]
+    fn a_json_lines_file_is_read_in_blocks_without_splitting_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        let text = "{\"a\":1}\n\n{\"bb\":22}\r\n  \n{\"ccc\":333}\n{\"d\":4}";
+        std::fs::write(&file, text).unwrap();
+        let expected: Vec<(String, usize)> = [
+            ("{\"a\":1}", 1),
+            ("{\"bb\":22}\r", 3),
+            ("{\"ccc\":333}", 5),
+            ("{\"d\":4}", 6),
+        ]
+        .map(|(t, n)| (t.to_owned(), n))
+        .into();
+        assert_eq!(blocks(&file, 1 << 20).unwrap(), (expected.clone(), 1));
+        for block_bytes in 12..text.len() {
+            let (read, count) = blocks(&file, block_bytes).unwrap();
+            assert_eq!(read, expected, "blocks of {block_bytes} bytes");
+            assert!(count > 1, "blocks of {block_bytes} bytes");
+        }
+        // A line longer than a block may not be read whole: a clear error, naming it (line 3,
+        // 10 bytes, still fits the buffer: a block and what was left of the last).
+        let error = blocks(&file, 8).unwrap_err().to_string();
+        assert!(error.contains("line 5: longer than 8 bytes"), "{error}");
+    }
+
+    #[test]
+    fn a_folder_is_read_in_blocks_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("b.json", "{\"b\":2}"),
+            ("a.json", "{\"a\":1}"),
+            ("c.txt", "x"),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let expected: Vec<(String, usize)> = [("{\"a\":1}", 0), ("{\"b\":2}", 1)]
+            .map(|(t, n)| (t.to_owned(), n))
+            .into();
+        assert_eq!(blocks(dir.path(), 1 << 20).unwrap(), (expected.clone(), 1));
+        assert_eq!(blocks(dir.path(), 1).unwrap(), (expected, 2));
     }
 }

@@ -298,8 +298,9 @@ pub(crate) struct TypedCredential<'a> {
     pub(crate) issuer_id: &'a str,
     pub(crate) valid_from: &'a str,
     pub(crate) valid_until: &'a str,
-    /// The `type` and `id` of each status entry; `None` when there is no `credentialStatus`.
-    pub(crate) status: Option<&'a [(&'a str, String)]>,
+    /// The `type` of each status entry and its list's URL, the entry's `id` being that URL
+    /// with `#` and the entry's index after it; `None` when there is no `credentialStatus`.
+    pub(crate) status: Option<&'a [(&'a str, &'a str)]>,
     pub(crate) proof_type: &'a str,
 }
 
@@ -324,7 +325,7 @@ impl TypedCredential<'_> {
             !entries.is_empty()
                 && entries
                     .iter()
-                    .all(|(kind, id)| is_term_or_url(kind) && is_url(id))
+                    .all(|(kind, list)| is_term_or_url(kind) && is_url_with_fragment(list))
         });
         context
             && types
@@ -648,14 +649,24 @@ fn is_excluded_from_iri(c: char) -> bool {
 /// An absolute URL: a scheme (RFC 3986 §3.1), `:`, and a non-empty rest, with no character that
 /// an IRI excludes.
 fn is_url(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once(':') else {
-        return false;
-    };
-    let mut scheme_chars = scheme.chars();
-    matches!(scheme_chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && scheme_chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        && !rest.is_empty()
+    s.split_once(':')
+        .is_some_and(|(scheme, rest)| is_scheme(scheme) && !rest.is_empty())
         && !has_excluded_from_iri(s)
+}
+
+/// Whether `s` followed by `#` and digits is a URL ([`is_url`]), without writing it out: the
+/// digits and `#` add no colon and no excluded character, and leave the rest non-empty.
+fn is_url_with_fragment(s: &str) -> bool {
+    s.split_once(':')
+        .is_some_and(|(scheme, _)| is_scheme(scheme))
+        && !has_excluded_from_iri(s)
+}
+
+/// A URI scheme (RFC 3986 §3.1): a letter, then letters, digits, `+`, `-` and `.`.
+fn is_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// A point in time from a `dateTimeStamp`, ordered by time.
@@ -817,6 +828,21 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::collections::BTreeSet;
+
+    proptest::proptest! {
+        /// A status entry's id, its list's URL with `#` and its index after it, is a URL
+        /// exactly when [`is_url_with_fragment`] says so of the list's URL.
+        #[test]
+        fn a_url_with_a_fragment_is_judged_without_writing_it(
+            url in "[a-z0-9+.#/ \"<>é-]{0,4}:?[a-z0-9+.:#/ \"<>é-]{0,8}",
+            index in 0_u64..1_000_000,
+        ) {
+            proptest::prop_assert_eq!(
+                is_url_with_fragment(&url),
+                is_url(&format!("{url}#{index}"))
+            );
+        }
+    }
 
     #[test]
     fn the_ascii_test_for_excluded_characters_agrees_with_the_char_test() {

@@ -225,10 +225,10 @@ fn present_objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 impl Wire<'_> {
     /// Whether [`crate::vcdm::check_data_model`] accepts the document.
     fn data_model_holds(&self) -> bool {
-        let status: Option<Vec<(&str, String)>> = self.credential_status.as_ref().map(|entries| {
+        let status: Option<Vec<(&str, &str)>> = self.credential_status.as_ref().map(|entries| {
             entries
                 .iter()
-                .map(|e| (STATUS_ENTRY_TYPE, format!("{}#{}", e.list_url, e.index)))
+                .map(|e| (STATUS_ENTRY_TYPE, e.list_url.as_str()))
                 .collect()
         });
         TypedCredential {
