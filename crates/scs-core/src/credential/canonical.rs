@@ -5,10 +5,11 @@
 //! canonicalizes the proof options and the document (RFC 8785) to hash them, and finally reads
 //! the tree into an [`AttainmentCredential`]. Credentials as the issuer and the registry write
 //! them — serde_json's compact or pretty output of a sorted map — are already canonical text
-//! but for whitespace, so [`prepare`] does it all in two passes over the bytes: one that
-//! recognises the canonical form and finds the proof ([`jcs::canonical_object`]), one that
-//! reads the typed credential with serde. The two hashes are then taken of the bytes as they
-//! are, without the proof (and without the proof's `proofValue`).
+//! but for whitespace, so [`prepare`] does it all, once the bytes are known to be UTF-8, in two
+//! passes over the text: one that recognises the canonical form and finds the proof
+//! ([`jcs::canonical_object`]), one that reads the typed credential with serde. The two hashes
+//! are then taken of the bytes as they are, without the proof (and without the proof's
+//! `proofValue`).
 //!
 //! [`prepare`] only ever says "ready", never "wrong": for anything it does not recognise — a
 //! member it does not expect, a `null`, text that is not canonical, a profile rule broken, a
@@ -57,11 +58,13 @@ pub fn prepare(
     if bytes.len() > max_bytes {
         return None;
     }
-    let (text, members) = canonical_text(bytes)?;
+    // UTF-8 checked once, here, for both passes.
+    let original = std::str::from_utf8(bytes).ok()?;
+    let (text, members) = canonical_text(original)?;
     let message = hash_data(&text, &members)?;
-    // The original bytes, not `text`: serde_json refusing them is what makes the whitespace
+    // The original text, not `text`: serde_json refusing it is what makes the whitespace
     // taken out of `text` insignificant.
-    let wire: Wire<'_> = serde_json::from_slice(bytes).ok()?;
+    let wire: Wire<'_> = serde_json::from_str(original).ok()?;
     let proof = &wire.proof;
     let created = proof.created.map(Timestamp::parse).transpose().ok()?;
     let proof_ok = proof.kind == PROOF_TYPE
@@ -85,14 +88,15 @@ pub fn prepare(
     })
 }
 
-/// `bytes` as canonical text and its members: as they are when they are, else without
-/// whitespace when that makes them so.
-fn canonical_text(bytes: &[u8]) -> Option<(Cow<'_, [u8]>, Vec<jcs::MemberSpan>)> {
-    if let Some(members) = jcs::canonical_object(bytes) {
-        return Some((Cow::Borrowed(bytes), members));
+/// `original` as canonical text and its members: as it is when it is, else without
+/// whitespace when that makes it so.
+fn canonical_text(original: &str) -> Option<(Cow<'_, str>, Vec<jcs::MemberSpan>)> {
+    if let Some(members) = jcs::canonical_object(original) {
+        return Some((Cow::Borrowed(original), members));
     }
-    match jcs::without_whitespace(bytes) {
+    match jcs::without_whitespace(original.as_bytes()) {
         Cow::Owned(text) => {
+            let text = String::from_utf8(text).ok()?;
             let members = jcs::canonical_object(&text)?;
             Some((Cow::Owned(text), members))
         }
@@ -102,25 +106,29 @@ fn canonical_text(bytes: &[u8]) -> Option<(Cow<'_, [u8]>, Vec<jcs::MemberSpan>)>
 
 /// `hashData` of canonical credential text (with its `members`): SHA-256 of the proof without
 /// `proofValue` (the proof options), then SHA-256 of the document without `proof`.
-fn hash_data(text: &[u8], members: &[jcs::MemberSpan]) -> Option<[u8; 64]> {
-    let (proof_at, proof) = named(text, members, b"proof")?;
+fn hash_data(text: &str, members: &[jcs::MemberSpan]) -> Option<[u8; 64]> {
+    let (proof_at, proof) = named(text, members, "proof")?;
     let proof_text = text.get(proof.value.clone())?;
     let proof_members = jcs::canonical_object(proof_text)?;
-    let (value_at, _) = named(proof_text, &proof_members, b"proofValue")?;
+    let (value_at, _) = named(proof_text, &proof_members, "proofValue")?;
     let mut message = [0u8; 64];
     message[..32].copy_from_slice(&sha256(jcs::without_member(
-        proof_text,
+        proof_text.as_bytes(),
         &proof_members,
         value_at,
     )?));
-    message[32..].copy_from_slice(&sha256(jcs::without_member(text, members, proof_at)?));
+    message[32..].copy_from_slice(&sha256(jcs::without_member(
+        text.as_bytes(),
+        members,
+        proof_at,
+    )?));
     Some(message)
 }
 
 fn named<'m>(
-    text: &[u8],
+    text: &str,
     members: &'m [jcs::MemberSpan],
-    name: &[u8],
+    name: &str,
 ) -> Option<(usize, &'m jcs::MemberSpan)> {
     members
         .iter()
