@@ -1305,6 +1305,20 @@ impl Ledger {
     /// that fails its integrity check, or a credential span that does not hold the credential,
     /// is an error, never a credential that is not registered.
     pub fn credential(&self, id: &CredentialId) -> Result<Option<Registered>, Failure> {
+        let Some((bytes, record)) = self.credential_bytes(id)? else {
+            return Ok(None);
+        };
+        let credential = serde_json::from_slice(&bytes)
+            .map_err(|source| Failure::unreadable_entry(record.log_index, source))?;
+        Ok(Some(Registered { credential, record }))
+    }
+
+    /// [`Ledger::credential`] as the bytes registered, not read: for a verifier that reads
+    /// them itself ([`scs_verifier::Verifier::check_batch`]).
+    pub fn credential_bytes(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<(Vec<u8>, state::CredentialRecord)>, Failure> {
         let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
@@ -1317,9 +1331,7 @@ impl Ledger {
             .checked_add(span.len as usize)
             .and_then(|end| entry.get(start..end))
             .ok_or_else(|| Failure::Read(Arc::new(LogFileError::Span(record.log_index))))?;
-        let credential = serde_json::from_slice(credential)
-            .map_err(|source| Failure::unreadable_entry(record.log_index, source))?;
-        Ok(Some(Registered { credential, record }))
+        Ok(Some((credential.to_vec(), record)))
     }
 
     /// Credential ids of an organisation (at most [`MAX_CREDENTIALS_PER_ORGANIZATION`]).

@@ -466,6 +466,49 @@ async fn bulk_checks_every_readable_row_and_reports_the_rest() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// `/bulk` verifies a list's registered credentials together (their signatures on both cores,
+/// in Ed25519 batches): each answer is the one verifying that credential alone gives, for every
+/// demo company (valid, revoked, suspended, expired, ★3 and ★4) asked at ★3, ★4 and ★5, and a
+/// credential id that is not registered has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_verifies_registered_credentials_together_as_one_by_one() {
+    let w = world().await;
+    let ledger = &w.state.ledger;
+    let now = scs_issuer::now();
+    let mut asks = Vec::new();
+    for i in 0..30 {
+        let number = demo_corporate_number(i);
+        for id in ledger.organization(&number).unwrap() {
+            for level in [3, 4, 5] {
+                let question = scs_verifier::Question {
+                    at: now,
+                    now,
+                    min_level: scs_core::credential::Level::new(level),
+                    corporate_number: Some(number),
+                };
+                asks.push((id, question));
+            }
+        }
+    }
+    let unknown = scs_core::ids::CredentialId::from_random_bytes([7; 16]);
+    asks.insert(5, (unknown, scs_verifier::Question::at(now)));
+    let together = ledger.verify_registered_each(&asks).unwrap();
+    assert_eq!(together.len(), asks.len());
+    let mut verdicts = std::collections::BTreeSet::new();
+    for ((id, question), answer) in asks.iter().zip(together) {
+        let alone = ledger.credential(id).unwrap().map(|registered| {
+            ledger
+                .verify_credential(registered.credential, question)
+                .unwrap()
+        });
+        let answer = answer.map(|report| report.unwrap());
+        assert_eq!(answer, alone, "{id}");
+        verdicts.insert(answer.map(|r| format!("{:?}", r.verdict)));
+    }
+    assert!(verdicts.contains(&None), "the id not registered");
+    assert!(verdicts.len() > 2, "{verdicts:?}");
+}
+
 /// A multipart body sending back the list the results page holds, with its buttons' fields.
 fn resend(
     list: &[u8],

@@ -56,27 +56,52 @@ impl RegistrySource for LedgerSource<'_> {
     }
 
     fn verify(&self, id: &str, question: &Question) -> Result<Report, Message> {
-        let unreadable = || {
-            Message::new(
-                "登録された証明書を読めません",
-                "registered credential unreadable",
-            )
-        };
-        let id = CredentialId::parse(id).map_err(|_| unreadable())?;
-        let registered = self
-            .0
-            .credential(&id)
-            .map_err(|failure| ledger_unreadable(&failure))?
-            .ok_or_else(unreadable)?;
-        self.0
-            .verify_credential(registered.credential, question)
-            .map_err(|e| {
-                Message::new(
-                    format!("証明書を読めません（{e}）"),
-                    format!("credential unreadable ({e})"),
-                )
-            })
+        self.verify_all(&[(id, *question)])
+            .pop()
+            .unwrap_or_else(|| Err(registered_unreadable()))
     }
+
+    /// The rows' registered credentials verified together: their signatures on every core, in
+    /// Ed25519 batches ([`Ledger::verify_registered_each`]).
+    fn verify_all(&self, asks: &[(&str, Question)]) -> Vec<Result<Report, Message>> {
+        let ids: Vec<Option<CredentialId>> = asks
+            .iter()
+            .map(|(id, _)| CredentialId::parse(id).ok())
+            .collect();
+        let known: Vec<(CredentialId, Question)> = ids
+            .iter()
+            .zip(asks)
+            .filter_map(|(id, (_, question))| Some(((*id)?, *question)))
+            .collect();
+        let mut answers = match self.0.verify_registered_each(&known) {
+            Ok(answers) => answers.into_iter(),
+            Err(failure) => {
+                let why = ledger_unreadable(&failure);
+                return asks.iter().map(|_| Err(why.clone())).collect();
+            }
+        };
+        ids.iter()
+            .map(|id| {
+                id.ok_or_else(registered_unreadable)?;
+                match answers.next().flatten() {
+                    Some(Ok(report)) => Ok(report),
+                    Some(Err(e)) => Err(Message::new(
+                        format!("証明書を読めません（{e}）"),
+                        format!("credential unreadable ({e})"),
+                    )),
+                    None => Err(registered_unreadable()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A row's reason when its credential id is not one the registry holds.
+fn registered_unreadable() -> Message {
+    Message::new(
+        "登録された証明書を読めません",
+        "registered credential unreadable",
+    )
 }
 
 /// A row's reason when the ledger could not answer for it (the cause is logged).
