@@ -232,17 +232,23 @@ function done(summary, latency, requests)
 end
 LUA
 
-wrk_run() { # $1 = base URL, $2 = paths file, $3 = label → JSON object
-  local line
+wrk_run() { # $1 = base URL, $2 = paths file, $3 = label, $4 = pid of the server asked → JSON
+  local line before after
+  before=$(proc_cpu "$4")
   line=$(wrk -t2 -c32 -d"${DURATION}s" --timeout 5s -s "$W/paths.lua" "$1" -- "$2" \
     | tee -a "$W/wrk.log" | grep '^RESULT')
+  after=$(proc_cpu "$4")
   read -r _ req dur p50 p99 max status sock cpu <<<"$line"
+  # The server's CPU time per answer: what a request costs it, whatever else the machine runs
+  # (a rate alone moves with the other processes' load; for PostgreSQL, the database server's
+  # own CPU is not in it).
   jq -n --arg lbl "$3" --argjson req "$req" --argjson dur "$dur" --argjson p50 "$p50" \
     --argjson p99 "$p99" --argjson max "$max" --argjson status "$status" --argjson sock "$sock" \
-    --argjson cpu "$cpu" \
+    --argjson cpu "$cpu" --argjson server "$(awk -v a="$before" -v b="$after" 'BEGIN{printf "%.2f", b - a}')" \
     '{label: $lbl, requests: $req, perSecond: ($req / ($dur / 1e6)), p50Ms: ($p50 / 1000),
       p99Ms: ($p99 / 1000), maxMs: ($max / 1000), non2xx: $status, socketErrors: $sock,
-      wrkCpuSeconds: $cpu}'
+      wrkCpuSeconds: $cpu, serverCpuSeconds: $server,
+      serverCpuUsPerRequest: (if $req > 0 then $server * 1e6 / $req else null end)}'
 }
 
 # --- machine ---------------------------------------------------------------------------------
@@ -324,10 +330,11 @@ log "static ceiling up: credential body $CRED_BYTES B, status list body $STATUS_
 REG="http://127.0.0.1:$PORT"
 STA="http://127.0.0.1:$SPORT"
 SBY="http://127.0.0.1:$STANDBY_PORT"
-TARGETS=("static-credential $STA credential-paths" "registry-credential $REG credential-paths")
-[ "$STORE" = postgres ] && TARGETS+=("standby-credential $SBY credential-paths")
-TARGETS+=("static-status $STA status-paths" "registry-status $REG status-paths")
-[ "$STORE" = postgres ] && TARGETS+=("standby-status $SBY status-paths")
+TARGETS=("static-credential $STA credential-paths $STATIC_PID"
+  "registry-credential $REG credential-paths $SERVER_PID")
+[ "$STORE" = postgres ] && TARGETS+=("standby-credential $SBY credential-paths $STANDBY_PID")
+TARGETS+=("static-status $STA status-paths $STATIC_PID" "registry-status $REG status-paths $SERVER_PID")
+[ "$STORE" = postgres ] && TARGETS+=("standby-status $SBY status-paths $STANDBY_PID")
 log "warm-up (${DURATION} s each, not counted)"
 wrk -t2 -c32 -d"${DURATION}s" -s "$W/paths.lua" "$REG" -- "$W/credential-paths.txt" >/dev/null
 wrk -t2 -c32 -d"${DURATION}s" -s "$W/paths.lua" "$STA" -- "$W/credential-paths.txt" >/dev/null
@@ -339,11 +346,11 @@ phase_begin
 WRK_CPU=0
 for round in $(seq "$ROUNDS"); do
   for target in "${TARGETS[@]}"; do
-    read -r label url paths <<<"$target"
-    result=$(wrk_run "$url" "$W/$paths.txt" "$label" | jq --argjson r "$round" '. + {round: $r}')
+    read -r label url paths pid <<<"$target"
+    result=$(wrk_run "$url" "$W/$paths.txt" "$label" "$pid" | jq --argjson r "$round" '. + {round: $r}')
     WRK_CPU=$(awk -v a="$WRK_CPU" -v b="$(jq .wrkCpuSeconds <<<"$result")" 'BEGIN{print a + b}')
     jq --argjson x "$result" '. + [$x]' "$W/wrk.json" >"$W/wrk.json.tmp" && mv "$W/wrk.json.tmp" "$W/wrk.json"
-    log "round $round $label: $(jq -c '{perSecond: (.perSecond|floor), p99Ms, non2xx}' <<<"$result")"
+    log "round $round $label: $(jq -c '{perSecond: (.perSecond|floor), p99Ms, non2xx, serverCpuUsPerRequest}' <<<"$result")"
   done
 done
 GET_PHASE=$(phase_end "$WRK_CPU")
@@ -388,14 +395,20 @@ jq -n --argjson machine "$MACHINE" --arg command "$COMMAND" --argjson scale "$SC
         staticP99Ms: stat("static-credential"; .p99Ms),
         registryP99Ms: stat("registry-credential"; .p99Ms),
         standbyPerSecond: stat("standby-credential"; .perSecond),
-        standbyP99Ms: stat("standby-credential"; .p99Ms)},
+        standbyP99Ms: stat("standby-credential"; .p99Ms),
+        cpuUsPerRequest: {static: stat("static-credential"; .serverCpuUsPerRequest),
+          registry: stat("registry-credential"; .serverCpuUsPerRequest),
+          standby: stat("standby-credential"; .serverCpuUsPerRequest)}},
       status: {
         staticPerSecond: stat("static-status"; .perSecond),
         registryPerSecond: stat("registry-status"; .perSecond),
         staticP99Ms: stat("static-status"; .p99Ms),
         registryP99Ms: stat("registry-status"; .p99Ms),
         standbyPerSecond: stat("standby-status"; .perSecond),
-        standbyP99Ms: stat("standby-status"; .p99Ms)}
+        standbyP99Ms: stat("standby-status"; .p99Ms),
+        cpuUsPerRequest: {static: stat("static-status"; .serverCpuUsPerRequest),
+          registry: stat("registry-status"; .serverCpuUsPerRequest),
+          standby: stat("standby-status"; .serverCpuUsPerRequest)}}
     }
   }
   | .gets.credential.ratio = (.gets.credential.registryPerSecond / .gets.credential.staticPerSecond)

@@ -4,8 +4,10 @@
 //!
 //! It holds, for each credential whose status never changed, the facts of its registration
 //! entry ([`RegistrationFacts`]: 32 bytes, 48 with its id). A credential whose status changed
-//! (revoked, suspended, reinstated) is only *marked*: its history grows without bound, so its
-//! answer keeps coming from the index store's record. Both kinds are functions of the log, and
+//! (revoked, suspended, reinstated) is only *marked*, with the log index of its newest change:
+//! its history grows, so its answer comes from the index store's record, which the ledger keeps
+//! in memory while its last event is that newest change (`changed_views`). Both kinds are
+//! functions of the log, and
 //! the directory is rebuilt from the log at every start-up, in the background; until that load
 //! is over every look-up goes to the store (the load meets a registration before the status
 //! change that may follow it), and afterwards so does an id the directory does not know.
@@ -24,7 +26,7 @@
 //! power of two at 7/8 load).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use scs_core::ids::CredentialId;
 use scs_core::timestamp::Timestamp;
@@ -131,8 +133,11 @@ pub struct Directory {
     prefix_bits: u32,
     /// Inserted since the last merge; ids not in `sorted`.
     recent: HashMap<[u8; 16], RegistrationFacts>,
-    /// Answered from the store, whatever else is known.
-    in_store: HashSet<[u8; 16]>,
+    /// Answered from the store, whatever else is known; with the log index of the newest status
+    /// change read for it (`None` when it is marked for another reason, or no change is read
+    /// yet), which says whether a record read from the store is the current one
+    /// ([`Directory::newest_change`]).
+    in_store: HashMap<[u8; 16], Option<u64>>,
     /// Signer DIDs, and the index of each verification method already seen.
     signers: Vec<String>,
     signer_of_method: HashMap<String, u16>,
@@ -150,7 +155,7 @@ impl Directory {
         if !self.loaded {
             return Standing::Unknown;
         }
-        if self.abandoned || self.in_store.contains(id) {
+        if self.abandoned || self.in_store.contains_key(id) {
             return Standing::InStore;
         }
         let facts = self.recent.get(id).copied().or_else(|| {
@@ -220,7 +225,7 @@ impl Directory {
             return;
         };
         let id = *id.as_bytes();
-        if self.abandoned || self.in_store.contains(&id) {
+        if self.abandoned || self.in_store.contains_key(&id) {
             return;
         }
         let range = self.range_of(&id);
@@ -273,7 +278,26 @@ impl Directory {
 
     /// Marks `id` as answered from the store, for good.
     pub fn mark_in_store(&mut self, id: &CredentialId) {
-        self.in_store.insert(*id.as_bytes());
+        self.in_store.entry(*id.as_bytes()).or_insert(None);
+    }
+
+    /// Marks `id` as answered from the store, for good: its status changed at `log_index`.
+    /// The newest change is kept whatever order the changes are read in (the start-up load
+    /// reads older entries while the writer or the standby's follower reads newer ones).
+    pub fn mark_changed(&mut self, id: &CredentialId, log_index: u64) {
+        let newest = self.in_store.entry(*id.as_bytes()).or_insert(None);
+        *newest = (*newest).max(Some(log_index));
+    }
+
+    /// The log index of the newest status change of `id` this directory has read, once the
+    /// start-up load is over: a record of `id` whose last event is at that index reflects
+    /// every change of the log this process has taken in. `None` when that cannot be said
+    /// (not loaded yet, abandoned, unchanged, or marked for another reason).
+    pub fn newest_change(&self, id: &CredentialId) -> Option<u64> {
+        if !self.loaded || self.abandoned {
+            return None;
+        }
+        self.in_store.get(id.as_bytes()).copied().flatten()
     }
 
     /// Makes room for `registrations` credentials before a bulk load, so that neither the
@@ -370,7 +394,7 @@ pub struct LoggedRegistration<'a> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashSet};
 
     fn logged(n: u64) -> LoggedRegistration<'static> {
         let t = Timestamp::from_unix(1_800_000_000 + n as i64).unwrap();
@@ -509,6 +533,30 @@ mod tests {
         directory.finish_loading();
         assert_eq!(directory.standing(&id(7)), Standing::InStore);
         assert_eq!(directory.standing(&id(8)), Standing::Unknown);
+    }
+
+    #[test]
+    fn the_newest_change_is_kept_whatever_order_the_changes_are_read_in() {
+        let mut directory = Directory::default();
+        directory.insert(&id(1), &logged(1), 0, did);
+        // The writer reads the change at 9 before the start-up load reads the one at 4.
+        directory.mark_changed(&id(1), 9);
+        directory.mark_changed(&id(1), 4);
+        directory.mark_in_store(&id(1));
+        assert_eq!(directory.newest_change(&id(1)), None, "not loaded yet");
+        directory.mark_in_store(&id(2));
+        directory.finish_loading();
+        assert_eq!(directory.standing(&id(1)), Standing::InStore);
+        assert_eq!(directory.newest_change(&id(1)), Some(9));
+        assert_eq!(
+            directory.newest_change(&id(2)),
+            None,
+            "marked, no change read"
+        );
+        directory.mark_changed(&id(1), 12);
+        assert_eq!(directory.newest_change(&id(1)), Some(12));
+        directory.abandon();
+        assert_eq!(directory.newest_change(&id(1)), None, "abandoned");
     }
 
     #[test]

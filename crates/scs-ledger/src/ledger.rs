@@ -42,6 +42,7 @@ use scs_core::trust_list::{Signer, TrustList, TrustListError};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::changed_views::ChangedViews;
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
@@ -211,6 +212,8 @@ pub struct Ledger {
     lists_signed: std::sync::atomic::AtomicU64,
     names: RwLock<NameIndex>,
     directory: RwLock<Directory>,
+    /// Views of credentials whose status changed, as current as the directory.
+    changed_views: ChangedViews,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     pub(crate) metrics: WriterMetrics,
@@ -388,6 +391,7 @@ impl Ledger {
             lists_signed: std::sync::atomic::AtomicU64::new(0),
             names: RwLock::new(NameIndex::default()),
             directory: RwLock::new(Directory::default()),
+            changed_views: ChangedViews::default(),
             queue: Mutex::new(None),
             writer: Mutex::new(None),
             metrics: WriterMetrics::new().map_err(|e| LedgerError::Metrics(e.to_string()))?,
@@ -983,7 +987,7 @@ impl Ledger {
                 });
             }
             Some(LoggedEntry::StatusChange { target }) => {
-                write_lock(&self.directory).mark_in_store(&target)
+                write_lock(&self.directory).mark_changed(&target, index)
             }
             Some(LoggedEntry::Other) => {}
             None => {
@@ -1251,17 +1255,30 @@ impl Ledger {
     }
 
     /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when
-    /// the credential's status never changed, else from its record in the index store.
+    /// the credential's status never changed; else from the views of changed credentials
+    /// (memory) when the one kept reflects the newest change the directory has read; else from
+    /// its record in the index store.
     pub fn credential_view(&self, id: &CredentialId) -> Result<Option<CredentialView>, Failure> {
-        {
+        let newest_change = {
             let directory = read_lock(&self.directory);
             if let Standing::Unchanged(facts) = directory.standing(id) {
                 if let Some(signer) = directory.signer(&facts) {
                     return Ok(Some(CredentialView::unchanged(&facts, signer)));
                 }
             }
+            directory.newest_change(id)
+        };
+        let Some(newest_change) = newest_change else {
+            return self.credential_view_in_store(id);
+        };
+        if let Some(view) = self.changed_views.get(id, newest_change) {
+            return Ok(Some(view));
         }
-        self.credential_view_in_store(id)
+        let view = self.credential_view_in_store(id)?;
+        if let Some(view) = &view {
+            self.changed_views.keep(id, newest_change, view);
+        }
+        Ok(view)
     }
 
     /// The view of a credential built from its record in the index store (what the directory

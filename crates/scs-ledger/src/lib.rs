@@ -10,6 +10,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod changed_views;
 #[cfg(test)]
 mod crash_disk;
 mod directory;

@@ -1341,6 +1341,67 @@ async fn only_who_imposed_a_suspension_lifts_it() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
 }
 
+/// Issue 14 item 7: the views of changed credentials kept in memory are never stale — after
+/// each status change the writer answers the new state, and so does a standby on the same
+/// database once it has followed the writer (on PostgreSQL; on files there is no standby).
+#[tokio::test]
+async fn a_changed_credential_is_answered_as_it_stands_now_by_the_writer_and_a_standby() {
+    let w = world();
+    let operator = key("operator.key");
+    let (credential, answer) = w.register(Level::STAR4).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let path = format!("/v1/credentials/{}", credential["id"].as_str().unwrap());
+    let standby = match &w.backend {
+        Backend::Postgres(url) => {
+            let database = scs_ledger::Postgres::connect(url).unwrap();
+            let standby = Ledger::open_standby(
+                Arc::new(database.log().unwrap()),
+                Arc::new(database.index()),
+                keyfile::load_public(&demo("operator.pub")).unwrap(),
+                RegistryKeys {
+                    status: key("registry-status.key"),
+                    log: key("registry-log.key"),
+                },
+            )
+            .unwrap();
+            standby.load_from_log();
+            Some((Arc::clone(&standby), app(AppState::new(standby, None))))
+        }
+        Backend::Memory(_) => None,
+    };
+    for (action, state) in [
+        ("suspend", "suspended"),
+        ("reinstate", "active"),
+        ("suspend", "suspended"),
+        ("revoke", "revoked"),
+    ] {
+        let changed = w.change(&credential, action, &operator).await;
+        assert_eq!(changed.status, StatusCode::OK, "{action}: {}", changed.json);
+        let events = w.get(&path).await.json["history"].as_array().unwrap().len();
+        // Twice: the second answer comes from the view kept.
+        for _ in 0..2 {
+            let answer = w.get(&path).await;
+            assert_eq!(
+                answer.json["status"]["state"], state,
+                "writer, after {action}"
+            );
+            assert_eq!(answer.json["history"].as_array().unwrap().len(), events);
+        }
+        if let Some((ledger, router)) = &standby {
+            ledger.follow().unwrap();
+            for _ in 0..2 {
+                let request = Request::get(path.as_str()).body(Body::empty()).unwrap();
+                let answer = answer_of(router, request).await;
+                assert_eq!(
+                    answer.json["status"]["state"], state,
+                    "standby, after {action}"
+                );
+                assert_eq!(answer.json["history"].as_array().unwrap().len(), events);
+            }
+        }
+    }
+}
+
 /// Issue #10 item 2: the registration's time bounds when a credential was signed, so a
 /// credential whose proof says it was signed later than the registry's clock is refused.
 #[tokio::test]

@@ -251,7 +251,9 @@ impl LogStore for PgLog {
         if index >= self.size() {
             return Err(LogFileError::NotFound(index));
         }
-        if let Some((offset, entry)) = self.cache().get(index) {
+        // The guard is dropped before the copy: other handler threads wait only for the probe.
+        let cached = self.cache().get(index);
+        if let Some((offset, entry)) = cached {
             return Ok((offset, entry.to_vec()));
         }
         let at = as_i64(index)?;
