@@ -10,6 +10,13 @@ use std::sync::Arc;
 use super::{Database, DbError};
 use crate::store::{Entries, IndexStore, StoreError, Write};
 
+/// Removes the keys `$1`.
+const DELETE_KEYS: &str = "DELETE FROM index_kv WHERE key = ANY($1)";
+/// Writes the values `$2` under the keys `$1` (each key once).
+const UPSERT_KEYS: &str = "INSERT INTO index_kv (key, value) \
+                           SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+                           ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 /// The indexes in a PostgreSQL database ([`super::Postgres::index`]).
 #[derive(Debug, Clone)]
 pub struct PgIndex {
@@ -46,7 +53,6 @@ impl IndexStore for PgIndex {
         let key = key.to_vec();
         Ok(self.db.run(move |mut session| async move {
             let row = session
-                .client()?
                 .query_opt("SELECT value FROM index_kv WHERE key = $1", &[&key])
                 .await?;
             row.map(|row| row.try_get(0))
@@ -60,7 +66,6 @@ impl IndexStore for PgIndex {
         let wanted = keys.to_vec();
         let found: BTreeMap<Vec<u8>, Vec<u8>> = self.db.run(move |mut session| async move {
             let rows = session
-                .client()?
                 .query(
                     "SELECT key, value FROM index_kv WHERE key = ANY($1)",
                     &[&wanted],
@@ -76,11 +81,10 @@ impl IndexStore for PgIndex {
         let end = successor(prefix);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(self.db.run(move |mut session| async move {
-            let client = session.client()?;
             let rows =
                 match end {
                     Some(end) => {
-                        client
+                        session
                             .query(
                                 "SELECT key, value FROM index_kv WHERE key >= $1 AND key < $2 \
                              ORDER BY key LIMIT $3",
@@ -88,7 +92,7 @@ impl IndexStore for PgIndex {
                             )
                             .await?
                     }
-                    None => client
+                    None => session
                         .query(
                             "SELECT key, value FROM index_kv WHERE key >= $1 ORDER BY key LIMIT $2",
                             &[&start, &limit],
@@ -113,8 +117,9 @@ impl IndexStore for PgIndex {
             }
         }
         Ok(self.db.run(move |mut session| async move {
-            let client = session.client()?;
-            let transaction = client.transaction().await?;
+            let delete = session.statement(DELETE_KEYS).await?;
+            let upsert = session.statement(UPSERT_KEYS).await?;
+            let transaction = session.client()?.transaction().await?;
             // Atomic, not durable on return (the store contract): the commit does not wait for
             // its WAL flush. The log rows committed before it (durably), and the checkpoint's
             // commit after it waits for a flush of the WAL up to there, which includes this
@@ -123,24 +128,28 @@ impl IndexStore for PgIndex {
             // rest from the log. A database that restarted between this commit and the
             // checkpoint's lost it: the writer reads the applied marker back after the
             // checkpoint and stops if it is not there (`Failure::IndexLost`).
-            transaction
-                .batch_execute("SET LOCAL synchronous_commit = off")
-                .await?;
-            if !removed.is_empty() {
-                transaction
-                    .execute("DELETE FROM index_kv WHERE key = ANY($1)", &[&removed])
-                    .await?;
-            }
-            if !keys.is_empty() {
-                transaction
-                    .execute(
-                        "INSERT INTO index_kv (key, value) \
-                         SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        &[&keys, &values],
-                    )
-                    .await?;
-            }
+            // The three statements are sent together (one round trip, run in order); the
+            // first that fails fails the transaction, which is then rolled back.
+            let removing = async {
+                if removed.is_empty() {
+                    Ok(0)
+                } else {
+                    transaction.execute(&delete, &[&removed]).await
+                }
+            };
+            let inserting = async {
+                if keys.is_empty() {
+                    Ok(0)
+                } else {
+                    transaction.execute(&upsert, &[&keys, &values]).await
+                }
+            };
+            futures_util::future::try_join3(
+                transaction.batch_execute("SET LOCAL synchronous_commit = off"),
+                removing,
+                inserting,
+            )
+            .await?;
             transaction.commit().await?;
             Ok::<_, DbError>(())
         })?)
@@ -159,7 +168,54 @@ impl IndexStore for PgIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::successor;
+    use super::*;
+
+    /// A batch's removals and writes land together or not at all (its statements are sent
+    /// together), and the connection is usable after a batch that failed.
+    #[test]
+    fn a_batch_lands_whole_or_not_at_all() {
+        let Some(url) = crate::postgres::test_support::fresh_database() else {
+            return;
+        };
+        let database = crate::Postgres::connect(&url).unwrap();
+        let index = database.index();
+        let key = |name: &str| name.as_bytes().to_vec();
+        index
+            .apply(vec![
+                (key("a"), Some(b"1".to_vec())),
+                (key("b"), Some(b"2".to_vec())),
+            ])
+            .unwrap();
+        index
+            .apply(vec![
+                (key("a"), None),
+                (key("b"), Some(b"3".to_vec())),
+                (key("c"), Some(b"4".to_vec())),
+                (key("c"), Some(b"5".to_vec())),
+            ])
+            .unwrap();
+        let all = |index: &PgIndex| index.scan_prefix(b"", 10).unwrap();
+        assert_eq!(
+            all(&index),
+            [(key("b"), b"3".to_vec()), (key("c"), b"5".to_vec())]
+        );
+
+        crate::postgres::test_support::execute(
+            &database,
+            "ALTER TABLE index_kv ADD CONSTRAINT short CHECK (octet_length(value) < 4)",
+        );
+        // Every connection of the store takes a turn: none is left inside a failed transaction.
+        for _ in 0..2 * crate::postgres::CONNECTIONS {
+            let failed = index.apply(vec![(key("b"), None), (key("d"), Some(b"long".to_vec()))]);
+            assert!(failed.is_err(), "the CHECK refuses the value");
+            assert_eq!(
+                all(&index),
+                [(key("b"), b"3".to_vec()), (key("c"), b"5".to_vec())]
+            );
+        }
+        index.apply(vec![(key("b"), None)]).unwrap();
+        assert_eq!(all(&index), [(key("c"), b"5".to_vec())]);
+    }
 
     #[test]
     fn the_successor_of_a_prefix_bounds_every_key_it_starts() {

@@ -131,7 +131,6 @@ fn read_offsets(db: &Database, offsets: &mut Offsets) -> Result<(), LogFileError
         let from = as_i64(offsets.starts.len() as u64)?;
         let rows: Vec<(i64, i64, i64)> = db.run(move |mut session| async move {
             let rows = session
-                .client()?
                 .query(
                     "SELECT idx, byte_offset, octet_length(entry)::bigint FROM log_entries \
                      WHERE idx >= $1 ORDER BY idx LIMIT $2",
@@ -218,7 +217,6 @@ impl LogStore for PgLog {
             .collect();
         self.db.run(move |mut session| async move {
             session
-                .client()?
                 .execute(
                     "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
                      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
@@ -259,7 +257,6 @@ impl LogStore for PgLog {
         let at = as_i64(index)?;
         let row: Option<(i64, Vec<u8>, Vec<u8>)> = self.db.run(move |mut session| async move {
             let row = session
-                .client()?
                 .query_opt(
                     "SELECT byte_offset, leaf, entry FROM log_entries WHERE idx = $1",
                     &[&at],
@@ -285,7 +282,6 @@ impl LogStore for PgLog {
         let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>)> =
             self.db.run(move |mut session| async move {
                 let rows = session
-                    .client()?
                     .query(
                         "SELECT idx, byte_offset, leaf, entry FROM log_entries \
                      WHERE idx >= $1 AND idx < $2 ORDER BY idx",
@@ -339,7 +335,6 @@ impl LogStore for PgLog {
         let (start, end) = (as_i64(range.start)?, as_i64(range.end)?);
         let leaves: Vec<Vec<u8>> = self.db.run(move |mut session| async move {
             let rows = session
-                .client()?
                 .query(
                     "SELECT leaf FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
                     &[&start, &end],
@@ -368,7 +363,6 @@ impl LogStore for PgLog {
     fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, LogFileError> {
         let note: Vec<u8> = self.db.run(|mut session| async move {
             let row = session
-                .client()?
                 .query_one("SELECT note FROM log_checkpoint WHERE id = 1", &[])
                 .await?;
             row.try_get(0).map_err(DbError::from)
@@ -380,13 +374,11 @@ impl LogStore for PgLog {
         let (old, new, note) = (as_i64(previous)?, as_i64(size)?, note.to_vec());
         let replaced = self.db.run(move |mut session| async move {
             session
-                .client()?
                 .execute(
                     "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3",
                     &[&new, &note, &old],
                 )
                 .await
-                .map_err(DbError::from)
         })?;
         if replaced == 1 {
             Ok(())

@@ -8,7 +8,10 @@
 //! a sync call hands its query to that runtime and waits on a std channel, bounded in time.
 //! Connections are a fixed set ([`CONNECTIONS`]), each used by one query or transaction at a
 //! time, opened again when the server closed them; every statement is bounded by
-//! `statement_timeout`. A database that is down or slow is an error ([`crate::StoreError`] or
+//! `statement_timeout`. Each connection prepares a statement the first time it runs it and
+//! keeps it ([`Session::statement`]): a query is then one round trip (bind and execute), where
+//! `Client::query` with SQL text prepares it again each time (two round trips, and the server
+//! parses and plans it again). A database that is down or slow is an error ([`crate::StoreError`] or
 //! [`crate::LogFileError::Database`]: a 503), never a panic and never a wait without end.
 //! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
 //! ledger acknowledges only after it returned. (The index transaction alone turns it off for
@@ -22,13 +25,15 @@ mod index;
 mod log;
 mod schema;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 pub use index::PgIndex;
 pub use log::PgLog;
@@ -83,7 +88,6 @@ impl Postgres {
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         let empty = self.0.run(|mut session| async move {
             session
-                .client()?
                 .query_one(
                     "SELECT NOT EXISTS (SELECT 1 FROM log_entries) \
                         AND NOT EXISTS (SELECT 1 FROM index_kv) \
@@ -197,16 +201,71 @@ impl From<DbError> for LogFileError {
     }
 }
 
+/// An open connection and the statements prepared on it, by their SQL. Bounded: the SQL is
+/// always one of the store's constant statements.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// Parameters of a statement.
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
 /// One connection, held by one query or transaction at a time.
 #[derive(Debug)]
-pub(crate) struct Session(OwnedMutexGuard<Option<Client>>);
+pub(crate) struct Session(OwnedMutexGuard<Option<Connection>>);
 
 impl Session {
-    /// The connection (open: [`Database::run`] opened it).
-    fn client(&mut self) -> Result<&mut Client, DbError> {
+    fn connection(&mut self) -> Result<&mut Connection, DbError> {
         self.0
             .as_mut()
             .ok_or_else(|| DbError::new("no connection to the database"))
+    }
+
+    /// The connection (open: [`Database::run`] opened it).
+    fn client(&mut self) -> Result<&mut Client, DbError> {
+        Ok(&mut self.connection()?.client)
+    }
+
+    /// `sql` prepared on this connection: prepared the first time, then kept (a prepared
+    /// statement lives as long as its connection; a reopened connection starts empty).
+    async fn statement(&mut self, sql: &'static str) -> Result<Statement, DbError> {
+        let connection = self.connection()?;
+        if let Some(statement) = connection.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = connection.client.prepare(sql).await?;
+        connection.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// The rows `sql` answers (prepared once per connection).
+    async fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.client()?.query(&statement, params).await?)
+    }
+
+    /// The row `sql` answers, if any (more than one is an error).
+    async fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, DbError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.client()?.query_opt(&statement, params).await?)
+    }
+
+    /// The one row `sql` answers (none, or more than one, is an error).
+    async fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, DbError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.client()?.query_one(&statement, params).await?)
+    }
+
+    /// Runs `sql`; the number of rows it changed.
+    async fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, DbError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.client()?.execute(&statement, params).await?)
     }
 }
 
@@ -222,7 +281,7 @@ pub(crate) struct Database {
 }
 
 /// A connection, opened when first needed and again after the server closed it.
-type Slot = Arc<Mutex<Option<Client>>>;
+type Slot = Arc<Mutex<Option<Connection>>>;
 
 impl Database {
     fn new(url: &str) -> Result<Self, DbError> {
@@ -264,8 +323,14 @@ impl Database {
         let config = self.config.clone();
         self.wait(async move {
             let mut connection = take_connection(&slots, turn).await?;
-            if connection.as_ref().is_none_or(Client::is_closed) {
-                *connection = Some(open_connection(&config).await?);
+            if connection
+                .as_ref()
+                .is_none_or(|open| open.client.is_closed())
+            {
+                *connection = Some(Connection {
+                    client: open_connection(&config).await?,
+                    statements: HashMap::new(),
+                });
             }
             work(Session(connection)).await
         })
@@ -304,7 +369,7 @@ impl Drop for Database {
 async fn take_connection(
     slots: &[Slot],
     turn: usize,
-) -> Result<OwnedMutexGuard<Option<Client>>, DbError> {
+) -> Result<OwnedMutexGuard<Option<Connection>>, DbError> {
     let count = slots.len().max(1);
     for offset in 0..count {
         if let Some(Ok(free)) = slots
