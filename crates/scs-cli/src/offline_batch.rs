@@ -96,6 +96,17 @@ fn each_line_block(
 ) -> Result<()> {
     let cannot_read = || format!("cannot read {}", path.display());
     let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+    // Refused before any work when its length already says so; the count below still holds
+    // for a file that grows, or a pipe.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.len() > MAX_CREDENTIALS_BYTES as u64)
+    {
+        bail!(
+            "{} is larger than {MAX_CREDENTIALS_BYTES} bytes",
+            path.display()
+        );
+    }
     // At most a partial line (shorter than a block) and a block read after it.
     let mut buffer = Vec::with_capacity(2 * block_bytes);
     let (mut line, mut total, mut count) = (1, 0, 0);
@@ -118,11 +129,12 @@ fn each_line_block(
         let (lines, used) = match memchr::memrchr(b'\n', &buffer) {
             _ if at_end => (buffer.as_slice(), buffer.len()),
             Some(last) => (buffer.get(..last).unwrap_or_default(), last + 1),
-            None if buffer.len() >= block_bytes => bail!(
+            // Not at the end, so a whole block was read after what was kept: no line break in
+            // at least a block's bytes.
+            None => bail!(
                 "{} line {line}: longer than {block_bytes} bytes / {line} 行目が長すぎます",
                 path.display()
             ),
-            None => continue,
         };
         let mut block = Block {
             credentials: Vec::new(),
@@ -211,7 +223,10 @@ struct Given {
     checked: Vec<SignatureChecked>,
     by_number: HashMap<CorporateNumber, Vec<usize>>,
     by_id: HashMap<CredentialId, usize>,
+    /// The first [`MAX_NAMED_PROBLEMS`] credentials that cannot be used, each with why.
     problems: Vec<String>,
+    /// How many more cannot be used.
+    unnamed: usize,
 }
 
 impl Given {
@@ -227,13 +242,13 @@ impl Given {
     ) {
         let usable = match result {
             Ok(usable) => usable,
-            Err(error) => return self.problems.push(format!("{}: {error}", name())),
+            Err(error) => return self.problem(|| format!("{}: {error}", name())),
         };
         let Some(credential) = usable.credential() else {
-            let why = why(&usable);
-            return self
-                .problems
-                .push(format!("{}: {} / {}", name(), why.ja, why.en));
+            return self.problem(|| {
+                let why = why(&usable);
+                format!("{}: {} / {}", name(), why.ja, why.en)
+            });
         };
         // Only what a listed issuer signed is anyone's: a credential any key can sign would
         // let one supplier crowd another's real credential out of its row.
@@ -241,11 +256,11 @@ impl Given {
             .signer()
             .is_none_or(|key| trust_list.issuer(key).is_none())
         {
-            return self.problems.push(format!("{}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name", name()));
+            return self.problem(|| format!("{}: 指定機関一覧にない鍵で署名されています / signed by a key the trust list does not name", name()));
         }
         let id = credential.id;
         if self.by_id.contains_key(&id) {
-            return self.problems.push(format!("{}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)", name()));
+            return self.problem(|| format!("{}: 証明書ID {id} が重複しています（先に読んだものを使います） / credential id {id} given twice (the first read is used)", name()));
         }
         if let Some(number) = credential.credential_subject.corporate_number {
             self.by_number
@@ -255,6 +270,28 @@ impl Given {
         }
         self.by_id.insert(id, self.checked.len());
         self.checked.push(usable);
+    }
+
+    /// A credential that cannot be used: named (`why` says where it came from and why) while
+    /// fewer than [`MAX_NAMED_PROBLEMS`] are, else counted.
+    fn problem(&mut self, why: impl FnOnce() -> String) {
+        if self.problems.len() < MAX_NAMED_PROBLEMS {
+            self.problems.push(why());
+        } else {
+            self.unnamed += 1;
+        }
+    }
+
+    /// Names the credentials that could not be used, the first [`MAX_NAMED_PROBLEMS`] of them,
+    /// and counts the others.
+    fn report_problems(&self) {
+        for problem in &self.problems {
+            eprintln!("warning: {problem}");
+        }
+        let more = self.unnamed;
+        if more > 0 {
+            eprintln!("warning: 使えない証明書がほかに {more} 件あります / {more} more credentials cannot be used");
+        }
     }
 }
 
@@ -297,7 +334,7 @@ impl Offline {
             }
             Ok(())
         })?;
-        report_problems(&given.problems);
+        given.report_problems();
         Ok(Self {
             trust_list: bundle.trust_list,
             status: crate::bundle::status_source(bundle.status, &freshness),
@@ -347,17 +384,6 @@ fn not_given(id: &str) -> Message {
         format!("{id} は指定された証明書の中にありません"),
         format!("{id} is not among the credentials given"),
     )
-}
-
-/// Names the credentials that could not be used, the first [`MAX_NAMED_PROBLEMS`] of them.
-fn report_problems(problems: &[String]) {
-    for problem in problems.iter().take(MAX_NAMED_PROBLEMS) {
-        eprintln!("warning: {problem}");
-    }
-    if problems.len() > MAX_NAMED_PROBLEMS {
-        let more = problems.len() - MAX_NAMED_PROBLEMS;
-        eprintln!("warning: 使えない証明書がほかに {more} 件あります / {more} more credentials cannot be used");
-    }
 }
 
 impl RegistrySource for Offline {
@@ -465,6 +491,28 @@ mod tests {
         // 10 bytes, still fits the buffer: a block and what was left of the last).
         let error = blocks(&file, 8).unwrap_err().to_string();
         assert!(error.contains("line 5: longer than 8 bytes"), "{error}");
+    }
+
+    /// A file longer than the limit is refused before any of it is read or checked (found in
+    /// review: it was refused only once the limit was read, every block checked before).
+    #[test]
+    fn a_file_over_the_limit_is_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("huge.jsonl");
+        // Sparse: no disk used.
+        std::fs::File::create(&file)
+            .unwrap()
+            .set_len(MAX_CREDENTIALS_BYTES as u64 + 1)
+            .unwrap();
+        let mut blocks = 0;
+        let error = each_block(&file, BLOCK_BYTES, |_| {
+            blocks += 1;
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("is larger than"), "{error}");
+        assert_eq!(blocks, 0);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use scs_core::ids::CredentialId;
 
 use crate::state::CredentialView;
 
-/// Views kept (a registration and one or two changes take a few hundred bytes: about 10 MiB
-/// when full).
+/// Views kept (a registration and one or two changes take a few hundred bytes, eight changes
+/// about a KiB: 10–20 MiB when full).
 pub(crate) const MAX_VIEWS: usize = 16_384;
 
 /// Events of a view kept; a credential changed more often than that is read from the store

@@ -13,13 +13,17 @@ use scs_core::lifecycle::{CredentialState, Reason, FRESHNESS_SECONDS};
 use scs_core::report::{Message, Report};
 use scs_core::timestamp::Timestamp;
 use scs_core::trust_list::TrustList;
-use scs_verifier::{InputError, Question, StatusAnswer, StatusSource, Verifier};
+use scs_verifier::{InputError, Question, SignatureChecked, StatusAnswer, StatusSource, Verifier};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Failure;
 use crate::ledger::Ledger;
 use crate::state::{keys, parse_list_url, read_bits, Allocation, EventKind, HistoryEvent, Void};
+
+/// Asks [`Ledger::verify_registered_each`] takes at a time: the credentials of a part (a few KiB
+/// each, at most a log entry's 64 KiB) are what it holds in memory at once.
+const VERIFY_PART: usize = 4096;
 
 /// One organisation's registered credentials and its highest ★ valid now
 /// (`GET /v1/organizations/{corporateNumber}`, the page `/organizations/{corporateNumber}`).
@@ -245,29 +249,56 @@ impl Ledger {
 
     /// [`Ledger::verify_credential`] of registered credentials, each with its own question, in
     /// order: their signatures checked together on every core ([`Verifier::check_batch`],
-    /// Ed25519 in batches), as a supplier list's rows ask (`/bulk`). `None` for an id that is
-    /// not registered.
+    /// Ed25519 in batches), as a supplier list's rows ask (`/bulk`). For each ask: `None` for an
+    /// id that is not registered, a [`Failure`] when its credential could not be read (that row
+    /// only). Taken in parts of 4,096 asks, each credential read and checked once in a
+    /// part however many rows ask for it, so that only a part's credentials are in memory.
     pub fn verify_registered_each(
         &self,
         asks: &[(CredentialId, Question)],
-    ) -> Result<Vec<Option<Result<Report, InputError>>>, Failure> {
-        let mut registered = Vec::with_capacity(asks.len());
-        for (id, _) in asks {
-            registered.push(self.credential_bytes(id)?.map(|(bytes, _)| bytes));
-        }
-        let found: Vec<&[u8]> = registered.iter().flatten().map(Vec::as_slice).collect();
+    ) -> Vec<Result<Option<Result<Report, InputError>>, Failure>> {
         let (trust, _) = self.trust_list();
         let status = RegistryStatus(self);
         let verifier = Verifier::new(Some(&trust), &status);
-        let mut checked = verifier.check_batch(&found).into_iter();
-        Ok(registered
-            .iter()
-            .zip(asks)
-            .map(|(bytes, (_, question))| {
-                bytes.as_ref()?;
-                Some(checked.next()?.map(|c| verifier.answer(&c, question)))
-            })
-            .collect())
+        let mut answers = Vec::with_capacity(asks.len());
+        for part in asks.chunks(VERIFY_PART) {
+            let mut distinct: Vec<CredentialId> = part.iter().map(|(id, _)| *id).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let read: Vec<Result<Option<Vec<u8>>, Failure>> = distinct
+                .iter()
+                .map(|id| Ok(self.credential_bytes(id)?.map(|(bytes, _)| bytes)))
+                .collect();
+            let found: Vec<&[u8]> = read
+                .iter()
+                .filter_map(|r| r.as_ref().ok()?.as_deref())
+                .collect();
+            // One answer for each credential found, in order (`check_batch`'s promise).
+            let mut checked = verifier.check_batch(&found).into_iter();
+            let checked: Vec<Result<Option<Result<SignatureChecked, InputError>>, Failure>> = read
+                .into_iter()
+                .zip(&distinct)
+                .map(|(read, id)| {
+                    let checked = read?.and_then(|_| checked.next());
+                    if let Some(Err(error)) = &checked {
+                        // Checked when it was registered: one that no longer reads is the
+                        // operator's to know of, as in the organisation view.
+                        tracing::error!("registered credential {id} no longer reads: {error}");
+                    }
+                    Ok(checked)
+                })
+                .collect();
+            answers.extend(part.iter().map(|(id, question)| {
+                let at = distinct.binary_search(id).ok();
+                match at.and_then(|at| checked.get(at)) {
+                    Some(Ok(Some(Ok(c)))) => Ok(Some(Ok(verifier.answer(c, question)))),
+                    Some(Ok(Some(Err(error)))) => Ok(Some(Err(error.clone()))),
+                    Some(Err(failure)) => Err(failure.clone()),
+                    Some(Ok(None)) | None => Ok(None),
+                }
+            }));
+        }
+        answers
     }
 
     /// Verifies QR text (`SCS1:…`) against the registry's trust list and live status.

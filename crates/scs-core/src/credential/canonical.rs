@@ -58,7 +58,8 @@ pub fn prepare(
     if bytes.len() > max_bytes {
         return None;
     }
-    // UTF-8 checked once, here, for both passes.
+    // UTF-8 checked here for both passes (text whose whitespace is taken out is checked again
+    // after: rare, as credentials are written compact).
     let original = std::str::from_utf8(bytes).ok()?;
     let (text, members) = canonical_text(original)?;
     let message = hash_data(&text, &members)?;

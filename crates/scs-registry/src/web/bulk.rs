@@ -73,23 +73,18 @@ impl RegistrySource for LedgerSource<'_> {
             .zip(asks)
             .filter_map(|(id, (_, question))| Some(((*id)?, *question)))
             .collect();
-        let mut answers = match self.0.verify_registered_each(&known) {
-            Ok(answers) => answers.into_iter(),
-            Err(failure) => {
-                let why = ledger_unreadable(&failure);
-                return asks.iter().map(|_| Err(why.clone())).collect();
-            }
-        };
+        let mut answers = self.0.verify_registered_each(&known).into_iter();
         ids.iter()
             .map(|id| {
                 id.ok_or_else(registered_unreadable)?;
-                match answers.next().flatten() {
-                    Some(Ok(report)) => Ok(report),
-                    Some(Err(e)) => Err(Message::new(
+                match answers.next() {
+                    Some(Ok(Some(Ok(report)))) => Ok(report),
+                    Some(Ok(Some(Err(e)))) => Err(Message::new(
                         format!("証明書を読めません（{e}）"),
                         format!("credential unreadable ({e})"),
                     )),
-                    None => Err(registered_unreadable()),
+                    Some(Err(failure)) => Err(ledger_unreadable(&failure)),
+                    Some(Ok(None)) | None => Err(registered_unreadable()),
                 }
             })
             .collect()
