@@ -142,10 +142,7 @@ fn a_tampered_byte_is_read_and_its_signature_fails() {
 fn bytes_that_are_not_utf8_are_never_read() {
     let document = signed(|_| {});
     for text in [compact(&document), pretty(&document)] {
-        let at = text
-            .windows(3)
-            .position(|w| w == "サ".as_bytes())
-            .unwrap();
+        let at = text.windows(3).position(|w| w == "サ".as_bytes()).unwrap();
         for bad in [&[0xff_u8][..], &[0xe3, 0x82], &[0xc0, 0xaf]] {
             let bytes = [&text[..at], bad, &text[at + 3..]].concat();
             assert!(prepare(&bytes, MAX, DidKey::from_verification_method).is_none());
