@@ -41,8 +41,9 @@ const MAX_NAMED_PROBLEMS: usize = 20;
 
 /// The credentials are read and checked a block of about this many bytes at a time, the next
 /// block read into the same buffer: a supplier base's file (100,000 credentials are 160 MB) is
-/// never all in memory at once, and its pages are not faulted in afresh.
-const BLOCK_BYTES: usize = 16 * 1024 * 1024;
+/// never all in memory at once, and its pages are not faulted in afresh. Large, because one
+/// core waits between blocks (docs/DECISIONS.md).
+const BLOCK_BYTES: usize = 64 * 1024 * 1024;
 
 /// One block of the credentials given: each one's bytes and where it came from (a line
 /// number, or which file), named only when a credential cannot be used.
