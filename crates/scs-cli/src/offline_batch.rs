@@ -12,7 +12,9 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
 
 use anyhow::{bail, Context, Result};
 use scs_core::credential::StatusPurpose;
@@ -39,32 +41,43 @@ const MAX_CREDENTIALS_BYTES: usize = 1024 * 1024 * 1024;
 /// Credentials that could not be used, named one by one on stderr up to this many.
 const MAX_NAMED_PROBLEMS: usize = 20;
 
-/// The credentials are read and checked a block of about this many bytes at a time, the next
-/// block read into the same buffer: a supplier base's file (100,000 credentials are 160 MB) is
-/// never all in memory at once, and its pages are not faulted in afresh. Large, because one
-/// core waits between blocks (docs/DECISIONS.md).
-const BLOCK_BYTES: usize = 64 * 1024 * 1024;
+/// The credentials are read a block of about this many bytes at a time, on a thread of their
+/// own, while the block before is checked and the results of the one before that are filed: a
+/// supplier base's file (100,000 credentials are 160 MB) is never all in memory at once, and
+/// both cores are kept busy from the first block to the last (docs/DECISIONS.md).
+const BLOCK_BYTES: usize = 16 * 1024 * 1024;
 
-/// One block of the credentials given: each one's bytes and where it came from (a line
-/// number, or which file), named only when a credential cannot be used.
-struct Block<'a> {
-    credentials: Vec<&'a [u8]>,
+/// One block of the credentials given: its bytes, where each credential lies in them, and
+/// where each came from (a line number, or which file), named only when one cannot be used.
+struct Block<'p> {
+    bytes: Vec<u8>,
+    spans: Vec<Range<usize>>,
     numbers: Vec<usize>,
-    origin: Origin<'a>,
+    origin: Origin<'p>,
+}
+
+impl Block<'_> {
+    /// Each credential's bytes, in order.
+    fn credentials(&self) -> Vec<&[u8]> {
+        self.spans
+            .iter()
+            .map(|span| self.bytes.get(span.clone()).unwrap_or_default())
+            .collect()
+    }
 }
 
 /// Where the credentials were read from.
-#[derive(Clone, Copy)]
-enum Origin<'a> {
+#[derive(Clone)]
+enum Origin<'p> {
     /// A JSON Lines file: a credential's number is its line's.
-    Lines(&'a Path),
+    Lines(&'p Path),
     /// A folder: a credential's number is its file's in this list.
-    Files(&'a [PathBuf]),
+    Files(Arc<[PathBuf]>),
 }
 
 impl Origin<'_> {
     /// Where credential `number` came from: `FILE line N`, or its file.
-    fn name(self, number: usize) -> String {
+    fn name(&self, number: usize) -> String {
         match self {
             Origin::Lines(path) => format!("{} line {number}", path.display()),
             Origin::Files(files) => files
@@ -78,96 +91,189 @@ impl Origin<'_> {
 /// Hands the credentials in `path` to `check` block by block, in order: a JSON Lines file
 /// (one credential per line; blank lines skipped) or a folder of `.json` files (one credential
 /// each, in name order). A block holds about `block_bytes` (a credential is never split).
-fn each_block(
-    path: &Path,
+///
+/// The blocks are read on a thread of their own, one block ahead of `check`; a block's buffer
+/// goes back to that thread once checked, so the pages are not faulted in afresh. An error
+/// reading (or too much to read) ends the reading: the blocks already read are still checked,
+/// and the error is returned.
+fn each_block<'p>(
+    path: &'p Path,
     block_bytes: usize,
-    check: impl FnMut(Block<'_>) -> Result<()>,
+    mut check: impl FnMut(&Block<'p>) -> Result<()>,
 ) -> Result<()> {
-    if path.is_dir() {
-        each_file_block(path, block_bytes, check)
+    let files = if path.is_dir() {
+        Some(folder_files(path)?)
     } else {
-        each_line_block(path, block_bytes, check)
-    }
+        None
+    };
+    let (to_check, blocks) = mpsc::sync_channel(1);
+    let (to_reuse, spent) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let reader = BlockReader {
+                block_bytes,
+                to_check,
+                spent,
+            };
+            match files {
+                Some(files) => reader.files(path, files),
+                None => reader.lines(path),
+            }
+        });
+        let mut checked = Ok(());
+        for block in &blocks {
+            checked = check(&block);
+            if checked.is_err() {
+                break;
+            }
+            // The reader has stopped when this fails: nothing to reuse.
+            let _ = to_reuse.send(block.bytes);
+        }
+        // Unblocks a reader waiting to hand over a block no one will check.
+        drop(blocks);
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        checked.and(read)
+    })
 }
 
-fn each_line_block(
-    path: &Path,
+/// The reading side of [`each_block`]: it sends each block to be checked and takes spent
+/// buffers back.
+struct BlockReader<'p> {
     block_bytes: usize,
-    mut check: impl FnMut(Block<'_>) -> Result<()>,
-) -> Result<()> {
-    let cannot_read = || format!("cannot read {}", path.display());
-    let mut file = std::fs::File::open(path).with_context(cannot_read)?;
-    // Refused before any work when its length already says so; the count below still holds
-    // for a file that grows, or a pipe.
-    if file
-        .metadata()
-        .is_ok_and(|m| m.len() > MAX_CREDENTIALS_BYTES as u64)
-    {
-        bail!(
-            "{} is larger than {MAX_CREDENTIALS_BYTES} bytes",
-            path.display()
-        );
+    to_check: mpsc::SyncSender<Block<'p>>,
+    spent: mpsc::Receiver<Vec<u8>>,
+}
+
+impl<'p> BlockReader<'p> {
+    /// An empty buffer for the next block: a spent one when there is one.
+    fn buffer(&self) -> Vec<u8> {
+        let mut buffer = self
+            .spent
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(2 * self.block_bytes));
+        buffer.clear();
+        buffer
     }
-    // At most a partial line (shorter than a block) and a block read after it.
-    let mut buffer = Vec::with_capacity(2 * block_bytes);
-    let (mut line, mut total, mut count) = (1, 0, 0);
-    loop {
-        let read = (&mut file)
-            .take(block_bytes as u64)
-            .read_to_end(&mut buffer)
-            .with_context(cannot_read)?;
-        total += read;
-        if total > MAX_CREDENTIALS_BYTES {
+
+    /// Sends a block to be checked; false when no one checks any more (checking failed).
+    fn send(&self, block: Block<'p>) -> bool {
+        block.spans.is_empty() || self.to_check.send(block).is_ok()
+    }
+
+    fn lines(self, path: &'p Path) -> Result<()> {
+        let block_bytes = self.block_bytes;
+        let cannot_read = || format!("cannot read {}", path.display());
+        let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+        // Refused before any work when its length already says so; the count below still
+        // holds for a file that grows, or a pipe.
+        if file
+            .metadata()
+            .is_ok_and(|m| m.len() > MAX_CREDENTIALS_BYTES as u64)
+        {
             bail!(
                 "{} is larger than {MAX_CREDENTIALS_BYTES} bytes",
                 path.display()
             );
         }
-        // Fewer bytes than asked for: the file has ended.
-        let at_end = read < block_bytes;
-        // Whole lines only, but at the end: what follows the last line break stays for the
-        // next block.
-        let (lines, used) = match memchr::memrchr(b'\n', &buffer) {
-            _ if at_end => (buffer.as_slice(), buffer.len()),
-            Some(last) => (buffer.get(..last).unwrap_or_default(), last + 1),
-            // Not at the end, so a whole block was read after what was kept: no line break in
-            // at least a block's bytes.
-            None => bail!(
-                "{} line {line}: longer than {block_bytes} bytes / {line} 行目が長すぎます",
-                path.display()
-            ),
-        };
-        let mut block = Block {
-            credentials: Vec::new(),
-            numbers: Vec::new(),
-            origin: Origin::Lines(path),
-        };
-        for text in lines.split(|&b| b == b'\n') {
-            if !text.trim_ascii().is_empty() {
-                block.credentials.push(text);
-                block.numbers.push(line);
+        // What followed the last line break of the block before: the start of a line.
+        let mut partial = Vec::new();
+        let (mut line, mut total, mut count) = (1, 0, 0);
+        loop {
+            let mut buffer = self.buffer();
+            buffer.extend_from_slice(&partial);
+            let read = (&mut file)
+                .take(block_bytes as u64)
+                .read_to_end(&mut buffer)
+                .with_context(cannot_read)?;
+            total += read;
+            if total > MAX_CREDENTIALS_BYTES {
+                bail!(
+                    "{} is larger than {MAX_CREDENTIALS_BYTES} bytes",
+                    path.display()
+                );
             }
-            line += 1;
+            // Fewer bytes than asked for: the file has ended.
+            let at_end = read < block_bytes;
+            // Whole lines only, but at the end: what follows the last line break is kept for
+            // the next block.
+            let end = match memchr::memrchr(b'\n', &buffer) {
+                _ if at_end => buffer.len(),
+                Some(last) => last,
+                // Not at the end, so a whole block was read after what was kept: no line
+                // break in at least a block's bytes.
+                None => bail!(
+                    "{} line {line}: longer than {block_bytes} bytes / {line} 行目が長すぎます",
+                    path.display()
+                ),
+            };
+            partial.clear();
+            partial.extend_from_slice(buffer.get(end + 1..).unwrap_or_default());
+            let (mut spans, mut numbers) = (Vec::new(), Vec::new());
+            let mut start = 0;
+            for text in buffer.get(..end).unwrap_or_default().split(|&b| b == b'\n') {
+                if !text.trim_ascii().is_empty() {
+                    spans.push(start..start + text.len());
+                    numbers.push(line);
+                }
+                start += text.len() + 1;
+                line += 1;
+            }
+            count += spans.len();
+            if count > MAX_CREDENTIALS {
+                bail!(too_many(path));
+            }
+            let block = Block {
+                bytes: buffer,
+                spans,
+                numbers,
+                origin: Origin::Lines(path),
+            };
+            if !self.send(block) || at_end {
+                return Ok(());
+            }
         }
-        count += block.credentials.len();
-        if count > MAX_CREDENTIALS {
-            bail!(too_many(path));
+    }
+
+    fn files(self, path: &Path, files: Arc<[PathBuf]>) -> Result<()> {
+        let mut numbered = files.iter().enumerate().peekable();
+        let mut total = 0;
+        while numbered.peek().is_some() {
+            let mut buffer = self.buffer();
+            let (mut spans, mut numbers) = (Vec::new(), Vec::new());
+            for (number, file) in numbered.by_ref() {
+                let start = buffer.len();
+                buffer.extend_from_slice(&read_bounded(file, MAX_CREDENTIAL_BYTES)?);
+                total += buffer.len() - start;
+                if total > MAX_CREDENTIALS_BYTES {
+                    bail!(
+                        "{}: more than {MAX_CREDENTIALS_BYTES} bytes of credentials",
+                        path.display()
+                    );
+                }
+                spans.push(start..buffer.len());
+                numbers.push(number);
+                if buffer.len() >= self.block_bytes {
+                    break;
+                }
+            }
+            let block = Block {
+                bytes: buffer,
+                spans,
+                numbers,
+                origin: Origin::Files(files.clone()),
+            };
+            if !self.send(block) {
+                return Ok(());
+            }
         }
-        if !block.credentials.is_empty() {
-            check(block)?;
-        }
-        if at_end {
-            return Ok(());
-        }
-        buffer.drain(..used);
+        Ok(())
     }
 }
 
-fn each_file_block(
-    path: &Path,
-    block_bytes: usize,
-    mut check: impl FnMut(Block<'_>) -> Result<()>,
-) -> Result<()> {
+/// The `.json` files in the folder, in name order.
+fn folder_files(path: &Path) -> Result<Arc<[PathBuf]>> {
     let mut files: Vec<_> = std::fs::read_dir(path)
         .with_context(|| format!("cannot read the folder {}", path.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -178,37 +284,7 @@ fn each_file_block(
         bail!(too_many(path));
     }
     files.sort();
-    let mut numbered = files.iter().enumerate().peekable();
-    let mut buffer = Vec::with_capacity(2 * block_bytes);
-    let mut total = 0;
-    while numbered.peek().is_some() {
-        buffer.clear();
-        let mut spans = Vec::new();
-        for (number, file) in numbered.by_ref() {
-            let start = buffer.len();
-            buffer.extend_from_slice(&read_bounded(file, MAX_CREDENTIAL_BYTES)?);
-            total += buffer.len() - start;
-            if total > MAX_CREDENTIALS_BYTES {
-                bail!(
-                    "{}: more than {MAX_CREDENTIALS_BYTES} bytes of credentials",
-                    path.display()
-                );
-            }
-            spans.push((start..buffer.len(), number));
-            if buffer.len() >= block_bytes {
-                break;
-            }
-        }
-        check(Block {
-            credentials: spans
-                .iter()
-                .map(|(span, _)| buffer.get(span.clone()).unwrap_or_default())
-                .collect(),
-            numbers: spans.iter().map(|(_, number)| *number).collect(),
-            origin: Origin::Files(&files),
-        })?;
-    }
-    Ok(())
+    Ok(files.into())
 }
 
 fn too_many(path: &Path) -> String {
@@ -217,6 +293,13 @@ fn too_many(path: &Path) -> String {
         path.display()
     )
 }
+
+/// A block's results from [`Verifier::check_batch`], with each credential's number and origin.
+type CheckedBlock<'p> = (
+    Vec<Result<SignatureChecked, InputError>>,
+    Vec<usize>,
+    Origin<'p>,
+);
 
 /// The credentials given that can be used, found by 法人番号 and id, and why the others cannot.
 #[derive(Default)]
@@ -324,16 +407,38 @@ impl Offline {
     ) -> Result<Self> {
         let (bundle, freshness) = crate::bundle::load(bundle, anchor, max_age, now)?;
         let verifier = Verifier::new(Some(&bundle.trust_list), &bundle.status);
-        let mut given = Given::default();
-        each_block(credentials, BLOCK_BYTES, |block| {
-            let results = verifier.check_batch(&block.credentials);
-            for (result, &number) in results.into_iter().zip(&block.numbers) {
-                let name = || block.origin.name(number);
-                given.add(result, &bundle.trust_list, name, |usable| {
-                    failing_detail(&verifier.answer(usable, &Question::at(now)))
-                });
-            }
-            Ok(())
+        // Three stages at once: a block read (`each_block`'s thread), the block before it
+        // checked (here, on every core), the results of the one before that filed (`filer`).
+        let given = std::thread::scope(|scope| {
+            let (to_file, checked) = mpsc::sync_channel::<CheckedBlock<'_>>(1);
+            let (trust_list, status) = (&bundle.trust_list, &bundle.status);
+            let filer = scope.spawn(move || {
+                // Its own: a `Verifier` holds a `dyn StatusSource`, which need not be `Sync`.
+                let verifier = Verifier::new(Some(trust_list), status);
+                let mut given = Given::default();
+                for (results, numbers, origin) in checked {
+                    for (result, number) in results.into_iter().zip(numbers) {
+                        given.add(
+                            result,
+                            trust_list,
+                            || origin.name(number),
+                            |usable| failing_detail(&verifier.answer(usable, &Question::at(now))),
+                        );
+                    }
+                }
+                given
+            });
+            let read = each_block(credentials, BLOCK_BYTES, |block| {
+                let results = verifier.check_batch(&block.credentials());
+                // Fails only if the filer panicked, which its join below passes on.
+                let _ = to_file.send((results, block.numbers.clone(), block.origin.clone()));
+                Ok(())
+            });
+            drop(to_file);
+            let given = filer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.map(|()| given)
         })?;
         given.report_problems();
         Ok(Self {
@@ -458,7 +563,7 @@ mod tests {
         let (mut read, mut count) = (Vec::new(), 0);
         each_block(path, block_bytes, |block| {
             count += 1;
-            for (text, number) in block.credentials.iter().zip(&block.numbers) {
+            for (text, number) in block.credentials().iter().zip(&block.numbers) {
                 read.push((String::from_utf8_lossy(text).into_owned(), *number));
             }
             Ok(())
@@ -514,6 +619,48 @@ mod tests {
         .to_string();
         assert!(error.contains("is larger than"), "{error}");
         assert_eq!(blocks, 0);
+    }
+
+    /// When checking a block fails, the reader (blocks ahead, on its own thread) is released
+    /// and the failure returned: no hang, no block checked after it.
+    #[test]
+    fn a_failed_check_stops_the_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
+        let mut checked = 0;
+        let error = each_block(&file, 16, |_| {
+            checked += 1;
+            bail!("check failed")
+        })
+        .unwrap_err();
+        assert_eq!(error.to_string(), "check failed");
+        assert_eq!(checked, 1);
+    }
+
+    /// A reading error after some blocks: those blocks are still checked, in order, and the
+    /// error is what the run returns.
+    #[test]
+    fn blocks_read_before_an_error_are_checked_and_the_error_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        let long = "x".repeat(40);
+        std::fs::write(
+            &file,
+            format!("{{\"a\":1}}\n{{\"b\":2}}\n{long}\n{{\"c\":3}}\n"),
+        )
+        .unwrap();
+        let mut read = Vec::new();
+        let error = each_block(&file, 12, |block| {
+            read.extend(block.numbers.iter().copied());
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("line 3: longer than 12 bytes"),
+            "{error}"
+        );
+        assert_eq!(read, [1, 2]);
     }
 
     #[test]
