@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use rand_core::{OsRng, RngCore};
+use getrandom::SysRng;
+use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::AttainmentCredential;
 use scs_core::credential::StatusEntry;
 use scs_core::json::parse_strict;
@@ -229,7 +230,7 @@ fn parse_answer(bytes: &[u8]) -> Result<Value> {
 /// 16 random bytes, hex.
 pub fn nonce() -> String {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    UnwrapErr(SysRng).fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -8,7 +8,8 @@
 pub mod durable;
 pub mod keyfile;
 
-use rand_core::{OsRng, RngCore};
+use getrandom::SysRng;
+use rand_core::{Rng, UnwrapErr};
 use scs_core::context::{SCS_V1, VC_V2};
 use scs_core::credential::{
     Achievement, AssessmentMethod, AttainmentCredential, IssuerRef, Level, ProfileError, Scope,
@@ -274,7 +275,7 @@ pub fn now() -> Timestamp {
 /// A new `urn:uuid:` v4 id from the operating system's RNG.
 pub fn random_credential_id() -> CredentialId {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    UnwrapErr(SysRng).fill_bytes(&mut bytes);
     CredentialId::from_random_bytes(bytes)
 }
 

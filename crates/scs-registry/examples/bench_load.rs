@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rand_core::{OsRng, RngCore};
+use getrandom::SysRng;
+use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::{Level, StatusEntry, StatusPurpose};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::SecretKey;
@@ -272,7 +273,7 @@ fn own_cpu_seconds() -> f64 {
 
 fn nonce() -> String {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    UnwrapErr(SysRng).fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use rand_core::{OsRng, RngCore};
+use getrandom::SysRng;
+use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::{Level, Scope};
 use scs_core::ids::CorporateNumber;
 use scs_core::keys::SecretKey;
@@ -260,7 +261,7 @@ fn t(text: &str) -> Timestamp {
 /// A fresh request nonce: 16 random bytes, hex.
 pub(crate) fn nonce() -> String {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    UnwrapErr(SysRng).fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -12,10 +12,11 @@
 //! z_i k_i] A_j, and the multiplication has n + k + 1 points for k distinct keys. The equation is
 //! the same, term for term; only the order of the additions differs.
 //!
-//! The rules are dalek's batch's (ed25519-dalek 2.2, `batch.rs`): s must be a canonical scalar,
-//! R and A must decompress, the check is that the sum is the identity (dalek's batch does not
-//! multiply by the cofactor either). The weights come from the operating system's CSPRNG, never
-//! from the inputs alone. The answer is only "all hold" or "not all hold": a caller that needs to
+//! The rules are dalek's batch's (ed25519-dalek 3.0, `batch.rs`, the same as 2.2's): s must be a
+//! canonical scalar, R and A must decompress, the check is that the sum is the identity (dalek's
+//! batch does not multiply by the cofactor either). The weights come from the operating system's
+//! CSPRNG, never from the inputs alone (dalek's batch draws its own from a STROBE transcript of
+//! the inputs). The answer is only "all hold" or "not all hold": a caller that needs to
 //! know which signature is bad checks them one by one (docs/DECISIONS.md, "Ed25519 batches that
 //! add up the terms of one key").
 
@@ -27,7 +28,8 @@ use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::Signature;
-use rand_core::{OsRng, RngCore};
+use getrandom::SysRng;
+use rand_core::TryRng;
 use sha2::{Digest, Sha512};
 use thiserror::Error;
 
@@ -136,7 +138,7 @@ fn challenge(r: &[u8; 32], key: &[u8; 32], message: &[u8]) -> Scalar {
 /// `n` weights of 128 random bits each, from the operating system's CSPRNG in one call.
 fn random_weights(n: usize) -> Result<Vec<Scalar>, BatchError> {
     let mut bytes = vec![0u8; n * 16];
-    OsRng
+    SysRng
         .try_fill_bytes(&mut bytes)
         .map_err(|_| BatchError::NoRandomness)?;
     Ok(bytes
