@@ -10,11 +10,13 @@
 //! answered together, on every core too ([`Verifier::answer_each`]). The bundle's age is a check of
 //! every report: data older than `--max-age` makes every row 判定不能 / unknown.
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use anyhow::{bail, Context, Result};
 use scs_core::credential::StatusPurpose;
@@ -41,15 +43,19 @@ const MAX_CREDENTIALS_BYTES: usize = 1024 * 1024 * 1024;
 /// Credentials that could not be used, named one by one on stderr up to this many.
 const MAX_NAMED_PROBLEMS: usize = 20;
 
-/// The credentials are read a block of about this many bytes at a time, on a thread of their
-/// own, while the block before is checked and the results of the one before that are filed: a
-/// supplier base's file (100,000 credentials are 160 MB) is never all in memory at once, and
-/// both cores are kept busy from the first block to the last (docs/DECISIONS.md).
-const BLOCK_BYTES: usize = 16 * 1024 * 1024;
+/// The credentials are read a block of about this many bytes (about 2,600 credentials) at a
+/// time, on a thread of their own, while each core checks a block of its own and another thread
+/// files the results: a supplier base's file (100,000 credentials are 160 MB) is never all in
+/// memory at once, and both cores are kept busy from the first block to the last. Small, so
+/// that the last block, which one core checks while the other has none left, is short
+/// (docs/DECISIONS.md).
+const BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
 /// One block of the credentials given: its bytes, where each credential lies in them, and
 /// where each came from (a line number, or which file), named only when one cannot be used.
 struct Block<'p> {
+    /// Its place among the blocks, counted from 0 in the order they were read.
+    index: usize,
     bytes: Vec<u8>,
     spans: Vec<Range<usize>>,
     numbers: Vec<usize>,
@@ -88,49 +94,75 @@ impl Origin<'_> {
     }
 }
 
-/// Hands the credentials in `path` to `check` block by block, in order: a JSON Lines file
-/// (one credential per line; blank lines skipped) or a folder of `.json` files (one credential
-/// each, in name order). A block holds about `block_bytes` (a credential is never split).
+/// Hands the credentials in `path` to `check` block by block: a JSON Lines file (one
+/// credential per line; blank lines skipped) or a folder of `.json` files (one credential each,
+/// in name order). A block holds about `block_bytes` (a credential is never split).
 ///
-/// The blocks are read on a thread of their own, one block ahead of `check`; a block's buffer
-/// goes back to that thread once checked, so the pages are not faulted in afresh. An error
-/// reading (or too much to read) ends the reading: the blocks already read are still checked,
-/// and the error is returned.
+/// The blocks are read on a thread of their own, a few ahead, and checked on `workers` threads
+/// at once, each taking the next block as soon as it is done with one: `check` is called from
+/// several threads, in no set order (a block's `index` gives its place). A block's buffer goes
+/// back to the reader once checked, so its pages are not faulted in afresh. An error reading (or
+/// too much to read) ends the reading: the blocks already read are still checked, and the error
+/// is returned. An error checking stops the workers, and releases the reader.
 fn each_block<'p>(
     path: &'p Path,
     block_bytes: usize,
-    mut check: impl FnMut(&Block<'p>) -> Result<()>,
+    workers: usize,
+    check: impl Fn(&Block<'p>) -> Result<()> + Sync,
 ) -> Result<()> {
     let files = if path.is_dir() {
         Some(folder_files(path)?)
     } else {
         None
     };
-    let (to_check, blocks) = mpsc::sync_channel(1);
+    let (to_check, blocks) = mpsc::sync_channel(workers);
+    // Shared by the workers, and dropped with the last of them: a reader waiting to hand over a
+    // block no one will check is then released.
+    let blocks = Arc::new(Mutex::new(blocks));
     let (to_reuse, spent) = mpsc::channel();
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let reader = BlockReader {
                 block_bytes,
                 to_check,
                 spent,
+                sent: 0,
             };
             match files {
                 Some(files) => reader.files(path, files),
                 None => reader.lines(path),
             }
         });
-        let mut checked = Ok(());
-        for block in &blocks {
-            checked = check(&block);
-            if checked.is_err() {
-                break;
-            }
-            // The reader has stopped when this fails: nothing to reuse.
-            let _ = to_reuse.send(block.bytes);
-        }
-        // Unblocks a reader waiting to hand over a block no one will check.
+        let (check, stop) = (&check, &stop);
+        let workers: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (blocks, to_reuse) = (blocks.clone(), to_reuse.clone());
+                scope.spawn(move || -> Result<()> {
+                    while !stop.load(Ordering::Relaxed) {
+                        let next = blocks.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let Ok(block) = next else {
+                            return Ok(());
+                        };
+                        if let Err(error) = check(&block) {
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(error);
+                        }
+                        // The reader has stopped when this fails: nothing to reuse.
+                        let _ = to_reuse.send(block.bytes);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
         drop(blocks);
+        let mut checked = Ok(());
+        for worker in workers {
+            let result = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            checked = checked.and(result);
+        }
         let read = reader
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -144,6 +176,8 @@ struct BlockReader<'p> {
     block_bytes: usize,
     to_check: mpsc::SyncSender<Block<'p>>,
     spent: mpsc::Receiver<Vec<u8>>,
+    /// How many blocks were sent: the next one's index.
+    sent: usize,
 }
 
 impl<'p> BlockReader<'p> {
@@ -157,12 +191,18 @@ impl<'p> BlockReader<'p> {
         buffer
     }
 
-    /// Sends a block to be checked; false when no one checks any more (checking failed).
-    fn send(&self, block: Block<'p>) -> bool {
-        block.spans.is_empty() || self.to_check.send(block).is_ok()
+    /// Sends a block to be checked, numbered; false when no one checks any more (checking
+    /// failed).
+    fn send(&mut self, mut block: Block<'p>) -> bool {
+        if block.spans.is_empty() {
+            return true;
+        }
+        block.index = self.sent;
+        self.sent += 1;
+        self.to_check.send(block).is_ok()
     }
 
-    fn lines(self, path: &'p Path) -> Result<()> {
+    fn lines(mut self, path: &'p Path) -> Result<()> {
         let block_bytes = self.block_bytes;
         let cannot_read = || format!("cannot read {}", path.display());
         let mut file = std::fs::File::open(path).with_context(cannot_read)?;
@@ -225,6 +265,7 @@ impl<'p> BlockReader<'p> {
                 bail!(too_many(path));
             }
             let block = Block {
+                index: 0,
                 bytes: buffer,
                 spans,
                 numbers,
@@ -236,7 +277,7 @@ impl<'p> BlockReader<'p> {
         }
     }
 
-    fn files(self, path: &Path, files: Arc<[PathBuf]>) -> Result<()> {
+    fn files(mut self, path: &Path, files: Arc<[PathBuf]>) -> Result<()> {
         let mut numbered = files.iter().enumerate().peekable();
         let mut total = 0;
         while numbered.peek().is_some() {
@@ -259,6 +300,7 @@ impl<'p> BlockReader<'p> {
                 }
             }
             let block = Block {
+                index: 0,
                 bytes: buffer,
                 spans,
                 numbers,
@@ -407,31 +449,43 @@ impl Offline {
     ) -> Result<Self> {
         let (bundle, freshness) = crate::bundle::load(bundle, anchor, max_age, now)?;
         let verifier = Verifier::new(Some(&bundle.trust_list), &bundle.status);
-        // Three stages at once: a block read (`each_block`'s thread), the block before it
-        // checked (here, on every core), the results of the one before that filed (`filer`).
+        // The blocks are read on one thread, checked on every core, each worker a block at a
+        // time, and their results filed on another thread, in the order they were read (the
+        // first credential of an id is the one kept; problems are named in that order too).
+        let checker = verifier.checker();
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let given = std::thread::scope(|scope| {
-            let (to_file, checked) = mpsc::sync_channel::<CheckedBlock<'_>>(1);
+            let (to_file, checked) = mpsc::sync_channel::<(usize, CheckedBlock<'_>)>(workers);
             let (trust_list, status) = (&bundle.trust_list, &bundle.status);
             let filer = scope.spawn(move || {
                 // Its own: a `Verifier` holds a `dyn StatusSource`, which need not be `Sync`.
                 let verifier = Verifier::new(Some(trust_list), status);
                 let mut given = Given::default();
-                for (results, numbers, origin) in checked {
-                    for (result, number) in results.into_iter().zip(numbers) {
-                        given.add(
-                            result,
-                            trust_list,
-                            || origin.name(number),
-                            |usable| failing_detail(&verifier.answer(usable, &Question::at(now))),
-                        );
+                let mut waiting = BTreeMap::new();
+                let mut next = 0;
+                for (index, block) in checked {
+                    waiting.insert(index, block);
+                    while let Some((results, numbers, origin)) = waiting.remove(&next) {
+                        next += 1;
+                        for (result, number) in results.into_iter().zip(numbers) {
+                            given.add(
+                                result,
+                                trust_list,
+                                || origin.name(number),
+                                |usable| {
+                                    failing_detail(&verifier.answer(usable, &Question::at(now)))
+                                },
+                            );
+                        }
                     }
                 }
                 given
             });
-            let read = each_block(credentials, BLOCK_BYTES, |block| {
-                let results = verifier.check_batch(&block.credentials());
+            let read = each_block(credentials, BLOCK_BYTES, workers, |block| {
+                let results = checker.check(&block.credentials());
+                let filed = (results, block.numbers.clone(), block.origin.clone());
                 // Fails only if the filer panicked, which its join below passes on.
-                let _ = to_file.send((results, block.numbers.clone(), block.origin.clone()));
+                let _ = to_file.send((block.index, filed));
                 Ok(())
             });
             drop(to_file);
@@ -555,20 +609,34 @@ impl RegistrySource for Offline {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
 
-    /// Every block of `path` read with blocks of `block_bytes`: each credential's text and
-    /// number, in order, and how many blocks there were.
+    /// Every block of `path` read with blocks of `block_bytes` and checked on two workers: each
+    /// credential's text and number, in the blocks' order, and how many blocks there were
+    /// (numbered 0, 1, … without a gap).
     fn blocks(path: &Path, block_bytes: usize) -> Result<(Vec<(String, usize)>, usize)> {
-        let (mut read, mut count) = (Vec::new(), 0);
-        each_block(path, block_bytes, |block| {
-            count += 1;
-            for (text, number) in block.credentials().iter().zip(&block.numbers) {
-                read.push((String::from_utf8_lossy(text).into_owned(), *number));
-            }
+        let seen = Mutex::new(Vec::new());
+        each_block(path, block_bytes, 2, |block| {
+            let texts: Vec<(String, usize)> = block
+                .credentials()
+                .iter()
+                .zip(&block.numbers)
+                .map(|(text, number)| (String::from_utf8_lossy(text).into_owned(), *number))
+                .collect();
+            seen.lock().unwrap().push((block.index, texts));
             Ok(())
         })?;
-        Ok((read, count))
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_by_key(|(index, _)| *index);
+        let indexes: Vec<usize> = seen.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indexes, (0..seen.len()).collect::<Vec<_>>());
+        let count = seen.len();
+        Ok((
+            seen.into_iter().flat_map(|(_, texts)| texts).collect(),
+            count,
+        ))
     }
 
     /// Lines are never split between blocks and keep their numbers, whatever the block size:
@@ -610,36 +678,37 @@ mod tests {
             .unwrap()
             .set_len(MAX_CREDENTIALS_BYTES as u64 + 1)
             .unwrap();
-        let mut blocks = 0;
-        let error = each_block(&file, BLOCK_BYTES, |_| {
-            blocks += 1;
+        let blocks = AtomicUsize::new(0);
+        let error = each_block(&file, BLOCK_BYTES, 2, |_| {
+            blocks.fetch_add(1, Ordering::Relaxed);
             Ok(())
         })
         .unwrap_err()
         .to_string();
         assert!(error.contains("is larger than"), "{error}");
-        assert_eq!(blocks, 0);
+        assert_eq!(blocks.into_inner(), 0);
     }
 
-    /// When checking a block fails, the reader (blocks ahead, on its own thread) is released
-    /// and the failure returned: no hang, no block checked after it.
+    /// When checking a block fails, the workers stop and the reader (blocks ahead, on its own
+    /// thread) is released, and the failure is returned: no hang, and no more than the blocks
+    /// the two workers had taken are checked.
     #[test]
-    fn a_failed_check_stops_the_reader() {
+    fn a_failed_check_stops_the_workers_and_the_reader() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("credentials.jsonl");
         std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
-        let mut checked = 0;
-        let error = each_block(&file, 16, |_| {
-            checked += 1;
+        let checked = AtomicUsize::new(0);
+        let error = each_block(&file, 16, 2, |_| {
+            checked.fetch_add(1, Ordering::Relaxed);
             bail!("check failed")
         })
         .unwrap_err();
         assert_eq!(error.to_string(), "check failed");
-        assert_eq!(checked, 1);
+        assert!(checked.into_inner() <= 2);
     }
 
-    /// A reading error after some blocks: those blocks are still checked, in order, and the
-    /// error is what the run returns.
+    /// A reading error after some blocks: those blocks are still checked, and the error is what
+    /// the run returns.
     #[test]
     fn blocks_read_before_an_error_are_checked_and_the_error_returned() {
         let dir = tempfile::tempdir().unwrap();
@@ -650,9 +719,9 @@ mod tests {
             format!("{{\"a\":1}}\n{{\"b\":2}}\n{long}\n{{\"c\":3}}\n"),
         )
         .unwrap();
-        let mut read = Vec::new();
-        let error = each_block(&file, 12, |block| {
-            read.extend(block.numbers.iter().copied());
+        let read = Mutex::new(Vec::new());
+        let error = each_block(&file, 12, 2, |block| {
+            read.lock().unwrap().extend(block.numbers.iter().copied());
             Ok(())
         })
         .unwrap_err();
@@ -660,6 +729,8 @@ mod tests {
             error.to_string().contains("line 3: longer than 12 bytes"),
             "{error}"
         );
+        let mut read = read.into_inner().unwrap();
+        read.sort();
         assert_eq!(read, [1, 2]);
     }
 

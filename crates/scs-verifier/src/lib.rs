@@ -155,6 +155,31 @@ impl SignatureChecked {
     }
 }
 
+/// [`Verifier::check_batch`] on the calling thread alone: see [`Verifier::checker`].
+#[derive(Clone, Copy)]
+pub struct Checker<'a> {
+    signers: &'a Signers<'a>,
+}
+
+impl std::fmt::Debug for Checker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker").finish_non_exhaustive()
+    }
+}
+
+impl Checker<'_> {
+    /// Reads credentials from their bytes and checks their signatures, as
+    /// [`Verifier::check_batch`] does, on this thread: in parts of `CHECK_BATCH_SIZE`, one
+    /// Ed25519 batch each. One answer per input, in order.
+    pub fn check(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
+        let mut answers = Vec::with_capacity(inputs.len());
+        for part in inputs.chunks(CHECK_BATCH_SIZE) {
+            answers.extend(self.signers.check_part(part));
+        }
+        answers
+    }
+}
+
 /// `check_batch` checks a thread's chunk in parts of this many: one Ed25519 batch each, and
 /// the parsed documents of one part at a time in memory. Batch verification gains little per
 /// signature past a few thousand.
@@ -262,14 +287,17 @@ impl<'a> Verifier<'a> {
     /// order; [`Verifier::answer`] then asks the question of each, giving the report
     /// [`Verifier::verify_bytes`] gives — with the exception [`Verifier::verify_batch`] states.
     pub fn check_batch(&self, inputs: &[&[u8]]) -> Vec<Result<SignatureChecked, InputError>> {
-        let signers = &self.signers;
-        in_chunks(inputs, available_threads(), |chunk| {
-            let mut answers = Vec::with_capacity(chunk.len());
-            for part in chunk.chunks(CHECK_BATCH_SIZE) {
-                answers.extend(signers.check_part(part));
-            }
-            answers
-        })
+        let checker = self.checker();
+        in_chunks(inputs, available_threads(), |chunk| checker.check(chunk))
+    }
+
+    /// [`Verifier::check_batch`]'s work without its threads, for a caller that spreads blocks of
+    /// credentials over threads of its own (a `Checker` can be shared between threads; a
+    /// `Verifier` need not be, since its status source need not).
+    pub fn checker(&self) -> Checker<'_> {
+        Checker {
+            signers: &self.signers,
+        }
     }
 
     /// The report for a credential checked by [`Verifier::check_batch`], for `question`.
