@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -73,7 +74,6 @@ impl Block<'_> {
 }
 
 /// Where the credentials were read from.
-#[derive(Clone)]
 enum Origin<'p> {
     /// A JSON Lines file: a credential's number is its line's.
     Lines(&'p Path),
@@ -94,32 +94,39 @@ impl Origin<'_> {
     }
 }
 
-/// Hands the credentials in `path` to `check` block by block: a JSON Lines file (one
-/// credential per line; blank lines skipped) or a folder of `.json` files (one credential each,
-/// in name order). A block holds about `block_bytes` (a credential is never split).
+/// Reads the credentials in `path` block by block, `check`s each, and hands each block with
+/// what `check` gave to `file`, in reading order: a JSON Lines file (one credential per line;
+/// blank lines skipped) or a folder of `.json` files (one credential each, in name order). A
+/// block holds about `block_bytes` (a credential is never split).
 ///
-/// The blocks are read on a thread of their own, a few ahead, and checked on `workers` threads
-/// at once, each taking the next block as soon as it is done with one: `check` is called from
-/// several threads, in no set order (a block's `index` gives its place). A block's buffer goes
-/// back to the reader once checked, so its pages are not faulted in afresh. An error reading (or
-/// too much to read) ends the reading: the blocks already read are still checked, and the error
-/// is returned. An error checking stops the workers, and releases the reader.
-fn each_block<'p>(
+/// The blocks are read on a thread of their own and checked on `workers` threads at once, each
+/// taking the next block as soon as it is done with one; `file` runs on the calling thread,
+/// which keeps a block checked early until those before it are filed. At most
+/// `2 × workers + 2` blocks are out at once (read, waiting, being checked, or waiting to be
+/// filed): the reader waits for a filed block's buffer before it reads another, so neither the
+/// file nor the results of a block checked late pile up, and the pages are not faulted in
+/// afresh. An error reading (or too much to read) ends the reading: the blocks read before it
+/// are still checked and filed, and the error is returned. An error checking or filing stops
+/// the workers and the reader; a panic in `check` is passed on once they have stopped.
+fn each_block<'p, R: Send>(
     path: &'p Path,
     block_bytes: usize,
     workers: usize,
-    check: impl Fn(&Block<'p>) -> Result<()> + Sync,
+    check: impl Fn(&Block<'p>) -> Result<R> + Sync,
+    mut file: impl FnMut(&Block<'p>, R) -> Result<()>,
 ) -> Result<()> {
     let files = if path.is_dir() {
         Some(folder_files(path)?)
     } else {
         None
     };
+    let workers = workers.max(1);
     let (to_check, blocks) = mpsc::sync_channel(workers);
     // Shared by the workers, and dropped with the last of them: a reader waiting to hand over a
     // block no one will check is then released.
     let blocks = Arc::new(Mutex::new(blocks));
     let (to_reuse, spent) = mpsc::channel();
+    let (to_file, checked) = mpsc::channel();
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
@@ -127,6 +134,8 @@ fn each_block<'p>(
                 block_bytes,
                 to_check,
                 spent,
+                most_out: 2 * workers + 2,
+                made: 0,
                 sent: 0,
             };
             match files {
@@ -135,39 +144,83 @@ fn each_block<'p>(
             }
         });
         let (check, stop) = (&check, &stop);
-        let workers: Vec<_> = (0..workers.max(1))
+        let workers: Vec<_> = (0..workers)
             .map(|_| {
-                let (blocks, to_reuse) = (blocks.clone(), to_reuse.clone());
-                scope.spawn(move || -> Result<()> {
+                let (blocks, to_file) = (blocks.clone(), to_file.clone());
+                scope.spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
                         let next = blocks.lock().unwrap_or_else(PoisonError::into_inner).recv();
                         let Ok(block) = next else {
-                            return Ok(());
+                            return;
                         };
-                        if let Err(error) = check(&block) {
+                        let checked = match catch_unwind(AssertUnwindSafe(|| check(&block))) {
+                            Ok(Ok(result)) => Checked::Block(block, result),
+                            Ok(Err(error)) => Checked::Failed(error),
+                            Err(panic) => Checked::Panicked(panic),
+                        };
+                        let last = !matches!(checked, Checked::Block(..));
+                        if last {
                             stop.store(true, Ordering::Relaxed);
-                            return Err(error);
                         }
-                        // The reader has stopped when this fails: nothing to reuse.
-                        let _ = to_reuse.send(block.bytes);
+                        // Fails only once the calling thread has stopped filing.
+                        let _ = to_file.send(checked);
+                        if last {
+                            return;
+                        }
                     }
-                    Ok(())
                 })
             })
             .collect();
-        drop(blocks);
-        let mut checked = Ok(());
+        drop((blocks, to_file));
+        let (mut waiting, mut next) = (BTreeMap::new(), 0);
+        let mut outcome = Ok(());
+        let mut panicked = None;
+        'filing: for checked in &checked {
+            let (block, result) = match checked {
+                Checked::Block(block, result) => (block, result),
+                Checked::Failed(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+                Checked::Panicked(panic) => {
+                    panicked = Some(panic);
+                    break;
+                }
+            };
+            waiting.insert(block.index, (block, result));
+            while let Some((block, result)) = waiting.remove(&next) {
+                next += 1;
+                if let Err(error) = file(&block, result) {
+                    outcome = Err(error);
+                    break 'filing;
+                }
+                // The reader has stopped when this fails: nothing to reuse.
+                let _ = to_reuse.send(block.bytes);
+            }
+        }
+        // Stops the workers at their next block, and releases a reader waiting for a buffer.
+        stop.store(true, Ordering::Relaxed);
+        drop((to_reuse, checked));
         for worker in workers {
-            let result = worker
+            worker
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            checked = checked.and(result);
         }
         let read = reader
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        checked.and(read)
+        if let Some(panic) = panicked {
+            std::panic::resume_unwind(panic);
+        }
+        outcome.and(read)
     })
+}
+
+/// What a worker of [`each_block`] sends back.
+enum Checked<'p, R> {
+    Block(Block<'p>, R),
+    Failed(anyhow::Error),
+    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// The reading side of [`each_block`]: it sends each block to be checked and takes spent
@@ -176,19 +229,29 @@ struct BlockReader<'p> {
     block_bytes: usize,
     to_check: mpsc::SyncSender<Block<'p>>,
     spent: mpsc::Receiver<Vec<u8>>,
+    /// Most buffers made: past that, the next block waits for a filed one's.
+    most_out: usize,
+    /// Buffers made so far.
+    made: usize,
     /// How many blocks were sent: the next one's index.
     sent: usize,
 }
 
 impl<'p> BlockReader<'p> {
-    /// An empty buffer for the next block: a spent one when there is one.
-    fn buffer(&self) -> Vec<u8> {
-        let mut buffer = self
-            .spent
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(2 * self.block_bytes));
+    /// An empty buffer for the next block: a spent one when there is one, a new one while
+    /// fewer than `most_out` were made, else the next one filed; `None` once no one files any
+    /// more (checking or filing failed).
+    fn buffer(&mut self) -> Option<Vec<u8>> {
+        let mut buffer = match self.spent.try_recv() {
+            Ok(buffer) => buffer,
+            Err(_) if self.made < self.most_out => {
+                self.made += 1;
+                Vec::with_capacity(2 * self.block_bytes)
+            }
+            Err(_) => self.spent.recv().ok()?,
+        };
         buffer.clear();
-        buffer
+        Some(buffer)
     }
 
     /// Sends a block to be checked, numbered; false when no one checks any more (checking
@@ -221,7 +284,9 @@ impl<'p> BlockReader<'p> {
         let mut partial = Vec::new();
         let (mut line, mut total, mut count) = (1, 0, 0);
         loop {
-            let mut buffer = self.buffer();
+            let Some(mut buffer) = self.buffer() else {
+                return Ok(());
+            };
             buffer.extend_from_slice(&partial);
             let read = (&mut file)
                 .take(block_bytes as u64)
@@ -281,7 +346,9 @@ impl<'p> BlockReader<'p> {
         let mut numbered = files.iter().enumerate().peekable();
         let mut total = 0;
         while numbered.peek().is_some() {
-            let mut buffer = self.buffer();
+            let Some(mut buffer) = self.buffer() else {
+                return Ok(());
+            };
             let (mut spans, mut numbers) = (Vec::new(), Vec::new());
             for (number, file) in numbered.by_ref() {
                 let start = buffer.len();
@@ -335,13 +402,6 @@ fn too_many(path: &Path) -> String {
         path.display()
     )
 }
-
-/// A block's results from [`Verifier::check_batch`], with each credential's number and origin.
-type CheckedBlock<'p> = (
-    Vec<Result<SignatureChecked, InputError>>,
-    Vec<usize>,
-    Origin<'p>,
-);
 
 /// The credentials given that can be used, found by 法人番号 and id, and why the others cannot.
 #[derive(Default)]
@@ -449,51 +509,27 @@ impl Offline {
     ) -> Result<Self> {
         let (bundle, freshness) = crate::bundle::load(bundle, anchor, max_age, now)?;
         let verifier = Verifier::new(Some(&bundle.trust_list), &bundle.status);
-        // The blocks are read on one thread, checked on every core, each worker a block at a
-        // time, and their results filed on another thread, in the order they were read (the
-        // first credential of an id is the one kept; problems are named in that order too).
+        // Read on one thread, checked on every core (each worker a block at a time), filed
+        // here in reading order: the first credential of an id is the one kept, and problems
+        // are named in file order.
         let checker = verifier.checker();
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let given = std::thread::scope(|scope| {
-            let (to_file, checked) = mpsc::sync_channel::<(usize, CheckedBlock<'_>)>(workers);
-            let (trust_list, status) = (&bundle.trust_list, &bundle.status);
-            let filer = scope.spawn(move || {
-                // Its own: a `Verifier` holds a `dyn StatusSource`, which need not be `Sync`.
-                let verifier = Verifier::new(Some(trust_list), status);
-                let mut given = Given::default();
-                let mut waiting = BTreeMap::new();
-                let mut next = 0;
-                for (index, block) in checked {
-                    waiting.insert(index, block);
-                    while let Some((results, numbers, origin)) = waiting.remove(&next) {
-                        next += 1;
-                        for (result, number) in results.into_iter().zip(numbers) {
-                            given.add(
-                                result,
-                                trust_list,
-                                || origin.name(number),
-                                |usable| {
-                                    failing_detail(&verifier.answer(usable, &Question::at(now)))
-                                },
-                            );
-                        }
-                    }
+        let mut given = Given::default();
+        each_block(
+            credentials,
+            BLOCK_BYTES,
+            workers,
+            |block| Ok(checker.check(&block.credentials())),
+            |block, results| {
+                for (result, &number) in results.into_iter().zip(&block.numbers) {
+                    let name = || block.origin.name(number);
+                    given.add(result, &bundle.trust_list, name, |usable| {
+                        failing_detail(&verifier.answer(usable, &Question::at(now)))
+                    });
                 }
-                given
-            });
-            let read = each_block(credentials, BLOCK_BYTES, workers, |block| {
-                let results = checker.check(&block.credentials());
-                let filed = (results, block.numbers.clone(), block.origin.clone());
-                // Fails only if the filer panicked, which its join below passes on.
-                let _ = to_file.send((block.index, filed));
                 Ok(())
-            });
-            drop(to_file);
-            let given = filer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.map(|()| given)
-        })?;
+            },
+        )?;
         given.report_problems();
         Ok(Self {
             trust_list: bundle.trust_list,
@@ -613,30 +649,31 @@ mod tests {
 
     use super::*;
 
-    /// Every block of `path` read with blocks of `block_bytes` and checked on two workers: each
-    /// credential's text and number, in the blocks' order, and how many blocks there were
-    /// (numbered 0, 1, … without a gap).
+    /// Every block of `path` read with blocks of `block_bytes`, checked on two workers and
+    /// filed: each credential's text and number, in the order filed, and how many blocks there
+    /// were (filed in the order 0, 1, … without a gap).
     fn blocks(path: &Path, block_bytes: usize) -> Result<(Vec<(String, usize)>, usize)> {
-        let seen = Mutex::new(Vec::new());
-        each_block(path, block_bytes, 2, |block| {
-            let texts: Vec<(String, usize)> = block
-                .credentials()
-                .iter()
-                .zip(&block.numbers)
-                .map(|(text, number)| (String::from_utf8_lossy(text).into_owned(), *number))
-                .collect();
-            seen.lock().unwrap().push((block.index, texts));
-            Ok(())
-        })?;
-        let mut seen = seen.into_inner().unwrap();
-        seen.sort_by_key(|(index, _)| *index);
-        let indexes: Vec<usize> = seen.iter().map(|(index, _)| *index).collect();
-        assert_eq!(indexes, (0..seen.len()).collect::<Vec<_>>());
-        let count = seen.len();
-        Ok((
-            seen.into_iter().flat_map(|(_, texts)| texts).collect(),
-            count,
-        ))
+        let (mut read, mut count) = (Vec::new(), 0);
+        each_block(
+            path,
+            block_bytes,
+            2,
+            |block| {
+                Ok(block
+                    .credentials()
+                    .iter()
+                    .zip(&block.numbers)
+                    .map(|(text, number)| (String::from_utf8_lossy(text).into_owned(), *number))
+                    .collect::<Vec<_>>())
+            },
+            |block, texts| {
+                assert_eq!(block.index, count);
+                count += 1;
+                read.extend(texts);
+                Ok(())
+            },
+        )?;
+        Ok((read, count))
     }
 
     /// Lines are never split between blocks and keep their numbers, whatever the block size:
@@ -673,42 +710,117 @@ mod tests {
     fn a_file_over_the_limit_is_refused_before_any_work() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("huge.jsonl");
-        // Sparse: no disk used.
-        std::fs::File::create(&file)
+        // Lines for more than one block, then sparse to past the limit (no disk used): without
+        // the check of its length, the first blocks would be checked.
+        std::fs::write(&file, "{}\n".repeat(2 * BLOCK_BYTES / 3 + 1)).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
             .unwrap()
             .set_len(MAX_CREDENTIALS_BYTES as u64 + 1)
             .unwrap();
-        let blocks = AtomicUsize::new(0);
-        let error = each_block(&file, BLOCK_BYTES, 2, |_| {
-            blocks.fetch_add(1, Ordering::Relaxed);
-            Ok(())
-        })
+        let checked = AtomicUsize::new(0);
+        let error = each_block(
+            &file,
+            BLOCK_BYTES,
+            2,
+            |_| {
+                checked.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            },
+            |_, ()| Ok(()),
+        )
         .unwrap_err()
         .to_string();
         assert!(error.contains("is larger than"), "{error}");
-        assert_eq!(blocks.into_inner(), 0);
+        assert_eq!(checked.into_inner(), 0);
     }
 
-    /// When checking a block fails, the workers stop and the reader (blocks ahead, on its own
-    /// thread) is released, and the failure is returned: no hang, and no more than the blocks
-    /// the two workers had taken are checked.
+    /// When checking a block fails, the workers and the reader (blocks ahead, on its own
+    /// thread) stop, and the failure is returned: no hang, nothing filed after it.
     #[test]
     fn a_failed_check_stops_the_workers_and_the_reader() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("credentials.jsonl");
         std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
-        let checked = AtomicUsize::new(0);
-        let error = each_block(&file, 16, 2, |_| {
-            checked.fetch_add(1, Ordering::Relaxed);
-            bail!("check failed")
-        })
+        let mut filed = Vec::new();
+        let error = each_block(
+            &file,
+            16,
+            2,
+            |block| {
+                if block.index == 3 {
+                    bail!("check failed")
+                }
+                Ok(())
+            },
+            |block, ()| {
+                filed.push(block.index);
+                Ok(())
+            },
+        )
         .unwrap_err();
         assert_eq!(error.to_string(), "check failed");
-        assert!(checked.into_inner() <= 2);
+        assert!(filed.iter().all(|&index| index < 3), "{filed:?}");
     }
 
-    /// A reading error after some blocks: those blocks are still checked, and the error is what
-    /// the run returns.
+    /// A panic while checking is passed on once the workers and the reader have stopped (not
+    /// a hang: the block it took is never filed, and the reader waits for buffers).
+    #[test]
+    fn a_panic_while_checking_is_passed_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
+        let panicked = std::panic::catch_unwind(|| {
+            each_block(
+                &file,
+                16,
+                2,
+                |block| {
+                    assert!(block.index != 5, "block 5");
+                    Ok(())
+                },
+                |_, ()| Ok(()),
+            )
+        });
+        assert!(panicked.is_err());
+    }
+
+    /// A block checked slowly holds the others back: at most `2 × workers + 2` blocks are
+    /// read and not yet filed, however far the other worker could run ahead (found in review:
+    /// the results of every later block piled up behind a slow one).
+    #[test]
+    fn blocks_behind_a_slow_one_do_not_pile_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
+        let (out, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut filed = 0;
+        each_block(
+            &file,
+            16,
+            2,
+            |block| {
+                let now_out = out.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now_out, Ordering::SeqCst);
+                if block.index == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                Ok(())
+            },
+            |_, ()| {
+                out.fetch_sub(1, Ordering::SeqCst);
+                filed += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(filed, 500);
+        assert!(most.into_inner() <= 2 * 2 + 2);
+    }
+
+    /// A reading error after some blocks: those blocks are still checked and filed, and the
+    /// error is what the run returns.
     #[test]
     fn blocks_read_before_an_error_are_checked_and_the_error_returned() {
         let dir = tempfile::tempdir().unwrap();
@@ -719,19 +831,23 @@ mod tests {
             format!("{{\"a\":1}}\n{{\"b\":2}}\n{long}\n{{\"c\":3}}\n"),
         )
         .unwrap();
-        let read = Mutex::new(Vec::new());
-        let error = each_block(&file, 12, 2, |block| {
-            read.lock().unwrap().extend(block.numbers.iter().copied());
-            Ok(())
-        })
+        let mut filed = Vec::new();
+        let error = each_block(
+            &file,
+            12,
+            2,
+            |_| Ok(()),
+            |block, ()| {
+                filed.extend(block.numbers.iter().copied());
+                Ok(())
+            },
+        )
         .unwrap_err();
         assert!(
             error.to_string().contains("line 3: longer than 12 bytes"),
             "{error}"
         );
-        let mut read = read.into_inner().unwrap();
-        read.sort();
-        assert_eq!(read, [1, 2]);
+        assert_eq!(filed, [1, 2]);
     }
 
     #[test]
