@@ -17,6 +17,7 @@ use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use anyhow::{bail, Context, Result};
@@ -136,6 +137,7 @@ fn each_block<'p, R: Send>(
                 spent,
                 most_out: 2 * workers + 2,
                 made: 0,
+                unsent: Vec::new(),
                 sent: 0,
             };
             match files {
@@ -212,6 +214,11 @@ fn each_block<'p, R: Send>(
         if let Some(panic) = panicked {
             std::panic::resume_unwind(panic);
         }
+        // Every block sent is filed or the run failed: a block left waiting would be
+        // credentials silently dropped, so it is an error, never a shorter answer.
+        if outcome.is_ok() && !waiting.is_empty() {
+            bail!("block {next} of the credentials was read but never checked");
+        }
         outcome.and(read)
     })
 }
@@ -233,22 +240,30 @@ struct BlockReader<'p> {
     most_out: usize,
     /// Buffers made so far.
     made: usize,
+    /// Buffers of blocks that held no credential (blank lines only), never sent: used again
+    /// first, since no filed block will bring them back.
+    unsent: Vec<Vec<u8>>,
     /// How many blocks were sent: the next one's index.
     sent: usize,
 }
 
 impl<'p> BlockReader<'p> {
-    /// An empty buffer for the next block: a spent one when there is one, a new one while
-    /// fewer than `most_out` were made, else the next one filed; `None` once no one files any
-    /// more (checking or filing failed).
+    /// An empty buffer for the next block: an unsent or spent one when there is one, a new
+    /// one while fewer than `most_out` were made, else the next one filed; `None` once no one
+    /// files any more (checking or filing failed).
     fn buffer(&mut self) -> Option<Vec<u8>> {
-        let mut buffer = match self.spent.try_recv() {
-            Ok(buffer) => buffer,
-            Err(_) if self.made < self.most_out => {
-                self.made += 1;
-                Vec::with_capacity(2 * self.block_bytes)
-            }
-            Err(_) => self.spent.recv().ok()?,
+        let mut buffer = match self.unsent.pop() {
+            Some(buffer) => buffer,
+            None => match self.spent.try_recv() {
+                Ok(buffer) => buffer,
+                // The calling thread has stopped filing: read no more.
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if self.made < self.most_out => {
+                    self.made += 1;
+                    Vec::with_capacity(2 * self.block_bytes)
+                }
+                Err(TryRecvError::Empty) => self.spent.recv().ok()?,
+            },
         };
         buffer.clear();
         Some(buffer)
@@ -258,6 +273,7 @@ impl<'p> BlockReader<'p> {
     /// failed).
     fn send(&mut self, mut block: Block<'p>) -> bool {
         if block.spans.is_empty() {
+            self.unsent.push(block.bytes);
             return true;
         }
         block.index = self.sent;
@@ -848,6 +864,45 @@ mod tests {
             "{error}"
         );
         assert_eq!(filed, [1, 2]);
+    }
+
+    /// Blocks of blank lines only are never sent; their buffers are used again (found in
+    /// review: each was lost, and after `2 × workers + 2` of them the reader waited forever for
+    /// a buffer).
+    #[test]
+    fn many_blank_blocks_do_not_use_up_the_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        std::fs::write(&file, format!("{}{{}}\n", "\n".repeat(200))).unwrap();
+        assert_eq!(
+            blocks(&file, 16).unwrap(),
+            (vec![("{}".to_owned(), 201)], 1)
+        );
+    }
+
+    /// An error filing a block is what the run returns, and stops the reading.
+    #[test]
+    fn a_filing_error_is_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.jsonl");
+        std::fs::write(&file, "{\"a\":1}\n".repeat(1000)).unwrap();
+        let mut filed = 0;
+        let error = each_block(
+            &file,
+            16,
+            2,
+            |_| Ok(()),
+            |_, ()| {
+                filed += 1;
+                if filed == 3 {
+                    bail!("filing failed")
+                }
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "filing failed");
+        assert_eq!(filed, 3);
     }
 
     #[test]
