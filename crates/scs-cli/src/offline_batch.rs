@@ -332,13 +332,16 @@ impl<'p> BlockReader<'p> {
             partial.clear();
             partial.extend_from_slice(buffer.get(end + 1..).unwrap_or_default());
             let (mut spans, mut numbers) = (Vec::new(), Vec::new());
+            let lines = buffer.get(..end).unwrap_or_default();
             let mut start = 0;
-            for text in buffer.get(..end).unwrap_or_default().split(|&b| b == b'\n') {
+            // memchr's search: a byte-by-byte split was 3 % of the whole run's CPU.
+            for stop in memchr::memchr_iter(b'\n', lines).chain(std::iter::once(lines.len())) {
+                let text = lines.get(start..stop).unwrap_or_default();
                 if !text.trim_ascii().is_empty() {
-                    spans.push(start..start + text.len());
+                    spans.push(start..stop);
                     numbers.push(line);
                 }
-                start += text.len() + 1;
+                start = stop + 1;
                 line += 1;
             }
             count += spans.len();
@@ -432,6 +435,21 @@ struct Given {
 }
 
 impl Given {
+    /// Room for as many credentials as `path` may hold (a ★ credential is over 1 KiB), so that
+    /// the list of checked ones is not copied to a new place as it grows: the copies and the
+    /// fresh pages they touched were a twentieth of the run's CPU time. Room not used is only
+    /// address space.
+    fn for_credentials_in(path: &Path) -> Self {
+        let likely = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => usize::try_from(m.len() / 1024).unwrap_or(MAX_CREDENTIALS),
+            _ => 0,
+        };
+        Self {
+            checked: Vec::with_capacity(likely.min(MAX_CREDENTIALS)),
+            ..Self::default()
+        }
+    }
+
     /// Keeps a credential whose signature holds and that a listed issuer signed, the first of
     /// each id; else says why not (`name` saying where it came from, `why` why a credential whose
     /// signature was checked cannot be read).
@@ -530,7 +548,7 @@ impl Offline {
         // are named in file order.
         let checker = verifier.checker();
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let mut given = Given::default();
+        let mut given = Given::for_credentials_in(credentials);
         each_block(
             credentials,
             BLOCK_BYTES,
