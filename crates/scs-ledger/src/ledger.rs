@@ -6,13 +6,16 @@
 //! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
 //!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
 //!    in the batch. Refused entries are answered at once and never reach the log.
-//! 3. *Persist*: the accepted entries are appended to the log store ([`LogStore`]: the log
-//!    files, fsynced, a group commit; or PostgreSQL, committed) before anything else.
-//! 4. *Index*: the index writes of the whole batch, with the applied-size marker, are applied
-//!    atomically; the trust list, name index and credential directory take each entry.
-//! 5. *Publish*: the in-memory tree is extended, the status lists touched are re-signed, and a
-//!    checkpoint is signed and written durably (compare-and-swap on the previous tree size).
-//! 6. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
+//! 3. *Persist*: the entries' leaf hashes are computed and a checkpoint is signed over the
+//!    tree they make (the tree in memory is not touched yet); then the store writes the batch
+//!    durably ([`LogStore::commit`]): on files, the entries appended (fsynced, a group commit),
+//!    the index writes of the whole batch with the applied-size marker applied atomically, the
+//!    checkpoint replaced (fsynced), the marker read back; on PostgreSQL, all of it in one
+//!    transaction. The checkpoint is compare-and-swap on the previous tree size.
+//! 4. *Publish*: the in-memory tree is extended; the trust list, name index and credential
+//!    directory take each entry; the status lists touched are re-signed; the new checkpoint
+//!    is the one served.
+//! 5. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
 //! # Recovery (start-up)
@@ -46,7 +49,7 @@ use crate::changed_views::ChangedViews;
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
-use crate::log_store::{claimed_size, FileLog, LogStore, MAX_LEAF_READ};
+use crate::log_store::{claimed_size, Batch, CommitError, FileLog, LogStore, MAX_LEAF_READ};
 use crate::metrics::WriterMetrics;
 use crate::names::{NameHit, NameIndex};
 use crate::state::{
@@ -189,6 +192,12 @@ struct Checkpointed {
     note: Arc<String>,
 }
 
+/// A batch as it was stored: its leaf hashes and the checkpoint over them.
+struct Stored {
+    leaves: Vec<Hash>,
+    checkpoint: Checkpointed,
+}
+
 /// The ledger, shared by every handler.
 pub struct Ledger {
     store: Arc<dyn IndexStore>,
@@ -308,6 +317,7 @@ impl Ledger {
         )?;
         ledger.replay()?;
         ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
+        ledger.check_replayed()?;
         Ok(Arc::new(ledger))
     }
 
@@ -443,14 +453,39 @@ impl Ledger {
     }
 
     /// Makes a standby the writer, once it holds the lease: takes in the rest of the log,
-    /// replays what the indexes lack (the last writer may have died between its append and its
-    /// index writes), and signs a checkpoint over the whole log, compare-and-swap on the stored
-    /// one; then [`Ledger::start_writer`].
+    /// replays what the indexes lack (a writer of an older version, which stored a batch's
+    /// entries and index writes in separate steps, may have died between them; or a replay's
+    /// writes were lost), and signs a checkpoint over the whole log, compare-and-swap on the
+    /// stored one; then [`Ledger::start_writer`].
     pub fn take_over(&self) -> Result<(), LedgerError> {
         self.follow()?;
         self.replay()?;
         let stored = self.log.read_checkpoint()?;
-        self.check_and_sign_checkpoint(stored.as_deref())
+        self.check_and_sign_checkpoint(stored.as_deref())?;
+        self.check_replayed()
+    }
+
+    /// After the replay and the checkpoint signed over it, the indexes must show the whole log
+    /// applied. A replay's index writes need not be durable (the store contract: PostgreSQL's
+    /// do not wait for their flush), and a database that restarted before flushing them lost
+    /// them while the checkpoint, signed after, committed on the restarted server; a writer
+    /// judging requests against those indexes would take what the log refuses (a nonce used
+    /// twice). Found in review.
+    fn check_replayed(&self) -> Result<(), LedgerError> {
+        let applied = self
+            .store
+            .get(keys::APPLIED)?
+            .and_then(|b| b.try_into().ok().map(u64::from_be_bytes));
+        if applied == Some(self.log.size()) {
+            return Ok(());
+        }
+        Err(LedgerError::Inconsistent(format!(
+            "the indexes show {} of the log's {} entries applied after the replay: the index \
+             store lost writes; start again to replay them \
+             (索引が台帳に追いついていません。再起動してください)",
+            applied.unwrap_or(0),
+            self.log.size()
+        )))
     }
 
     /// The trust list in force, as the indexes name it.
@@ -622,12 +657,7 @@ impl Ledger {
         // Never sign a root that was not computed.
         let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
         let previous = self.checkpoint().0;
-        let note = Checkpoint::new(&self.origin, size, root)
-            .map_err(|e| e.to_string())
-            .and_then(|c| {
-                tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
-            })
-            .map_err(std::io::Error::other)?;
+        let note = self.signed_note(size, root)?;
         // Durable before the batch is acknowledged: a receipt's checkpoint is never one the
         // registry forgets. Compare-and-swap on the size this writer last wrote: a store
         // another writer moved refuses, and nothing is acknowledged.
@@ -636,6 +666,16 @@ impl Ledger {
             .map_err(std::io::Error::other)?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
+    }
+
+    /// A checkpoint note of this log over the tree of `size` leaves whose root is `root`.
+    fn signed_note(&self, size: u64, root: Hash) -> Result<String, std::io::Error> {
+        Checkpoint::new(&self.origin, size, root)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
+            })
+            .map_err(std::io::Error::other)
     }
 
     /// Starts the writer thread. Call once.
@@ -723,21 +763,20 @@ impl Ledger {
     }
 
     /// Commits one batch in named steps — [`sequence`](Self::sequence),
-    /// [`persist`](Self::persist), [`index`](Self::index), [`publish`](Self::publish),
-    /// [`reply`](Self::reply) — failing closed: an entry is acknowledged only with a durable
-    /// checkpoint that includes it and a proof of its inclusion; when a step fails, every entry
-    /// of the batch is answered with the failure and the writer stops (a failing disk).
+    /// [`persist`](Self::persist), [`publish`](Self::publish), [`reply`](Self::reply) —
+    /// failing closed: an entry is acknowledged only with a durable checkpoint that includes it
+    /// and a proof of its inclusion; when a step fails, every entry of the batch is answered
+    /// with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
         let started = std::time::Instant::now();
         let accepted = self.sequence(batch);
         if accepted.is_empty() {
             return;
         }
-        let persisted = self.metrics.time_fsyncs(|| self.persist(&accepted));
-        let published = persisted.and_then(|hashes| {
-            self.index(&accepted)?;
-            self.publish(&accepted, hashes)
-        });
+        let published = self
+            .metrics
+            .time_fsyncs(|| self.persist(&accepted))
+            .and_then(|stored| self.publish(&accepted, stored));
         match published {
             Ok(checkpoint) => {
                 let entries = accepted.iter().map(|s| &s.job.entry);
@@ -811,49 +850,72 @@ impl Ledger {
         accepted
     }
 
-    /// Persist: appends the batch to the log store durably (files: each fsynced once, a group
-    /// commit; PostgreSQL: one committed statement), and gives the entries' leaf hashes. Only
-    /// the store failing fails it; nothing a client sends can (entry sizes are checked in
-    /// `submit`).
-    fn persist(&self, accepted: &[Sequenced]) -> Result<Vec<Hash>, Failure> {
+    /// Persist: signs a checkpoint over the tree the batch makes (its leaf hashes computed
+    /// here, the tree in memory not touched), then has the log store write the entries, the
+    /// whole batch's index writes with the applied-size marker, and that checkpoint durably
+    /// ([`LogStore::commit`]: one transaction on PostgreSQL; on files one step after the
+    /// other, see [`crate::log_store::commit_in_order`]). After a crash the indexes hold all
+    /// of the batch or none, and a restart replays what they lack from the log. Only the
+    /// store failing (or another writer) fails it; nothing a client sends can (entry sizes are
+    /// checked in `submit`).
+    fn persist(&self, accepted: &[Sequenced]) -> Result<Stored, Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
-        self.log
-            .append(&entries)
-            .map_err(|error| Failure::Append(Arc::new(error)))
-    }
-
-    /// Index: the whole batch's index writes, in log order (a later write to the same key wins),
-    /// with the applied-size marker, as one atomic batch — after a crash the indexes hold all
-    /// of it or none, and a restart replays what they lack; then the trust list in force, the
-    /// name index and the credential directory take each entry, before the answer (a look-up
-    /// after a revocation's acknowledgement finds it). If the store fails, nothing is
-    /// acknowledged (a look-up would not find what the answer says is done): the log holds
-    /// the entries, and a restart replays them into the indexes.
-    fn index(&self, accepted: &[Sequenced]) -> Result<(), Failure> {
-        let mut writes = Vec::new();
+        let leaves: Vec<Hash> = entries.iter().map(|entry| tlog::leaf_hash(entry)).collect();
+        let mut index_writes = Vec::new();
         for sequenced in accepted {
-            writes.extend(sequenced.transition.writes.iter().cloned());
+            index_writes.extend(sequenced.transition.writes.iter().cloned());
         }
         let applied = accepted.last().map_or(0, |s| s.index + 1);
-        writes.push((keys::APPLIED.to_vec(), Some(applied.to_be_bytes().to_vec())));
-        self.store.apply(writes)?;
+        index_writes.push((keys::APPLIED.to_vec(), Some(applied.to_be_bytes().to_vec())));
+        let signed = read_lock(&self.tree)
+            .extended_by(&leaves)
+            .ok_or_else(|| std::io::Error::other("the log is full"))
+            .and_then(|(size, root)| Ok((size, self.signed_note(size, root)?)));
+        let (size, note) = signed.map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
+        let batch = Batch {
+            first: accepted.first().map_or(0, |s| s.index),
+            entries,
+            index_writes,
+            previous: self.checkpoint().0,
+            size,
+            note: note.clone().into_bytes(),
+        };
+        self.log
+            .commit(batch, self.store.as_ref())
+            .map_err(|error| match error {
+                CommitError::Entries(error) => Failure::Append(Arc::new(error)),
+                CommitError::Index(error) => Failure::Store(error),
+                CommitError::Checkpoint(error) => {
+                    Failure::Checkpoint(Arc::new(std::io::Error::other(error)))
+                }
+                CommitError::IndexLost => Failure::IndexLost(applied),
+            })?;
+        Ok(Stored {
+            leaves,
+            checkpoint: Checkpointed {
+                tree_size: size,
+                note: Arc::new(note),
+            },
+        })
+    }
+
+    /// Publish: takes the stored batch in — the tree extended by its leaves; the trust list in
+    /// force, the name index and the credential directory each entry (before the answer: a
+    /// look-up after a revocation's acknowledgement finds it); the status lists it touched
+    /// re-signed — and makes its checkpoint the one served and the base of the next
+    /// compare-and-swap.
+    fn publish(&self, accepted: &[Sequenced], stored: Stored) -> Result<Checkpointed, Failure> {
+        {
+            let mut tree = write_lock(&self.tree);
+            for hash in stored.leaves {
+                tree.append(hash);
+            }
+        }
         for sequenced in accepted {
             if let Effect::TrustList(list) = &sequenced.transition.effect {
                 self.set_trust_list(Arc::new((**list).clone()), sequenced.index);
             }
             self.index_logged(sequenced.index, &sequenced.job.bytes);
-        }
-        Ok(())
-    }
-
-    /// Publish: extends the tree by the batch's leaves, re-signs the status lists it touched,
-    /// and signs and durably writes a checkpoint covering it.
-    fn publish(&self, accepted: &[Sequenced], hashes: Vec<Hash>) -> Result<Checkpointed, Failure> {
-        {
-            let mut tree = write_lock(&self.tree);
-            for hash in hashes {
-                tree.append(hash);
-            }
         }
         let mut touched: Vec<_> = accepted
             .iter()
@@ -867,22 +929,8 @@ impl Ledger {
         for (purpose, list) in touched {
             self.resign_list(purpose, list)?;
         }
-        // The entries are durable, but without a checkpoint that includes them, acknowledging
-        // them with an older one would hand out receipts that do not verify. A restart signs a
-        // checkpoint over the log, and a client that sends its write again is answered as the
-        // same registration.
-        self.sign_checkpoint()
-            .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
-        // PostgreSQL's index commit does not wait for its WAL flush (postgres/index.rs); the
-        // checkpoint's commit, which waits, flushes past it — unless the database restarted
-        // in between and lost it (found in review). So the indexes must still show the batch
-        // applied now; if not, nothing is acknowledged and the writer stops, and a restart
-        // replays the log into them.
-        let applied = accepted.last().map_or(0, |s| s.index + 1);
-        if self.store.get(keys::APPLIED)? != Some(applied.to_be_bytes().to_vec()) {
-            return Err(Failure::IndexLost(applied));
-        }
-        let (tree_size, note) = self.checkpoint();
+        let Checkpointed { tree_size, note } = stored.checkpoint;
+        *write_lock(&self.checkpoint) = (tree_size, Arc::clone(&note));
         Ok(Checkpointed { tree_size, note })
     }
 
@@ -1578,6 +1626,8 @@ mod tests {
     struct ForgetfulStore {
         inner: MemoryStore,
         forget_next: std::sync::atomic::AtomicBool,
+        /// Forgets every batch while set.
+        forget_all: std::sync::atomic::AtomicBool,
     }
 
     impl IndexStore for ForgetfulStore {
@@ -1591,6 +1641,7 @@ mod tests {
             if self
                 .forget_next
                 .swap(false, std::sync::atomic::Ordering::SeqCst)
+                || self.forget_all.load(std::sync::atomic::Ordering::SeqCst)
             {
                 return Ok(());
             }
@@ -1638,6 +1689,33 @@ mod tests {
             store.get(keys::APPLIED).unwrap(),
             Some(2u64.to_be_bytes().to_vec())
         );
+    }
+
+    /// Found in review: a replay whose index writes the store lost (a database that restarted
+    /// before flushing them) does not start a writer on indexes that lag the log; the next
+    /// start replays them.
+    #[test]
+    fn a_replay_the_index_store_lost_refuses_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = || Arc::new(FileLog::open(Arc::new(RealDisk), &dir.path().join("log")).unwrap());
+        let ledger = open_over(log(), Arc::new(MemoryStore::default())).unwrap();
+        ledger.start_writer();
+        publish_next_edition(&ledger).unwrap();
+        ledger.finish_writes();
+        drop(ledger);
+        let store = Arc::new(ForgetfulStore::default());
+        store
+            .forget_all
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let error = open_over(log(), store.clone())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("0 of the log's 2 entries"), "{error}");
+        store
+            .forget_all
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(open_over(log(), store).unwrap().trust_list().1, 1);
     }
 
     /// The writer reads what a request needs (here its nonce and the credential it names)
@@ -1748,7 +1826,8 @@ mod tests {
     }
 
     /// The checkpoint is compare-and-swap on the previous tree size: when another writer moved
-    /// it, the batch is not acknowledged and the writer stops.
+    /// it, the batch is not acknowledged, none of it is stored (its entries go in the
+    /// checkpoint's transaction), and the writer stops.
     #[test]
     fn postgres_refuses_a_checkpoint_another_writer_moved() {
         let Some(url) = crate::test_support::fresh_database() else {
@@ -1765,6 +1844,12 @@ mod tests {
             matches!(answer, Err(WriteError::Failed(Failure::Checkpoint(_)))),
             "{:?}",
             answer.map(|c| c.index)
+        );
+        let stored = crate::Postgres::connect(&url).unwrap().log().unwrap();
+        assert_eq!(
+            stored.size(),
+            size,
+            "the refused batch's entry is not in the log"
         );
         assert!(matches!(
             publish_next_edition(&ledger),

@@ -131,12 +131,13 @@ impl WriterMetrics {
             )?,
             batch_entries: histogram(
                 "scs_write_batch_entries",
-                "Entries committed together with one pair of fsyncs (group commit)",
+                "Entries committed together (group commit: one store write, one checkpoint)",
                 &BATCH_BUCKETS,
             )?,
             fsync_seconds: histogram(
                 "scs_write_fsync_seconds",
-                "Time to append a batch to entries.bin and leaves.bin, each fsynced",
+                "Time to store a batch durably: its log entries, index writes and checkpoint (files: \
+                 each fsynced; PostgreSQL: one transaction)",
                 &SECONDS_BUCKETS,
             )?,
             commit_seconds: histogram(
@@ -218,7 +219,7 @@ impl WriterMetrics {
         }
     }
 
-    /// Runs `persist`, the batch's appends and fsyncs, and records how long it took.
+    /// Runs `persist`, which stores the batch durably, and records how long it took.
     pub(crate) fn time_fsyncs<T>(&self, persist: impl FnOnce() -> T) -> T {
         let started = Instant::now();
         let persisted = persist();

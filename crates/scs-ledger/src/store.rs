@@ -54,6 +54,11 @@ pub trait IndexStore: Send + Sync + 'static {
     fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError>;
     /// Removes every entry (before a rebuild from the log).
     fn clear(&self) -> Result<(), StoreError>;
+    /// These indexes as a [`crate::PgIndex`], if they are one: a [`crate::PgLog`] on the same
+    /// database writes the writer's batches to them in the transaction of their entries.
+    fn postgres(&self) -> Option<&crate::PgIndex> {
+        None
+    }
 }
 
 /// sled, in `<data>/index`.

@@ -1,11 +1,16 @@
 //! The indexes in PostgreSQL: `index_kv`, byte keys to byte values. A prefix scan is the range
 //! `key >= prefix AND key < successor(prefix)` on the primary key (bytea compares byte by
-//! byte, as sled orders keys); a batch is one transaction, whose commit does not wait for the
-//! WAL flush (why: in `apply`); the writer reads a batch's keys with one query
-//! ([`IndexStore::get_many`]).
+//! byte, as sled orders keys); the writer reads a batch's keys with one query
+//! ([`IndexStore::get_many`]). The writer's batches are written in the statement that
+//! appends their entries ([`crate::PgLog`]'s `commit`); [`IndexStore::apply`], for the
+//! replay at start-up, is a transaction of its own, whose commit does not wait for the WAL
+//! flush (why: in `apply`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, Statement};
 
 use super::{Database, DbError};
 use crate::store::{Entries, IndexStore, StoreError, Write};
@@ -17,6 +22,63 @@ const UPSERT_KEYS: &str = "INSERT INTO index_kv (key, value) \
                            SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
                            ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
+/// A batch of index writes as [`DELETE_KEYS`] and [`UPSERT_KEYS`] (and `commit_batch`) take
+/// them: each key once, with its last write (one statement may not touch a row twice).
+#[derive(Debug, Default)]
+pub(super) struct IndexRows {
+    keys: Vec<Vec<u8>>,
+    values: Vec<Vec<u8>>,
+    removed: Vec<Vec<u8>>,
+}
+
+impl IndexRows {
+    pub(super) fn of(writes: Vec<Write>) -> Self {
+        let last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = writes.into_iter().collect();
+        let mut rows = Self::default();
+        for (key, value) in last {
+            match value {
+                Some(value) => {
+                    rows.keys.push(key);
+                    rows.values.push(value);
+                }
+                None => rows.removed.push(key),
+            }
+        }
+        rows
+    }
+
+    /// The keys removed, the keys written and their values, as statement parameters.
+    pub(super) fn columns(&self) -> [&(dyn ToSql + Sync); 3] {
+        [&self.removed, &self.keys, &self.values]
+    }
+
+    /// Sends the removals, then the writes, inside the caller's transaction, together: a
+    /// request is sent when its future is first polled, and the two are polled at once.
+    pub(super) async fn send(
+        &self,
+        client: &(impl GenericClient + Sync),
+        delete: &Statement,
+        upsert: &Statement,
+    ) -> Result<(), tokio_postgres::Error> {
+        let removing = async {
+            if self.removed.is_empty() {
+                Ok(0)
+            } else {
+                client.execute(delete, &[&self.removed]).await
+            }
+        };
+        let writing = async {
+            if self.keys.is_empty() {
+                Ok(0)
+            } else {
+                client.execute(upsert, &[&self.keys, &self.values]).await
+            }
+        };
+        futures_util::future::try_join(removing, writing).await?;
+        Ok(())
+    }
+}
+
 /// The indexes in a PostgreSQL database ([`super::Postgres::index`]).
 #[derive(Debug, Clone)]
 pub struct PgIndex {
@@ -26,6 +88,12 @@ pub struct PgIndex {
 impl PgIndex {
     pub(super) fn new(db: Arc<Database>) -> Self {
         Self { db }
+    }
+
+    /// Whether these indexes are in the database `db` (the same connections: a transaction
+    /// there can write both the log and them).
+    pub(super) fn is_in(&self, db: &Arc<Database>) -> bool {
+        Arc::ptr_eq(&self.db, db)
     }
 }
 
@@ -104,55 +172,31 @@ impl IndexStore for PgIndex {
     }
 
     fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        // A later write to the same key wins (one statement may not touch a row twice).
-        let last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = writes.into_iter().collect();
-        let (mut keys, mut values, mut removed) = (Vec::new(), Vec::new(), Vec::new());
-        for (key, value) in last {
-            match value {
-                Some(value) => {
-                    keys.push(key);
-                    values.push(value);
-                }
-                None => removed.push(key),
-            }
-        }
+        let rows = IndexRows::of(writes);
         Ok(self.db.run(move |mut session| async move {
             let delete = session.statement(DELETE_KEYS).await?;
             let upsert = session.statement(UPSERT_KEYS).await?;
             let transaction = session.client()?.transaction().await?;
             // Atomic, not durable on return (the store contract): the commit does not wait for
-            // its WAL flush. The log rows committed before it (durably), and the checkpoint's
-            // commit after it waits for a flush of the WAL up to there, which includes this
-            // one, before any write is acknowledged; a crash of the database loses a suffix
-            // of the WAL, so never a log row under an index row, and a restart replays the
-            // rest from the log. A database that restarted between this commit and the
-            // checkpoint's lost it: the writer reads the applied marker back after the
-            // checkpoint and stops if it is not there (`Failure::IndexLost`).
-            // The three statements are sent together (one round trip, run in order); the
-            // first that fails fails the transaction, which is then rolled back.
-            let removing = async {
-                if removed.is_empty() {
-                    Ok(0)
-                } else {
-                    transaction.execute(&delete, &[&removed]).await
-                }
-            };
-            let inserting = async {
-                if keys.is_empty() {
-                    Ok(0)
-                } else {
-                    transaction.execute(&upsert, &[&keys, &values]).await
-                }
-            };
-            futures_util::future::try_join3(
+            // its WAL flush. Only the replay at start-up applies batches here, and the
+            // checkpoint it then signs waits for a flush of the WAL up to there, which covers
+            // them; a crash of the database loses a suffix of the WAL, so never a log row under
+            // an index row, and a restart replays the rest from the log. (The writer's batches
+            // go with their entries, in one transaction: `PgLog`'s `commit`.)
+            // The statements are sent together (one round trip, run in order); the first that
+            // fails fails the transaction, which is then rolled back.
+            futures_util::future::try_join(
                 transaction.batch_execute("SET LOCAL synchronous_commit = off"),
-                removing,
-                inserting,
+                rows.send(&transaction, &delete, &upsert),
             )
             .await?;
             transaction.commit().await?;
             Ok::<_, DbError>(())
         })?)
+    }
+
+    fn postgres(&self) -> Option<&PgIndex> {
+        Some(self)
     }
 
     fn clear(&self) -> Result<(), StoreError> {

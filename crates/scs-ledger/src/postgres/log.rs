@@ -1,9 +1,12 @@
 //! The log in PostgreSQL: `log_entries` (index, byte offset, leaf hash, entry) and
-//! `log_checkpoint` (one row). A batch is appended by one INSERT, which commits (durably:
-//! `synchronous_commit` is on) before [`LogStore::append`] returns; the primary key on the
-//! index makes a second writer's append of the same indexes fail rather than fork the log. The
-//! checkpoint is replaced by compare-and-swap on its tree size. There is nothing to recover at
-//! open: a transaction is whole or absent.
+//! `log_checkpoint` (one row). The writer's batch ([`LogStore::commit`]) is one statement,
+//! `SELECT commit_batch(…)` (migration 2): its entries, its index writes (into `index_kv`, when
+//! the indexes are this database's: [`crate::PgIndex`]) and its checkpoint's compare-and-swap,
+//! committed durably (`synchronous_commit` is on) before `commit` returns — one round trip,
+//! one commit, one WAL flush a batch, and nothing to recover at open nor to read back: a
+//! statement is whole or absent, and is seen by a standby only once durable. The primary key
+//! on the index makes a second writer's append of the same indexes fail rather than fork the
+//! log.
 //!
 //! Entries never change once written, so the entries read (each checked against its leaf hash
 //! first) and the ones this process appended are kept in a cache bounded by bytes
@@ -17,9 +20,23 @@ use std::sync::{Arc, Mutex, RwLock};
 use lru::LruCache;
 use scs_core::tlog::{leaf_hash, Hash};
 
-use super::{Database, DbError};
+use super::index::IndexRows;
+use super::{Database, DbError, CHECKPOINT_MOVED};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
-use crate::log_store::{LogStore, MAX_LEAF_READ};
+use crate::log_store::{commit_in_order, Batch, CommitError, LogStore, MAX_LEAF_READ};
+use crate::store::IndexStore;
+
+/// Appends the rows `unnest($1 idx, $2 byte_offset, $3 leaf, $4 entry)`.
+const INSERT_ENTRIES: &str = "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
+                              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])";
+/// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3`.
+const REPLACE_CHECKPOINT: &str =
+    "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3";
+/// Stores a batch: entries (`$1` idx, `$2` byte offsets, `$3` leaves, `$4` bodies), index
+/// writes (`$5` keys removed, `$6` keys written, `$7` their values) and the checkpoint of size
+/// `$9`, note `$10`, replacing the one of size `$8` — or fails, with SQLSTATE `SCS01` if the
+/// stored checkpoint's size is not `$8` (migration 2).
+const COMMIT_BATCH: &str = "SELECT commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// Rows read at once while loading where each entry starts.
 const OFFSETS_READ: i64 = 65_536;
@@ -125,6 +142,100 @@ impl PgLog {
     }
 }
 
+/// A batch's rows for `log_entries`, laid after the entries already there.
+struct NewRows {
+    first: u64,
+    indexes: Vec<i64>,
+    starts: Vec<i64>,
+    leaves: Vec<Vec<u8>>,
+    hashes: Vec<Hash>,
+    end: u64,
+}
+
+/// The columns [`INSERT_ENTRIES`] takes: indexes, byte offsets, leaf hashes, entries.
+type Columns = (Vec<i64>, Vec<i64>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+impl NewRows {
+    /// The rows of `entries` after `offsets`; an entry larger than the log takes refuses the
+    /// batch ([`LogFileError::Corrupt`]).
+    fn after(offsets: &Offsets, entries: &[Vec<u8>]) -> Result<Self, LogFileError> {
+        let first = offsets.starts.len() as u64;
+        let mut rows = Self {
+            first,
+            indexes: Vec::with_capacity(entries.len()),
+            starts: Vec::with_capacity(entries.len()),
+            leaves: Vec::with_capacity(entries.len()),
+            hashes: Vec::with_capacity(entries.len()),
+            end: offsets.end,
+        };
+        for (at, entry) in entries.iter().enumerate() {
+            if entry.len() > MAX_ENTRY_BYTES {
+                return Err(LogFileError::Corrupt("entry too large".into()));
+            }
+            let hash = leaf_hash(entry);
+            rows.indexes.push(as_i64(first + at as u64)?);
+            rows.starts.push(as_i64(rows.end)?);
+            rows.leaves.push(hash.0.to_vec());
+            rows.hashes.push(hash);
+            rows.end += entry.len() as u64;
+        }
+        Ok(rows)
+    }
+
+    fn columns(&self, bodies: Vec<Vec<u8>>) -> Columns {
+        (
+            self.indexes.clone(),
+            self.starts.clone(),
+            self.leaves.clone(),
+            bodies,
+        )
+    }
+}
+
+impl PgLog {
+    /// Records `rows` (of `entries`), now committed: readers find the entries in the cache
+    /// before they can ask for them, then the size grows. Gives their leaf hashes.
+    fn took(&self, offsets: &mut Offsets, rows: NewRows, entries: &[Vec<u8>]) -> Vec<Hash> {
+        let starts: Vec<u64> = rows
+            .starts
+            .iter()
+            .map(|&start| u64::try_from(start).unwrap_or(0))
+            .collect();
+        self.remember(
+            rows.first,
+            starts
+                .iter()
+                .copied()
+                .zip(entries.iter().map(Vec::as_slice)),
+        );
+        offsets.starts.extend(starts);
+        offsets.end = rows.end;
+        self.size
+            .store(offsets.starts.len() as u64, Ordering::Release);
+        rows.hashes
+    }
+}
+
+/// The part of a batch that [`COMMIT_BATCH`] failed on.
+enum Part {
+    Entries,
+    Index,
+    Checkpoint,
+}
+
+/// Which part of the batch `error` (from [`COMMIT_BATCH`]) is about: the checkpoint when it
+/// moved, the indexes when the database names their table, else the entries (which also
+/// stand for the statement as a whole: the connection, the commit).
+fn part_failed(error: &DbError) -> Part {
+    if error.code() == Some(CHECKPOINT_MOVED) {
+        Part::Checkpoint
+    } else if error.table() == Some("index_kv") {
+        Part::Index
+    } else {
+        Part::Entries
+    }
+}
+
 /// Adds where each entry past `offsets` starts, checking that the entries follow each other.
 fn read_offsets(db: &Database, offsets: &mut Offsets) -> Result<(), LogFileError> {
     loop {
@@ -192,46 +303,65 @@ impl LogStore for PgLog {
             .offsets
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let first = offsets.starts.len() as u64;
-        let mut end = offsets.end;
-        let (mut indexes, mut starts, mut leaves) = (Vec::new(), Vec::new(), Vec::new());
-        let mut new_starts = Vec::with_capacity(entries.len());
-        let mut hashes = Vec::with_capacity(entries.len());
-        for (at, entry) in entries.iter().enumerate() {
-            if entry.len() > MAX_ENTRY_BYTES {
-                return Err(LogFileError::Corrupt("entry too large".into()));
-            }
-            let hash = leaf_hash(entry);
-            indexes.push(as_i64(first + at as u64)?);
-            starts.push(as_i64(end)?);
-            leaves.push(hash.0.to_vec());
-            new_starts.push(end);
-            hashes.push(hash);
-            end += entry.len() as u64;
-        }
-        let bodies = entries.to_vec();
-        let warm: Vec<(u64, &[u8])> = new_starts
-            .iter()
-            .copied()
-            .zip(entries.iter().map(Vec::as_slice))
-            .collect();
+        let rows = NewRows::after(&offsets, entries)?;
+        let sent = rows.columns(entries.to_vec());
         self.db.run(move |mut session| async move {
+            let (indexes, starts, leaves, bodies) = &sent;
             session
-                .execute(
-                    "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
-                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
-                    &[&indexes, &starts, &leaves, &bodies],
-                )
+                .execute(INSERT_ENTRIES, &[indexes, starts, leaves, bodies])
                 .await?;
             Ok::<_, DbError>(())
         })?;
-        // Readers find the new entries in the cache before they can ask for them.
-        self.remember(first, warm);
-        offsets.starts.extend(new_starts);
-        offsets.end = end;
-        self.size
-            .store(offsets.starts.len() as u64, Ordering::Release);
-        Ok(hashes)
+        Ok(self.took(&mut offsets, rows, entries))
+    }
+
+    /// One statement when the indexes are this database's (see the module documentation);
+    /// otherwise [`commit_in_order`].
+    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<(), CommitError> {
+        if !index.postgres().is_some_and(|pg| pg.is_in(&self.db)) {
+            return commit_in_order(self, batch, index);
+        }
+        let mut offsets = self
+            .offsets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rows = NewRows::after(&offsets, &batch.entries).map_err(CommitError::Entries)?;
+        if rows.first != batch.first {
+            return Err(CommitError::Entries(LogFileError::Conflict(format!(
+                "the batch starts at entry {} but the log has {}",
+                batch.first, rows.first
+            ))));
+        }
+        let (old, new) = (as_i64(batch.previous), as_i64(batch.size));
+        let (old, new) = (
+            old.map_err(CommitError::Checkpoint)?,
+            new.map_err(CommitError::Checkpoint)?,
+        );
+        let (indexes, starts, leaves, bodies) = rows.columns(batch.entries.clone());
+        let index_rows = IndexRows::of(batch.index_writes);
+        let note = batch.note;
+        self.db
+            .run(move |mut session| async move {
+                let [removed, keys, values] = index_rows.columns();
+                let outcome = session
+                    .execute(
+                        COMMIT_BATCH,
+                        &[
+                            &indexes, &starts, &leaves, &bodies, removed, keys, values, &old, &new,
+                            &note,
+                        ],
+                    )
+                    .await;
+                Ok(outcome.map_err(|error| (part_failed(&error), error)))
+            })
+            .map_err(|error| CommitError::Entries(error.into()))?
+            .map_err(|(part, error)| match part {
+                Part::Entries => CommitError::Entries(error.into()),
+                Part::Index => CommitError::Index(error.into()),
+                Part::Checkpoint => CommitError::Checkpoint(error.into()),
+            })?;
+        self.took(&mut offsets, rows, &batch.entries);
+        Ok(())
     }
 
     fn refresh(&self) -> Result<u64, LogFileError> {
@@ -374,10 +504,7 @@ impl LogStore for PgLog {
         let (old, new, note) = (as_i64(previous)?, as_i64(size)?, note.to_vec());
         let replaced = self.db.run(move |mut session| async move {
             session
-                .execute(
-                    "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3",
-                    &[&new, &note, &old],
-                )
+                .execute(REPLACE_CHECKPOINT, &[&new, &note, &old])
                 .await
         })?;
         if replaced == 1 {
@@ -394,6 +521,7 @@ impl LogStore for PgLog {
 mod tests {
     use super::*;
     use crate::postgres::test_support::fresh_database;
+    use crate::store::Write;
     use crate::Postgres;
 
     /// The store on a fresh test database (`None` when PostgreSQL tests are skipped).
@@ -473,6 +601,132 @@ mod tests {
             database.log().unwrap().entry(0),
             Err(LogFileError::Integrity { index: 0, .. })
         ));
+    }
+
+    /// A batch with index writes `writes` after the log's `size` entries, whose stored
+    /// checkpoint has size `previous`.
+    fn batch(size: u64, previous: u64, entries: &[&str], writes: Vec<Write>) -> Batch {
+        Batch {
+            first: size,
+            entries: entries.iter().map(|e| e.as_bytes().to_vec()).collect(),
+            index_writes: writes,
+            previous,
+            size: size + entries.len() as u64,
+            note: format!("note {}", size + entries.len() as u64).into_bytes(),
+        }
+    }
+
+    /// The writer's batch is one transaction: entries, index writes and checkpoint are stored
+    /// together, and when any part fails — an index write the database refuses, a checkpoint
+    /// another writer moved — none of it is, not even the entries (stored one step after the
+    /// other, they would be), and every connection is usable afterwards.
+    #[test]
+    fn a_batch_is_stored_whole_or_not_at_all() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let (log, index) = (database.log().unwrap(), database.index());
+        let key = |name: &str| name.as_bytes().to_vec();
+        log.commit(
+            batch(0, 0, &["one", "two"], vec![(key("a"), Some(b"1".to_vec()))]),
+            &index,
+        )
+        .unwrap();
+        assert_eq!((log.size(), log.entry(1).unwrap().1), (2, b"two".to_vec()));
+        assert_eq!(index.get(b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(log.read_checkpoint().unwrap(), Some(b"note 2".to_vec()));
+
+        crate::postgres::test_support::execute(
+            &database,
+            "ALTER TABLE index_kv ADD CONSTRAINT short CHECK (octet_length(value) < 4)",
+        );
+        for _ in 0..2 * crate::postgres::CONNECTIONS {
+            let refused = log.commit(
+                batch(2, 2, &["three"], vec![(key("b"), Some(b"long".to_vec()))]),
+                &index,
+            );
+            assert!(matches!(refused, Err(CommitError::Index(_))), "{refused:?}");
+            let moved = log.commit(batch(2, 1, &["three"], vec![]), &index);
+            assert!(
+                matches!(
+                    moved,
+                    Err(CommitError::Checkpoint(LogFileError::Conflict(_)))
+                ),
+                "{moved:?}"
+            );
+            let reopened = database.log().unwrap();
+            assert_eq!((log.size(), reopened.size()), (2, 2), "no entry stored");
+            assert_eq!(
+                reopened.read_checkpoint().unwrap(),
+                Some(b"note 2".to_vec())
+            );
+            assert_eq!(index.get(b"b").unwrap(), None);
+        }
+        log.commit(batch(2, 2, &["three"], vec![(key("b"), None)]), &index)
+            .unwrap();
+        assert_eq!(database.log().unwrap().entry(2).unwrap().1, b"three");
+    }
+
+    /// Indexes that take a batch and lose it (what a database restarting before its flush
+    /// does).
+    #[derive(Default)]
+    struct Forgetful(crate::MemoryStore);
+
+    impl IndexStore for Forgetful {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::StoreError> {
+            self.0.get(key)
+        }
+        fn scan_prefix(
+            &self,
+            prefix: &[u8],
+            limit: usize,
+        ) -> Result<crate::Entries, crate::StoreError> {
+            self.0.scan_prefix(prefix, limit)
+        }
+        fn apply(&self, _: Vec<Write>) -> Result<(), crate::StoreError> {
+            Ok(())
+        }
+        fn clear(&self) -> Result<(), crate::StoreError> {
+            self.0.clear()
+        }
+    }
+
+    /// With indexes elsewhere (not this database's), a batch is stored one step after the
+    /// other, and the indexes' last write is read back; a batch that does not start at the
+    /// log's size is refused before anything is stored.
+    #[test]
+    fn with_indexes_elsewhere_a_batch_is_stored_in_order() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let log = database.log().unwrap();
+        let elsewhere = crate::MemoryStore::default();
+        log.commit(
+            batch(0, 0, &["one"], vec![(b"a".to_vec(), Some(b"1".to_vec()))]),
+            &elsewhere,
+        )
+        .unwrap();
+        assert_eq!(log.size(), 1);
+        assert_eq!(elsewhere.get(b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(
+            database.index().get(b"a").unwrap(),
+            None,
+            "not this database's"
+        );
+        assert_eq!(log.read_checkpoint().unwrap(), Some(b"note 1".to_vec()));
+        let lost = log.commit(
+            batch(1, 1, &["two"], vec![(b"b".to_vec(), Some(b"2".to_vec()))]),
+            &Forgetful::default(),
+        );
+        assert!(matches!(lost, Err(CommitError::IndexLost)), "{lost:?}");
+        for index in [&elsewhere as &dyn IndexStore, &database.index()] {
+            let behind = log.commit(batch(1, 2, &["three"], vec![]), index);
+            assert!(
+                matches!(behind, Err(CommitError::Entries(LogFileError::Conflict(_)))),
+                "{behind:?}"
+            );
+        }
+        assert_eq!(database.log().unwrap().size(), 2, "nothing more stored");
     }
 
     #[test]

@@ -14,9 +14,10 @@
 //! parses and plans it again). A database that is down or slow is an error ([`crate::StoreError`] or
 //! [`crate::LogFileError::Database`]: a 503), never a panic and never a wait without end.
 //! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
-//! ledger acknowledges only after it returned. (The index transaction alone turns it off for
-//! itself, since the index store need not be durable: the checkpoint's commit after it waits for
-//! the WAL flush that covers it; see [`PgIndex`].)
+//! ledger acknowledges only after it returned. (`PgIndex::apply`, for the replay at start-up
+//! alone, turns it off for itself, since the index store need not be durable: the checkpoint
+//! signed after the replay waits for the WAL flush that covers it; see [`PgIndex`].) The
+//! writer's batch is one transaction: see [`PgLog`].
 //!
 //! The schema is created and upgraded at start by versioned migrations compiled into the
 //! binary ([`schema`]), each in the transaction that records it in `schema_migrations`.
@@ -140,12 +141,21 @@ impl Lease {
     }
 }
 
+/// The SQLSTATE `commit_batch` (migration 2) fails with when the stored checkpoint is not the
+/// one expected.
+const CHECKPOINT_MOVED: &str = "SCS01";
+
 /// Why a call to the database failed.
 #[derive(Debug)]
 pub(crate) struct DbError {
     message: String,
-    /// A row with this key is there already (another writer appended it).
-    duplicate: bool,
+    /// Another writer moved the log: a row with this key is there already (it appended
+    /// there), or the checkpoint is not the one expected.
+    conflict: bool,
+    /// The server's SQLSTATE, if the server answered with an error.
+    code: Option<String>,
+    /// The table the server's error names, if any.
+    table: Option<String>,
 }
 
 impl std::fmt::Display for DbError {
@@ -158,8 +168,20 @@ impl DbError {
     fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            duplicate: false,
+            conflict: false,
+            code: None,
+            table: None,
         }
+    }
+
+    /// The server's SQLSTATE, if the server answered with an error.
+    fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The table the server's error names, if any.
+    fn table(&self) -> Option<&str> {
+        self.table.as_deref()
     }
 }
 
@@ -180,7 +202,15 @@ impl From<tokio_postgres::Error> for DbError {
         };
         Self {
             message,
-            duplicate: error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
+            conflict: error.code().is_some_and(|code| {
+                *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                    || code.code() == CHECKPOINT_MOVED
+            }),
+            code: error.code().map(|code| code.code().to_owned()),
+            table: error
+                .as_db_error()
+                .and_then(|db| db.table())
+                .map(str::to_owned),
         }
     }
 }
@@ -193,7 +223,7 @@ impl From<DbError> for StoreError {
 
 impl From<DbError> for LogFileError {
     fn from(error: DbError) -> Self {
-        if error.duplicate {
+        if error.conflict {
             LogFileError::Conflict(error.message)
         } else {
             LogFileError::Database(error.message)

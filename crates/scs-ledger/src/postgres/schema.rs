@@ -7,7 +7,10 @@
 use super::{DbError, Session};
 
 /// The migrations in order: version, SQL. Never edit one that was released; add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("0001_ledger.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("0001_ledger.sql")),
+    (2, include_str!("0002_commit_batch.sql")),
+];
 
 /// The advisory lock held while migrating ("SCSMIGRT").
 const MIGRATION_LOCK: i64 = 0x5343_534d_4947_5254;
