@@ -667,6 +667,29 @@ mod tests {
         assert_eq!(database.log().unwrap().entry(2).unwrap().1, b"three");
     }
 
+    /// Entries are stored as they are (not compressed on the writer's path): an entry of the
+    /// size of a registration, compressible as JSON is, is not compressed.
+    #[test]
+    fn entries_are_stored_uncompressed() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let log = database.log().unwrap();
+        let entry = format!("{{\"entry\":\"{}\"}}", "registration ".repeat(300));
+        log.commit(batch(0, 0, &[entry.as_str()], vec![]), &database.index())
+            .unwrap();
+        let compressed: Option<String> = database
+            .0
+            .run(|mut session| async move {
+                let row = session
+                    .query_one("SELECT pg_column_compression(entry) FROM log_entries", &[])
+                    .await?;
+                row.try_get(0).map_err(DbError::from)
+            })
+            .unwrap();
+        assert_eq!(compressed, None, "an entry of {} bytes", entry.len());
+    }
+
     /// Indexes that take a batch and lose it (what a database restarting before its flush
     /// does).
     #[derive(Default)]

@@ -4,7 +4,7 @@
 //!
 //! The ledger is synchronous, and its readers are called from tokio handlers, also on
 //! current-thread runtimes, where neither the blocking `postgres` crate nor `block_in_place`
-//! may run. So the store owns a small runtime on its own threads that drives `tokio-postgres`:
+//! may run. So the store owns a small runtime on a thread of its own that drives `tokio-postgres`:
 //! a sync call hands its query to that runtime and waits on a std channel, bounded in time.
 //! Connections are a fixed set ([`CONNECTIONS`]), each used by one query or transaction at a
 //! time, opened again when the server closed them; every statement is bounded by
@@ -325,8 +325,11 @@ impl Database {
                 "-c statement_timeout={} -c synchronous_commit=on",
                 STATEMENT_TIMEOUT.as_millis()
             ));
+        // One worker: the runtime only moves bytes between the connections and callers that
+        // wait on a channel. With two, every spawn woke the other worker to steal it: the
+        // registry's CPU per write on PostgreSQL fell by a fifth with one (docs/PERFORMANCE.md).
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("scs-postgres")
             .enable_all()
             .build()
