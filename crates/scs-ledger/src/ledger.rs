@@ -6,12 +6,12 @@
 //! 2. *Sequence*: the writer thread takes up to [`MAX_BATCH`] queued entries and runs
 //!    [`state::transition`] on each in order, against the indexes plus the writes staged earlier
 //!    in the batch. Refused entries are answered at once and never reach the log.
-//! 3. *Persist*: the entries' leaf hashes are computed and a checkpoint is signed over the
-//!    tree they make (the tree in memory is not touched yet); then the store writes the batch
-//!    durably ([`LogStore::commit`]): on files, the entries appended (fsynced, a group commit),
-//!    the index writes of the whole batch with the applied-size marker applied atomically, the
-//!    checkpoint replaced (fsynced), the marker read back; on PostgreSQL, all of it in one
-//!    transaction. The checkpoint is compare-and-swap on the previous tree size.
+//! 3. *Persist*: the store writes the entries and the index writes of the whole batch with the
+//!    applied-size marker durably ([`LogStore::commit`]): on files the entries appended
+//!    (fsynced, a group commit), the index writes applied atomically, the marker read back; on
+//!    PostgreSQL both in one statement. Then — the entries durable — a checkpoint is signed over
+//!    the tree they make (the tree in memory is not touched yet) and written durably,
+//!    compare-and-swap on the previous tree size.
 //! 4. *Publish*: the in-memory tree is extended; the trust list, name index and credential
 //!    directory take each entry; the status lists touched are re-signed; the new checkpoint
 //!    is the one served.
@@ -850,14 +850,16 @@ impl Ledger {
         accepted
     }
 
-    /// Persist: signs a checkpoint over the tree the batch makes (its leaf hashes computed
-    /// here, the tree in memory not touched), then has the log store write the entries, the
-    /// whole batch's index writes with the applied-size marker, and that checkpoint durably
-    /// ([`LogStore::commit`]: one transaction on PostgreSQL; on files one step after the
-    /// other, see [`crate::log_store::commit_in_order`]). After a crash the indexes hold all
-    /// of the batch or none, and a restart replays what they lack from the log. Only the
-    /// store failing (or another writer) fails it; nothing a client sends can (entry sizes are
-    /// checked in `submit`).
+    /// Persist: has the log store write the entries and the whole batch's index writes with the
+    /// applied-size marker durably ([`LogStore::commit`]: one statement on PostgreSQL; on files
+    /// one step after the other, see [`crate::log_store::commit_in_order`]); then signs a
+    /// checkpoint over the tree they make — durable now: a checkpoint is never signed over
+    /// entries a failure could still take back — and writes it (durable, compare-and-swap). The
+    /// leaf hashes are computed here and the root from a copy of the tree's right edge: the tree
+    /// in memory takes them only in [`publish`](Self::publish). After a crash the indexes hold
+    /// all of the batch or none, and a restart replays what they lack from the log and signs
+    /// over entries no checkpoint covers. Only the store failing (or another writer) fails it;
+    /// nothing a client sends can (entry sizes are checked in `submit`).
     fn persist(&self, accepted: &[Sequenced]) -> Result<Stored, Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
         let leaves: Vec<Hash> = entries.iter().map(|entry| tlog::leaf_hash(entry)).collect();
@@ -867,36 +869,36 @@ impl Ledger {
         }
         let applied = accepted.last().map_or(0, |s| s.index + 1);
         index_writes.push((keys::APPLIED.to_vec(), Some(applied.to_be_bytes().to_vec())));
-        let signed = read_lock(&self.tree)
-            .extended_by(&leaves)
-            .ok_or_else(|| std::io::Error::other("the log is full"))
-            .and_then(|(size, root)| Ok((size, self.signed_note(size, root)?)));
-        let (size, note) = signed.map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
         let batch = Batch {
             first: accepted.first().map_or(0, |s| s.index),
             entries,
             index_writes,
-            previous: self.checkpoint().0,
-            size,
-            note: note.clone().into_bytes(),
         };
         self.log
             .commit(batch, self.store.as_ref())
             .map_err(|error| match error {
                 CommitError::Entries(error) => Failure::Append(Arc::new(error)),
                 CommitError::Index(error) => Failure::Store(error),
-                CommitError::Checkpoint(error) => {
-                    Failure::Checkpoint(Arc::new(std::io::Error::other(error)))
-                }
                 CommitError::IndexLost => Failure::IndexLost(applied),
             })?;
-        Ok(Stored {
-            leaves,
-            checkpoint: Checkpointed {
+        let checkpoint = || {
+            let (size, root) = read_lock(&self.tree)
+                .extended_by(&leaves)
+                .ok_or_else(|| std::io::Error::other("the log is full"))?;
+            let note = self.signed_note(size, root)?;
+            // Durable before the batch is acknowledged; compare-and-swap on the size this
+            // writer last wrote: a store another writer moved refuses, and nothing is
+            // acknowledged.
+            self.log
+                .write_checkpoint(self.checkpoint().0, size, note.as_bytes())
+                .map_err(std::io::Error::other)?;
+            Ok(Checkpointed {
                 tree_size: size,
                 note: Arc::new(note),
-            },
-        })
+            })
+        };
+        let checkpoint = checkpoint().map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
+        Ok(Stored { leaves, checkpoint })
     }
 
     /// Publish: takes the stored batch in — the tree extended by its leaves; the trust list in
@@ -1826,8 +1828,8 @@ mod tests {
     }
 
     /// The checkpoint is compare-and-swap on the previous tree size: when another writer moved
-    /// it, the batch is not acknowledged, none of it is stored (its entries go in the
-    /// checkpoint's transaction), and the writer stops.
+    /// it, the batch is not acknowledged (its entry is durable, under no checkpoint of this
+    /// writer's), the moved checkpoint stays, and the writer stops.
     #[test]
     fn postgres_refuses_a_checkpoint_another_writer_moved() {
         let Some(url) = crate::test_support::fresh_database() else {
@@ -1848,8 +1850,13 @@ mod tests {
         let stored = crate::Postgres::connect(&url).unwrap().log().unwrap();
         assert_eq!(
             stored.size(),
-            size,
-            "the refused batch's entry is not in the log"
+            size + 1,
+            "the entry is durable, unacknowledged"
+        );
+        assert_eq!(
+            stored.read_checkpoint().unwrap().as_deref(),
+            Some(note.as_bytes()),
+            "the moved checkpoint stays"
         );
         assert!(matches!(
             publish_next_edition(&ledger),

@@ -22,13 +22,14 @@
 //!   fails ([`LogFileError::Conflict`]) without writing — the ledger stops its writer and
 //!   acknowledges nothing more. A store only one process can open (files) may skip the
 //!   comparison.
-//! - [`LogStore::commit`] writes one batch of the writer — its entries, the index writes they
-//!   make, and the checkpoint signed over the log they end — durably before it returns `Ok`.
-//!   By default ([`commit_in_order`]) in that order: entries, indexes, checkpoint, then the
-//!   last index write read back (an index store need not be durable, and may lose an apply).
-//!   A store that keeps the indexes in the same database (PostgreSQL) may commit all three in
-//!   one transaction instead: all of it durable, or none of it. Either way a batch that does
-//!   not start at the log's size is refused ([`LogFileError::Conflict`]).
+//! - [`LogStore::commit`] writes one batch of the writer — its entries and the index writes
+//!   they make — before it returns `Ok`: the entries durable and the index writes applied. By
+//!   default ([`commit_in_order`]) one after the other, then the last index write read back
+//!   (an index store need not be durable, and may lose an apply). A store that keeps the
+//!   indexes in the same database (PostgreSQL) may commit both in one transaction instead:
+//!   all of it durable, or none of it. Either way a batch that does not start at the log's
+//!   size is refused ([`LogFileError::Conflict`]). The ledger signs the batch's checkpoint
+//!   only after `commit` returned: never over entries a failure could still take back.
 //! - Implementations are safe for concurrent use: reads run alongside the single writer.
 
 use std::ops::Range;
@@ -73,8 +74,8 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
     /// Replaces the checkpoint by `note`, of tree size `size`, if the stored one's size is
     /// `previous` (compare-and-swap; see the contract).
     fn write_checkpoint(&self, previous: u64, size: u64, note: &[u8]) -> Result<(), LogFileError>;
-    /// Writes `batch` durably: its entries here, its index writes to `index`, its checkpoint
-    /// here (see the contract). The default is [`commit_in_order`].
+    /// Writes `batch`: its entries here (durable), its index writes to `index` (see the
+    /// contract). The default is [`commit_in_order`].
     fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<(), CommitError> {
         commit_in_order(self, batch, index)
     }
@@ -90,12 +91,6 @@ pub struct Batch {
     /// The index writes of the whole batch, in log order (a later write to a key wins); the
     /// last is the one read back ([`commit_in_order`]): the ledger's applied-size marker.
     pub index_writes: Vec<Write>,
-    /// The tree size of the checkpoint stored now (the compare-and-swap's expectation).
-    pub previous: u64,
-    /// The tree size once the entries are in: the new checkpoint's.
-    pub size: u64,
-    /// The new checkpoint, a signed note.
-    pub note: Vec<u8>,
 }
 
 /// Which part of a batch was not stored, and why: nothing of the batch is acknowledged.
@@ -108,22 +103,18 @@ pub enum CommitError {
     /// Its index writes.
     #[error(transparent)]
     Index(StoreError),
-    /// Its checkpoint ([`LogFileError::Conflict`]: another writer moved the stored one).
-    #[error(transparent)]
-    Checkpoint(LogFileError),
-    /// The index store no longer held the batch's last write once the checkpoint was
-    /// durable: it lost an apply it had taken (a database that restarted in between).
+    /// The index store no longer held the batch's last write when read back: it lost an
+    /// apply it had taken (a database that restarted in between).
     #[error("the index store lost the batch's writes")]
     IndexLost,
 }
 
 /// [`LogStore::commit`] one step after the other: the entries appended (durable), the index
-/// writes applied (atomic), the checkpoint replaced (durable, compare-and-swap), and the
-/// batch's last index write read back — an index store whose apply does not wait to be
-/// durable may have lost it, and the checkpoint's durability covers it only if it is still
-/// there. A crash between the steps leaves entries the indexes lack (replayed at the next
-/// start) or entries no checkpoint covers yet (signed over at the next start): never an
-/// acknowledged write lost.
+/// writes applied (atomic), and the batch's last index write read back — an index store whose
+/// apply does not wait to be durable may have lost it (the checkpoint the ledger writes next
+/// covers it only where its durability reaches the index store's). A crash between the steps
+/// leaves entries the indexes lack (replayed at the next start) and no checkpoint over them
+/// yet (signed at the next start): never an acknowledged write lost.
 pub fn commit_in_order<L: LogStore + ?Sized>(
     log: &L,
     batch: Batch,
@@ -141,8 +132,6 @@ pub fn commit_in_order<L: LogStore + ?Sized>(
     index
         .apply(batch.index_writes)
         .map_err(CommitError::Index)?;
-    log.write_checkpoint(batch.previous, batch.size, &batch.note)
-        .map_err(CommitError::Checkpoint)?;
     if let Some((key, value)) = last {
         if index.get(&key).map_err(CommitError::Index)? != value {
             return Err(CommitError::IndexLost);

@@ -1,12 +1,11 @@
 //! The log in PostgreSQL: `log_entries` (index, byte offset, leaf hash, entry) and
-//! `log_checkpoint` (one row). The writer's batch ([`LogStore::commit`]) is one statement,
-//! `SELECT commit_batch(…)` (migration 2): its entries, its index writes (into `index_kv`, when
-//! the indexes are this database's: [`crate::PgIndex`]) and its checkpoint's compare-and-swap,
-//! committed durably (`synchronous_commit` is on) before `commit` returns — one round trip,
-//! one commit, one WAL flush a batch, and nothing to recover at open nor to read back: a
-//! statement is whole or absent, and is seen by a standby only once durable. The primary key
-//! on the index makes a second writer's append of the same indexes fail rather than fork the
-//! log.
+//! `log_checkpoint` (one row). The writer's batch ([`LogStore::commit`]) is one statement
+//! ([`COMMIT_BATCH`]): its entries and its index writes (into `index_kv`, when the indexes are
+//! this database's: [`crate::PgIndex`]), committed durably (`synchronous_commit` is on) before
+//! `commit` returns — one round trip and one commit, whole or absent, seen by a standby only
+//! once durable, and nothing to read back. The checkpoint, signed over those entries once they
+//! are durable, is then replaced by compare-and-swap on its tree size. The primary key on the
+//! index makes a second writer's append of the same indexes fail rather than fork the log.
 //!
 //! Entries never change once written, so the entries read (each checked against its leaf hash
 //! first) and the ones this process appended are kept in a cache bounded by bytes
@@ -21,7 +20,7 @@ use lru::LruCache;
 use scs_core::tlog::{leaf_hash, Hash};
 
 use super::index::IndexRows;
-use super::{Database, DbError, CHECKPOINT_MOVED};
+use super::{Database, DbError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
 use crate::log_store::{commit_in_order, Batch, CommitError, LogStore, MAX_LEAF_READ};
 use crate::store::IndexStore;
@@ -32,11 +31,18 @@ const INSERT_ENTRIES: &str = "INSERT INTO log_entries (idx, byte_offset, leaf, e
 /// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3`.
 const REPLACE_CHECKPOINT: &str =
     "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3";
-/// Stores a batch: entries (`$1` idx, `$2` byte offsets, `$3` leaves, `$4` bodies), index
-/// writes (`$5` keys removed, `$6` keys written, `$7` their values) and the checkpoint of size
-/// `$9`, note `$10`, replacing the one of size `$8` — or fails, with SQLSTATE `SCS01` if the
-/// stored checkpoint's size is not `$8` (migration 2).
-const COMMIT_BATCH: &str = "SELECT commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// Stores a batch in one statement, so in one transaction: its entries (`$1` idx, `$2` byte
+/// offsets, `$3` leaves, `$4` bodies) and its index writes (`$5` keys removed, `$6` keys
+/// written, `$7` their values; no key in both). Data-modifying `WITH` queries run once each,
+/// to completion, whatever the main query reads of them.
+const COMMIT_BATCH: &str = "WITH appended AS (\
+         INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])), \
+     removed AS (DELETE FROM index_kv WHERE key = ANY($5::bytea[])), \
+     written AS (\
+         INSERT INTO index_kv (key, value) SELECT * FROM unnest($6::bytea[], $7::bytea[]) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value) \
+     SELECT 1";
 
 /// Rows read at once while loading where each entry starts.
 const OFFSETS_READ: i64 = 65_536;
@@ -220,16 +226,13 @@ impl PgLog {
 enum Part {
     Entries,
     Index,
-    Checkpoint,
 }
 
-/// Which part of the batch `error` (from [`COMMIT_BATCH`]) is about: the checkpoint when it
-/// moved, the indexes when the database names their table, else the entries (which also
-/// stand for the statement as a whole: the connection, the commit).
+/// Which part of the batch `error` (from [`COMMIT_BATCH`]) is about: the indexes when the
+/// database names their table, else the entries (which also stand for the statement as a
+/// whole: the connection, the commit).
 fn part_failed(error: &DbError) -> Part {
-    if error.code() == Some(CHECKPOINT_MOVED) {
-        Part::Checkpoint
-    } else if error.table() == Some("index_kv") {
+    if error.table() == Some("index_kv") {
         Part::Index
     } else {
         Part::Entries
@@ -332,24 +335,15 @@ impl LogStore for PgLog {
                 batch.first, rows.first
             ))));
         }
-        let (old, new) = (as_i64(batch.previous), as_i64(batch.size));
-        let (old, new) = (
-            old.map_err(CommitError::Checkpoint)?,
-            new.map_err(CommitError::Checkpoint)?,
-        );
         let (indexes, starts, leaves, bodies) = rows.columns(batch.entries.clone());
         let index_rows = IndexRows::of(batch.index_writes);
-        let note = batch.note;
         self.db
             .run(move |mut session| async move {
                 let [removed, keys, values] = index_rows.columns();
                 let outcome = session
                     .execute(
                         COMMIT_BATCH,
-                        &[
-                            &indexes, &starts, &leaves, &bodies, removed, keys, values, &old, &new,
-                            &note,
-                        ],
+                        &[&indexes, &starts, &leaves, &bodies, removed, keys, values],
                     )
                     .await;
                 Ok(outcome.map_err(|error| (part_failed(&error), error)))
@@ -358,7 +352,6 @@ impl LogStore for PgLog {
             .map_err(|(part, error)| match part {
                 Part::Entries => CommitError::Entries(error.into()),
                 Part::Index => CommitError::Index(error.into()),
-                Part::Checkpoint => CommitError::Checkpoint(error.into()),
             })?;
         self.took(&mut offsets, rows, &batch.entries);
         Ok(())
@@ -603,23 +596,19 @@ mod tests {
         ));
     }
 
-    /// A batch with index writes `writes` after the log's `size` entries, whose stored
-    /// checkpoint has size `previous`.
-    fn batch(size: u64, previous: u64, entries: &[&str], writes: Vec<Write>) -> Batch {
+    /// A batch of `entries` with index writes `writes`, after the log's `size` entries.
+    fn batch(size: u64, entries: &[&str], writes: Vec<Write>) -> Batch {
         Batch {
             first: size,
             entries: entries.iter().map(|e| e.as_bytes().to_vec()).collect(),
             index_writes: writes,
-            previous,
-            size: size + entries.len() as u64,
-            note: format!("note {}", size + entries.len() as u64).into_bytes(),
         }
     }
 
-    /// The writer's batch is one transaction: entries, index writes and checkpoint are stored
-    /// together, and when any part fails — an index write the database refuses, a checkpoint
-    /// another writer moved — none of it is, not even the entries (stored one step after the
-    /// other, they would be), and every connection is usable afterwards.
+    /// The writer's batch is one statement: entries and index writes are stored together,
+    /// and when the index part fails (a write the database refuses) the entries are not stored
+    /// either (one step after the other, they would be); every connection is usable
+    /// afterwards.
     #[test]
     fn a_batch_is_stored_whole_or_not_at_all() {
         let Some(database) = fresh_store() else {
@@ -628,13 +617,12 @@ mod tests {
         let (log, index) = (database.log().unwrap(), database.index());
         let key = |name: &str| name.as_bytes().to_vec();
         log.commit(
-            batch(0, 0, &["one", "two"], vec![(key("a"), Some(b"1".to_vec()))]),
+            batch(0, &["one", "two"], vec![(key("a"), Some(b"1".to_vec()))]),
             &index,
         )
         .unwrap();
         assert_eq!((log.size(), log.entry(1).unwrap().1), (2, b"two".to_vec()));
         assert_eq!(index.get(b"a").unwrap(), Some(b"1".to_vec()));
-        assert_eq!(log.read_checkpoint().unwrap(), Some(b"note 2".to_vec()));
 
         crate::postgres::test_support::execute(
             &database,
@@ -642,29 +630,57 @@ mod tests {
         );
         for _ in 0..2 * crate::postgres::CONNECTIONS {
             let refused = log.commit(
-                batch(2, 2, &["three"], vec![(key("b"), Some(b"long".to_vec()))]),
+                batch(
+                    2,
+                    &["three"],
+                    vec![(key("a"), None), (key("b"), Some(b"long".to_vec()))],
+                ),
                 &index,
             );
             assert!(matches!(refused, Err(CommitError::Index(_))), "{refused:?}");
-            let moved = log.commit(batch(2, 1, &["three"], vec![]), &index);
-            assert!(
-                matches!(
-                    moved,
-                    Err(CommitError::Checkpoint(LogFileError::Conflict(_)))
-                ),
-                "{moved:?}"
-            );
-            let reopened = database.log().unwrap();
-            assert_eq!((log.size(), reopened.size()), (2, 2), "no entry stored");
             assert_eq!(
-                reopened.read_checkpoint().unwrap(),
-                Some(b"note 2".to_vec())
+                (log.size(), database.log().unwrap().size()),
+                (2, 2),
+                "no entry stored"
             );
-            assert_eq!(index.get(b"b").unwrap(), None);
+            assert_eq!(
+                index.get(b"a").unwrap(),
+                Some(b"1".to_vec()),
+                "none removed"
+            );
         }
-        log.commit(batch(2, 2, &["three"], vec![(key("b"), None)]), &index)
+        log.commit(batch(2, &["three"], vec![(key("a"), None)]), &index)
             .unwrap();
         assert_eq!(database.log().unwrap().entry(2).unwrap().1, b"three");
+        assert_eq!(index.get(b"a").unwrap(), None);
+    }
+
+    /// A second writer's batch at indexes the first already stored is refused as a conflict,
+    /// and stores none of its index writes.
+    #[test]
+    fn a_batch_where_another_writer_appended_is_a_conflict() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let (first, second, index) = (
+            database.log().unwrap(),
+            database.log().unwrap(),
+            database.index(),
+        );
+        first.commit(batch(0, &["one"], vec![]), &index).unwrap();
+        let refused = second.commit(
+            batch(0, &["other"], vec![(b"k".to_vec(), Some(b"v".to_vec()))]),
+            &index,
+        );
+        assert!(
+            matches!(
+                refused,
+                Err(CommitError::Entries(LogFileError::Conflict(_)))
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(index.get(b"k").unwrap(), None);
+        assert_eq!(database.log().unwrap().entry(0).unwrap().1, b"one");
     }
 
     /// Entries are stored as they are (not compressed on the writer's path): an entry of the
@@ -676,7 +692,7 @@ mod tests {
         };
         let log = database.log().unwrap();
         let entry = format!("{{\"entry\":\"{}\"}}", "registration ".repeat(300));
-        log.commit(batch(0, 0, &[entry.as_str()], vec![]), &database.index())
+        log.commit(batch(0, &[entry.as_str()], vec![]), &database.index())
             .unwrap();
         let compressed: Option<String> = database
             .0
@@ -725,7 +741,7 @@ mod tests {
         let log = database.log().unwrap();
         let elsewhere = crate::MemoryStore::default();
         log.commit(
-            batch(0, 0, &["one"], vec![(b"a".to_vec(), Some(b"1".to_vec()))]),
+            batch(0, &["one"], vec![(b"a".to_vec(), Some(b"1".to_vec()))]),
             &elsewhere,
         )
         .unwrap();
@@ -736,14 +752,13 @@ mod tests {
             None,
             "not this database's"
         );
-        assert_eq!(log.read_checkpoint().unwrap(), Some(b"note 1".to_vec()));
         let lost = log.commit(
-            batch(1, 1, &["two"], vec![(b"b".to_vec(), Some(b"2".to_vec()))]),
+            batch(1, &["two"], vec![(b"b".to_vec(), Some(b"2".to_vec()))]),
             &Forgetful::default(),
         );
         assert!(matches!(lost, Err(CommitError::IndexLost)), "{lost:?}");
         for index in [&elsewhere as &dyn IndexStore, &database.index()] {
-            let behind = log.commit(batch(1, 2, &["three"], vec![]), index);
+            let behind = log.commit(batch(1, &["three"], vec![]), index);
             assert!(
                 matches!(behind, Err(CommitError::Entries(LogFileError::Conflict(_)))),
                 "{behind:?}"

@@ -141,19 +141,12 @@ impl Lease {
     }
 }
 
-/// The SQLSTATE `commit_batch` (migration 2) fails with when the stored checkpoint is not the
-/// one expected.
-const CHECKPOINT_MOVED: &str = "SCS01";
-
 /// Why a call to the database failed.
 #[derive(Debug)]
 pub(crate) struct DbError {
     message: String,
-    /// Another writer moved the log: a row with this key is there already (it appended
-    /// there), or the checkpoint is not the one expected.
+    /// A row with this key is there already (another writer appended it).
     conflict: bool,
-    /// The server's SQLSTATE, if the server answered with an error.
-    code: Option<String>,
     /// The table the server's error names, if any.
     table: Option<String>,
 }
@@ -169,14 +162,8 @@ impl DbError {
         Self {
             message: message.into(),
             conflict: false,
-            code: None,
             table: None,
         }
-    }
-
-    /// The server's SQLSTATE, if the server answered with an error.
-    fn code(&self) -> Option<&str> {
-        self.code.as_deref()
     }
 
     /// The table the server's error names, if any.
@@ -202,11 +189,7 @@ impl From<tokio_postgres::Error> for DbError {
         };
         Self {
             message,
-            conflict: error.code().is_some_and(|code| {
-                *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
-                    || code.code() == CHECKPOINT_MOVED
-            }),
-            code: error.code().map(|code| code.code().to_owned()),
+            conflict: error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
             table: error
                 .as_db_error()
                 .and_then(|db| db.table())

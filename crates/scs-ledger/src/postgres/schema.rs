@@ -9,7 +9,7 @@ use super::{DbError, Session};
 /// The migrations in order: version, SQL. Never edit one that was released; add the next.
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("0001_ledger.sql")),
-    (2, include_str!("0002_commit_batch.sql")),
+    (2, include_str!("0002_entries_uncompressed.sql")),
 ];
 
 /// The advisory lock held while migrating ("SCSMIGRT").
