@@ -137,7 +137,7 @@ impl WriterMetrics {
             fsync_seconds: histogram(
                 "scs_write_fsync_seconds",
                 "Time to store a batch durably: its log entries, index writes and checkpoint (files: \
-                 each fsynced; PostgreSQL: one transaction)",
+                 each fsynced; PostgreSQL: two statements)",
                 &SECONDS_BUCKETS,
             )?,
             commit_seconds: histogram(

@@ -22,7 +22,7 @@ const UPSERT_KEYS: &str = "INSERT INTO index_kv (key, value) \
                            SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
                            ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
-/// A batch of index writes as [`DELETE_KEYS`] and [`UPSERT_KEYS`] (and `commit_batch`) take
+/// A batch of index writes as [`DELETE_KEYS`] and [`UPSERT_KEYS`] (and `PgLog`'s batch) take
 /// them: each key once, with its last write (one statement may not touch a row twice).
 #[derive(Debug, Default)]
 pub(super) struct IndexRows {
@@ -182,7 +182,7 @@ impl IndexStore for PgIndex {
             // checkpoint it then signs waits for a flush of the WAL up to there, which covers
             // them; a crash of the database loses a suffix of the WAL, so never a log row under
             // an index row, and a restart replays the rest from the log. (The writer's batches
-            // go with their entries, in one transaction: `PgLog`'s `commit`.)
+            // go with their entries, in one statement: `PgLog`'s `commit`.)
             // The statements are sent together (one round trip, run in order); the first that
             // fails fails the transaction, which is then rolled back.
             futures_util::future::try_join(

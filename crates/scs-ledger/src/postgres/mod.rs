@@ -17,7 +17,7 @@
 //! ledger acknowledges only after it returned. (`PgIndex::apply`, for the replay at start-up
 //! alone, turns it off for itself, since the index store need not be durable: the checkpoint
 //! signed after the replay waits for the WAL flush that covers it; see [`PgIndex`].) The
-//! writer's batch is one transaction: see [`PgLog`].
+//! writer's batch of entries and index writes is one statement: see [`PgLog`].
 //!
 //! The schema is created and upgraded at start by versioned migrations compiled into the
 //! binary ([`schema`]), each in the transaction that records it in `schema_migrations`.
