@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use getrandom::SysRng;
-use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::AttainmentCredential;
 use scs_core::credential::StatusEntry;
 use scs_core::json::parse_strict;
@@ -175,7 +173,7 @@ impl Registry {
         fields: &[(&str, &str)],
     ) -> Result<Vec<u8>> {
         let url = format!("{}{path}", self.base);
-        let boundary = format!("scs-form-{}", nonce());
+        let boundary = format!("scs-form-{}", scs_issuer::request_nonce());
         let mut body = Vec::with_capacity(file.len() + 1024);
         for (name, value) in fields {
             body.extend_from_slice(
@@ -211,7 +209,7 @@ impl Registry {
 
     /// Signs `body` with `key` and POSTs it.
     pub fn signed(&self, path: &str, body: &RequestBody, key: &SecretKey) -> Result<Value> {
-        let document = sign_request(body, key, crate::now(), &nonce())?;
+        let document = sign_request(body, key, crate::now(), &scs_issuer::request_nonce())?;
         self.post_json(path, &document)
     }
 
@@ -225,13 +223,6 @@ impl Registry {
 /// A registry's JSON answer, read as strictly as a file: it may carry signed documents.
 fn parse_answer(bytes: &[u8]) -> Result<Value> {
     Ok(parse_strict(bytes, MAX_RESPONSE_BYTES as usize)?)
-}
-
-/// 16 random bytes, hex.
-pub fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    UnwrapErr(SysRng).fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Status from a registry: signed status lists fetched once each and checked against the

@@ -9,8 +9,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use getrandom::SysRng;
-use rand_core::{Rng, UnwrapErr};
 use scs_core::keys::{DidKey, KeyError, SecretKey};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -75,8 +73,7 @@ fn body(text: &str) -> &str {
 
 /// Generates a key pair into `OUT.key` (0600) and `OUT.pub`. Never overwrites.
 pub fn generate(out: &Path, demo: bool) -> Result<(PathBuf, PathBuf, DidKey), KeyFileError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    UnwrapErr(SysRng).fill_bytes(seed.as_mut());
+    let seed = Zeroizing::new(crate::random_bytes::<32>());
     let key = SecretKey::from_seed(&seed);
     write_pair(out, &key, demo)
 }

@@ -8,8 +8,6 @@
 pub mod durable;
 pub mod keyfile;
 
-use getrandom::SysRng;
-use rand_core::{Rng, UnwrapErr};
 use scs_core::context::{SCS_V1, VC_V2};
 use scs_core::credential::{
     Achievement, AssessmentMethod, AttainmentCredential, IssuerRef, Level, ProfileError, Scope,
@@ -274,9 +272,31 @@ pub fn now() -> Timestamp {
 
 /// A new `urn:uuid:` v4 id from the operating system's RNG.
 pub fn random_credential_id() -> CredentialId {
-    let mut bytes = [0u8; 16];
-    UnwrapErr(SysRng).fill_bytes(&mut bytes);
-    CredentialId::from_random_bytes(bytes)
+    CredentialId::from_random_bytes(random_bytes())
+}
+
+/// A fresh request nonce: 16 random bytes, hex.
+pub fn request_nonce() -> String {
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `N` bytes from the operating system's CSPRNG (`getrandom`).
+///
+/// # Panics
+///
+/// When the operating system gives no randomness: no key, id or nonce can be made without it,
+/// and there is nothing else to fall back on.
+#[allow(
+    clippy::expect_used,
+    reason = "without the operating system's randomness no key, id or nonce can be made"
+)]
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
 }
 
 #[cfg(test)]
@@ -286,6 +306,15 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap()
+    }
+
+    #[test]
+    fn request_nonces_are_32_hex_digits_and_never_repeat() {
+        let nonces: std::collections::HashSet<String> = (0..100).map(|_| request_nonce()).collect();
+        assert_eq!(nonces.len(), 100);
+        assert!(nonces
+            .iter()
+            .all(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 
     fn params(level: Level) -> IssueParams {

@@ -29,8 +29,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use getrandom::SysRng;
-use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::{Level, StatusEntry, StatusPurpose};
 use scs_core::ids::{CorporateNumber, CredentialId};
 use scs_core::keys::SecretKey;
@@ -271,12 +269,6 @@ fn own_cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    UnwrapErr(SysRng).fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `f(i)` for `i` in `0..n` on every core, in order.
 fn par_map<T: Send>(
     n: usize,
@@ -365,7 +357,7 @@ fn register_request(
         &RequestBody::Register { credential: signed },
         &issuer.key,
         at,
-        &nonce(),
+        &scs_issuer::request_nonce(),
     )?;
     Ok((id, post("/v1/credentials", &serde_json::to_vec(&request)?)))
 }
@@ -398,7 +390,7 @@ fn register(args: &Args) -> Result<Value, Error> {
         let at = now();
         let signing = Instant::now();
         let allocations = par_map(size, |_| {
-            let request = sign_request(&RequestBody::AllocateStatus, &issuer.key, at, &nonce())?;
+            let request = sign_request(&RequestBody::AllocateStatus, &issuer.key, at, &scs_issuer::request_nonce())?;
             Ok(post(
                 "/v1/status-allocations",
                 &serde_json::to_vec(&request)?,
@@ -511,7 +503,7 @@ fn revoke(args: &Args) -> Result<Value, Error> {
             },
             &issuer.key,
             now(),
-            &nonce(),
+            &scs_issuer::request_nonce(),
         )?;
         let request = post(
             &format!("/v1/credentials/{id}/status"),

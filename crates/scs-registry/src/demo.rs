@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use getrandom::SysRng;
-use rand_core::{Rng, UnwrapErr};
 use scs_core::credential::{Level, Scope};
 use scs_core::ids::CorporateNumber;
 use scs_core::keys::SecretKey;
@@ -258,13 +256,6 @@ fn t(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap_or(Timestamp::EPOCH)
 }
 
-/// A fresh request nonce: 16 random bytes, hex.
-pub(crate) fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    UnwrapErr(SysRng).fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 struct Seeder<'a> {
     ledger: &'a Ledger,
     now: Timestamp,
@@ -272,7 +263,7 @@ struct Seeder<'a> {
 
 impl Seeder<'_> {
     async fn submit(&self, body: &RequestBody, key: &SecretKey) -> Option<Effect> {
-        let document = sign_request(body, key, self.now, &nonce()).ok()?;
+        let document = sign_request(body, key, self.now, &scs_issuer::request_nonce()).ok()?;
         let entry =
             scs_ledger::verify_entry(document.clone(), &self.ledger.identity().operator).ok()?;
         match self.ledger.submit(entry, &document).await {

@@ -226,7 +226,7 @@ async fn submit(
     key: &SecretKey,
     body: &RequestBody,
 ) -> Result<Committed, ApiError> {
-    let document = sign_request(body, key, now(), &crate::demo::nonce())
+    let document = sign_request(body, key, now(), &scs_issuer::request_nonce())
         .map_err(|e| ApiError::BadJson(e.to_string()))?;
     let entry = open_write(app, &document)?;
     Ok(app.ledger.submit(entry, &document).await?)

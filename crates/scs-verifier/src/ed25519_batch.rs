@@ -28,8 +28,6 @@ use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::Signature;
-use getrandom::SysRng;
-use rand_core::TryRng;
 use sha2::{Digest, Sha512};
 use thiserror::Error;
 
@@ -138,9 +136,7 @@ fn challenge(r: &[u8; 32], key: &[u8; 32], message: &[u8]) -> Scalar {
 /// `n` weights of 128 random bits each, from the operating system's CSPRNG in one call.
 fn random_weights(n: usize) -> Result<Vec<Scalar>, BatchError> {
     let mut bytes = vec![0u8; n * 16];
-    SysRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|_| BatchError::NoRandomness)?;
+    getrandom::fill(&mut bytes).map_err(|_| BatchError::NoRandomness)?;
     Ok(bytes
         .chunks_exact(16)
         .map(|chunk| {
