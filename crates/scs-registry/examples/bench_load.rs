@@ -390,7 +390,12 @@ fn register(args: &Args) -> Result<Value, Error> {
         let at = now();
         let signing = Instant::now();
         let allocations = par_map(size, |_| {
-            let request = sign_request(&RequestBody::AllocateStatus, &issuer.key, at, &scs_issuer::request_nonce())?;
+            let request = sign_request(
+                &RequestBody::AllocateStatus,
+                &issuer.key,
+                at,
+                &scs_issuer::request_nonce(),
+            )?;
             Ok(post(
                 "/v1/status-allocations",
                 &serde_json::to_vec(&request)?,
