@@ -245,6 +245,43 @@ fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
     assert_eq!(second.terminate(), 0);
 }
 
+/// Found in review: a writer that a failing store stopped gives the lease up rather than hold it
+/// and refuse every write until restarted; once the store works again, a registry takes the
+/// lease and writes go on.
+#[test]
+fn a_writer_stopped_by_a_failure_gives_up_the_lease_and_writes_resume() {
+    let Some((dir, store, first, second)) = two_registries() else {
+        return;
+    };
+    let d = dir.path();
+    assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
+    let psql = |sql: &str| {
+        let run = std::process::Command::new("psql")
+            .args([store.as_str(), "-qAtc", sql])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    };
+    // Every new index row is refused: the writer's next batch fails, and the writer stops.
+    psql("ALTER TABLE index_kv ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
+    assert_ne!(issue_at(d, &first.url, "failed.json").code, 0);
+    psql("ALTER TABLE index_kv DROP CONSTRAINT refuse_all");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut turn = 0;
+    let written = loop {
+        let url = [&first.url, &second.url][turn % 2];
+        if issue_at(d, url, "two.json").code == 0 {
+            break url.clone();
+        }
+        assert!(Instant::now() < deadline, "no registry took the writes over");
+        turn += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    verifies_and_audits(d, &written, "two.json");
+    assert_eq!(first.terminate(), 0);
+    assert_eq!(second.terminate(), 0);
+}
+
 /// Issue 14 item 4: writes to both registries from several clients at once; SIGKILL the writer
 /// in the middle; the standby takes over, and every registration and revocation either
 /// registry acknowledged — before, during and after the kill — is there, and the log audits

@@ -721,6 +721,12 @@ impl Ledger {
         }
     }
 
+    /// Whether the writer takes writes: started, and not stopped (by [`Ledger::stop_writer`],
+    /// or by a failure of the store).
+    pub fn is_writing(&self) -> bool {
+        self.queue.lock().is_ok_and(|queue| queue.is_some())
+    }
+
     /// Stops taking writes; the writer finishes its queue and ends.
     pub fn stop_writer(&self) {
         if let Ok(mut queue) = self.queue.lock() {

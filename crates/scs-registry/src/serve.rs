@@ -372,9 +372,13 @@ fn open(config: &ServeConfig, resolved: Resolved) -> Result<(Arc<Ledger>, Role),
         }
         Store::Postgres(url) => {
             let database = Postgres::connect(url)?;
-            let log = Arc::new(database.log().map_err(LedgerError::from)?);
             let index = Arc::new(database.index());
-            match database.try_lease()? {
+            // The log is read once the lease is decided: a writer that died a moment ago may
+            // have appended after an earlier read, and the new writer would then judge a
+            // log shorter than its indexes (found in review).
+            let lease = database.try_lease()?;
+            let log = Arc::new(database.log().map_err(LedgerError::from)?);
+            match lease {
                 Some(lease) => {
                     let ledger = Ledger::open_log(
                         log,
@@ -435,7 +439,8 @@ fn wait_a_poll(stopping: &std::sync::atomic::AtomicBool) -> bool {
 }
 
 /// Writes while holding the lease — one whose connection broke stops the writer (another
-/// process may take it: never two writers), and the process stands by again; a standby follows
+/// process may take it: never two writers), a writer a failure stopped gives the lease up, and
+/// the process stands by again; a standby follows
 /// the writer and, once the lease is free, takes it and the writes over.
 fn write_or_stand_by(
     ledger: &Arc<Ledger>,
@@ -445,8 +450,19 @@ fn write_or_stand_by(
 ) {
     while wait_a_poll(stopping) {
         if let Some(held) = &lease {
-            if !held.is_held() {
-                tracing::error!("the sequencer lease was lost: refusing writes, standing by");
+            let lost = !held.is_held();
+            if lost || !ledger.is_writing() {
+                if lost {
+                    tracing::error!("the sequencer lease was lost: refusing writes, standing by");
+                } else {
+                    // A writer stopped by a failure (the store, another writer) would hold the
+                    // lease and refuse every write until restarted: it gives the lease up, and
+                    // this process or another takes it over from the log (found in review).
+                    tracing::error!(
+                        "the writer stopped after a failure: giving up the sequencer lease, \
+                         standing by"
+                    );
+                }
                 // Until its last batch is answered: following meanwhile would extend the tree
                 // with that batch's leaves a second time.
                 ledger.finish_writes();

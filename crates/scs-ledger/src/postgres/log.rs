@@ -786,6 +786,26 @@ mod tests {
         assert_eq!(cache.bytes, 8);
     }
 
+    /// The server drops a connection whose client went silent (a writer's machine that lost
+    /// power) within seconds, and with it the lease such a connection holds.
+    #[test]
+    fn the_server_drops_a_silent_connection_within_seconds() {
+        let Some(database) = fresh_store() else {
+            return;
+        };
+        let settings: Vec<String> = database
+            .0
+            .run(|mut session| async move {
+                let mut values = Vec::new();
+                for sql in ["SHOW tcp_keepalives_idle", "SHOW tcp_user_timeout"] {
+                    values.push(session.query_one(sql, &[]).await?.try_get(0)?);
+                }
+                Ok::<_, DbError>(values)
+            })
+            .unwrap();
+        assert_eq!(settings, ["5", "10s"]);
+    }
+
     #[test]
     fn a_database_that_does_not_answer_is_an_error_not_a_panic() {
         // Nothing listens there (bound, then released).
