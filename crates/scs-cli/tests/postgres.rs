@@ -260,7 +260,11 @@ fn a_writer_stopped_by_a_failure_gives_up_the_lease_and_writes_resume() {
             .args([store.as_str(), "-qAtc", sql])
             .output()
             .unwrap();
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     };
     // Every new index row is refused: the writer's next batch fails, and the writer stops.
     psql("ALTER TABLE index_kv ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
@@ -273,7 +277,10 @@ fn a_writer_stopped_by_a_failure_gives_up_the_lease_and_writes_resume() {
         if issue_at(d, url, "two.json").code == 0 {
             break url.clone();
         }
-        assert!(Instant::now() < deadline, "no registry took the writes over");
+        assert!(
+            Instant::now() < deadline,
+            "no registry took the writes over"
+        );
         turn += 1;
         std::thread::sleep(Duration::from_millis(200));
     };
