@@ -255,6 +255,8 @@ fn a_writer_stopped_by_a_failure_gives_up_the_lease_and_writes_resume() {
     };
     let d = dir.path();
     assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
+    let run = audit(d, &first.url, "--save");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let psql = |sql: &str| {
         let run = std::process::Command::new("psql")
             .args([store.as_str(), "-qAtc", sql])

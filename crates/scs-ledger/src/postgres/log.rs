@@ -803,7 +803,7 @@ mod tests {
                 Ok::<_, DbError>(values)
             })
             .unwrap();
-        assert_eq!(settings, ["5", "10s"]);
+        assert_eq!(settings, ["5", "10000"], "seconds, and milliseconds");
     }
 
     #[test]
