@@ -224,6 +224,9 @@ pub struct Ledger {
     /// Views of credentials whose status changed, as current as the directory.
     changed_views: ChangedViews,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Set when a batch failed: the writer commits nothing more — the jobs still queued are
+    /// answered with the failure — until it is started again (after a take-over).
+    writer_failed: std::sync::atomic::AtomicBool,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     pub(crate) metrics: WriterMetrics,
 }
@@ -403,6 +406,7 @@ impl Ledger {
             directory: RwLock::new(Directory::default()),
             changed_views: ChangedViews::default(),
             queue: Mutex::new(None),
+            writer_failed: std::sync::atomic::AtomicBool::new(false),
             writer: Mutex::new(None),
             metrics: WriterMetrics::new().map_err(|e| LedgerError::Metrics(e.to_string()))?,
         })
@@ -681,6 +685,8 @@ impl Ledger {
     /// Starts the writer thread. Call once.
     pub fn start_writer(self: &Arc<Self>) {
         let (sender, mut receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
+        self.writer_failed
+            .store(false, std::sync::atomic::Ordering::Release);
         if let Ok(mut queue) = self.queue.lock() {
             *queue = Some(sender);
         }
@@ -721,10 +727,11 @@ impl Ledger {
         }
     }
 
-    /// Whether the writer takes writes: started, and not stopped (by [`Ledger::stop_writer`],
-    /// or by a failure of the store).
-    pub fn is_writing(&self) -> bool {
-        self.queue.lock().is_ok_and(|queue| queue.is_some())
+    /// Whether the writer stopped after a batch failed (the store, another writer), rather
+    /// than by [`Ledger::stop_writer`]: until it is started again it commits nothing.
+    pub fn writer_failed(&self) -> bool {
+        self.writer_failed
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Stops taking writes; the writer finishes its queue and ends.
@@ -774,6 +781,17 @@ impl Ledger {
     /// and a proof of its inclusion; when a step fails, every entry of the batch is answered
     /// with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
+        if self.writer_failed() {
+            // What a failed batch left behind (entries stored, the tree not extended, no
+            // checkpoint over them) is the next writer's to take in from the log, by
+            // `Ledger::take_over`; a batch judged and stored on top of it here would be signed
+            // over a tree the log does not hold (found in review).
+            self.metrics.batch_failed(batch.len());
+            for job in batch {
+                let _ = job.reply.send(Err(Failure::WriterStopped.into()));
+            }
+            return;
+        }
         let started = std::time::Instant::now();
         let accepted = self.sequence(batch);
         if accepted.is_empty() {
@@ -800,6 +818,8 @@ impl Ledger {
                     tracing::error!("{failure}: the log refused the batch");
                 } else {
                     tracing::error!("{failure}; refusing writes");
+                    self.writer_failed
+                        .store(true, std::sync::atomic::Ordering::Release);
                     self.stop_writer();
                 }
                 for sequenced in accepted {
@@ -880,6 +900,17 @@ impl Ledger {
             entries,
             index_writes,
         };
+        // The checkpoint is signed over the tree in memory extended by these leaves: it must
+        // be the log's up to where the batch starts.
+        let tree_size = read_lock(&self.tree).size();
+        if tree_size != batch.first {
+            return Err(Failure::Checkpoint(Arc::new(std::io::Error::other(
+                format!(
+                    "the tree in memory has {tree_size} leaves but the batch starts at entry {}",
+                    batch.first
+                ),
+            ))));
+        }
         self.log
             .commit(batch, self.store.as_ref())
             .map_err(|error| match error {
@@ -1577,13 +1608,105 @@ mod tests {
         ledger.finish_writes();
     }
 
+    /// A disk whose next fsync, once armed, waits until the test lets it go and then fails:
+    /// a checkpoint write that stalls while more writes queue up, then fails.
+    #[derive(Debug, Default)]
+    struct StallingSync {
+        armed: std::sync::atomic::AtomicBool,
+        entered: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+        release: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    }
+
+    impl Disk for StallingSync {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+            RealDisk.write(path, bytes)
+        }
+        fn sync_file(&self, path: &Path) -> std::io::Result<()> {
+            if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                if let Some(entered) = self.entered.lock().unwrap().take() {
+                    entered.send(()).unwrap();
+                }
+                if let Some(release) = self.release.lock().unwrap().take() {
+                    release.recv().unwrap();
+                }
+                return Err(std::io::Error::other("the disk failed"));
+            }
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            RealDisk.rename(from, to)
+        }
+        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// Found in review: a batch whose entries were stored but whose checkpoint failed left the
+    /// tree in memory short of the log; a write already queued behind it was then stored and
+    /// signed over a tree the log does not hold, and the registry could not start again. Once
+    /// a batch fails, the writer commits nothing more, and a restart takes the log in whole.
+    #[test]
+    fn after_a_failed_batch_the_writer_commits_nothing_queued_behind_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Arc::new(StallingSync::default());
+        let store = Arc::new(MemoryStore::default());
+        let ledger = open(disk.clone(), dir.path(), store.clone()).unwrap();
+        let size = ledger.checkpoint().0;
+        ledger.start_writer();
+        let (entered, in_checkpoint) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel();
+        *disk.entered.lock().unwrap() = Some(entered);
+        *disk.release.lock().unwrap() = Some(released);
+        disk.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| publish_next_edition(&ledger));
+            in_checkpoint.recv().unwrap();
+            // Queued while the first batch's checkpoint stalls (its entry is stored), and judged
+            // against the indexes that batch applied: the edition after it.
+            let second = scope.spawn(|| publish_edition_after_next(&ledger, 2));
+            while ledger.metrics.queue_depth() == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            release.send(()).unwrap();
+            let first = first.join().unwrap();
+            assert!(
+                matches!(first, Err(WriteError::Failed(Failure::Checkpoint(_)))),
+                "{:?}",
+                first.map(|c| c.index)
+            );
+            let second = second.join().unwrap();
+            assert!(
+                matches!(second, Err(WriteError::Failed(Failure::WriterStopped))),
+                "{:?}",
+                second.map(|c| c.index)
+            );
+        });
+        ledger.finish_writes();
+        drop(ledger);
+        let restarted = open(Arc::new(RealDisk), dir.path(), store).unwrap();
+        assert_eq!(
+            restarted.checkpoint().0,
+            size + 1,
+            "the stored entry, signed over"
+        );
+    }
+
     /// Submits the operator's next trust list edition (a write any ledger takes) and waits for
     /// the answer, on a current-thread runtime as a test handler would.
     fn publish_next_edition(ledger: &Ledger) -> Result<Committed, WriteError> {
+        publish_edition_after_next(ledger, 1)
+    }
+
+    /// Submits the edition `ahead` sequence numbers after the one in force, as
+    /// [`publish_next_edition`] does.
+    fn publish_edition_after_next(ledger: &Ledger, ahead: u64) -> Result<Committed, WriteError> {
         let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
         let (list, _) = ledger.trust_list();
         let mut next = (*list).clone();
-        next.sequence += 1;
+        next.sequence += ahead;
         let now = scs_issuer::now();
         let document = scs_core::proof::sign(
             next.to_credential(&operator.public().did_key(), now),

@@ -190,6 +190,12 @@ impl WriterMetrics {
         self.writer_role.set(i64::from(holds));
     }
 
+    /// Writes waiting for the writer (for tests that wait for one to queue).
+    #[cfg(test)]
+    pub(crate) fn queue_depth(&self) -> i64 {
+        self.queue_depth.get()
+    }
+
     /// A write joined the writer's queue.
     pub(crate) fn queued(&self) {
         self.queue_depth.inc();

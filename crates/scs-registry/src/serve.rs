@@ -451,7 +451,7 @@ fn write_or_stand_by(
     while wait_a_poll(stopping) {
         if let Some(held) = &lease {
             let lost = !held.is_held();
-            if lost || !ledger.is_writing() {
+            if lost || ledger.writer_failed() {
                 if lost {
                     tracing::error!("the sequencer lease was lost: refusing writes, standing by");
                 } else {
