@@ -138,6 +138,31 @@ fn two_registries() -> Option<(tempfile::TempDir, String, DemoServer, DemoServer
     Some((dir, store, first, second))
 }
 
+/// [`two_registries`], the first having registered `one.json` and the checkpoint saved
+/// (`cp.txt`) for `scs log audit --since`.
+fn two_registries_after_a_write() -> Option<(tempfile::TempDir, String, DemoServer, DemoServer)> {
+    let (dir, store, first, second) = two_registries()?;
+    let d = dir.path();
+    assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
+    let run = audit(d, &first.url, "--save");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    Some((dir, store, first, second))
+}
+
+/// `psql STORE -qAtc SQL` succeeded; what it printed.
+fn psql(store: &str, sql: &str) -> String {
+    let run = std::process::Command::new("psql")
+        .args([store, "-qAtc", sql])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout).trim().to_owned()
+}
+
 /// Issue 14 items 2 and 4: two registries on one database. The first holds the sequencer lease
 /// and writes; the second serves what it writes and refuses writes; SIGKILL the writer and the
 /// second takes the lease within 10 s and goes on from the last durable entry: what was
@@ -197,33 +222,21 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_is_killed() {
 /// then follows it. Never two writers.
 #[test]
 fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
-    let Some((dir, store, first, second)) = two_registries() else {
+    let Some((dir, store, first, second)) = two_registries_after_a_write() else {
         return;
     };
     let d = dir.path();
-    assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
-    let run = audit(d, &first.url, "--save");
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 
     // End the session that holds the advisory lock (the lease), as a database restart would.
-    let ended = std::process::Command::new("psql")
-        .args([
-            store.as_str(),
-            "-qAtc",
-            // This test's database only: the other tests' registries, on their own databases
-            // of the same cluster, hold leases of their own.
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
-             WHERE locktype = 'advisory' AND granted AND database = \
-             (SELECT oid FROM pg_database WHERE datname = current_database())",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&ended.stdout).trim(),
-        "1",
-        "{}",
-        String::from_utf8_lossy(&ended.stderr)
+    // This test's database only: the other tests' registries, on their own databases of the
+    // same cluster, hold leases of their own.
+    let ended = psql(
+        &store,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted AND database = \
+         (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
+    assert_eq!(ended, "1");
     let deadline = Instant::now() + Duration::from_secs(10);
     while issue_at(d, &second.url, "two.json").code != 0 {
         assert!(Instant::now() < deadline, "the second never took over");
@@ -250,29 +263,19 @@ fn a_writer_that_loses_its_lease_stands_by_and_the_other_takes_over() {
 /// lease and writes go on.
 #[test]
 fn a_writer_stopped_by_a_failure_gives_up_the_lease_and_writes_resume() {
-    let Some((dir, store, first, second)) = two_registries() else {
+    let Some((dir, store, first, second)) = two_registries_after_a_write() else {
         return;
     };
     let d = dir.path();
-    assert_eq!(issue_at(d, &first.url, "one.json").code, 0);
-    let run = audit(d, &first.url, "--save");
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let psql = |sql: &str| {
-        let run = std::process::Command::new("psql")
-            .args([store.as_str(), "-qAtc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-    };
     // Every new index row is refused: the writer's next batch fails, and the writer stops.
-    psql("ALTER TABLE index_kv ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
+    psql(
+        &store,
+        "ALTER TABLE index_kv ADD CONSTRAINT refuse_all CHECK (false) NOT VALID",
+    );
     assert_ne!(issue_at(d, &first.url, "failed.json").code, 0);
-    psql("ALTER TABLE index_kv DROP CONSTRAINT refuse_all");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    psql(&store, "ALTER TABLE index_kv DROP CONSTRAINT refuse_all");
+    // A poll to give the lease up and one to take it, on two busy cores: 20 s of room.
+    let deadline = Instant::now() + Duration::from_secs(20);
     let mut turn = 0;
     let written = loop {
         let url = [&first.url, &second.url][turn % 2];

@@ -1561,10 +1561,14 @@ mod tests {
         )
     }
 
-    /// The real disk, except that syncing a file fails once `failing` is set.
+    /// The real disk, except that syncing a file fails once `failing` is set — after, if the
+    /// test gave them, telling `entered` and waiting on `release`: a checkpoint write that
+    /// stalls while more writes queue up, then fails.
     #[derive(Debug, Default)]
     struct FailingSync {
         failing: std::sync::atomic::AtomicBool,
+        entered: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+        release: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
     }
 
     impl Disk for FailingSync {
@@ -1576,6 +1580,12 @@ mod tests {
         }
         fn sync_file(&self, path: &Path) -> std::io::Result<()> {
             if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Some(entered) = self.entered.lock().unwrap().take() {
+                    entered.send(()).unwrap();
+                }
+                if let Some(release) = self.release.lock().unwrap().take() {
+                    release.recv().unwrap();
+                }
                 return Err(std::io::Error::other("the disk is failing"));
             }
             RealDisk.sync_file(path)
@@ -1608,42 +1618,6 @@ mod tests {
         ledger.finish_writes();
     }
 
-    /// A disk whose next fsync, once armed, waits until the test lets it go and then fails:
-    /// a checkpoint write that stalls while more writes queue up, then fails.
-    #[derive(Debug, Default)]
-    struct StallingSync {
-        armed: std::sync::atomic::AtomicBool,
-        entered: Mutex<Option<std::sync::mpsc::Sender<()>>>,
-        release: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
-    }
-
-    impl Disk for StallingSync {
-        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-            RealDisk.read(path)
-        }
-        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-            RealDisk.write(path, bytes)
-        }
-        fn sync_file(&self, path: &Path) -> std::io::Result<()> {
-            if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                if let Some(entered) = self.entered.lock().unwrap().take() {
-                    entered.send(()).unwrap();
-                }
-                if let Some(release) = self.release.lock().unwrap().take() {
-                    release.recv().unwrap();
-                }
-                return Err(std::io::Error::other("the disk failed"));
-            }
-            RealDisk.sync_file(path)
-        }
-        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
-            RealDisk.rename(from, to)
-        }
-        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
-            RealDisk.sync_dir(dir)
-        }
-    }
-
     /// Found in review: a batch whose entries were stored but whose checkpoint failed left the
     /// tree in memory short of the log; a write already queued behind it was then stored and
     /// signed over a tree the log does not hold, and the registry could not start again. Once
@@ -1651,7 +1625,7 @@ mod tests {
     #[test]
     fn after_a_failed_batch_the_writer_commits_nothing_queued_behind_it() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Arc::new(StallingSync::default());
+        let disk = Arc::new(FailingSync::default());
         let store = Arc::new(MemoryStore::default());
         let ledger = open(disk.clone(), dir.path(), store.clone()).unwrap();
         let size = ledger.checkpoint().0;
@@ -1660,7 +1634,8 @@ mod tests {
         let (release, released) = std::sync::mpsc::channel();
         *disk.entered.lock().unwrap() = Some(entered);
         *disk.release.lock().unwrap() = Some(released);
-        disk.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+        disk.failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         std::thread::scope(|scope| {
             let first = scope.spawn(|| publish_next_edition(&ledger));
             in_checkpoint.recv().unwrap();
