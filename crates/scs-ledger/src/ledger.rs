@@ -9,12 +9,10 @@
 //! 3. *Persist*: the store writes the entries and the index writes of the whole batch with the
 //!    applied-size marker durably ([`LogStore::commit`]): on files the entries appended
 //!    (fsynced, a group commit), the index writes applied atomically, the marker read back; on
-//!    PostgreSQL both in one statement. Then — the entries durable — a checkpoint is signed over
-//!    the tree they make (the tree in memory is not touched yet) and written durably,
-//!    compare-and-swap on the previous tree size.
-//! 4. *Publish*: the in-memory tree is extended; the trust list, name index and credential
-//!    directory take each entry; the status lists touched are re-signed; the new checkpoint
-//!    is the one served.
+//!    PostgreSQL both in one statement. The in-memory tree takes their leaves.
+//! 4. *Publish*: the trust list, name index and credential directory take each entry; the
+//!    status lists touched are re-signed; then — the entries durable — a checkpoint is signed
+//!    and written durably (compare-and-swap on the previous tree size), and served.
 //! 5. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
@@ -190,12 +188,6 @@ struct Sequenced {
 struct Checkpointed {
     tree_size: u64,
     note: Arc<String>,
-}
-
-/// A batch as it was stored: its leaf hashes and the checkpoint over them.
-struct Stored {
-    leaves: Vec<Hash>,
-    checkpoint: Checkpointed,
 }
 
 /// The ledger, shared by every handler.
@@ -661,7 +653,12 @@ impl Ledger {
         // Never sign a root that was not computed.
         let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
         let previous = self.checkpoint().0;
-        let note = self.signed_note(size, root)?;
+        let note = Checkpoint::new(&self.origin, size, root)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
+            })
+            .map_err(std::io::Error::other)?;
         // Durable before the batch is acknowledged: a receipt's checkpoint is never one the
         // registry forgets. Compare-and-swap on the size this writer last wrote: a store
         // another writer moved refuses, and nothing is acknowledged.
@@ -670,16 +667,6 @@ impl Ledger {
             .map_err(std::io::Error::other)?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
-    }
-
-    /// A checkpoint note of this log over the tree of `size` leaves whose root is `root`.
-    fn signed_note(&self, size: u64, root: Hash) -> Result<String, std::io::Error> {
-        Checkpoint::new(&self.origin, size, root)
-            .map_err(|e| e.to_string())
-            .and_then(|c| {
-                tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
-            })
-            .map_err(std::io::Error::other)
     }
 
     /// Starts the writer thread. Call once.
@@ -800,7 +787,7 @@ impl Ledger {
         let published = self
             .metrics
             .time_fsyncs(|| self.persist(&accepted))
-            .and_then(|stored| self.publish(&accepted, stored));
+            .and_then(|()| self.publish(&accepted));
         match published {
             Ok(checkpoint) => {
                 let entries = accepted.iter().map(|s| &s.job.entry);
@@ -878,17 +865,13 @@ impl Ledger {
 
     /// Persist: has the log store write the entries and the whole batch's index writes with the
     /// applied-size marker durably ([`LogStore::commit`]: one statement on PostgreSQL; on files
-    /// one step after the other, see [`crate::log_store::commit_in_order`]); then signs a
-    /// checkpoint over the tree they make — durable now: a checkpoint is never signed over
-    /// entries a failure could still take back — and writes it (durable, compare-and-swap). The
-    /// leaf hashes are computed here and the root from a copy of the tree's right edge: the tree
-    /// in memory takes them only in [`publish`](Self::publish). After a crash the indexes hold
-    /// all of the batch or none, and a restart replays what they lack from the log and signs
-    /// over entries no checkpoint covers. Only the store failing (or another writer) fails it;
-    /// nothing a client sends can (entry sizes are checked in `submit`).
-    fn persist(&self, accepted: &[Sequenced]) -> Result<Stored, Failure> {
+    /// one step after the other, see [`crate::log_store::commit_in_order`]), and extends the
+    /// tree by their leaves, now part of the log. After a crash the indexes hold all of the
+    /// batch or none, and a restart replays what they lack from the log and signs over entries
+    /// no checkpoint covers. Only the store failing (or another writer) fails it; nothing a
+    /// client sends can (entry sizes are checked in `submit`).
+    fn persist(&self, accepted: &[Sequenced]) -> Result<(), Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
-        let leaves: Vec<Hash> = entries.iter().map(|entry| tlog::leaf_hash(entry)).collect();
         let mut index_writes = Vec::new();
         for sequenced in accepted {
             index_writes.extend(sequenced.transition.writes.iter().cloned());
@@ -900,8 +883,8 @@ impl Ledger {
             entries,
             index_writes,
         };
-        // The checkpoint is signed over the tree in memory extended by these leaves: it must
-        // be the log's up to where the batch starts.
+        // The tree takes the batch's leaves after the ones it has: it must be the log's up to
+        // where the batch starts.
         let tree_size = read_lock(&self.tree).size();
         if tree_size != batch.first {
             return Err(Failure::Checkpoint(Arc::new(std::io::Error::other(
@@ -911,45 +894,27 @@ impl Ledger {
                 ),
             ))));
         }
-        self.log
+        let leaves = self
+            .log
             .commit(batch, self.store.as_ref())
             .map_err(|error| match error {
                 CommitError::Entries(error) => Failure::Append(Arc::new(error)),
                 CommitError::Index(error) => Failure::Store(error),
                 CommitError::IndexLost => Failure::IndexLost(applied),
             })?;
-        let checkpoint = || {
-            let (size, root) = read_lock(&self.tree)
-                .extended_by(&leaves)
-                .ok_or_else(|| std::io::Error::other("the log is full"))?;
-            let note = self.signed_note(size, root)?;
-            // Durable before the batch is acknowledged; compare-and-swap on the size this
-            // writer last wrote: a store another writer moved refuses, and nothing is
-            // acknowledged.
-            self.log
-                .write_checkpoint(self.checkpoint().0, size, note.as_bytes())
-                .map_err(std::io::Error::other)?;
-            Ok(Checkpointed {
-                tree_size: size,
-                note: Arc::new(note),
-            })
-        };
-        let checkpoint = checkpoint().map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
-        Ok(Stored { leaves, checkpoint })
+        let mut tree = write_lock(&self.tree);
+        for hash in leaves {
+            tree.append(hash);
+        }
+        Ok(())
     }
 
-    /// Publish: takes the stored batch in — the tree extended by its leaves; the trust list in
-    /// force, the name index and the credential directory each entry (before the answer: a
-    /// look-up after a revocation's acknowledgement finds it); the status lists it touched
-    /// re-signed — and makes its checkpoint the one served and the base of the next
-    /// compare-and-swap.
-    fn publish(&self, accepted: &[Sequenced], stored: Stored) -> Result<Checkpointed, Failure> {
-        {
-            let mut tree = write_lock(&self.tree);
-            for hash in stored.leaves {
-                tree.append(hash);
-            }
-        }
+    /// Publish: the trust list in force, the name index and the credential directory take
+    /// each entry (before the answer: a look-up after a revocation's acknowledgement finds
+    /// it); the status lists the batch touched are re-signed; then — the entries durable — a
+    /// checkpoint is signed over the tree and written durably (compare-and-swap on the size
+    /// this writer last wrote), and served.
+    fn publish(&self, accepted: &[Sequenced]) -> Result<Checkpointed, Failure> {
         for sequenced in accepted {
             if let Effect::TrustList(list) = &sequenced.transition.effect {
                 self.set_trust_list(Arc::new((**list).clone()), sequenced.index);
@@ -968,8 +933,13 @@ impl Ledger {
         for (purpose, list) in touched {
             self.resign_list(purpose, list)?;
         }
-        let Checkpointed { tree_size, note } = stored.checkpoint;
-        *write_lock(&self.checkpoint) = (tree_size, Arc::clone(&note));
+        // The entries are durable, but without a checkpoint that includes them, acknowledging
+        // them with an older one would hand out receipts that do not verify. A restart signs a
+        // checkpoint over the log, and a client that sends its write again is answered as the
+        // same registration.
+        self.sign_checkpoint()
+            .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
+        let (tree_size, note) = self.checkpoint();
         Ok(Checkpointed { tree_size, note })
     }
 
@@ -1618,10 +1588,10 @@ mod tests {
         ledger.finish_writes();
     }
 
-    /// Found in review: a batch whose entries were stored but whose checkpoint failed left the
-    /// tree in memory short of the log; a write already queued behind it was then stored and
-    /// signed over a tree the log does not hold, and the registry could not start again. Once
-    /// a batch fails, the writer commits nothing more, and a restart takes the log in whole.
+    /// Found in review: a write already queued behind a batch that failed was still committed,
+    /// on whatever the failure left (a batch whose index writes failed leaves entries the tree
+    /// lacks: that write would be signed over a tree the log does not hold). Once a batch
+    /// fails, the writer commits nothing more, and a restart takes the log in whole.
     #[test]
     fn after_a_failed_batch_the_writer_commits_nothing_queued_behind_it() {
         let dir = tempfile::tempdir().unwrap();

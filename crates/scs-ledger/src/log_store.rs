@@ -75,8 +75,8 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
     /// `previous` (compare-and-swap; see the contract).
     fn write_checkpoint(&self, previous: u64, size: u64, note: &[u8]) -> Result<(), LogFileError>;
     /// Writes `batch`: its entries here (durable), its index writes to `index` (see the
-    /// contract). The default is [`commit_in_order`].
-    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<(), CommitError> {
+    /// contract); gives the entries' leaf hashes. The default is [`commit_in_order`].
+    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<Vec<Hash>, CommitError> {
         commit_in_order(self, batch, index)
     }
 }
@@ -119,7 +119,7 @@ pub fn commit_in_order<L: LogStore + ?Sized>(
     log: &L,
     batch: Batch,
     index: &dyn IndexStore,
-) -> Result<(), CommitError> {
+) -> Result<Vec<Hash>, CommitError> {
     if batch.first != log.size() {
         return Err(CommitError::Entries(LogFileError::Conflict(format!(
             "the batch starts at entry {} but the log has {}",
@@ -127,7 +127,7 @@ pub fn commit_in_order<L: LogStore + ?Sized>(
             log.size()
         ))));
     }
-    log.append(&batch.entries).map_err(CommitError::Entries)?;
+    let leaves = log.append(&batch.entries).map_err(CommitError::Entries)?;
     let last = batch.index_writes.last().cloned();
     index
         .apply(batch.index_writes)
@@ -137,7 +137,7 @@ pub fn commit_in_order<L: LogStore + ?Sized>(
             return Err(CommitError::IndexLost);
         }
     }
-    Ok(())
+    Ok(leaves)
 }
 
 /// Most leaf hashes one [`LogStore::leaf_hashes`] call returns: the ledger reads the whole log's

@@ -144,16 +144,6 @@ impl Tree {
         tlog::tree_root(size, self).ok()
     }
 
-    /// The size and root of this tree with `leaves` appended, leaving it as it is: what a
-    /// checkpoint is signed over before the leaves' entries are stored. `None` past 2^64 leaves.
-    pub fn extended_by(&self, leaves: &[Hash]) -> Option<(u64, Hash)> {
-        let mut frontier = self.upper.frontier().clone();
-        for leaf in leaves {
-            frontier.append(*leaf).ok()?;
-        }
-        Some((frontier.size(), frontier.root()))
-    }
-
     /// Inclusion proof of leaf `index` in the tree of `size`.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
         if size > self.size() {
@@ -263,24 +253,6 @@ mod tests {
             None,
             "an old leaf is read"
         );
-    }
-
-    /// The tree a checkpoint is signed over before the entries are stored is the one the
-    /// tree becomes once they are appended.
-    #[test]
-    fn extended_by_gives_the_size_and_root_after_appending() {
-        let dir = tempfile::tempdir().unwrap();
-        let entries: Vec<Vec<u8>> = (0..40).map(|i| format!("e{i}").into_bytes()).collect();
-        let (log, leaves) = log_of(dir.path(), &entries);
-        let mut tree = Tree::from_leaves(leaves[..13].to_vec(), log);
-        let (size, root) = tree.extended_by(&leaves[13..]).unwrap();
-        assert_eq!(tree.size(), 13, "left as it is");
-        assert_eq!((size, root), (40, tree_hash(&leaves)));
-        for leaf in &leaves[13..] {
-            tree.append(*leaf);
-        }
-        assert_eq!(tree.root(40), Some(root));
-        assert_eq!(tree.extended_by(&[]), Some((40, root)));
     }
 
     #[test]

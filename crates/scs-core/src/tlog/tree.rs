@@ -287,12 +287,6 @@ impl MemoryTree {
     pub fn root(&self) -> Hash {
         self.frontier.root()
     }
-
-    /// The right edge of the tree: what the head of a larger tree is computed from (a copy
-    /// of it, extended), before this one takes the new leaves.
-    pub fn frontier(&self) -> &Frontier {
-        &self.frontier
-    }
 }
 
 /// A node that a [`MemoryTree`] does not (yet) hold.

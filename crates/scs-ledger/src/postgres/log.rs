@@ -320,7 +320,7 @@ impl LogStore for PgLog {
 
     /// One statement when the indexes are this database's (see the module documentation);
     /// otherwise [`commit_in_order`].
-    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<(), CommitError> {
+    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<Vec<Hash>, CommitError> {
         if !index.postgres().is_some_and(|pg| pg.is_in(&self.db)) {
             return commit_in_order(self, batch, index);
         }
@@ -353,8 +353,7 @@ impl LogStore for PgLog {
                 Part::Entries => CommitError::Entries(error.into()),
                 Part::Index => CommitError::Index(error.into()),
             })?;
-        self.took(&mut offsets, rows, &batch.entries);
-        Ok(())
+        Ok(self.took(&mut offsets, rows, &batch.entries))
     }
 
     fn refresh(&self) -> Result<u64, LogFileError> {
