@@ -865,6 +865,36 @@ pub(crate) fn keys_read(entry: &VerifiedEntry, identity: &RegistryIdentity) -> V
     read
 }
 
+/// The index keys [`transition`] reads for `entry` that follow from the values of
+/// [`keys_read`]'s, in `view` (read ahead, nothing staged): the first place an allocation
+/// probes in each list it reserves from. For the writer's second read of a batch's keys
+/// together; an allocation an earlier one in the batch moves to another list, or that finds
+/// its first place taken, reads the rest when it needs them.
+pub(crate) fn keys_probed(
+    view: &Overlay<'_>,
+    entry: &VerifiedEntry,
+    entry_bytes: &[u8],
+) -> Vec<Vec<u8>> {
+    let VerifiedEntry::Request { request, .. } = entry else {
+        return Vec::new();
+    };
+    if !matches!(request.body, RequestBody::AllocateStatus) {
+        return Vec::new();
+    }
+    [StatusPurpose::Revocation, StatusPurpose::Suspension]
+        .into_iter()
+        .filter_map(|purpose| {
+            // An unreadable open list is the transition's to refuse, with its reason.
+            let open = list_to_fill(view, purpose).ok()?;
+            Some(keys::allocation(
+                purpose,
+                open.list,
+                first_probe(purpose, entry_bytes),
+            ))
+        })
+        .collect()
+}
+
 /// A request being judged: what every kind of request needs besides its own body.
 struct Judging<'v, 'a> {
     /// The indexes, with the batch's earlier writes.
@@ -1369,21 +1399,8 @@ fn allocate(
     identity: &RegistryIdentity,
 ) -> Result<(StatusEntry, Vec<Write>), Failure> {
     let open_key = keys::open_list(purpose);
-    let mut open: OpenList = view.get_json(&open_key)?.unwrap_or(OpenList {
-        list: 0,
-        allocated: 0,
-    });
-    if open.allocated >= LIST_FILL_LIMIT {
-        open = OpenList {
-            list: open.list + 1,
-            allocated: 0,
-        };
-    }
-    let seed = Sha256::new()
-        .chain_update(entry_bytes)
-        .chain_update(purpose.as_str())
-        .finalize();
-    let start = u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]) % MIN_BITS as u32;
+    let mut open = list_to_fill(view, purpose)?;
+    let start = first_probe(purpose, entry_bytes);
     // Under the fill limit at least a quarter of the list is free, so this ends quickly.
     let mut index = start;
     loop {
@@ -1412,6 +1429,34 @@ fn allocate(
             ));
         }
     }
+}
+
+/// The list an allocation reserves from: the open one, or the next when it is full.
+fn list_to_fill(view: &Overlay<'_>, purpose: StatusPurpose) -> Result<OpenList, Failure> {
+    let open: OpenList = view
+        .get_json(&keys::open_list(purpose))?
+        .unwrap_or(OpenList {
+            list: 0,
+            allocated: 0,
+        });
+    Ok(if open.allocated >= LIST_FILL_LIMIT {
+        OpenList {
+            list: open.list + 1,
+            allocated: 0,
+        }
+    } else {
+        open
+    })
+}
+
+/// Where an allocation starts probing for a free entry: a place drawn from the request itself,
+/// so that replaying the log reserves the same entries.
+fn first_probe(purpose: StatusPurpose, entry_bytes: &[u8]) -> u32 {
+    let seed = Sha256::new()
+        .chain_update(entry_bytes)
+        .chain_update(purpose.as_str())
+        .finalize();
+    u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]) % MIN_BITS as u32
 }
 
 /// A status list's bits as stored (all clear if never changed).
