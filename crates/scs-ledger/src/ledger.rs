@@ -589,6 +589,11 @@ impl Ledger {
     /// is a state no power cut leaves: acknowledged entries were lost or changed, and the
     /// registry refuses to start.
     fn check_and_sign_checkpoint(&self, last: Option<&[u8]>) -> Result<(), LedgerError> {
+        // The compare-and-swap is on the stored checkpoint's size, which may be below the one
+        // a standby holds: PostgreSQL does not wait for the checkpoint's flush, and a crash of
+        // the database can take back one the standby already served (its tree is still the
+        // log's; found in review).
+        let mut stored_size = self.checkpoint().0;
         match last.map(|text| self.open_checkpoint(text)) {
             None => tracing::info!("no checkpoint yet: signing one for the log"),
             Some(Err(Unusable::Torn(reason))) => tracing::warn!(
@@ -625,9 +630,10 @@ impl Ledger {
                          from a backup) / 署名済みチェックポイントと台帳が一致しません"
                     )));
                 }
+                stored_size = last.size();
             }
         }
-        self.sign_checkpoint()
+        self.sign_checkpoint(stored_size)
             .map_err(|e| LedgerError::Inconsistent(format!("cannot write the checkpoint: {e}")))
     }
 
@@ -645,23 +651,25 @@ impl Ledger {
         Checkpoint::parse(body).map_err(|e| Unusable::Foreign(e.to_string()))
     }
 
-    fn sign_checkpoint(&self) -> Result<(), std::io::Error> {
+    /// Signs a checkpoint over the tree and replaces the stored one, if its size is
+    /// `previous`, by it.
+    fn sign_checkpoint(&self, previous: u64) -> Result<(), std::io::Error> {
         let tree = read_lock(&self.tree);
         let size = tree.size();
         let root = tree.root(size);
         drop(tree);
         // Never sign a root that was not computed.
         let root = root.ok_or_else(|| std::io::Error::other("the tree root is unreadable"))?;
-        let previous = self.checkpoint().0;
         let note = Checkpoint::new(&self.origin, size, root)
             .map_err(|e| e.to_string())
             .and_then(|c| {
                 tlog::sign_note(&c.body(), &self.origin, &self.keys.log).map_err(|e| e.to_string())
             })
             .map_err(std::io::Error::other)?;
-        // Durable before the batch is acknowledged: a receipt's checkpoint is never one the
-        // registry forgets. Compare-and-swap on the size this writer last wrote: a store
-        // another writer moved refuses, and nothing is acknowledged.
+        // Stored before the batch is acknowledged, over entries already durable: a receipt's
+        // checkpoint is one the registry holds or signs again byte for byte (Ed25519 is
+        // deterministic). Compare-and-swap: a store another writer moved refuses, and nothing
+        // is acknowledged.
         self.log
             .write_checkpoint(previous, size, note.as_bytes())
             .map_err(std::io::Error::other)?;
@@ -949,7 +957,7 @@ impl Ledger {
         // them with an older one would hand out receipts that do not verify. A restart signs a
         // checkpoint over the log, and a client that sends its write again is answered as the
         // same registration.
-        self.sign_checkpoint()
+        self.sign_checkpoint(self.checkpoint().0)
             .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
         let (tree_size, note) = self.checkpoint();
         Ok(Checkpointed { tree_size, note })
@@ -1905,6 +1913,56 @@ mod tests {
         .unwrap();
     }
 
+    /// A standby ledger on `database` (which holds no lease).
+    fn open_postgres_standby(database: &crate::Postgres) -> Arc<Ledger> {
+        Ledger::open_standby(
+            Arc::new(database.log().unwrap()),
+            Arc::new(database.index()),
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            demo_registry_keys(),
+        )
+        .unwrap()
+    }
+
+    /// On PostgreSQL the checkpoint's commit does not wait for its flush, so a crash of the
+    /// database can lose it: it then holds an older checkpoint under a longer log. A restart,
+    /// and a standby that had already served the lost one, take over and sign at the log's
+    /// size exactly the note that was handed out.
+    #[test]
+    fn postgres_a_checkpoint_lost_with_its_commit_is_signed_again_the_same() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let writer = open_postgres(&url).unwrap();
+        let standby_database = crate::Postgres::connect(&url).unwrap();
+        let standby = open_postgres_standby(&standby_database);
+        let (older_size, older) = writer.checkpoint();
+        writer.start_writer();
+        publish_next_edition(&writer).unwrap();
+        let (size, note) = writer.checkpoint();
+        assert_eq!(standby.follow().unwrap(), size);
+        assert_eq!(standby.checkpoint(), (size, note.clone()), "served");
+        writer.finish_writes();
+        drop(writer);
+        let log = standby_database.log().unwrap();
+        let lose_the_checkpoint = || {
+            log.write_checkpoint(size, older_size, older.as_bytes())
+                .unwrap()
+        };
+
+        lose_the_checkpoint();
+        let restarted = open_postgres(&url).unwrap();
+        assert_eq!(restarted.checkpoint(), (size, note.clone()), "a restart");
+        drop(restarted);
+        lose_the_checkpoint();
+        standby.take_over().unwrap();
+        assert_eq!(standby.checkpoint(), (size, note.clone()), "a standby");
+        assert_eq!(
+            log.read_checkpoint().unwrap(),
+            Some(note.as_bytes().to_vec())
+        );
+    }
+
     /// Two processes on one database, both writing (no lease): the one whose log is behind
     /// fails closed — its append or its checkpoint meets the other's — acknowledges nothing,
     /// and stops writing; the log stays one log.
@@ -2044,13 +2102,7 @@ mod tests {
         writer.start_writer();
         let standby_database = crate::Postgres::connect(&url).unwrap();
         assert!(standby_database.try_lease().unwrap().is_none(), "one lease");
-        let standby = Ledger::open_standby(
-            Arc::new(standby_database.log().unwrap()),
-            Arc::new(standby_database.index()),
-            keyfile::load_public(&demo("operator.pub")).unwrap(),
-            demo_registry_keys(),
-        )
-        .unwrap();
+        let standby = open_postgres_standby(&standby_database);
         assert_eq!(standby.checkpoint(), writer.checkpoint());
 
         let committed = publish_next_edition(&writer).unwrap();
