@@ -321,7 +321,12 @@ fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) 
         "the backup changed while it was restored: drop the database, create it again and restore again / 復元中にバックアップが変わりました",
     )?;
     log.append(&batch)?;
-    log.write_checkpoint(0, header.checkpoint.size(), &header.note)?;
+    log.write_checkpoint(
+        0,
+        header.checkpoint.size(),
+        &header.note,
+        scs_ledger::CheckpointFlush::Wait,
+    )?;
     replay_database(&database, header)
 }
 

@@ -73,7 +73,7 @@ pub enum Failure {
     /// A log entry an index record points to could not be read.
     #[error("log read failed: {0}")]
     Read(#[source] Arc<LogFileError>),
-    /// The checkpoint covering the batch could not be signed or written durably.
+    /// The checkpoint covering the batch could not be signed or stored.
     #[error("cannot write the checkpoint: {0}")]
     Checkpoint(#[source] Arc<std::io::Error>),
     /// The tree gave no inclusion proof for an entry it holds.

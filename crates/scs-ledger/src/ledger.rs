@@ -12,7 +12,8 @@
 //!    PostgreSQL both in one statement. The in-memory tree takes their leaves.
 //! 4. *Publish*: the trust list, name index and credential directory take each entry; the
 //!    status lists touched are re-signed; then — the entries durable — a checkpoint is signed
-//!    and written durably (compare-and-swap on the previous tree size), and served.
+//!    and stored (compare-and-swap on the previous tree size; see [`CheckpointFlush::Later`]
+//!    for why PostgreSQL need not wait for its flush), and served.
 //! 5. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
@@ -47,7 +48,9 @@ use crate::changed_views::ChangedViews;
 use crate::directory::{Directory, Standing};
 use crate::error::{Failure, Refusal, WriteError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
-use crate::log_store::{claimed_size, Batch, CommitError, FileLog, LogStore, MAX_LEAF_READ};
+use crate::log_store::{
+    claimed_size, Batch, CheckpointFlush, CommitError, FileLog, LogStore, MAX_LEAF_READ,
+};
 use crate::metrics::WriterMetrics;
 use crate::names::{NameHit, NameIndex};
 use crate::state::{
@@ -590,10 +593,10 @@ impl Ledger {
     /// registry refuses to start.
     fn check_and_sign_checkpoint(&self, last: Option<&[u8]>) -> Result<(), LedgerError> {
         // The compare-and-swap is on the stored checkpoint's size, which may be below the one
-        // a standby holds: PostgreSQL does not wait for the checkpoint's flush, and a crash of
-        // the database can take back one the standby already served (its tree is still the
-        // log's; found in review).
-        let mut stored_size = self.checkpoint().0;
+        // a standby holds: PostgreSQL does not wait for a batch's checkpoint's flush, and a
+        // crash of the database can take back one the standby already served (its tree is
+        // still the log's) — or the first one, signed at open (found in review).
+        let stored_size = last.map_or(0, claimed_size);
         match last.map(|text| self.open_checkpoint(text)) {
             None => tracing::info!("no checkpoint yet: signing one for the log"),
             Some(Err(Unusable::Torn(reason))) => tracing::warn!(
@@ -630,10 +633,12 @@ impl Ledger {
                          from a backup) / 署名済みチェックポイントと台帳が一致しません"
                     )));
                 }
-                stored_size = last.size();
             }
         }
-        self.sign_checkpoint(stored_size)
+        // Waited for: this flush is the one that makes the replay's index writes durable
+        // (`PgIndex::apply` does not wait), before `check_replayed` reads them back and the
+        // writer judges requests against them (found in review).
+        self.sign_checkpoint(stored_size, CheckpointFlush::Wait)
             .map_err(|e| LedgerError::Inconsistent(format!("cannot write the checkpoint: {e}")))
     }
 
@@ -652,8 +657,8 @@ impl Ledger {
     }
 
     /// Signs a checkpoint over the tree and replaces the stored one, if its size is
-    /// `previous`, by it.
-    fn sign_checkpoint(&self, previous: u64) -> Result<(), std::io::Error> {
+    /// `previous`, by it, durable on return as `flush` says.
+    fn sign_checkpoint(&self, previous: u64, flush: CheckpointFlush) -> Result<(), std::io::Error> {
         let tree = read_lock(&self.tree);
         let size = tree.size();
         let root = tree.root(size);
@@ -671,7 +676,7 @@ impl Ledger {
         // deterministic). Compare-and-swap: a store another writer moved refuses, and nothing
         // is acknowledged.
         self.log
-            .write_checkpoint(previous, size, note.as_bytes())
+            .write_checkpoint(previous, size, note.as_bytes(), flush)
             .map_err(std::io::Error::other)?;
         *write_lock(&self.checkpoint) = (size, Arc::new(note));
         Ok(())
@@ -772,8 +777,8 @@ impl Ledger {
 
     /// Commits one batch in named steps — [`sequence`](Self::sequence),
     /// [`persist`](Self::persist), [`publish`](Self::publish), [`reply`](Self::reply) —
-    /// failing closed: an entry is acknowledged only with a durable checkpoint that includes it
-    /// and a proof of its inclusion; when a step fails, every entry of the batch is answered
+    /// failing closed: an entry is acknowledged only durable, with a stored checkpoint that
+    /// includes it and a proof of its inclusion; when a step fails, every entry of the batch is answered
     /// with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
         if self.writer_failed() {
@@ -932,8 +937,8 @@ impl Ledger {
     /// Publish: the trust list in force, the name index and the credential directory take
     /// each entry (before the answer: a look-up after a revocation's acknowledgement finds
     /// it); the status lists the batch touched are re-signed; then — the entries durable — a
-    /// checkpoint is signed over the tree and written durably (compare-and-swap on the size
-    /// this writer last wrote), and served.
+    /// checkpoint is signed over the tree and stored (compare-and-swap on the size this writer
+    /// last wrote; [`CheckpointFlush::Later`]), and served.
     fn publish(&self, accepted: &[Sequenced]) -> Result<Checkpointed, Failure> {
         for sequenced in accepted {
             if let Effect::TrustList(list) = &sequenced.transition.effect {
@@ -957,7 +962,9 @@ impl Ledger {
         // them with an older one would hand out receipts that do not verify. A restart signs a
         // checkpoint over the log, and a client that sends its write again is answered as the
         // same registration.
-        self.sign_checkpoint(self.checkpoint().0)
+        // The batch is durable: the checkpoint's own flush is not waited for (see
+        // `CheckpointFlush::Later`).
+        self.sign_checkpoint(self.checkpoint().0, CheckpointFlush::Later)
             .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
         let (tree_size, note) = self.checkpoint();
         Ok(Checkpointed { tree_size, note })
@@ -1946,7 +1953,7 @@ mod tests {
         drop(writer);
         let log = standby_database.log().unwrap();
         let lose_the_checkpoint = || {
-            log.write_checkpoint(size, older_size, older.as_bytes())
+            log.write_checkpoint(size, older_size, older.as_bytes(), CheckpointFlush::Wait)
                 .unwrap()
         };
 
@@ -1960,6 +1967,73 @@ mod tests {
         assert_eq!(
             log.read_checkpoint().unwrap(),
             Some(note.as_bytes().to_vec())
+        );
+        // Even the first checkpoint lost, as the migration left the row: none stored.
+        log.write_checkpoint(size, 0, b"", CheckpointFlush::Wait)
+            .unwrap();
+        standby.take_over().unwrap();
+        assert_eq!(standby.checkpoint(), (size, note.clone()), "none stored");
+    }
+
+    /// A file log that records how each checkpoint write was asked to flush.
+    #[derive(Debug)]
+    struct FlushRecordingLog {
+        inner: FileLog,
+        flushes: Mutex<Vec<CheckpointFlush>>,
+    }
+
+    impl LogStore for FlushRecordingLog {
+        fn size(&self) -> u64 {
+            self.inner.size()
+        }
+        fn append(&self, entries: &[Vec<u8>]) -> Result<Vec<tlog::Hash>, LogFileError> {
+            self.inner.append(entries)
+        }
+        fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
+            self.inner.entry(index)
+        }
+        fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
+            self.inner.entry_offset(index)
+        }
+        fn leaf_hashes(
+            &self,
+            range: std::ops::Range<u64>,
+        ) -> Result<Vec<tlog::Hash>, LogFileError> {
+            self.inner.leaf_hashes(range)
+        }
+        fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, LogFileError> {
+            self.inner.read_checkpoint()
+        }
+        fn write_checkpoint(
+            &self,
+            previous: u64,
+            size: u64,
+            note: &[u8],
+            flush: CheckpointFlush,
+        ) -> Result<(), LogFileError> {
+            self.flushes.lock().unwrap().push(flush);
+            self.inner.write_checkpoint(previous, size, note, flush)
+        }
+    }
+
+    /// The checkpoint signed at start-up, after the replay, is written durably: its flush is
+    /// the one that makes the replay's index writes durable (PostgreSQL's `apply` does not
+    /// wait) before they are read back and requests judged against them. A batch's checkpoint
+    /// need not wait: the batch is durable already.
+    #[test]
+    fn the_checkpoint_after_the_replay_waits_for_its_flush_and_a_batchs_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Arc::new(FlushRecordingLog {
+            inner: FileLog::open(Arc::new(RealDisk), &dir.path().join("log")).unwrap(),
+            flushes: Mutex::default(),
+        });
+        let ledger = open_over(log.clone(), Arc::new(MemoryStore::default())).unwrap();
+        ledger.start_writer();
+        publish_next_edition(&ledger).unwrap();
+        ledger.finish_writes();
+        assert_eq!(
+            *log.flushes.lock().unwrap(),
+            [CheckpointFlush::Wait, CheckpointFlush::Later]
         );
     }
 
@@ -2008,7 +2082,7 @@ mod tests {
         ledger.start_writer();
         let (size, note) = ledger.checkpoint();
         let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
-        log.write_checkpoint(size, size + 1, note.as_bytes())
+        log.write_checkpoint(size, size + 1, note.as_bytes(), CheckpointFlush::Wait)
             .unwrap();
         let answer = publish_next_edition(&ledger);
         assert!(
@@ -2157,7 +2231,7 @@ mod tests {
         let body = Checkpoint::new(&origin, size + 5, root).unwrap().body();
         let note = tlog::sign_note(&body, &origin, &log_key()).unwrap();
         let log = crate::Postgres::connect(&url).unwrap().log().unwrap();
-        log.write_checkpoint(size, size + 5, note.as_bytes())
+        log.write_checkpoint(size, size + 5, note.as_bytes(), CheckpointFlush::Wait)
             .unwrap();
         let error = open_postgres(&url).map(|_| ()).unwrap_err().to_string();
         assert!(error.contains("scs log check"), "{error}");

@@ -16,7 +16,10 @@
 //!   entry larger than the log takes).
 //! - Every read of an entry checks its bytes against its leaf hash
 //!   ([`LogFileError::Integrity`]): a changed byte is never served or replayed.
-//! - [`LogStore::write_checkpoint`] is durable before it returns, and **compare-and-swap** where
+//! - [`LogStore::write_checkpoint`] is durable before it returns — unless the caller says that
+//!   everything the checkpoint covers is durable already ([`CheckpointFlush::Later`]: a crash
+//!   may then lose the note alone, which the next start signs again byte for byte) — and
+//!   **compare-and-swap** where
 //!   several processes can write: it replaces the checkpoint only if the one stored has the
 //!   tree size the caller last read or wrote; otherwise another writer moved the log, and it
 //!   fails ([`LogFileError::Conflict`]) without writing — the ledger stops its writer and
@@ -72,13 +75,33 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
     /// The last checkpoint written (a signed note), `None` when there is none yet.
     fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, LogFileError>;
     /// Replaces the checkpoint by `note`, of tree size `size`, if the stored one's size is
-    /// `previous` (compare-and-swap; see the contract).
-    fn write_checkpoint(&self, previous: u64, size: u64, note: &[u8]) -> Result<(), LogFileError>;
+    /// `previous` (compare-and-swap; see the contract); durable on return as `flush` says.
+    fn write_checkpoint(
+        &self,
+        previous: u64,
+        size: u64,
+        note: &[u8],
+        flush: CheckpointFlush,
+    ) -> Result<(), LogFileError>;
     /// Writes `batch`: its entries here (durable), its index writes to `index` (see the
     /// contract); gives the entries' leaf hashes. The default is [`commit_in_order`].
     fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<Vec<Hash>, CommitError> {
         commit_in_order(self, batch, index)
     }
+}
+
+/// Whether [`LogStore::write_checkpoint`] waits until the checkpoint is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointFlush {
+    /// Durable on return: the checkpoint's flush is the one that makes durable what was
+    /// stored before it without waiting (the replay's index writes at start-up, see
+    /// `PgIndex::apply`), or it is the only record of a restored log's checkpoint.
+    Wait,
+    /// Everything the checkpoint covers is durable already (the writer's batch, committed):
+    /// a crash may lose the note alone, and the next start signs it again, byte for byte (same
+    /// tree; Ed25519 is deterministic). PostgreSQL then commits without waiting for the flush;
+    /// files are synced all the same (a file renamed into place always is).
+    Later,
 }
 
 /// One batch of the writer, as it is stored ([`LogStore::commit`]).
@@ -238,12 +261,14 @@ impl LogStore for FileLog {
         read_file(self.disk.as_ref(), &self.checkpoint)
     }
 
-    /// One process owns the folder: the file is replaced without comparing sizes.
+    /// One process owns the folder: the file is replaced without comparing sizes, and synced
+    /// whatever `flush` says.
     fn write_checkpoint(
         &self,
         _previous: u64,
         _size: u64,
         note: &[u8],
+        _flush: CheckpointFlush,
     ) -> Result<(), LogFileError> {
         // Synced before the batch is acknowledged: a receipt's checkpoint is never one the
         // registry forgets.

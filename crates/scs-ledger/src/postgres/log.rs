@@ -22,19 +22,24 @@ use scs_core::tlog::{leaf_hash, Hash};
 use super::index::IndexRows;
 use super::{Database, DbError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
-use crate::log_store::{commit_in_order, Batch, CommitError, LogStore, MAX_LEAF_READ};
+use crate::log_store::{
+    commit_in_order, Batch, CheckpointFlush, CommitError, LogStore, MAX_LEAF_READ,
+};
 use crate::store::IndexStore;
 
 /// Appends the rows `unnest($1 idx, $2 byte_offset, $3 leaf, $4 entry)`.
 const INSERT_ENTRIES: &str = "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
                               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])";
-/// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3` — committed without
-/// waiting for the write-ahead log's flush (`synchronous_commit` off for this statement's
-/// transaction only). The checkpoint is signed over entries already durable, so a crash that
-/// loses it leaves an older checkpoint under a longer log, and the next start signs at the
-/// log's size the very note that was handed out (same tree, deterministic Ed25519); the next
-/// batch's durable commit flushes it anyway. Not waiting is a fifth of a batch's time.
-const REPLACE_CHECKPOINT: &str = "UPDATE log_checkpoint SET size = $1, note = $2 \
+/// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3`.
+const REPLACE_CHECKPOINT: &str =
+    "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3";
+/// [`REPLACE_CHECKPOINT`], committed without waiting for the write-ahead log's flush
+/// (`synchronous_commit` off for this statement's transaction only), for a checkpoint over
+/// entries already durable ([`CheckpointFlush::Later`]): a crash that loses it leaves an
+/// older checkpoint under a longer log, and the next start signs at the log's size the very
+/// note that was handed out; the next batch's durable commit flushes it anyway. Not waiting is
+/// a fifth of a batch's time.
+const REPLACE_CHECKPOINT_UNFLUSHED: &str = "UPDATE log_checkpoint SET size = $1, note = $2 \
      WHERE id = 1 AND size = $3 AND set_config('synchronous_commit', 'off', true) = 'off'";
 /// Stores a batch in one statement, so in one transaction: its entries (`$1` idx, `$2` byte
 /// offsets, `$3` leaves, `$4` bodies) and its index writes (`$5` keys removed, `$6` keys
@@ -497,12 +502,20 @@ impl LogStore for PgLog {
         Ok(Some(note).filter(|note| !note.is_empty()))
     }
 
-    fn write_checkpoint(&self, previous: u64, size: u64, note: &[u8]) -> Result<(), LogFileError> {
+    fn write_checkpoint(
+        &self,
+        previous: u64,
+        size: u64,
+        note: &[u8],
+        flush: CheckpointFlush,
+    ) -> Result<(), LogFileError> {
         let (old, new, note) = (as_i64(previous)?, as_i64(size)?, note.to_vec());
+        let statement = match flush {
+            CheckpointFlush::Wait => REPLACE_CHECKPOINT,
+            CheckpointFlush::Later => REPLACE_CHECKPOINT_UNFLUSHED,
+        };
         let replaced = self.db.run(move |mut session| async move {
-            session
-                .execute(REPLACE_CHECKPOINT, &[&new, &note, &old])
-                .await
+            session.execute(statement, &[&new, &note, &old]).await
         })?;
         if replaced == 1 {
             Ok(())
@@ -564,9 +577,11 @@ mod tests {
         assert_eq!(reopened.entry(2).unwrap().1, b"three");
 
         assert_eq!(reopened.read_checkpoint().unwrap(), None);
-        reopened.write_checkpoint(0, 3, b"note").unwrap();
+        reopened
+            .write_checkpoint(0, 3, b"note", CheckpointFlush::Wait)
+            .unwrap();
         assert!(matches!(
-            reopened.write_checkpoint(0, 4, b"other"),
+            reopened.write_checkpoint(0, 4, b"other", CheckpointFlush::Wait),
             Err(LogFileError::Conflict(_))
         ));
         assert_eq!(
@@ -816,32 +831,38 @@ mod tests {
         assert_eq!(settings, ["5", "2", "3"]);
     }
 
-    /// Only the checkpoint's transaction commits without waiting for its flush: the setting
-    /// is off inside the statement and on again for the session's next one (a batch committed
-    /// without waiting would be acknowledged before it is durable).
+    /// Only the unflushed checkpoint's transaction commits without waiting for its flush:
+    /// the setting is off inside that statement, on inside the other, and on again for the
+    /// session's next statement (a batch committed without waiting would be acknowledged
+    /// before it is durable).
     #[test]
-    fn only_the_checkpoint_commits_without_waiting_for_its_flush() {
+    fn only_the_unflushed_checkpoint_commits_without_waiting_for_its_flush() {
         let Some(database) = fresh_store() else {
             return;
         };
         let settings = database
             .0
             .run(|mut session| async move {
-                let replace =
-                    format!("{REPLACE_CHECKPOINT} RETURNING current_setting('synchronous_commit')");
-                let inside: String = session
-                    .client()?
-                    .query_one(replace.as_str(), &[&0_i64, &Vec::<u8>::new(), &0_i64])
-                    .await?
-                    .try_get(0)?;
-                let after: String = session
-                    .query_one("SHOW synchronous_commit", &[])
-                    .await?
-                    .try_get(0)?;
-                Ok::<_, DbError>((inside, after))
+                let mut settings = Vec::new();
+                for statement in [REPLACE_CHECKPOINT_UNFLUSHED, REPLACE_CHECKPOINT] {
+                    let replace =
+                        format!("{statement} RETURNING current_setting('synchronous_commit')");
+                    let inside: String = session
+                        .client()?
+                        .query_one(replace.as_str(), &[&0_i64, &Vec::<u8>::new(), &0_i64])
+                        .await?
+                        .try_get(0)?;
+                    let after: String = session
+                        .query_one("SHOW synchronous_commit", &[])
+                        .await?
+                        .try_get(0)?;
+                    settings.push((inside, after));
+                }
+                Ok::<_, DbError>(settings)
             })
             .unwrap();
-        assert_eq!(settings, ("off".to_owned(), "on".to_owned()));
+        let setting = |inside: &str| (inside.to_owned(), "on".to_owned());
+        assert_eq!(settings, [setting("off"), setting("on")]);
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
 //! ledger acknowledges only after it returned. (`PgIndex::apply`, for the replay at start-up
 //! alone, turns it off for itself, since the index store need not be durable: the checkpoint
-//! signed after the replay waits for the WAL flush that covers it; see [`PgIndex`].) The
+//! signed after the replay waits for the WAL flush that covers it; see [`PgIndex`]. So does a
+//! batch's checkpoint, signed over a batch already durable: [`crate::CheckpointFlush`].) The
 //! writer's batch of entries and index writes is one statement: see [`PgLog`].
 //!
 //! The schema is created and upgraded at start by versioned migrations compiled into the
