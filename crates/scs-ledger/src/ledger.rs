@@ -595,7 +595,7 @@ impl Ledger {
         // The compare-and-swap is on the stored checkpoint's size, which may be below the one
         // a standby holds: PostgreSQL does not wait for a batch's checkpoint's flush, and a
         // crash of the database can take back one the standby already served (its tree is
-        // still the log's) — or the first one, signed at open (found in review).
+        // still the log's) — or, should the row be reset by hand, none stored (found in review).
         let stored_size = last.map_or(0, claimed_size);
         match last.map(|text| self.open_checkpoint(text)) {
             None => tracing::info!("no checkpoint yet: signing one for the log"),
@@ -800,7 +800,7 @@ impl Ledger {
         let published = self
             .metrics
             .time_fsyncs(|| self.persist(&accepted))
-            .and_then(|()| self.publish(&accepted));
+            .and_then(|flush| self.publish(&accepted, flush));
         match published {
             Ok(checkpoint) => {
                 let entries = accepted.iter().map(|s| &s.job.entry);
@@ -894,8 +894,9 @@ impl Ledger {
     /// tree by their leaves, now part of the log. After a crash the indexes hold all of the
     /// batch or none, and a restart replays what they lack from the log and signs over entries
     /// no checkpoint covers. Only the store failing (or another writer) fails it; nothing a
-    /// client sends can (entry sizes are checked in `submit`).
-    fn persist(&self, accepted: &[Sequenced]) -> Result<(), Failure> {
+    /// client sends can (entry sizes are checked in `submit`). Gives how the checkpoint over
+    /// the batch is to be written (see [`crate::StoredBatch`]).
+    fn persist(&self, accepted: &[Sequenced]) -> Result<CheckpointFlush, Failure> {
         let entries: Vec<Vec<u8>> = accepted.iter().map(|s| s.job.bytes.clone()).collect();
         let mut index_writes = Vec::new();
         for sequenced in accepted {
@@ -919,7 +920,7 @@ impl Ledger {
                 ),
             ))));
         }
-        let leaves = self
+        let stored = self
             .log
             .commit(batch, self.store.as_ref())
             .map_err(|error| match error {
@@ -928,18 +929,22 @@ impl Ledger {
                 CommitError::IndexLost => Failure::IndexLost(applied),
             })?;
         let mut tree = write_lock(&self.tree);
-        for hash in leaves {
+        for hash in stored.leaves {
             tree.append(hash);
         }
-        Ok(())
+        Ok(stored.checkpoint_flush)
     }
 
     /// Publish: the trust list in force, the name index and the credential directory take
     /// each entry (before the answer: a look-up after a revocation's acknowledgement finds
     /// it); the status lists the batch touched are re-signed; then — the entries durable — a
     /// checkpoint is signed over the tree and stored (compare-and-swap on the size this writer
-    /// last wrote; [`CheckpointFlush::Later`]), and served.
-    fn publish(&self, accepted: &[Sequenced]) -> Result<Checkpointed, Failure> {
+    /// last wrote; flushed as `flush`, from [`Ledger::persist`], says), and served.
+    fn publish(
+        &self,
+        accepted: &[Sequenced],
+        flush: CheckpointFlush,
+    ) -> Result<Checkpointed, Failure> {
         for sequenced in accepted {
             if let Effect::TrustList(list) = &sequenced.transition.effect {
                 self.set_trust_list(Arc::new((**list).clone()), sequenced.index);
@@ -962,9 +967,9 @@ impl Ledger {
         // them with an older one would hand out receipts that do not verify. A restart signs a
         // checkpoint over the log, and a client that sends its write again is answered as the
         // same registration.
-        // The batch is durable: the checkpoint's own flush is not waited for (see
-        // `CheckpointFlush::Later`).
-        self.sign_checkpoint(self.checkpoint().0, CheckpointFlush::Later)
+        // Waited for unless the batch's index writes are durable with its entries (then a
+        // crash can lose only the note, signed again the same: `CheckpointFlush::Later`).
+        self.sign_checkpoint(self.checkpoint().0, flush)
             .map_err(|error| Failure::Checkpoint(Arc::new(error)))?;
         let (tree_size, note) = self.checkpoint();
         Ok(Checkpointed { tree_size, note })
@@ -1968,21 +1973,21 @@ mod tests {
             log.read_checkpoint().unwrap(),
             Some(note.as_bytes().to_vec())
         );
-        // Even the first checkpoint lost, as the migration left the row: none stored.
+        // None stored (the row reset by hand to what the migration left): the same.
         log.write_checkpoint(size, 0, b"", CheckpointFlush::Wait)
             .unwrap();
         standby.take_over().unwrap();
         assert_eq!(standby.checkpoint(), (size, note.clone()), "none stored");
     }
 
-    /// A file log that records how each checkpoint write was asked to flush.
+    /// A log that records how each checkpoint write was asked to flush.
     #[derive(Debug)]
-    struct FlushRecordingLog {
-        inner: FileLog,
+    struct FlushRecordingLog<L> {
+        inner: L,
         flushes: Mutex<Vec<CheckpointFlush>>,
     }
 
-    impl LogStore for FlushRecordingLog {
+    impl<L: LogStore> LogStore for FlushRecordingLog<L> {
         fn size(&self) -> u64 {
             self.inner.size()
         }
@@ -1991,6 +1996,9 @@ mod tests {
         }
         fn entry(&self, index: u64) -> Result<(u64, Vec<u8>), LogFileError> {
             self.inner.entry(index)
+        }
+        fn refresh(&self) -> Result<u64, LogFileError> {
+            self.inner.refresh()
         }
         fn entry_offset(&self, index: u64) -> Result<u64, LogFileError> {
             self.inner.entry_offset(index)
@@ -2014,26 +2022,51 @@ mod tests {
             self.flushes.lock().unwrap().push(flush);
             self.inner.write_checkpoint(previous, size, note, flush)
         }
+        fn commit(
+            &self,
+            batch: Batch,
+            index: &dyn IndexStore,
+        ) -> Result<crate::StoredBatch, CommitError> {
+            self.inner.commit(batch, index)
+        }
     }
 
-    /// The checkpoint signed at start-up, after the replay, is written durably: its flush is
-    /// the one that makes the replay's index writes durable (PostgreSQL's `apply` does not
-    /// wait) before they are read back and requests judged against them. A batch's checkpoint
-    /// need not wait: the batch is durable already.
-    #[test]
-    fn the_checkpoint_after_the_replay_waits_for_its_flush_and_a_batchs_does_not() {
-        let dir = tempfile::tempdir().unwrap();
+    /// How the checkpoints of an open, one batch and a take-over on `log` and `index` were
+    /// asked to flush.
+    fn checkpoint_flushes<L: LogStore>(log: L, index: Arc<dyn IndexStore>) -> Vec<CheckpointFlush> {
         let log = Arc::new(FlushRecordingLog {
-            inner: FileLog::open(Arc::new(RealDisk), &dir.path().join("log")).unwrap(),
+            inner: log,
             flushes: Mutex::default(),
         });
-        let ledger = open_over(log.clone(), Arc::new(MemoryStore::default())).unwrap();
+        let ledger = open_over(log.clone(), index).unwrap();
         ledger.start_writer();
         publish_next_edition(&ledger).unwrap();
         ledger.finish_writes();
+        ledger.take_over().unwrap();
+        let flushes = log.flushes.lock().unwrap().clone();
+        flushes
+    }
+
+    /// The checkpoint signed at start-up and at a take-over, after the replay, is written
+    /// durably: its flush is the one that makes the replay's index writes durable
+    /// (PostgreSQL's `apply` does not wait) before they are read back and requests judged
+    /// against them. So is a batch's, unless the store committed the batch's index writes
+    /// durably with its entries (PostgreSQL's one statement): found in review.
+    #[test]
+    fn a_checkpoint_waits_for_its_flush_unless_the_batch_under_it_is_durable() {
+        use CheckpointFlush::{Later, Wait};
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileLog::open(Arc::new(RealDisk), &dir.path().join("log")).unwrap();
+        let memory = Arc::new(MemoryStore::default());
+        assert_eq!(checkpoint_flushes(files, memory), [Wait, Wait, Wait]);
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let database = crate::Postgres::connect(&url).unwrap();
+        let index = Arc::new(database.index());
         assert_eq!(
-            *log.flushes.lock().unwrap(),
-            [CheckpointFlush::Wait, CheckpointFlush::Later]
+            checkpoint_flushes(database.log().unwrap(), index),
+            [Wait, Later, Wait]
         );
     }
 

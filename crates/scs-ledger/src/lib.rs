@@ -41,7 +41,8 @@ pub use ledger::{
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};
 pub use log_store::{
-    commit_in_order, Batch, CheckpointFlush, CommitError, FileLog, LogStore, MAX_LEAF_READ,
+    commit_in_order, Batch, CheckpointFlush, CommitError, FileLog, LogStore, StoredBatch,
+    MAX_LEAF_READ,
 };
 pub use metrics::WriterMetrics;
 #[cfg(any(test, feature = "test-support"))]

@@ -84,8 +84,9 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
         flush: CheckpointFlush,
     ) -> Result<(), LogFileError>;
     /// Writes `batch`: its entries here (durable), its index writes to `index` (see the
-    /// contract); gives the entries' leaf hashes. The default is [`commit_in_order`].
-    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<Vec<Hash>, CommitError> {
+    /// contract); gives the entries' leaf hashes and how the checkpoint over them is to be
+    /// written. The default is [`commit_in_order`].
+    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<StoredBatch, CommitError> {
         commit_in_order(self, batch, index)
     }
 }
@@ -97,11 +98,24 @@ pub enum CheckpointFlush {
     /// stored before it without waiting (the replay's index writes at start-up, see
     /// `PgIndex::apply`), or it is the only record of a restored log's checkpoint.
     Wait,
-    /// Everything the checkpoint covers is durable already (the writer's batch, committed):
-    /// a crash may lose the note alone, and the next start signs it again, byte for byte (same
-    /// tree; Ed25519 is deterministic). PostgreSQL then commits without waiting for the flush;
-    /// files are synced all the same (a file renamed into place always is).
+    /// Everything the checkpoint covers is durable already (a batch whose entries and index
+    /// writes were committed durably together, [`StoredBatch`]): a crash may lose the note
+    /// alone, and the next start signs it again, byte for byte (same tree; Ed25519 is
+    /// deterministic). PostgreSQL then commits without waiting for the flush; files are synced
+    /// all the same (a file renamed into place always is).
     Later,
+}
+
+/// A batch [`LogStore::commit`] stored.
+#[derive(Debug)]
+pub struct StoredBatch {
+    /// Its entries' leaf hashes, in order.
+    pub leaves: Vec<Hash>,
+    /// How the checkpoint over it is to be written: [`CheckpointFlush::Later`] only when its
+    /// index writes are durable with its entries (one transaction); after [`commit_in_order`],
+    /// whose index store need not be durable, [`CheckpointFlush::Wait`] — its flush then
+    /// covers them where the index store shares it (PostgreSQL indexes on other connections).
+    pub checkpoint_flush: CheckpointFlush,
 }
 
 /// One batch of the writer, as it is stored ([`LogStore::commit`]).
@@ -134,15 +148,15 @@ pub enum CommitError {
 
 /// [`LogStore::commit`] one step after the other: the entries appended (durable), the index
 /// writes applied (atomic), and the batch's last index write read back — an index store whose
-/// apply does not wait to be durable may have lost it (the checkpoint the ledger writes next
-/// covers it only where its durability reaches the index store's). A crash between the steps
+/// apply does not wait to be durable may have lost it (the checkpoint the ledger writes next,
+/// waited for, covers it only where its durability reaches the index store's). A crash between the steps
 /// leaves entries the indexes lack (replayed at the next start) and no checkpoint over them
 /// yet (signed at the next start): never an acknowledged write lost.
 pub fn commit_in_order<L: LogStore + ?Sized>(
     log: &L,
     batch: Batch,
     index: &dyn IndexStore,
-) -> Result<Vec<Hash>, CommitError> {
+) -> Result<StoredBatch, CommitError> {
     if batch.first != log.size() {
         return Err(CommitError::Entries(LogFileError::Conflict(format!(
             "the batch starts at entry {} but the log has {}",
@@ -160,7 +174,10 @@ pub fn commit_in_order<L: LogStore + ?Sized>(
             return Err(CommitError::IndexLost);
         }
     }
-    Ok(leaves)
+    Ok(StoredBatch {
+        leaves,
+        checkpoint_flush: CheckpointFlush::Wait,
+    })
 }
 
 /// Most leaf hashes one [`LogStore::leaf_hashes`] call returns: the ledger reads the whole log's

@@ -23,7 +23,7 @@ use super::index::IndexRows;
 use super::{Database, DbError};
 use crate::log_files::{LogFileError, MAX_ENTRY_BYTES};
 use crate::log_store::{
-    commit_in_order, Batch, CheckpointFlush, CommitError, LogStore, MAX_LEAF_READ,
+    commit_in_order, Batch, CheckpointFlush, CommitError, LogStore, StoredBatch, MAX_LEAF_READ,
 };
 use crate::store::IndexStore;
 
@@ -330,7 +330,7 @@ impl LogStore for PgLog {
 
     /// One statement when the indexes are this database's (see the module documentation);
     /// otherwise [`commit_in_order`].
-    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<Vec<Hash>, CommitError> {
+    fn commit(&self, batch: Batch, index: &dyn IndexStore) -> Result<StoredBatch, CommitError> {
         if !index.postgres().is_some_and(|pg| pg.is_in(&self.db)) {
             return commit_in_order(self, batch, index);
         }
@@ -363,7 +363,11 @@ impl LogStore for PgLog {
                 Part::Entries => CommitError::Entries(error.into()),
                 Part::Index => CommitError::Index(error.into()),
             })?;
-        Ok(self.took(&mut offsets, rows, &batch.entries))
+        Ok(StoredBatch {
+            leaves: self.took(&mut offsets, rows, &batch.entries),
+            // Entries and index writes committed durably, in one transaction.
+            checkpoint_flush: CheckpointFlush::Later,
+        })
     }
 
     fn refresh(&self) -> Result<u64, LogFileError> {
@@ -635,11 +639,13 @@ mod tests {
         };
         let (log, index) = (database.log().unwrap(), database.index());
         let key = |name: &str| name.as_bytes().to_vec();
-        log.commit(
-            batch(0, &["one", "two"], vec![(key("a"), Some(b"1".to_vec()))]),
-            &index,
-        )
-        .unwrap();
+        let stored = log
+            .commit(
+                batch(0, &["one", "two"], vec![(key("a"), Some(b"1".to_vec()))]),
+                &index,
+            )
+            .unwrap();
+        assert_eq!(stored.checkpoint_flush, CheckpointFlush::Later, "durable");
         assert_eq!((log.size(), log.entry(1).unwrap().1), (2, b"two".to_vec()));
         assert_eq!(index.get(b"a").unwrap(), Some(b"1".to_vec()));
 
@@ -750,8 +756,9 @@ mod tests {
     }
 
     /// With indexes elsewhere (not this database's), a batch is stored one step after the
-    /// other, and the indexes' last write is read back; a batch that does not start at the
-    /// log's size is refused before anything is stored.
+    /// other, the indexes' last write is read back, and the checkpoint over it is to wait for
+    /// its flush (found in review); a batch that does not start at the log's size is refused
+    /// before anything is stored.
     #[test]
     fn with_indexes_elsewhere_a_batch_is_stored_in_order() {
         let Some(database) = fresh_store() else {
@@ -759,11 +766,14 @@ mod tests {
         };
         let log = database.log().unwrap();
         let elsewhere = crate::MemoryStore::default();
-        log.commit(
-            batch(0, &["one"], vec![(b"a".to_vec(), Some(b"1".to_vec()))]),
-            &elsewhere,
-        )
-        .unwrap();
+        let stored = log
+            .commit(
+                batch(0, &["one"], vec![(b"a".to_vec(), Some(b"1".to_vec()))]),
+                &elsewhere,
+            )
+            .unwrap();
+        // The indexes' apply need not be durable: the checkpoint's flush must cover it.
+        assert_eq!(stored.checkpoint_flush, CheckpointFlush::Wait);
         assert_eq!(log.size(), 1);
         assert_eq!(elsewhere.get(b"a").unwrap(), Some(b"1".to_vec()));
         assert_eq!(

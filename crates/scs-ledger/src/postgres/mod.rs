@@ -14,11 +14,12 @@
 //! parses and plans it again). A database that is down or slow is an error ([`crate::StoreError`] or
 //! [`crate::LogFileError::Database`]: a 503), never a panic and never a wait without end.
 //! `synchronous_commit` is on for every session: a commit returns once it is durable, and the
-//! ledger acknowledges only after it returned. (`PgIndex::apply`, for the replay at start-up
-//! alone, turns it off for itself, since the index store need not be durable: the checkpoint
-//! signed after the replay waits for the WAL flush that covers it; see [`PgIndex`]. So does a
-//! batch's checkpoint, signed over a batch already durable: [`crate::CheckpointFlush`].) The
-//! writer's batch of entries and index writes is one statement: see [`PgLog`].
+//! ledger acknowledges only after it returned. (`PgIndex::apply` — the replay at start-up and
+//! at a take-over, and a writer's batch when the log is elsewhere — turns it off for itself,
+//! since the index store need not be durable: the checkpoint signed after it waits for the WAL
+//! flush that covers it; see [`PgIndex`]. A batch's checkpoint, signed over a batch the one
+//! statement committed durably, also commits without waiting: [`crate::CheckpointFlush`].)
+//! The writer's batch of entries and index writes is one statement: see [`PgLog`].
 //!
 //! The schema is created and upgraded at start by versioned migrations compiled into the
 //! binary ([`schema`]), each in the transaction that records it in `schema_migrations`.
