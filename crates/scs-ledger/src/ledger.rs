@@ -13,7 +13,8 @@
 //! 4. *Publish*: the trust list, name index and credential directory take each entry; the
 //!    status lists touched are re-signed; then — the entries durable — a checkpoint is signed
 //!    and stored (compare-and-swap on the previous tree size; see [`CheckpointFlush::Later`]
-//!    for why PostgreSQL need not wait for its flush), and served.
+//!    for why PostgreSQL need not wait for its flush after the one statement that stores a
+//!    batch), and served.
 //! 5. *Reply*: only then are the requests answered, each with its logged bytes, the checkpoint
 //!    and a proof of inclusion in it.
 //!
@@ -1936,8 +1937,8 @@ mod tests {
         .unwrap()
     }
 
-    /// On PostgreSQL the checkpoint's commit does not wait for its flush, so a crash of the
-    /// database can lose it: it then holds an older checkpoint under a longer log. A restart,
+    /// On PostgreSQL a batch's checkpoint, after the one statement, does not wait for its
+    /// flush, so a crash of the database can lose it: it then holds an older checkpoint under a longer log. A restart,
     /// and a standby that had already served the lost one, take over and sign at the log's
     /// size exactly the note that was handed out.
     #[test]

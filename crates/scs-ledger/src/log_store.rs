@@ -95,8 +95,9 @@ pub trait LogStore: Send + Sync + std::fmt::Debug + 'static {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckpointFlush {
     /// Durable on return: the checkpoint's flush is the one that makes durable what was
-    /// stored before it without waiting (the replay's index writes at start-up, see
-    /// `PgIndex::apply`), or it is the only record of a restored log's checkpoint.
+    /// stored before it without waiting (the replay's index writes at start-up and at a
+    /// take-over, see `PgIndex::apply`), or it is the only record of a restored log's
+    /// checkpoint; and whenever a batch was stored step by step ([`commit_in_order`]).
     Wait,
     /// Everything the checkpoint covers is durable already (a batch whose entries and index
     /// writes were committed durably together, [`StoredBatch`]): a crash may lose the note
@@ -113,8 +114,10 @@ pub struct StoredBatch {
     pub leaves: Vec<Hash>,
     /// How the checkpoint over it is to be written: [`CheckpointFlush::Later`] only when its
     /// index writes are durable with its entries (one transaction); after [`commit_in_order`],
-    /// whose index store need not be durable, [`CheckpointFlush::Wait`] — its flush then
-    /// covers them where the index store shares it (PostgreSQL indexes on other connections).
+    /// whose index store need not be durable, [`CheckpointFlush::Wait`]. (That is no promise
+    /// that the checkpoint's flush covers such index writes: the registry never pairs a log
+    /// with PostgreSQL indexes on another handle, where a database restart between the
+    /// read-back and the checkpoint would lose them under an acknowledged batch.)
     pub checkpoint_flush: CheckpointFlush,
 }
 

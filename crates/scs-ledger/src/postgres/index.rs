@@ -178,10 +178,10 @@ impl IndexStore for PgIndex {
             let upsert = session.statement(UPSERT_KEYS).await?;
             let transaction = session.client()?.transaction().await?;
             // Atomic, not durable on return (the store contract): the commit does not wait for
-            // its WAL flush. The replay at start-up and at a take-over applies batches here (and
-            // a writer whose log is elsewhere, `commit_in_order`), and the checkpoint signed
-            // next waits for a flush of the WAL up to there, which covers them
-            // (`CheckpointFlush::Wait`); a crash of the database loses a suffix of the WAL, so
+            // its WAL flush. The replay at start-up and at a take-over applies batches here, and
+            // the checkpoint signed next (on the same database: the registry opens the log and
+            // the indexes on one handle) waits for a flush of the WAL up to there, which covers
+            // them (`CheckpointFlush::Wait`); a crash of the database loses a suffix of the WAL, so
             // never a log row under an index row, and a restart replays the rest from the log.
             // (The writer's batches go with their entries, in one statement: `PgLog`'s `commit`.)
             // The statements are sent together (one round trip, run in order); the first that
