@@ -838,7 +838,7 @@ mod tests {
                 Ok::<_, DbError>(values)
             })
             .unwrap();
-        assert_eq!(settings, ["5", "2", "3"]);
+        assert_eq!(settings, ["3", "1", "3"]);
     }
 
     /// Only the unflushed checkpoint's transaction commits without waiting for its flush:
