@@ -779,8 +779,8 @@ impl Ledger {
     /// Commits one batch in named steps — [`sequence`](Self::sequence),
     /// [`persist`](Self::persist), [`publish`](Self::publish), [`reply`](Self::reply) —
     /// failing closed: an entry is acknowledged only durable, with a stored checkpoint that
-    /// includes it and a proof of its inclusion; when a step fails, every entry of the batch is answered
-    /// with the failure and the writer stops (a failing disk).
+    /// includes it and a proof of its inclusion; when a step fails, every entry of the batch
+    /// is answered with the failure and the writer stops (a failing disk).
     fn commit(&self, batch: Vec<Job>) {
         if self.writer_failed() {
             // What a failed batch left behind (entries stored, the tree not extended, no
@@ -1938,9 +1938,9 @@ mod tests {
     }
 
     /// On PostgreSQL a batch's checkpoint, after the one statement, does not wait for its
-    /// flush, so a crash of the database can lose it: it then holds an older checkpoint under a longer log. A restart,
-    /// and a standby that had already served the lost one, take over and sign at the log's
-    /// size exactly the note that was handed out.
+    /// flush, so a crash of the database can lose it: it then holds an older checkpoint under
+    /// a longer log. A restart, and a standby that had already served the lost one, take over
+    /// and sign at the log's size exactly the note that was handed out.
     #[test]
     fn postgres_a_checkpoint_lost_with_its_commit_is_signed_again_the_same() {
         let Some(url) = crate::test_support::fresh_database() else {

@@ -152,9 +152,9 @@ pub enum CommitError {
 /// [`LogStore::commit`] one step after the other: the entries appended (durable), the index
 /// writes applied (atomic), and the batch's last index write read back — an index store whose
 /// apply does not wait to be durable may have lost it (the checkpoint the ledger writes next,
-/// waited for, covers it only where its durability reaches the index store's). A crash between the steps
-/// leaves entries the indexes lack (replayed at the next start) and no checkpoint over them
-/// yet (signed at the next start): never an acknowledged write lost.
+/// waited for, covers it only where its durability reaches the index store's). A crash
+/// between the steps leaves entries the indexes lack (replayed at the next start) and no
+/// checkpoint over them yet (signed at the next start): never an acknowledged write lost.
 pub fn commit_in_order<L: LogStore + ?Sized>(
     log: &L,
     batch: Batch,
