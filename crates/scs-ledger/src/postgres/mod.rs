@@ -6,8 +6,10 @@
 //! current-thread runtimes, where neither the blocking `postgres` crate nor `block_in_place`
 //! may run. So the store owns a small runtime on a thread of its own that drives `tokio-postgres`:
 //! a sync call hands its query to that runtime and waits on a std channel, bounded in time.
-//! Connections are a fixed set ([`CONNECTIONS`]), each used by one query or transaction at a
-//! time, opened again when the server closed them; every statement is bounded by
+//! A caller outside any runtime (the ledger's writer) instead drives a connection of its own on
+//! its own thread ([`OnCaller`]), one such caller at a time.
+//! Connections are a fixed set ([`CONNECTIONS`], and the caller's one), each used by one query
+//! or transaction at a time, opened again when the server closed them; every statement is bounded by
 //! `statement_timeout`. Each connection prepares a statement the first time it runs it and
 //! keeps it ([`Session::statement`]): a query is then one round trip (bind and execute), where
 //! `Client::query` with SQL text prepares it again each time (two round trips, and the server
@@ -44,8 +46,9 @@ pub use log::PgLog;
 use crate::log_files::LogFileError;
 use crate::store::StoreError;
 
-/// Connections the store keeps to the database (the writer's transactions and the readers'
-/// queries share them; a query waits for a free one).
+/// Connections the store keeps to the database for callers inside a runtime (the readers'
+/// queries, and the writer's when its own connection is busy; a query waits for a free one).
+/// The store keeps one more for a caller outside any runtime ([`OnCaller`]), and a lease one.
 pub const CONNECTIONS: usize = 4;
 /// Longest a statement may run (`statement_timeout`).
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -294,6 +297,22 @@ pub(crate) struct Database {
     config: Config,
     slots: Arc<[Slot]>,
     next: AtomicUsize,
+    /// A connection driven by the thread that calls, for one caller outside any runtime at a
+    /// time (the ledger's writer, above all).
+    on_caller: std::sync::Mutex<OnCaller>,
+}
+
+/// A connection whose I/O the calling thread drives itself, on a current-thread runtime of its
+/// own: a round trip is then the caller's socket write and its wait for the answer. Through
+/// the store's runtime ([`Database::wait`]) each round trip also wakes that runtime's thread
+/// and then the caller again, two hand-offs between threads that cost the writer more than
+/// the statement on a busy machine (docs/PERFORMANCE.md). Between calls nothing polls the
+/// connection: the server's answers are all to requests, and its keepalives are the kernel's.
+#[derive(Debug)]
+struct OnCaller {
+    /// `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    slot: Slot,
 }
 
 /// A connection, opened when first needed and again after the server closed it.
@@ -328,12 +347,20 @@ impl Database {
             .enable_all()
             .build()
             .map_err(|error| DbError::new(format!("cannot start the database runtime: {error}")))?;
+        let on_caller = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| DbError::new(format!("cannot start the database runtime: {error}")))?;
         Ok(Self {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
             config,
             slots: (0..CONNECTIONS).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
+            on_caller: std::sync::Mutex::new(OnCaller {
+                runtime: Some(on_caller),
+                slot: Slot::default(),
+            }),
         })
     }
 
@@ -345,22 +372,22 @@ impl Database {
         Fut: Future<Output = Result<T, DbError>> + Send + 'static,
         T: Send + 'static,
     {
+        let config = self.config.clone();
+        // Outside any runtime (where a current-thread runtime may block) and with the
+        // caller's connection free, the calling thread drives it itself.
+        if tokio::runtime::Handle::try_current().is_err() {
+            if let Ok(on_caller) = self.on_caller.try_lock() {
+                if let Some(runtime) = &on_caller.runtime {
+                    let slot = Arc::clone(&on_caller.slot);
+                    return runtime.block_on(bounded(async move {
+                        on(slot.lock_owned().await, &config, work).await
+                    }));
+                }
+            }
+        }
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
         let slots = Arc::clone(&self.slots);
-        let config = self.config.clone();
-        self.wait(async move {
-            let mut connection = take_connection(&slots, turn).await?;
-            if connection
-                .as_ref()
-                .is_none_or(|open| open.client.is_closed())
-            {
-                *connection = Some(Connection {
-                    client: open_connection(&config).await?,
-                    statements: HashMap::new(),
-                });
-            }
-            work(Session(connection)).await
-        })
+        self.wait(async move { on(take_connection(&slots, turn).await?, &config, work).await })
     }
 
     /// Runs `work` on the store's runtime and waits for its answer (at most [`CALL_TIMEOUT`]).
@@ -372,13 +399,47 @@ impl Database {
         self.handle.spawn(async move {
             let _ = answer.send(work.await);
         });
-        answered.recv_timeout(CALL_TIMEOUT).map_err(|_| {
-            DbError::new(format!(
-                "the database did not answer within {} s",
-                CALL_TIMEOUT.as_secs()
-            ))
-        })?
+        answered
+            .recv_timeout(CALL_TIMEOUT)
+            .map_err(|_| no_answer())?
     }
+}
+
+fn no_answer() -> DbError {
+    DbError::new(format!(
+        "the database did not answer within {} s",
+        CALL_TIMEOUT.as_secs()
+    ))
+}
+
+/// `work` bounded by [`CALL_TIMEOUT`].
+async fn bounded<T>(work: impl Future<Output = Result<T, DbError>>) -> Result<T, DbError> {
+    tokio::time::timeout(CALL_TIMEOUT, work)
+        .await
+        .unwrap_or_else(|_| Err(no_answer()))
+}
+
+/// Runs `work` on `connection`, opening it first if it is not open (the first time, or after
+/// the server closed it).
+async fn on<T, F, Fut>(
+    mut connection: OwnedMutexGuard<Option<Connection>>,
+    config: &Config,
+    work: F,
+) -> Result<T, DbError>
+where
+    F: FnOnce(Session) -> Fut,
+    Fut: Future<Output = Result<T, DbError>>,
+{
+    if connection
+        .as_ref()
+        .is_none_or(|open| open.client.is_closed())
+    {
+        *connection = Some(Connection {
+            client: open_connection(config).await?,
+            statements: HashMap::new(),
+        });
+    }
+    work(Session(connection)).await
 }
 
 /// Stops the runtime without waiting for it: dropping a runtime blocks, which panics inside
@@ -386,6 +447,13 @@ impl Database {
 impl Drop for Database {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        let on_caller = self
+            .on_caller
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(runtime) = on_caller.runtime.take() {
             runtime.shutdown_background();
         }
     }
@@ -495,5 +563,74 @@ pub mod test_support {
             })
             .unwrap_or_else(|e| panic!("cannot create a test database on {cluster}: {e}"));
         Some(format!("{cluster}/{name}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::test_support::fresh_database;
+    use super::*;
+
+    /// The thread `work` ran on and the server process of its connection.
+    fn where_it_ran(database: &Postgres) -> (std::thread::ThreadId, i32) {
+        database
+            .0
+            .run(|mut session| async move {
+                let pid = session.query_one("SELECT pg_backend_pid()", &[]).await?;
+                Ok((std::thread::current().id(), pid.try_get(0)?))
+            })
+            .unwrap()
+    }
+
+    /// A caller outside any runtime (the ledger's writer) drives its connection on its own
+    /// thread, keeps it from call to call, and opens it again when the server closed it; a
+    /// caller inside a runtime, where blocking is not allowed, goes through the store's.
+    #[test]
+    fn a_caller_outside_any_runtime_drives_its_own_connection() {
+        let Some(url) = fresh_database() else {
+            return;
+        };
+        let database = Postgres::connect(&url).unwrap();
+        let caller = std::thread::current().id();
+        let (thread, first) = where_it_ran(&database);
+        assert_eq!(thread, caller);
+        assert_eq!(where_it_ran(&database), (caller, first));
+
+        let in_runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async { where_it_ran(&database) });
+        assert_ne!(in_runtime.0, caller);
+        assert_ne!(in_runtime.1, first);
+
+        let other = Postgres::connect(&url).unwrap();
+        other
+            .0
+            .run(move |mut session| async move {
+                session
+                    .client()?
+                    .execute("SELECT pg_terminate_backend($1)", &[&first])
+                    .await?;
+                Ok(())
+            })
+            .unwrap();
+        // The first call after the server closed it may fail (the client learns of it then),
+        // as through the store's runtime; the next opens a new connection.
+        let after = (0..3)
+            .find_map(|_| {
+                database
+                    .0
+                    .run(|mut session| async move {
+                        let pid = session.query_one("SELECT pg_backend_pid()", &[]).await?;
+                        Ok((std::thread::current().id(), pid.try_get::<_, i32>(0)?))
+                    })
+                    .ok()
+            })
+            .unwrap();
+        assert_eq!(after.0, caller);
+        assert_ne!(after.1, first);
     }
 }
