@@ -7,7 +7,7 @@
 //! may run. So the store owns a small runtime on a thread of its own that drives `tokio-postgres`:
 //! a sync call hands its query to that runtime and waits on a std channel, bounded in time.
 //! A caller outside any runtime (the ledger's writer) instead drives a connection of its own on
-//! its own thread ([`OnCaller`]), one such caller at a time.
+//! its own thread (`OnCaller`), one such caller at a time.
 //! Connections are a fixed set ([`CONNECTIONS`], and the caller's one), each used by one query
 //! or transaction at a time, opened again when the server closed them; every statement is bounded by
 //! `statement_timeout`. Each connection prepares a statement the first time it runs it and
@@ -48,7 +48,7 @@ use crate::store::StoreError;
 
 /// Connections the store keeps to the database for callers inside a runtime (the readers'
 /// queries, and the writer's when its own connection is busy; a query waits for a free one).
-/// The store keeps one more for a caller outside any runtime ([`OnCaller`]), and a lease one.
+/// The store keeps one more for a caller outside any runtime (`OnCaller`), and a lease one.
 pub const CONNECTIONS: usize = 4;
 /// Longest a statement may run (`statement_timeout`).
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
