@@ -2206,7 +2206,12 @@ mod tests {
             .unwrap()
             .expect("the first process gets the lease");
         assert!(lease.is_held());
-        let writer = open_postgres(&url).unwrap();
+        // On the handle that took the lease: its writes name the writer's epoch it took.
+        let writer = open_over(
+            Arc::new(database.log().unwrap()),
+            Arc::new(database.index()),
+        )
+        .unwrap();
         writer.start_writer();
         let standby_database = crate::Postgres::connect(&url).unwrap();
         assert!(standby_database.try_lease().unwrap().is_none(), "one lease");

@@ -173,6 +173,11 @@ impl IndexStore for PgIndex {
 
     fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let rows = IndexRows::of(writes);
+        // Fenced as the log's writes are: a replay a take-over elsewhere overtook fails whole.
+        let fence = format!(
+            "SET LOCAL synchronous_commit = off; SELECT scs_writer_holds({})",
+            self.db.writer_epoch()
+        );
         Ok(self.db.run(move |mut session| async move {
             let delete = session.statement(DELETE_KEYS).await?;
             let upsert = session.statement(UPSERT_KEYS).await?;
@@ -187,7 +192,7 @@ impl IndexStore for PgIndex {
             // The statements are sent together (one round trip, run in order); the first that
             // fails fails the transaction, which is then rolled back.
             futures_util::future::try_join(
-                transaction.batch_execute("SET LOCAL synchronous_commit = off"),
+                transaction.batch_execute(&fence),
                 rows.send(&transaction, &delete, &upsert),
             )
             .await?;
@@ -201,10 +206,15 @@ impl IndexStore for PgIndex {
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        Ok(self.db.run(|mut session| async move {
+        // One transaction (a simple-query string of several statements is one), fenced.
+        let fenced = format!(
+            "SELECT scs_writer_holds({}); TRUNCATE index_kv",
+            self.db.writer_epoch()
+        );
+        Ok(self.db.run(move |mut session| async move {
             session
                 .client()?
-                .batch_execute("TRUNCATE index_kv")
+                .batch_execute(&fenced)
                 .await
                 .map_err(DbError::from)
         })?)

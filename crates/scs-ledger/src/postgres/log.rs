@@ -27,12 +27,16 @@ use crate::log_store::{
 };
 use crate::store::IndexStore;
 
-/// Appends the rows `unnest($1 idx, $2 byte_offset, $3 leaf, $4 entry)`.
-const INSERT_ENTRIES: &str = "INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
-                              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])";
-/// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3`.
-const REPLACE_CHECKPOINT: &str =
-    "UPDATE log_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3";
+/// Appends the rows `unnest($1 idx, $2 byte_offset, $3 leaf, $4 entry)`, if `$5` is the writer's
+/// epoch in force (every writing statement is fenced so: `scs_writer_holds`, migration 3).
+const INSERT_ENTRIES: &str = "WITH fence AS (SELECT scs_writer_holds($5)) \
+     INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
+     SELECT appended.* FROM fence, \
+         unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS appended";
+/// Replaces the checkpoint by size `$1`, note `$2`, if its size is `$3` and `$4` is the
+/// writer's epoch in force.
+const REPLACE_CHECKPOINT: &str = "UPDATE log_checkpoint SET size = $1, note = $2 \
+     WHERE id = 1 AND size = $3 AND scs_writer_holds($4)";
 /// [`REPLACE_CHECKPOINT`], committed without waiting for the write-ahead log's flush
 /// (`synchronous_commit` off for this statement's transaction only), for a checkpoint over
 /// entries already durable ([`CheckpointFlush::Later`]): a crash that loses it leaves an
@@ -40,11 +44,13 @@ const REPLACE_CHECKPOINT: &str =
 /// note that was handed out; the next batch's durable commit flushes it anyway. Not waiting
 /// saves 0.35–0.45 ms a batch, about a tenth of a registration batch (docs/PERFORMANCE.md).
 const REPLACE_CHECKPOINT_UNFLUSHED: &str = "UPDATE log_checkpoint SET size = $1, note = $2 \
-     WHERE id = 1 AND size = $3 AND set_config('synchronous_commit', 'off', true) = 'off'";
+     WHERE id = 1 AND size = $3 AND scs_writer_holds($4) \
+         AND set_config('synchronous_commit', 'off', true) = 'off'";
 /// Stores a batch in one statement, so in one transaction: its entries (`$1` idx, `$2` byte
 /// offsets, `$3` leaves, `$4` bodies) and its index writes (`$5` keys removed, `$6` keys
-/// written, `$7` their values; no key in both). Data-modifying `WITH` queries run once each,
-/// to completion, whatever the main query reads of them.
+/// written, `$7` their values; no key in both), if `$8` is the writer's epoch in force: the main
+/// query, which always runs, fails the whole statement otherwise. Data-modifying `WITH` queries
+/// run once each, to completion, whatever the main query reads of them.
 const COMMIT_BATCH: &str = "WITH appended AS (\
          INSERT INTO log_entries (idx, byte_offset, leaf, entry) \
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])), \
@@ -52,7 +58,7 @@ const COMMIT_BATCH: &str = "WITH appended AS (\
      written AS (\
          INSERT INTO index_kv (key, value) SELECT * FROM unnest($6::bytea[], $7::bytea[]) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value) \
-     SELECT 1";
+     SELECT scs_writer_holds($8)";
 
 /// Rows read at once while loading where each entry starts.
 const OFFSETS_READ: i64 = 65_536;
@@ -318,10 +324,11 @@ impl LogStore for PgLog {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let rows = NewRows::after(&offsets, entries)?;
         let sent = rows.columns(entries.to_vec());
+        let epoch = self.db.writer_epoch();
         self.db.run(move |mut session| async move {
             let (indexes, starts, leaves, bodies) = &sent;
             session
-                .execute(INSERT_ENTRIES, &[indexes, starts, leaves, bodies])
+                .execute(INSERT_ENTRIES, &[indexes, starts, leaves, bodies, &epoch])
                 .await?;
             Ok::<_, DbError>(())
         })?;
@@ -347,13 +354,16 @@ impl LogStore for PgLog {
         }
         let (indexes, starts, leaves, bodies) = rows.columns(batch.entries.clone());
         let index_rows = IndexRows::of(batch.index_writes);
+        let epoch = self.db.writer_epoch();
         self.db
             .run(move |mut session| async move {
                 let [removed, keys, values] = index_rows.columns();
                 let outcome = session
                     .execute(
                         COMMIT_BATCH,
-                        &[&indexes, &starts, &leaves, &bodies, removed, keys, values],
+                        &[
+                            &indexes, &starts, &leaves, &bodies, removed, keys, values, &epoch,
+                        ],
                     )
                     .await;
                 Ok(outcome.map_err(|error| (part_failed(&error), error)))
@@ -518,8 +528,11 @@ impl LogStore for PgLog {
             CheckpointFlush::Wait => REPLACE_CHECKPOINT,
             CheckpointFlush::Later => REPLACE_CHECKPOINT_UNFLUSHED,
         };
+        let epoch = self.db.writer_epoch();
         let replaced = self.db.run(move |mut session| async move {
-            session.execute(statement, &[&new, &note, &old]).await
+            session
+                .execute(statement, &[&new, &note, &old, &epoch])
+                .await
         })?;
         if replaced == 1 {
             Ok(())
@@ -535,7 +548,7 @@ impl LogStore for PgLog {
 mod tests {
     use super::*;
     use crate::postgres::test_support::fresh_database;
-    use crate::store::Write;
+    use crate::store::{IndexStore, Write};
     use crate::Postgres;
 
     /// The store on a fresh test database (`None` when PostgreSQL tests are skipped).
@@ -678,6 +691,79 @@ mod tests {
             .unwrap();
         assert_eq!(database.log().unwrap().entry(2).unwrap().1, b"three");
         assert_eq!(index.get(b"a").unwrap(), None);
+    }
+
+    /// A writer whose lease the server dropped without its noticing (a silent connection the
+    /// keepalives gave up on) writes nothing once another process has taken the lease: its
+    /// entries, its batch, its checkpoint and its index writes are each refused whole, even at
+    /// the very size the new writer took over at (found in review: they landed). The new
+    /// writer writes.
+    #[test]
+    fn a_writer_whose_lease_another_took_writes_nothing() {
+        let Some(url) = fresh_database() else {
+            return;
+        };
+        let old = Postgres::connect(&url).unwrap();
+        let _believed_held = old.try_lease().unwrap().unwrap();
+        let (log, index) = (old.log().unwrap(), old.index());
+        log.append(&[b"one".to_vec()]).unwrap();
+        log.write_checkpoint(0, 1, b"note one", CheckpointFlush::Wait)
+            .unwrap();
+
+        let new = Postgres::connect(&url).unwrap();
+        crate::postgres::test_support::execute(
+            &new,
+            "SELECT pg_terminate_backend(pid) FROM pg_locks \
+             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+        );
+        let _lease = (0..50)
+            .find_map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                new.try_lease().unwrap()
+            })
+            .expect("the new process took the lease");
+
+        let key = b"k".to_vec();
+        let fenced = |error: &LogFileError| matches!(error, LogFileError::Conflict(m) if m.contains("sequencer lease"));
+        let appended = log.append(&[b"two".to_vec()]).unwrap_err();
+        assert!(fenced(&appended), "{appended:?}");
+        let committed = log
+            .commit(
+                batch(1, &["two"], vec![(key.clone(), Some(b"v".to_vec()))]),
+                &index,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&committed, CommitError::Entries(error) if fenced(error)),
+            "{committed:?}"
+        );
+        for flush in [CheckpointFlush::Wait, CheckpointFlush::Later] {
+            let replaced = log
+                .write_checkpoint(1, 1, b"other note", flush)
+                .unwrap_err();
+            assert!(fenced(&replaced), "{replaced:?}");
+        }
+        let applied = index.apply(vec![(key.clone(), Some(b"v".to_vec()))]);
+        assert!(applied.unwrap_err().to_string().contains("sequencer lease"));
+        assert!(index.clear().is_err());
+
+        let log_now = new.log().unwrap();
+        assert_eq!(log_now.size(), 1, "no entry landed");
+        assert_eq!(log_now.read_checkpoint().unwrap().unwrap(), b"note one");
+        assert_eq!(
+            new.index().get(&key).unwrap(),
+            None,
+            "no index write landed"
+        );
+        log_now
+            .commit(
+                batch(1, &["two"], vec![(key.clone(), Some(b"v".to_vec()))]),
+                &new.index(),
+            )
+            .unwrap();
+        log_now
+            .write_checkpoint(1, 2, b"note two", CheckpointFlush::Wait)
+            .unwrap();
     }
 
     /// A second writer's batch at indexes the first already stored is refused as a conflict,
@@ -859,7 +945,10 @@ mod tests {
                         format!("{statement} RETURNING current_setting('synchronous_commit')");
                     let inside: String = session
                         .client()?
-                        .query_one(replace.as_str(), &[&0_i64, &Vec::<u8>::new(), &0_i64])
+                        .query_one(
+                            replace.as_str(),
+                            &[&0_i64, &Vec::<u8>::new(), &0_i64, &0_i64],
+                        )
                         .await?
                         .try_get(0)?;
                     let after: String = session

@@ -32,7 +32,7 @@ mod schema;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,6 +112,11 @@ impl Postgres {
     /// lives; the database gives it up when that connection ends, so a writer that dies
     /// (SIGKILL; a power cut, once the server's keepalives find the connection silent, about
     /// 6 s) frees it for a standby.
+    ///
+    /// Taking it adds one to the writer's epoch, which every statement this store writes with
+    /// names from then on: a writer that lost the lease without noticing (its connection
+    /// dropped by the server, silently to it) fails its next write once another has taken it
+    /// (migration 3).
     pub fn try_lease(&self) -> Result<Option<Lease>, StoreError> {
         let config = self.0.config.clone();
         let held = self.0.wait(async move {
@@ -120,17 +125,34 @@ impl Postgres {
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&LEASE_LOCK])
                 .await?
                 .try_get(0)?;
-            Ok(held.then_some(client))
+            if !held {
+                return Ok(None);
+            }
+            let epoch: i64 = client
+                .query_one(
+                    "UPDATE log_writer SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+                    &[],
+                )
+                .await?
+                .try_get(0)?;
+            Ok(Some((client, epoch)))
         })?;
-        Ok(held.map(|client| Lease {
-            client,
-            _database: Arc::clone(&self.0),
+        Ok(held.map(|(client, epoch)| {
+            self.0.writer_epoch.store(epoch, Ordering::Release);
+            Lease {
+                client,
+                _database: Arc::clone(&self.0),
+            }
         }))
     }
 }
 
 /// The advisory lock that is the sequencer lease ("SCSWRITE").
 const LEASE_LOCK: i64 = 0x5343_5357_5249_5445;
+
+/// The SQLSTATE of a write fenced off: another process took the lease since this one did
+/// (`scs_writer_holds`, migration 3).
+const ANOTHER_WRITER: &str = "SCS01";
 
 /// The sequencer lease ([`Postgres::try_lease`]): released when dropped.
 #[derive(Debug)]
@@ -195,7 +217,10 @@ impl From<tokio_postgres::Error> for DbError {
         };
         Self {
             message,
-            conflict: error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
+            conflict: error.code().is_some_and(|code| {
+                *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                    || code.code() == ANOTHER_WRITER
+            }),
             table: error
                 .as_db_error()
                 .and_then(|db| db.table())
@@ -297,6 +322,10 @@ pub(crate) struct Database {
     config: Config,
     slots: Arc<[Slot]>,
     next: AtomicUsize,
+    /// The writer's epoch this process took with the lease ([`Postgres::try_lease`]), named by
+    /// every statement that writes; 0 in a process that never took it, which can write only
+    /// to a database no process ever leased (a test's, or one being set up).
+    writer_epoch: AtomicI64,
     /// A connection driven by the thread that calls, for one caller outside any runtime at a
     /// time (the ledger's writer, above all).
     on_caller: std::sync::Mutex<OnCaller>,
@@ -357,6 +386,7 @@ impl Database {
             config,
             slots: (0..CONNECTIONS).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
+            writer_epoch: AtomicI64::new(0),
             on_caller: std::sync::Mutex::new(OnCaller {
                 runtime: Some(on_caller),
                 slot: Slot::default(),
@@ -388,6 +418,11 @@ impl Database {
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
         let slots = Arc::clone(&self.slots);
         self.wait(async move { on(take_connection(&slots, turn).await?, &config, work).await })
+    }
+
+    /// The writer's epoch this process took (0 if none), for a statement that writes to name.
+    pub(crate) fn writer_epoch(&self) -> i64 {
+        self.writer_epoch.load(Ordering::Acquire)
     }
 
     /// Runs `work` on the store's runtime and waits for its answer (at most [`CALL_TIMEOUT`]).

@@ -10,6 +10,7 @@ use super::{DbError, Session};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("0001_ledger.sql")),
     (2, include_str!("0002_entries_uncompressed.sql")),
+    (3, include_str!("0003_writer_epoch.sql")),
 ];
 
 /// The advisory lock held while migrating ("SCSMIGRT").
