@@ -424,6 +424,10 @@ impl Ledger {
             }
             drop(tree);
             self.index_range(known, size);
+            // Under the signers' lock (found in review): a handler that read the bits before
+            // these entries' status changes puts its list in place before the clear, or reads
+            // the bits after it — never its older list in place after the clear, served until
+            // the next change or for a day.
             write_lock(&self.lists).clear();
             self.lists_signed
                 .fetch_add(1, std::sync::atomic::Ordering::Release);
@@ -1727,6 +1731,120 @@ mod tests {
         fn clear(&self) -> Result<(), StoreError> {
             self.inner.clear()
         }
+    }
+
+    /// A store whose read of one key, once armed, returns only when released: a handler
+    /// caught between reading a status list's bits and putting the list in place.
+    struct GatedStore {
+        inner: crate::PgIndex,
+        gated: Mutex<Option<Vec<u8>>>,
+        read: std::sync::mpsc::SyncSender<()>,
+        release: Mutex<std::sync::mpsc::Receiver<()>>,
+    }
+
+    impl IndexStore for GatedStore {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            let value = self.inner.get(key)?;
+            let gated = self.gated.lock().unwrap().take_if(|gated| gated == key);
+            if gated.is_some() {
+                self.read.send(()).unwrap();
+                self.release.lock().unwrap().recv().unwrap();
+            }
+            Ok(value)
+        }
+        fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+            self.inner.get_many(keys)
+        }
+        fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StoreError> {
+            self.inner.scan_prefix(prefix, limit)
+        }
+        fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+            self.inner.apply(writes)
+        }
+        fn clear(&self) -> Result<(), StoreError> {
+            self.inner.clear()
+        }
+    }
+
+    /// Found in review: a standby's handler that read a status list's bits before the writer
+    /// set one, and put its list in place after the standby followed (which drops the signed
+    /// lists), had the old list served — without the revocation — until the next change or
+    /// for a day. After the follow the standby serves the bit.
+    #[test]
+    fn postgres_a_standby_never_keeps_a_list_signed_from_bits_read_before_it_followed() {
+        let Some(url) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let writer = open_postgres(&url).unwrap();
+        writer.start_writer();
+        let key = keyfile::load_secret(&demo("issuer-star4.key")).unwrap().key;
+        let body = scs_core::lifecycle::RequestBody::AllocateStatus;
+        let document =
+            scs_core::lifecycle::sign_request(&body, &key, scs_issuer::now(), "0123456789abcdef")
+                .unwrap();
+        let entry = state::verify_entry(document.clone(), &key.public().did_key()).unwrap();
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(writer.submit(entry, &document))
+            .unwrap();
+
+        let database = crate::Postgres::connect(&url).unwrap();
+        let (read, was_read) = std::sync::mpsc::sync_channel(1);
+        let (release, released) = std::sync::mpsc::sync_channel(1);
+        let bits_key = keys::bits(StatusPurpose::Revocation, 0);
+        let store = Arc::new(GatedStore {
+            inner: database.index(),
+            gated: Mutex::new(None),
+            read,
+            release: Mutex::new(released),
+        });
+        let standby = Ledger::open_standby(
+            Arc::new(database.log().unwrap()),
+            store.clone(),
+            keyfile::load_public(&demo("operator.pub")).unwrap(),
+            demo_registry_keys(),
+        )
+        .unwrap();
+        *store.gated.lock().unwrap() = Some(bits_key.clone());
+        let reader = {
+            let standby = Arc::clone(&standby);
+            std::thread::spawn(move || standby.status_list(StatusPurpose::Revocation, 0))
+        };
+        was_read.recv().unwrap();
+
+        // The writer sets a bit, with an entry of its own (what a revocation commits).
+        let mut bits = state::read_bits(&database.index(), StatusPurpose::Revocation, 0).unwrap();
+        bits.set(5, true);
+        publish_next_edition(&writer).unwrap();
+        database
+            .index()
+            .apply(vec![(bits_key, Some(bits.as_bytes().to_vec()))])
+            .unwrap();
+        let follower = {
+            let standby = Arc::clone(&standby);
+            std::thread::spawn(move || standby.follow().map(|_| ()).map_err(|e| e.to_string()))
+        };
+        // Long enough for a follow that does not wait for the handler to end.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        release.send(()).unwrap();
+        reader.join().unwrap().unwrap();
+        follower.join().unwrap().unwrap();
+
+        let served = standby
+            .status_list(StatusPurpose::Revocation, 0)
+            .unwrap()
+            .unwrap();
+        let list = scs_core::status_list::StatusList::from_json(
+            &serde_json::from_slice(&served.body).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            list.bits.get(5),
+            Some(true),
+            "the bit set before the follow"
+        );
+        writer.finish_writes();
     }
 
     /// A [`MemoryStore`] that, once told to, takes one batch of writes and forgets it: what a
