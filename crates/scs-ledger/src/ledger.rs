@@ -428,6 +428,10 @@ impl Ledger {
             // these entries' status changes puts its list in place before the clear, or reads
             // the bits after it — never its older list in place after the clear, served until
             // the next change or for a day.
+            let _signing = self
+                .signing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             write_lock(&self.lists).clear();
             self.lists_signed
                 .fetch_add(1, std::sync::atomic::Ordering::Release);
