@@ -1388,6 +1388,12 @@ impl Ledger {
         let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
+        // A registration the store holds but this process's log does not reach yet (a standby
+        // before it follows; the writer between its commit and taking the batch in) is not
+        // registered here yet: its checkpoint does not cover it (it was a 503, found in review).
+        if record.log_index >= self.log.size() {
+            return Ok(None);
+        }
         let entry_offset = self
             .log
             .entry_offset(record.log_index)
@@ -2285,6 +2291,38 @@ mod tests {
             let restarted = open(disk.clone(), dir.path(), store).unwrap();
             assert_eq!(restarted.checkpoint().0, size);
         }
+    }
+
+    /// A credential whose record the index store holds past the end of this process's log
+    /// (another process's registration, not yet followed) is not registered here yet: a 404,
+    /// not the store error (a 503) it was (found in review).
+    #[test]
+    fn a_registration_past_this_processs_log_is_not_found_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let ledger = open(Arc::new(RealDisk), dir.path(), store.clone()).unwrap();
+        let id = CredentialId::from_bytes([3; 16]);
+        let at = Timestamp::parse("2027-01-01T00:00:00Z").unwrap();
+        let record = state::CredentialRecord {
+            log_index: ledger.checkpoint().0,
+            credential_span: state::ByteSpan { start: 20, len: 2 },
+            issuer: "did:key:z6Mk".into(),
+            valid_from: at,
+            valid_until: at.plus_days(365).unwrap(),
+            status: Vec::new(),
+            lifecycle: scs_core::lifecycle::CredentialState::Active,
+            reason: None,
+            suspended_by: None,
+            history: Vec::new(),
+        };
+        store
+            .apply(vec![(
+                keys::credential(&id),
+                Some(serde_json::to_vec(&record).unwrap()),
+            )])
+            .unwrap();
+        assert!(matches!(ledger.credential_view(&id), Ok(None)));
+        assert!(matches!(ledger.credential_view_in_store(&id), Ok(None)));
     }
 
     /// Whatever a crash left of the checkpoint file (written by an older version, or by hand),

@@ -431,11 +431,13 @@ impl Database {
         work: impl Future<Output = Result<T, DbError>> + Send + 'static,
     ) -> Result<T, DbError> {
         let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        // Bounded there too (found in review): work the caller gave up on, still waiting for
+        // a connection, would otherwise start later and land after the caller answered 503.
         self.handle.spawn(async move {
-            let _ = answer.send(work.await);
+            let _ = answer.send(bounded(work).await);
         });
         answered
-            .recv_timeout(CALL_TIMEOUT)
+            .recv_timeout(CALL_TIMEOUT + Duration::from_secs(1))
             .map_err(|_| no_answer())?
     }
 }
