@@ -290,6 +290,83 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
     assert_eq!(server.terminate(), 0);
 }
 
+/// A command running in the background, killed when dropped.
+struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Found in review: two runs into one folder at once (cron runs that overlap) could put the
+/// older run's status lists back over the newer one's — a revoked credential shown as not
+/// revoked. A run holds the folder's lock from before it reads the registry until it ends; a
+/// second run meanwhile stops at once with nothing written, and a killed run leaves no lock.
+#[test]
+fn a_second_publish_into_a_folder_stops_while_one_is_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    let mirror = d.join("mirror");
+    let lock_file = mirror.join(".scs-publish.lock");
+
+    // A run that waits on a registry that never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scs"));
+    for name in common::SETTINGS_ENV {
+        command.env_remove(name);
+    }
+    let mut running = Background(
+        command
+            .args([
+                "publish",
+                "--registry",
+                &silent_url,
+                "--demo",
+                "--to",
+                "mirror",
+            ])
+            .current_dir(d)
+            .env("HOME", d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let held = || std::fs::File::open(&lock_file).is_ok_and(|file| file.try_lock().is_err());
+    wait_until_ready(&mut running.0, "the first scs publish", held);
+
+    let refused = publish(d, &url);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .error_line()
+            .contains("another scs publish is writing into"),
+        "{}",
+        refused.stderr
+    );
+    let written: Vec<_> = std::fs::read_dir(&mirror)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written, [".scs-publish.lock"]);
+
+    // Killed, the first run holds nothing: the next one publishes.
+    drop(running);
+    let published = publish(d, &url);
+    assert_eq!(
+        published.code, 0,
+        "{}{}",
+        published.stdout, published.stderr
+    );
+    assert!(mirror.join("v1/log/checkpoint").is_file());
+    assert_eq!(server.terminate(), 0);
+}
+
 /// The S3-compatible test server's URL (`SCS_TEST_S3`, set by scripts/s3-test-server.sh);
 /// `None` when it is `skip`. Fails the test when it is not set: never passes without running.
 fn s3_server() -> Option<String> {

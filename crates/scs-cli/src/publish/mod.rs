@@ -11,7 +11,8 @@
 //! extend. The order of writing keeps the folder usable at every moment: entries and tiles
 //! first, then the status lists, trust list and context, and the checkpoint last, so that a
 //! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
-//! after it.
+//! after it. A folder is locked for the whole run, from before the registry is read, so that
+//! runs from cron that overlap take turns instead of one putting older data over newer.
 //!
 //! The mirror's web root is a folder or an S3-compatible bucket: two [`Sink`]s of this one
 //! publisher, which decides what to write, and when.
@@ -100,11 +101,13 @@ const CHECKPOINT: &str = "v1/log/checkpoint";
 pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+    // Before the registry is read: a folder is then locked (`Folder::new`) from before this
+    // run's data was fetched, so runs that take turns publish ever newer data.
+    let folder = Mirror::new(args.to.open()?);
     let (file, bundle) = crate::bundle::fetch_checked(&registry, &operator)?;
     let new = &bundle.checkpoint;
     let log_key = bundle.trust_list.log_key()?;
     let verifier = NoteVerifier::new(new.origin(), *log_key.public_key())?;
-    let folder = Mirror::new(args.to.open()?);
     let old = folder.published_checkpoint(&verifier)?;
     let old_size = old.as_ref().map_or(0, Checkpoint::size);
     if old_size > new.size() {

@@ -3,10 +3,11 @@
 //! Two sinks: a folder ([`Folder`], `--to DIR`) and an S3-compatible bucket
 //! ([`super::bucket::Bucket`], `--to s3://bucket/prefix`).
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use scs_issuer::durable::{self, Disk, RealDisk};
 
 /// What a sink holds at a path, read up to a bound.
@@ -34,19 +35,47 @@ pub(crate) trait Sink {
     fn remove_below(&self, relative: &str) -> Result<u64>;
 }
 
+/// The file in a folder that every `scs publish` into it holds locked while it runs. Not a
+/// path the API serves, so not one a mirror serves (`docs/nginx-mirror.conf` answers 404).
+pub(crate) const LOCK_FILE: &str = ".scs-publish.lock";
+
 /// A folder on this machine, to be served as the web root (`scs publish --to DIR`).
 #[derive(Debug)]
 pub(crate) struct Folder {
     root: PathBuf,
+    /// [`LOCK_FILE`], locked for as long as this run holds the folder.
+    _lock: File,
 }
 
 impl Folder {
-    /// The folder at `root`, created if missing.
+    /// The folder at `root`, created if missing, and locked for this run: refused when another
+    /// `scs publish` holds it (two runs at once could put the older one's status lists back
+    /// over the newer one's). The lock is `flock(2)` on [`LOCK_FILE`], which the kernel
+    /// releases when the process ends, however it ends: a killed run leaves the file, never
+    /// the folder locked.
     pub(crate) fn new(root: &Path) -> Result<Self> {
         durable::create_dir_all(root)
             .with_context(|| format!("cannot create {}", root.display()))?;
+        let path = root.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => bail!(
+                "another scs publish is writing into {}: run one at a time, and again once it ended / 別の scs publish が同じ公開先に書き込み中です",
+                root.display()
+            ),
+            Err(TryLockError::Error(error)) => {
+                return Err(error).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
         Ok(Self {
             root: root.to_owned(),
+            _lock: lock,
         })
     }
 }
