@@ -367,6 +367,91 @@ fn a_second_publish_into_a_folder_stops_while_one_is_running() {
     assert_eq!(server.terminate(), 0);
 }
 
+/// `signed` (a signed JSON document) edited by `edit` and signed again by `key`.
+fn resigned(
+    signed: &[u8],
+    key: &scs_core::keys::SecretKey,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
+    let mut document: serde_json::Value = serde_json::from_slice(signed).unwrap();
+    document.as_object_mut().unwrap().remove("proof");
+    edit(&mut document);
+    let signed = scs_core::proof::sign(
+        document,
+        key,
+        Timestamp::from_unix(1_800_000_000).unwrap(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        serde_json::Map::new(),
+    )
+    .unwrap();
+    serde_json::to_vec(&signed).unwrap()
+}
+
+/// `validFrom` of a signed document moved by `seconds`.
+fn shift_valid_from(document: &mut serde_json::Value, seconds: i64) {
+    let from = Timestamp::parse(document["validFrom"].as_str().unwrap()).unwrap();
+    let shifted = Timestamp::from_unix(from.unix() + seconds).unwrap();
+    document["validFrom"] = shifted.to_string().into();
+}
+
+/// Found in review: a run that read the registry before a revocation could write its status
+/// lists over those a later run published (runs into a bucket are not locked), and the mirror
+/// showed the credential as not revoked. A status list signed later than the one fetched, or a
+/// trust list of a higher sequence, is kept; an earlier status list is replaced.
+#[test]
+fn a_publish_never_puts_an_older_status_list_or_trust_list_over_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    issue_and_revoke(d, &url);
+    let first = publish(d, &url);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let mirror = d.join("mirror");
+    let list = mirror.join("v1/status/revocation/0");
+    let trust_list = mirror.join("v1/trust-list");
+    let fetched_list = std::fs::read(&list).unwrap();
+    let status_key = scs_issuer::keyfile::load_secret(&demo("registry-status.key"))
+        .unwrap()
+        .key;
+    let operator_key = scs_issuer::keyfile::load_secret(&demo("operator.key"))
+        .unwrap()
+        .key;
+
+    // What a run that read the registry later would have published.
+    let later_list = resigned(&fetched_list, &status_key, |list| {
+        shift_valid_from(list, 60);
+    });
+    let later_trust_list = resigned(&std::fs::read(&trust_list).unwrap(), &operator_key, |t| {
+        let sequence = t["credentialSubject"]["sequence"].as_u64().unwrap();
+        t["credentialSubject"]["sequence"] = (sequence + 1).into();
+    });
+    std::fs::write(&list, &later_list).unwrap();
+    std::fs::write(&trust_list, &later_trust_list).unwrap();
+    let kept = publish(d, &url);
+    assert_eq!(kept.code, 0, "{}{}", kept.stdout, kept.stderr);
+    assert_eq!(std::fs::read(&list).unwrap(), later_list);
+    assert_eq!(std::fs::read(&trust_list).unwrap(), later_trust_list);
+    assert_eq!(
+        kept.stdout
+            .matches("the mirror holds a later edition")
+            .count(),
+        2,
+        "{}",
+        kept.stdout
+    );
+
+    // An earlier one is the registry's to replace.
+    let earlier_list = resigned(&fetched_list, &status_key, |list| {
+        shift_valid_from(list, -60);
+    });
+    std::fs::write(&list, &earlier_list).unwrap();
+    let replaced = publish(d, &url);
+    assert_eq!(replaced.code, 0, "{}{}", replaced.stdout, replaced.stderr);
+    assert_eq!(std::fs::read(&list).unwrap(), fetched_list);
+    assert_eq!(server.terminate(), 0);
+}
+
 /// The S3-compatible test server's URL (`SCS_TEST_S3`, set by scripts/s3-test-server.sh);
 /// `None` when it is `skip`. Fails the test when it is not set: never passes without running.
 fn s3_server() -> Option<String> {

@@ -8,7 +8,8 @@
 //! and every status list against the status key (`bundle::fetch_checked`, as `scs bundle`);
 //! the checkpoint against the log key; the tiles up to the checkpoint's root; every entry
 //! against its leaf hash; and the checkpoint against the one published before, which it must
-//! extend. The order of writing keeps the folder usable at every moment: entries and tiles
+//! extend; a status list or trust list in the mirror is replaced only by one at least as new.
+//! The order of writing keeps the folder usable at every moment: entries and tiles
 //! first, then the status lists, trust list and context, and the checkpoint last, so that a
 //! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
 //! after it. A folder is locked for the whole run, from before the registry is read, so that
@@ -31,6 +32,9 @@ use scs_core::tlog::{
     verify_consistency, Checkpoint, EntryBundle, Hash, HashReader, Node, NoteVerifier, Tile,
     TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT,
 };
+use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
+
+use scs_verifier::{OfflineStatusLists, MAX_STATUS_LIST_BYTES};
 
 use crate::args::AnchorArgs;
 use crate::client::Registry;
@@ -123,12 +127,29 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     for (text, named) in file.status_lists.iter().zip(&bundle.index.status_lists) {
         let (purpose, list) = scs_ledger::parse_list_url(&named.url, base)
             .ok_or_else(|| anyhow!("status list {} is not at this registry", named.url))?;
-        folder.put(
+        let signed_at = |bytes: &[u8]| {
+            let mut lists = OfflineStatusLists::none();
+            let list = lists.add_signed(bytes, Some(&bundle.trust_list)).ok()?;
+            (list.url == named.url).then_some(list.valid_from)
+        };
+        folder.put_unless_newer(
             &format!("v1/status/{}/{list}", purpose.as_str()),
             text.as_bytes(),
+            MAX_STATUS_LIST_BYTES as u64,
+            signed_at,
         )?;
     }
-    folder.put("v1/trust-list", file.trust_list.as_bytes())?;
+    let sequence = |bytes: &[u8]| {
+        TrustList::from_signed_bytes(bytes, &operator)
+            .ok()
+            .map(|edition| edition.sequence)
+    };
+    folder.put_unless_newer(
+        "v1/trust-list",
+        file.trust_list.as_bytes(),
+        MAX_TRUST_LIST_BYTES as u64,
+        sequence,
+    )?;
     folder.put("ns/scs/v1", &checked_context(&registry)?)?;
     // Last: from now on the mirror names the new tree, whose every tile is in place.
     folder.replace_checkpoint(&file.checkpoint, old.as_ref(), &verifier)?;
@@ -237,6 +258,39 @@ impl Mirror {
         if matches!(held, Ok(Stored::Bytes(held)) if held == bytes) {
             self.skipped.set(self.skipped.get() + 1);
             return Ok(());
+        }
+        self.sink.write(relative, bytes)?;
+        self.written.set(self.written.get() + 1);
+        Ok(())
+    }
+
+    /// Writes `bytes`, a signed document of which `edition` reads the edition (its signing time,
+    /// its sequence number), at `relative` — unless the mirror holds a later edition there:
+    /// then another run, which read the registry later, published it, and an older edition put
+    /// back over it would undo a change (a revoked credential shown as not revoked). What
+    /// `edition` cannot read there (not signed by this registry, or for another list) is
+    /// replaced; a mirror that cannot be read fails the run rather than be written blind.
+    fn put_unless_newer<E: Ord + std::fmt::Display>(
+        &self,
+        relative: &str,
+        bytes: &[u8],
+        max: u64,
+        edition: impl Fn(&[u8]) -> Option<E>,
+    ) -> Result<()> {
+        if let Stored::Bytes(held) = self.sink.read_at_most(relative, max)? {
+            if held == bytes {
+                self.skipped.set(self.skipped.get() + 1);
+                return Ok(());
+            }
+            if let (Some(published), Some(fetched)) = (edition(&held), edition(bytes)) {
+                if published > fetched {
+                    say!(
+                        "  {relative}: 公開先の方が新しい版です（{published}、取得した版は {fetched}）。置き換えません / the mirror holds a later edition ({published}) than the one fetched ({fetched}): kept"
+                    );
+                    self.skipped.set(self.skipped.get() + 1);
+                    return Ok(());
+                }
+            }
         }
         self.sink.write(relative, bytes)?;
         self.written.set(self.written.get() + 1);
