@@ -216,8 +216,15 @@ impl Mirror {
 
     /// The checkpoint published before, if any, signed by this log's key under its origin.
     fn published_checkpoint(&self, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
+        let stored = self.sink.read_at_most(CHECKPOINT, MAX_NOTE_SIZE as u64)?;
+        self.checkpoint_in(stored, verifier)
+    }
+
+    /// The checkpoint `stored` at [`CHECKPOINT`], if any, signed by this log's key under its
+    /// origin.
+    fn checkpoint_in(&self, stored: Stored, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
         let place = self.sink.location(CHECKPOINT);
-        let note = match self.sink.read_at_most(CHECKPOINT, MAX_NOTE_SIZE as u64)? {
+        let note = match stored {
             Stored::Absent => return Ok(None),
             Stored::Larger => bail!("{place} is larger than {MAX_NOTE_SIZE} bytes"),
             Stored::Bytes(bytes) => {
@@ -234,20 +241,36 @@ impl Mirror {
 
     /// Writes the new checkpoint `note`, unless another run published since this one read the
     /// mirror's checkpoint (`read_first`): two runs at once could otherwise leave the older
-    /// tree's checkpoint last, and the mirror would seem to shrink.
+    /// tree's checkpoint last, and the mirror would seem to shrink. In a bucket the write is
+    /// conditional on the object compared, so that no other run's can come in between.
     fn replace_checkpoint(
         &self,
         note: &str,
         read_first: Option<&Checkpoint>,
         verifier: &NoteVerifier,
     ) -> Result<()> {
-        if self.published_checkpoint(verifier)?.as_ref() != read_first {
-            bail!(
-                "another scs publish replaced {} meanwhile: run one at a time into a mirror (e.g. under flock), and run again / 同じ公開先への公開は一度に一つにしてください",
-                self.sink.location(CHECKPOINT)
-            );
+        let (stored, version) = self.sink.read_versioned(CHECKPOINT, MAX_NOTE_SIZE as u64)?;
+        if matches!(&stored, Stored::Bytes(held) if held == note.as_bytes()) {
+            self.skipped.set(self.skipped.get() + 1);
+            return Ok(());
         }
-        self.put(CHECKPOINT, note.as_bytes())
+        if self.checkpoint_in(stored, verifier)?.as_ref() != read_first
+            || !self
+                .sink
+                .write_if_unchanged(CHECKPOINT, note.as_bytes(), &version)?
+        {
+            return Err(self.replaced_meanwhile(CHECKPOINT));
+        }
+        self.written.set(self.written.get() + 1);
+        Ok(())
+    }
+
+    /// Why a run stops when another wrote `relative` since this one read it.
+    fn replaced_meanwhile(&self, relative: &str) -> anyhow::Error {
+        anyhow!(
+            "another scs publish wrote {} meanwhile (runs into a bucket are not locked: run one at a time), and run again / 同じ公開先への公開は一度に一つにしてください",
+            self.sink.location(relative)
+        )
     }
 
     /// Writes `bytes` at `relative` (a path the code built, never one read from outside), unless
@@ -277,7 +300,8 @@ impl Mirror {
         max: u64,
         edition: impl Fn(&[u8]) -> Option<E>,
     ) -> Result<()> {
-        if let Stored::Bytes(held) = self.sink.read_at_most(relative, max)? {
+        let (stored, version) = self.sink.read_versioned(relative, max)?;
+        if let Stored::Bytes(held) = stored {
             if held == bytes {
                 self.skipped.set(self.skipped.get() + 1);
                 return Ok(());
@@ -292,7 +316,9 @@ impl Mirror {
                 }
             }
         }
-        self.sink.write(relative, bytes)?;
+        if !self.sink.write_if_unchanged(relative, bytes, &version)? {
+            return Err(self.replaced_meanwhile(relative));
+        }
         self.written.set(self.written.get() + 1);
         Ok(())
     }

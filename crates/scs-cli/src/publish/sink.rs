@@ -21,16 +21,35 @@ pub(crate) enum Stored {
     Bytes(Vec<u8>),
 }
 
+/// What held a path when it was read, so that a write can require that nothing replaced it
+/// since ([`Sink::write_if_unchanged`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// A file in a folder, which this run holds locked: every `scs publish` takes the lock
+    /// ([`Folder::new`]), so no other run wrote there since.
+    Locked,
+    /// An object in a bucket, by its entity tag and version id, which the store compares
+    /// (`If-Match`); `None` when there was no object (`If-None-Match: *`).
+    Object(Option<object_store::UpdateVersion>),
+}
+
 /// A place a mirror is published into, by paths relative to the mirror's web root (paths the
 /// publisher built, never ones read from outside).
 pub(crate) trait Sink {
     /// Where `relative` is, for messages (never a credential).
     fn location(&self, relative: &str) -> String;
+    /// What is stored at `relative`, if at most `max` bytes, and its version.
+    fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)>;
     /// What is stored at `relative`, if at most `max` bytes.
-    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored>;
+    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored> {
+        Ok(self.read_versioned(relative, max)?.0)
+    }
     /// Stores `bytes` at `relative` as a whole (a reader sees the old file or the new one),
     /// durably.
     fn write(&self, relative: &str, bytes: &[u8]) -> Result<()>;
+    /// As [`Sink::write`], if `relative` still holds what was read there as `version`:
+    /// `Ok(false)`, and nothing written, when something replaced it since.
+    fn write_if_unchanged(&self, relative: &str, bytes: &[u8], version: &Version) -> Result<bool>;
     /// Removes every file below the folder `relative`: how many there were.
     fn remove_below(&self, relative: &str) -> Result<u64>;
 }
@@ -85,22 +104,23 @@ impl Sink for Folder {
         self.root.join(relative).display().to_string()
     }
 
-    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored> {
+    fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)> {
         let path = self.root.join(relative);
         let Ok(metadata) = std::fs::metadata(&path) else {
-            return Ok(Stored::Absent);
+            return Ok((Stored::Absent, Version::Locked));
         };
         if metadata.len() > max {
-            return Ok(Stored::Larger);
+            return Ok((Stored::Larger, Version::Locked));
         }
         let mut bytes = Vec::new();
         std::fs::File::open(&path)
             .and_then(|file| file.take(max + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(match bytes.len() as u64 > max {
+        let stored = match bytes.len() as u64 > max {
             true => Stored::Larger,
             false => Stored::Bytes(bytes),
-        })
+        };
+        Ok((stored, Version::Locked))
     }
 
     fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
@@ -108,6 +128,16 @@ impl Sink for Folder {
         durable::create_dir_all(durable::parent(&path))
             .and_then(|()| durable::write(&path, bytes))
             .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    fn write_if_unchanged(&self, relative: &str, bytes: &[u8], version: &Version) -> Result<bool> {
+        if *version != Version::Locked {
+            bail!(
+                "{}: not a version read from a folder",
+                self.location(relative)
+            );
+        }
+        self.write(relative, bytes).map(|()| true)
     }
 
     fn remove_below(&self, relative: &str) -> Result<u64> {
