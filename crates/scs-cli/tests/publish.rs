@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::server::{agent, free_port, get, post, wait_until_ready, DemoServer};
-use common::{audit, demo, issue_and_revoke, repo, revoked_status, scs_with_env, Run};
+use common::{audit, copy_dir, demo, issue_and_revoke, repo, revoked_status, scs_with_env, Run};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Tile};
@@ -449,6 +449,64 @@ fn a_publish_never_puts_an_older_status_list_or_trust_list_over_a_newer_one() {
     let replaced = publish(d, &url);
     assert_eq!(replaced.code, 0, "{}{}", replaced.stdout, replaced.stderr);
     assert_eq!(std::fs::read(&list).unwrap(), fetched_list);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// The number of superseded partial tiles a publish run says it removed.
+fn partials_removed(run: &Run) -> u64 {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("superseded partial tiles removed"))
+        .unwrap_or_else(|| panic!("no files line: {}", run.stdout));
+    let before = line
+        .split(" superseded partial tiles removed")
+        .next()
+        .unwrap();
+    before.split_whitespace().last().unwrap().parse().unwrap()
+}
+
+/// Found in review: partial tiles were removed from the range between the checkpoint a run
+/// started from and the one it wrote, so those of a run that stopped after writing its
+/// checkpoint and before removing them were never removed: the next run found the checkpoint
+/// already at the new size. The partials superseded at the edge of the published tree are
+/// removed by every run.
+#[test]
+fn partial_tiles_a_run_left_behind_are_removed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    let first = publish(d, &url);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let mirror = d.join("mirror");
+    let size = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
+    let index = format!("{:03}", size / 256);
+    let partials = [
+        mirror.join(format!("v1/log/tile/0/{index}.p")),
+        mirror.join(format!("v1/log/tile/entries/{index}.p")),
+    ];
+    let saved = d.join("saved");
+    for (n, partial) in partials.iter().enumerate() {
+        assert!(partial.is_dir(), "{}", partial.display());
+        copy_dir(partial, &saved.join(n.to_string()));
+    }
+
+    // A run past a tile boundary that stopped after writing its checkpoint: its partials stay.
+    cross_a_tile_boundary(&url, size);
+    let second = publish(d, &url);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    for (n, partial) in partials.iter().enumerate() {
+        assert!(!partial.exists());
+        copy_dir(&saved.join(n.to_string()), partial);
+    }
+
+    let next = publish(d, &url);
+    assert_eq!(next.code, 0, "{}{}", next.stdout, next.stderr);
+    assert_eq!(partials_removed(&next), 2, "{}", next.stdout);
+    for partial in &partials {
+        assert!(!partial.exists(), "{}", partial.display());
+    }
     assert_eq!(server.terminate(), 0);
 }
 

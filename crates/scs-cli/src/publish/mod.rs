@@ -22,6 +22,7 @@ mod bucket;
 mod sink;
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -30,7 +31,7 @@ use scs_core::context::SCS_V1_DOCUMENT;
 use scs_core::tlog::{
     consistency_proof, entry_bundles_between, leaf_hash, tiles_between, tree_hash, tree_root,
     verify_consistency, Checkpoint, EntryBundle, Hash, HashReader, Node, NoteVerifier, Tile,
-    TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT,
+    TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT, TILE_WIDTH,
 };
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 
@@ -323,20 +324,36 @@ impl Mirror {
         Ok(())
     }
 
-    /// Removes the partial tiles and bundles of every tile that became full between the two
-    /// sizes (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile
-    /// is available"; clients then read the full tile). The number of files removed.
+    /// Removes the partial tiles and bundles that full ones supersede in the tree of `new_size`
+    /// (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile is
+    /// available"; clients then read the full tile): those of every tile that became full since
+    /// `old_size`, and, whatever `old_size`, those of the last full tile at each level and of
+    /// the last full bundle — the edge where a run that stopped after its checkpoint but before
+    /// this step left them, for the next run to find the checkpoint already at `new_size`. The
+    /// number of files removed.
     fn remove_superseded_partials(&self, old_size: u64, new_size: u64) -> Result<u64> {
-        let full_tiles = tiles_between(old_size, new_size)
+        let mut full: BTreeSet<String> = tiles_between(old_size, new_size)
             .into_iter()
             .filter(|tile| !tile.is_partial())
-            .map(|tile| tile.path());
-        let full_bundles = entry_bundles_between(old_size, new_size)
-            .into_iter()
-            .filter(|bundle| !bundle.is_partial())
-            .map(|bundle| bundle.path());
+            .map(|tile| tile.path())
+            .collect();
+        full.extend(
+            entry_bundles_between(old_size, new_size)
+                .into_iter()
+                .filter(|bundle| !bundle.is_partial())
+                .map(|bundle| bundle.path()),
+        );
+        for level in 0..TILE_HEIGHT {
+            let hashes = new_size >> (u32::from(TILE_HEIGHT) * u32::from(level));
+            if let Some(last) = (hashes / u64::from(TILE_WIDTH)).checked_sub(1) {
+                full.insert(Tile::new(level, last, TILE_WIDTH)?.path());
+            }
+        }
+        if let Some(last) = (new_size / u64::from(TILE_WIDTH)).checked_sub(1) {
+            full.insert(EntryBundle::new(last, TILE_WIDTH)?.path());
+        }
         let mut removed = 0;
-        for full in full_tiles.chain(full_bundles) {
+        for full in full {
             removed += self.sink.remove_below(&format!("v1/log/{full}.p"))?;
         }
         Ok(removed)
