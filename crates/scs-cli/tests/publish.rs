@@ -469,8 +469,9 @@ fn partials_removed(run: &Run) -> u64 {
 /// Found in review: partial tiles were removed from the range between the checkpoint a run
 /// started from and the one it wrote, so those of a run that stopped after writing its
 /// checkpoint and before removing them were never removed: the next run found the checkpoint
-/// already at the new size. The partials superseded at the edge of the published tree are
-/// removed by every run.
+/// already at the new size. (A run now removes them before its checkpoint; mirrors that earlier
+/// runs left so remain.) The partials superseded at the edge of the published tree are removed
+/// by every run.
 #[test]
 fn partial_tiles_a_run_left_behind_are_removed_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
@@ -492,7 +493,8 @@ fn partial_tiles_a_run_left_behind_are_removed_by_the_next() {
         copy_dir(partial, &saved.join(n.to_string()));
     }
 
-    // A run past a tile boundary that stopped after writing its checkpoint: its partials stay.
+    // A run past a tile boundary that stopped after writing its checkpoint, before removing
+    // the partials it superseded.
     cross_a_tile_boundary(&url, size);
     let second = publish(d, &url);
     assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);

@@ -10,9 +10,9 @@
 //! against its leaf hash; and the checkpoint against the one published before, which it must
 //! extend; a status list or trust list in the mirror is replaced only by one at least as new.
 //! The order of writing keeps the folder usable at every moment: entries and tiles
-//! first, then the status lists, trust list and context, and the checkpoint last, so that a
-//! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
-//! after it. A folder is locked for the whole run, from before the registry is read, so that
+//! first, then the status lists, trust list and context, then the partial tiles that a full
+//! tile supersedes are removed, and the checkpoint is written last, so that a mirror never
+//! names tiles it lacks. A folder is locked for the whole run, from before the registry is read, so that
 //! runs from cron that overlap take turns instead of one putting older data over newer.
 //!
 //! The mirror's web root is a folder or an S3-compatible bucket: two [`Sink`]s of this one
@@ -152,9 +152,7 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
         sequence,
     )?;
     folder.put("ns/scs/v1", &checked_context(&registry)?)?;
-    // Last: from now on the mirror names the new tree, whose every tile is in place.
-    folder.replace_checkpoint(&file.checkpoint, old.as_ref(), &verifier)?;
-    let removed = folder.remove_superseded_partials(old_size, new.size())?;
+    let removed = folder.finish(&file.checkpoint, old.as_ref(), new.size(), &verifier)?;
     say!(
         "✓ 公開しました / published {} to {}",
         registry.base(),
@@ -238,6 +236,26 @@ impl Mirror {
             )
         })?;
         Ok(Some(checkpoint))
+    }
+
+    /// Ends a run that wrote every tile of the tree of `new_size` over the one of `old` (the
+    /// checkpoint it started from): removes the partial tiles the full ones supersede, then
+    /// writes the checkpoint `note` — last, so that from then on the mirror names a tree whose
+    /// every tile is in place. The partials go first: a run that stops in between leaves `old`
+    /// published, and the next run, starting from it, removes them; removed after the
+    /// checkpoint, they would be left for good by a run that stopped in between, the next one
+    /// starting from `new_size`. A client of `old` reads the full tile where a partial is gone,
+    /// as it must once the checkpoint moves on anyway. The number of files removed.
+    fn finish(
+        &self,
+        note: &str,
+        old: Option<&Checkpoint>,
+        new_size: u64,
+        verifier: &NoteVerifier,
+    ) -> Result<u64> {
+        let removed = self.remove_superseded_partials(old.map_or(0, Checkpoint::size), new_size)?;
+        self.replace_checkpoint(note, old, verifier)?;
+        Ok(removed)
     }
 
     /// Writes the new checkpoint `note`, unless another run published since this one read the
@@ -328,9 +346,10 @@ impl Mirror {
     /// (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile is
     /// available"; clients then read the full tile): those of every tile that became full since
     /// `old_size`, and, whatever `old_size`, those of the last full tile at each level and of
-    /// the last full bundle — the edge where a run that stopped after its checkpoint but before
-    /// this step left them, for the next run to find the checkpoint already at `new_size`. The
-    /// number of files removed.
+    /// the last full bundle — the edge where partials superseded before `old_size` may still
+    /// be: left by a run of an earlier `scs`, which removed them only after writing its
+    /// checkpoint, or written by a run into a bucket that overlapped another. The number of
+    /// files removed.
     fn remove_superseded_partials(&self, old_size: u64, new_size: u64) -> Result<u64> {
         let mut full: BTreeSet<String> = tiles_between(old_size, new_size)
             .into_iter()
@@ -572,6 +591,93 @@ mod tests {
         let other = scs_core::keys::SecretKey::from_seed(&[8; 32]);
         let verifier = NoteVerifier::new("registry.example/v1/log", other.public()).unwrap();
         assert!(folder.published_checkpoint(&verifier).is_err());
+    }
+
+    /// A folder whose removals fail while `failing` is set.
+    #[derive(Debug)]
+    struct FailingRemovals {
+        folder: Folder,
+        failing: std::rc::Rc<Cell<bool>>,
+    }
+
+    impl Sink for FailingRemovals {
+        fn location(&self, relative: &str) -> String {
+            self.folder.location(relative)
+        }
+        fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, sink::Version)> {
+            self.folder.read_versioned(relative, max)
+        }
+        fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+            self.folder.write(relative, bytes)
+        }
+        fn write_if_unchanged(
+            &self,
+            relative: &str,
+            bytes: &[u8],
+            version: &sink::Version,
+        ) -> Result<bool> {
+            self.folder.write_if_unchanged(relative, bytes, version)
+        }
+        fn remove_below(&self, relative: &str) -> Result<u64> {
+            if self.failing.get() {
+                bail!("cannot remove {relative}");
+            }
+            self.folder.remove_below(relative)
+        }
+    }
+
+    /// Found in review: the partial tiles a run's full tiles supersede were removed after its
+    /// checkpoint was written, so a run that stopped in between left them for good: the next
+    /// run started from the new checkpoint and looked only past it. They are removed first
+    /// now, and a run that stops in between leaves the old checkpoint for the next to start
+    /// from. (Here tile 0 became full, but tile 1 is the last full one: not at the edge.)
+    #[test]
+    fn partial_tiles_are_removed_before_the_checkpoint_that_supersedes_them() {
+        let key = scs_core::keys::SecretKey::from_seed(&[7; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", key.public()).unwrap();
+        let note = |size: u64| checkpoint(&tree(size, "leaf")).sign(&key).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let failing = std::rc::Rc::new(Cell::new(false));
+        let folder = Mirror::new(Box::new(FailingRemovals {
+            folder: Folder::new(dir.path()).unwrap(),
+            failing: failing.clone(),
+        }));
+        // Published at size 100, and the tiles of size 600 written since.
+        folder
+            .replace_checkpoint(&note(100), None, &verifier)
+            .unwrap();
+        let partials = ["v1/log/tile/0/000.p/100", "v1/log/tile/entries/000.p/100"];
+        for path in partials.iter().chain(&[
+            "v1/log/tile/0/000",
+            "v1/log/tile/0/001",
+            "v1/log/tile/0/002.p/88",
+        ]) {
+            folder.sink.write(path, b"tile").unwrap();
+        }
+        let held = |path: &str| dir.path().join(path).exists();
+
+        failing.set(true);
+        let published = folder.published_checkpoint(&verifier).unwrap();
+        assert!(folder
+            .finish(&note(600), published.as_ref(), 600, &verifier)
+            .is_err());
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&tree(100, "leaf")))
+        );
+
+        failing.set(false);
+        let published = folder.published_checkpoint(&verifier).unwrap();
+        let removed = folder
+            .finish(&note(600), published.as_ref(), 600, &verifier)
+            .unwrap();
+        assert_eq!(removed, 2);
+        assert!(!partials.iter().any(|path| held(path)));
+        assert!(held("v1/log/tile/0/002.p/88"));
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&tree(600, "leaf")))
+        );
     }
 
     #[test]
