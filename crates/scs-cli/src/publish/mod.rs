@@ -434,12 +434,28 @@ fn publish_log(
     for (tile, hashes) in spine.iter().filter(|(tile, _)| tile.level() > 0) {
         folder.put(&format!("v1/log/{}", tile.path()), &tile.encode(hashes)?)?;
     }
-    // The tiles and bundles of the tree published before that did not change.
-    let unchanged = (tiles_between(0, new.size()).len() - changed.len())
-        + (entry_bundles_between(0, new.size()).len()
-            - entry_bundles_between(old_size, new.size()).len());
-    folder.skipped.set(folder.skipped.get() + unchanged as u64);
+    let unchanged = unchanged_files(old_size, new.size());
+    folder.skipped.set(folder.skipped.get() + unchanged);
     Ok(Ok(()))
+}
+
+/// How many tiles and entry bundles of the tree of `new_size` are as the tree of `old_size`
+/// published them — counted, not listed (a large tree has millions): at each level, every tile
+/// full below the first hash added, or all of them if none was added there.
+fn unchanged_files(old_size: u64, new_size: u64) -> u64 {
+    let width = u64::from(TILE_WIDTH);
+    let unchanged = |old_count: u64, new_count: u64| match new_count > old_count {
+        true => old_count / width,
+        false => new_count.div_ceil(width),
+    };
+    let tiles: u64 = (0..TILE_HEIGHT)
+        .map(|level| {
+            let shift = u32::from(TILE_HEIGHT) * u32::from(level);
+            unchanged(old_size >> shift, new_size >> shift)
+        })
+        .sum();
+    // An entry bundle for each bottom tile.
+    tiles + unchanged(old_size, new_size)
 }
 
 /// Checks the tiles held against the checkpoints: they hash to `new`'s root, every full one to
@@ -677,6 +693,39 @@ mod tests {
         assert_eq!(
             folder.published_checkpoint(&verifier).unwrap(),
             Some(checkpoint(&tree(600, "leaf")))
+        );
+    }
+
+    /// Found in review: every run listed every tile and bundle of the whole tree only to count
+    /// the unchanged ones. They are counted: the same numbers as listing, without the list,
+    /// even for a tree no list of which fits in memory.
+    #[test]
+    fn unchanged_tiles_and_bundles_are_counted_without_listing_the_tree() {
+        let listed = |old: u64, new: u64| {
+            let tiles = tiles_between(0, new).len() - tiles_between(old, new).len();
+            let bundles =
+                entry_bundles_between(0, new).len() - entry_bundles_between(old, new).len();
+            (tiles + bundles) as u64
+        };
+        let sizes = [
+            0, 1, 5, 255, 256, 257, 511, 512, 700, 65_535, 65_536, 65_537, 70_000,
+        ];
+        for new in sizes {
+            for old in sizes.into_iter().filter(|old| *old <= new) {
+                assert_eq!(unchanged_files(old, new), listed(old, new), "{old} → {new}");
+            }
+        }
+        // 2^60 entries: 2^52 bottom tiles and bundles, 2^44 tiles above them, and so on, to 16
+        // hashes in one tile at the top level.
+        let huge = 1 << 60;
+        let per_level: u64 = [52, 44, 36, 28, 20, 12, 4, 0]
+            .iter()
+            .map(|p| 1u64 << p)
+            .sum();
+        assert_eq!(unchanged_files(huge, huge), per_level + (1 << 52));
+        assert_eq!(
+            unchanged_files(huge - 1, huge),
+            per_level + (1 << 52) - 8 - 1
         );
     }
 
