@@ -9,11 +9,11 @@
 //! the checkpoint against the log key; the tiles up to the checkpoint's root; every entry
 //! against its leaf hash; and the checkpoint against the one published before, which it must
 //! extend; a status list or trust list in the mirror is replaced only by one at least as new.
-//! The order of writing keeps the folder usable at every moment: entries and tiles
-//! first, then the status lists, trust list and context, then the partial tiles that a full
-//! tile supersedes are removed, and the checkpoint is written last, so that a mirror never
-//! names tiles it lacks. A folder is locked for the whole run, from before the registry is read, so that
-//! runs from cron that overlap take turns instead of one putting older data over newer.
+//! The order of writing keeps the folder usable at every moment: entries and tiles first, then
+//! the status lists, trust list and context, then the partial tiles that a full tile supersedes
+//! are removed, and the checkpoint is written last, so that a mirror never names tiles it
+//! lacks. A folder is locked for the whole run, from before the registry is read, so that runs
+//! from cron that overlap take turns instead of one putting older data over newer.
 //!
 //! The mirror's web root is a folder or an S3-compatible bucket: two [`Sink`]s of this one
 //! publisher, which decides what to write, and when.

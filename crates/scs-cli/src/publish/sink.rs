@@ -23,7 +23,7 @@ pub(crate) enum Stored {
 
 /// What held a path when it was read, so that a write can require that nothing replaced it
 /// since ([`Sink::write_if_unchanged`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Version {
     /// A file in a folder, which this run holds locked: every `scs publish` takes the lock
     /// ([`Folder::new`]), so no other run wrote there since.
@@ -56,7 +56,7 @@ pub(crate) trait Sink {
 
 /// The file in a folder that every `scs publish` into it holds locked while it runs. Not a
 /// path the API serves, so not one a mirror serves (`docs/nginx-mirror.conf` answers 404).
-pub(crate) const LOCK_FILE: &str = ".scs-publish.lock";
+const LOCK_FILE: &str = ".scs-publish.lock";
 
 /// A folder on this machine, to be served as the web root (`scs publish --to DIR`).
 #[derive(Debug)]
