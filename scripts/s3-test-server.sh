@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a command with a throw-away S3-compatible server for the S3 publishing test:
+# Runs a command with a throw-away S3-compatible server for the S3 publishing tests:
 #   scripts/s3-test-server.sh cargo test -p scs-cli --test publish
+#   scripts/s3-test-server.sh cargo test -p scs-cli --bin scs publish::bucket
 # Installs moto's server (PyPI `moto[server]`, the S3 emulator of the boto project) into a
 # virtual environment under target/ when it is missing, starts it on a free port of 127.0.0.1,
 # runs the command with SCS_TEST_S3=http://127.0.0.1:PORT (each test creates a bucket of its

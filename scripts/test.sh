@@ -36,7 +36,8 @@ if cargo tree -p scs-ledger -e normal --locked --prefix none | grep -E '^(axum|h
   exit 1
 fi
 # The PostgreSQL tests run against a throw-away cluster started (and removed) around the tests,
-# the S3 publishing test against a throw-away S3-compatible server (moto); without them they
+# the S3 publishing tests (tests/publish.rs and the bucket tests in scs-cli's publish/bucket.rs)
+# against a throw-away S3-compatible server (moto); without them they
 # fail, never pass unrun (scripts/pg-test-cluster.sh installs PostgreSQL from Debian,
 # scripts/s3-test-server.sh moto from PyPI into a virtual environment under target/).
 # Then the router and page tests and the end-to-end tests of `scs serve --demo` run a second

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::server::{agent, free_port, get, post, wait_until_ready, DemoServer};
-use common::{audit, demo, issue_and_revoke, repo, revoked_status, scs_with_env, Run};
+use common::{audit, copy_dir, demo, issue_and_revoke, repo, revoked_status, scs_with_env, Run};
 use scs_core::lifecycle::{sign_request, RequestBody};
 use scs_core::timestamp::Timestamp;
 use scs_core::tlog::{EntryBundle, Tile};
@@ -287,6 +287,228 @@ fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_increment
     );
     drop(nginx);
     assert_eq!(fork.terminate(), 0);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// A command running in the background, killed when dropped.
+struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Found in review: two runs into one folder at once (cron runs that overlap) could put the
+/// older run's status lists back over the newer one's — a revoked credential shown as not
+/// revoked. A run holds the folder's lock from before it reads the registry until it ends; a
+/// second run meanwhile stops at once with nothing written, and a killed run leaves no lock.
+#[test]
+fn a_second_publish_into_a_folder_stops_while_one_is_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    let mirror = d.join("mirror");
+    let lock_file = mirror.join(".scs-publish.lock");
+
+    // A run that waits on a registry that never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scs"));
+    for name in common::SETTINGS_ENV {
+        command.env_remove(name);
+    }
+    let mut running = Background(
+        command
+            .args([
+                "publish",
+                "--registry",
+                &silent_url,
+                "--demo",
+                "--to",
+                "mirror",
+            ])
+            .current_dir(d)
+            .env("HOME", d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let held = || std::fs::File::open(&lock_file).is_ok_and(|file| file.try_lock().is_err());
+    wait_until_ready(&mut running.0, "the first scs publish", held);
+
+    let refused = publish(d, &url);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .error_line()
+            .contains("another scs publish is writing into"),
+        "{}",
+        refused.stderr
+    );
+    let written: Vec<_> = std::fs::read_dir(&mirror)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written, [".scs-publish.lock"]);
+
+    // Killed, the first run holds nothing: the next one publishes.
+    drop(running);
+    let published = publish(d, &url);
+    assert_eq!(
+        published.code, 0,
+        "{}{}",
+        published.stdout, published.stderr
+    );
+    assert!(mirror.join("v1/log/checkpoint").is_file());
+    assert_eq!(server.terminate(), 0);
+}
+
+/// `signed` (a signed JSON document) edited by `edit` and signed again by `key`.
+fn resigned(
+    signed: &[u8],
+    key: &scs_core::keys::SecretKey,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
+    let mut document: serde_json::Value = serde_json::from_slice(signed).unwrap();
+    document.as_object_mut().unwrap().remove("proof");
+    edit(&mut document);
+    let signed = scs_core::proof::sign(
+        document,
+        key,
+        Timestamp::from_unix(1_800_000_000).unwrap(),
+        scs_core::proof::ProofPurpose::AssertionMethod,
+        serde_json::Map::new(),
+    )
+    .unwrap();
+    serde_json::to_vec(&signed).unwrap()
+}
+
+/// `validFrom` of a signed document moved by `seconds`.
+fn shift_valid_from(document: &mut serde_json::Value, seconds: i64) {
+    let from = Timestamp::parse(document["validFrom"].as_str().unwrap()).unwrap();
+    let shifted = Timestamp::from_unix(from.unix() + seconds).unwrap();
+    document["validFrom"] = shifted.to_string().into();
+}
+
+/// Found in review: a run that read the registry before a revocation could write its status
+/// lists over those a later run published (runs into a bucket are not locked), and the mirror
+/// showed the credential as not revoked. A status list signed later than the one fetched, or a
+/// trust list of a higher sequence, is kept; an earlier status list is replaced.
+#[test]
+fn a_publish_never_puts_an_older_status_list_or_trust_list_over_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    issue_and_revoke(d, &url);
+    let first = publish(d, &url);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let mirror = d.join("mirror");
+    let list = mirror.join("v1/status/revocation/0");
+    let trust_list = mirror.join("v1/trust-list");
+    let fetched_list = std::fs::read(&list).unwrap();
+    let status_key = scs_issuer::keyfile::load_secret(&demo("registry-status.key"))
+        .unwrap()
+        .key;
+    let operator_key = scs_issuer::keyfile::load_secret(&demo("operator.key"))
+        .unwrap()
+        .key;
+
+    // What a run that read the registry later would have published.
+    let later_list = resigned(&fetched_list, &status_key, |list| {
+        shift_valid_from(list, 60);
+    });
+    let later_trust_list = resigned(&std::fs::read(&trust_list).unwrap(), &operator_key, |t| {
+        let sequence = t["credentialSubject"]["sequence"].as_u64().unwrap();
+        t["credentialSubject"]["sequence"] = (sequence + 1).into();
+    });
+    std::fs::write(&list, &later_list).unwrap();
+    std::fs::write(&trust_list, &later_trust_list).unwrap();
+    let kept = publish(d, &url);
+    assert_eq!(kept.code, 0, "{}{}", kept.stdout, kept.stderr);
+    assert_eq!(std::fs::read(&list).unwrap(), later_list);
+    assert_eq!(std::fs::read(&trust_list).unwrap(), later_trust_list);
+    assert_eq!(
+        kept.stdout
+            .matches("the mirror holds a later edition")
+            .count(),
+        2,
+        "{}",
+        kept.stdout
+    );
+
+    // An earlier one is the registry's to replace.
+    let earlier_list = resigned(&fetched_list, &status_key, |list| {
+        shift_valid_from(list, -60);
+    });
+    std::fs::write(&list, &earlier_list).unwrap();
+    let replaced = publish(d, &url);
+    assert_eq!(replaced.code, 0, "{}{}", replaced.stdout, replaced.stderr);
+    assert_eq!(std::fs::read(&list).unwrap(), fetched_list);
+    assert_eq!(server.terminate(), 0);
+}
+
+/// The number of superseded partial tiles a publish run says it removed.
+fn partials_removed(run: &Run) -> u64 {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("superseded partial tiles removed"))
+        .unwrap_or_else(|| panic!("no files line: {}", run.stdout));
+    let before = line
+        .split(" superseded partial tiles removed")
+        .next()
+        .unwrap();
+    before.split_whitespace().last().unwrap().parse().unwrap()
+}
+
+/// Found in review: partial tiles were removed from the range between the checkpoint a run
+/// started from and the one it wrote, so those of a run that stopped after writing its
+/// checkpoint and before removing them were never removed: the next run found the checkpoint
+/// already at the new size. (A run now removes them before its checkpoint; mirrors that earlier
+/// runs left so remain.) The partials superseded at the edge of the published tree are removed
+/// by every run.
+#[test]
+fn partial_tiles_a_run_left_behind_are_removed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = DemoServer::start(&d.join("data"), &repo());
+    let url = server.url.clone();
+    let first = publish(d, &url);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let mirror = d.join("mirror");
+    let size = size_of(&std::fs::read(mirror.join("v1/log/checkpoint")).unwrap());
+    let index = format!("{:03}", size / 256);
+    let partials = [
+        mirror.join(format!("v1/log/tile/0/{index}.p")),
+        mirror.join(format!("v1/log/tile/entries/{index}.p")),
+    ];
+    let saved = d.join("saved");
+    for (n, partial) in partials.iter().enumerate() {
+        assert!(partial.is_dir(), "{}", partial.display());
+        copy_dir(partial, &saved.join(n.to_string()));
+    }
+
+    // A run past a tile boundary that stopped after writing its checkpoint, before removing
+    // the partials it superseded.
+    cross_a_tile_boundary(&url, size);
+    let second = publish(d, &url);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    for (n, partial) in partials.iter().enumerate() {
+        assert!(!partial.exists());
+        copy_dir(&saved.join(n.to_string()), partial);
+    }
+
+    let next = publish(d, &url);
+    assert_eq!(next.code, 0, "{}{}", next.stdout, next.stderr);
+    assert_eq!(partials_removed(&next), 2, "{}", next.stdout);
+    for partial in &partials {
+        assert!(!partial.exists(), "{}", partial.display());
+    }
     assert_eq!(server.terminate(), 0);
 }
 

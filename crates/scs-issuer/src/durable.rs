@@ -5,7 +5,10 @@
 //! after a crash, a file renamed into place without `fsync` can be empty (ext4 without
 //! `auto_da_alloc`, XFS, LazyFS), and a new or renamed file whose directory was not synced can be
 //! gone. So every file that matters is written by [`write()`]: into a temporary file beside it,
-//! `fsync`, renamed over the target, and the directory `fsync`ed. New secret files are
+//! `fsync`, renamed over the target, and the directory `fsync`ed. The temporary file is named
+//! for that one write (process id and a random suffix): two processes writing one path at once
+//! (two `scs publish` runs into one folder) each rename their own whole file, never the other's
+//! half-written one. New secret files are
 //! [`create_new`] (never replacing one), synced, and their directory synced.
 //!
 //! The steps go through [`Disk`] so that a test can stand a file system that forgets what was
@@ -25,6 +28,8 @@ pub trait Disk: Send + Sync + std::fmt::Debug {
     fn sync_file(&self, path: &Path) -> io::Result<()>;
     /// Renames `from` to `to`, replacing `to` (atomic in the directory).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes the file `path`, without syncing its directory.
+    fn remove(&self, path: &Path) -> io::Result<()>;
     /// Makes the directory's entries (files created, renamed, removed) durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
 }
@@ -51,6 +56,10 @@ impl Disk for RealDisk {
         fs::rename(from, to)
     }
 
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         File::open(dir)?.sync_all()
     }
@@ -64,23 +73,37 @@ pub fn parent(path: &Path) -> &Path {
     }
 }
 
-/// The temporary file [`write_on`] writes before renaming: hidden, beside the target, so that
-/// the rename stays within one directory (and one file system).
-fn temporary(path: &Path) -> PathBuf {
+/// A temporary file for one write of `path`: hidden, beside the target, so that the rename stays
+/// within one directory (and one file system), and named for this write alone — process id and
+/// 64 random bits — so that no other writer of `path` writes into it or renames it.
+fn temporary(path: &Path) -> io::Result<PathBuf> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(io::Error::other)?;
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or_default());
-    name.push(".tmp");
-    parent(path).join(name)
+    name.push(format!(
+        ".{}.{:016x}.tmp",
+        std::process::id(),
+        u64::from_be_bytes(random)
+    ));
+    Ok(parent(path).join(name))
 }
 
 /// Replaces `path` with `bytes` durably on `disk`: temporary file, `fsync`, rename, `fsync` of
 /// the directory. When it returns, the new contents survive a power cut; if it fails or the
 /// power goes first, `path` holds its old contents (or does not exist, if it did not before).
 pub fn write_on(disk: &dyn Disk, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = temporary(path);
-    disk.write(&tmp, bytes)?;
-    disk.sync_file(&tmp)?;
-    disk.rename(&tmp, path)?;
+    let tmp = temporary(path)?;
+    let renamed = disk
+        .write(&tmp, bytes)
+        .and_then(|()| disk.sync_file(&tmp))
+        .and_then(|()| disk.rename(&tmp, path));
+    if let Err(error) = renamed {
+        // Its name is never used again: left behind, it would stay (a full disk failing every
+        // checkpoint write would fill up with them).
+        let _ = disk.remove(&tmp);
+        return Err(error);
+    }
     disk.sync_dir(parent(path))
 }
 
@@ -103,7 +126,7 @@ pub struct Staged {
 impl Staged {
     /// Starts replacing `path` (its directory must exist).
     pub fn create(path: &Path) -> io::Result<Self> {
-        let tmp = temporary(path);
+        let tmp = temporary(path)?;
         let file = File::create(&tmp)?;
         Ok(Self {
             path: path.to_owned(),
@@ -118,10 +141,15 @@ impl Staged {
             .file
             .take()
             .ok_or_else(|| io::Error::other("already committed"))?;
-        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&self.tmp, &self.path)?;
+        let renamed = file
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| fs::rename(&self.tmp, &self.path));
+        if let Err(error) = renamed {
+            let _ = fs::remove_file(&self.tmp);
+            return Err(error);
+        }
         RealDisk.sync_dir(parent(&self.path))
     }
 }
@@ -153,14 +181,12 @@ impl Drop for Staged {
 /// [`write()`] for a file only its owner may read (mode 0600): the temporary file is created with
 /// that mode, so the contents are never readable by others, not even before the rename.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = temporary(path);
-    // A temporary file left by a write that died half-way.
-    match fs::remove_file(&tmp) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-        _ => {}
-    }
+    let tmp = temporary(path)?;
     create_new(&tmp, bytes, 0o600)?;
-    fs::rename(&tmp, path)?;
+    if let Err(error) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(error);
+    }
     RealDisk.sync_dir(parent(path))
 }
 
@@ -215,14 +241,23 @@ mod tests {
         let path = dir.path().join("config.toml");
         fs::write(&path, b"old").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        fs::write(temporary(&path), b"left by a crash").unwrap();
         write_private(&path, b"new").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        assert!(!temporary(&path).exists());
+        assert_eq!(names_in(dir.path()), ["config.toml"]);
+    }
+
+    /// The names of the files in `dir`, sorted.
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
@@ -232,11 +267,78 @@ mod tests {
         write(&path, b"first").unwrap();
         write(&path, b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["checkpoint"]);
+        assert_eq!(names_in(dir.path()), ["checkpoint"]);
+    }
+
+    /// The real disk, except that another writer of the same path starts between this write's
+    /// sync and its rename, and is killed half-way through writing its file.
+    #[derive(Debug)]
+    struct AnotherWriterMeanwhile;
+
+    impl Disk for AnotherWriterMeanwhile {
+        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+            RealDisk.write(path, bytes)
+        }
+        fn sync_file(&self, path: &Path) -> io::Result<()> {
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            let killed = write_on(&KilledHalfWay, to, b"the other writer's file, all of it");
+            assert!(killed.is_err());
+            RealDisk.rename(from, to)
+        }
+        fn remove(&self, path: &Path) -> io::Result<()> {
+            RealDisk.remove(path)
+        }
+        fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// The real disk, for a writer killed after writing half its file.
+    #[derive(Debug)]
+    struct KilledHalfWay;
+
+    impl Disk for KilledHalfWay {
+        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+            RealDisk.write(path, &bytes[..bytes.len() / 2])?;
+            Err(io::Error::other("killed"))
+        }
+        fn sync_file(&self, path: &Path) -> io::Result<()> {
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            RealDisk.rename(from, to)
+        }
+        fn remove(&self, path: &Path) -> io::Result<()> {
+            RealDisk.remove(path)
+        }
+        fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// Found in review: every write of a path used the one temporary `.NAME.tmp`, so a writer
+    /// could rename another's half-written file into place — two `scs publish` runs into one
+    /// folder, a torn tile then served as immutable for a year.
+    #[test]
+    fn a_writer_never_renames_another_writers_half_written_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("000");
+        write_on(
+            &AnotherWriterMeanwhile,
+            &path,
+            b"this writer's file, all of it",
+        )
+        .unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"this writer's file, all of it");
+        assert_eq!(names_in(dir.path()), ["000"]);
     }
 
     #[test]
@@ -250,24 +352,28 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"old");
         staged.commit().unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new contents");
-        assert!(!temporary(&path).exists());
+        assert_eq!(names_in(dir.path()), ["backup.scsbak"]);
 
         let mut abandoned = Staged::create(&path).unwrap();
         abandoned.write_all(b"half").unwrap();
-        assert!(temporary(&path).exists());
+        assert_eq!(names_in(dir.path()).len(), 2);
         drop(abandoned);
-        assert!(!temporary(&path).exists());
+        assert_eq!(names_in(dir.path()), ["backup.scsbak"]);
         assert_eq!(fs::read(&path).unwrap(), b"new contents");
     }
 
     #[test]
-    fn a_bare_file_name_is_written_in_the_working_directory() {
+    fn a_temporary_file_is_hidden_beside_its_target_and_named_for_one_write() {
         assert_eq!(parent(Path::new("cp.txt")), Path::new("."));
-        assert_eq!(temporary(Path::new("cp.txt")), Path::new("./.cp.txt.tmp"));
-        assert_eq!(
-            temporary(Path::new("/data/log/checkpoint")),
-            Path::new("/data/log/.checkpoint.tmp")
-        );
+        let tmp = temporary(Path::new("cp.txt")).unwrap();
+        assert_eq!(parent(&tmp), Path::new("."));
+        let name = tmp.file_name().unwrap().to_str().unwrap();
+        let pid = std::process::id();
+        assert!(name.starts_with(&format!(".cp.txt.{pid}.")), "{name}");
+        assert!(name.ends_with(".tmp"), "{name}");
+        let tmp = temporary(Path::new("/data/log/checkpoint")).unwrap();
+        assert_eq!(parent(&tmp), Path::new("/data/log"));
+        assert_ne!(tmp, temporary(Path::new("/data/log/checkpoint")).unwrap());
     }
 
     #[cfg(unix)]

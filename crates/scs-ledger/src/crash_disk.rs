@@ -102,6 +102,15 @@ impl Disk for CrashDisk {
         Ok(())
     }
 
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        let mut state = self.state();
+        state
+            .names
+            .remove(path)
+            .map(drop)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut state = self.state();
         let in_dir = |path: &Path| durable::parent(path) == dir;

@@ -1610,6 +1610,9 @@ mod tests {
         fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
             RealDisk.rename(from, to)
         }
+        fn remove(&self, path: &Path) -> std::io::Result<()> {
+            RealDisk.remove(path)
+        }
         fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
             RealDisk.sync_dir(dir)
         }

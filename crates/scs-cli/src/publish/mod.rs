@@ -8,10 +8,12 @@
 //! and every status list against the status key (`bundle::fetch_checked`, as `scs bundle`);
 //! the checkpoint against the log key; the tiles up to the checkpoint's root; every entry
 //! against its leaf hash; and the checkpoint against the one published before, which it must
-//! extend. The order of writing keeps the folder usable at every moment: entries and tiles
-//! first, then the status lists, trust list and context, and the checkpoint last, so that a
-//! mirror never names tiles it lacks; partial tiles that a full tile supersedes are removed
-//! after it.
+//! extend; a status list or trust list in the mirror is replaced only by one at least as new.
+//! The order of writing keeps the folder usable at every moment: entries and tiles first, then
+//! the status lists, trust list and context, then the partial tiles that a full tile supersedes
+//! are removed, and the checkpoint is written last, so that a mirror never names tiles it
+//! lacks. A folder is locked for the whole run, from before the registry is read, so that runs
+//! from cron that overlap take turns instead of one putting older data over newer.
 //!
 //! The mirror's web root is a folder or an S3-compatible bucket: two [`Sink`]s of this one
 //! publisher, which decides what to write, and when.
@@ -20,6 +22,7 @@ mod bucket;
 mod sink;
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -28,8 +31,11 @@ use scs_core::context::SCS_V1_DOCUMENT;
 use scs_core::tlog::{
     consistency_proof, entry_bundles_between, leaf_hash, tiles_between, tree_hash, tree_root,
     verify_consistency, Checkpoint, EntryBundle, Hash, HashReader, Node, NoteVerifier, Tile,
-    TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT,
+    TileHashReader, MAX_NOTE_SIZE, TILE_HEIGHT, TILE_WIDTH,
 };
+use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
+
+use scs_verifier::{OfflineStatusLists, MAX_STATUS_LIST_BYTES};
 
 use crate::args::AnchorArgs;
 use crate::client::Registry;
@@ -100,11 +106,13 @@ const CHECKPOINT: &str = "v1/log/checkpoint";
 pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     let operator = Anchor::resolve(&args.anchor, settings)?.require()?.clone();
     let registry = crate::registry_cmds::registry(settings, args.registry.as_deref())?;
+    // Before the registry is read: a folder is then locked (`Folder::new`) from before this
+    // run's data was fetched, so runs that take turns publish ever newer data.
+    let folder = Mirror::new(args.to.open()?);
     let (file, bundle) = crate::bundle::fetch_checked(&registry, &operator)?;
     let new = &bundle.checkpoint;
     let log_key = bundle.trust_list.log_key()?;
     let verifier = NoteVerifier::new(new.origin(), *log_key.public_key())?;
-    let folder = Mirror::new(args.to.open()?);
     let old = folder.published_checkpoint(&verifier)?;
     let old_size = old.as_ref().map_or(0, Checkpoint::size);
     if old_size > new.size() {
@@ -120,16 +128,31 @@ pub fn run(args: &PublishArgs, settings: &Settings) -> Result<Outcome> {
     for (text, named) in file.status_lists.iter().zip(&bundle.index.status_lists) {
         let (purpose, list) = scs_ledger::parse_list_url(&named.url, base)
             .ok_or_else(|| anyhow!("status list {} is not at this registry", named.url))?;
-        folder.put(
+        let signed_at = |bytes: &[u8]| {
+            let mut lists = OfflineStatusLists::none();
+            let list = lists.add_signed(bytes, Some(&bundle.trust_list)).ok()?;
+            (list.url == named.url).then_some(list.valid_from)
+        };
+        folder.put_unless_newer(
             &format!("v1/status/{}/{list}", purpose.as_str()),
             text.as_bytes(),
+            MAX_STATUS_LIST_BYTES as u64,
+            signed_at,
         )?;
     }
-    folder.put("v1/trust-list", file.trust_list.as_bytes())?;
+    let sequence = |bytes: &[u8]| {
+        TrustList::from_signed_bytes(bytes, &operator)
+            .ok()
+            .map(|edition| edition.sequence)
+    };
+    folder.put_unless_newer(
+        "v1/trust-list",
+        file.trust_list.as_bytes(),
+        MAX_TRUST_LIST_BYTES as u64,
+        sequence,
+    )?;
     folder.put("ns/scs/v1", &checked_context(&registry)?)?;
-    // Last: from now on the mirror names the new tree, whose every tile is in place.
-    folder.replace_checkpoint(&file.checkpoint, old.as_ref(), &verifier)?;
-    let removed = folder.remove_superseded_partials(old_size, new.size())?;
+    let removed = folder.finish(&file.checkpoint, old.as_ref(), new.size(), &verifier)?;
     say!(
         "✓ 公開しました / published {} to {}",
         registry.base(),
@@ -192,8 +215,15 @@ impl Mirror {
 
     /// The checkpoint published before, if any, signed by this log's key under its origin.
     fn published_checkpoint(&self, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
+        let stored = self.sink.read_at_most(CHECKPOINT, MAX_NOTE_SIZE as u64)?;
+        self.checkpoint_in(stored, verifier)
+    }
+
+    /// The checkpoint `stored` at [`CHECKPOINT`], if any, signed by this log's key under its
+    /// origin.
+    fn checkpoint_in(&self, stored: Stored, verifier: &NoteVerifier) -> Result<Option<Checkpoint>> {
         let place = self.sink.location(CHECKPOINT);
-        let note = match self.sink.read_at_most(CHECKPOINT, MAX_NOTE_SIZE as u64)? {
+        let note = match stored {
             Stored::Absent => return Ok(None),
             Stored::Larger => bail!("{place} is larger than {MAX_NOTE_SIZE} bytes"),
             Stored::Bytes(bytes) => {
@@ -208,22 +238,58 @@ impl Mirror {
         Ok(Some(checkpoint))
     }
 
+    /// Ends a run that wrote every tile of the tree of `new_size` over the one of `old` (the
+    /// checkpoint it started from): removes the partial tiles the full ones supersede, then
+    /// writes the checkpoint `note` — last, so that from then on the mirror names a tree whose
+    /// every tile is in place. The partials go first: a run that stops in between leaves `old`
+    /// published, and the next run, starting from it, removes them; removed after the
+    /// checkpoint, they would be left for good by a run that stopped in between, the next one
+    /// starting from `new_size`. A client of `old` reads the full tile where a partial is gone,
+    /// as it must once the checkpoint moves on anyway. The number of files removed.
+    fn finish(
+        &self,
+        note: &str,
+        old: Option<&Checkpoint>,
+        new_size: u64,
+        verifier: &NoteVerifier,
+    ) -> Result<u64> {
+        let removed = self.remove_superseded_partials(old.map_or(0, Checkpoint::size), new_size)?;
+        self.replace_checkpoint(note, old, verifier)?;
+        Ok(removed)
+    }
+
     /// Writes the new checkpoint `note`, unless another run published since this one read the
     /// mirror's checkpoint (`read_first`): two runs at once could otherwise leave the older
-    /// tree's checkpoint last, and the mirror would seem to shrink.
+    /// tree's checkpoint last, and the mirror would seem to shrink. In a bucket the write is
+    /// conditional on the object compared, so that no other run's can come in between.
     fn replace_checkpoint(
         &self,
         note: &str,
         read_first: Option<&Checkpoint>,
         verifier: &NoteVerifier,
     ) -> Result<()> {
-        if self.published_checkpoint(verifier)?.as_ref() != read_first {
-            bail!(
-                "another scs publish replaced {} meanwhile: run one at a time into a mirror (e.g. under flock), and run again / 同じ公開先への公開は一度に一つにしてください",
-                self.sink.location(CHECKPOINT)
-            );
+        let (stored, version) = self.sink.read_versioned(CHECKPOINT, MAX_NOTE_SIZE as u64)?;
+        if matches!(&stored, Stored::Bytes(held) if held == note.as_bytes()) {
+            self.skipped.set(self.skipped.get() + 1);
+            return Ok(());
         }
-        self.put(CHECKPOINT, note.as_bytes())
+        if self.checkpoint_in(stored, verifier)?.as_ref() != read_first
+            || !self
+                .sink
+                .write_if_unchanged(CHECKPOINT, note.as_bytes(), &version)?
+        {
+            return Err(self.replaced_meanwhile(CHECKPOINT));
+        }
+        self.written.set(self.written.get() + 1);
+        Ok(())
+    }
+
+    /// Why a run stops when another wrote `relative` since this one read it.
+    fn replaced_meanwhile(&self, relative: &str) -> anyhow::Error {
+        anyhow!(
+            "another scs publish wrote {} meanwhile (runs into a bucket are not locked: run one at a time), and run again / 同じ公開先への公開は一度に一つにしてください",
+            self.sink.location(relative)
+        )
     }
 
     /// Writes `bytes` at `relative` (a path the code built, never one read from outside), unless
@@ -240,20 +306,73 @@ impl Mirror {
         Ok(())
     }
 
-    /// Removes the partial tiles and bundles of every tile that became full between the two
-    /// sizes (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile
-    /// is available"; clients then read the full tile). The number of files removed.
+    /// Writes `bytes`, a signed document of which `edition` reads the edition (its signing time,
+    /// its sequence number), at `relative` — unless the mirror holds a later edition there:
+    /// then another run, which read the registry later, published it, and an older edition put
+    /// back over it would undo a change (a revoked credential shown as not revoked). What
+    /// `edition` cannot read there (not signed by this registry, or for another list) is
+    /// replaced; a mirror that cannot be read fails the run rather than be written blind.
+    fn put_unless_newer<E: Ord + std::fmt::Display>(
+        &self,
+        relative: &str,
+        bytes: &[u8],
+        max: u64,
+        edition: impl Fn(&[u8]) -> Option<E>,
+    ) -> Result<()> {
+        let (stored, version) = self.sink.read_versioned(relative, max)?;
+        if let Stored::Bytes(held) = stored {
+            if held == bytes {
+                self.skipped.set(self.skipped.get() + 1);
+                return Ok(());
+            }
+            if let (Some(published), Some(fetched)) = (edition(&held), edition(bytes)) {
+                if published > fetched {
+                    say!(
+                        "  {relative}: 公開先の方が新しい版です（{published}、取得した版は {fetched}）。置き換えません / the mirror holds a later edition ({published}) than the one fetched ({fetched}): kept"
+                    );
+                    self.skipped.set(self.skipped.get() + 1);
+                    return Ok(());
+                }
+            }
+        }
+        if !self.sink.write_if_unchanged(relative, bytes, &version)? {
+            return Err(self.replaced_meanwhile(relative));
+        }
+        self.written.set(self.written.get() + 1);
+        Ok(())
+    }
+
+    /// Removes the partial tiles and bundles that full ones supersede in the tree of `new_size`
+    /// (tlog-tiles: a log "MAY delete any partial tile once the corresponding full tile is
+    /// available"; clients then read the full tile): those of every tile that became full since
+    /// `old_size`, and, whatever `old_size`, those of the last full tile at each level and of
+    /// the last full bundle — the edge where partials superseded before `old_size` may still
+    /// be: left by a run of an earlier `scs`, which removed them only after writing its
+    /// checkpoint, or written by a run into a bucket that overlapped another. The number of
+    /// files removed.
     fn remove_superseded_partials(&self, old_size: u64, new_size: u64) -> Result<u64> {
-        let full_tiles = tiles_between(old_size, new_size)
+        let mut full: BTreeSet<String> = tiles_between(old_size, new_size)
             .into_iter()
             .filter(|tile| !tile.is_partial())
-            .map(|tile| tile.path());
-        let full_bundles = entry_bundles_between(old_size, new_size)
-            .into_iter()
-            .filter(|bundle| !bundle.is_partial())
-            .map(|bundle| bundle.path());
+            .map(|tile| tile.path())
+            .collect();
+        full.extend(
+            entry_bundles_between(old_size, new_size)
+                .into_iter()
+                .filter(|bundle| !bundle.is_partial())
+                .map(|bundle| bundle.path()),
+        );
+        for level in 0..TILE_HEIGHT {
+            let hashes = new_size >> (u32::from(TILE_HEIGHT) * u32::from(level));
+            if let Some(last) = (hashes / u64::from(TILE_WIDTH)).checked_sub(1) {
+                full.insert(Tile::new(level, last, TILE_WIDTH)?.path());
+            }
+        }
+        if let Some(last) = (new_size / u64::from(TILE_WIDTH)).checked_sub(1) {
+            full.insert(EntryBundle::new(last, TILE_WIDTH)?.path());
+        }
         let mut removed = 0;
-        for full in full_tiles.chain(full_bundles) {
+        for full in full {
             removed += self.sink.remove_below(&format!("v1/log/{full}.p"))?;
         }
         Ok(removed)
@@ -315,12 +434,28 @@ fn publish_log(
     for (tile, hashes) in spine.iter().filter(|(tile, _)| tile.level() > 0) {
         folder.put(&format!("v1/log/{}", tile.path()), &tile.encode(hashes)?)?;
     }
-    // The tiles and bundles of the tree published before that did not change.
-    let unchanged = (tiles_between(0, new.size()).len() - changed.len())
-        + (entry_bundles_between(0, new.size()).len()
-            - entry_bundles_between(old_size, new.size()).len());
-    folder.skipped.set(folder.skipped.get() + unchanged as u64);
+    let unchanged = unchanged_files(old_size, new.size());
+    folder.skipped.set(folder.skipped.get() + unchanged);
     Ok(Ok(()))
+}
+
+/// How many tiles and entry bundles of the tree of `new_size` are as the tree of `old_size`
+/// published them — counted, not listed (a large tree has millions): at each level, every tile
+/// full below the first hash added, or all of them if none was added there.
+fn unchanged_files(old_size: u64, new_size: u64) -> u64 {
+    let width = u64::from(TILE_WIDTH);
+    let unchanged = |old_count: u64, new_count: u64| match new_count > old_count {
+        true => old_count / width,
+        false => new_count.div_ceil(width),
+    };
+    let tiles: u64 = (0..TILE_HEIGHT)
+        .map(|level| {
+            let shift = u32::from(TILE_HEIGHT) * u32::from(level);
+            unchanged(old_size >> shift, new_size >> shift)
+        })
+        .sum();
+    // An entry bundle for each bottom tile.
+    tiles + unchanged(old_size, new_size)
 }
 
 /// Checks the tiles held against the checkpoints: they hash to `new`'s root, every full one to
@@ -472,6 +607,126 @@ mod tests {
         let other = scs_core::keys::SecretKey::from_seed(&[8; 32]);
         let verifier = NoteVerifier::new("registry.example/v1/log", other.public()).unwrap();
         assert!(folder.published_checkpoint(&verifier).is_err());
+    }
+
+    /// A folder whose removals fail while `failing` is set.
+    #[derive(Debug)]
+    struct FailingRemovals {
+        folder: Folder,
+        failing: std::rc::Rc<Cell<bool>>,
+    }
+
+    impl Sink for FailingRemovals {
+        fn location(&self, relative: &str) -> String {
+            self.folder.location(relative)
+        }
+        fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, sink::Version)> {
+            self.folder.read_versioned(relative, max)
+        }
+        fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+            self.folder.write(relative, bytes)
+        }
+        fn write_if_unchanged(
+            &self,
+            relative: &str,
+            bytes: &[u8],
+            version: &sink::Version,
+        ) -> Result<bool> {
+            self.folder.write_if_unchanged(relative, bytes, version)
+        }
+        fn remove_below(&self, relative: &str) -> Result<u64> {
+            if self.failing.get() {
+                bail!("cannot remove {relative}");
+            }
+            self.folder.remove_below(relative)
+        }
+    }
+
+    /// Found in review: the partial tiles a run's full tiles supersede were removed after its
+    /// checkpoint was written, so a run that stopped in between left them for good: the next
+    /// run started from the new checkpoint and looked only past it. They are removed first
+    /// now, and a run that stops in between leaves the old checkpoint for the next to start
+    /// from. (Here tile 0 became full, but tile 1 is the last full one: not at the edge.)
+    #[test]
+    fn partial_tiles_are_removed_before_the_checkpoint_that_supersedes_them() {
+        let key = scs_core::keys::SecretKey::from_seed(&[7; 32]);
+        let verifier = NoteVerifier::new("registry.example/v1/log", key.public()).unwrap();
+        let note = |size: u64| checkpoint(&tree(size, "leaf")).sign(&key).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let failing = std::rc::Rc::new(Cell::new(false));
+        let folder = Mirror::new(Box::new(FailingRemovals {
+            folder: Folder::new(dir.path()).unwrap(),
+            failing: failing.clone(),
+        }));
+        // Published at size 100, and the tiles of size 600 written since.
+        folder
+            .replace_checkpoint(&note(100), None, &verifier)
+            .unwrap();
+        let partials = ["v1/log/tile/0/000.p/100", "v1/log/tile/entries/000.p/100"];
+        for path in partials.iter().chain(&[
+            "v1/log/tile/0/000",
+            "v1/log/tile/0/001",
+            "v1/log/tile/0/002.p/88",
+        ]) {
+            folder.sink.write(path, b"tile").unwrap();
+        }
+        let held = |path: &str| dir.path().join(path).exists();
+
+        failing.set(true);
+        let published = folder.published_checkpoint(&verifier).unwrap();
+        assert!(folder
+            .finish(&note(600), published.as_ref(), 600, &verifier)
+            .is_err());
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&tree(100, "leaf")))
+        );
+
+        failing.set(false);
+        let published = folder.published_checkpoint(&verifier).unwrap();
+        let removed = folder
+            .finish(&note(600), published.as_ref(), 600, &verifier)
+            .unwrap();
+        assert_eq!(removed, 2);
+        assert!(!partials.iter().any(|path| held(path)));
+        assert!(held("v1/log/tile/0/002.p/88"));
+        assert_eq!(
+            folder.published_checkpoint(&verifier).unwrap(),
+            Some(checkpoint(&tree(600, "leaf")))
+        );
+    }
+
+    /// Found in review: every run listed every tile and bundle of the whole tree only to count
+    /// the unchanged ones. They are counted: the same numbers as listing, without the list,
+    /// even for a tree no list of which fits in memory.
+    #[test]
+    fn unchanged_tiles_and_bundles_are_counted_without_listing_the_tree() {
+        let listed = |old: u64, new: u64| {
+            let tiles = tiles_between(0, new).len() - tiles_between(old, new).len();
+            let bundles =
+                entry_bundles_between(0, new).len() - entry_bundles_between(old, new).len();
+            (tiles + bundles) as u64
+        };
+        let sizes = [
+            0, 1, 5, 255, 256, 257, 511, 512, 700, 65_535, 65_536, 65_537, 70_000,
+        ];
+        for new in sizes {
+            for old in sizes.into_iter().filter(|old| *old <= new) {
+                assert_eq!(unchanged_files(old, new), listed(old, new), "{old} → {new}");
+            }
+        }
+        // 2^60 entries: 2^52 bottom tiles and bundles, 2^44 tiles above them, and so on, to 16
+        // hashes in one tile at the top level.
+        let huge = 1 << 60;
+        let per_level: u64 = [52, 44, 36, 28, 20, 12, 4, 0]
+            .iter()
+            .map(|p| 1u64 << p)
+            .sum();
+        assert_eq!(unchanged_files(huge, huge), per_level + (1 << 52));
+        assert_eq!(
+            unchanged_files(huge - 1, huge),
+            per_level + (1 << 52) - 8 - 1
+        );
     }
 
     #[test]

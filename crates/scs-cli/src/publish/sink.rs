@@ -3,10 +3,11 @@
 //! Two sinks: a folder ([`Folder`], `--to DIR`) and an S3-compatible bucket
 //! ([`super::bucket::Bucket`], `--to s3://bucket/prefix`).
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use scs_issuer::durable::{self, Disk, RealDisk};
 
 /// What a sink holds at a path, read up to a bound.
@@ -20,33 +21,80 @@ pub(crate) enum Stored {
     Bytes(Vec<u8>),
 }
 
+/// What held a path when it was read, so that a write can require that nothing replaced it
+/// since ([`Sink::write_if_unchanged`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// A file in a folder, which this run holds locked: every `scs publish` takes the lock
+    /// ([`Folder::new`]), so no other run wrote there since.
+    Locked,
+    /// An object in a bucket, by its entity tag and version id, which the store compares
+    /// (`If-Match`); `None` when there was no object (`If-None-Match: *`).
+    Object(Option<object_store::UpdateVersion>),
+}
+
 /// A place a mirror is published into, by paths relative to the mirror's web root (paths the
 /// publisher built, never ones read from outside).
 pub(crate) trait Sink {
     /// Where `relative` is, for messages (never a credential).
     fn location(&self, relative: &str) -> String;
+    /// What is stored at `relative`, if at most `max` bytes, and its version.
+    fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)>;
     /// What is stored at `relative`, if at most `max` bytes.
-    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored>;
+    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored> {
+        Ok(self.read_versioned(relative, max)?.0)
+    }
     /// Stores `bytes` at `relative` as a whole (a reader sees the old file or the new one),
     /// durably.
     fn write(&self, relative: &str, bytes: &[u8]) -> Result<()>;
+    /// As [`Sink::write`], if `relative` still holds what was read there as `version`:
+    /// `Ok(false)`, and nothing written, when something replaced it since.
+    fn write_if_unchanged(&self, relative: &str, bytes: &[u8], version: &Version) -> Result<bool>;
     /// Removes every file below the folder `relative`: how many there were.
     fn remove_below(&self, relative: &str) -> Result<u64>;
 }
+
+/// The file in a folder that every `scs publish` into it holds locked while it runs. Not a
+/// path the API serves, so not one a mirror serves (`docs/nginx-mirror.conf` answers 404).
+const LOCK_FILE: &str = ".scs-publish.lock";
 
 /// A folder on this machine, to be served as the web root (`scs publish --to DIR`).
 #[derive(Debug)]
 pub(crate) struct Folder {
     root: PathBuf,
+    /// [`LOCK_FILE`], locked for as long as this run holds the folder.
+    _lock: File,
 }
 
 impl Folder {
-    /// The folder at `root`, created if missing.
+    /// The folder at `root`, created if missing, and locked for this run: refused when another
+    /// `scs publish` holds it (two runs at once could put the older one's status lists back
+    /// over the newer one's). The lock is `flock(2)` on [`LOCK_FILE`], which the kernel
+    /// releases when the process ends, however it ends: a killed run leaves the file, never
+    /// the folder locked.
     pub(crate) fn new(root: &Path) -> Result<Self> {
         durable::create_dir_all(root)
             .with_context(|| format!("cannot create {}", root.display()))?;
+        let path = root.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => bail!(
+                "another scs publish is writing into {}: run one at a time, and again once it ended / 別の scs publish が同じ公開先に書き込み中です",
+                root.display()
+            ),
+            Err(TryLockError::Error(error)) => {
+                return Err(error).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
         Ok(Self {
             root: root.to_owned(),
+            _lock: lock,
         })
     }
 }
@@ -56,22 +104,23 @@ impl Sink for Folder {
         self.root.join(relative).display().to_string()
     }
 
-    fn read_at_most(&self, relative: &str, max: u64) -> Result<Stored> {
+    fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)> {
         let path = self.root.join(relative);
         let Ok(metadata) = std::fs::metadata(&path) else {
-            return Ok(Stored::Absent);
+            return Ok((Stored::Absent, Version::Locked));
         };
         if metadata.len() > max {
-            return Ok(Stored::Larger);
+            return Ok((Stored::Larger, Version::Locked));
         }
         let mut bytes = Vec::new();
         std::fs::File::open(&path)
             .and_then(|file| file.take(max + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(match bytes.len() as u64 > max {
+        let stored = match bytes.len() as u64 > max {
             true => Stored::Larger,
             false => Stored::Bytes(bytes),
-        })
+        };
+        Ok((stored, Version::Locked))
     }
 
     fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
@@ -79,6 +128,16 @@ impl Sink for Folder {
         durable::create_dir_all(durable::parent(&path))
             .and_then(|()| durable::write(&path, bytes))
             .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    fn write_if_unchanged(&self, relative: &str, bytes: &[u8], version: &Version) -> Result<bool> {
+        if *version != Version::Locked {
+            bail!(
+                "{}: not a version read from a folder",
+                self.location(relative)
+            );
+        }
+        self.write(relative, bytes).map(|()| true)
     }
 
     fn remove_below(&self, relative: &str) -> Result<u64> {
