@@ -22,7 +22,7 @@ use scs_core::tlog::{
 };
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use scs_issuer::durable::{self, Staged};
-use scs_ledger::{check_log, CheckpointCheck, LogKey, LogStore, Postgres};
+use scs_ledger::{check_log, CheckpointCheck, CheckpointFlush, LogKey, LogStore, Postgres};
 use scs_registry::serve::Store;
 
 use crate::args::{AnchorArgs, StoreArgs};
@@ -232,7 +232,7 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
             log_dir.display().to_string()
         }
         Store::Postgres(url) => {
-            restore_database(&mut input, &header, url)
+            restore_database(&mut input, &header, url, RESTORE_BATCH_BYTES)
                 .with_context(|| args.from.display().to_string())?;
             "the PostgreSQL database / PostgreSQL データベース".to_owned()
         }
@@ -289,10 +289,16 @@ const RESTORE_BATCH_BYTES: usize = 4 << 20;
 
 /// The backup's log as rows of the empty PostgreSQL database at `url`, replayed. The backup is
 /// read twice: once to prove it hashes to its signed checkpoint before anything is written,
-/// then to write it. The sequencer lease is held throughout, so no registry writes meanwhile.
-fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) -> Result<()> {
+/// then to write it, in statements of about `batch_bytes` (each committed on its own). The
+/// sequencer lease is held throughout, so no registry writes meanwhile.
+fn restore_database(
+    input: &mut (impl Read + Seek),
+    header: &Header,
+    url: &str,
+    batch_bytes: usize,
+) -> Result<()> {
     let database = Postgres::connect(url)?;
-    let Some(_lease) = database.try_lease()? else {
+    let Some(lease) = database.try_lease()? else {
         bail!(
             "a registry holds the sequencer lease on this database: stop it, and restore into an empty database / このデータベースではレジストリが稼働中です"
         );
@@ -306,26 +312,40 @@ fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) 
     read_entries(input, &header.checkpoint, |_, _| Ok(()))?;
     input.seek(SeekFrom::Start(start))?;
     let log = database.log()?;
-    let mut batch: Vec<Vec<u8>> = Vec::new();
-    let mut batch_bytes = 0;
-    read_entries(input, &header.checkpoint, |entry, _| {
-        batch_bytes += entry.len();
-        batch.push(entry);
-        if batch_bytes >= RESTORE_BATCH_BYTES {
-            log.append(&std::mem::take(&mut batch))?;
-            batch_bytes = 0;
-        }
-        Ok(())
-    })
-    .context(
-        "the backup changed while it was restored: drop the database, create it again and restore again / 復元中にバックアップが変わりました",
-    )?;
-    log.append(&batch)?;
+    // The backup's checkpoint first (compare-and-swap on the empty log's size 0), the entries
+    // after: a restore cut short anywhere leaves a log shorter than its checkpoint, which the
+    // registry refuses, saying to restore again; never entries without a checkpoint, which it
+    // would sign as they stand — a shorter log under the published one's origin and key (found
+    // in review).
     log.write_checkpoint(
         0,
         header.checkpoint.size(),
         &header.note,
-        scs_ledger::CheckpointFlush::Wait,
+        CheckpointFlush::Wait,
+    )?;
+    let append = |batch: &[Vec<u8>]| -> Result<()> {
+        // A registry may take a lease that was lost (its connection closed): nothing more is
+        // written behind its back.
+        if !lease.is_held() {
+            bail!("the sequencer lease was lost (its connection to the database closed) / 書き込み権を失いました");
+        }
+        log.append(batch)?;
+        Ok(())
+    };
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut batch_len = 0;
+    read_entries(input, &header.checkpoint, |entry, _| {
+        batch_len += entry.len();
+        batch.push(entry);
+        if batch_len >= batch_bytes {
+            append(&std::mem::take(&mut batch))?;
+            batch_len = 0;
+        }
+        Ok(())
+    })
+    .and_then(|()| append(&batch))
+    .context(
+        "the restore stopped part-way: the database holds the backup's checkpoint without all of its entries, which the registry refuses to serve; drop the database, create it again and restore again / 復元が途中で止まりました。データベースを作り直して復元をやり直してください",
     )?;
     replay_database(&database, header)
 }
@@ -421,4 +441,178 @@ fn replay(log_dir: &Path, header: &Header) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::sync::Arc;
+
+    use scs_core::keys::DidKey;
+    use scs_issuer::keyfile;
+    use scs_ledger::{Ledger, MemoryStore, RegistryKeys};
+    use serde_json::Value;
+
+    use super::*;
+
+    fn demo(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../keys/demo")
+            .join(name)
+    }
+
+    fn operator() -> DidKey {
+        keyfile::load_public(&demo("operator.pub")).unwrap()
+    }
+
+    fn registry_keys() -> RegistryKeys {
+        RegistryKeys {
+            status: keyfile::load_secret(&demo("registry-status.key"))
+                .unwrap()
+                .key,
+            log: keyfile::load_secret(&demo("registry-log.key")).unwrap().key,
+        }
+    }
+
+    fn genesis() -> Value {
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap()
+    }
+
+    /// Logs the edition of the trust list after the one in force, signed by the demo operator.
+    fn publish_next_edition(ledger: &Ledger) {
+        let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
+        let mut next = (*ledger.trust_list().0).clone();
+        next.sequence += 1;
+        let now = scs_issuer::now();
+        let document = scs_core::proof::sign(
+            next.to_credential(&operator.public().did_key(), now),
+            &operator,
+            now,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let entry =
+            scs_ledger::verify_entry(document.clone(), &operator.public().did_key()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(ledger.submit(entry, &document)).unwrap();
+    }
+
+    /// A backup of a demo registry (files, in `dir`) whose log holds three entries: the
+    /// genesis trust list and two editions after it. Gives the backup and its checkpoint.
+    fn demo_backup(dir: &Path) -> (Vec<u8>, String) {
+        let ledger = Ledger::open(
+            &dir.join("published"),
+            Arc::new(MemoryStore::default()),
+            operator(),
+            registry_keys(),
+            &genesis(),
+        )
+        .unwrap();
+        ledger.start_writer();
+        publish_next_edition(&ledger);
+        publish_next_edition(&ledger);
+        ledger.finish_writes();
+        let (size, note) = ledger.checkpoint();
+        assert_eq!(size, 3);
+        let mut backup = MAGIC.to_vec();
+        write_part(&mut backup, note.as_bytes()).unwrap();
+        write_part(&mut backup, &ledger.trust_list_document().unwrap()).unwrap();
+        for index in 0..size {
+            let entry = ledger.entry(index).unwrap();
+            backup.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+            backup.extend_from_slice(&entry);
+        }
+        (backup, note.to_string())
+    }
+
+    /// The registry's ledger over the database at `url`, as `scs serve --store` opens it (the
+    /// writer, holding the lease), or as a standby.
+    fn open_database(url: &str, standby: bool) -> Result<Arc<Ledger>, scs_ledger::LedgerError> {
+        let database = Postgres::connect(url).unwrap();
+        let log = Arc::new(database.log().unwrap());
+        let index = Arc::new(database.index());
+        if standby {
+            Ledger::open_standby(log, index, operator(), registry_keys())
+        } else {
+            Ledger::open_log(log, index, operator(), registry_keys(), &genesis())
+        }
+    }
+
+    /// A backup file that fails, once it is read again from the start (a restore's second
+    /// pass), at byte `fails_at`: a disk that fails, or a restore stopped there.
+    struct FailsWhenReadAgain {
+        bytes: Cursor<Vec<u8>>,
+        read_again: bool,
+        fails_at: u64,
+    }
+
+    impl Read for FailsWhenReadAgain {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.read_again {
+                return self.bytes.read(buf);
+            }
+            let before_failing = self.fails_at.saturating_sub(self.bytes.position());
+            if before_failing == 0 {
+                return Err(std::io::Error::other("the disk failed"));
+            }
+            let len = buf.len().min(before_failing as usize);
+            self.bytes.read(&mut buf[..len])
+        }
+    }
+
+    impl Seek for FailsWhenReadAgain {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            if let SeekFrom::Start(_) = to {
+                self.read_again = true;
+            }
+            self.bytes.seek(to)
+        }
+    }
+
+    /// Found in review: a restore into PostgreSQL cut short after its first batches left those
+    /// entries and no checkpoint, and `scs serve` signed a checkpoint over them: a shorter log
+    /// under the published one's origin and key, a fork. The backup's checkpoint is now stored
+    /// first, so the registry refuses such a database — the writer and a standby — and a
+    /// restore that runs to the end, in as many batches, replays to the same checkpoint.
+    #[test]
+    fn a_database_restore_cut_short_is_never_served() {
+        let Some(url) = scs_ledger::test_support::fresh_database() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (backup, note) = demo_backup(dir.path());
+        let header = Header::read(&mut &backup[..], &operator()).unwrap();
+        // Each entry a batch of its own; the backup fails where the third starts.
+        let mut fails_at = MAGIC.len() + 8 + header.note.len() + header.trust_list.len();
+        for _ in 0..2 {
+            fails_at +=
+                2 + usize::from(u16::from_be_bytes([backup[fails_at], backup[fails_at + 1]]));
+        }
+        let mut input = FailsWhenReadAgain {
+            bytes: Cursor::new(backup.clone()),
+            read_again: false,
+            fails_at: fails_at as u64,
+        };
+        Header::read(&mut input, &operator()).unwrap();
+        assert!(restore_database(&mut input, &header, &url, 1).is_err());
+        let database = Postgres::connect(&url).unwrap();
+        assert_eq!(database.log().unwrap().size(), 2, "two batches stored");
+
+        let refused = open_database(&url, false).unwrap_err().to_string();
+        assert!(refused.contains("scs restore"), "{refused}");
+        assert!(open_database(&url, true).is_err(), "a standby served it");
+        assert_eq!(database.log().unwrap().size(), 2, "nothing appended");
+
+        let Some(url) = scs_ledger::test_support::fresh_database() else {
+            return;
+        };
+        let mut input = Cursor::new(backup.clone());
+        Header::read(&mut input, &operator()).unwrap();
+        restore_database(&mut input, &header, &url, 1).unwrap();
+        let restored = open_database(&url, false).unwrap();
+        assert_eq!(restored.checkpoint(), (3, Arc::new(note)));
+    }
 }
