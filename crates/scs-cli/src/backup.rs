@@ -21,8 +21,10 @@ use scs_core::tlog::{
     entry_bundles_between, leaf_hash, Checkpoint, Frontier, Hash, NoteVerifier, MAX_NOTE_SIZE,
 };
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
-use scs_issuer::durable::{self, Staged};
-use scs_ledger::{check_log, CheckpointCheck, CheckpointFlush, LogKey, LogStore, Postgres};
+use scs_issuer::durable::{self, Disk, RealDisk, Staged};
+use scs_ledger::{
+    check_log, CheckpointCheck, CheckpointFlush, LogKey, LogStore, Postgres, RESTORING_LOG_DIR,
+};
 use scs_registry::serve::Store;
 
 use crate::args::{AnchorArgs, StoreArgs};
@@ -68,12 +70,10 @@ pub struct RestoreArgs {
 /// The first line of a backup file: its format and version.
 const MAGIC: &[u8] = b"SCS-BACKUP 1\n";
 
-/// What a data folder restored into must not hold yet: the log files the ledger reads
-/// (`crates/scs-ledger/src/log_files.rs`), and indexes, which would be another log's.
-const LOG_FILES: [&str; 5] = [
-    "log/entries.bin",
-    "log/leaves.bin",
-    "log/checkpoint",
+/// What a data folder restored into must not hold yet: a log folder (the restore renames the
+/// one it builds to `log`), and indexes, which would be another log's.
+const LOG_FILES: [&str; 3] = [
+    "log",
     "index",
     // What a restore writes beside the log; into PostgreSQL, all it writes (found in review: a
     // live registry's folder given as --data had its trust list overwritten).
@@ -226,10 +226,9 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     let size = header.checkpoint.size();
     let restored_into = match &store {
         Store::Files => {
-            let log_dir = args.data.join("log");
-            restore_files(&mut input, &header, &log_dir)
+            restore_files(&mut input, &header, &args.data, &RealDisk)
                 .with_context(|| args.from.display().to_string())?;
-            log_dir.display().to_string()
+            args.data.join("log").display().to_string()
         }
         Store::Postgres(url) => {
             restore_database(&mut input, &header, url, RESTORE_BATCH_BYTES)
@@ -275,13 +274,47 @@ fn refuse_a_used_folder(data: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The backup's log as the ledger's files in `log_dir`, replayed.
-fn restore_files(input: &mut impl Read, header: &Header, log_dir: &Path) -> Result<()> {
-    durable::create_dir_all(log_dir)
-        .with_context(|| format!("cannot create {}", log_dir.display()))?;
-    write_log(input, &header.checkpoint, log_dir)?;
-    durable::write(&log_dir.join("checkpoint"), &header.note)?;
-    replay(log_dir, header)
+/// The backup's log as the ledger's files in `data`/log, replayed. The whole folder — entries,
+/// leaf records and checkpoint — is built in [`RESTORING_LOG_DIR`] beside it, each file and the
+/// folder synced, proven, and only then renamed to `log` (and `data` synced): a restore cut
+/// short anywhere leaves the whole log or none, and then the unfinished folder, which the
+/// registry refuses and the next restore starts over from. (Found in review: files renamed
+/// into `log` one by one left `entries.bin` without `leaves.bin` when the process died between
+/// them, a folder `scs restore` refused and `scs serve` took for a new registry.) The syncs and
+/// renames go through `disk` (a test stands in one that dies part-way).
+fn restore_files(
+    input: &mut impl Read,
+    header: &Header,
+    data: &Path,
+    disk: &dyn Disk,
+) -> Result<()> {
+    let building = data.join(RESTORING_LOG_DIR);
+    // Left by a restore that did not finish: never the log.
+    match std::fs::remove_dir_all(&building) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot remove {}", building.display()))
+        }
+        _ => {}
+    }
+    durable::create_dir_all(&building)
+        .with_context(|| format!("cannot create {}", building.display()))?;
+    write_log(input, &header.checkpoint, &building)?;
+    disk.write(&building.join("checkpoint"), &header.note)?;
+    for name in ["entries.bin", "leaves.bin", "checkpoint"] {
+        disk.sync_file(&building.join(name))?;
+    }
+    disk.sync_dir(&building)?;
+    replay(&building, header)?;
+    let log_dir = data.join("log");
+    disk.rename(&building, &log_dir).with_context(|| {
+        format!(
+            "cannot rename {} to {}",
+            building.display(),
+            log_dir.display()
+        )
+    })?;
+    disk.sync_dir(data)?;
+    Ok(())
 }
 
 /// Entries appended to the database in one statement: a few MiB at most.
@@ -408,12 +441,19 @@ fn read_entries(
     Ok(())
 }
 
-/// Writes the backup's entries as the ledger's log files (`entries.bin`: the entries end to
-/// end; `leaves.bin`: per entry its leaf hash, offset and length), once they hash to the
-/// signed checkpoint's root; nothing is left behind otherwise.
+/// Writes the backup's entries as the ledger's log files in `log_dir` (`entries.bin`: the
+/// entries end to end; `leaves.bin`: per entry its leaf hash, offset and length), requiring
+/// them to hash to the signed checkpoint's root. Not synced: [`restore_files`] syncs the
+/// folder it builds whole.
 fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> Result<()> {
-    let mut entries = Staged::create(&log_dir.join("entries.bin"))?;
-    let mut leaves = Staged::create(&log_dir.join("leaves.bin"))?;
+    let create = |name: &str| -> Result<std::io::BufWriter<std::fs::File>> {
+        let path = log_dir.join(name);
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(std::io::BufWriter::new(file))
+    };
+    let mut entries = create("entries.bin")?;
+    let mut leaves = create("leaves.bin")?;
     let mut offset = 0u64;
     read_entries(input, checkpoint, |entry, leaf| {
         entries.write_all(&entry)?;
@@ -423,9 +463,8 @@ fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> 
         offset += entry.len() as u64;
         Ok(())
     })?;
-    // The ledger's own order: entries durable before the records that name them.
-    entries.commit()?;
-    leaves.commit()?;
+    entries.flush()?;
+    leaves.flush()?;
     Ok(())
 }
 
@@ -446,6 +485,7 @@ fn replay(log_dir: &Path, header: &Header) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
     use scs_core::keys::DidKey;
@@ -614,5 +654,100 @@ mod tests {
         restore_database(&mut input, &header, &url, 1).unwrap();
         let restored = open_database(&url, false).unwrap();
         assert_eq!(restored.checkpoint(), (3, Arc::new(note)));
+    }
+
+    /// The real disk, until the process dies: every step after the first `steps` fails.
+    #[derive(Debug)]
+    struct DyingDisk {
+        steps: AtomicUsize,
+    }
+
+    impl DyingDisk {
+        fn after(steps: usize) -> Self {
+            Self {
+                steps: AtomicUsize::new(steps),
+            }
+        }
+
+        fn step(&self) -> std::io::Result<()> {
+            self.steps
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                    left.checked_sub(1)
+                })
+                .map(|_| ())
+                .map_err(|_| std::io::Error::other("the process died here"))
+        }
+    }
+
+    impl Disk for DyingDisk {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            self.step()?;
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.write(path, bytes)
+        }
+        fn sync_file(&self, path: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.rename(from, to)
+        }
+        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// The registry over the data folder `data`, as `scs serve --data` opens it.
+    fn open_folder(data: &Path) -> Result<Arc<Ledger>, scs_ledger::LedgerError> {
+        Ledger::open(
+            data,
+            Arc::new(MemoryStore::default()),
+            operator(),
+            registry_keys(),
+            &genesis(),
+        )
+    }
+
+    /// `scs restore --data` as far as the log: the folder checked, the log written.
+    fn restore_folder(backup: &[u8], data: &Path, disk: &dyn Disk) -> Result<()> {
+        refuse_a_used_folder(data)?;
+        let mut input = backup;
+        let header = Header::read(&mut input, &operator())?;
+        restore_files(&mut input, &header, data, disk)
+    }
+
+    /// Found in review: a files restore that died between renaming `entries.bin` and
+    /// `leaves.bin` into place left a folder that `scs restore` refused and `scs serve` took
+    /// for a new registry (it cut `entries.bin` and signed a genesis under the same origin and
+    /// key). The process dying at any step of a restore now leaves a folder the registry
+    /// refuses and a restore takes again, or the whole log.
+    #[test]
+    fn a_files_restore_cut_short_anywhere_is_never_served_and_can_run_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (backup, note) = demo_backup(dir.path());
+        let whole = |ledger: Arc<Ledger>| {
+            assert_eq!(ledger.checkpoint(), (3, Arc::new(note.clone())));
+        };
+        for steps in 0.. {
+            let data = dir.path().join(format!("died-after-{steps}"));
+            if restore_folder(&backup, &data, &DyingDisk::after(steps)).is_ok() {
+                assert!(steps > 2, "the restore took {steps} steps");
+                whole(open_folder(&data).unwrap());
+                break;
+            }
+            match open_folder(&data) {
+                Ok(ledger) => whole(ledger),
+                Err(refused) => {
+                    assert!(refused.to_string().contains("scs restore"), "{refused}");
+                    restore_folder(&backup, &data, &RealDisk).unwrap();
+                    whole(open_folder(&data).unwrap());
+                }
+            }
+        }
     }
 }

@@ -75,6 +75,11 @@ pub const STATUS_TTL_SECONDS: u64 = 300;
 /// a view of more would be one no page or answer should hold.
 pub const MAX_CREDENTIALS_PER_ORGANIZATION: usize = 1000;
 
+/// Where `scs restore` builds a data folder's log before renaming it to `log`: while it is
+/// there, the restore did not finish, and the registry refuses the folder rather than start a
+/// new log in it.
+pub const RESTORING_LOG_DIR: &str = ".log.restoring";
+
 /// What a log shorter than its stored checkpoint says about `scs restore` into PostgreSQL,
 /// which stores the backup's checkpoint before its entries.
 const INTERRUPTED_RESTORE: &str = "a `scs restore` into this database did not finish (it \
@@ -298,6 +303,17 @@ impl Ledger {
         keys: RegistryKeys,
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
+        // Before the log is opened, which would make a new one: the folder is not a new
+        // registry but one whose restore did not finish.
+        let unfinished = dir.join(RESTORING_LOG_DIR);
+        if unfinished.exists() {
+            return Err(LedgerError::Inconsistent(format!(
+                "{} holds a log `scs restore` did not finish writing: run `scs restore` into \
+                 this data folder again, which starts over \
+                 (復元が完了していません。scs restore をやり直してください)",
+                unfinished.display()
+            )));
+        }
         let log = FileLog::open(disk, &dir.join("log"))?;
         Self::open_log(Arc::new(log), store, operator, keys, genesis)
     }
