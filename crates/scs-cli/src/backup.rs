@@ -21,8 +21,10 @@ use scs_core::tlog::{
     entry_bundles_between, leaf_hash, Checkpoint, Frontier, Hash, NoteVerifier, MAX_NOTE_SIZE,
 };
 use scs_core::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
-use scs_issuer::durable::{self, Staged};
-use scs_ledger::{check_log, CheckpointCheck, LogKey, LogStore, Postgres};
+use scs_issuer::durable::{self, Disk, RealDisk, Staged};
+use scs_ledger::{
+    check_log, CheckpointCheck, CheckpointFlush, LogKey, LogStore, Postgres, RESTORING_LOG_DIR,
+};
 use scs_registry::serve::Store;
 
 use crate::args::{AnchorArgs, StoreArgs};
@@ -68,12 +70,10 @@ pub struct RestoreArgs {
 /// The first line of a backup file: its format and version.
 const MAGIC: &[u8] = b"SCS-BACKUP 1\n";
 
-/// What a data folder restored into must not hold yet: the log files the ledger reads
-/// (`crates/scs-ledger/src/log_files.rs`), and indexes, which would be another log's.
-const LOG_FILES: [&str; 5] = [
-    "log/entries.bin",
-    "log/leaves.bin",
-    "log/checkpoint",
+/// What a data folder restored into must not hold yet: a log folder (the restore renames the
+/// one it builds to `log`), and indexes, which would be another log's.
+const LOG_FILES: [&str; 3] = [
+    "log",
     "index",
     // What a restore writes beside the log; into PostgreSQL, all it writes (found in review: a
     // live registry's folder given as --data had its trust list overwritten).
@@ -226,13 +226,12 @@ pub fn restore(args: &RestoreArgs, settings: &Settings) -> Result<Outcome> {
     let size = header.checkpoint.size();
     let restored_into = match &store {
         Store::Files => {
-            let log_dir = args.data.join("log");
-            restore_files(&mut input, &header, &log_dir)
+            restore_files(&mut input, &header, &args.data, &RealDisk)
                 .with_context(|| args.from.display().to_string())?;
-            log_dir.display().to_string()
+            args.data.join("log").display().to_string()
         }
         Store::Postgres(url) => {
-            restore_database(&mut input, &header, url)
+            restore_database(&mut input, &header, url, RESTORE_BATCH_BYTES)
                 .with_context(|| args.from.display().to_string())?;
             "the PostgreSQL database / PostgreSQL データベース".to_owned()
         }
@@ -275,13 +274,47 @@ fn refuse_a_used_folder(data: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The backup's log as the ledger's files in `log_dir`, replayed.
-fn restore_files(input: &mut impl Read, header: &Header, log_dir: &Path) -> Result<()> {
-    durable::create_dir_all(log_dir)
-        .with_context(|| format!("cannot create {}", log_dir.display()))?;
-    write_log(input, &header.checkpoint, log_dir)?;
-    durable::write(&log_dir.join("checkpoint"), &header.note)?;
-    replay(log_dir, header)
+/// The backup's log as the ledger's files in `data`/log, replayed. The whole folder — entries,
+/// leaf records and checkpoint — is built in [`RESTORING_LOG_DIR`] beside it, each file and the
+/// folder synced, proven, and only then renamed to `log` (and `data` synced): a restore cut
+/// short anywhere leaves the whole log or none, and then the unfinished folder, which the
+/// registry refuses and the next restore starts over from. (Found in review: files renamed
+/// into `log` one by one left `entries.bin` without `leaves.bin` when the process died between
+/// them, a folder `scs restore` refused and `scs serve` took for a new registry.) The syncs and
+/// renames go through `disk` (a test stands in one that dies part-way).
+fn restore_files(
+    input: &mut impl Read,
+    header: &Header,
+    data: &Path,
+    disk: &dyn Disk,
+) -> Result<()> {
+    let building = data.join(RESTORING_LOG_DIR);
+    // Left by a restore that did not finish: never the log.
+    match std::fs::remove_dir_all(&building) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot remove {}", building.display()))
+        }
+        _ => {}
+    }
+    durable::create_dir_all(&building)
+        .with_context(|| format!("cannot create {}", building.display()))?;
+    write_log(input, &header.checkpoint, &building)?;
+    disk.write(&building.join("checkpoint"), &header.note)?;
+    for name in ["entries.bin", "leaves.bin", "checkpoint"] {
+        disk.sync_file(&building.join(name))?;
+    }
+    disk.sync_dir(&building)?;
+    replay(&building, header)?;
+    let log_dir = data.join("log");
+    disk.rename(&building, &log_dir).with_context(|| {
+        format!(
+            "cannot rename {} to {}",
+            building.display(),
+            log_dir.display()
+        )
+    })?;
+    disk.sync_dir(data)?;
+    Ok(())
 }
 
 /// Entries appended to the database in one statement: a few MiB at most.
@@ -289,10 +322,16 @@ const RESTORE_BATCH_BYTES: usize = 4 << 20;
 
 /// The backup's log as rows of the empty PostgreSQL database at `url`, replayed. The backup is
 /// read twice: once to prove it hashes to its signed checkpoint before anything is written,
-/// then to write it. The sequencer lease is held throughout, so no registry writes meanwhile.
-fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) -> Result<()> {
+/// then to write it, in statements of about `batch_bytes` (each committed on its own). The
+/// sequencer lease is held throughout, so no registry writes meanwhile.
+fn restore_database(
+    input: &mut (impl Read + Seek),
+    header: &Header,
+    url: &str,
+    batch_bytes: usize,
+) -> Result<()> {
     let database = Postgres::connect(url)?;
-    let Some(_lease) = database.try_lease()? else {
+    let Some(lease) = database.try_lease()? else {
         bail!(
             "a registry holds the sequencer lease on this database: stop it, and restore into an empty database / このデータベースではレジストリが稼働中です"
         );
@@ -306,26 +345,40 @@ fn restore_database(input: &mut (impl Read + Seek), header: &Header, url: &str) 
     read_entries(input, &header.checkpoint, |_, _| Ok(()))?;
     input.seek(SeekFrom::Start(start))?;
     let log = database.log()?;
-    let mut batch: Vec<Vec<u8>> = Vec::new();
-    let mut batch_bytes = 0;
-    read_entries(input, &header.checkpoint, |entry, _| {
-        batch_bytes += entry.len();
-        batch.push(entry);
-        if batch_bytes >= RESTORE_BATCH_BYTES {
-            log.append(&std::mem::take(&mut batch))?;
-            batch_bytes = 0;
-        }
-        Ok(())
-    })
-    .context(
-        "the backup changed while it was restored: drop the database, create it again and restore again / 復元中にバックアップが変わりました",
-    )?;
-    log.append(&batch)?;
+    // The backup's checkpoint first (compare-and-swap on the empty log's size 0), the entries
+    // after: a restore cut short anywhere leaves a log shorter than its checkpoint, which the
+    // registry refuses, saying to restore again; never entries without a checkpoint, which it
+    // would sign as they stand — a shorter log under the published one's origin and key (found
+    // in review).
     log.write_checkpoint(
         0,
         header.checkpoint.size(),
         &header.note,
-        scs_ledger::CheckpointFlush::Wait,
+        CheckpointFlush::Wait,
+    )?;
+    let append = |batch: &[Vec<u8>]| -> Result<()> {
+        // A registry may take a lease that was lost (its connection closed): nothing more is
+        // written behind its back.
+        if !lease.is_held() {
+            bail!("the sequencer lease was lost (its connection to the database closed) / 書き込み権を失いました");
+        }
+        log.append(batch)?;
+        Ok(())
+    };
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut batch_len = 0;
+    read_entries(input, &header.checkpoint, |entry, _| {
+        batch_len += entry.len();
+        batch.push(entry);
+        if batch_len >= batch_bytes {
+            append(&std::mem::take(&mut batch))?;
+            batch_len = 0;
+        }
+        Ok(())
+    })
+    .and_then(|()| append(&batch))
+    .context(
+        "the restore stopped part-way: the database holds the backup's checkpoint without all of its entries, which the registry refuses to serve; drop the database, create it again and restore again / 復元が途中で止まりました。データベースを作り直して復元をやり直してください",
     )?;
     replay_database(&database, header)
 }
@@ -388,12 +441,19 @@ fn read_entries(
     Ok(())
 }
 
-/// Writes the backup's entries as the ledger's log files (`entries.bin`: the entries end to
-/// end; `leaves.bin`: per entry its leaf hash, offset and length), once they hash to the
-/// signed checkpoint's root; nothing is left behind otherwise.
+/// Writes the backup's entries as the ledger's log files in `log_dir` (`entries.bin`: the
+/// entries end to end; `leaves.bin`: per entry its leaf hash, offset and length), requiring
+/// them to hash to the signed checkpoint's root. Not synced: [`restore_files`] syncs the
+/// folder it builds whole.
 fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> Result<()> {
-    let mut entries = Staged::create(&log_dir.join("entries.bin"))?;
-    let mut leaves = Staged::create(&log_dir.join("leaves.bin"))?;
+    let create = |name: &str| -> Result<std::io::BufWriter<std::fs::File>> {
+        let path = log_dir.join(name);
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(std::io::BufWriter::new(file))
+    };
+    let mut entries = create("entries.bin")?;
+    let mut leaves = create("leaves.bin")?;
     let mut offset = 0u64;
     read_entries(input, checkpoint, |entry, leaf| {
         entries.write_all(&entry)?;
@@ -403,9 +463,8 @@ fn write_log(input: &mut impl Read, checkpoint: &Checkpoint, log_dir: &Path) -> 
         offset += entry.len() as u64;
         Ok(())
     })?;
-    // The ledger's own order: entries durable before the records that name them.
-    entries.commit()?;
-    leaves.commit()?;
+    entries.flush()?;
+    leaves.flush()?;
     Ok(())
 }
 
@@ -421,4 +480,274 @@ fn replay(log_dir: &Path, header: &Header) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use scs_core::keys::DidKey;
+    use scs_issuer::keyfile;
+    use scs_ledger::{Ledger, MemoryStore, RegistryKeys};
+    use serde_json::Value;
+
+    use super::*;
+
+    fn demo(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../keys/demo")
+            .join(name)
+    }
+
+    fn operator() -> DidKey {
+        keyfile::load_public(&demo("operator.pub")).unwrap()
+    }
+
+    fn registry_keys() -> RegistryKeys {
+        RegistryKeys {
+            status: keyfile::load_secret(&demo("registry-status.key"))
+                .unwrap()
+                .key,
+            log: keyfile::load_secret(&demo("registry-log.key")).unwrap().key,
+        }
+    }
+
+    fn genesis() -> Value {
+        serde_json::from_slice(&std::fs::read(demo("trust-list.json")).unwrap()).unwrap()
+    }
+
+    /// Logs the edition of the trust list after the one in force, signed by the demo operator.
+    fn publish_next_edition(ledger: &Ledger) {
+        let operator = keyfile::load_secret(&demo("operator.key")).unwrap().key;
+        let mut next = (*ledger.trust_list().0).clone();
+        next.sequence += 1;
+        let now = scs_issuer::now();
+        let document = scs_core::proof::sign(
+            next.to_credential(&operator.public().did_key(), now),
+            &operator,
+            now,
+            scs_core::proof::ProofPurpose::AssertionMethod,
+            Default::default(),
+        )
+        .unwrap();
+        let entry =
+            scs_ledger::verify_entry(document.clone(), &operator.public().did_key()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(ledger.submit(entry, &document)).unwrap();
+    }
+
+    /// A backup of a demo registry (files, in `dir`) whose log holds three entries: the
+    /// genesis trust list and two editions after it. Gives the backup and its checkpoint.
+    fn demo_backup(dir: &Path) -> (Vec<u8>, String) {
+        let ledger = Ledger::open(
+            &dir.join("published"),
+            Arc::new(MemoryStore::default()),
+            operator(),
+            registry_keys(),
+            &genesis(),
+        )
+        .unwrap();
+        ledger.start_writer();
+        publish_next_edition(&ledger);
+        publish_next_edition(&ledger);
+        ledger.finish_writes();
+        let (size, note) = ledger.checkpoint();
+        assert_eq!(size, 3);
+        let mut backup = MAGIC.to_vec();
+        write_part(&mut backup, note.as_bytes()).unwrap();
+        write_part(&mut backup, &ledger.trust_list_document().unwrap()).unwrap();
+        for index in 0..size {
+            let entry = ledger.entry(index).unwrap();
+            backup.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+            backup.extend_from_slice(&entry);
+        }
+        (backup, note.to_string())
+    }
+
+    /// The registry's ledger over the database at `url`, as `scs serve --store` opens it (the
+    /// writer, holding the lease), or as a standby.
+    fn open_database(url: &str, standby: bool) -> Result<Arc<Ledger>, scs_ledger::LedgerError> {
+        let database = Postgres::connect(url).unwrap();
+        let log = Arc::new(database.log().unwrap());
+        let index = Arc::new(database.index());
+        if standby {
+            Ledger::open_standby(log, index, operator(), registry_keys())
+        } else {
+            Ledger::open_log(log, index, operator(), registry_keys(), &genesis())
+        }
+    }
+
+    /// A backup file that fails, once it is read again from the start (a restore's second
+    /// pass), at byte `fails_at`: a disk that fails, or a restore stopped there.
+    struct FailsWhenReadAgain {
+        bytes: Cursor<Vec<u8>>,
+        read_again: bool,
+        fails_at: u64,
+    }
+
+    impl Read for FailsWhenReadAgain {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.read_again {
+                return self.bytes.read(buf);
+            }
+            let before_failing = self.fails_at.saturating_sub(self.bytes.position());
+            if before_failing == 0 {
+                return Err(std::io::Error::other("the disk failed"));
+            }
+            let len = buf.len().min(before_failing as usize);
+            self.bytes.read(&mut buf[..len])
+        }
+    }
+
+    impl Seek for FailsWhenReadAgain {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            if let SeekFrom::Start(_) = to {
+                self.read_again = true;
+            }
+            self.bytes.seek(to)
+        }
+    }
+
+    /// Found in review: a restore into PostgreSQL cut short after its first batches left those
+    /// entries and no checkpoint, and `scs serve` signed a checkpoint over them: a shorter log
+    /// under the published one's origin and key, a fork. The backup's checkpoint is now stored
+    /// first, so the registry refuses such a database — the writer and a standby — and a
+    /// restore that runs to the end, in as many batches, replays to the same checkpoint.
+    #[test]
+    fn a_database_restore_cut_short_is_never_served() {
+        let Some(url) = scs_ledger::test_support::fresh_database() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (backup, note) = demo_backup(dir.path());
+        let header = Header::read(&mut &backup[..], &operator()).unwrap();
+        // Each entry a batch of its own; the backup fails where the third starts.
+        let mut fails_at = MAGIC.len() + 8 + header.note.len() + header.trust_list.len();
+        for _ in 0..2 {
+            fails_at +=
+                2 + usize::from(u16::from_be_bytes([backup[fails_at], backup[fails_at + 1]]));
+        }
+        let mut input = FailsWhenReadAgain {
+            bytes: Cursor::new(backup.clone()),
+            read_again: false,
+            fails_at: fails_at as u64,
+        };
+        Header::read(&mut input, &operator()).unwrap();
+        assert!(restore_database(&mut input, &header, &url, 1).is_err());
+        let database = Postgres::connect(&url).unwrap();
+        assert_eq!(database.log().unwrap().size(), 2, "two batches stored");
+
+        let refused = open_database(&url, false).unwrap_err().to_string();
+        assert!(refused.contains("scs restore"), "{refused}");
+        assert!(open_database(&url, true).is_err(), "a standby served it");
+        assert_eq!(database.log().unwrap().size(), 2, "nothing appended");
+
+        let Some(url) = scs_ledger::test_support::fresh_database() else {
+            return;
+        };
+        let mut input = Cursor::new(backup.clone());
+        Header::read(&mut input, &operator()).unwrap();
+        restore_database(&mut input, &header, &url, 1).unwrap();
+        let restored = open_database(&url, false).unwrap();
+        assert_eq!(restored.checkpoint(), (3, Arc::new(note)));
+    }
+
+    /// The real disk, until the process dies: every step after the first `steps` fails.
+    #[derive(Debug)]
+    struct DyingDisk {
+        steps: AtomicUsize,
+    }
+
+    impl DyingDisk {
+        fn after(steps: usize) -> Self {
+            Self {
+                steps: AtomicUsize::new(steps),
+            }
+        }
+
+        fn step(&self) -> std::io::Result<()> {
+            self.steps
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                    left.checked_sub(1)
+                })
+                .map(|_| ())
+                .map_err(|_| std::io::Error::other("the process died here"))
+        }
+    }
+
+    impl Disk for DyingDisk {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            self.step()?;
+            RealDisk.read(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.write(path, bytes)
+        }
+        fn sync_file(&self, path: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.sync_file(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.rename(from, to)
+        }
+        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.sync_dir(dir)
+        }
+    }
+
+    /// The registry over the data folder `data`, as `scs serve --data` opens it.
+    fn open_folder(data: &Path) -> Result<Arc<Ledger>, scs_ledger::LedgerError> {
+        Ledger::open(
+            data,
+            Arc::new(MemoryStore::default()),
+            operator(),
+            registry_keys(),
+            &genesis(),
+        )
+    }
+
+    /// `scs restore --data` as far as the log: the folder checked, the log written.
+    fn restore_folder(backup: &[u8], data: &Path, disk: &dyn Disk) -> Result<()> {
+        refuse_a_used_folder(data)?;
+        let mut input = backup;
+        let header = Header::read(&mut input, &operator())?;
+        restore_files(&mut input, &header, data, disk)
+    }
+
+    /// Found in review: a files restore that died between renaming `entries.bin` and
+    /// `leaves.bin` into place left a folder that `scs restore` refused and `scs serve` took
+    /// for a new registry (it cut `entries.bin` and signed a genesis under the same origin and
+    /// key). The process dying at any step of a restore now leaves a folder the registry
+    /// refuses and a restore takes again, or the whole log.
+    #[test]
+    fn a_files_restore_cut_short_anywhere_is_never_served_and_can_run_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (backup, note) = demo_backup(dir.path());
+        let whole = |ledger: Arc<Ledger>| {
+            assert_eq!(ledger.checkpoint(), (3, Arc::new(note.clone())));
+        };
+        for steps in 0.. {
+            let data = dir.path().join(format!("died-after-{steps}"));
+            if restore_folder(&backup, &data, &DyingDisk::after(steps)).is_ok() {
+                assert!(steps > 2, "the restore took {steps} steps");
+                whole(open_folder(&data).unwrap());
+                break;
+            }
+            match open_folder(&data) {
+                Ok(ledger) => whole(ledger),
+                Err(refused) => {
+                    assert!(refused.to_string().contains("scs restore"), "{refused}");
+                    restore_folder(&backup, &data, &RealDisk).unwrap();
+                    whole(open_folder(&data).unwrap());
+                }
+            }
+        }
+    }
 }

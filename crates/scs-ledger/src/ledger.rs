@@ -75,6 +75,18 @@ pub const STATUS_TTL_SECONDS: u64 = 300;
 /// a view of more would be one no page or answer should hold.
 pub const MAX_CREDENTIALS_PER_ORGANIZATION: usize = 1000;
 
+/// Where `scs restore` builds a data folder's log before renaming it to `log`: while it is
+/// there, the restore did not finish, and the registry refuses the folder rather than start a
+/// new log in it.
+pub const RESTORING_LOG_DIR: &str = ".log.restoring";
+
+/// What a log shorter than its stored checkpoint says about `scs restore` into PostgreSQL,
+/// which stores the backup's checkpoint before its entries.
+const INTERRUPTED_RESTORE: &str = "a `scs restore` into this database did not finish (it \
+     stores the backup's checkpoint before the entries): drop the database, create it again \
+     and run `scs restore` again \
+     (復元が完了していません。データベースを作り直して scs restore をやり直してください).";
+
 /// Why the ledger could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -291,6 +303,17 @@ impl Ledger {
         keys: RegistryKeys,
         genesis: &Value,
     ) -> Result<Arc<Self>, LedgerError> {
+        // Before the log is opened, which would make a new one: the folder is not a new
+        // registry but one whose restore did not finish.
+        let unfinished = dir.join(RESTORING_LOG_DIR);
+        if unfinished.exists() {
+            return Err(LedgerError::Inconsistent(format!(
+                "{} holds a log `scs restore` did not finish writing: run `scs restore` into \
+                 this data folder again, which starts over \
+                 (復元が完了していません。scs restore をやり直してください)",
+                unfinished.display()
+            )));
+        }
         let log = FileLog::open(disk, &dir.join("log"))?;
         Self::open_log(Arc::new(log), store, operator, keys, genesis)
     }
@@ -314,8 +337,9 @@ impl Ledger {
             Some(genesis),
             checkpoint_text.as_deref(),
         )?;
+        let stored_size = ledger.check_checkpoint(checkpoint_text.as_deref())?;
         ledger.replay()?;
-        ledger.check_and_sign_checkpoint(checkpoint_text.as_deref())?;
+        ledger.sign_checkpoint_after_replay(stored_size)?;
         ledger.check_replayed()?;
         Ok(Arc::new(ledger))
     }
@@ -353,6 +377,18 @@ impl Ledger {
         genesis: Option<&Value>,
         checkpoint_text: Option<&[u8]>,
     ) -> Result<Self, LedgerError> {
+        // The size the stored checkpoint has: the next one written replaces it only if it
+        // still has (`LogStore::write_checkpoint`).
+        let stored_size = checkpoint_text.map_or(0, claimed_size);
+        if log.size() == 0 && stored_size > 0 {
+            // Unverified (the origin is in entry 0), so it can only make the ledger refuse.
+            // No registry stores a checkpoint before its genesis: `scs restore` does, before
+            // the backup's entries.
+            return Err(LedgerError::Inconsistent(format!(
+                "a checkpoint of {stored_size} entries is stored but the log holds none: \
+                 {INTERRUPTED_RESTORE}"
+            )));
+        }
         let mut tree = Tree::from_leaves(
             leaf_hashes_in(log.as_ref(), 0..log.size())?,
             Arc::clone(&log),
@@ -381,9 +417,6 @@ impl Ledger {
             .unwrap_or(&identity.base_url)
             .to_owned()
             + "/v1/log";
-        // The size the stored checkpoint has: the next one written replaces it only if it
-        // still has (`LogStore::write_checkpoint`).
-        let stored_size = checkpoint_text.map_or(0, claimed_size);
         Ok(Self {
             store,
             identity,
@@ -467,9 +500,10 @@ impl Ledger {
     /// stored one; then [`Ledger::start_writer`].
     pub fn take_over(&self) -> Result<(), LedgerError> {
         self.follow()?;
-        self.replay()?;
         let stored = self.log.read_checkpoint()?;
-        self.check_and_sign_checkpoint(stored.as_deref())?;
+        let stored_size = self.check_checkpoint(stored.as_deref())?;
+        self.replay()?;
+        self.sign_checkpoint_after_replay(stored_size)?;
         self.check_replayed()
     }
 
@@ -593,14 +627,16 @@ impl Ledger {
     }
 
     /// Refuses to go on if the tree does not extend the last checkpoint written (`last`, the
-    /// file's bytes); then signs one for the current size.
+    /// stored bytes) — before the replay, so that a log refused is left as it was; gives the
+    /// stored checkpoint's size, the base of the compare-and-swap that
+    /// [`Self::sign_checkpoint_after_replay`] does.
     ///
     /// The log is the source of truth: a checkpoint file a power cut left empty, torn or
     /// missing is replaced by one signed from the log (a warning says so). A readable
     /// checkpoint the log does not extend — larger than the log, or another root at its size —
-    /// is a state no power cut leaves: acknowledged entries were lost or changed, and the
-    /// registry refuses to start.
-    fn check_and_sign_checkpoint(&self, last: Option<&[u8]>) -> Result<(), LedgerError> {
+    /// is a state no power cut leaves: acknowledged entries were lost or changed (or, larger, a
+    /// restore into PostgreSQL did not finish), and the registry refuses to start.
+    fn check_checkpoint(&self, last: Option<&[u8]>) -> Result<u64, LedgerError> {
         // The compare-and-swap is on the stored checkpoint's size, which may be below the one
         // a standby holds: PostgreSQL does not wait for a batch's checkpoint's flush, and a
         // crash of the database can take back one the standby already served (its tree is
@@ -624,26 +660,32 @@ impl Ledger {
             Some(Ok(last)) => {
                 let tree = read_lock(&self.tree);
                 if tree.root(last.size()) != Some(*last.root()) {
-                    let what = if last.size() > tree.size() {
-                        format!(
-                            "the last checkpoint covers {} entries but the log holds only {}",
+                    if last.size() > tree.size() {
+                        return Err(LedgerError::Inconsistent(format!(
+                            "the last checkpoint covers {} entries but the log holds only {}: \
+                             acknowledged entries were lost — or {INTERRUPTED_RESTORE} \
+                             Otherwise run `scs log check --data DIR` and follow \"Operating \
+                             the log\" in docs/ARCHITECTURE.md (restore from a backup)",
                             last.size(),
                             tree.size()
-                        )
-                    } else {
-                        format!(
-                            "the log's root at size {} differs from the last checkpoint's",
-                            last.size()
-                        )
-                    };
+                        )));
+                    }
                     return Err(LedgerError::Inconsistent(format!(
-                        "{what}: acknowledged entries were lost or changed. Run `scs log check \
+                        "the log's root at size {} differs from the last checkpoint's: \
+                         acknowledged entries were lost or changed. Run `scs log check \
                          --data DIR` and follow \"Operating the log\" in docs/ARCHITECTURE.md (restore \
-                         from a backup) / 署名済みチェックポイントと台帳が一致しません"
+                         from a backup) / 署名済みチェックポイントと台帳が一致しません",
+                        last.size()
                     )));
                 }
             }
         }
+        Ok(stored_size)
+    }
+
+    /// Signs a checkpoint over the tree once the replay brought the indexes up to it,
+    /// compare-and-swap on the stored one's size (`stored_size`).
+    fn sign_checkpoint_after_replay(&self, stored_size: u64) -> Result<(), LedgerError> {
         // Waited for: this flush is the one that makes the replay's index writes durable
         // (`PgIndex::apply` does not wait), before `check_replayed` reads them back and the
         // writer judges requests against them (found in review).
@@ -2110,6 +2152,59 @@ mod tests {
             .unwrap();
         standby.take_over().unwrap();
         assert_eq!(standby.checkpoint(), (size, note.clone()), "none stored");
+    }
+
+    /// `scs restore` into PostgreSQL stores the backup's checkpoint before its entries, so a
+    /// restore cut short leaves a log shorter than its stored checkpoint — none of its entries
+    /// or some. Neither the writer nor a standby serves it: the writer refuses to start, saying
+    /// to restore again, before it writes anything (no genesis over the empty log, no index
+    /// row). Found in review: a restore cut short left the first entries and no checkpoint,
+    /// and the registry signed one over them, a fork of the published log.
+    #[test]
+    fn postgres_a_log_shorter_than_its_stored_checkpoint_is_never_served() {
+        let Some(published) = crate::test_support::fresh_database() else {
+            return;
+        };
+        let writer = open_postgres(&published).unwrap();
+        writer.start_writer();
+        publish_next_edition(&writer).unwrap();
+        publish_next_edition(&writer).unwrap();
+        let (size, note) = writer.checkpoint();
+        let entries: Vec<Vec<u8>> = (0..size).map(|i| writer.entry(i).unwrap()).collect();
+        writer.finish_writes();
+        for restored in [0, 2] {
+            let Some(url) = crate::test_support::fresh_database() else {
+                return;
+            };
+            let database = crate::Postgres::connect(&url).unwrap();
+            let log = database.log().unwrap();
+            log.write_checkpoint(0, size, note.as_bytes(), CheckpointFlush::Wait)
+                .unwrap();
+            if restored > 0 {
+                log.append(&entries[..restored]).unwrap();
+            }
+            let refused = open_postgres(&url).unwrap_err().to_string();
+            assert!(refused.contains("scs restore"), "{restored}: {refused}");
+            let log = database.log().unwrap();
+            assert_eq!(log.size(), restored as u64, "nothing appended");
+            assert_eq!(
+                log.read_checkpoint().unwrap(),
+                Some(note.as_bytes().to_vec()),
+                "none signed"
+            );
+            assert_eq!(
+                database.index().get(keys::APPLIED).unwrap(),
+                None,
+                "nothing replayed"
+            );
+            let standby = Ledger::open_standby(
+                Arc::new(log),
+                Arc::new(database.index()),
+                keyfile::load_public(&demo("operator.pub")).unwrap(),
+                demo_registry_keys(),
+            );
+            assert!(standby.is_err(), "{restored}: a standby served it");
+        }
     }
 
     /// A log that records how each checkpoint write was asked to flush.

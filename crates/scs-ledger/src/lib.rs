@@ -36,7 +36,7 @@ pub use events::{
 };
 pub use ledger::{
     Committed, Ledger, LedgerError, RegistryKeys, SignedList, MAX_CREDENTIALS_PER_ORGANIZATION,
-    STATUS_TTL_SECONDS,
+    RESTORING_LOG_DIR, STATUS_TTL_SECONDS,
 };
 pub use log_check::{check as check_log, CheckpointCheck, LogCheck, LogKey, Problem as LogProblem};
 pub use log_files::{LogFileError, MAX_ENTRY_BYTES};

@@ -23,7 +23,8 @@
 //! only among the newest records; further back, or among the entries the last checkpoint covers
 //! ([`LogFiles::open_keeping`]), it is corruption, and the log refuses to open rather than cut
 //! acknowledged entries. New files' names are synced into the directory before anything is
-//! appended to them.
+//! appended to them, so one file missing beside a non-empty other is no crash of the log's: it
+//! refuses to open, with nothing cut.
 //!
 //! # Integrity
 //!
@@ -182,6 +183,32 @@ fn check_leaf(index: u64, offset: u64, data: &[u8], hash: &Hash) -> Result<(), L
     }
 }
 
+/// Refuses a log folder where one of the two files is missing beside a non-empty other. The
+/// log creates both, their names synced, before it appends to either, so no crash of its own
+/// leaves that: a restore that died half-way did (`scs restore` before it built the folder
+/// whole), or a person. Opening would cut the other file to nothing and start a new log.
+fn refuse_one_file_without_the_other(dir: &Path) -> Result<(), LogFileError> {
+    for (missing, other) in [("leaves.bin", "entries.bin"), ("entries.bin", "leaves.bin")] {
+        if dir.join(missing).exists() {
+            continue;
+        }
+        let len = match fs::metadata(dir.join(other)) {
+            Ok(metadata) => metadata.len(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(error) => return Err(error.into()),
+        };
+        if len > 0 {
+            return Err(LogFileError::Corrupt(format!(
+                "{other} holds {len} bytes but {missing} is missing, which no crash of the \
+                 registry leaves; nothing was cut. If `scs restore` was interrupted, restore \
+                 again into a new data folder \
+                 (台帳ファイルの一方がありません。復元が中断された場合は新しいデータフォルダーに復元し直してください)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The open log files.
 #[derive(Debug)]
 pub(crate) struct LogFiles {
@@ -209,6 +236,7 @@ impl LogFiles {
         acknowledged: u64,
     ) -> Result<(Self, Vec<Hash>), LogFileError> {
         durable::create_dir_all(dir)?;
+        refuse_one_file_without_the_other(dir)?;
         let created = !dir.join("entries.bin").exists() || !dir.join("leaves.bin").exists();
         let open = |name: &str| {
             OpenOptions::new()
@@ -540,5 +568,40 @@ mod tests {
         // Not covered by a checkpoint (never acknowledged): a torn write, cut as before.
         let (log, _) = LogFiles::open_keeping(dir.path(), 15).unwrap();
         assert_eq!(log.size(), 15);
+    }
+
+    /// The registry creates both files before it appends to either, so one of them missing
+    /// beside a non-empty other is no crash of its own: an older `scs restore` that died
+    /// between renaming `entries.bin` and `leaves.bin` into place left it (found in review).
+    /// The log refuses to open with nothing cut; before, it truncated `entries.bin` and the
+    /// registry signed a new genesis under the same origin and key.
+    #[test]
+    fn one_file_missing_beside_a_non_empty_other_is_refused_with_nothing_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = LogFiles::open(dir.path()).unwrap();
+        log.append(&[b"genesis".to_vec(), b"second".to_vec()])
+            .unwrap();
+        drop(log);
+        for missing in ["leaves.bin", "entries.bin"] {
+            let kept = if missing == "leaves.bin" {
+                "entries.bin"
+            } else {
+                "leaves.bin"
+            };
+            let folder = tempfile::tempdir().unwrap();
+            fs::copy(dir.path().join(kept), folder.path().join(kept)).unwrap();
+            let before = fs::read(folder.path().join(kept)).unwrap();
+            let refused = LogFiles::open(folder.path()).unwrap_err();
+            assert!(
+                matches!(&refused, LogFileError::Corrupt(why) if why.contains(missing)),
+                "{missing}: {refused}"
+            );
+            assert_eq!(
+                fs::read(folder.path().join(kept)).unwrap(),
+                before,
+                "nothing cut"
+            );
+            assert!(!folder.path().join(missing).exists(), "nothing created");
+        }
     }
 }
