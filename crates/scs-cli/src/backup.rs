@@ -696,6 +696,11 @@ mod tests {
             self.step()?;
             RealDisk.rename(from, to)
         }
+        // A process that died removes nothing: what it left stays for the next run to meet.
+        fn remove(&self, path: &Path) -> std::io::Result<()> {
+            self.step()?;
+            RealDisk.remove(path)
+        }
         fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
             self.step()?;
             RealDisk.sync_dir(dir)
