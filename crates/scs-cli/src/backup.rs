@@ -577,6 +577,8 @@ mod tests {
         if standby {
             Ledger::open_standby(log, index, operator(), registry_keys())
         } else {
+            // As `scs serve` opens a writer: holding the lease, whose epoch its writes name.
+            let _lease = database.try_lease().unwrap().expect("the lease is free");
             Ledger::open_log(log, index, operator(), registry_keys(), &genesis())
         }
     }
