@@ -1389,9 +1389,13 @@ impl Ledger {
         let Some(bytes) = self.store.get(&key)? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|source| Failure::unreadable_record(&key, source))
+        let record: state::CredentialRecord = serde_json::from_slice(&bytes)
+            .map_err(|source| Failure::unreadable_record(&key, source))?;
+        // A registration the store holds but this process's log does not reach yet (a standby
+        // before it follows; the writer between its commit and taking the batch in) is not
+        // registered here yet: its checkpoint does not cover it, and its entry cannot be read
+        // (it was a 503, found in review).
+        Ok((record.log_index < self.log.size()).then_some(record))
     }
 
     /// What `GET /v1/credentials/{id}` answers: from the credential directory (memory) when
@@ -1430,12 +1434,6 @@ impl Ledger {
         let Some(record) = self.credential_record(id)? else {
             return Ok(None);
         };
-        // A registration the store holds but this process's log does not reach yet (a standby
-        // before it follows; the writer between its commit and taking the batch in) is not
-        // registered here yet: its checkpoint does not cover it (it was a 503, found in review).
-        if record.log_index >= self.log.size() {
-            return Ok(None);
-        }
         let entry_offset = self
             .log
             .entry_offset(record.log_index)
@@ -2421,6 +2419,8 @@ mod tests {
             .unwrap();
         assert!(matches!(ledger.credential_view(&id), Ok(None)));
         assert!(matches!(ledger.credential_view_in_store(&id), Ok(None)));
+        assert!(matches!(ledger.credential(&id), Ok(None)), "its page");
+        assert!(matches!(ledger.credential_company(&id), Ok(None)));
     }
 
     /// Whatever a crash left of the checkpoint file (written by an older version, or by hand),

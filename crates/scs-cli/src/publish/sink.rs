@@ -106,8 +106,18 @@ impl Sink for Folder {
 
     fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)> {
         let path = self.root.join(relative);
-        let Ok(metadata) = std::fs::metadata(&path) else {
-            return Ok((Stored::Absent, Version::Locked));
+        // Only a file that is not there is absent: one that cannot be read (permissions, an
+        // I/O error) fails the run rather than be replaced unchecked (found in review).
+        let metadata = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Stored::Absent, Version::Locked));
+            }
+            Err(error) => {
+                return Err(
+                    anyhow::Error::new(error).context(format!("cannot read {}", path.display()))
+                )
+            }
         };
         if metadata.len() > max {
             return Ok((Stored::Larger, Version::Locked));
@@ -202,6 +212,23 @@ mod tests {
         assert_eq!(folder.remove_below("v1/log/tile/0/000.p").unwrap(), 2);
         assert!(!dir.path().join("mirror/v1/log/tile/0/000.p").exists());
         assert_eq!(folder.remove_below("v1/log/tile/0/000.p").unwrap(), 0);
+    }
+
+    /// A mirrored file that cannot be read is an error, not absent: the run would otherwise
+    /// replace it without comparing editions (found in review).
+    #[test]
+    fn a_file_that_cannot_be_read_is_not_taken_for_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::new(&dir.path().join("mirror")).unwrap();
+        folder
+            .write("v1/status", b"a file where a folder should be")
+            .unwrap();
+        let unreadable = folder.read_versioned("v1/status/revocation/0", 100);
+        assert!(
+            unreadable.is_err(),
+            "{:?}",
+            unreadable.map(|(stored, _)| stored)
+        );
     }
 
     /// The headers a bucket stores are the ones the repository's nginx configuration serves.

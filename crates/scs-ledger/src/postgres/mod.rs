@@ -52,6 +52,11 @@ use crate::store::StoreError;
 pub const CONNECTIONS: usize = 4;
 /// Longest a statement may run (`statement_timeout`).
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a session may sit idle inside a transaction before the server ends it: none of
+/// the store's transactions waits between its statements, so one that does was abandoned (a
+/// caller that gave up on it), and the locks it holds — the writer's epoch's among them,
+/// which a take-over waits for — must not outlive it.
+const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest a caller waits for its answer: a connection to open, a free connection, and a few
@@ -363,9 +368,11 @@ impl Database {
             .connect_timeout(CONNECT_TIMEOUT)
             .application_name("scs-registry")
             .options(format!(
-                "-c statement_timeout={} -c synchronous_commit=on -c tcp_keepalives_idle=3 \
+                "-c statement_timeout={timeout} -c idle_in_transaction_session_timeout={idle} \
+                 -c synchronous_commit=on -c tcp_keepalives_idle=3 \
                  -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3",
-                STATEMENT_TIMEOUT.as_millis()
+                timeout = STATEMENT_TIMEOUT.as_millis(),
+                idle = IDLE_IN_TRANSACTION_TIMEOUT.as_millis(),
             ));
         // One worker: the runtime only moves bytes between the connections and callers that
         // wait on a channel. With two, every spawn woke the other worker to steal it: the
@@ -409,9 +416,22 @@ impl Database {
             if let Ok(on_caller) = self.on_caller.try_lock() {
                 if let Some(runtime) = &on_caller.runtime {
                     let slot = Arc::clone(&on_caller.slot);
-                    return runtime.block_on(bounded(async move {
-                        on(slot.lock_owned().await, &config, work).await
-                    }));
+                    return runtime.block_on(async move {
+                        let call = on(Arc::clone(&slot).lock_owned().await, &config, work);
+                        let Ok(answer) = tokio::time::timeout(CALL_TIMEOUT, call).await else {
+                            // Given up mid-call: what the call left queued on the connection (a
+                            // request half sent, a transaction's ROLLBACK) would go out only
+                            // with the next call, since nothing drives the connection between
+                            // calls (found in review). Drop it, and let its task end (closing
+                            // the socket, and the server's side with it) before returning.
+                            if let Ok(mut connection) = slot.try_lock() {
+                                *connection = None;
+                            }
+                            tokio::task::yield_now().await;
+                            return Err(no_answer());
+                        };
+                        answer
+                    });
                 }
             }
         }
@@ -654,8 +674,8 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        // The first call after the server closed it may fail (the client learns of it then),
-        // as through the store's runtime; the next opens a new connection.
+        // The first call after the server closed it may fail: nothing drives this connection
+        // between calls, so the client learns of the closing only then. The next opens a new one.
         let after = (0..3)
             .find_map(|_| {
                 database
