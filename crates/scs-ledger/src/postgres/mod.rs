@@ -349,6 +349,34 @@ struct OnCaller {
     slot: Slot,
 }
 
+impl OnCaller {
+    /// Runs `work` on this connection, driven by the calling thread (outside any runtime),
+    /// at most [`CALL_TIMEOUT`].
+    fn run<T, F, Fut>(&self, config: &Config, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(Session) -> Fut,
+        Fut: Future<Output = Result<T, DbError>>,
+    {
+        let runtime = self.runtime.as_ref().ok_or_else(no_answer)?;
+        runtime.block_on(async {
+            let call = on(Arc::clone(&self.slot).lock_owned().await, config, work);
+            let Ok(answer) = tokio::time::timeout(CALL_TIMEOUT, call).await else {
+                // Given up mid-call: what the call left queued on the connection (a request
+                // half sent, a transaction's ROLLBACK) would go out only with the next call,
+                // since nothing drives the connection between calls (found in review). Drop
+                // it, and let its task end (closing the socket, and the server's side with
+                // it) before returning.
+                if let Ok(mut connection) = self.slot.try_lock() {
+                    *connection = None;
+                }
+                tokio::task::yield_now().await;
+                return Err(no_answer());
+            };
+            answer
+        })
+    }
+}
+
 /// A connection, opened when first needed and again after the server closed it.
 type Slot = Arc<Mutex<Option<Connection>>>;
 
@@ -412,28 +440,12 @@ impl Database {
         let config = self.config.clone();
         // Outside any runtime (where a current-thread runtime may block) and with the
         // caller's connection free, the calling thread drives it itself.
-        if tokio::runtime::Handle::try_current().is_err() {
-            if let Ok(on_caller) = self.on_caller.try_lock() {
-                if let Some(runtime) = &on_caller.runtime {
-                    let slot = Arc::clone(&on_caller.slot);
-                    return runtime.block_on(async move {
-                        let call = on(Arc::clone(&slot).lock_owned().await, &config, work);
-                        let Ok(answer) = tokio::time::timeout(CALL_TIMEOUT, call).await else {
-                            // Given up mid-call: what the call left queued on the connection (a
-                            // request half sent, a transaction's ROLLBACK) would go out only
-                            // with the next call, since nothing drives the connection between
-                            // calls (found in review). Drop it, and let its task end (closing
-                            // the socket, and the server's side with it) before returning.
-                            if let Ok(mut connection) = slot.try_lock() {
-                                *connection = None;
-                            }
-                            tokio::task::yield_now().await;
-                            return Err(no_answer());
-                        };
-                        answer
-                    });
-                }
-            }
+        let on_caller = tokio::runtime::Handle::try_current()
+            .is_err()
+            .then(|| self.on_caller.try_lock().ok())
+            .flatten();
+        if let Some(on_caller) = on_caller {
+            return on_caller.run(&config, work);
         }
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
         let slots = Arc::clone(&self.slots);
@@ -631,14 +643,11 @@ mod tests {
     use super::*;
 
     /// The thread `work` ran on and the server process of its connection.
-    fn where_it_ran(database: &Postgres) -> (std::thread::ThreadId, i32) {
-        database
-            .0
-            .run(|mut session| async move {
-                let pid = session.query_one("SELECT pg_backend_pid()", &[]).await?;
-                Ok((std::thread::current().id(), pid.try_get(0)?))
-            })
-            .unwrap()
+    fn where_it_ran(database: &Postgres) -> Result<(std::thread::ThreadId, i32), DbError> {
+        database.0.run(|mut session| async move {
+            let pid = session.query_one("SELECT pg_backend_pid()", &[]).await?;
+            Ok((std::thread::current().id(), pid.try_get(0)?))
+        })
     }
 
     /// A caller outside any runtime (the ledger's writer) drives its connection on its own
@@ -651,15 +660,16 @@ mod tests {
         };
         let database = Postgres::connect(&url).unwrap();
         let caller = std::thread::current().id();
-        let (thread, first) = where_it_ran(&database);
+        let (thread, first) = where_it_ran(&database).unwrap();
         assert_eq!(thread, caller);
-        assert_eq!(where_it_ran(&database), (caller, first));
+        assert_eq!(where_it_ran(&database).unwrap(), (caller, first));
 
         let in_runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
-            .block_on(async { where_it_ran(&database) });
+            .block_on(async { where_it_ran(&database) })
+            .unwrap();
         assert_ne!(in_runtime.0, caller);
         assert_ne!(in_runtime.1, first);
 
@@ -676,17 +686,7 @@ mod tests {
             .unwrap();
         // The first call after the server closed it may fail: nothing drives this connection
         // between calls, so the client learns of the closing only then. The next opens a new one.
-        let after = (0..3)
-            .find_map(|_| {
-                database
-                    .0
-                    .run(|mut session| async move {
-                        let pid = session.query_one("SELECT pg_backend_pid()", &[]).await?;
-                        Ok((std::thread::current().id(), pid.try_get::<_, i32>(0)?))
-                    })
-                    .ok()
-            })
-            .unwrap();
+        let after = (0..3).find_map(|_| where_it_ran(&database).ok()).unwrap();
         assert_eq!(after.0, caller);
         assert_ne!(after.1, first);
     }
