@@ -77,6 +77,14 @@ impl Drop for Nginx {
     }
 }
 
+/// The demo registry with its data in `dir`, a credential issued there and one revoked (the
+/// status list and the log have something to publish).
+fn registry_with_a_revocation(dir: &Path) -> DemoServer {
+    let server = DemoServer::start(&dir.join("data"), &repo());
+    issue_and_revoke(dir, &server.url);
+    server
+}
+
 /// `scs publish --registry URL --demo --to mirror` in `dir`.
 fn publish(dir: &Path, url: &str) -> Run {
     publish_to(dir, url, "mirror", &[])
@@ -183,9 +191,8 @@ fn size_of(note: &[u8]) -> u64 {
 fn a_mirror_served_by_nginx_answers_verify_and_audit_and_publishing_is_incremental() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = DemoServer::start(&d.join("data"), &repo());
+    let server = registry_with_a_revocation(d);
     let url = server.url.clone();
-    issue_and_revoke(d, &url);
 
     let first = publish(d, &url);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
@@ -402,9 +409,8 @@ fn shift_valid_from(document: &mut serde_json::Value, seconds: i64) {
 fn a_publish_never_puts_an_older_status_list_or_trust_list_over_a_newer_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = DemoServer::start(&d.join("data"), &repo());
+    let server = registry_with_a_revocation(d);
     let url = server.url.clone();
-    issue_and_revoke(d, &url);
     let first = publish(d, &url);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     let mirror = d.join("mirror");
@@ -557,9 +563,8 @@ fn a_mirror_in_an_s3_bucket_answers_verify_and_audit_and_publishing_is_increment
     let mirror = format!("{s3}/{bucket}/registry");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let server = DemoServer::start(&d.join("data"), &repo());
+    let server = registry_with_a_revocation(d);
     let url = server.url.clone();
-    issue_and_revoke(d, &url);
 
     let first = publish_to(d, &url, &to, &env);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);

@@ -136,20 +136,16 @@ impl Staged {
     }
 
     /// Makes what was written the contents of the path, durably.
+    /// If a step fails, dropping `self` removes the temporary file.
     pub fn commit(mut self) -> io::Result<()> {
         let file = self
             .file
-            .take()
+            .as_mut()
             .ok_or_else(|| io::Error::other("already committed"))?;
-        let renamed = file
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
-            .and_then(|file| file.sync_all())
-            .and_then(|()| fs::rename(&self.tmp, &self.path));
-        if let Err(error) = renamed {
-            let _ = fs::remove_file(&self.tmp);
-            return Err(error);
-        }
+        file.flush()?;
+        file.get_ref().sync_all()?;
+        fs::rename(&self.tmp, &self.path)?;
+        self.file = None;
         RealDisk.sync_dir(parent(&self.path))
     }
 }

@@ -45,7 +45,7 @@ use crate::log_tiles::{bundle_limit, fetch_tile};
 use crate::registry_cmds::{open_checkpoint, LogBreak};
 use crate::{say, Outcome};
 pub use bucket::BucketUrl;
-use sink::{Folder, Sink, Stored};
+use sink::{Folder, Sink, Stored, Version};
 
 /// `scs publish`
 #[derive(Debug, Args)]
@@ -273,12 +273,17 @@ impl Mirror {
             self.skipped.set(self.skipped.get() + 1);
             return Ok(());
         }
-        if self.checkpoint_in(stored, verifier)?.as_ref() != read_first
-            || !self
-                .sink
-                .write_if_unchanged(CHECKPOINT, note.as_bytes(), &version)?
-        {
+        if self.checkpoint_in(stored, verifier)?.as_ref() != read_first {
             return Err(self.replaced_meanwhile(CHECKPOINT));
+        }
+        self.write_unless_replaced(CHECKPOINT, note.as_bytes(), &version)
+    }
+
+    /// Writes `bytes` at `relative` if it is still the `version` this run read; a run stops
+    /// when another wrote it meanwhile.
+    fn write_unless_replaced(&self, relative: &str, bytes: &[u8], version: &Version) -> Result<()> {
+        if !self.sink.write_if_unchanged(relative, bytes, version)? {
+            return Err(self.replaced_meanwhile(relative));
         }
         self.written.set(self.written.get() + 1);
         Ok(())
@@ -335,11 +340,7 @@ impl Mirror {
                 }
             }
         }
-        if !self.sink.write_if_unchanged(relative, bytes, &version)? {
-            return Err(self.replaced_meanwhile(relative));
-        }
-        self.written.set(self.written.get() + 1);
-        Ok(())
+        self.write_unless_replaced(relative, bytes, &version)
     }
 
     /// Removes the partial tiles and bundles that full ones supersede in the tree of `new_size`

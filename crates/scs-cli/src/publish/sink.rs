@@ -107,9 +107,10 @@ impl Sink for Folder {
     fn read_versioned(&self, relative: &str, max: u64) -> Result<(Stored, Version)> {
         let path = self.root.join(relative);
         // Only a file that is not there is absent: one that cannot be read (permissions, an
-        // I/O error) fails the run rather than be replaced unchecked (found in review).
-        let metadata = match std::fs::metadata(&path) {
-            Ok(metadata) => metadata,
+        // I/O error) fails the run rather than be replaced unchecked (found in review). One
+        // byte past `max` is enough to know it is larger.
+        let file = match File::open(&path) {
+            Ok(file) => file,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Ok((Stored::Absent, Version::Locked));
             }
@@ -119,12 +120,9 @@ impl Sink for Folder {
                 )
             }
         };
-        if metadata.len() > max {
-            return Ok((Stored::Larger, Version::Locked));
-        }
         let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .and_then(|file| file.take(max + 1).read_to_end(&mut bytes))
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let stored = match bytes.len() as u64 > max {
             true => Stored::Larger,

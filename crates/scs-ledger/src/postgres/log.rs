@@ -714,7 +714,8 @@ mod tests {
         crate::postgres::test_support::execute(
             &new,
             "SELECT pg_terminate_backend(pid) FROM pg_locks \
-             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         );
         let _lease = (0..50)
             .find_map(|_| {
